@@ -1,0 +1,34 @@
+# Every target bootstraps .venv from python3 when it is missing or pyproject.toml changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit lint bench demo-data clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the whole service on embedded defaults, in the foreground
+	$(PY) -m deployments.run_all
+
+test: $(STAMP)  ## every test: unit, integration (SQLite + PostgreSQL), flows
+	$(PY) -m pytest -q
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
+demo-data: $(STAMP)
+	$(VENV)/bin/supervise demo-data
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

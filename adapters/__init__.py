@@ -1,0 +1,1 @@
+"""I/O behind small interfaces: settings, database, mail, documents, clock."""

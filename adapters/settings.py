@@ -1,0 +1,37 @@
+"""Settings from the environment (prefix SUPERVISION_) or `.env`; `.env.example` lists them all."""
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUPERVISION_", env_file=".env", extra="ignore")
+
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file var/supervision.db
+    timezone: str = "Asia/Shanghai"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "督导系统 <supervision@localhost>"
+    mail_dir: Path | None = None  # where the local SMTP catcher stores .eml; default var/mail
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"
+
+    def resolved_mail_dir(self) -> Path:
+        return self.mail_dir or self.var_dir / "mail"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""`supervise`: checks an agency runs by hand."""

@@ -1,0 +1,230 @@
+"""The `supervise` command: rules checked by hand, JSON with --json.
+
+Exit 0 on success, 1 on a rule violation or invalid input (the reason on stderr).
+"""
+
+import json
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import date
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="山东省技能人才评价质量督导：规则核验工具（鲁人社字〔2022〕68号）", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=True)
+deadline_app = typer.Typer(help="法定期限", no_args_is_help=True)
+card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app)):
+    app.add_typer(sub, name=name)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(1)
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{field} 应为 YYYY-MM-DD 格式的日期，实际为 {value!r}")
+
+
+def _out(payload: dict, as_json: bool, plain: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        typer.echo(plain)
+
+
+def _calendar():
+    from regulation.calendar import CalendarDataMissing, default_calendar
+
+    return default_calendar(), CalendarDataMissing
+
+
+@calendar_app.command("add-working-days")
+def add_working_days(day: str, n: int, as_json: JsonFlag = False):
+    """DAY 之后第 N 个工作日。"""
+    cal, missing = _calendar()
+    if n < 0:
+        _fail("N 不能为负数")
+    try:
+        result = cal.add_working_days(_date(day, "日期"), n)
+    except missing as exc:
+        _fail(str(exc))
+    _out({"date": day, "n": n, "result": result}, as_json, str(result))
+
+
+@calendar_app.command("is-working-day")
+def is_working_day(day: str, as_json: JsonFlag = False):
+    """DAY 是否为工作日（含调休上班日）。"""
+    cal, missing = _calendar()
+    try:
+        working = cal.is_working_day(_date(day, "日期"))
+    except missing as exc:
+        _fail(str(exc))
+    _out({"date": day, "working_day": working}, as_json, "yes" if working else "no")
+
+
+@deadline_app.command("record")
+def deadline_record(inspection_end: str, as_json: JsonFlag = False):
+    """督导情况记录表提交期限（第十七条：结束后2个工作日内）。"""
+    from regulation.calendar import CalendarDataMissing
+    from regulation.deadlines import record_due
+
+    try:
+        d = record_due(_date(inspection_end, "督导结束日期"))
+    except CalendarDataMissing as exc:
+        _fail(str(exc))
+    _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
+
+
+@deadline_app.command("rectification")
+def deadline_rectification(notice_date: str, as_json: JsonFlag = False):
+    """整改期限（附件4：限期3个月，月末对齐）。"""
+    from regulation.deadlines import rectification_deadline
+
+    d = rectification_deadline(_date(notice_date, "通知日期"))
+    _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
+
+
+def _card_payload(card) -> dict:
+    payload = asdict(card) if is_dataclass(card) else {}
+    if card.kind == "external":
+        payload.update(kind_name="外督", area_name=card.area_name, issuer=card.area_name)
+    else:
+        payload.update(kind_name="内督", category_name=card.category_name, issuer=card.issuer_code)
+    return payload
+
+
+@card_app.command("check")
+def card_check(code: str, as_json: JsonFlag = False):
+    """校验证卡编码并解析（附件1）。"""
+    from regulation.cards import CardCodeError, parse_card
+
+    try:
+        card = parse_card(code)
+    except CardCodeError as exc:
+        _fail(str(exc))
+    p = _card_payload(card)
+    if card.kind == "external":
+        plain = f"{code}：外督，颁发机构 {p['area_name']}，{card.year}年，序列码 {card.serial:03d}"
+    else:
+        plain = (f"{code}：内督（{p['category_name']}），颁发机构代码 {card.issuer_code}，"
+                 f"{card.year}年，序列码 {card.serial:04d}")
+    _out(p, as_json, plain)
+
+
+@card_app.command("next")
+def card_next(
+    year: Annotated[int, typer.Option(help="核发年份")],
+    external: Annotated[bool, typer.Option("--external", help="外督证卡")] = False,
+    internal: Annotated[bool, typer.Option("--internal", help="内督证卡")] = False,
+    area: Annotated[str | None, typer.Option(help="外督：0（省直）或设区市代码")] = None,
+    category: Annotated[str | None, typer.Option(help="内督：H/Y/S")] = None,
+    issuer: Annotated[str | None, typer.Option(help="内督：6位颁发机构代码")] = None,
+    as_json: JsonFlag = False,
+):
+    """下一个可用证卡编码（读取数据库中已用的序列码）。"""
+    from regulation import cards
+
+    if external == internal:
+        _fail("请指定 --external 或 --internal 之一")
+    try:
+        if external:
+            if area is None:
+                _fail("外督证卡需要 --area（0 或设区市代码）")
+            code = cards.next_external(_codes_like(f"R37{year % 100:02d}{area}"), area, year)
+        else:
+            if not category or not issuer:
+                _fail("内督证卡需要 --category（H/Y/S）和 --issuer（6位数字）")
+            prefix = f"{category}{issuer}{year % 100:02d}"
+            code = cards.next_internal(_codes_like(prefix), category, issuer, year)
+    except ValueError as exc:
+        _fail(str(exc))
+    _out({"code": code}, as_json, code)
+
+
+def _codes_like(prefix: str) -> list[str]:
+    from sqlmodel import col, select
+
+    from adapters.db import session_scope, upgrade
+    from models import Supervisor
+
+    upgrade()
+    with session_scope() as s:
+        return list(s.exec(select(Supervisor.card_code).where(col(Supervisor.card_code).startswith(prefix))))
+
+
+def _numbers(value: str, field: str) -> list[int]:
+    if not value.strip():
+        return []
+    try:
+        return [int(x) for x in value.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        _fail(f"{field} 应为逗号分隔的序号，如 3,7,9；实际为 {value!r}")
+
+
+@app.command("score")
+def score_cmd(
+    form: Annotated[str, typer.Option(help="theory（理论考核）| skill（技能考核）| review（综合评审）")],
+    no: Annotated[str, typer.Option("--no", help="答“否”的督导内容序号，逗号分隔")] = "",
+    veto: Annotated[str, typer.Option("--veto", help="答“是”的一票否决项序号，逗号分隔")] = "",
+    as_json: JsonFlag = False,
+):
+    """按附件3评定合格/不合格。"""
+    from regulation.checklists import FORM_KINDS, load_checklist
+    from regulation.scoring import AnswerError, score
+
+    if form not in FORM_KINDS:
+        _fail(f"--form 应为 {'/'.join(FORM_KINDS)} 之一，实际为 {form!r}")
+    cl = load_checklist(form)
+    negatives, vetoes = _numbers(no, "--no"), _numbers(veto, "--veto")
+    items = {i.no: "是" for i in cl.items} | {n: "否" for n in negatives}
+    vetos = {v.no: "否" for v in cl.veto_items} | {n: "是" for n in vetoes}
+    try:
+        r = score(cl, vetos, items)
+    except AnswerError as exc:
+        _fail(str(exc))
+    payload = {
+        "form": form, "verdict": r.verdict, "negative_count": r.negative_count,
+        "item_count": r.item_count, "ratio": round(r.ratio, 4),
+        "veto_hits": [{"no": v.no, "text": v.text} for v in r.veto_hits],
+        "failed_items": [{"no": i.no, "text": i.text} for i in r.failed_items],
+        "reasons": [str(x) for x in r.reasons], "article": "附件3",
+    }
+    plain = "\n".join([f"{r.verdict}（否定项 {r.negative_count}/{r.item_count}，{r.ratio:.1%}）",
+                       *(f"- {x}" for x in r.reasons)])
+    _out(payload, as_json, plain)
+
+
+@db_app.command("upgrade")
+def db_upgrade():
+    """创建或升级数据库到最新版本。"""
+    from adapters.db import database_url, upgrade
+
+    upgrade()
+    typer.echo(f"数据库已升级到最新版本：{_redact(database_url())}")
+
+
+def _redact(url: str) -> str:
+    """Never print a password (Standards: secrets stay private)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Legal deadlines: the record (第十七条), rectification (附件4), inactivity (第二十二/二十三条)."""
+
+import calendar as _stdlib_calendar
+from dataclasses import dataclass
+from datetime import date
+
+from regulation.calendar import WorkingCalendar, default_calendar
+from regulation.reasons import Reason
+
+RECORD_WORKING_DAYS = 2  # 第十七条: 日常督导工作结束后2个工作日内
+RECTIFICATION_MONTHS = 3  # 附件4: 限期3个月
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    reason: Reason
+
+
+def add_calendar_months(day: date, months: int) -> date:
+    """Same day number `months` later, clamped to that month's last day (附件4 interpretation)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def record_due(inspection_end: date, cal: WorkingCalendar | None = None) -> Deadline:
+    """第十七条: the record form is due by the end of the 2nd working day after the inspection."""
+    due = (cal or default_calendar()).add_working_days(inspection_end, RECORD_WORKING_DAYS)
+    return Deadline(
+        due,
+        Reason("第十七条", f"督导于{inspection_end}结束，督导情况记录表应于{due}（第2个工作日）前提交"),
+    )
+
+
+def is_record_late(inspection_end: date, submitted_on: date, cal: WorkingCalendar | None = None) -> bool:
+    """第十七条: late when submitted after the due day."""
+    return submitted_on > record_due(inspection_end, cal).due
+
+
+def rectification_deadline(notice_date: date) -> Deadline:
+    """附件4: 限期3个月 — same day number three months later, clamped to the month's end."""
+    due = add_calendar_months(notice_date, RECTIFICATION_MONTHS)
+    return Deadline(due, Reason("附件4", f"整改通知书于{notice_date}发出，限期3个月，应于{due}前完成整改"))
+
+
+@dataclass(frozen=True)
+class InactivityFinding:
+    last_evaluation: date | None
+    as_of: date
+    reasons: tuple[Reason, ...]
+
+    @property
+    def cases(self) -> tuple[str, ...]:
+        """Case keys ("22.4", "23.7") that the inactivity reaches."""
+        return tuple(_INACTIVITY_CASE[r.article] for r in self.reasons)
+
+
+_INACTIVITY_CASE = {"第二十二条(四)": "22.4", "第二十三条(七)": "23.7"}
+
+
+def inactivity(last_evaluation: date | None, filed_on: date, as_of: date) -> InactivityFinding:
+    """第二十二条(四) one year, 第二十三条(七) two years without an evaluation.
+
+    Interpretation: counted from the last evaluation, or from the filing date when the
+    institution never evaluated; a threshold is reached on the anniversary itself (a full
+    year has then passed with none). "无正当理由" is the agency's judgement, not the code's.
+    """
+    since = last_evaluation or filed_on
+    reasons = []
+    if as_of >= add_calendar_months(since, 12):
+        reasons.append(Reason("第二十二条(四)", f"自{since}起一年内未开展评价活动"))
+    if as_of >= add_calendar_months(since, 24):
+        reasons.append(Reason("第二十三条(七)", f"自{since}起两年未开展评价"))
+    return InactivityFinding(last_evaluation, as_of, tuple(reasons))

@@ -1,0 +1,196 @@
+"""The sanctions ladder (第二十条–第二十七条) and the daily follow-up proposal (第十五条(一)).
+
+From an institution's history and a new finding, propose a measure with its article
+and item, and the facts/reasons/basis text that 第二十五条 requires be sent to the
+institution before any decision. The agency decides; this only proposes.
+
+Escalations:
+- a 第二十一条 case that is serious, or recurs after an interview → 第二十二条(一);
+  Interpretation (ours): any 第二十一条 case after any earlier interview counts as "又发生";
+- a 第二十二条 violation after a written rectification notice → 第二十三条(一);
+- the 3rd 不合格 overall external-supervision result in one calendar year → 第二十三条(十);
+- 第二十七条: improvement required; refusal or a serious case → filing revoked (same article).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from regulation.data_files import load_yaml
+from regulation.reasons import Reason
+from regulation.scoring import ScoreResult
+
+_CASES = load_yaml("sanction-cases.yaml")["articles"]
+REGULATION_TITLE = "《山东省技能人才评价质量督导工作实施细则（试行）》（鲁人社字〔2022〕68号）"
+FAILS_FOR_REVOCATION = 3  # 第二十三条(十): 一个自然年度内…三次及以上“不合格”
+CHINESE_NUMERALS = "零一二三四五六七八九十"
+
+MEASURE_NAMES = {
+    "none": "无需处理",
+    "reminder_letter": "提醒函",
+    "void_results": "宣布证书或评价成绩无效",
+    "interview": "约谈",
+    "rectification": "发出《整改通知书》、暂停评价活动",
+    "revocation": "撤销备案回执",
+    "referral": "移交有关部门",
+    "improvement": "提出改进要求",
+}
+
+
+def item_label(n: int) -> str:
+    """(一)…(十一), as the articles number their items."""
+    if n <= 10:
+        return f"（{CHINESE_NUMERALS[n]}）"
+    return f"（十{CHINESE_NUMERALS[n - 10]}）"
+
+
+def case_text(case: str) -> str:
+    article, item = case.split(".")
+    return _CASES[article]["items"][int(item)]
+
+
+def case_citation(case: str) -> str:
+    article, item = case.split(".")
+    return _CASES[article]["article"] + item_label(int(item))
+
+
+@dataclass(frozen=True)
+class SanctionHistory:
+    interviews: tuple[date, ...] = ()  # 第二十一条 interviews held
+    written_notices: tuple[date, ...] = ()  # 第二十二条 《整改通知书》 served
+    failed_results: tuple[date, ...] = ()  # earlier 不合格 overall external results
+    open_rectifications: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    case: str  # "21.3", "22.2", … or "fail" for a 不合格 overall external result
+    on: date
+    facts: str
+    serious: bool = False  # 情节严重 / 拒不整改, as the agency judges it
+
+
+@dataclass(frozen=True)
+class Proposal:
+    measure: str
+    case: str | None
+    article: str
+    basis: tuple[Reason, ...]
+    facts: str
+    suspend_evaluation: bool = False
+    file_entry: bool = False
+    publish: bool = False
+    hearing_required: bool = True  # 第二十五条
+
+    @property
+    def measure_name(self) -> str:
+        return MEASURE_NAMES[self.measure]
+
+    @property
+    def notice_text(self) -> str:
+        """第二十五条: 告知评价机构相关事实、理由和依据，评价机构可以陈述和申辩."""
+        reasons = "；".join(r.text for r in self.basis)
+        text = (f"事实：{self.facts}。理由：{reasons}。依据：{REGULATION_TITLE}{self.article}。"
+                f"拟作出的处理：{self.measure_name}。")
+        if self.hearing_required:
+            text += "根据第二十五条，你单位可以在规定期限内陈述和申辩。"
+        return text
+
+
+_MEASURE_FLAGS = {
+    "void_results": {},
+    "interview": {"file_entry": True},
+    "rectification": {"suspend_evaluation": True, "file_entry": True, "publish": True},
+    "revocation": {"file_entry": True, "publish": True},
+    "referral": {"file_entry": True},
+    "improvement": {"file_entry": True},
+}
+
+
+def _proposal(case: str, finding: Finding, *basis: Reason, measure: str | None = None) -> Proposal:
+    article_key = case.split(".")[0]
+    measure = measure or _CASES[article_key]["measure"]
+    basis = basis + (Reason(case_citation(case), case_text(case)),)
+    return Proposal(measure, case, case_citation(case), basis, finding.facts, **_MEASURE_FLAGS[measure])
+
+
+def propose(finding: Finding, history: SanctionHistory) -> Proposal:
+    """The measure the regulation provides for `finding`, escalated by `history`."""
+    if finding.case == "fail":
+        return _propose_for_fail(finding, history)
+    article, _ = finding.case.split(".")
+    if article == "21":
+        if finding.serious:
+            why = Reason("第二十二条（一）", f"{case_citation(finding.case)}所列情况，情节严重")
+            return _escalate_22(replace(finding, case="22.1"), history, why)
+        if history.interviews:
+            why = Reason("第二十二条（一）",
+                         f"已于{max(history.interviews)}约谈，{case_citation(finding.case)}所列情况又发生")
+            return _escalate_22(replace(finding, case="22.1"), history, why)
+    if article == "22":
+        return _escalate_22(finding, history)
+    if article == "27" and finding.serious:
+        why = Reason("第二十七条", "拒不整改或者情节严重")
+        return _proposal(finding.case, finding, why, measure="revocation")
+    return _proposal(finding.case, finding)
+
+
+def _escalate_22(finding: Finding, history: SanctionHistory, *why: Reason) -> Proposal:
+    if history.written_notices:
+        notice = Reason("第二十三条（一）",
+                        f"已于{max(history.written_notices)}被出具《整改通知书》，再次违反第二十二条"
+                        f"（{case_citation(finding.case)}{case_text(finding.case)}）")
+        return _proposal("23.1", finding, *why, notice)
+    return _proposal(finding.case, finding, *why)
+
+
+def fails_this_year(history: SanctionHistory, on: date) -> int:
+    """不合格 results in `on`'s calendar year, the new one included (第二十三条(十))."""
+    return 1 + sum(1 for d in history.failed_results if d.year == on.year)
+
+
+def _propose_for_fail(finding: Finding, history: SanctionHistory) -> Proposal:
+    count = fails_this_year(history, finding.on)
+    if count >= FAILS_FOR_REVOCATION:
+        why = Reason("第二十三条（十）", f"{finding.on.year}年度外督总体评价结果第{count}次“不合格”")
+        return _proposal("23.10", finding, why)
+    return Proposal(
+        "reminder_letter", None, "第十五条（一）",
+        (Reason("第十五条（一）", f"外督总体评价结果“不合格”（{finding.on.year}年度第{count}次）"),),
+        finding.facts, hearing_required=False,
+    )
+
+
+# 第十五条(一)3 and 第十五条(二): what the agency may do after a daily record.
+FOLLOWUP_OPTIONS = ("无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导", "启动处理程序")
+
+
+@dataclass(frozen=True)
+class FollowupProposal:
+    option: str
+    reasons: tuple[Reason, ...]
+    sanction: Proposal | None = None
+
+
+VETO_OUTSIDE_SITE = 1  # 附件3 一票否决项1: 未经允许在备案考点外开展评价（评审）工作
+
+
+def propose_daily_followup(result: ScoreResult, history: SanctionHistory, on: date, facts: str) -> FollowupProposal:
+    """第十五条(一)3: the follow-up a daily record suggests, with the ladder behind it.
+
+    Interpretation (ours): 合格 → 无需处理; 不合格 → 提醒函; a veto hit that is itself a
+    listed case (outside the filed site → 第二十二条(八)) or the 3rd 不合格 of the calendar
+    year (第二十三条(十)) → 启动处理程序; any other veto hit → 转专项督导 (较大风险隐患).
+    """
+    if result.passed:
+        return FollowupProposal("无需处理", result.reasons)
+    sanction = propose(Finding("fail", on, facts), history)
+    if sanction.measure == "revocation":
+        return FollowupProposal("启动处理程序", sanction.basis, sanction)
+    veto_nos = {v.no for v in result.veto_hits}
+    if VETO_OUTSIDE_SITE in veto_nos:
+        outside = propose(Finding("22.8", on, facts), history)
+        return FollowupProposal("启动处理程序", outside.basis, outside)
+    if veto_nos:
+        why = Reason("第十五条（二）", "一票否决项反映较大风险隐患，建议开展专项督导")
+        return FollowupProposal("转专项督导", result.reasons + (why,), sanction)
+    return FollowupProposal("提醒函", result.reasons + sanction.basis, sanction)

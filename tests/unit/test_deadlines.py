@@ -1,0 +1,53 @@
+"""第十七条 record deadline, 附件4 rectification deadline, 第二十二/二十三条 inactivity."""
+
+from datetime import date
+
+import pytest
+
+from regulation.deadlines import inactivity, is_record_late, rectification_deadline, record_due
+
+
+def test_record_due_two_working_days_after_inspection_end():
+    d = record_due(date(2026, 9, 30))
+    assert d.due == date(2026, 10, 9)
+    assert d.reason.article == "第十七条"
+
+
+def test_record_due_over_an_ordinary_weekend():
+    assert record_due(date(2026, 11, 26)).due == date(2026, 11, 30)  # Thu → Fri, Mon
+
+
+@pytest.mark.parametrize("submitted, late", [("2026-10-08", False), ("2026-10-09", False), ("2026-10-10", True)])
+def test_record_is_late_only_after_the_due_day(submitted, late):
+    assert is_record_late(date(2026, 9, 30), date.fromisoformat(submitted)) is late
+
+
+@pytest.mark.parametrize(
+    "notice, due",
+    [
+        ("2026-08-31", "2026-11-30"),  # clamped: November has 30 days
+        ("2026-11-30", "2027-02-28"),  # clamped to February, across the year
+        ("2027-11-30", "2028-02-29"),  # leap year
+        ("2026-05-15", "2026-08-15"),  # same day number
+        ("2026-10-31", "2027-01-31"),
+    ],
+)
+def test_rectification_deadline_three_calendar_months_clamped_to_month_end(notice, due):
+    d = rectification_deadline(date.fromisoformat(notice))
+    assert d.due == date.fromisoformat(due)
+    assert d.reason.article == "附件4"
+
+
+def test_inactivity_one_year_reaches_article_22_4_on_the_anniversary():
+    assert inactivity(date(2025, 3, 1), date(2020, 1, 1), date(2026, 2, 28)).cases == ()
+    assert inactivity(date(2025, 3, 1), date(2020, 1, 1), date(2026, 3, 1)).cases == ("22.4",)
+
+
+def test_inactivity_two_years_reaches_article_23_7_on_the_anniversary():
+    assert inactivity(date(2024, 3, 1), date(2020, 1, 1), date(2026, 2, 28)).cases == ("22.4",)
+    assert inactivity(date(2024, 3, 1), date(2020, 1, 1), date(2026, 3, 1)).cases == ("22.4", "23.7")
+
+
+def test_inactivity_counts_from_filing_when_never_evaluated():
+    f = inactivity(None, date(2025, 6, 1), date(2026, 6, 1))
+    assert f.cases == ("22.4",) and "2025-06-01" in f.reasons[0].text

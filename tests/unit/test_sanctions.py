@@ -1,0 +1,129 @@
+"""第二十条–第二十七条 ladder, and the daily follow-up proposal (第十五条(一))."""
+
+from datetime import date
+
+import pytest
+
+from regulation.checklists import load_checklist
+from regulation.sanctions import (
+    Finding, SanctionHistory, case_citation, item_label, propose, propose_daily_followup,
+)
+from regulation.scoring import score
+
+ON = date(2026, 11, 26)
+NONE = SanctionHistory()
+
+
+def f(case, serious=False):
+    return Finding(case, ON, "2026年11月26日督导发现考场未按规定设置", serious)
+
+
+def test_item_labels_follow_the_articles_numbering():
+    assert item_label(1) == "（一）" and item_label(10) == "（十）" and item_label(11) == "（十一）"
+    assert case_citation("23.10") == "第二十三条（十）"
+
+
+@pytest.mark.parametrize("case", ["20.1", "20.2", "20.3"])
+def test_candidate_case_voids_results_under_article_20(case):
+    p = propose(f(case), NONE)
+    assert p.measure == "void_results" and p.article.startswith("第二十条")
+
+
+def test_minor_case_proposes_an_interview_under_article_21():
+    p = propose(f("21.3"), NONE)
+    assert (p.measure, p.article) == ("interview", "第二十一条（三）")
+    assert p.file_entry and not p.publish and not p.suspend_evaluation
+
+
+def test_serious_article_21_case_escalates_to_rectification_22_1():
+    p = propose(f("21.3", serious=True), NONE)
+    assert (p.measure, p.article) == ("rectification", "第二十二条（一）")
+    assert p.suspend_evaluation and p.publish and p.file_entry
+    assert "情节严重" in p.basis[0].text
+
+
+def test_article_21_case_recurring_after_interview_escalates_to_rectification():
+    p = propose(f("21.9"), SanctionHistory(interviews=(date(2026, 3, 1),)))
+    assert p.article == "第二十二条（一）" and "2026-03-01约谈" in p.basis[0].text
+
+
+def test_article_22_case_proposes_rectification_notice_and_suspension():
+    p = propose(f("22.2"), NONE)
+    assert (p.measure, p.article, p.suspend_evaluation) == ("rectification", "第二十二条（二）", True)
+
+
+def test_article_22_violation_after_written_notice_escalates_to_revocation_23_1():
+    p = propose(f("22.7"), SanctionHistory(written_notices=(date(2026, 2, 1),)))
+    assert (p.measure, p.article) == ("revocation", "第二十三条（一）")
+    assert "2026-02-01" in p.basis[0].text
+
+
+def test_interview_then_notice_then_recurrence_reaches_revocation():
+    h = SanctionHistory(interviews=(date(2026, 1, 1),), written_notices=(date(2026, 2, 1),))
+    assert propose(f("21.1"), h).article == "第二十三条（一）"
+
+
+@pytest.mark.parametrize("case", ["23.2", "23.8", "23.11"])
+def test_article_23_case_revokes_the_filing(case):
+    p = propose(f(case), NONE)
+    assert p.measure == "revocation" and p.publish and not p.suspend_evaluation
+
+
+def test_serious_illegality_is_referred_under_article_24():
+    assert propose(f("24.1"), NONE).measure == "referral"
+
+
+def test_obstruction_requires_improvement_and_refusal_revokes_under_article_27():
+    assert propose(f("27.1"), NONE).measure == "improvement"
+    assert propose(f("27.3", serious=True), NONE).measure == "revocation"
+
+
+def test_second_fail_in_a_calendar_year_gets_a_reminder_letter():
+    h = SanctionHistory(failed_results=(date(2026, 3, 1), date(2025, 12, 31), date(2025, 6, 1)))
+    p = propose(f("fail"), h)
+    assert p.measure == "reminder_letter" and not p.hearing_required
+
+
+def test_third_fail_in_one_calendar_year_proposes_revocation_23_10():
+    h = SanctionHistory(failed_results=(date(2026, 3, 1), date(2026, 7, 1)))
+    p = propose(f("fail"), h)
+    assert (p.measure, p.article) == ("revocation", "第二十三条（十）")
+    assert "第3次" in p.basis[0].text
+
+
+def test_notice_text_gives_facts_reasons_and_basis_for_article_25():
+    text = propose(f("22.2"), NONE).notice_text
+    assert "事实：2026年11月26日督导发现" in text
+    assert "超职业、超等级、超地域范围评价的" in text
+    assert "依据：《山东省技能人才评价质量督导工作实施细则（试行）》" in text and "第二十二条（二）" in text
+    assert "陈述和申辩" in text
+
+
+def _result(negatives=(), vetoes=()):
+    cl = load_checklist("theory")
+    return score(cl, {v.no: ("是" if v.no in vetoes else "否") for v in cl.veto_items},
+                 {i.no: ("否" if i.no in negatives else "是") for i in cl.items})
+
+
+def test_daily_followup_pass_needs_no_action():
+    assert propose_daily_followup(_result(), NONE, ON, "x").option == "无需处理"
+
+
+def test_daily_followup_fail_proposes_reminder_letter():
+    p = propose_daily_followup(_result(negatives=(1, 2, 3, 4, 5)), NONE, ON, "x")
+    assert p.option == "提醒函"
+
+
+def test_daily_followup_veto_outside_filed_site_starts_procedure_22_8():
+    p = propose_daily_followup(_result(vetoes=(1,)), NONE, ON, "x")
+    assert p.option == "启动处理程序" and p.sanction.article == "第二十二条（八）"
+
+
+def test_daily_followup_other_veto_suggests_special_inspection():
+    assert propose_daily_followup(_result(vetoes=(2,)), NONE, ON, "x").option == "转专项督导"
+
+
+def test_daily_followup_third_fail_of_the_year_starts_procedure_23_10():
+    h = SanctionHistory(failed_results=(date(2026, 3, 1), date(2026, 7, 1)))
+    p = propose_daily_followup(_result(negatives=range(1, 6)), h, ON, "x")
+    assert p.option == "启动处理程序" and p.sanction.article == "第二十三条（十）"
