@@ -25,7 +25,14 @@ from typing import Literal
 
 from regulation.cards import PROVINCIAL_AREA
 from regulation.reasons import Reason, RuleViolation
-from regulation.recusal import RULE_LABELS, CandidateRef, Conflict, InstitutionHistory, SessionPeople, conflicts_for
+from regulation.recusal import (
+    RULE_LABELS,
+    CandidateRef,
+    Conflict,
+    InstitutionHistory,
+    SessionPeople,
+    conflicts_for,
+)
 from regulation.terms import Term, active_term, term_status
 
 AgencyLevel = Literal["province", "city"]

@@ -4,7 +4,12 @@ from datetime import date
 
 import pytest
 
-from regulation.calendar import CalendarDataMissing, CalendarOverrides, WorkingCalendar, default_calendar
+from regulation.calendar import (
+    CalendarDataMissing,
+    CalendarOverrides,
+    WorkingCalendar,
+    default_calendar,
+)
 
 cal = default_calendar()
 

@@ -3,8 +3,15 @@
 import pytest
 
 from regulation.cards import (
-    CardCodeError, ExternalCard, InternalCard, format_external, format_internal,
-    internal_issuer_code, next_external, next_internal, parse_card,
+    CardCodeError,
+    ExternalCard,
+    InternalCard,
+    format_external,
+    format_internal,
+    internal_issuer_code,
+    next_external,
+    next_internal,
+    parse_card,
 )
 
 

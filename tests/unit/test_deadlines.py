@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from regulation.deadlines import inactivity, is_record_late, rectification_deadline, record_due
+from regulation.deadlines import inactivity, is_record_late, record_due, rectification_deadline
 
 
 def test_record_due_two_working_days_after_inspection_end():

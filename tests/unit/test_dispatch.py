@@ -5,8 +5,14 @@ from datetime import date
 import pytest
 
 from regulation.dispatch import (
-    AgencyFacts, DispatchPool, InstitutionFacts, InsufficientSupervisors, SupervisorFacts,
-    check_named, jurisdiction, replay_draw,
+    AgencyFacts,
+    DispatchPool,
+    InstitutionFacts,
+    InsufficientSupervisors,
+    SupervisorFacts,
+    check_named,
+    jurisdiction,
+    replay_draw,
 )
 from regulation.reasons import RuleViolation
 from regulation.recusal import PastDispatch, SessionPeople, history_from

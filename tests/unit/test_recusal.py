@@ -3,8 +3,15 @@
 from datetime import date
 
 from regulation.recusal import (
-    CONFLICT, EXAMINER, INTERNAL, REPEAT, CandidateRef, PastDispatch, SessionPeople,
-    check_recusal, history_from,
+    CONFLICT,
+    EXAMINER,
+    INTERNAL,
+    REPEAT,
+    CandidateRef,
+    PastDispatch,
+    SessionPeople,
+    check_recusal,
+    history_from,
 )
 
 A = CandidateRef("a", "370101199001010011", "R3726A001")

@@ -6,7 +6,12 @@ import pytest
 
 from regulation.checklists import load_checklist
 from regulation.sanctions import (
-    Finding, SanctionHistory, case_citation, item_label, propose, propose_daily_followup,
+    Finding,
+    SanctionHistory,
+    case_citation,
+    item_label,
+    propose,
+    propose_daily_followup,
 )
 from regulation.scoring import score
 

@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from regulation.reasons import RuleViolation
-from regulation.terms import Term, active_term, check_appointment, consecutive_run, term_end, term_status
+from regulation.terms import (
+    Term,
+    active_term,
+    check_appointment,
+    consecutive_run,
+    term_end,
+    term_status,
+)
 
 
 def test_term_lasts_three_years_and_ends_automatically():

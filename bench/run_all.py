@@ -1,0 +1,11 @@
+"""`make bench`: every benchmark, printing figures and ratios."""
+
+from bench import dispatch_bench
+
+
+def main() -> None:
+    dispatch_bench.main()
+
+
+if __name__ == "__main__":
+    main()

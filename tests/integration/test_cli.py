@@ -1,0 +1,95 @@
+"""The `supervise` command as an agency runs it: real entry point, real database."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from adapters.db import session_scope, upgrade
+from models import Supervisor
+
+SUPERVISE = Path(sys.executable).parent / "supervise"
+
+
+def run(*args, db=None):
+    env = dict(os.environ)
+    if db:
+        env["SUPERVISION_DATABASE_URL"] = db
+    return subprocess.run([str(SUPERVISE), *args], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    "args, out",
+    [
+        (["calendar", "add-working-days", "2026-09-30", "2"], "2026-10-09"),
+        (["calendar", "is-working-day", "2026-02-14"], "yes"),
+        (["calendar", "is-working-day", "2026-02-15"], "no"),
+        (["deadline", "record", "2026-09-30"], "2026-10-09"),
+        (["deadline", "rectification", "2026-08-31"], "2026-11-30"),
+    ],
+)
+def test_cli_answers_calendar_and_deadlines(args, out):
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == out
+
+
+def test_cli_card_check_json():
+    r = run("card", "check", "R3722A001", "--json")
+    assert r.returncode == 0
+    data = json.loads(r.stdout)
+    assert (data["kind"], data["area_name"], data["year"], data["serial"]) == ("external", "济南市", 2022, 1)
+
+
+def test_cli_card_check_invalid_exits_1_naming_the_position():
+    r = run("card", "check", "R3722Z001")
+    assert r.returncode == 1 and "第6位" in r.stderr and r.stdout == ""
+
+
+def test_cli_score_fail_json():
+    r = run("score", "--form", "theory", "--no", "3,7,9", "--veto", "1", "--json")
+    assert r.returncode == 0
+    data = json.loads(r.stdout)
+    assert data["verdict"] == "不合格" and data["negative_count"] == 3 and data["item_count"] == 23
+    assert [v["no"] for v in data["veto_hits"]] == [1] and data["ratio"] == round(3 / 23, 4)
+
+
+def test_cli_score_pass_plain():
+    r = run("score", "--form", "review", "--no", "1,2,3")
+    assert r.returncode == 0 and r.stdout.startswith("合格")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["score", "--form", "oral"], "--form"),
+    (["score", "--form", "theory", "--no", "24"], "第24项不存在"),
+    (["score", "--form", "theory", "--no", "a,b"], "逗号分隔"),
+    (["calendar", "is-working-day", "2026-13-01"], "YYYY-MM-DD"),
+    (["calendar", "is-working-day", "2099-01-05"], "2099"),
+])
+def test_cli_invalid_input_exits_1_with_reason(args, message):
+    r = run(*args)
+    assert r.returncode == 1 and message in r.stderr
+
+
+def test_cli_card_next_reads_last_serial_from_database(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(db)
+    with session_scope(db) as s:
+        for code in ("R3726A001", "R3726A014", "R3726B020"):
+            s.add(Supervisor(name="x", person_key=code, kind="external", card_code=code, issuer="CITY-A",
+                             email="x@example.cn", eligibility_attested_on=date(2026, 1, 1)))
+    r = run("card", "next", "--external", "--area", "A", "--year", "2026", db=db)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "R3726A015"
+    r = run("card", "next", "--internal", "--category", "Y", "--issuer", "001234", "--year", "2026", db=db)
+    assert r.stdout.strip() == "Y001234260001"
+
+
+def test_cli_db_upgrade_creates_database_and_hides_password(tmp_path):
+    db = f"sqlite:///{tmp_path / 'new.db'}"
+    r = run("db", "upgrade", db=db)
+    assert r.returncode == 0 and (tmp_path / "new.db").exists()
