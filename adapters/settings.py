@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "督导系统 <supervision@localhost>"
     mail_dir: Path | None = None  # where the local SMTP catcher stores .eml; default var/mail
+    assignment_secret: SecretStr = SecretStr("")  # HMAC key for assignment codes; default var/assignment-secret
+    prefect_ui_url: str = "http://127.0.0.1:4200"  # links in mails to the forms in the Prefect UI
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

@@ -212,6 +212,21 @@ def db_upgrade():
     typer.echo(f"数据库已升级到最新版本：{_redact(database_url())}")
 
 
+@app.command("demo-data")
+def demo_data(day: Annotated[str | None, typer.Option("--date", help="评价活动日期（默认今天）")] = None):
+    """载入示例数据：省、市委派机构，各级评价机构，外督员，三类评价活动。"""
+    from adapters.clock import today
+    from adapters.db import session_scope, upgrade
+    from cli.demo_data import load_demo
+
+    upgrade()
+    with session_scope() as s:
+        batches = load_demo(s, _date(day, "--date") if day else today())
+    typer.echo("示例数据已载入。可在 Prefect UI 运行 daily-inspection，批次编号：")
+    for b in batches:
+        typer.echo(f"  {b}")
+
+
 def _redact(url: str) -> str:
     """Never print a password (Standards: secrets stay private)."""
     from sqlalchemy.engine import make_url

@@ -2,11 +2,20 @@
 
 from models.tables import (  # noqa: F401
     Agency,
+    AgencyDecision,
     AppointmentTerm,
+    CaseEvent,
     ConflictDeclaration,
     Dispatch,
+    Document,
     Draw,
     EvaluationSession,
+    FormSubmission,
+    InspectionCase,
+    InspectionRecord,
     Institution,
+    LetterCounter,
+    OutboxMessage,
+    PendingCase,
     Supervisor,
 )

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -131,3 +131,150 @@ class Dispatch(SQLModel, table=True):
     dispatched_on: date
     status: str = Field(default="dispatched", max_length=16)  # dispatched | recorded | cancelled
     assignment_code_hash: str = Field(default="", max_length=64)
+    case_id: int | None = Field(default=None, foreign_key="inspection_case.id", index=True)
+    reminded_on: date | None = None  # record reminder sent (due day)
+    overdue_on: date | None = None  # 第二十六条(二) candidate: record not filed in time
+
+
+class InspectionCase(SQLModel, table=True):
+    """One daily inspection (第十五条(一)), owned by one flow run from dispatch to follow-up."""
+
+    __tablename__ = "inspection_case"
+    id: int | None = Field(default=None, primary_key=True)
+    flow_run_id: str = Field(unique=True, max_length=40)
+    session_id: int | None = Field(default=None, foreign_key="evaluation_session.id", index=True)
+    batch_number: str = Field(max_length=64)
+    agency_id: str | None = Field(default=None, foreign_key="agency.id")
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    opened_on: date  # the case's "today" when it opened (as_of)
+    clock_offset_days: int = 0  # as_of − real date at opening: lets tests travel in time
+    status: str = Field(default="open", max_length=24)  # refused | awaiting_record | awaiting_decision | closed
+    refusal_reason: str = ""
+    record_due: date | None = None  # 第十七条, from the session's scheduled end
+    overdue_reported_on: date | None = None
+    proposal: dict = Field(default_factory=dict, sa_column=_json())
+    decision: str = ""
+
+
+class FormSubmission(SQLModel, table=True):
+    """Every answer to a suspended form, with the outcome: replays read it, never re-judge it."""
+
+    __tablename__ = "form_submission"
+    __table_args__ = (UniqueConstraint("case_id", "pause_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="inspection_case.id", index=True)
+    pause_key: str = Field(max_length=40)
+    accepted: bool
+    errors: list[str] = Field(default_factory=list, sa_column=_json())
+    received_on: date
+
+
+class InspectionRecord(SQLModel, table=True):
+    """The filed 附件3 record form and its verdict. Confidential (第八条)."""
+
+    __tablename__ = "inspection_record"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="inspection_case.id", unique=True)
+    form_kind: str = Field(max_length=16)
+    form_version: str = Field(max_length=16)
+    submitted_by: int = Field(foreign_key="supervisor.id")
+    submitted_on: date
+    inspection_ended_on: date
+    due_on: date
+    late: bool
+    methods: list[str] = Field(default_factory=list, sa_column=_json())
+    veto_answers: dict = Field(default_factory=dict, sa_column=_json())
+    item_answers: dict = Field(default_factory=dict, sa_column=_json())
+    remarks: dict = Field(default_factory=dict, sa_column=_json())
+    overall_evaluation: str
+    verdict: str = Field(max_length=8)
+    negative_count: int
+    item_count: int
+    veto_hits: list[int] = Field(default_factory=list, sa_column=_json())
+    failed_items: list[int] = Field(default_factory=list, sa_column=_json())
+
+
+class AgencyDecision(SQLModel, table=True):
+    """The agency's follow-up choice on a record (第十五条(一)3)."""
+
+    __tablename__ = "agency_decision"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="inspection_case.id", unique=True)
+    option: str = Field(max_length=16)
+    proposed_option: str = Field(max_length=16)
+    opinion: str = ""
+    handled_by: str
+    decided_on: date
+
+
+class LetterCounter(SQLModel, table=True):
+    """Official document numbers, one series per agency per year (e.g. 济人社督〔2026〕3号)."""
+
+    __tablename__ = "letter_counter"
+    agency_id: str = Field(foreign_key="agency.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last_serial: int = 0
+
+
+class Document(SQLModel, table=True):
+    """A rendered official document (.docx) with its number and HTML twin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=128)
+    case_id: int | None = Field(default=None, foreign_key="inspection_case.id", index=True)
+    agency_id: str = Field(foreign_key="agency.id")
+    kind: str = Field(max_length=32)
+    number: str = Field(max_length=64)
+    title: str
+    filename: str
+    issued_on: date
+    html: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Every email, written before any SMTP call; sent once, never lost."""
+
+    __tablename__ = "outbox_message"
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=128)
+    case_id: int | None = Field(default=None, foreign_key="inspection_case.id", index=True)
+    recipient: str
+    recipient_kind: str = Field(max_length=16)  # supervisor | agency | institution
+    subject: str
+    text_body: str
+    html_body: str
+    document_ids: list[int] = Field(default_factory=list, sa_column=_json())
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent
+    claimed_at: datetime | None = None  # set while one process sends it
+    attempts: int = 0
+    last_error: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case timeline agency staff read in the UI."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="inspection_case.id", index=True)
+    key: str = Field(max_length=64)  # idempotency: one event per step
+    on: date
+    text: str
+
+
+class PendingCase(SQLModel, table=True):
+    """A special inspection or sanction procedure opened by a follow-up, for later procedures."""
+
+    __tablename__ = "pending_case"
+    __table_args__ = (UniqueConstraint("source_case_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)  # special_inspection | sanction
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    source_case_id: int = Field(foreign_key="inspection_case.id")
+    article: str = ""
+    facts: str
+    status: str = Field(default="open", max_length=16)
+    opened_on: date

@@ -74,3 +74,9 @@ def inactivity(last_evaluation: date | None, filed_on: date, as_of: date) -> Ina
     if as_of >= add_calendar_months(since, 24):
         reasons.append(Reason("第二十三条(七)", f"自{since}起两年未开展评价"))
     return InactivityFinding(last_evaluation, as_of, tuple(reasons))
+
+
+def record_overdue_from(inspection_end: date, cal: WorkingCalendar | None = None) -> date:
+    """第十七条: the working day after the due day, when a missing record is reported overdue."""
+    cal = cal or default_calendar()
+    return cal.add_working_days(record_due(inspection_end, cal).due, 1)

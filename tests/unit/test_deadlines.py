@@ -51,3 +51,10 @@ def test_inactivity_two_years_reaches_article_23_7_on_the_anniversary():
 def test_inactivity_counts_from_filing_when_never_evaluated():
     f = inactivity(None, date(2025, 6, 1), date(2026, 6, 1))
     assert f.cases == ("22.4",) and "2025-06-01" in f.reasons[0].text
+
+
+def test_missing_record_is_overdue_from_the_working_day_after_the_due_day():
+    from regulation.deadlines import record_overdue_from
+
+    assert record_overdue_from(date(2026, 9, 30)) == date(2026, 10, 10)  # due Fri 10-09; Sat 10-10 is 调休上班
+    assert record_overdue_from(date(2026, 11, 25)) == date(2026, 11, 30)  # due Fri 11-27 → Mon 11-30

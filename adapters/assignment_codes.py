@@ -1,0 +1,43 @@
+"""One-time assignment codes: HMAC of the dispatch id under a server secret.
+
+Derived, not stored: a replayed flow computes the same code, and the database keeps
+only its SHA-256 for audit. The secret comes from SUPERVISION_ASSIGNMENT_SECRET or, on
+the embedded default, a file created once under var/ (mode 0600).
+"""
+
+import hashlib
+import hmac
+import os
+import secrets
+
+from adapters.settings import get_settings
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from mail
+
+
+def _secret() -> bytes:
+    settings = get_settings()
+    if settings.assignment_secret.get_secret_value():
+        return settings.assignment_secret.get_secret_value().encode()
+    path = settings.var_dir / "assignment-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def code_for(dispatch_id: int) -> str:
+    digest = hmac.new(_secret(), f"dispatch:{dispatch_id}".encode(), hashlib.sha256).digest()
+    chars = "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:8])
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalise(code: str) -> str:
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else raw
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise(code).encode()).hexdigest()

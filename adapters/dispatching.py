@@ -1,0 +1,94 @@
+"""From database rows to the facts the dispatch rules take, and back to Draw/Dispatch rows."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from models import (
+    Agency,
+    AppointmentTerm,
+    ConflictDeclaration,
+    Dispatch,
+    EvaluationSession,
+    Institution,
+    Supervisor,
+)
+from regulation.dispatch import AgencyFacts, InstitutionFacts, SupervisorFacts
+from regulation.recusal import (
+    REPEAT_WINDOW,
+    InstitutionHistory,
+    PastDispatch,
+    SessionPeople,
+    history_from,
+)
+from regulation.terms import Term
+
+
+def responsible_agency(s: Session, institution: Institution, agency_id: str | None = None) -> Agency | None:
+    """The agency that dispatches to this institution (第十一条), or the one named."""
+    if agency_id:
+        return s.get(Agency, agency_id)
+    if institution.filing_authority in ("province", "mohrss"):
+        query = select(Agency).where(Agency.level == "province")
+    else:
+        query = select(Agency).where(Agency.level == "city", Agency.city_letter == institution.city_letter)
+    return s.exec(query).first()
+
+
+def agency_facts(s: Session, agency: Agency) -> AgencyFacts:
+    acting = s.get(Agency, agency.principal_id) if agency.level == "third_party" else agency
+    return AgencyFacts(agency.id, acting.level, acting.city_letter)
+
+
+def institution_facts(inst: Institution) -> InstitutionFacts:
+    return InstitutionFacts(str(inst.id), inst.filing_authority, inst.city_letter)
+
+
+def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[SupervisorFacts]:
+    ids = [sup.id for sup in supervisors]
+    terms = defaultdict(list)
+    for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(ids))):
+        terms[t.supervisor_id].append(Term(t.start))
+    out = []
+    for sup in supervisors:
+        area = sup.card_code[5] if sup.kind == "external" and len(sup.card_code) == 9 else None
+        out.append(SupervisorFacts(str(sup.id), sup.person_key, sup.card_code, sup.kind, area,
+                                   sup.card_status, sup.status == "dispatch_suspended", tuple(terms[sup.id])))
+    return out
+
+
+def session_people(sess: EvaluationSession, on: date) -> SessionPeople:
+    return SessionPeople(
+        sess.batch_number, str(sess.institution_id), on,
+        examiner_keys=frozenset(e["person_key"] for e in sess.examiners if e.get("person_key")),
+        internal_supervisor_keys=frozenset(i["person_key"] for i in sess.internal_supervisors if i.get("person_key")),
+    )
+
+
+def history(s: Session, institution_id: int, on: date) -> InstitutionHistory:
+    """External occasions at the institution in the recusal window (第十三条)."""
+    rows = s.exec(
+        select(Dispatch, EvaluationSession.batch_number)
+        .join(EvaluationSession, EvaluationSession.id == Dispatch.session_id)
+        .join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
+        .where(Dispatch.institution_id == institution_id, Supervisor.kind == "external",
+               Dispatch.status != "cancelled", Dispatch.dispatched_on >= on - REPEAT_WINDOW - timedelta(days=1))
+    )
+    occasions: dict[str, tuple[date, set[str]]] = {}
+    for d, batch in rows:
+        day, ids = occasions.setdefault(batch, (d.dispatched_on, set()))
+        ids.add(str(d.supervisor_id))
+    return history_from([PastDispatch(batch, day, frozenset(ids)) for batch, (day, ids) in occasions.items()])
+
+
+def declared_conflicts(s: Session, institution_id: int) -> frozenset[str]:
+    rows = s.exec(select(ConflictDeclaration.supervisor_id).where(ConflictDeclaration.institution_id == institution_id))
+    return frozenset(str(r) for r in rows)
+
+
+def issuer_pool(s: Session, agency: AgencyFacts) -> list[Supervisor]:
+    """External supervisors whose card the agency issued (the rules re-check every condition)."""
+    area = "0" if agency.level == "province" else agency.city_letter
+    return list(s.exec(select(Supervisor).where(Supervisor.kind == "external",
+                                                col(Supervisor.card_code).like(f"R37__{area}%"))))

@@ -1,0 +1,43 @@
+"""Jinja2 rendering of emails and letters (templates/, Chinese)."""
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,  # a missing variable is an error, never a blank in a letter
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def render_email(name: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) from templates/email/<name>.txt.j2 and .html.j2.
+
+    The subject is the text template's exported `subject` variable.
+    """
+    env = environment()
+    text_template = env.get_template(f"email/{name}.txt.j2")
+    subject = text_template.make_module(context).subject
+    text = text_template.render(**context)
+    html = env.get_template(f"email/{name}.html.j2").render(**context)
+    return " ".join(str(subject).split()), text, html
+
+
+def render_paragraphs(name: str, **context) -> list[str]:
+    """A letter body: templates/letters/<name>.txt.j2, paragraphs separated by blank lines."""
+    text = render(f"letters/{name}.txt.j2", **context)
+    # Lines inside a paragraph join with nothing: Chinese has no spaces between words.
+    return ["".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n") if p.strip()]

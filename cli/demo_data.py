@@ -1,0 +1,97 @@
+"""A small sample province: agencies, institutions of each filing level, supervisors with
+valid cards and terms, and sessions of all three form kinds. The builders are reused by
+the flow tests, so the demo and the tests describe the world the same way."""
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from adapters.clock import tz
+from models import Agency, AppointmentTerm, EvaluationSession, Institution, Supervisor
+from regulation.cards import CITY_NAMES, format_external
+
+
+def add_agencies(s: Session, email_domain: str = "example.gov.cn") -> None:
+    """The provincial center and the 16 city bureaus (附件1 表3), once."""
+    if s.get(Agency, "PROV"):
+        return
+    s.add(Agency(id="PROV", name="山东省就业人才中心", level="province", email=f"prov@{email_domain}",
+                 letter_prefix="鲁就人督"))
+    for letter, city in CITY_NAMES.items():
+        s.add(Agency(id=f"CITY-{letter}", name=f"{city}技能人才评价管理部门", level="city", city_letter=letter,
+                     email=f"city-{letter.lower()}@{email_domain}", letter_prefix=f"{city[:2]}人社督"))
+    s.flush()
+
+
+def add_institution(s: Session, name: str, filing_number: str, authority="city", city="A", **kw) -> Institution:
+    inst = Institution(
+        name=name, filing_authority=authority, city_letter=city if authority == "city" else None,
+        filing_number=filing_number, category=kw.pop("category", "social_org"),
+        filed_on=kw.pop("filed_on", date(2024, 1, 10)),
+        scope_occupations=kw.pop("occupations", ["电工", "焊工", "育婴员"]),
+        scope_levels=kw.pop("levels", ["五级", "四级", "三级"]),
+        scope_regions=kw.pop("regions", []), exam_sites=kw.pop("sites", [f"{name}本部考点"]),
+        contact_email=kw.pop("email", f"{filing_number.lower()}@institution.example.cn"), **kw)
+    s.add(inst)
+    s.flush()
+    return inst
+
+
+def add_supervisor(s: Session, name: str, area: str, serial: int, year=2025, term_start=date(2025, 1, 1),
+                   issuer: str | None = None, **kw) -> Supervisor:
+    code = format_external(area, year, serial)
+    sup = Supervisor(name=name, person_key=kw.pop("person_key", f"ID{code}"), kind="external", card_code=code,
+                     issuer=issuer or ("PROV" if area == "0" else f"CITY-{area}"),
+                     email=kw.pop("email", f"{code.lower()}@supervisor.example.cn"),
+                     eligibility={n: True for n in "一二三四五"}, eligibility_attested_on=term_start, **kw)
+    s.add(sup)
+    s.flush()
+    s.add(AppointmentTerm(supervisor_id=sup.id, start=term_start,
+                          end=term_start.replace(year=term_start.year + 3) - timedelta(days=1),
+                          assessment_passed=True))
+    return sup
+
+
+def add_session(s: Session, batch: str, inst: Institution, day: date, form_kind="theory", **kw) -> EvaluationSession:
+    start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz())
+    sess = EvaluationSession(
+        batch_number=batch, institution_id=inst.id, occupation=kw.pop("occupation", inst.scope_occupations[0]),
+        level=kw.pop("level", "四级"), form_kind=form_kind, site=kw.pop("site", inst.exam_sites[0]),
+        starts_at=start, ends_at=start + timedelta(hours=kw.pop("hours", 3)),
+        candidate_count=kw.pop("candidates", 40),
+        examiners=kw.pop("examiners", [{"name": "考评员甲", "person_key": f"EX-{batch}-1"},
+                                        {"name": "考评员乙", "person_key": f"EX-{batch}-2"}]),
+        internal_supervisors=kw.pop("internal_supervisors", [{"name": "内督员丙", "card_code": "S123456250001",
+                                                              "person_key": f"IN-{batch}"}]), **kw)
+    s.add(sess)
+    s.flush()
+    return sess
+
+
+def load_demo(s: Session, day: date) -> list[str]:
+    """The sample province; returns the batch numbers of the day's sessions."""
+    add_agencies(s)
+    if s.exec(select(Institution).where(Institution.filing_number == "DEMO-P-001")).first():
+        return list(s.exec(select(EvaluationSession.batch_number).where(
+            EvaluationSession.batch_number.startswith("DEMO-"))))
+    prov = add_institution(s, "山东省某技能人才评价中心", "DEMO-P-001", authority="province")
+    mohrss = add_institution(s, "某全国性社会培训评价组织山东分支", "DEMO-M-001", authority="mohrss",
+                             occupations=["养老护理员"])
+    jinan = add_institution(s, "济南某职业技能评价中心", "DEMO-A-001", city="A")
+    jinan2 = add_institution(s, "济南某企业（自主评价）", "DEMO-A-002", city="A", category="employer",
+                             occupations=["焊工"])
+    qingdao = add_institution(s, "青岛某职业培训学校", "DEMO-B-001", city="B", occupations=["育婴员"])
+    names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
+    for n in range(6):
+        add_supervisor(s, f"{names[n]}督导", "0", n + 1)
+        add_supervisor(s, f"{names[n + 6]}督导", "A", n + 1)
+    for n in range(4):
+        add_supervisor(s, f"{names[n + 12]}督导", "B", n + 1)
+    sessions = [
+        add_session(s, f"DEMO-{day:%Y%m%d}-P1", prov, day, "theory"),
+        add_session(s, f"DEMO-{day:%Y%m%d}-M1", mohrss, day, "review"),
+        add_session(s, f"DEMO-{day:%Y%m%d}-A1", jinan, day, "skill"),
+        add_session(s, f"DEMO-{day:%Y%m%d}-A2", jinan2, day, "skill"),
+        add_session(s, f"DEMO-{day:%Y%m%d}-B1", qingdao, day, "theory"),
+    ]
+    return [x.batch_number for x in sessions]

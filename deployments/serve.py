@@ -1,0 +1,28 @@
+"""Serve every deployment in one process (the embedded default)."""
+
+from prefect import serve
+from prefect.schedules import Cron
+
+from flows.daily_inspection import daily_inspection
+from flows.deadline_sweep import deadline_sweep
+
+DAILY_INSPECTION = "daily-inspection/daily-inspection"
+DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
+
+
+def deployments():
+    return [
+        daily_inspection.to_deployment(name="daily-inspection", tags=["督导"],
+                                       description="日常督导（第十五条（一）、第十七条、附件3）"),
+        deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
+                                     schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
+                                     description="期限巡检：每日08:00（北京时间）"),
+    ]
+
+
+def main() -> None:
+    serve(*deployments())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Real components for flow tests: Prefect server, runner, SMTP catcher, app database."""
+
+import email
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+
+from deployments.environment import prefect_env, runner_command, server_command
+from deployments.run_all import wait_healthy
+
+
+@dataclass
+class Service:
+    api_url: str
+    home: Path
+    app_env: dict
+    server: subprocess.Popen | None = None
+    runner: subprocess.Popen | None = None
+    logs: list[Path] = field(default_factory=list)
+
+    def env(self) -> dict:
+        return prefect_env(self.api_url, self.home, self.app_env)
+
+    def start_server(self, port: int, database_url: str) -> None:
+        env = self.env() | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url,
+                            "PREFECT_SERVER_UI_ENABLED": "false"}
+        log = self.home / "server.log"
+        self.server = subprocess.Popen(server_command(sys.executable, "127.0.0.1", port), env=env,
+                                       stdout=log.open("w"), stderr=subprocess.STDOUT)
+        wait_healthy(self.api_url)
+
+    def start_runner(self) -> None:
+        log = self.home / f"runner-{len(self.logs)}.log"
+        self.logs.append(log)
+        self.runner = subprocess.Popen(runner_command(sys.executable), env=self.env(),
+                                       cwd=Path(__file__).resolve().parents[2],
+                                       stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_deployments(["daily-inspection/daily-inspection", "deadline-sweep/deadline-sweep"], self.runner, log)
+
+    def kill_runner(self) -> None:
+        """SIGKILL the runner and its children: nothing of it survives to finish cleanly."""
+        if self.runner and self.runner.poll() is None:
+            os.killpg(self.runner.pid, signal.SIGKILL)
+            self.runner.wait()
+
+    def stop(self) -> None:
+        self.kill_runner()
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+
+
+def wait_deployments(names: list[str], runner: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        for name in names:
+            while True:
+                if runner.poll() is not None:
+                    raise AssertionError(f"runner exited: {log.read_text()[-3000:]}")
+                try:
+                    client.read_deployment_by_name(name)
+                    break
+                except ObjectNotFound:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+
+
+def start(deployment: str, parameters: dict) -> UUID:
+    run = run_deployment(deployment, parameters=parameters, timeout=0)
+    return run.id
+
+
+def read(run_id: UUID):
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id)
+
+
+def wait_for(run_id: UUID, states: set[StateType], timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = read(run_id)
+        if run.state and run.state.type in states:
+            return run
+        if run.state and run.state.type in {StateType.FAILED, StateType.CRASHED} - states:
+            raise AssertionError(f"run {run_id} ended {run.state.type}: {run.state.message}")
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} not in {states} after {timeout} s: {read(run_id).state}")
+
+
+def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
+    """Wait until the run is suspended at `key` and its form schema is stored (ARCHITECTURE: the
+    run is Suspended ~100 ms before the schema exists); returns the schema."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = wait_for(run_id, {StateType.PAUSED}, timeout=max(1, deadline - time.monotonic()))
+        keyset = run.state.state_details.run_input_keyset or {}
+        if run.state.state_details.pause_key == key and keyset:
+            with get_client(sync_client=True) as client:
+                try:
+                    return client.read_flow_run_input(run_id, keyset["schema"])
+                except Exception:
+                    pass
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} never showed form {key!r}")
+
+
+def description(run_id: UUID) -> str:
+    run = read(run_id)
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run_input(run_id, run.state.state_details.run_input_keyset["description"])
+
+
+def resume(run_id: UUID, key: str, answers: dict, tries: int = 20) -> None:
+    """Resume at `key`, waiting for the form and retrying a refused resume (server under load)."""
+    for attempt in range(tries):
+        wait_for_form(run_id, key)
+        try:
+            resume_flow_run(run_id, run_input=answers)
+            return
+        except RuntimeError:
+            if attempt + 1 == tries:
+                raise
+            time.sleep(0.5)
+
+
+def messages(folder: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.glob("*.eml"))]
+
+
+def assignment_code(msg) -> str:
+    return re.search(r"任务编码[^：]*：([A-Z0-9]{4}-[A-Z0-9]{4})", msg.get_body(("plain",)).get_content()).group(1)

@@ -1,0 +1,50 @@
+"""Per-test data in the shared service database: unique institutions, supervisors, sessions."""
+
+import itertools
+from datetime import date
+
+from sqlmodel import select
+
+from adapters.db import session_scope
+from cli.demo_data import add_institution, add_session, add_supervisor
+from models import Dispatch, InspectionCase, OutboxMessage
+from regulation.checklists import load_checklist
+
+_serials = itertools.count(100)
+
+
+def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="active", **session_kw) -> dict:
+    """An institution in 济南 (city A) with its own supervisors and one session on `day`."""
+    with session_scope() as s:
+        inst = add_institution(s, f"测试机构{tag}", f"T-{tag}", city="A", status=status,
+                               email=f"inst-{tag.lower()}@institution.example.cn")
+        sups = [add_supervisor(s, f"督导{tag}{n}", "A", next(_serials), year=2024,
+                               email=f"sup-{tag.lower()}-{n}@supervisor.example.cn") for n in range(supervisors)]
+        sess = add_session(s, f"PC-{tag}", inst, day, form_kind, **session_kw)
+        return {"institution_id": inst.id, "institution_email": inst.contact_email, "batch": sess.batch_number,
+                "cards": [x.card_code for x in sups], "emails": [x.email for x in sups]}
+
+
+def answers(form_kind: str, code: str, ended: str, negatives=(), vetoes=(), **extra) -> dict:
+    cl = load_checklist(form_kind)
+    a = {"assignment_code": code, "inspection_ended_on": ended, "methods": ["现场督导"],
+         "overall_evaluation": "考场组织基本规范。"}
+    a |= {f"veto_{v.no}": ("是" if v.no in vetoes else "否") for v in cl.veto_items}
+    a |= {f"item_{i.no:02d}": ("否" if i.no in negatives else "是") for i in cl.items}
+    a |= {f"remark_{n:02d}": "现场发现问题" for n in negatives}
+    return a | extra
+
+
+def case_for(batch: str) -> InspectionCase:
+    with session_scope() as s:
+        return s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch)).one()
+
+
+def outbox_for(case_id: int) -> list[OutboxMessage]:
+    with session_scope() as s:
+        return list(s.exec(select(OutboxMessage).where(OutboxMessage.case_id == case_id).order_by(OutboxMessage.id)))
+
+
+def dispatches_for(case_id: int) -> list[Dispatch]:
+    with session_scope() as s:
+        return list(s.exec(select(Dispatch).where(Dispatch.case_id == case_id)))
