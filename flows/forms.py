@@ -6,8 +6,7 @@ submission the form is asked again with the errors on top and the supervisor's o
 earlier answers filled in — all but the assignment code.
 """
 
-from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect.input import RunInput
 from pydantic import Field, create_model
@@ -19,6 +18,11 @@ YesNo = Literal["是", "否"]
 Method = Literal["现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控"]
 Decision = Literal[FOLLOWUP_OPTIONS]  # type: ignore[valid-type]
 _REQUIRED: Any = ...
+# The server checks required fields and enums but not `format: date`, while pydantic's
+# `date` would refuse "2026-02-30" when the run loads its input — on every replay, so the
+# run could never go on. So: a string with the date format (the UI still shows a date
+# picker), checked by the flow with a Chinese message.
+DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
 
 
 def _errors_markdown(errors: list[str]) -> str:
@@ -39,7 +43,7 @@ def record_form(checklist: Checklist, header: str, errors: list[str], previous: 
 
     fields = dict([
         field("assignment_code", str, "任务编码", "派遣通知邮件中的一次性任务编码，如 ABCD-EFGH"),
-        field("inspection_ended_on", date, "督导结束日期",
+        field("inspection_ended_on", DateText, "督导结束日期",
               "督导工作实际结束的日期；记录表应在其后2个工作日内提交（第十七条）"),
         field("methods", list[Method], "督导方式（可多选）",
               "第十五条（一）2：现场督导、数据比对、抽查评价资料（含录像）、远程监控"),

@@ -1,6 +1,7 @@
 """Real components for flow tests: Prefect server, runner, SMTP catcher, app database."""
 
 import email
+import json
 import os
 import re
 import signal
@@ -114,8 +115,8 @@ def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
         if run.state.state_details.pause_key == key and keyset:
             with get_client(sync_client=True) as client:
                 try:
-                    return client.read_flow_run_input(run_id, keyset["schema"])
-                except Exception:
+                    return json.loads(client.read_flow_run_input(run_id, keyset["schema"]))
+                except Exception:  # not stored yet: the ~100 ms window ARCHITECTURE describes
                     pass
         time.sleep(0.2)
     raise AssertionError(f"run {run_id} never showed form {key!r}")
@@ -124,7 +125,7 @@ def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
 def description(run_id: UUID) -> str:
     run = read(run_id)
     with get_client(sync_client=True) as client:
-        return client.read_flow_run_input(run_id, run.state.state_details.run_input_keyset["description"])
+        return json.loads(client.read_flow_run_input(run_id, run.state.state_details.run_input_keyset["description"]))
 
 
 def resume(run_id: UUID, key: str, answers: dict, tries: int = 20) -> None:
