@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from sqlmodel import select

@@ -1,0 +1,117 @@
+"""Deadlines, outages and restarts: nothing is sent twice, nothing is lost."""
+
+from datetime import date
+
+from prefect.client.schemas.objects import StateType
+from sqlmodel import select
+
+from adapters.db import session_scope
+from adapters.smtp_catcher import SmtpCatcher
+from deployments.serve import DAILY_INSPECTION, DEADLINE_SWEEP
+from models import InspectionRecord, OutboxMessage
+from tests.flows import harness as h
+from tests.flows.world import answers, case_for, dispatches_for, make_world, outbox_for
+
+DONE = {StateType.COMPLETED}
+
+
+def to(service, address):
+    return [m for m in h.messages(service.mail_dir) if address in m["To"]]
+
+
+def sweep(as_of: str) -> str:
+    run_id = h.start(DEADLINE_SWEEP, {"as_of": as_of})
+    return h.wait_for(run_id, DONE).state
+
+
+def test_late_record_swept_reminded_on_due_day_and_overdue_next_working_day_once_each(service):
+    # Session Monday 11-16 → record due Wednesday 11-18; overdue from Thursday 11-19.
+    w = make_world("LATE", date(2026, 11, 16))
+    card, address = w["cards"][0], w["emails"][0]
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-16",
+                                        "supervisor_cards": [card]})
+    h.wait_for_form(run_id, "record-1")
+    case = case_for(w["batch"])
+    assert case.record_due == date(2026, 11, 18)
+
+    sweep("2026-11-17")
+    assert len(to(service, address)) == 1  # the dispatch notice only
+    sweep("2026-11-18")
+    sweep("2026-11-18")
+    reminders = [m for m in to(service, address) if m["Subject"].startswith("【记录表今日到期】")]
+    assert len(reminders) == 1
+    sweep("2026-11-19")
+    sweep("2026-11-19")
+    overdue = [m for m in to(service, "city-a@") if m["Subject"].startswith("【记录表逾期】") and w["batch"] in m["Subject"]]
+    assert len(overdue) == 1
+    assert "第二十六条（二）" in overdue[0].get_body(("plain",)).get_content()
+    assert [d.overdue_on for d in dispatches_for(case.id)] == [date(2026, 11, 19)]
+    assert case_for(w["batch"]).overdue_reported_on == date(2026, 11, 19)
+
+
+def test_late_record_is_stored_with_its_late_flag(service):
+    # Dispatched on 11-23 to check a session of 11-16 from its records (第十五条(一)2):
+    # the inspection ended 11-16, due 11-18, filed 11-23 → late.
+    w = make_world("LATEFLAG", date(2026, 11, 16))
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
+                                        "supervisor_cards": [w["cards"][0]]})
+    h.wait_for_form(run_id, "record-1")
+    code = h.assignment_code(to(service, w["emails"][0])[0])
+    h.resume(run_id, "record-1", answers("theory", code, "2026-11-16", methods=["抽查评价资料（含录像）"]))
+    h.wait_for_form(run_id, "decision-1")
+    with session_scope() as s:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_for(w["batch"]).id)).one()
+    assert (record.late, record.due_on, record.submitted_on) == (True, date(2026, 11, 18), date(2026, 11, 23))
+    received = [m for m in to(service, "city-a@") if w["batch"] in m["Subject"] and "督导记录已提交" in m["Subject"]]
+    assert "逾期" in received[0].get_body(("plain",)).get_content()
+
+
+def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(service):
+    w = make_world("SMTP", date(2026, 11, 23))
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
+                                        "supervisor_cards": [w["cards"][0]]})
+    h.wait_for_form(run_id, "record-1")
+    code = h.assignment_code(to(service, w["emails"][0])[0])
+    h.resume(run_id, "record-1", answers("theory", code, "2026-11-23", negatives=(1, 2, 3, 4, 5)))
+    h.wait_for_form(run_id, "decision-1")
+    # deliver-mail runs before the suspend, so the record-received mail is already out.
+    service.catcher.stop()
+    try:
+        h.resume(run_id, "decision-1", {"decision": "质量通报", "handled_by": "王科长"})
+        h.wait_for(run_id, DONE)  # the outage does not fail the run
+        letter = [m for m in outbox_for(case_for(w["batch"]).id) if m.recipient_kind == "institution"]
+        assert [(m.status, m.attempts > 0, "ConnectionRefusedError" in m.last_error) for m in letter] == [
+            ("pending", True, True)]
+        assert not to(service, w["institution_email"])
+    finally:
+        service.catcher = SmtpCatcher(service.mail_dir, port=service.catcher.port, echo=False).start()
+    sweep("2026-11-24")
+    sweep("2026-11-24")
+    delivered = to(service, w["institution_email"])
+    assert len(delivered) == 1 and "质量通报" in delivered[0]["Subject"]
+    with session_scope() as s:
+        assert s.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all() == []
+
+
+def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(service):
+    w = make_world("KILL", date(2026, 11, 23))
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
+                                        "supervisor_cards": [w["cards"][0]]})
+    h.wait_for_form(run_id, "record-1")
+    code = h.assignment_code(to(service, w["emails"][0])[0])
+    service.kill_runner()
+    service.start_runner()
+    h.resume(run_id, "record-1", answers("theory", code, "2026-11-23"))
+    h.wait_for_form(run_id, "decision-1")
+    service.kill_runner()
+    service.start_runner()
+    h.resume(run_id, "decision-1", {"decision": "约谈提醒", "opinion": "定于12月1日上午9时在市人社局约谈。",
+                                    "handled_by": "王科长"})
+    h.wait_for(run_id, DONE)
+    case = case_for(w["batch"])
+    keys = [m.idempotency_key for m in outbox_for(case.id)]
+    assert len(keys) == len(set(keys)) == 3  # dispatch notice, record received, interview notice
+    assert len(to(service, w["emails"][0])) == 1
+    assert len(to(service, w["institution_email"])) == 1
+    with session_scope() as s:
+        assert len(s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).all()) == 1
