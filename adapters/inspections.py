@@ -32,6 +32,7 @@ from models import (
     PendingCase,
     Supervisor,
 )
+from regulation.calendar import CalendarDataMissing
 from regulation.checklists import FORM_NAMES, load_checklist
 from regulation.deadlines import record_due
 from regulation.dispatch import DispatchPool, check_named
@@ -136,7 +137,11 @@ def open_case(flow_run_id: str, batch_number: str, as_of: date | None, agency_id
                               facts=f"批次 {batch_number} 超出备案范围：{reasons}"))
             _refuse(s, case, f"该批次超出备案范围，已作为违规线索登记待处理：{reasons}")
             return _view(s, case)
-        case.record_due = record_due(_local_date(sess.ends_at)).due
+        try:
+            case.record_due = record_due(_local_date(sess.ends_at)).due
+        except CalendarDataMissing as exc:  # the legal deadline cannot be known: say so, don't guess
+            _refuse(s, case, str(exc))
+            return _view(s, case)
         case.status = "dispatching"
         s.add(case)
         return _view(s, case)
@@ -276,6 +281,11 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
         errors.append(f"督导结束日期：{ended} 晚于今天（{today}），请填写实际结束日期")
     elif ended < started:
         errors.append(f"督导结束日期：{ended} 早于评价活动开始日期（{started}）")
+    else:
+        try:
+            record_due(ended)
+        except CalendarDataMissing as exc:
+            errors.append(f"督导结束日期：无法计算提交期限（{exc}），请联系委派机构")
     methods = [m for m in answers.get("methods") or [] if m in METHODS]
     if not methods:
         errors.append(f"督导方式：请至少选择一项（{'、'.join(METHODS)}）")

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     mail_dir: Path | None = None  # where the local SMTP catcher stores .eml; default var/mail
     assignment_secret: SecretStr = SecretStr("")  # HMAC key for assignment codes; default var/assignment-secret
     prefect_ui_url: str = "http://127.0.0.1:4200"  # links in mails to the forms in the Prefect UI
+    # Flow-run processes the served runner starts at once. prefect.serve(limit=None) means
+    # *unlimited*: 200 runs resumed together spawned ~100 engines on 2 cores and thrashed.
+    runner_process_limit: int = 4
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

@@ -14,7 +14,7 @@ from adapters.inspections import add_event, run_url
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
 from models import Agency, Dispatch, InspectionCase, Institution, Supervisor
-from regulation.calendar import default_calendar
+from regulation.calendar import CalendarDataMissing, default_calendar
 
 
 @dataclass
@@ -22,6 +22,7 @@ class SweepSummary:
     as_of: date
     reminded: list[str] = field(default_factory=list)  # batch numbers
     overdue: list[str] = field(default_factory=list)
+    calendar_errors: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
 
     def markdown(self) -> str:
@@ -33,7 +34,20 @@ class SweepSummary:
             f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {'、'.join(self.overdue) or '—'} |",
             f"| 邮件发送成功 | {len(d.sent)} | |",
             f"| 邮件仍待发送（SMTP 不可用） | {len(d.pending)} | |",
+            *(f"\n**工作日历缺失：** {e}" for e in sorted(set(self.calendar_errors))),
         ])
+
+
+def _overdue(cal, due: date, as_of: date, summary: "SweepSummary") -> bool:
+    """From the working day after the due day (第十七条). A year with no official calendar is
+    reported in the summary for that case, not allowed to stop the whole sweep."""
+    if as_of <= due:
+        return False
+    try:
+        return as_of >= cal.add_working_days(due, 1)
+    except CalendarDataMissing as exc:
+        summary.calendar_errors.append(str(exc))
+        return False
 
 
 def sweep_deadlines(as_of: date) -> SweepSummary:
@@ -48,18 +62,19 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
             rows = list(s.exec(select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
                                .where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")))
             if as_of == case.record_due:
-                for d, sup in rows:
-                    if d.reminded_on is None:
-                        subject, text, html = render_email(
-                            "record_reminder", supervisor_name=sup.name, institution=inst.name,
-                            batch_number=case.batch_number, record_due=case.record_due,
-                            form_url=run_url(case.flow_run_id), agency_name=agency.name)
-                        enqueue(s, f"record-reminder:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
-                        d.reminded_on = as_of
-                        s.add(d)
-                summary.reminded.append(case.batch_number)
-                add_event(s, case.id, "reminder", as_of, "记录表今日到期，已提醒外督员")
-            elif as_of >= cal.add_working_days(case.record_due, 1) and case.overdue_reported_on is None:
+                due_today = [(d, sup) for d, sup in rows if d.reminded_on is None]
+                for d, sup in due_today:
+                    subject, text, html = render_email(
+                        "record_reminder", supervisor_name=sup.name, institution=inst.name,
+                        batch_number=case.batch_number, record_due=case.record_due,
+                        form_url=run_url(case.flow_run_id), agency_name=agency.name)
+                    enqueue(s, f"record-reminder:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
+                    d.reminded_on = as_of
+                    s.add(d)
+                if due_today:
+                    summary.reminded.append(case.batch_number)
+                    add_event(s, case.id, "reminder", as_of, "记录表今日到期，已提醒外督员")
+            elif case.overdue_reported_on is None and _overdue(cal, case.record_due, as_of, summary):
                 subject, text, html = render_email(
                     "record_overdue", agency_name=agency.name, batch_number=case.batch_number,
                     institution=inst.name, record_due=case.record_due, as_of=as_of,

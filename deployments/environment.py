@@ -24,5 +24,5 @@ def server_command(python: str, host: str, port: int) -> list[str]:
     return [python, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
 
 
-def runner_command(python: str) -> list[str]:
-    return [python, "-m", "deployments.serve"]
+def runner_command(python: str, module: str = "deployments.serve") -> list[str]:
+    return [python, "-m", module]

@@ -3,6 +3,7 @@
 from prefect import serve
 from prefect.schedules import Cron
 
+from adapters.settings import get_settings
 from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 
@@ -21,7 +22,7 @@ def deployments():
 
 
 def main() -> None:
-    serve(*deployments())
+    serve(*deployments(), limit=get_settings().runner_process_limit)
 
 
 if __name__ == "__main__":

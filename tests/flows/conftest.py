@@ -1,7 +1,6 @@
 """Session-wide real service for the flow tests."""
 
 import os
-from datetime import date
 
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -56,4 +55,3 @@ def service(tmp_path_factory, postgres_server):
         db.get_engine.cache_clear()
 
 
-DAY = date(2026, 11, 23)  # a Monday: record due Wednesday 11-25

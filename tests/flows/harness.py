@@ -41,13 +41,14 @@ class Service:
                                        stdout=log.open("w"), stderr=subprocess.STDOUT)
         wait_healthy(self.api_url)
 
-    def start_runner(self) -> None:
+    def start_runner(self, module: str = "deployments.serve", extra: tuple[str, ...] = ()) -> None:
         log = self.home / f"runner-{len(self.logs)}.log"
         self.logs.append(log)
-        self.runner = subprocess.Popen(runner_command(sys.executable), env=self.env(),
+        self.runner = subprocess.Popen(runner_command(sys.executable, module), env=self.env(),
                                        cwd=Path(__file__).resolve().parents[2],
                                        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_deployments(["daily-inspection/daily-inspection", "deadline-sweep/deadline-sweep"], self.runner, log)
+        wait_deployments(["daily-inspection/daily-inspection", "deadline-sweep/deadline-sweep", *extra],
+                         self.runner, log)
 
     def kill_runner(self) -> None:
         """SIGKILL the runner and its children: nothing of it survives to finish cleanly."""

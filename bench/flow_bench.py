@@ -1,0 +1,185 @@
+"""Daily inspection through the real server, against a bare flow with the same suspends.
+
+1. One full lifecycle (start → record form → decision form → done), alternating with the
+   bare baseline, ROUNDS times each; medians and their ratio (goal: ≤ 1.5×).
+2. 200 inspections started at once until all wait at the record form, then all resumed
+   through to the end: phase times and the Prefect server's memory (peak RSS).
+The Prefect server runs on PostgreSQL (ARCHITECTURE: SQLite locks under load).
+"""
+
+import contextvars
+import os
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from prefect.client.schemas.objects import StateType
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from adapters import db, settings
+from adapters.db import session_scope, upgrade
+from adapters.smtp_catcher import SmtpCatcher
+from bench.serve import BARE
+from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
+from deployments.serve import DAILY_INSPECTION
+from tests.flows import harness as h
+from tests.flows.world import answers
+from tests.postgres_server import PostgresServer, free_port
+
+DAY = date(2026, 11, 23)
+ROUNDS = 3
+SCALE = 200
+DONE = {StateType.COMPLETED}
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.running = pid, 0, True
+
+    def rss_kb(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def run(self):
+        while self.running:
+            self.peak_kb = max(self.peak_kb, self.rss_kb())
+            time.sleep(0.25)
+
+
+def seed(n_sessions: int, tag: str, card_year: int) -> list[tuple[str, str]]:
+    """Institutions with one session each and one supervisor named per session."""
+    out = []
+    with session_scope() as s:
+        for i in range(n_sessions):
+            inst = add_institution(s, f"基准机构{tag}{i}", f"B-{tag}-{i}", city="A",
+                                   email=f"inst-{tag}-{i}@bench.example.cn")
+            sup = add_supervisor(s, f"基准督导{tag}{i}", "A", i + 1, year=card_year,
+                                 email=f"sup-{tag.lower()}-{i}@bench.example.cn")
+            out.append((add_session(s, f"BENCH-{tag}-{i}", inst, DAY).batch_number, sup.card_code))
+    return out
+
+
+def code_for(mail_dir: Path, batch: str) -> str:
+    for _ in range(600):
+        for m in h.messages(mail_dir):
+            if batch in (m["Subject"] or "") and "派遣通知" in m["Subject"]:
+                return h.assignment_code(m)
+        time.sleep(0.1)
+    raise RuntimeError(f"no dispatch notice for {batch}")
+
+
+def in_run_seconds(run_id) -> float:
+    """Time spent inside the run's legs (each Running → the next state), without the runner's
+    polling wait and the process start that both flows pay alike."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        states = sorted(client.read_flow_run_states(run_id), key=lambda st: st.timestamp)
+    return sum((nxt.timestamp - st.timestamp).total_seconds()
+               for st, nxt in zip(states, states[1:], strict=False) if st.type == StateType.RUNNING)
+
+
+def daily_lifecycle(mail_dir: Path, batch: str, card: str) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": batch, "as_of": str(DAY), "supervisor_cards": [card]})
+    h.wait_for_form(run_id, "record-1")
+    h.resume(run_id, "record-1", answers("theory", code_for(mail_dir, batch), str(DAY)))
+    h.resume(run_id, "decision-1", {"decision": "无需处理", "handled_by": "基准"})
+    h.wait_for(run_id, DONE)
+    return time.perf_counter() - t0, in_run_seconds(run_id)
+
+
+def bare_lifecycle() -> tuple[float, float]:
+    t0 = time.perf_counter()
+    run_id = h.start(BARE, {})
+    h.resume(run_id, "record-1", {"ok": "a"})
+    h.resume(run_id, "decision-1", {"ok": "b"})
+    h.wait_for(run_id, DONE)
+    return time.perf_counter() - t0, in_run_seconds(run_id)
+
+
+def parallel(pool: ThreadPoolExecutor, fn, items) -> list:
+    """Map in threads, each in a copy of this context: Prefect keeps its settings (the API
+    URL) in a context variable that pool threads would not inherit."""
+    futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in items]
+    return [f.result() for f in futures]
+
+
+def scale(mail_dir: Path, sampler: RssSampler) -> dict:
+    worlds = seed(SCALE, "S", 2011)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(16) as pool:
+        ids = parallel(pool, lambda w: h.start(DAILY_INSPECTION, {
+            "batch_number": w[0], "as_of": str(DAY), "supervisor_cards": [w[1]]}), worlds)
+        parallel(pool, lambda r: h.wait_for_form(r, "record-1", timeout=1800), ids)
+        t_suspended = time.perf_counter() - t0
+        rss_suspended = sampler.rss_kb()
+        t1 = time.perf_counter()
+        parallel(pool, lambda rw: h.resume(rw[0], "record-1", answers("theory", code_for(mail_dir, rw[1][0]), str(DAY))),
+                 list(zip(ids, worlds, strict=True)))
+        parallel(pool, lambda r: h.resume(r, "decision-1", {"decision": "无需处理", "handled_by": "基准"}), ids)
+        parallel(pool, lambda r: h.wait_for(r, DONE, timeout=1800), ids)
+        t_resumed = time.perf_counter() - t1
+    return {"suspended_s": t_suspended, "resumed_s": t_resumed, "rss_suspended_kb": rss_suspended}
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="flow-bench-"))
+    pg = PostgresServer().start()
+    smtp_port, port = free_port(), free_port()
+    app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
+               "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
+               "SUPERVISION_MAIL_DIR": str(root / "mail")}
+    os.environ.update(app_env)
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    upgrade()
+    with session_scope() as s:
+        add_agencies(s)
+    catcher = SmtpCatcher(root / "mail", port=smtp_port, echo=False).start()
+    svc = h.Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
+    svc.home.mkdir(parents=True)
+    try:
+        svc.start_server(port, pg.create_database("prefect").replace("+psycopg", "+asyncpg"))
+        sampler = RssSampler(svc.server.pid)
+        sampler.start()
+        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
+            svc.start_runner("bench.serve", (BARE,))
+            worlds = seed(ROUNDS + 1, "L", 2012)
+            daily_lifecycle(root / "mail", *worlds[-1])  # warm-up: first imports, first tables
+            bare_lifecycle()
+            daily, bare = [], []
+            for i in range(ROUNDS):
+                daily.append(daily_lifecycle(root / "mail", *worlds[i]))
+                bare.append(bare_lifecycle())
+            d, b = (statistics.median(x[0] for x in daily), statistics.median(x[0] for x in bare))
+            di, bi = (statistics.median(x[1] for x in daily), statistics.median(x[1] for x in bare))
+            print("== daily inspection lifecycle vs bare flow (2 suspends + 2 resumes each, real server) ==")
+            print(f"  wall clock, start → completed    daily {d:.2f} s, bare {b:.2f} s: ratio {d / b:.2f}x (goal ≤ 1.5x)")
+            print(f"  inside the run's 3 legs          daily {di:.2f} s, bare {bi:.2f} s: ratio {di / bi:.2f}x")
+            print(f"  (medians of {ROUNDS}; daily {', '.join(f'{x[0]:.2f}/{x[1]:.2f}' for x in daily)}; "
+                  f"bare {', '.join(f'{x[0]:.2f}/{x[1]:.2f}' for x in bare)}; runner polls every 2 s)")
+            r = scale(root / "mail", sampler)
+            sampler.running = False
+            print(f"== {SCALE} inspections suspended at once, then resumed to the end ==")
+            print(f"  start → all {SCALE} waiting at the record form   {r['suspended_s']:.1f} s "
+                  f"({r['suspended_s'] / SCALE * 1000:.0f} ms per inspection)")
+            print(f"  resume both forms → all {SCALE} completed          {r['resumed_s']:.1f} s "
+                  f"({r['resumed_s'] / SCALE * 1000:.0f} ms per inspection)")
+            print(f"  Prefect server RSS: {r['rss_suspended_kb'] / 1024:.0f} MiB with {SCALE} suspended, "
+                  f"peak {sampler.peak_kb / 1024:.0f} MiB")
+    finally:
+        svc.stop()
+        catcher.stop()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""prefect.yaml (workers) and deployments/serve.py (embedded) declare the same deployments."""
+
+import importlib
+from pathlib import Path
+
+import yaml
+
+from deployments.serve import deployments
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prefect_yaml_matches_served_deployments():
+    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]}
+    served = {d.name: d for d in deployments()}
+    assert set(declared) == set(served)
+    for name, d in declared.items():
+        path, func = d["entrypoint"].split(":")
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), func)
+        assert flow.name == served[name].flow_name
+        assert d["description"] == served[name].description
+
+
+def test_deadline_sweep_runs_daily_at_eight_shanghai_time():
+    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]}
+    (schedule,) = declared["deadline-sweep"]["schedules"]
+    assert (schedule["cron"], schedule["timezone"]) == ("0 8 * * *", "Asia/Shanghai")
+    (served,) = {d.name: d for d in deployments()}["deadline-sweep"].schedules
+    assert (served.schedule.cron, served.schedule.timezone) == ("0 8 * * *", "Asia/Shanghai")

@@ -1,0 +1,66 @@
+"""Official documents: numbering per agency per year, GB/T 9704 layout, one per key."""
+
+import io
+from datetime import date
+
+from docx import Document as DocxDocument
+from docx.oxml.ns import qn
+
+from adapters.db import session_scope, upgrade
+from adapters.documents import OfficialLetter, allocate_number, docx_text, store_document
+from adapters.templates import render_email, render_paragraphs
+from cli.demo_data import add_agencies
+
+LETTER = OfficialLetter("reminder_letter", "济南市技能人才评价管理部门", "济南人社督〔2026〕1号",
+                        "关于某机构技能人才评价质量督导情况的提醒函", "济南某职业技能评价中心",
+                        ["第一段内容。", "一、小标题", "第二段内容。"], date(2026, 11, 26))
+
+
+def test_numbers_run_per_agency_per_year(db_url):
+    upgrade(db_url)
+    with session_scope(db_url) as s:
+        add_agencies(s)
+        got = [allocate_number(s, "CITY-A", "济南人社督", 2026), allocate_number(s, "CITY-A", "济南人社督", 2026),
+               allocate_number(s, "CITY-B", "青岛人社督", 2026), allocate_number(s, "CITY-A", "济南人社督", 2027)]
+    assert got == ["济南人社督〔2026〕1号", "济南人社督〔2026〕2号", "青岛人社督〔2026〕1号", "济南人社督〔2027〕1号"]
+
+
+def test_docx_uses_gbt_9704_page_and_named_chinese_fonts():
+    from adapters.documents import render_docx
+
+    doc = DocxDocument(io.BytesIO(render_docx(LETTER)))
+    sec = doc.sections[0]
+    assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)  # A4, stored in twips
+    assert [round(m.mm) for m in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [37, 35, 28, 26]
+    fonts = {p.text: p.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for p in doc.paragraphs if p.runs and p.text}
+    assert fonts[LETTER.title] == "方正小标宋简体"
+    assert fonts["第一段内容。"] == "仿宋_GB2312" and fonts["一、小标题"] == "黑体"
+    body = next(p for p in doc.paragraphs if p.text == "第一段内容。")
+    assert body.runs[0].font.size.pt == 16 and body.paragraph_format.line_spacing.pt == 28
+    assert doc.paragraphs[0].runs[0].font.color.rgb == (0xFF, 0x00, 0x00)  # red issuer mark
+    assert "2026年11月26日" in docx_text(render_docx(LETTER))
+
+
+def test_document_is_stored_once_per_key(sqlite_url):
+    upgrade(sqlite_url)
+    with session_scope(sqlite_url) as s:
+        add_agencies(s)
+        first = store_document(s, "case-1-reminder_letter", LETTER, "CITY-A", None)
+        again = store_document(s, "case-1-reminder_letter", LETTER, "CITY-A", None)
+        assert first.id == again.id and first.filename.endswith("（济南人社督〔2026〕1号）.docx")
+
+
+def test_letter_paragraphs_join_lines_without_spaces():
+    paragraphs = render_paragraphs(
+        "reminder_letter", inspected_on="2026年11月23日", occupation="电工", level="四级", form_name="理论考核",
+        batch_number="PC-1", verdict="不合格", problems=["考前督导·评价计划：未达到“评价时间一致”的要求"], opinion="")
+    assert paragraphs[0].startswith("2026年11月23日，我单位按照《山东省技能人才评价质量督导工作实施细则（试行）》")
+    assert paragraphs[1] == "1. 考前督导·评价计划：未达到“评价时间一致”的要求"
+    assert all(" " not in p.replace("1. ", "") for p in paragraphs)
+
+
+def test_email_subject_comes_from_its_template():
+    subject, text, html = render_email("record_reminder", supervisor_name="张三", institution="某机构",
+                                       batch_number="PC-9", record_due="2026-11-25", form_url="http://x",
+                                       agency_name="济南")
+    assert subject == "【记录表今日到期】PC-9" and "2026-11-25" in text and "<a href" in html

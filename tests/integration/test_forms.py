@@ -1,0 +1,55 @@
+"""The forms the Prefect UI shows, from the 附件3 YAML (ARCHITECTURE: forms in the Prefect UI)."""
+
+import pytest
+from prefect.input.run_input import create_v2_schema
+from pydantic import ValidationError
+
+from flows.forms import decision_form, record_form
+from regulation.checklists import load_checklist
+
+
+def schema(model):
+    return create_v2_schema(model.__name__, model_base=model)
+
+
+@pytest.mark.parametrize("form", ["theory", "skill", "review"])
+def test_record_form_has_every_item_in_order_with_chinese_titles_and_no_preselected_answer(form):
+    cl = load_checklist(form)
+    s = schema(record_form(cl, "说明", [], {}))
+    names = list(s["properties"])
+    assert names[:3] == ["assignment_code", "inspection_ended_on", "methods"]
+    assert names[3:6] == ["veto_1", "veto_2", "veto_3"]
+    assert names[-1] == "overall_evaluation"
+    for item in cl.items:
+        p = s["properties"][f"item_{item.no:02d}"]
+        assert p["enum"] == ["是", "否"] and "default" not in p
+        assert p["title"] == f"{item.no}. {item.text}"
+        assert s["properties"][f"remark_{item.no:02d}"]["default"] == ""
+    assert set(s["required"]) >= {f"item_{i.no:02d}" for i in cl.items} | {"veto_1", "assignment_code"}
+
+
+def test_date_field_is_a_string_with_date_format_so_a_bad_date_cannot_strand_the_run():
+    model = record_form(load_checklist("review"), "", [], {})
+    assert schema(model)["properties"]["inspection_ended_on"]["format"] == "date"
+    answers = {f"item_{i:02d}": "是" for i in range(1, 17)} | {f"veto_{i}": "否" for i in range(1, 4)}
+    loaded = model(**answers, assignment_code="x", inspection_ended_on="2026-02-30", methods=[],
+                   overall_evaluation="")
+    assert loaded.inspection_ended_on == "2026-02-30"  # the flow refuses it, in Chinese
+
+
+def test_retry_form_shows_errors_and_keeps_answers_but_not_the_code():
+    model = record_form(load_checklist("review"), "说明", ["任务编码不正确"],
+                        {"item_02": "否", "assignment_code": "ABCD-EFGH", "remark_02": "问题"})
+    s = schema(model)
+    assert model._description.startswith("**上次提交未通过")
+    assert s["properties"]["item_02"]["default"] == "否" and s["properties"]["remark_02"]["default"] == "问题"
+    assert "default" not in s["properties"]["assignment_code"]
+    assert s["properties"]["item_02"]["title"] == "2. " + load_checklist("review").item(2).text
+
+
+def test_decision_form_offers_the_six_follow_ups():
+    s = schema(decision_form("h", "提醒函", []))
+    assert s["properties"]["decision"]["enum"] == ["无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导", "启动处理程序"]
+    assert "系统建议：提醒函" in s["properties"]["decision"]["description"]
+    with pytest.raises(ValidationError):
+        decision_form("h", "x", [])(decision="罚款", handled_by="a")

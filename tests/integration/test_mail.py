@@ -1,0 +1,96 @@
+"""The outbox against a real SMTP server on 127.0.0.1: once, never lost, Chinese intact."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from adapters import settings as settings_module
+from adapters.clock import now
+from adapters.db import session_scope, upgrade
+from adapters.mailer import deliver_pending, enqueue
+from adapters.smtp_catcher import SmtpCatcher
+from models import Document, OutboxMessage
+from tests.postgres_server import free_port
+
+
+@pytest.fixture
+def mail_env(tmp_path, monkeypatch, sqlite_url):
+    port = free_port()
+    monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(port))
+    monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
+    settings_module.get_settings.cache_clear()
+    upgrade(sqlite_url)
+    catcher = SmtpCatcher(tmp_path / "mail", port=port, echo=False)
+    yield sqlite_url, catcher
+    catcher.stop()
+    settings_module.get_settings.cache_clear()
+
+
+def _queue(url, key="k1", with_doc=False):
+    with session_scope(url) as s:
+        doc_ids = []
+        if with_doc:
+            from cli.demo_data import add_agencies
+            add_agencies(s)
+            doc = Document(idempotency_key="d1", agency_id="PROV", kind="reminder_letter", number="鲁就人督〔2026〕1号",
+                           title="提醒函", filename="关于某机构的提醒函（鲁就人督〔2026〕1号）.docx",
+                           issued_on=now().date(), html="<p>x</p>", content=b"PK-docx-bytes")
+            s.add(doc)
+            s.flush()
+            doc_ids = [doc.id]
+        msg = enqueue(s, key, "评价机构 <inst@example.cn>", "institution", "【提醒函】鲁就人督〔2026〕1号",
+                      "正文", "<p>正文</p>", document_ids=doc_ids)
+        return msg.id
+
+
+def test_enqueue_twice_with_one_key_writes_one_message(mail_env):
+    url, _ = mail_env
+    assert _queue(url) == _queue(url)
+    with session_scope(url) as s:
+        assert len(s.exec(select(OutboxMessage)).all()) == 1
+
+
+def test_chinese_subject_and_attachment_name_arrive_intact(mail_env, tmp_path):
+    url, catcher = mail_env
+    catcher.start()
+    _queue(url, with_doc=True)
+    assert len(deliver_pending(url).sent) == 1
+    raw = next((tmp_path / "mail").glob("*.eml")).read_bytes()
+    assert b"=?utf-8?" in raw.lower()  # RFC 2047 encoded-word in the Subject
+    # RFC 2231 parameter for the attachment, possibly split into continuations (filename*0*=…)
+    assert re.search(rb"filename\*(0\*)?=utf-8''", raw, re.IGNORECASE)
+    (msg,) = catcher.messages
+    assert msg["Subject"] == "【提醒函】鲁就人督〔2026〕1号"
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "关于某机构的提醒函（鲁就人督〔2026〕1号）.docx"
+    assert att.get_content() == b"PK-docx-bytes"
+
+
+def test_smtp_outage_leaves_message_pending_then_sent_exactly_once(mail_env):
+    url, catcher = mail_env
+    _queue(url)
+    report = deliver_pending(url, tries=2, backoff_seconds=0.01)  # nobody listening
+    assert report.sent == [] and len(report.pending) == 1
+    with session_scope(url) as s:
+        msg = s.exec(select(OutboxMessage)).one()
+        assert (msg.status, msg.attempts) == ("pending", 1) and "Connection" in msg.last_error
+    catcher.start()
+    assert len(deliver_pending(url).sent) == 1
+    assert deliver_pending(url).sent == []
+    assert len(catcher.messages) == 1
+
+
+def test_message_claimed_by_another_sender_is_left_alone_until_the_claim_is_stale(mail_env):
+    url, catcher = mail_env
+    catcher.start()
+    message_id = _queue(url)
+    with session_scope(url) as s:
+        msg = s.get(OutboxMessage, message_id)
+        msg.status, msg.claimed_at = "sending", now()
+        s.add(msg)
+    assert deliver_pending(url).sent == [] and catcher.messages == []
+    with session_scope(url) as s:
+        s.get(OutboxMessage, message_id).claimed_at = now() - timedelta(minutes=11)
+    assert deliver_pending(url).sent == [message_id] and len(catcher.messages) == 1
