@@ -403,7 +403,9 @@ def carry_out(case_id: int) -> str:
             summary = f"已登记待办：{decision.option}（待后续程序办理）"
         case.status = "closed"
         s.add(case)
-        add_event(s, case_id, "closed", today, summary)
+        if decision.option not in LETTERS:  # a letter has its own event, with its number
+            add_event(s, case_id, "closed-note", today, summary)
+        add_event(s, case_id, "closed", today, "结案")
         return summary
 
 

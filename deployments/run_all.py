@@ -31,7 +31,20 @@ def wait_healthy(url: str, seconds: float = 120) -> None:
     raise RuntimeError(f"Prefect server did not answer at {url} within {seconds:.0f} s")
 
 
+def _stop(signum, _frame):
+    raise KeyboardInterrupt
+
+
+def _child_signals() -> None:
+    # A process started in the background of a non-interactive shell inherits SIGINT
+    # *ignored*; children get the default back so that Ctrl-C reaches them too.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def main() -> None:
+    # Ctrl-C or a service manager's SIGTERM: stop everything, whatever we inherited.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     settings = get_settings()
     upgrade()
     print(f"[db] upgraded to head: {database_url().split('@')[-1]}", flush=True)
@@ -40,19 +53,20 @@ def main() -> None:
           flush=True)
     api = f"http://{HOST}:{PORT}/api"
     env = prefect_env(api, settings.var_dir / "prefect")
-    children = [subprocess.Popen(server_command(sys.executable, HOST, PORT), env=env)]
+    children = [subprocess.Popen(server_command(sys.executable, HOST, PORT), env=env, preexec_fn=_child_signals)]
     try:
         wait_healthy(api)
         print(f"[prefect] UI: http://{HOST}:{PORT}  ·  sample data: .venv/bin/supervise demo-data", flush=True)
-        children.append(subprocess.Popen(runner_command(sys.executable), env=env))
+        children.append(subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=_child_signals))
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in reversed(children):
             try:
                 child.wait(timeout=15)
