@@ -245,8 +245,9 @@ def _sanction_history(s: Session, institution_id: int, exclude_case: int) -> San
     return SanctionHistory(failed_results=tuple(fails))
 
 
-def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    """Check and store the 附件3 record once; a refused answer stores only its refusal."""
+def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
+    """Judge one answer to a form once: a replay reads the stored outcome and never judges
+    again (the clock, or the data a check reads, may have moved since)."""
     with session_scope() as s:
         prior = s.exec(select(FormSubmission).where(FormSubmission.case_id == case_id,
                                                     FormSubmission.pause_key == pause_key)).first()
@@ -254,14 +255,23 @@ def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
             return Outcome(prior.accepted, prior.errors)
         case = s.get(InspectionCase, case_id)
         today = case_today(case)
-        errors, record = _check_record(s, case, answers, today)
+        errors = judge(s, case, today)
         s.add(FormSubmission(case_id=case_id, pause_key=pause_key, accepted=not errors, errors=errors,
                              received_on=today))
+        return Outcome(not errors, errors)
+
+
+def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """Check and store the 附件3 record once; a refused answer stores only its refusal."""
+    def judge(s: Session, case: InspectionCase, today: date) -> list[str]:
+        errors, record = _check_record(s, case, answers, today)
         if errors:
             add_event(s, case.id, f"refused-{pause_key}", today, f"记录表被退回（{len(errors)} 处问题），已请重新填写")
-            return Outcome(False, errors)
-        _store_record(s, case, *record, today=today)
-        return Outcome(True)
+        else:
+            _store_record(s, case, *record, today=today)
+        return errors
+
+    return _answer_once(case_id, pause_key, judge)
 
 
 def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
@@ -343,13 +353,7 @@ def _store_record(s, case, checklist, signer, ended, methods, veto, items, answe
 
 def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
     """Store the agency's follow-up decision once (第十五条(一)3)."""
-    with session_scope() as s:
-        prior = s.exec(select(FormSubmission).where(FormSubmission.case_id == case_id,
-                                                    FormSubmission.pause_key == pause_key)).first()
-        if prior:
-            return Outcome(prior.accepted, prior.errors)
-        case = s.get(InspectionCase, case_id)
-        today = case_today(case)
+    def judge(s: Session, case: InspectionCase, today: date) -> list[str]:
         option = answers.get("decision")
         handled_by = str(answers.get("handled_by", "")).strip()
         opinion = str(answers.get("opinion", "")).strip()
@@ -360,16 +364,16 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             errors.append("经办人：不能为空")
         if option == "约谈提醒" and not opinion:
             errors.append("处理意见：约谈提醒须写明约谈时间、地点和要求")
-        s.add(FormSubmission(case_id=case_id, pause_key=pause_key, accepted=not errors, errors=errors,
-                             received_on=today))
-        if errors:
-            return Outcome(False, errors)
-        s.add(AgencyDecision(case_id=case_id, option=option, proposed_option=case.proposal.get("option", ""),
-                             opinion=opinion, handled_by=handled_by, decided_on=today))
-        case.decision = option
-        s.add(case)
-        add_event(s, case_id, "decision", today, f"{handled_by} 决定：{option}（系统建议：{case.proposal.get('option')}）")
-        return Outcome(True)
+        if not errors:
+            s.add(AgencyDecision(case_id=case.id, option=option, proposed_option=case.proposal.get("option", ""),
+                                 opinion=opinion, handled_by=handled_by, decided_on=today))
+            case.decision = option
+            s.add(case)
+            add_event(s, case.id, "decision", today,
+                      f"{handled_by} 决定：{option}（系统建议：{case.proposal.get('option')}）")
+        return errors
+
+    return _answer_once(case_id, pause_key, judge)
 
 
 def _problems(checklist, record: InspectionRecord) -> list[str]:

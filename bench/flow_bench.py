@@ -18,17 +18,14 @@ from datetime import date
 from pathlib import Path
 
 from prefect.client.schemas.objects import StateType
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from adapters import db, settings
-from adapters.db import session_scope, upgrade
-from adapters.smtp_catcher import SmtpCatcher
+from adapters.db import session_scope
 from bench.serve import BARE
-from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
+from cli.demo_data import add_institution, add_session, add_supervisor
 from deployments.serve import DAILY_INSPECTION
 from tests.flows import harness as h
 from tests.flows.world import answers
-from tests.postgres_server import PostgresServer, free_port
+from tests.postgres_server import PostgresServer
 
 DAY = date(2026, 11, 23)
 ROUNDS = 3
@@ -166,25 +163,10 @@ def scale(mail_dir: Path, sampler: RssSampler, bare: bool) -> dict:
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="flow-bench-"))
     pg = PostgresServer().start()
-    smtp_port, port = free_port(), free_port()
-    app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
-               "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
-               "SUPERVISION_MAIL_DIR": str(root / "mail")}
-    os.environ.update(app_env)
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    upgrade()
-    with session_scope() as s:
-        add_agencies(s)
-    catcher = SmtpCatcher(root / "mail", port=smtp_port, echo=False).start()
-    svc = h.Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
-    svc.home.mkdir(parents=True)
     try:
-        svc.start_server(port, pg.create_database("prefect").replace("+psycopg", "+asyncpg"))
-        sampler = RssSampler(svc.server.pid)
-        sampler.start()
-        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
-            svc.start_runner("bench.serve", (BARE,))
+        with h.running_service(root, pg, "bench.serve", (BARE,)) as svc:
+            sampler = RssSampler(svc.server.pid)
+            sampler.start()
             worlds = seed(ROUNDS + 1, "L", 2012)
             daily_lifecycle(root / "mail", *worlds[-1])  # warm-up: first imports, first tables
             bare_lifecycle()
@@ -213,8 +195,6 @@ def main() -> None:
             print(f"  Prefect server RSS: {r['rss_suspended_kb'] / 1024:.0f} MiB with {SCALE} inspections "
                   f"suspended; peak {sampler.peak_kb / 1024:.0f} MiB over the whole bench")
     finally:
-        svc.stop()
-        catcher.stop()
         pg.stop()
 
 

@@ -74,7 +74,9 @@ def daily_inspection(
     for attempt in count(1):
         key = f"decision-{attempt}"
         answer = suspend_flow_run(
-            wait_for_input=decision_form(_decision_header(case, ctx), ctx["proposal"]["option"], errors), key=key)
+            wait_for_input=decision_form(_decision_header(case, ctx),
+                                         f"{ctx['proposal']['option']}（{ctx['proposal']['article']}）", errors),
+            key=key)
         outcome = t.record_decision(case.case_id, key, answer.model_dump(mode="json"))
         if outcome.accepted:
             break

@@ -63,7 +63,7 @@ def record_form(checklist: Checklist, header: str, errors: list[str], previous: 
 
 def decision_form(header: str, proposed: str, errors: list[str]) -> type[RunInput]:
     fields = {
-        "decision": (Decision, Field(title="处理决定", description=f"系统建议：{proposed}（第十五条（一）3）")),
+        "decision": (Decision, Field(title="处理决定", description=f"系统建议：{proposed}。可选处理见第十五条（一）3")),
         "opinion": (str, Field("", title="处理意见",
                                description="写入发给评价机构的文书；约谈提醒须写明约谈时间、地点和要求")),
         "handled_by": (str, Field(title="经办人")),

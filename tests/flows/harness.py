@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -29,6 +30,8 @@ class Service:
     server: subprocess.Popen | None = None
     runner: subprocess.Popen | None = None
     logs: list[Path] = field(default_factory=list)
+    mail_dir: Path | None = None
+    catcher: object | None = None  # adapters.smtp_catcher.SmtpCatcher
 
     def env(self) -> dict:
         return prefect_env(self.api_url, self.home, self.app_env)
@@ -64,6 +67,51 @@ class Service:
                 self.server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.server.kill()
+
+
+@contextmanager
+def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=()):
+    """The whole embedded service for tests and benchmarks: app database (SQLite, migrated,
+    agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from adapters import db, settings
+    from adapters.db import session_scope, upgrade
+    from adapters.smtp_catcher import SmtpCatcher
+    from cli.demo_data import add_agencies
+    from tests.postgres_server import free_port
+
+    smtp_port, port = free_port(), free_port()
+    app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
+               "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
+               "SUPERVISION_MAIL_DIR": str(root / "mail")}
+    saved = {k: os.environ.get(k) for k in app_env}
+    os.environ.update(app_env)
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    svc = Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
+    svc.home.mkdir(parents=True)
+    svc.mail_dir = root / "mail"
+    try:
+        upgrade()
+        with session_scope() as s:
+            add_agencies(s)
+        svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
+        svc.start_server(port, postgres.create_database("prefect").replace("+psycopg", "+asyncpg"))
+        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
+            svc.start_runner(runner_module, tuple(extra_deployments))
+            yield svc
+    finally:
+        svc.stop()
+        if svc.catcher:
+            svc.catcher.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        settings.get_settings.cache_clear()
+        db.get_engine.cache_clear()
 
 
 def wait_deployments(names: list[str], runner: subprocess.Popen, log: Path, timeout: float = 120) -> None:

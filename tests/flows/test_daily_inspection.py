@@ -63,8 +63,9 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
     h.wait_for_form(run_id, "record-1")
     code = h.assignment_code(to(service, w["emails"][0])[0])
     h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(3, 7, 9, 11, 12)))
-    h.wait_for_form(run_id, "decision-1")
+    schema = h.wait_for_form(run_id, "decision-1")
     assert "系统建议：**提醒函**" in h.description(run_id)
+    assert schema["properties"]["decision"]["description"].startswith("系统建议：提醒函（第十五条（一））")
     h.resume(run_id, "decision-1", {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", "handled_by": "王科长"})
     h.wait_for(run_id, DONE)
 
