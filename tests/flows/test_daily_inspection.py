@@ -12,7 +12,7 @@ from adapters.documents import docx_text
 from deployments.serve import DAILY_INSPECTION
 from models import InspectionRecord, PendingCase
 from tests.flows import harness as h
-from tests.flows.world import answers, case_for, make_world, outbox_for
+from tests.flows.world import answers, case_for, dispatch_named, make_world, outbox_for
 
 DAY = date(2026, 11, 23)
 DONE = {StateType.COMPLETED}
@@ -58,10 +58,7 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
 
 def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(service):
     w = make_world("FAIL", DAY)
-    card = w["cards"][0]
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY), "supervisor_cards": [card]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][0])[0])
+    run_id, code = dispatch_named(w, str(DAY))
     h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(3, 7, 9, 11, 12)))
     schema = h.wait_for_form(run_id, "decision-1")
     assert "系统建议：**提醒函**" in h.description(run_id)
@@ -84,10 +81,7 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
 
 def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service):
     w = make_world("VETO", DAY, form_kind="skill")
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY),
-                                        "supervisor_cards": [w["cards"][1]]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][1])[0])
+    run_id, code = dispatch_named(w, str(DAY), supervisor=1)
     h.resume(run_id, "record-1", answers("skill", code, str(DAY), vetoes=(2,)))
     h.resume(run_id, "decision-1", {"decision": "转专项督导", "handled_by": "王科长"})
     h.wait_for(run_id, DONE)
@@ -101,10 +95,7 @@ def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service
 
 def test_wrong_assignment_code_is_refused_and_the_form_asked_again(service):
     w = make_world("CODE", DAY, form_kind="review")
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY),
-                                        "supervisor_cards": [w["cards"][0]]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][0])[0])
+    run_id, code = dispatch_named(w, str(DAY))
     # A missing answer never reaches the flow: the server refuses it against the schema.
     incomplete = answers("review", code, str(DAY))
     del incomplete["item_05"]

@@ -7,10 +7,17 @@ from sqlmodel import select
 
 from adapters.db import session_scope
 from adapters.smtp_catcher import SmtpCatcher
-from deployments.serve import DAILY_INSPECTION, DEADLINE_SWEEP
+from deployments.serve import DEADLINE_SWEEP
 from models import InspectionRecord, OutboxMessage
 from tests.flows import harness as h
-from tests.flows.world import answers, case_for, dispatches_for, make_world, outbox_for
+from tests.flows.world import (
+    answers,
+    case_for,
+    dispatch_named,
+    dispatches_for,
+    make_world,
+    outbox_for,
+)
 
 DONE = {StateType.COMPLETED}
 
@@ -27,10 +34,8 @@ def sweep(as_of: str) -> str:
 def test_late_record_swept_reminded_on_due_day_and_overdue_next_working_day_once_each(service):
     # Session Monday 11-16 → record due Wednesday 11-18; overdue from Thursday 11-19.
     w = make_world("LATE", date(2026, 11, 16))
-    card, address = w["cards"][0], w["emails"][0]
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-16",
-                                        "supervisor_cards": [card]})
-    h.wait_for_form(run_id, "record-1")
+    address = w["emails"][0]
+    dispatch_named(w, "2026-11-16")
     case = case_for(w["batch"])
     assert case.record_due == date(2026, 11, 18)
 
@@ -53,10 +58,7 @@ def test_late_record_is_stored_with_its_late_flag(service):
     # Dispatched on 11-23 to check a session of 11-16 from its records (第十五条(一)2):
     # the inspection ended 11-16, due 11-18, filed 11-23 → late.
     w = make_world("LATEFLAG", date(2026, 11, 16))
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
-                                        "supervisor_cards": [w["cards"][0]]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][0])[0])
+    run_id, code = dispatch_named(w, "2026-11-23")
     h.resume(run_id, "record-1", answers("theory", code, "2026-11-16", methods=["抽查评价资料（含录像）"]))
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
@@ -68,10 +70,7 @@ def test_late_record_is_stored_with_its_late_flag(service):
 
 def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(service):
     w = make_world("SMTP", date(2026, 11, 23))
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
-                                        "supervisor_cards": [w["cards"][0]]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][0])[0])
+    run_id, code = dispatch_named(w, "2026-11-23")
     h.resume(run_id, "record-1", answers("theory", code, "2026-11-23", negatives=(1, 2, 3, 4, 5)))
     h.wait_for_form(run_id, "decision-1")
     # deliver-mail runs before the suspend, so the record-received mail is already out.
@@ -95,10 +94,7 @@ def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(ser
 
 def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(service):
     w = make_world("KILL", date(2026, 11, 23))
-    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": "2026-11-23",
-                                        "supervisor_cards": [w["cards"][0]]})
-    h.wait_for_form(run_id, "record-1")
-    code = h.assignment_code(to(service, w["emails"][0])[0])
+    run_id, code = dispatch_named(w, "2026-11-23")
     service.kill_runner()
     service.start_runner()
     h.resume(run_id, "record-1", answers("theory", code, "2026-11-23"))

@@ -6,6 +6,7 @@ from datetime import date
 from sqlmodel import select
 
 from adapters.db import session_scope
+from adapters.settings import get_settings
 from cli.demo_data import add_institution, add_session, add_supervisor
 from models import Dispatch, InspectionCase, OutboxMessage
 from regulation.checklists import load_checklist
@@ -22,7 +23,22 @@ def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="a
                                email=f"sup-{tag.lower()}-{n}@supervisor.example.cn") for n in range(supervisors)]
         sess = add_session(s, f"PC-{tag}", inst, day, form_kind, **session_kw)
         return {"institution_id": inst.id, "institution_email": inst.contact_email, "batch": sess.batch_number,
-                "cards": [x.card_code for x in sups], "emails": [x.email for x in sups]}
+                "cards": [x.card_code for x in sups], "emails": [x.email for x in sups],
+                "mail_dir": get_settings().resolved_mail_dir()}
+
+
+def dispatch_named(world: dict, as_of: str, supervisor: int = 0) -> tuple:
+    """Start a daily inspection naming one of the world's supervisors; wait for the record
+    form; return the run id and the assignment code from that supervisor's dispatch mail."""
+    from deployments.serve import DAILY_INSPECTION
+    from tests.flows import harness as h
+
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": world["batch"], "as_of": as_of,
+                                        "supervisor_cards": [world["cards"][supervisor]]})
+    h.wait_for_form(run_id, "record-1")
+    address = world["emails"][supervisor]
+    notices = [m for m in h.messages(world["mail_dir"]) if address in m["To"]]
+    return run_id, h.assignment_code(notices[0])
 
 
 def answers(form_kind: str, code: str, ended: str, negatives=(), vetoes=(), **extra) -> dict:
