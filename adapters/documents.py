@@ -161,12 +161,6 @@ def render_html(letter: OfficialLetter) -> str:
     )
 
 
-def render_text(letter: OfficialLetter) -> str:
-    lines = [letter.issuer, letter.number, "", letter.title, "", f"{letter.recipient}：",
-             *(f"　　{t}" for t in letter.paragraphs), "", letter.issuer, letter.date_text]
-    return "\n".join(lines)
-
-
 def store_document(s: Session, key: str, letter: OfficialLetter, agency_id: str,
                    case_id: int | None) -> Document:
     """Render and keep a numbered document once per idempotency key."""

@@ -277,7 +277,7 @@ def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
 def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
     sess = s.get(EvaluationSession, case.session_id)
     checklist = load_checklist(sess.form_kind)
-    errors = []
+    errors, deadline = [], None
     dispatches = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id)))
     given = assignment_codes.code_hash(str(answers.get("assignment_code", "")))
     signer = next((d for d in dispatches if hmac.compare_digest(given, d.assignment_code_hash)), None)
@@ -293,7 +293,7 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
         errors.append(f"督导结束日期：{ended} 早于评价活动开始日期（{started}）")
     else:
         try:
-            record_due(ended)
+            deadline = record_due(ended)
         except CalendarDataMissing as exc:
             errors.append(f"督导结束日期：无法计算提交期限（{exc}），请联系委派机构")
     methods = [m for m in answers.get("methods") or [] if m in METHODS]
@@ -308,16 +308,15 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
         result = score(checklist, {n: a for n, a in veto.items() if a}, {n: a for n, a in items.items() if a})
     except AnswerError as exc:
         errors += exc.problems
-    return errors, (checklist, signer, ended, methods, veto, items, answers, result)
+    return errors, (checklist, signer, deadline, methods, veto, items, answers, result)
 
 
-def _store_record(s, case, checklist, signer, ended, methods, veto, items, answers, result, today):
+def _store_record(s, case, checklist, signer, deadline, methods, veto, items, answers, result, today):
     sess = s.get(EvaluationSession, case.session_id)
     inst = s.get(Institution, case.institution_id)
     agency = s.get(Agency, case.agency_id)
     supervisor = s.get(Supervisor, signer.supervisor_id)
-    due = record_due(ended).due
-    late = today > due
+    ended, due, late = _as_date(answers["inspection_ended_on"]), deadline.due, deadline.missed_by(today)
     remarks = {str(i.no): answers.get(f"remark_{i.no:02d}", "") for i in checklist.items
                if answers.get(f"remark_{i.no:02d}")}
     s.add(InspectionRecord(
@@ -431,10 +430,8 @@ def _issue_letter(s: Session, case, decision, inst, today):
         letter = OfficialLetter(kind, agency.name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
                                 f"关于{inst.name}技能人才评价质量督导情况的{title}", inst.name, paragraphs, today)
         doc = store_document(s, key, letter, agency.id, case.id)
-    else:
-        letter = OfficialLetter(kind, agency.name, doc.number, doc.title, inst.name, [], doc.issued_on)
-    subject, text, html = render_email("official_letter", letter=letter, filename=doc.filename,
-                                       text=docx_text(doc.content), html=doc.html)
+    subject, text, html = render_email("official_letter", title=doc.title, number=doc.number,
+                                       filename=doc.filename, text=docx_text(doc.content), html=doc.html)
     enqueue(s, f"letter:{doc.id}", inst.contact_email, "institution", subject, text, html, case.id, [doc.id])
     add_event(s, case.id, f"letter-{doc.id}", today, f"生成《{title}》{doc.number}，发送评价机构")
     return doc
@@ -474,11 +471,6 @@ def record_markdown(case_id: int) -> str:
                       for n in record.failed_items]
         lines += ["", "## 理由", *(f"- {r}" for r in case.proposal.get("reasons", []))]
         return "\n".join(lines)
-
-
-def case_view(case_id: int) -> CaseView:
-    with session_scope() as s:
-        return _view(s, s.get(InspectionCase, case_id))
 
 
 def decision_context(case_id: int) -> dict:

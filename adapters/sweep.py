@@ -14,7 +14,8 @@ from adapters.inspections import add_event, run_url
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
 from models import Agency, Dispatch, InspectionCase, Institution, Supervisor
-from regulation.calendar import CalendarDataMissing, default_calendar
+from regulation.calendar import CalendarDataMissing
+from regulation.deadlines import overdue_from
 
 
 @dataclass
@@ -38,13 +39,13 @@ class SweepSummary:
         ])
 
 
-def _overdue(cal, due: date, as_of: date, summary: "SweepSummary") -> bool:
+def _overdue(due: date, as_of: date, summary: "SweepSummary") -> bool:
     """From the working day after the due day (第十七条). A year with no official calendar is
     reported in the summary for that case, not allowed to stop the whole sweep."""
     if as_of <= due:
         return False
     try:
-        return as_of >= cal.add_working_days(due, 1)
+        return as_of >= overdue_from(due)
     except CalendarDataMissing as exc:
         summary.calendar_errors.append(str(exc))
         return False
@@ -52,7 +53,6 @@ def _overdue(cal, due: date, as_of: date, summary: "SweepSummary") -> bool:
 
 def sweep_deadlines(as_of: date) -> SweepSummary:
     summary = SweepSummary(as_of)
-    cal = default_calendar()
     with session_scope() as s:
         cases = s.exec(select(InspectionCase).where(InspectionCase.status == "awaiting_record",
                                                     col(InspectionCase.record_due).is_not(None)))
@@ -74,7 +74,7 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
                 if due_today:
                     summary.reminded.append(case.batch_number)
                     add_event(s, case.id, "reminder", as_of, "记录表今日到期，已提醒外督员")
-            elif case.overdue_reported_on is None and _overdue(cal, case.record_due, as_of, summary):
+            elif case.overdue_reported_on is None and _overdue(case.record_due, as_of, summary):
                 subject, text, html = render_email(
                     "record_overdue", agency_name=agency.name, batch_number=case.batch_number,
                     institution=inst.name, record_due=case.record_due, as_of=as_of,

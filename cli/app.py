@@ -5,7 +5,7 @@ Exit 0 on success, 1 on a rule violation or invalid input (the reason on stderr)
 
 import json
 import sys
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -94,7 +94,7 @@ def deadline_rectification(notice_date: str, as_json: JsonFlag = False):
 
 
 def _card_payload(card) -> dict:
-    payload = asdict(card) if is_dataclass(card) else {}
+    payload = asdict(card)
     if card.kind == "external":
         payload.update(kind_name="外督", area_name=card.area_name, issuer=card.area_name)
     else:

@@ -16,6 +16,10 @@ class Deadline:
     due: date
     reason: Reason
 
+    def missed_by(self, day: date) -> bool:
+        """Late when done after the due day (the due day itself is in time)."""
+        return day > self.due
+
 
 def add_calendar_months(day: date, months: int) -> date:
     """Same day number `months` later, clamped to that month's last day (附件4 interpretation)."""
@@ -36,7 +40,7 @@ def record_due(inspection_end: date, cal: WorkingCalendar | None = None) -> Dead
 
 def is_record_late(inspection_end: date, submitted_on: date, cal: WorkingCalendar | None = None) -> bool:
     """第十七条: late when submitted after the due day."""
-    return submitted_on > record_due(inspection_end, cal).due
+    return record_due(inspection_end, cal).missed_by(submitted_on)
 
 
 def rectification_deadline(notice_date: date) -> Deadline:
@@ -76,7 +80,10 @@ def inactivity(last_evaluation: date | None, filed_on: date, as_of: date) -> Ina
     return InactivityFinding(last_evaluation, as_of, tuple(reasons))
 
 
+def overdue_from(due: date, cal: WorkingCalendar | None = None) -> date:
+    """第十七条: a record still missing is reported overdue from the working day after its due day."""
+    return (cal or default_calendar()).add_working_days(due, 1)
+
+
 def record_overdue_from(inspection_end: date, cal: WorkingCalendar | None = None) -> date:
-    """第十七条: the working day after the due day, when a missing record is reported overdue."""
-    cal = cal or default_calendar()
-    return cal.add_working_days(record_due(inspection_end, cal).due, 1)
+    return overdue_from(record_due(inspection_end, cal).due, cal)

@@ -78,18 +78,18 @@ class InstitutionHistory:
         self.occasions.append(occasion)
         self.occasions.sort(key=lambda o: (o.on, o.session_ref), reverse=True)
 
-    def repeat_blocked(self, session: SessionPeople) -> frozenset[str]:
-        """Supervisors on each of the (MAX_IN_A_ROW - 1) newest occasions within the window."""
+    def newest(self, session: SessionPeople) -> list[PastDispatch]:
+        """The (MAX_IN_A_ROW - 1) newest other occasions within the 365-day window."""
         recent = [o for o in self.occasions
                   if o.session_ref != session.session_ref and session.on - REPEAT_WINDOW <= o.on <= session.on]
-        newest = recent[: MAX_IN_A_ROW - 1]
+        return recent[: MAX_IN_A_ROW - 1]
+
+    def repeat_blocked(self, session: SessionPeople) -> frozenset[str]:
+        """Supervisors on each of the newest occasions: a next dispatch would be the 3rd in a row."""
+        newest = self.newest(session)
         if len(newest) < MAX_IN_A_ROW - 1:
             return frozenset()
         return frozenset.intersection(*(o.supervisor_ids for o in newest))
-
-    def newest_dates(self, session: SessionPeople) -> list[date]:
-        return [o.on for o in self.occasions if o.session_ref != session.session_ref
-                and session.on - REPEAT_WINDOW <= o.on <= session.on][: MAX_IN_A_ROW - 1]
 
 
 def conflicts_for(
@@ -119,7 +119,7 @@ def conflicts_for(
         if c.person_key in session.examiner_keys:
             found.append(Conflict(EXAMINER, Reason(ARTICLE, "担任同场次考评人员，不得兼任督导")))
         if c.supervisor_id in repeat:
-            dates = "、".join(str(d) for d in history.newest_dates(session))
+            dates = "、".join(str(o.on) for o in history.newest(session))
             found.append(Conflict(REPEAT, Reason(
                 ARTICLE, f"一年内已连续2次（{dates}）委派至该评价机构，不得连续3次委派同一外督员")))
         if c.person_key in session.internal_supervisor_keys:
@@ -139,8 +139,4 @@ def check_recusal(
 
 
 def history_from(occasions: Sequence[PastDispatch]) -> InstitutionHistory:
-    h = InstitutionHistory()
-    for o in occasions:
-        h.occasions.append(o)
-    h.occasions.sort(key=lambda o: (o.on, o.session_ref), reverse=True)
-    return h
+    return InstitutionHistory(sorted(occasions, key=lambda o: (o.on, o.session_ref), reverse=True))

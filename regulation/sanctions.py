@@ -58,7 +58,6 @@ class SanctionHistory:
     interviews: tuple[date, ...] = ()  # 第二十一条 interviews held
     written_notices: tuple[date, ...] = ()  # 第二十二条 《整改通知书》 served
     failed_results: tuple[date, ...] = ()  # earlier 不合格 overall external results
-    open_rectifications: int = 0
 
 
 @dataclass(frozen=True)
