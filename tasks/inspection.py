@@ -6,8 +6,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from adapters import inspections, mailer, sweep
-from adapters.inspections import CaseView, Outcome
+from adapters import mailer
+from procedures import daily_inspection as inspections
+from procedures import deadline_sweep as sweep
+from procedures.daily_inspection import CaseView, Outcome
 
 # Side effects: persisted, so a flow replayed from the top gets the first leg's answer.
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)

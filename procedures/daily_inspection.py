@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from adapters import assignment_codes, clock, dispatching
+from adapters import assignment_codes, clock
+from procedures import dispatching
 from adapters.db import session_scope
 from adapters.documents import Document, OfficialLetter, allocate_number, docx_text, store_document
 from adapters.mailer import enqueue
