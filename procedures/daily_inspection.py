@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from adapters import assignment_codes, clock
-from procedures import dispatching
 from adapters.db import session_scope
 from adapters.documents import Document, OfficialLetter, allocate_number, docx_text, store_document
 from adapters.mailer import enqueue
@@ -33,6 +32,7 @@ from models import (
     PendingCase,
     Supervisor,
 )
+from procedures import dispatching
 from regulation.calendar import CalendarDataMissing
 from regulation.checklists import FORM_NAMES, load_checklist
 from regulation.deadlines import record_due

@@ -10,10 +10,10 @@ from datetime import date
 from sqlmodel import col, select
 
 from adapters.db import session_scope
-from procedures.daily_inspection import add_event, run_url
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
 from models import Agency, Dispatch, InspectionCase, Institution, Supervisor
+from procedures.daily_inspection import add_event, run_url
 from regulation.calendar import CalendarDataMissing
 from regulation.deadlines import overdue_from
 
