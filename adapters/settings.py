@@ -29,9 +29,23 @@ class Settings(BaseSettings):
     # Flow-run processes the served runner starts at once. prefect.serve(limit=None) means
     # *unlimited*: 200 runs resumed together spawned ~100 engines on 2 cores and thrashed.
     runner_process_limit: int = 4
+    # `make run`: where the Prefect server listens, and its database: "auto" is a PostgreSQL
+    # cluster in var/prefect-pg when the machine has the server binaries (SQLite answered
+    # "database is locked" at 20 concurrent cases), else SQLite; "postgres" or "sqlite" forces one.
+    prefect_host: str = "127.0.0.1"
+    prefect_port: int = 4200
+    prefect_database: str = "auto"
+    # On a stop, how long a run leg in flight may take to finish before it is cut (it is then
+    # continued at the next start); the whole stop stays under 10 s.
+    stop_grace_seconds: float = 4.0
+    # How often the service looks for runs whose process is gone, and continues them.
+    run_watch_seconds: float = 15.0
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"
+
+    def prefect_api_url(self) -> str:
+        return f"http://{self.prefect_host}:{self.prefect_port}/api"
 
     def resolved_mail_dir(self) -> Path:
         return self.mail_dir or self.var_dir / "mail"

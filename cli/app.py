@@ -16,7 +16,9 @@ calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=T
 deadline_app = typer.Typer(help="法定期限", no_args_is_help=True)
 card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
-for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app)):
+runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不一致的运行，并继续执行", no_args_is_help=True)
+for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
+                  ("runs", runs_app)):
     app.add_typer(sub, name=name)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
@@ -225,6 +227,45 @@ def demo_data(day: Annotated[str | None, typer.Option("--date", help="评价活�
     typer.echo("示例数据已载入。可在 Prefect UI 运行 daily-inspection，批次编号：")
     for b in batches:
         typer.echo(f"  {b}")
+
+
+def _run_findings(as_json: bool, repair: bool) -> None:
+    import os
+
+    from adapters.settings import get_settings
+
+    os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url())
+    from procedures import run_health
+
+    try:
+        findings = run_health.check()
+    except Exception as exc:  # noqa: BLE001 — the server is not there: say so, plainly
+        _fail(f"无法连接 Prefect 服务器（{os.environ['PREFECT_API_URL']}）：{type(exc).__name__}。请先 make run")
+    done = {f.run_id for f in run_health.repair(findings)} if repair else set()
+    rows = [asdict(f) | {"action_text": f.action_text, "done": f.run_id in done} for f in findings]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not findings:
+        typer.echo("全部运行与案件一致，没有卡住或中断的运行。")
+    for f in findings:
+        case = f"案件 {f.case_id}（{f.case_status}）" if f.case_id else "无案件"
+        verb = ("已" if f.run_id in done else "将") + f.action_text if f.action == run_health.CONTINUE else f.action_text
+        typer.echo(f"{f.run_name or '—'}  {f.run_id}  [{f.deployment or '—'}] {case}\n  问题：{f.problem}\n  处理：{verb}")
+    if findings and not repair and any(f.action == run_health.CONTINUE for f in findings):
+        typer.echo("运行 supervise runs repair 执行上述处理。")
+
+
+@runs_app.command("check")
+def runs_check(as_json: JsonFlag = False):
+    """列出进程已不存在、卡住或与案件状态不一致的运行，并说明将如何处理。"""
+    _run_findings(as_json, repair=False)
+
+
+@runs_app.command("repair")
+def runs_repair(as_json: JsonFlag = False):
+    """继续执行进程已不存在的运行（可重复执行，不会重复处理）；其余问题仅报告。"""
+    _run_findings(as_json, repair=True)
 
 
 def _redact(url: str) -> str:

@@ -1,27 +1,44 @@
 """`make run`: the whole service on embedded defaults, in the foreground.
 
 Database upgraded to head; the local SMTP catcher (var/mail/*.eml, one line per message);
-a Prefect server with its UI on 127.0.0.1:4200 (its own SQLite under var/prefect);
-every deployment served, the daily deadline sweep included. One Ctrl-C stops all of it.
+a Prefect server with its UI on 127.0.0.1:4200 (its database a PostgreSQL cluster in
+var/prefect-pg when the machine has the server binaries, else SQLite under var/prefect);
+every deployment served, the daily deadline sweep included.
+
+Stops and crashes lose nothing:
+- One Ctrl-C, or one SIGTERM to make, to this process or to the whole process group, stops
+  everything within 10 s. The children live in sessions of their own, so only this process
+  gets the signal, and it stops them in order: the runner first — frozen (SIGSTOP), so it
+  neither starts a leg nor cancels one ("Runner is shutting down" would cancel the case) —
+  then the legs in flight get a few seconds to finish, whatever is left is cut, and a cut
+  leg is continued at the next start; then the server, PostgreSQL, the mail catcher.
+- A SIGKILL to this process takes the server and the runner with it (PR_SET_PDEATHSIG);
+  anything an earlier instance left behind carries the service mark and is killed at start.
+- At start, and every few seconds, runs whose process is gone are continued
+  (procedures/run_health.py).
 """
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
+from adapters import processes
 from adapters.db import database_url, upgrade
-from adapters.settings import get_settings
+from adapters.settings import Settings, get_settings
 from adapters.smtp_catcher import SmtpCatcher
 from deployments.environment import prefect_env, runner_command, server_command
+from deployments.postgres import LocalPostgres, find_bin_dir
 
-HOST, PORT = "127.0.0.1", 4200
 
-
-def wait_healthy(url: str, seconds: float = 120) -> None:
+def wait_healthy(url: str, seconds: float = 120, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"Prefect server exited with {process.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
                 if resp.status == 200:
@@ -31,48 +48,128 @@ def wait_healthy(url: str, seconds: float = 120) -> None:
     raise RuntimeError(f"Prefect server did not answer at {url} within {seconds:.0f} s")
 
 
-def _stop(signum, _frame):
-    raise KeyboardInterrupt
+def say(tag: str, text: str) -> None:
+    print(f"[{tag}] {text}", flush=True)
 
 
-def _child_signals() -> None:
-    # A process started in the background of a non-interactive shell inherits SIGINT
-    # *ignored*; children get the default back so that Ctrl-C reaches them too.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+class Service:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.mark = processes.mark_value(settings.var_dir)
+        self.stopping = threading.Event()
+        self.server: subprocess.Popen | None = None
+        self.runner: subprocess.Popen | None = None
+        self.postgres: LocalPostgres | None = None
+        self.catcher: SmtpCatcher | None = None
+        self.watch: threading.Thread | None = None
+
+    # -- start ---------------------------------------------------------------------------
+    def start(self) -> None:
+        s = self.settings
+        os.environ[processes.MARK] = self.mark  # every child inherits it, and passes it on
+        left = processes.kill_marked(self.mark)
+        if left:
+            say("start", f"stopped {len(left)} process(es) an earlier run left behind: {left}")
+        upgrade()
+        say("db", f"upgraded to head: {database_url().split('@')[-1]}")
+        self.catcher = SmtpCatcher(s.resolved_mail_dir(), s.smtp_host, s.smtp_port).start()
+        say("mail", f"SMTP catcher on {s.smtp_host}:{s.smtp_port} → {s.resolved_mail_dir()}")
+        api = s.prefect_api_url()
+        home = s.var_dir / "prefect"
+        env = prefect_env(api, home, {processes.MARK: self.mark,
+                                      "PREFECT_SERVER_DATABASE_CONNECTION_URL": self._prefect_database(home)})
+        os.environ.update(PREFECT_API_URL=api, PREFECT_HOME=str(home))  # this process's client (run watch)
+        self.server = subprocess.Popen(server_command(sys.executable, s.prefect_host, s.prefect_port), env=env,
+                                       preexec_fn=processes.child_setup)
+        wait_healthy(api, process=self.server)
+        self._continue_stranded(grace=0)  # no run of ours is alive yet: every Running one was cut
+        self.runner = subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=processes.child_setup)
+        say("prefect", f"UI: http://{s.prefect_host}:{s.prefect_port}  ·  sample data: .venv/bin/supervise demo-data")
+        self.watch = threading.Thread(target=self._watch, name="run-watch", daemon=True)
+        self.watch.start()
+
+    def _prefect_database(self, home) -> str:
+        choice = self.settings.prefect_database
+        if choice == "postgres" or (choice == "auto" and find_bin_dir() is not None):
+            self.postgres = LocalPostgres(self.settings.var_dir / "prefect-pg").start()
+            self.postgres.create_database("prefect", exist_ok=True)
+            say("prefect", f"database: PostgreSQL on 127.0.0.1:{self.postgres.port} ({self.postgres.data})")
+            return self.postgres.url("prefect", driver="asyncpg")
+        home.mkdir(parents=True, exist_ok=True)
+        say("prefect", "database: SQLite (no PostgreSQL server binaries found; fine for a few cases at once)")
+        return f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+
+    # -- stranded runs ---------------------------------------------------------------------
+    def _continue_stranded(self, grace: float | None = None) -> None:
+        from procedures import run_health
+
+        kw = {} if grace is None else {"grace": grace}
+        findings = run_health.check(stranded_only=True, **kw)
+        for f in run_health.repair(findings):
+            say("runs", f"continued {f.run_name or f.run_id} ({f.deployment}): {f.problem}")
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(self.settings.run_watch_seconds):
+            try:
+                self._continue_stranded()
+            except Exception as exc:  # noqa: BLE001 — the server may be busy; look again next time
+                say("runs", f"watch skipped: {type(exc).__name__}: {exc}")
+
+    # -- run and stop ------------------------------------------------------------------------
+    def wait(self) -> None:
+        while not self.stopping.is_set():
+            for name, child in (("server", self.server), ("runner", self.runner)):
+                if child is not None and child.poll() is not None:
+                    say("stop", f"the {name} exited ({child.returncode}); stopping the service")
+                    return
+            self.stopping.wait(0.5)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        started = time.monotonic()
+        if self.runner is not None and self.runner.poll() is None:
+            self.runner.send_signal(signal.SIGSTOP)
+            legs = processes.children(self.runner.pid)
+            cut = processes.wait_gone(legs, self.settings.stop_grace_seconds)
+            processes.signal_all([self.runner.pid, *cut], signal.SIGKILL)
+            self.runner.wait()
+            processes.wait_gone(cut, 2)
+            say("stop", f"runner stopped; {len(legs) - len(cut)} run leg(s) finished, "
+                        f"{len(cut)} cut (continued at the next start)")
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=4)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+        if self.postgres is not None:
+            self.postgres.stop("fast")
+        if self.catcher is not None:
+            self.catcher.stop()
+        stray = processes.kill_marked(self.mark)
+        if stray:
+            say("stop", f"killed {len(stray)} stray process(es): {stray}")
+        say("stop", f"stopped in {time.monotonic() - started:.1f} s")
 
 
 def main() -> None:
-    # Ctrl-C or a service manager's SIGTERM: stop everything, whatever we inherited.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    settings = get_settings()
-    upgrade()
-    print(f"[db] upgraded to head: {database_url().split('@')[-1]}", flush=True)
-    catcher = SmtpCatcher(settings.resolved_mail_dir(), settings.smtp_host, settings.smtp_port).start()
-    print(f"[mail] SMTP catcher on {settings.smtp_host}:{settings.smtp_port} → {settings.resolved_mail_dir()}",
-          flush=True)
-    api = f"http://{HOST}:{PORT}/api"
-    env = prefect_env(api, settings.var_dir / "prefect")
-    children = [subprocess.Popen(server_command(sys.executable, HOST, PORT), env=env, preexec_fn=_child_signals)]
+    service = Service(get_settings())
+
+    def on_signal(signum, _frame):
+        # Only ever sets the flag: a second signal (make forwards SIGTERM to us, and a group
+        # SIGTERM reaches us as well) must not interrupt the ordered stop.
+        if not service.stopping.is_set():
+            say("stop", f"{signal.Signals(signum).name} received, stopping")
+        service.stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
-        wait_healthy(api)
-        print(f"[prefect] UI: http://{HOST}:{PORT}  ·  sample data: .venv/bin/supervise demo-data", flush=True)
-        children.append(subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=_child_signals))
-        while all(c.poll() is None for c in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        service.start()
+        service.wait()
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in reversed(children):
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        catcher.stop()
+        service.stop()
         print("stopped", flush=True)
 
 

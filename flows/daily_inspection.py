@@ -14,9 +14,9 @@ from datetime import date
 from itertools import count
 
 from prefect import flow, runtime
-from prefect.flow_runs import suspend_flow_run
 from prefect.states import Completed
 
+from flows.asking import ask
 from flows.forms import decision_form, record_form
 from regulation.checklists import load_checklist
 from tasks import inspection as t
@@ -59,8 +59,7 @@ def daily_inspection(
     errors, previous = [], {}
     for attempt in count(1):
         key = f"record-{attempt}"
-        answer = suspend_flow_run(wait_for_input=record_form(checklist, _record_header(case), errors, previous),
-                                  key=key)
+        answer = ask(record_form(checklist, _record_header(case), errors, previous), key)
         answers = answer.model_dump(mode="json")
         outcome = t.submit_record(case.case_id, key, answers)
         if outcome.accepted:
@@ -73,10 +72,8 @@ def daily_inspection(
     errors = []
     for attempt in count(1):
         key = f"decision-{attempt}"
-        answer = suspend_flow_run(
-            wait_for_input=decision_form(_decision_header(case, ctx),
-                                         f"{ctx['proposal']['option']}（{ctx['proposal']['article']}）", errors),
-            key=key)
+        answer = ask(decision_form(_decision_header(case, ctx),
+                                   f"{ctx['proposal']['option']}（{ctx['proposal']['article']}）", errors), key)
         outcome = t.record_decision(case.case_id, key, answer.model_dump(mode="json"))
         if outcome.accepted:
             break

@@ -1,0 +1,62 @@
+"""The Prefect API, as far as mending runs needs it (I/O only): which runs our deployments
+have and in what state, and putting one back on the schedule so the runner continues it."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    name: str
+    deployment: str
+    state_type: str  # RUNNING, PAUSED, …
+    state_name: str
+    message: str
+    age_seconds: float  # since the state began
+    run_count: int
+
+
+def list_runs(states: list[str] | None = None) -> list[RunInfo]:
+    """Every flow run of a deployment on the server (ours are the only ones), optionally only
+    those in `states` ("RUNNING", "PAUSED", …)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False))
+    if states:
+        flt.state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]))
+    now = datetime.now(UTC)
+    with get_client(sync_client=True) as client:
+        runs: list = []
+        while True:
+            batch = client.read_flow_runs(flow_run_filter=flt, limit=200, offset=len(runs))
+            runs += batch
+            if len(batch) < 200:
+                break
+        names = {d.id: d.name for d in client.read_deployments()} if runs else {}
+    out = []
+    for r in runs:
+        st = r.state
+        began = st.timestamp if st and st.timestamp else now
+        out.append(RunInfo(str(r.id), r.name, names.get(r.deployment_id, ""), st.type.value if st else "",
+                           (st.name or "") if st else "", (st.message or "") if st else "",
+                           (now - began).total_seconds(), r.run_count))
+    return out
+
+
+def continue_run(run_id: str, message: str) -> None:
+    """Back to Scheduled (forced: from Running, Pending or Crashed), so the runner replays the
+    flow from the top; persisted task results and database keys make the replay safe."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(run_id), Scheduled(message=message), force=True)

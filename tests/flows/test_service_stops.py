@@ -1,0 +1,178 @@
+"""Stops and crashes lose nothing (issue 7): the real service, started as `make run`, stopped
+or killed with cases at every step, restarted; every case completes, nothing twice.
+
+Cases are put at each step before the stop: just started, waiting for the record, record
+just resumed, waiting for the decision, decision just resumed (the letter being issued).
+"""
+
+import os
+import signal
+import time
+from datetime import date
+
+import pytest
+from prefect.client.schemas.objects import StateType
+from sqlmodel import func, select
+
+from adapters import processes
+from adapters.db import session_scope
+from models import InspectionRecord, OutboxMessage
+from tests.flows import harness as h
+from tests.flows.service_process import service_process
+from tests.flows.world import answers, case_for, make_world
+
+pytestmark = pytest.mark.flow
+DAY = date(2026, 11, 23)
+STEPS = ("started", "awaiting-record", "record-resumed", "awaiting-decision", "decision-resumed")
+
+
+def _add_agencies() -> None:
+    from cli.demo_data import add_agencies
+
+    with session_scope() as s:
+        add_agencies(s)
+
+
+def _code(world: dict) -> str:
+    address = world["emails"][0]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        notices = [m for m in h.messages(world["mail_dir"]) if address in m["To"]]
+        if notices:
+            return h.assignment_code(notices[0])
+        time.sleep(0.2)
+    raise AssertionError(f"no dispatch notice for {address}")
+
+
+def _record(world: dict) -> dict:
+    return answers("theory", _code(world), DAY.isoformat(), negatives=(1, 2, 3, 4, 5))
+
+
+DECISION = {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", "handled_by": "王科长"}
+
+
+def _start(world: dict):
+    from deployments.serve import DAILY_INSPECTION
+
+    return h.start(DAILY_INSPECTION, {"batch_number": world["batch"], "as_of": DAY.isoformat(),
+                                      "supervisor_cards": [world["cards"][0]]})
+
+
+def _put_cases_at_every_step(tag: str) -> dict:
+    """Five inspections, one at each step, the last three caught in flight."""
+    worlds = {step: make_world(f"{tag}{n}", DAY) for n, step in enumerate(STEPS)}
+    runs = {}
+    for step in STEPS[1:]:
+        runs[step] = _start(worlds[step])
+    for step in STEPS[1:]:
+        h.wait_for_form(runs[step], "record-1")
+    for step in ("awaiting-decision", "decision-resumed"):
+        h.resume(runs[step], "record-1", _record(worlds[step]))
+    for step in ("awaiting-decision", "decision-resumed"):
+        h.wait_for_form(runs[step], "decision-1")
+    runs["started"] = _start(worlds["started"])
+    h.resume(runs["record-resumed"], "record-1", _record(worlds["record-resumed"]))
+    h.resume(runs["decision-resumed"], "decision-1", DECISION)
+    return {step: (runs[step], worlds[step]) for step in STEPS}
+
+
+def _drive_to_end(cases: dict, timeout: float = 300) -> None:
+    """Answer whatever each run asks, once per pause key; a run that asks again for a key it
+    was already answered at has lost that answer — a failure."""
+    answered = {"record-resumed": {"record-1"}, "decision-resumed": {"decision-1"},
+                "awaiting-decision": {"record-1"}}
+    deadline = time.monotonic() + timeout
+    pending = dict(cases)
+    while pending and time.monotonic() < deadline:
+        for step, (run_id, world) in list(pending.items()):
+            state = h.read(run_id).state
+            if state.type == StateType.COMPLETED:
+                del pending[step]
+            elif state.type == StateType.PAUSED and state.state_details.run_input_keyset:
+                key = state.state_details.pause_key
+                assert key not in answered.setdefault(step, set()), f"{step}: answer at {key} was lost"
+                h.resume(run_id, key, _record(world) if key.startswith("record") else DECISION)
+                answered[step].add(key)
+            elif state.type in (StateType.FAILED,):
+                raise AssertionError(f"{step}: run failed: {state.message}")
+        time.sleep(0.3)
+    assert not pending, {s: h.read(r).state for s, (r, _) in pending.items()}
+
+
+def _assert_nothing_twice(cases: dict, mail_dir) -> None:
+    with session_scope() as s:
+        for step, (_, world) in cases.items():
+            case = case_for(world["batch"])
+            assert case.status == "closed", (step, case.status)
+            records = s.exec(select(func.count()).select_from(InspectionRecord)
+                             .where(InspectionRecord.case_id == case.id)).one()
+            assert records == 1, step
+            outbox = s.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+            assert len(outbox) == 3 and all(m.status == "sent" for m in outbox), (step, outbox)
+    keys = [m["X-Idempotency-Key"] for m in h.messages(mail_dir)]
+    assert len(keys) == len(set(keys)), "a mail was delivered twice"
+    for step, (_, world) in cases.items():
+        assert len([m for m in h.messages(mail_dir) if world["institution_email"] in m["To"]]) == 1, step
+
+
+@pytest.mark.parametrize("stop", ["sigterm-group", "ctrl-c", "sigkill-group"])
+def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_once(stop):
+    with service_process() as svc:
+        svc.start()
+        _add_agencies()
+        cases = _put_cases_at_every_step(stop.replace("-", "")[:6].upper())
+        sig = {"sigterm-group": signal.SIGTERM, "ctrl-c": signal.SIGINT, "sigkill-group": signal.SIGKILL}[stop]
+        took = svc.stop(sig)
+        if sig != signal.SIGKILL:
+            assert took < 10, f"stop took {took:.1f} s"
+            assert svc.leftovers(wait=1) == [], "a process outlived the stop"
+        svc.start()
+        _drive_to_end(cases)
+        for run_id, _ in cases.values():
+            states = [st.type for st in _history(run_id)]
+            assert StateType.CANCELLED not in states, "a stop cancelled a case"
+        _assert_nothing_twice(cases, svc.root / "mail")
+        assert svc.stop(signal.SIGTERM) < 10
+        assert svc.leftovers(wait=1) == []
+
+
+def test_run_process_killed_alone_mid_leg_is_continued_and_completes():
+    with service_process() as svc:
+        svc.start()
+        _add_agencies()
+        w = make_world("KILLONE", DAY)
+        run_id = _start(w)
+        h.wait_for_form(run_id, "record-1")
+        h.resume(run_id, "record-1", _record(w))
+        needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+        deadline = time.monotonic() + 60
+        killed = []
+        while not killed and time.monotonic() < deadline:
+            for pid in processes.marked_processes(svc.mark):
+                if needle in processes._environ(pid).split(b"\0"):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+            time.sleep(0.02)
+        assert killed, "the resumed leg's process never appeared"
+        _drive_to_end({"record-resumed": (run_id, w)})
+        _assert_nothing_twice({"record-resumed": (run_id, w)}, svc.root / "mail")
+
+
+def test_twenty_concurrent_cases_on_the_embedded_default_log_no_lock_error():
+    with service_process() as svc:
+        svc.start()
+        _add_agencies()
+        worlds = [make_world(f"TWENTY{n}", DAY) for n in range(20)]
+        runs = [_start(w) for w in worlds]
+        cases = {f"c{n}": (r, w) for n, (r, w) in enumerate(zip(runs, worlds, strict=True))}
+        _drive_to_end(cases, timeout=600)
+        _assert_nothing_twice(cases, svc.root / "mail")
+        svc.stop(signal.SIGTERM)
+        assert "database is locked" not in svc.log()
+
+
+def _history(run_id):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run_states(run_id)
