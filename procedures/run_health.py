@@ -63,6 +63,8 @@ def judge(run: RunInfo, alive: bool, case_status: str | None, grace: float = GRA
         return None
     if not case_open and run.state_type in ("PAUSED", "SCHEDULED", "RUNNING", "PENDING"):
         return f"案件已{'结案' if case_status == 'closed' else '终止'}，运行却仍为“{state}”", REPORT
+    if not case_open and run.state_type in ("CRASHED", "FAILED"):
+        return f"案件已{'结案' if case_status == 'closed' else '终止'}，运行却以“{state}”结束（{run.message}）", REPORT
     if case_open and run.state_type in ("COMPLETED", "FAILED", "CANCELLED", "CRASHED"):
         return f"运行已结束（{state}），案件状态却为“{case_status}”", REPORT
     return None

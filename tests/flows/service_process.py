@@ -60,7 +60,7 @@ class ServiceProcess:
 
 
 @contextmanager
-def service_process():
+def service_process(**extra_env: str):
     """App settings for this test process too, so it reads and writes the same database. The
     folder is world-readable: PostgreSQL runs as the postgres user, which pytest's own
     temporary folders (0700) keep out."""
@@ -75,7 +75,7 @@ def service_process():
            "SUPERVISION_PREFECT_PORT": str(free_port()),
            "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
            "SUPERVISION_MAIL_DIR": str(root / "mail"), "SUPERVISION_RUN_WATCH_SECONDS": "2",
-           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"} | extra_env
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     settings.get_settings.cache_clear()

@@ -136,26 +136,61 @@ def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_
         assert svc.leftovers(wait=1) == []
 
 
-def test_run_process_killed_alone_mid_leg_is_continued_and_completes():
+def _kill_leg_after_resume(svc, tag: str):
+    """Resume a record and SIGKILL the process of the leg it starts, mid-leg."""
+    w = make_world(tag, DAY)
+    run_id = _start(w)
+    h.wait_for_form(run_id, "record-1")
+    h.resume(run_id, "record-1", _record(w))
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        legs = [pid for pid in processes.marked_processes(svc.mark)
+                if needle in processes._environ(pid).split(b"\0")]
+        if legs:
+            processes.signal_all(legs, signal.SIGKILL)
+            return run_id, w
+        time.sleep(0.02)
+    raise AssertionError("the resumed leg's process never appeared")
+
+
+def test_run_process_killed_alone_mid_leg_is_continued_by_the_service_and_completes():
     with service_process() as svc:
         svc.start()
         _add_agencies()
-        w = make_world("KILLONE", DAY)
-        run_id = _start(w)
-        h.wait_for_form(run_id, "record-1")
-        h.resume(run_id, "record-1", _record(w))
-        needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
-        deadline = time.monotonic() + 60
-        killed = []
-        while not killed and time.monotonic() < deadline:
-            for pid in processes.marked_processes(svc.mark):
-                if needle in processes._environ(pid).split(b"\0"):
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-            time.sleep(0.02)
-        assert killed, "the resumed leg's process never appeared"
+        run_id, w = _kill_leg_after_resume(svc, "KILLONE")
         _drive_to_end({"record-resumed": (run_id, w)})
         _assert_nothing_twice({"record-resumed": (run_id, w)}, svc.root / "mail")
+
+
+def test_supervise_runs_check_lists_a_crashed_run_and_repair_continues_it_once():
+    with service_process(SUPERVISION_RUN_WATCH_SECONDS="3600") as svc:  # the service's watch stays out
+        svc.start()
+        _add_agencies()
+        run_id, w = _kill_leg_after_resume(svc, "REPAIR")
+        h.wait_for(run_id, {StateType.CRASHED})
+        check = _supervise("runs", "check", "--json")
+        (found,) = [f for f in check if f["run_id"] == str(run_id)]
+        assert (found["action"], found["done"], found["case_status"]) == ("continue", False, "awaiting_record")
+        assert h.read(run_id).state.type == StateType.CRASHED  # check changes nothing
+        repaired = [f for f in _supervise("runs", "repair", "--json") if f["run_id"] == str(run_id)]
+        assert repaired[0]["done"] is True
+        assert [f for f in _supervise("runs", "repair", "--json") if f["run_id"] == str(run_id)] == []
+        _drive_to_end({"record-resumed": (run_id, w)})
+        _assert_nothing_twice({"record-resumed": (run_id, w)}, svc.root / "mail")
+        assert _supervise("runs", "check", "--json") == []
+
+
+def _supervise(*args) -> list:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([str(Path(sys.executable).parent / "supervise"), *args], capture_output=True,
+                          text=True, env=dict(os.environ), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def test_twenty_concurrent_cases_on_the_embedded_default_log_no_lock_error():

@@ -93,3 +93,13 @@ def test_cli_db_upgrade_creates_database_and_hides_password(tmp_path):
     db = f"sqlite:///{tmp_path / 'new.db'}"
     r = run("db", "upgrade", db=db)
     assert r.returncode == 0 and (tmp_path / "new.db").exists()
+
+
+def test_cli_runs_check_without_a_prefect_server_exits_1_saying_so(tmp_path):
+    from tests.postgres_server import free_port
+
+    env = dict(os.environ, SUPERVISION_PREFECT_PORT=str(free_port()), SUPERVISION_VAR_DIR=str(tmp_path))
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([str(SUPERVISE), "runs", "check"], capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert "无法连接 Prefect 服务器" in done.stderr and "make run" in done.stderr

@@ -1,0 +1,65 @@
+"""Which runs are stranded and continued, and which are only reported (procedures/run_health)."""
+
+from adapters.orchestrator import RunInfo
+from procedures.run_health import CONTINUE, GRACE_SECONDS, MAX_RUN_COUNT, REPORT, judge
+
+
+def run(state="RUNNING", age=60.0, message="", run_count=2):
+    return RunInfo("r1", "日常督导", "daily-inspection", state, state.title(), message, age, run_count)
+
+
+def test_running_run_without_a_live_process_is_continued():
+    assert judge(run("RUNNING"), alive=False, case_status="awaiting_record")[1] == CONTINUE
+
+
+def test_pending_run_without_a_live_process_is_continued():
+    assert judge(run("PENDING"), alive=False, case_status=None)[1] == CONTINUE
+
+
+def test_running_run_with_a_live_process_is_left_alone():
+    assert judge(run("RUNNING"), alive=True, case_status="awaiting_record") is None
+
+
+def test_run_younger_than_the_grace_period_is_left_alone_its_process_may_be_starting():
+    assert judge(run("PENDING", age=GRACE_SECONDS - 0.1), alive=False, case_status=None) is None
+    assert judge(run("PENDING", age=GRACE_SECONDS), alive=False, case_status=None)[1] == CONTINUE
+
+
+def test_at_start_no_grace_every_running_run_is_stranded():
+    assert judge(run("RUNNING", age=0.5), alive=False, case_status=None, grace=0)[1] == CONTINUE
+
+
+def test_crashed_run_of_an_open_case_is_continued():
+    assert judge(run("CRASHED"), alive=False, case_status="awaiting_decision")[1] == CONTINUE
+
+
+def test_crashed_run_of_a_closed_case_is_reported_not_continued():
+    assert judge(run("CRASHED"), alive=False, case_status="closed")[1] == REPORT
+
+
+def test_run_cancelled_by_a_runner_shutting_down_is_continued():
+    verdict = judge(run("CANCELLED", message="Runner is shutting down."), alive=False, case_status="awaiting_record")
+    assert verdict[1] == CONTINUE
+
+
+def test_run_cancelled_by_staff_with_the_case_open_is_reported():
+    problem, action = judge(run("CANCELLED", message="取消"), alive=False, case_status="awaiting_record")
+    assert action == REPORT and "案件状态" in problem
+
+
+def test_run_that_keeps_dying_is_reported_after_the_cap():
+    assert judge(run("CRASHED", run_count=MAX_RUN_COUNT - 1), False, "awaiting_record")[1] == CONTINUE
+    assert judge(run("CRASHED", run_count=MAX_RUN_COUNT), False, "awaiting_record")[1] == REPORT
+
+
+def test_closed_case_with_a_run_still_waiting_is_reported():
+    problem, action = judge(run("PAUSED"), alive=False, case_status="closed")
+    assert action == REPORT and "结案" in problem
+
+
+def test_paused_run_of_an_open_case_is_in_step():
+    assert judge(run("PAUSED"), alive=False, case_status="awaiting_record") is None
+
+
+def test_completed_run_of_a_closed_case_is_in_step():
+    assert judge(run("COMPLETED"), alive=False, case_status="closed") is None
