@@ -224,10 +224,11 @@ def demo_data(day: Annotated[str | None, typer.Option("--date", help="评价活�
     from adapters.db import session_scope, upgrade
     from cli.demo_data import load_demo
 
+    on = _date(day, "--date") if day else today()
     upgrade()
     with session_scope() as s:
-        batches = load_demo(s, _date(day, "--date") if day else today())
-    typer.echo("示例数据已载入。可在 Prefect UI 运行 daily-inspection，批次编号：")
+        batches = load_demo(s, on)
+    typer.echo(f"示例数据已载入。{on} 的评价活动可在 Prefect UI 运行 daily-inspection，批次编号：")
     for b in batches:
         typer.echo(f"  {b}")
 
