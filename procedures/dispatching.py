@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from adapters.settings import get_settings
 from models import (
     Agency,
     AppointmentTerm,
@@ -56,6 +57,7 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
     terms = defaultdict(list)
     for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(ids))):
         terms[t.supervisor_id].append(Term(t.start, t.end))
+    gap_months = get_settings().term_gap_months
     dismissed_people = set(s.exec(select(Supervisor.person_key).where(
         Supervisor.status == "dismissed",
         col(Supervisor.person_key).in_({sup.person_key for sup in supervisors}))))
@@ -65,7 +67,8 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
         out.append(SupervisorFacts(
             str(sup.id), sup.person_key, sup.card_code, sup.kind, area, sup.card_status,
             dispatch_suspended=sup.status == "dispatch_suspended", terms=tuple(terms[sup.id]),
-            dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people))
+            dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people,
+            term_gap_months=gap_months))
     return out
 
 

@@ -9,7 +9,8 @@ Who may be drawn for a session:
   for the province, the city letter for a city) — the pool it trained (第十条);
 - external supervisors only, card valid (a suspended or cancelled card excludes), not
   suspended from dispatch and not dismissed (第二十六条), in term (第十条; a term's stored
-  end wins when it ended early, see regulation.terms);
+  end wins when it ended early, see regulation.terms), and that term not a 4th consecutive
+  one (第十条 连续聘任不得超过三届 — a guard for terms recorded without the appointment check);
 - dismissal follows the person (第二十六条 "予以解聘且不得再从事我省技能人才评价质量督导
   相关工作"): once any card row of a person (same identity number) is dismissed, none of
   that person's cards may be dispatched. Interpretation (ours): a cancelled card by itself
@@ -41,7 +42,13 @@ from regulation.recusal import (
     SessionPeople,
     conflicts_for,
 )
-from regulation.terms import Term, active_term, term_status
+from regulation.terms import (
+    CONSECUTIVE_GAP_MONTHS,
+    Term,
+    active_term,
+    excess_consecutive,
+    term_status,
+)
 
 AgencyLevel = Literal["province", "city"]
 FilingAuthority = Literal["mohrss", "province", "city"]
@@ -77,6 +84,7 @@ class SupervisorFacts:
     terms: tuple[Term, ...] = ()
     dismissed: bool = False  # 第二十六条: 予以解聘 (this appointment ended by the agency)
     person_dismissed: bool = False  # the same person was dismissed under another card (不得再从事)
+    term_gap_months: int = CONSECUTIVE_GAP_MONTHS  # 第十条: what still counts as consecutive (setting)
 
     def ref(self) -> CandidateRef:
         return CandidateRef(self.supervisor_id, self.person_key, self.card_code)
@@ -111,6 +119,8 @@ def pool_exclusions(s: SupervisorFacts, agency: AgencyFacts, on: date) -> list[R
         reasons.append(Reason("第二十六条", "已被暂停质量督导任务委派"))
     if active_term(s.terms, on) is None:
         reasons.append(term_status(s.terms, on))
+    elif excess := excess_consecutive(s.terms, on, s.term_gap_months):
+        reasons.append(excess)
     return reasons
 
 

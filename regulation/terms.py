@@ -99,6 +99,21 @@ def consecutive_run(terms: Sequence[Term], new_start: date, gap_months: int = CO
     return run
 
 
+def excess_consecutive(terms: Sequence[Term], as_of: date, gap_months: int = CONSECUTIVE_GAP_MONTHS) -> Reason | None:
+    """Why the term in force on `as_of` may not be used (it is a 4th consecutive term), or None.
+
+    A guard for terms recorded without `check_appointment` (imported rosters): 连续聘任不得
+    超过三届, so a supervisor serving such a term is not dispatched.
+    """
+    term = active_term(terms, as_of)
+    if term is None:
+        return None
+    run = consecutive_run(terms, term.start, gap_months)
+    if run < MAX_CONSECUTIVE_TERMS:
+        return None
+    return Reason(ARTICLE, f"本届（{term.start} 起）为连续第{run + 1}届聘任，连续聘任不得超过{MAX_CONSECUTIVE_TERMS}届")
+
+
 def check_appointment(
     terms: Sequence[Term],
     new_start: date,

@@ -152,3 +152,16 @@ def test_named_card_with_letter_o_is_found_under_its_canonical_code(world):
     view = inspect(world["P"], [" r3725o001 "])
     assert view.status == "awaiting_record", view.refusal_reason
     assert dispatched_codes(view.case_id) == ["R37250001"]
+
+
+def test_fourth_consecutive_term_after_a_one_day_gap_is_not_dispatched_unless_the_setting_allows(world, monkeypatch):
+    sid = supervisor("辛", serial=1, term_start=date(2016, 1, 1))
+    with session_scope() as s:
+        for start in (date(2019, 1, 1), date(2022, 1, 2), date(2025, 1, 2)):  # a one-day gap before the 3rd
+            s.add(AppointmentTerm(supervisor_id=sid, start=start, end=start.replace(year=start.year + 3)
+                                  - timedelta(days=1), assessment_passed=True))
+    named = inspect(world["A"], ["R3725A001"])
+    assert named.status == "refused" and "连续第4届" in named.refusal_reason
+    monkeypatch.setenv("SUPERVISION_TERM_GAP_MONTHS", "0")  # only a next-day renewal is consecutive
+    settings_module.get_settings.cache_clear()
+    assert inspect(world["A"], ["R3725A001"]).status == "awaiting_record"

@@ -157,3 +157,12 @@ def test_named_supervisor_checked_against_every_rule():
     reasons = check_named(CITY_A, INST_A, sup(1, card_status="suspended"),
                           session(examiner_keys=frozenset({"P0001"})), frozenset(), history_from([]))
     assert [r.article for r in reasons] == ["第二十六条", "第十三条"]
+
+
+def test_supervisor_serving_a_fourth_consecutive_term_is_not_dispatched():
+    terms = (Term(date(2016, 1, 1)), Term(date(2019, 1, 1)), Term(date(2022, 1, 2)), Term(date(2025, 1, 2)))
+    fourth = sup(1, terms=terms)
+    assert pool(fourth).members == {}
+    reasons = check_named(CITY_A, INST_A, fourth, session(), frozenset(), history_from([]))
+    assert [r.article for r in reasons] == ["第十条"] and "连续第4届" in reasons[0].text
+    assert list(pool(sup(1, terms=terms, term_gap_months=0)).members) == ["s1"]  # with no gap allowed

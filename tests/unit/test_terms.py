@@ -10,6 +10,7 @@ from regulation.terms import (
     active_term,
     check_appointment,
     consecutive_run,
+    excess_consecutive,
     term_end,
     term_status,
 )
@@ -116,3 +117,15 @@ def test_an_early_ended_term_shortens_the_gap_count_from_its_real_end():
 def test_appointment_overlapping_a_term_in_force_is_refused():
     with pytest.raises(RuleViolation, match="仍在聘期"):
         check_appointment([Term(date(2025, 1, 1))], date(2026, 1, 1), assessment_passed=True)
+
+
+FOUR_WITH_A_ONE_DAY_GAP = [Term(date(2014, 1, 1)), Term(date(2017, 1, 1)), Term(date(2020, 1, 1)),
+                           Term(date(2023, 1, 2))]  # recorded without the check
+
+
+def test_a_fourth_consecutive_term_in_force_is_flagged():
+    reason = excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2024, 6, 1))
+    assert reason.article == "第十条" and "连续第4届" in reason.text
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2024, 6, 1), gap_months=0) is None
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP[:3], date(2022, 6, 1)) is None  # the 3rd is lawful
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2023, 1, 1)) is None  # the gap day: no term in force
