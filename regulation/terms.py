@@ -105,6 +105,8 @@ def excess_consecutive(terms: Sequence[Term], as_of: date, gap_months: int = CON
     A guard for terms recorded without `check_appointment` (imported rosters): 连续聘任不得
     超过三届, so a supervisor serving such a term is not dispatched.
     """
+    if len(terms) <= MAX_CONSECUTIVE_TERMS:  # no 3 earlier terms: nothing to count (the common case)
+        return None
     term = active_term(terms, as_of)
     if term is None:
         return None
