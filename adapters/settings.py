@@ -3,8 +3,10 @@
 from functools import cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from regulation.terms import CONSECUTIVE_GAP_MONTHS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = 4.0
     # How often the service looks for runs whose process is gone, and continues them.
     run_watch_seconds: float = 15.0
+    # 第十条 连续聘任不得超过三届: a new term starting less than this many calendar months
+    # after the previous one ended still counts as consecutive (default in regulation.terms).
+    term_gap_months: int = Field(default=CONSECUTIVE_GAP_MONTHS, ge=0)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

@@ -35,12 +35,12 @@ def build_province(rng: random.Random, n_supervisors=5000, n_institutions=2000, 
     conflicts = defaultdict(set)
     for s in supervisors:
         for _ in range(3):
-            conflicts[f"i{rng.randrange(n_institutions)}"].add(s.supervisor_id)
+            conflicts[f"i{rng.randrange(n_institutions)}"].add(s.person_key)
     histories = {}
     for inst in institutions:
         area = inst.city_letter or "0"
         occasions = [PastDispatch(f"{inst.institution_id}-h{k}", DAY - timedelta(days=rng.randint(1, 365)),
-                                  frozenset({rng.choice(by_area[area]).supervisor_id}))
+                                  frozenset({rng.choice(by_area[area]).person_key}))
                      for k in range(occasions_per_institution)]
         histories[inst.institution_id] = history_from(occasions)
     return supervisors, institutions, {k: frozenset(v) for k, v in conflicts.items()}, histories, by_area
@@ -73,7 +73,7 @@ def run(n_sessions=500, k=2) -> dict:
             inst, people, k, f"seed-{n}", conflicts.get(inst.institution_id, frozenset()),
             histories[inst.institution_id])
         recused += len(result.recused)
-        histories[inst.institution_id].add(PastDispatch(people.session_ref, DAY, frozenset(result.chosen_ids)))
+        histories[inst.institution_id].add(PastDispatch(people.session_ref, DAY, frozenset(result.chosen_person_keys)))
     t_draws = time.perf_counter() - t2
     return {"data_s": t_data, "pools_s": t_pools, "draws_s": t_draws, "sessions": n_sessions,
             "recused": recused, "pool_sizes": sorted(len(p.members) for p in pools.values())}

@@ -9,6 +9,7 @@ The Prefect server runs on PostgreSQL (ARCHITECTURE: SQLite locks under load).
 
 import contextvars
 import os
+import re
 import statistics
 import tempfile
 import threading
@@ -63,13 +64,22 @@ def seed(n_sessions: int, tag: str, card_year: int) -> list[tuple[str, str]]:
     return out
 
 
-def code_for(mail_dir: Path, batch: str) -> str:
-    for _ in range(600):
+def names_batch(subject: str, batch: str) -> bool:
+    """The subject carries `batch` as a whole word ("【督导派遣通知】BENCH-S-1 机构名"):
+    BENCH-S-1 must not match the notice of BENCH-S-10 (and resume with its code)."""
+    return batch in re.split(r"[\s【】]+", subject)
+
+
+def code_for(mail_dir: Path, batch: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
         for m in h.messages(mail_dir):
-            if batch in (m["Subject"] or "") and "派遣通知" in m["Subject"]:
+            subject = m["Subject"] or ""
+            if "派遣通知" in subject and names_batch(subject, batch):
                 return h.assignment_code(m)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no dispatch notice for {batch}")
         time.sleep(0.1)
-    raise RuntimeError(f"no dispatch notice for {batch}")
 
 
 def in_run_seconds(run_id) -> float:

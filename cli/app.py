@@ -113,12 +113,16 @@ def card_check(code: str, as_json: JsonFlag = False):
         card = parse_card(code)
     except CardCodeError as exc:
         _fail(str(exc))
-    p = _card_payload(card)
+    p = _card_payload(card) | {"input": code}  # p["code"]: the canonical (stored) form
     if card.kind == "external":
-        plain = f"{code}：外督，颁发机构 {p['area_name']}，{card.year}年，序列码 {card.serial:03d}"
+        plain = f"{card.code}：外督，颁发机构 {p['area_name']}，{card.year}年，序列码 {card.serial:03d}"
     else:
-        plain = (f"{code}：内督（{p['category_name']}），颁发机构代码 {card.issuer_code}，"
+        plain = (f"{card.code}：内督（{p['category_name']}），颁发机构代码 {card.issuer_code}，"
                  f"{card.year}年，序列码 {card.serial:04d}")
+    typed = code.strip()
+    if card.code != typed:
+        why = "第6位字母 O 即省直代码 0" if typed.upper() != card.code else "字母大写"
+        plain += f"（输入 {typed}，规范形式 {card.code}：{why}）"
     _out(p, as_json, plain)
 
 
@@ -141,6 +145,7 @@ def card_next(
         if external:
             if area is None:
                 _fail("外督证卡需要 --area（0 或设区市代码）")
+            area = cards.canonical_area(area)  # 附件1: the letter O is the provincial mark 0
             code = cards.next_external(_codes_like(f"R37{year % 100:02d}{area}"), area, year)
         else:
             if not category or not issuer:
@@ -221,10 +226,11 @@ def demo_data(day: Annotated[str | None, typer.Option("--date", help="评价活�
     from adapters.db import session_scope, upgrade
     from cli.demo_data import load_demo
 
+    on = _date(day, "--date") if day else today()
     upgrade()
     with session_scope() as s:
-        batches = load_demo(s, _date(day, "--date") if day else today())
-    typer.echo("示例数据已载入。可在 Prefect UI 运行 daily-inspection，批次编号：")
+        batches = load_demo(s, on)
+    typer.echo(f"示例数据已载入。{on} 的评价活动可在 Prefect UI 运行 daily-inspection，批次编号：")
     for b in batches:
         typer.echo(f"  {b}")
 

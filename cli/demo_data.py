@@ -4,7 +4,7 @@ the flow tests, so the demo and the tests describe the world the same way."""
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from adapters.clock import tz
 from models import Agency, AppointmentTerm, EvaluationSession, Institution, Supervisor
@@ -68,30 +68,54 @@ def add_session(s: Session, batch: str, inst: Institution, day: date, form_kind=
     return sess
 
 
-def load_demo(s: Session, day: date) -> list[str]:
-    """The sample province; returns the batch numbers of the day's sessions."""
-    add_agencies(s)
-    if s.exec(select(Institution).where(Institution.filing_number == "DEMO-P-001")).first():
-        return list(s.exec(select(EvaluationSession.batch_number).where(
-            EvaluationSession.batch_number.startswith("DEMO-"))))
-    prov = add_institution(s, "山东省某技能人才评价中心", "DEMO-P-001", authority="province")
-    mohrss = add_institution(s, "某全国性社会培训评价组织山东分支", "DEMO-M-001", authority="mohrss",
-                             occupations=["养老护理员"])
-    jinan = add_institution(s, "济南某职业技能评价中心", "DEMO-A-001", city="A")
-    jinan2 = add_institution(s, "济南某企业（自主评价）", "DEMO-A-002", city="A", category="employer",
-                             occupations=["焊工"])
-    qingdao = add_institution(s, "青岛某职业培训学校", "DEMO-B-001", city="B", occupations=["育婴员"])
+# The day's sessions: (batch suffix, institution filing number, 附件3 form kind).
+DEMO_DAY_SESSIONS = (
+    ("P1", "DEMO-P-001", "theory"),
+    ("M1", "DEMO-M-001", "review"),
+    ("A1", "DEMO-A-001", "skill"),
+    ("A2", "DEMO-A-002", "skill"),
+    ("B1", "DEMO-B-001", "theory"),
+)
+
+
+def demo_batch(day: date, suffix: str) -> str:
+    return f"DEMO-{day:%Y%m%d}-{suffix}"
+
+
+def _demo_institutions(s: Session) -> dict[str, Institution]:
+    """The sample institutions and their supervisors, created once; by filing number."""
+    filings = [filing for _, filing, _ in DEMO_DAY_SESSIONS]
+    found = {i.filing_number: i for i in s.exec(
+        select(Institution).where(col(Institution.filing_number).in_(filings)))}
+    if found:
+        return found
+    made = [
+        add_institution(s, "山东省某技能人才评价中心", "DEMO-P-001", authority="province"),
+        add_institution(s, "某全国性社会培训评价组织山东分支", "DEMO-M-001", authority="mohrss",
+                        occupations=["养老护理员"]),
+        add_institution(s, "济南某职业技能评价中心", "DEMO-A-001", city="A"),
+        add_institution(s, "济南某企业（自主评价）", "DEMO-A-002", city="A", category="employer",
+                        occupations=["焊工"]),
+        add_institution(s, "青岛某职业培训学校", "DEMO-B-001", city="B", occupations=["育婴员"]),
+    ]
     names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
     for n in range(6):
         add_supervisor(s, f"{names[n]}督导", "0", n + 1)
         add_supervisor(s, f"{names[n + 6]}督导", "A", n + 1)
     for n in range(4):
         add_supervisor(s, f"{names[n + 12]}督导", "B", n + 1)
-    sessions = [
-        add_session(s, f"DEMO-{day:%Y%m%d}-P1", prov, day, "theory"),
-        add_session(s, f"DEMO-{day:%Y%m%d}-M1", mohrss, day, "review"),
-        add_session(s, f"DEMO-{day:%Y%m%d}-A1", jinan, day, "skill"),
-        add_session(s, f"DEMO-{day:%Y%m%d}-A2", jinan2, day, "skill"),
-        add_session(s, f"DEMO-{day:%Y%m%d}-B1", qingdao, day, "theory"),
-    ]
-    return [x.batch_number for x in sessions]
+    return {i.filing_number: i for i in made}
+
+
+def load_demo(s: Session, day: date) -> list[str]:
+    """The sample province (once) and the sessions of `day` (once per day, whatever day was
+    loaded before); returns that day's batch numbers. Running it again changes nothing."""
+    add_agencies(s)
+    institutions = _demo_institutions(s)
+    batches = [demo_batch(day, suffix) for suffix, _, _ in DEMO_DAY_SESSIONS]
+    existing = set(s.exec(select(EvaluationSession.batch_number).where(
+        col(EvaluationSession.batch_number).in_(batches))))
+    for (_, filing, kind), batch in zip(DEMO_DAY_SESSIONS, batches, strict=True):
+        if batch not in existing:
+            add_session(s, batch, institutions[filing], day, kind)
+    return batches

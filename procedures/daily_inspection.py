@@ -34,6 +34,7 @@ from models import (
 )
 from procedures import dispatching
 from regulation.calendar import CalendarDataMissing
+from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
 from regulation.deadlines import record_due
 from regulation.dispatch import DispatchPool, check_named
@@ -174,7 +175,7 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
     conflicts = dispatching.declared_conflicts(s, inst.id)
     draw_id = None
     if cards:
-        wanted = list(dict.fromkeys(c.strip().upper() for c in cards if c.strip()))
+        wanted = list(dict.fromkeys(canonical_card_code(c) for c in cards if c.strip()))
         found = {sup.card_code: sup for sup in s.exec(select(Supervisor).where(col(Supervisor.card_code).in_(wanted)))}
         problems = [f"{c}：无此督导员" for c in wanted if c not in found]
         for code in wanted:

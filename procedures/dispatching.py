@@ -1,10 +1,17 @@
-"""From database rows to the facts the dispatch rules take, and back to Draw/Dispatch rows."""
+"""From database rows to the facts the dispatch rules take, and back to Draw/Dispatch rows.
+
+What follows the person, not the card row (第十三条, 第二十六条; RULES.md): declared
+conflicts and the earlier dispatches are read by identity number (`Supervisor.person_key`),
+and a dismissal under any card of a person bars all of that person's cards. A term's
+stored end is passed on (regulation.terms: it wins when the term ended early).
+"""
 
 from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from adapters.settings import get_settings
 from models import (
     Agency,
     AppointmentTerm,
@@ -49,12 +56,19 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
     ids = [sup.id for sup in supervisors]
     terms = defaultdict(list)
     for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(ids))):
-        terms[t.supervisor_id].append(Term(t.start))
+        terms[t.supervisor_id].append(Term(t.start, t.end))
+    gap_months = get_settings().term_gap_months
+    dismissed_people = set(s.exec(select(Supervisor.person_key).where(
+        Supervisor.status == "dismissed",
+        col(Supervisor.person_key).in_({sup.person_key for sup in supervisors}))))
     out = []
     for sup in supervisors:
         area = sup.card_code[5] if sup.kind == "external" and len(sup.card_code) == 9 else None
-        out.append(SupervisorFacts(str(sup.id), sup.person_key, sup.card_code, sup.kind, area,
-                                   sup.card_status, sup.status == "dispatch_suspended", tuple(terms[sup.id])))
+        out.append(SupervisorFacts(
+            str(sup.id), sup.person_key, sup.card_code, sup.kind, area, sup.card_status,
+            dispatch_suspended=sup.status == "dispatch_suspended", terms=tuple(terms[sup.id]),
+            dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people,
+            term_gap_months=gap_months))
     return out
 
 
@@ -67,24 +81,27 @@ def session_people(sess: EvaluationSession, on: date) -> SessionPeople:
 
 
 def history(s: Session, institution_id: int, on: date) -> InstitutionHistory:
-    """External occasions at the institution in the recusal window (第十三条)."""
+    """External occasions at the institution in the recusal window (第十三条), by person key."""
     rows = s.exec(
-        select(Dispatch, EvaluationSession.batch_number)
+        select(Dispatch.dispatched_on, EvaluationSession.batch_number, Supervisor.person_key)
         .join(EvaluationSession, EvaluationSession.id == Dispatch.session_id)
         .join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
         .where(Dispatch.institution_id == institution_id, Supervisor.kind == "external",
                Dispatch.status != "cancelled", Dispatch.dispatched_on >= on - REPEAT_WINDOW - timedelta(days=1))
     )
     occasions: dict[str, tuple[date, set[str]]] = {}
-    for d, batch in rows:
-        day, ids = occasions.setdefault(batch, (d.dispatched_on, set()))
-        ids.add(str(d.supervisor_id))
-    return history_from([PastDispatch(batch, day, frozenset(ids)) for batch, (day, ids) in occasions.items()])
+    for dispatched_on, batch, person_key in rows:
+        day, people = occasions.setdefault(batch, (dispatched_on, set()))
+        people.add(person_key)
+    return history_from([PastDispatch(batch, day, frozenset(people)) for batch, (day, people) in occasions.items()])
 
 
 def declared_conflicts(s: Session, institution_id: int) -> frozenset[str]:
-    rows = s.exec(select(ConflictDeclaration.supervisor_id).where(ConflictDeclaration.institution_id == institution_id))
-    return frozenset(str(r) for r in rows)
+    """Identity numbers of the people who declared an interest in the institution, under any card."""
+    rows = s.exec(select(Supervisor.person_key)
+                  .join(ConflictDeclaration, ConflictDeclaration.supervisor_id == Supervisor.id)
+                  .where(ConflictDeclaration.institution_id == institution_id))
+    return frozenset(rows)
 
 
 def issuer_pool(s: Session, agency: AgencyFacts) -> list[Supervisor]:

@@ -2,7 +2,10 @@
 
 External (附件1 一), 9 characters: R · 37 · YY · area · NNN, e.g. R3722A001.
 Interpretation (RULES.md): the text says "1 letter + 8 digits", yet position 6 is
-"0" (省直) or a city letter from 表3; we accept exactly those.
+"0" (省直) or a city letter from 表3; we accept exactly those. The annex describes the
+provincial mark as "大写英文字母 0" (an upper-case *letter* 0), so the letter `O` at
+position 6 is accepted as the same mark on input and stored as the digit `0` — one
+canonical form (`canonical_card_code`); input is also trimmed and upper-cased.
 Internal (附件1 二), 13 characters: H|Y|S · 6-digit issuer code · YY · NNNN.
 """
 
@@ -70,6 +73,22 @@ class InternalCard:
 Card = ExternalCard | InternalCard
 
 
+def canonical_card_code(code: str) -> str:
+    """The one stored form of a card code as typed (附件1): trimmed, upper case, and an
+    external code's provincial mark (position 6) as the digit 0 even when typed as the
+    letter O ("大写英文字母 0 代表省直"). Never raises: `parse_card` validates."""
+    code = code.strip().upper()
+    if len(code) == 9 and code[0] == EXTERNAL["category"] and code[5] == "O":
+        code = code[:5] + PROVINCIAL_AREA + code[6:]
+    return code
+
+
+def canonical_area(area: str) -> str:
+    """An external card's area mark (position 6) as stored: "O" (the letter) → "0" (省直)."""
+    area = area.strip().upper()
+    return PROVINCIAL_AREA if area == "O" else area
+
+
 def _digits(code: str, start: int, end: int, what: str, article: str) -> int:
     for pos in range(start, end + 1):
         if not code[pos - 1].isascii() or not code[pos - 1].isdigit():
@@ -78,8 +97,11 @@ def _digits(code: str, start: int, end: int, what: str, article: str) -> int:
 
 
 def parse_card(code: str) -> Card:
-    """Parse and validate a card code of either kind; raises CardCodeError naming the position."""
-    code = code.strip()
+    """Parse and validate a card code of either kind; raises CardCodeError naming the position.
+
+    The code is first brought to its canonical form (`canonical_card_code`); the card
+    returned carries that form."""
+    code = canonical_card_code(code)
     if not code:
         raise CardCodeError(code, None, "9位（外督）或13位（内督）", "附件1")
     if code[0] == EXTERNAL["category"]:
@@ -120,7 +142,8 @@ def _parse_internal(code: str) -> InternalCard:
 
 
 def format_external(area: str, year: int, serial: int) -> str:
-    """Build an external code; validated by parsing it back."""
+    """Build an external code (area "O" is taken as "0"); validated by parsing it back."""
+    area = canonical_area(area)
     if not 1 <= serial <= EXTERNAL["serial_max"]:
         raise ValueError(f"外督证卡序列码应在 001-{EXTERNAL['serial_max']} 之间，实际为 {serial}（附件1 一）")
     code = f"{EXTERNAL['category']}{EXTERNAL['province']}{year % 100:02d}{area}{serial:03d}"
@@ -152,6 +175,7 @@ def internal_issuer_code(filing_authority: str, filing_number: str) -> str:
 
 def next_external(existing_codes: Iterable[str], area: str, year: int) -> str:
     """The next external code for an issuer (area) and year, after the highest serial in use."""
+    area = canonical_area(area)
     last = max(
         (c.serial for c in map(parse_card, existing_codes)
          if isinstance(c, ExternalCard) and c.area == area and c.year == year),

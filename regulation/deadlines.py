@@ -1,8 +1,9 @@
 """Legal deadlines: the record (第十七条), rectification (附件4), inactivity (第二十二/二十三条)."""
 
-import calendar as _stdlib_calendar
 from dataclasses import dataclass
 from datetime import date
+
+import pendulum
 
 from regulation.calendar import WorkingCalendar, default_calendar
 from regulation.reasons import Reason
@@ -22,11 +23,13 @@ class Deadline:
 
 
 def add_calendar_months(day: date, months: int) -> date:
-    """Same day number `months` later, clamped to that month's last day (附件4 interpretation)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last = _stdlib_calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+    """Same day number `months` later, clamped to that month's last day (附件4 interpretation).
+
+    pendulum's month addition clamps exactly so (08-31 + 3 → 11-30; 02-29 + 12 → 02-28);
+    the result is a plain `datetime.date`, as before.
+    """
+    moved = pendulum.Date(day.year, day.month, day.day).add(months=months)
+    return date(moved.year, moved.month, moved.day)
 
 
 def record_due(inspection_end: date, cal: WorkingCalendar | None = None) -> Deadline:

@@ -7,8 +7,17 @@ Who may be drawn for a session:
   institutions filed with MOHRSS that operate in Shandong count as provincial-level;
   each agency draws from the external supervisors whose card it issued (card area "0"
   for the province, the city letter for a city) — the pool it trained (第十条);
-- external supervisors only, card valid and not suspended (第二十六条), in term (第十条);
-- no recusal conflict (第十三条, regulation.recusal).
+- external supervisors only, card valid (a suspended or cancelled card excludes), not
+  suspended from dispatch and not dismissed (第二十六条), in term (第十条; a term's stored
+  end wins when it ended early, see regulation.terms), and that term not a 4th consecutive
+  one (第十条 连续聘任不得超过三届 — a guard for terms recorded without the appointment check);
+- dismissal follows the person (第二十六条 "予以解聘且不得再从事我省技能人才评价质量督导
+  相关工作"): once any card row of a person (same identity number) is dismissed, none of
+  that person's cards may be dispatched. Interpretation (ours): a cancelled card by itself
+  excludes only that card — a card is also cancelled when it is re-issued (lost, damaged),
+  and the re-issued card remains dispatchable;
+- no recusal conflict (第十三条, regulation.recusal; declared conflicts and the 3-in-a-row
+  rule follow the person, not the card).
 
 The draw is seeded and reproducible: candidates are sorted by card code, and
 `random.Random(seed).sample(candidates, k)` picks; the result carries the seed, the
@@ -33,7 +42,13 @@ from regulation.recusal import (
     SessionPeople,
     conflicts_for,
 )
-from regulation.terms import Term, active_term, term_status
+from regulation.terms import (
+    CONSECUTIVE_GAP_MONTHS,
+    Term,
+    active_term,
+    excess_consecutive,
+    term_status,
+)
 
 AgencyLevel = Literal["province", "city"]
 FilingAuthority = Literal["mohrss", "province", "city"]
@@ -67,6 +82,9 @@ class SupervisorFacts:
     card_status: Literal["valid", "suspended", "revoked"] = "valid"
     dispatch_suspended: bool = False  # 第二十六条: 暂停质量督导任务委派
     terms: tuple[Term, ...] = ()
+    dismissed: bool = False  # 第二十六条: 予以解聘 (this appointment ended by the agency)
+    person_dismissed: bool = False  # the same person was dismissed under another card (不得再从事)
+    term_gap_months: int = CONSECUTIVE_GAP_MONTHS  # 第十条: what still counts as consecutive (setting)
 
     def ref(self) -> CandidateRef:
         return CandidateRef(self.supervisor_id, self.person_key, self.card_code)
@@ -93,10 +111,16 @@ def pool_exclusions(s: SupervisorFacts, agency: AgencyFacts, on: date) -> list[R
     if s.card_status != "valid":
         status = {"suspended": "暂停", "revoked": "已取消"}[s.card_status]
         reasons.append(Reason("第二十六条", f"证卡状态：{status}"))
+    if s.dismissed:
+        reasons.append(Reason("第二十六条", "已被解聘，不得再从事质量督导工作"))
+    elif s.person_dismissed:
+        reasons.append(Reason("第二十六条", "本人曾被解聘（其他证卡），不得再从事质量督导工作"))
     if s.dispatch_suspended:
         reasons.append(Reason("第二十六条", "已被暂停质量督导任务委派"))
     if active_term(s.terms, on) is None:
         reasons.append(term_status(s.terms, on))
+    elif excess := excess_consecutive(s.terms, on, s.term_gap_months):
+        reasons.append(excess)
     return reasons
 
 
@@ -120,6 +144,7 @@ class DrawResult:
     chosen: tuple[str, ...]  # card codes, in draw order
     chosen_ids: tuple[str, ...]
     recused: dict[str, tuple[Conflict, ...]] = field(default_factory=dict)  # card code → conflicts
+    chosen_person_keys: tuple[str, ...] = ()  # identity numbers, in draw order (for the 第十三条 history)
 
 
 def candidates_digest(candidates: Sequence[str]) -> str:
@@ -170,14 +195,15 @@ class DispatchPool:
             raise InsufficientSupervisors(k, len(eligible), why_not)
         codes = tuple(r.card_code for r in eligible)  # already sorted by card code
         chosen = tuple(random.Random(seed).sample(codes, k))
-        by_code = {r.card_code: r.supervisor_id for r in eligible}
+        by_code = {r.card_code: r for r in eligible}
         return DrawResult(
             seed=seed,
             k=k,
             candidates=codes,
             candidates_hash=candidates_digest(codes),
             chosen=chosen,
-            chosen_ids=tuple(by_code[c] for c in chosen),
+            chosen_ids=tuple(by_code[c].supervisor_id for c in chosen),
+            chosen_person_keys=tuple(by_code[c].person_key for c in chosen),
             recused={self.members[sid].card_code: tuple(c) for sid, c in conflicts.items()},
         )
 

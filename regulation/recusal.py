@@ -10,7 +10,9 @@
    identical to RULES.md when each occasion has one supervisor;
 4. an external supervisor may not be internal supervisor at the same session.
 People are matched by `person_key` (the ID-card number), since one person holds
-different card codes as external and internal supervisor.
+different card codes as external and internal supervisor. Checks 1 and 3 follow the
+person too (RULES.md): a declared conflict and the earlier dispatches stay with the
+identity number, so a re-issued card (a new card row) resets neither.
 """
 
 from collections.abc import Iterable, Sequence
@@ -43,11 +45,11 @@ class Conflict:
 
 @dataclass(frozen=True)
 class PastDispatch:
-    """One earlier external-supervision occasion at an institution."""
+    """One earlier external-supervision occasion at an institution, with who went (person keys)."""
 
     session_ref: str
     on: date
-    supervisor_ids: frozenset[str]
+    person_keys: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,11 @@ class InstitutionHistory:
         return recent[: MAX_IN_A_ROW - 1]
 
     def repeat_blocked(self, session: SessionPeople) -> frozenset[str]:
-        """Supervisors on each of the newest occasions: a next dispatch would be the 3rd in a row."""
+        """Person keys on each of the newest occasions: a next dispatch would be the 3rd in a row."""
         newest = self.newest(session)
         if len(newest) < MAX_IN_A_ROW - 1:
             return frozenset()
-        return frozenset.intersection(*(o.supervisor_ids for o in newest))
+        return frozenset.intersection(*(o.person_keys for o in newest))
 
 
 def conflicts_for(
@@ -100,25 +102,26 @@ def conflicts_for(
 ) -> dict[str, list[Conflict]]:
     """Every recusal conflict of each candidate at `session`; candidates without one are absent.
 
-    `declared_conflicts` holds the supervisor ids that declared an interest in this
-    institution. Set operations first, so a pool of thousands costs little.
+    `declared_conflicts` holds the person keys (identity numbers) of the people who
+    declared an interest in this institution, under any of their cards. The result is
+    keyed by supervisor id (the card row). Set operations first, so a pool of thousands
+    costs little.
     """
     candidates = list(candidates)
     repeat = history.repeat_blocked(session)
-    hit_ids = {c.supervisor_id for c in candidates} & (declared_conflicts | repeat)
     hit_keys = {c.person_key for c in candidates} & (
-        session.examiner_keys | session.internal_supervisor_keys
+        declared_conflicts | repeat | session.examiner_keys | session.internal_supervisor_keys
     )
     result: dict[str, list[Conflict]] = {}
     for c in candidates:
-        if c.supervisor_id not in hit_ids and c.person_key not in hit_keys:
+        if c.person_key not in hit_keys:
             continue
         found = []
-        if c.supervisor_id in declared_conflicts:
+        if c.person_key in declared_conflicts:
             found.append(Conflict(CONFLICT, Reason(ARTICLE, "已申报与该评价机构存在利害关系，应当回避")))
         if c.person_key in session.examiner_keys:
             found.append(Conflict(EXAMINER, Reason(ARTICLE, "担任同场次考评人员，不得兼任督导")))
-        if c.supervisor_id in repeat:
+        if c.person_key in repeat:
             dates = "、".join(str(o.on) for o in history.newest(session))
             found.append(Conflict(REPEAT, Reason(
                 ARTICLE, f"一年内已连续2次（{dates}）委派至该评价机构，不得连续3次委派同一外督员")))

@@ -6,11 +6,15 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from adapters.db import session_scope, upgrade
 from models import Supervisor
+
+SH = ZoneInfo("Asia/Shanghai")
 
 SUPERVISE = Path(sys.executable).parent / "supervise"
 
@@ -103,3 +107,56 @@ def test_cli_runs_check_without_a_prefect_server_exits_1_saying_so(tmp_path):
     done = subprocess.run([str(SUPERVISE), "runs", "check"], capture_output=True, text=True, env=env)
     assert done.returncode == 1
     assert "无法连接 Prefect 服务器" in done.stderr and "make run" in done.stderr
+
+
+def test_cli_card_check_shows_the_canonical_form_of_letter_o():
+    r = run("card", "check", "R3722O001", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["code"], data["input"], data["area"], data["area_name"]) == ("R37220001", "R3722O001", "0", "山东省（省直）")
+    r = run("card", "check", "R3722O001")
+    assert r.stdout.startswith("R37220001：外督，颁发机构 山东省（省直）") and "第6位字母 O 即省直代码 0" in r.stdout
+
+
+def test_cli_card_next_takes_area_letter_o_as_the_province(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(db)
+    with session_scope(db) as s:
+        s.add(Supervisor(name="x", person_key="P1", kind="external", card_code="R37260004", issuer="PROV",
+                         email="x@example.cn", eligibility_attested_on=date(2026, 1, 1)))
+    r = run("card", "next", "--external", "--area", "O", "--year", "2026", db=db)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "R37260005"
+
+
+def _batches(stdout: str) -> list[str]:
+    return [line.strip() for line in stdout.splitlines() if line.startswith("  ")]
+
+
+def test_cli_demo_data_adds_each_date_once_and_prints_that_dates_batches(tmp_path):
+    from models import EvaluationSession, Institution
+
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    first = run("demo-data", "--date", "2026-11-26", db=db)
+    assert first.returncode == 0, first.stderr
+    day1 = _batches(first.stdout)
+    assert len(day1) == 5 and all(b.startswith("DEMO-20261126-") for b in day1)
+    second = run("demo-data", "--date", "2026-11-27", db=db)
+    assert second.returncode == 0, second.stderr
+    day2 = _batches(second.stdout)
+    assert len(day2) == 5 and all(b.startswith("DEMO-20261127-") for b in day2)
+    again = run("demo-data", "--date", "2026-11-26", db=db)
+    assert again.returncode == 0 and _batches(again.stdout) == day1  # idempotent
+    with session_scope(db) as s:
+        sessions = s.exec(select(EvaluationSession)).all()
+        assert sorted(x.batch_number for x in sessions) == sorted(day1 + day2)
+        assert {x.starts_at.astimezone(SH).date() for x in sessions if x.batch_number in day2} == {date(2026, 11, 27)}
+        assert len(s.exec(select(Institution)).all()) == 5
+        assert len(s.exec(select(Supervisor)).all()) == 16
+
+
+def test_cli_demo_data_invalid_date_writes_nothing(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    r = run("demo-data", "--date", "2026-02-30", db=db)
+    assert r.returncode == 1 and "--date" in r.stderr and r.stdout == ""
+    assert not (tmp_path / "demo.db").exists()

@@ -6,6 +6,8 @@ from regulation.cards import (
     CardCodeError,
     ExternalCard,
     InternalCard,
+    canonical_area,
+    canonical_card_code,
     format_external,
     format_internal,
     internal_issuer_code,
@@ -113,3 +115,38 @@ def test_next_internal_serial_per_issuer():
 def test_internal_issuer_code_from_filing_number():
     assert internal_issuer_code("mohrss", "Y000012345") == "002345"
     assert internal_issuer_code("province", "S370000123456") == "123456"
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("R3722O001", "R37220001"),  # the letter O at position 6: the provincial mark
+        ("R37220001", "R37220001"),  # the digit 0: already canonical
+        (" r3722o001 ", "R37220001"),  # trimmed, upper-cased
+        ("R3722A001", "R3722A001"),  # a city letter is untouched
+        ("R3722O0O1", "R372200O1"),  # only position 6 is the mark; position 8 stays (and is invalid)
+        ("R3722O01", "R3722O01"),  # wrong length: no position 6 to speak of, left to parse_card
+        ("S123456250001", "S123456250001"),  # internal codes have no area mark
+        ("Y0O1234250001", "Y0O1234250001"),
+    ],
+)
+def test_provincial_mark_letter_o_and_digit_0_have_one_canonical_form(typed, stored):
+    assert canonical_card_code(typed) == stored
+
+
+def test_card_with_letter_o_parses_as_provincial_and_carries_the_canonical_code():
+    c = parse_card("R3722O001")
+    assert (c.code, c.area, c.area_name) == ("R37220001", "0", "山东省（省直）")
+    assert parse_card("R3722O001") == parse_card("R37220001")
+
+
+def test_letter_o_elsewhere_is_still_refused_naming_the_position():
+    with pytest.raises(CardCodeError) as err:
+        parse_card("R3722O0O1")
+    assert err.value.position == 8
+
+
+def test_area_o_is_the_provincial_area_when_formatting_and_numbering():
+    assert canonical_area("o") == "0" and canonical_area("A") == "A"
+    assert format_external("O", 2026, 1) == "R37260001"
+    assert next_external(["R37260001", "R3726O002"], "O", 2026) == "R37260003"

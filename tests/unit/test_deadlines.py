@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from regulation.deadlines import inactivity, is_record_late, record_due, rectification_deadline
+from regulation.deadlines import (
+    add_calendar_months,
+    inactivity,
+    is_record_late,
+    record_due,
+    rectification_deadline,
+)
 
 
 def test_record_due_two_working_days_after_inspection_end():
@@ -58,3 +64,27 @@ def test_missing_record_is_overdue_from_the_working_day_after_the_due_day():
 
     assert record_overdue_from(date(2026, 9, 30)) == date(2026, 10, 10)  # due Fri 10-09; Sat 10-10 is 调休上班
     assert record_overdue_from(date(2026, 11, 25)) == date(2026, 11, 30)  # due Fri 11-27 → Mon 11-30
+
+
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        ("2026-08-31", 3, "2026-11-30"),  # 附件4 reading: clamped to the month's end
+        ("2026-01-31", 1, "2026-02-28"),  # into a short February
+        ("2028-01-31", 1, "2028-02-29"),  # into a leap February
+        ("2024-02-29", 12, "2025-02-28"),  # leap day + 12 months: clamped
+        ("2024-02-29", 48, "2028-02-29"),  # leap day + 48 months: the next leap day
+        ("2026-12-31", 1, "2027-01-31"),  # across the year end
+        ("2026-03-31", -1, "2026-02-28"),  # backwards, clamped too
+        ("2026-05-15", 0, "2026-05-15"),
+    ],
+)
+def test_add_calendar_months_keeps_the_day_number_clamped_to_the_month_end(day, months, expected):
+    result = add_calendar_months(date.fromisoformat(day), months)
+    assert result == date.fromisoformat(expected)
+    assert type(result) is date  # a plain date, not pendulum's subclass
+
+
+def test_inactivity_from_a_leap_day_is_reached_on_february_28():
+    assert inactivity(date(2024, 2, 29), date(2020, 1, 1), date(2025, 2, 27)).cases == ()
+    assert inactivity(date(2024, 2, 29), date(2020, 1, 1), date(2025, 2, 28)).cases == ("22.4",)

@@ -19,8 +19,12 @@ B = CandidateRef("b", "370101199001010022", "R3726A002")
 SESSION = SessionPeople("S-NEW", "inst-1", date(2026, 11, 26))
 
 
-def occ(ref, on, *ids):
-    return PastDispatch(ref, date.fromisoformat(on), frozenset(ids))
+PEOPLE = {"a": A.person_key, "b": B.person_key}
+
+
+def occ(ref, on, *who):
+    """An earlier occasion; who: "a"/"b" for A/B, or another person key."""
+    return PastDispatch(ref, date.fromisoformat(on), frozenset(PEOPLE.get(w, w) for w in who))
 
 
 def rules(conflicts):
@@ -28,7 +32,7 @@ def rules(conflicts):
 
 
 def test_declared_conflict_of_interest_excludes_supervisor():
-    c = check_recusal(A, SESSION, frozenset({"a"}), history_from([]))
+    c = check_recusal(A, SESSION, frozenset({A.person_key}), history_from([]))
     assert rules(c) == [CONFLICT] and c[0].reason.article == "第十三条"
 
 
@@ -77,4 +81,18 @@ def test_all_conflicts_are_reported_together():
     s = SessionPeople("S-NEW", "inst-1", date(2026, 11, 26),
                       examiner_keys=frozenset({A.person_key}), internal_supervisor_keys=frozenset({A.person_key}))
     h = history_from([occ("S1", "2026-03-01", "a"), occ("S2", "2026-06-01", "a")])
-    assert rules(check_recusal(A, s, frozenset({"a"}), h)) == [CONFLICT, EXAMINER, REPEAT, INTERNAL]
+    assert rules(check_recusal(A, s, frozenset({A.person_key}), h)) == [CONFLICT, EXAMINER, REPEAT, INTERNAL]
+
+
+A_REISSUED = CandidateRef("a-new", A.person_key, "R3727A009")  # same person, a new card row
+
+
+def test_declared_conflict_follows_the_person_to_a_reissued_card():
+    declared = frozenset({A.person_key})
+    assert rules(check_recusal(A_REISSUED, SESSION, declared, history_from([]))) == [CONFLICT]
+    assert check_recusal(B, SESSION, declared, history_from([])) == []
+
+
+def test_third_in_a_row_counts_dispatches_under_the_persons_earlier_card():
+    h = history_from([occ("S1", "2026-03-01", "a"), occ("S2", "2026-06-01", "a")])
+    assert rules(check_recusal(A_REISSUED, SESSION, frozenset(), h)) == [REPEAT]

@@ -10,6 +10,7 @@ from regulation.terms import (
     active_term,
     check_appointment,
     consecutive_run,
+    excess_consecutive,
     term_end,
     term_status,
 )
@@ -54,12 +55,77 @@ def test_third_consecutive_term_allowed_fourth_refused():
         check_appointment(terms, date(2026, 1, 1), assessment_passed=True)
 
 
-def test_a_gap_breaks_the_consecutive_run():
-    terms = [Term(date(2014, 1, 1)), Term(date(2017, 1, 1)), Term(date(2020, 1, 1))]
-    assert consecutive_run(terms, date(2023, 1, 2)) == 0
-    assert consecutive_run(terms, date(2023, 1, 1)) == 3
+def test_a_one_day_gap_does_not_reset_the_consecutive_count():
+    """The issue's case: three terms, one day out of office, a fourth term → refused."""
+    terms = [Term(date(2014, 1, 1)), Term(date(2017, 1, 1)), Term(date(2020, 1, 1))]  # last day 2022-12-31
+    assert consecutive_run(terms, date(2023, 1, 2)) == 3
+    with pytest.raises(RuleViolation, match="不得超过3届"):
+        check_appointment(terms, date(2023, 1, 2), assessment_passed=True)
+
+
+def test_consecutive_when_out_of_office_less_than_the_default_one_year_gap():
+    terms = [Term(date(2014, 1, 1)), Term(date(2017, 1, 1)), Term(date(2020, 1, 1))]  # last day 2022-12-31
+    assert consecutive_run(terms, date(2023, 12, 31)) == 3  # 364 days out of office: still consecutive
+    assert consecutive_run(terms, date(2024, 1, 1)) == 0  # a full year out: the count starts again
+    assert check_appointment(terms, date(2024, 1, 1), assessment_passed=True).start == date(2024, 1, 1)
+
+
+def test_a_long_gap_inside_the_chain_cuts_it_there():
+    terms = [Term(date(2010, 1, 1)), Term(date(2014, 1, 1)), Term(date(2017, 1, 1))]  # 2013 a full year out
+    assert consecutive_run(terms, date(2020, 1, 1)) == 2
+
+
+def test_consecutive_gap_is_a_parameter():
+    terms = [Term(date(2020, 1, 1))]  # last day 2022-12-31
+    assert consecutive_run(terms, date(2023, 7, 1), gap_months=6) == 0  # 6 months out: not shorter than 6
+    assert consecutive_run(terms, date(2023, 6, 30), gap_months=6) == 1
+    assert consecutive_run(terms, date(2023, 1, 1), gap_months=0) == 1  # the very next day is always consecutive
+    assert consecutive_run(terms, date(2023, 1, 2), gap_months=0) == 0  # gap 0: the old "no gap" reading
+
+
+def test_consecutive_gap_from_a_term_ending_on_a_leap_day():
+    terms = [Term(date(2021, 3, 1), stored_end=date(2024, 2, 29))]  # back in office 2024-03-01
+    assert consecutive_run(terms, date(2025, 2, 28)) == 1
+    assert consecutive_run(terms, date(2025, 3, 1)) == 0
+
+
+def test_negative_consecutive_gap_is_refused():
+    with pytest.raises(ValueError, match="不能为负数"):
+        consecutive_run([], date(2026, 1, 1), gap_months=-1)
+
+
+def test_stored_end_of_a_term_ended_early_wins_over_the_computed_end():
+    t = Term(date(2025, 1, 1), stored_end=date(2026, 3, 31))
+    assert t.end == date(2026, 3, 31) and t.ended_early
+    assert t.covers(date(2026, 3, 31)) and not t.covers(date(2026, 4, 1))
+    assert "提前终止" in term_status([t], date(2026, 4, 1)).text
+    assert active_term([t], date(2026, 4, 1)) is None
+
+
+def test_stored_end_cannot_lengthen_a_term_past_three_years():
+    t = Term(date(2025, 1, 1), stored_end=date(2028, 1, 1))
+    assert t.end == date(2027, 12, 31) and not t.ended_early
+    assert Term(date(2025, 1, 1), stored_end=date(2027, 12, 31)).end == date(2027, 12, 31)
+
+
+def test_an_early_ended_term_shortens_the_gap_count_from_its_real_end():
+    terms = [Term(date(2017, 1, 1)), Term(date(2020, 1, 1)), Term(date(2023, 1, 1), stored_end=date(2023, 6, 30))]
+    assert consecutive_run(terms, date(2024, 6, 30)) == 3  # 365 days out, but less than a calendar year
+    assert consecutive_run(terms, date(2024, 7, 1)) == 0
 
 
 def test_appointment_overlapping_a_term_in_force_is_refused():
     with pytest.raises(RuleViolation, match="仍在聘期"):
         check_appointment([Term(date(2025, 1, 1))], date(2026, 1, 1), assessment_passed=True)
+
+
+FOUR_WITH_A_ONE_DAY_GAP = [Term(date(2014, 1, 1)), Term(date(2017, 1, 1)), Term(date(2020, 1, 1)),
+                           Term(date(2023, 1, 2))]  # recorded without the check
+
+
+def test_a_fourth_consecutive_term_in_force_is_flagged():
+    reason = excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2024, 6, 1))
+    assert reason.article == "第十条" and "连续第4届" in reason.text
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2024, 6, 1), gap_months=0) is None
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP[:3], date(2022, 6, 1)) is None  # the 3rd is lawful
+    assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2023, 1, 1)) is None  # the gap day: no term in force
