@@ -55,6 +55,18 @@ class ServiceProcess:
         self.proc.wait(timeout=60)
         return time.monotonic() - began
 
+    def open_ports(self) -> list[int]:
+        """The service's ports that still accept a connection."""
+        import socket
+
+        out = []
+        for key in ("SUPERVISION_PREFECT_PORT", "SUPERVISION_SMTP_PORT"):
+            with socket.socket() as s:
+                s.settimeout(0.5)
+                if s.connect_ex(("127.0.0.1", int(self.env[key]))) == 0:
+                    out.append(int(self.env[key]))
+        return out
+
     def leftovers(self, wait: float = 0.0) -> list[int]:
         return processes.wait_gone(processes.marked_processes(self.mark), wait)
 

@@ -126,6 +126,7 @@ def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_
         if sig != signal.SIGKILL:
             assert took < 10, f"stop took {took:.1f} s"
             assert svc.leftovers(wait=1) == [], "a process outlived the stop"
+            assert svc.open_ports() == [], "a port is still open after the stop"
         svc.start()
         _drive_to_end(cases)
         for run_id, _ in cases.values():
@@ -133,7 +134,7 @@ def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_
             assert StateType.CANCELLED not in states, "a stop cancelled a case"
         _assert_nothing_twice(cases, svc.root / "mail")
         assert svc.stop(signal.SIGTERM) < 10
-        assert svc.leftovers(wait=1) == []
+        assert svc.leftovers(wait=1) == [] and svc.open_ports() == []
 
 
 def _kill_leg_after_resume(svc, tag: str):
