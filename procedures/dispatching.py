@@ -68,7 +68,7 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
             str(sup.id), sup.person_key, sup.card_code, sup.kind, area, sup.card_status,
             dispatch_suspended=sup.status == "dispatch_suspended", terms=tuple(terms[sup.id]),
             dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people,
-            term_gap_months=gap_months))
+            term_gap_months=gap_months, employer=sup.employer))
     return out
 
 

@@ -85,6 +85,7 @@ class SupervisorFacts:
     dismissed: bool = False  # 第二十六条: 予以解聘 (this appointment ended by the agency)
     person_dismissed: bool = False  # the same person was dismissed under another card (不得再从事)
     term_gap_months: int = CONSECUTIVE_GAP_MONTHS  # 第十条: what still counts as consecutive (setting)
+    employer: str = ""  # 工作单位: a special-inspection team takes no two from one employer
 
     def ref(self) -> CandidateRef:
         return CandidateRef(self.supervisor_id, self.person_key, self.card_code)
@@ -183,19 +184,29 @@ class DispatchPool:
         """Draw k supervisors for a session; raises RuleViolation / InsufficientSupervisors."""
         if k < 1:
             raise RuleViolation("抽取人数至少为1", "第十五条")
+        eligible, conflicts = self.eligible(institution, session, declared_conflicts, history)
+        if len(eligible) < k:
+            raise InsufficientSupervisors(k, len(eligible), self.why_not(conflicts))
+        codes = tuple(r.card_code for r in eligible)  # already sorted by card code
+        return self._result(seed, k, codes, tuple(random.Random(seed).sample(codes, k)), conflicts)
+
+    def eligible(self, institution: InstitutionFacts, session: SessionPeople, declared_conflicts: frozenset[str],
+                 history: InstitutionHistory) -> tuple[list[CandidateRef], dict]:
+        """The members who may go to this session (sorted by card code), and the recused."""
         refused = jurisdiction(self.agency, institution)
         if refused:
             raise RuleViolation(refused.text, refused.article)
         conflicts = conflicts_for(self._refs, session, declared_conflicts, history)
-        eligible = [r for r in self._refs if r.supervisor_id not in conflicts]
-        if len(eligible) < k:
-            why_not = self.excluded_counts.copy()
-            for found in conflicts.values():
-                why_not[RULE_LABELS[found[0].rule]] += 1
-            raise InsufficientSupervisors(k, len(eligible), why_not)
-        codes = tuple(r.card_code for r in eligible)  # already sorted by card code
-        chosen = tuple(random.Random(seed).sample(codes, k))
-        by_code = {r.card_code: r for r in eligible}
+        return [r for r in self._refs if r.supervisor_id not in conflicts], conflicts
+
+    def why_not(self, conflicts: dict) -> Counter:
+        why_not = self.excluded_counts.copy()
+        for found in conflicts.values():
+            why_not[RULE_LABELS[found[0].rule]] += 1
+        return why_not
+
+    def _result(self, seed: str, k: int, codes: tuple[str, ...], chosen: tuple[str, ...], conflicts: dict) -> DrawResult:
+        by_code = {m.card_code: m for m in self.members.values()}
         return DrawResult(
             seed=seed,
             k=k,

@@ -1,0 +1,148 @@
+"""Special inspection (第十五条(二), 第十四条): matters, the team, ratings, rebuttal, report."""
+
+from datetime import date
+
+import pytest
+
+from regulation.dispatch import InsufficientSupervisors
+from regulation.reasons import RuleViolation
+from regulation.recusal import history_from
+from regulation.special_inspection import (
+    RATINGS,
+    RebuttalPoint,
+    check_matters,
+    check_team_size,
+    consolidate,
+    draw_team,
+    matters,
+    report_outcome,
+    team_order,
+    weighing_problems,
+    window_end,
+)
+from tests.unit.test_dispatch import INST_A, pool, session, sup
+
+
+def test_matters_are_the_nine_areas_of_article_fourteen_verbatim():
+    ms = matters()
+    assert [m.no for m in ms] == list(range(1, 10))
+    assert ms[1].text == "评价机构在备案职业（工种）、等级和地域范围内开展活动等方面的情况"
+    assert str(ms[7]) == "第十四条（八）投诉举报核查"
+
+
+def test_matters_must_be_fixed_before_the_inspection_at_least_one():
+    with pytest.raises(RuleViolation, match="至少选择一项"):
+        check_matters([])
+
+
+def test_matters_outside_the_nine_or_chosen_twice_are_refused():
+    with pytest.raises(RuleViolation, match=r"\[10\] 不在第十四条"):
+        check_matters([1, 10])
+    with pytest.raises(RuleViolation, match="重复"):
+        check_matters([2, 2])
+    assert [m.no for m in check_matters([8, 2])] == [2, 8]
+
+
+def test_team_of_three_needs_no_reason():
+    check_team_size(3)
+
+
+def test_team_of_two_is_refused_without_a_reason_and_accepted_with_one():
+    with pytest.raises(RuleViolation, match="原则上由3名及以上"):
+        check_team_size(2)
+    check_team_size(2, "本市符合条件的外督员不足")
+
+
+def test_team_of_none_is_refused_even_with_a_reason():
+    with pytest.raises(RuleViolation, match="至少须有1名"):
+        check_team_size(0, "理由")
+
+
+def _members(*employers):
+    return [sup(n, employer=e) for n, e in enumerate(employers, start=1)]
+
+
+def test_team_draw_takes_no_two_members_from_one_employer():
+    p = pool(*_members("甲公司", "甲公司", "乙学校", "丙协会", "丙协会"))
+    for seed in ("a", "b", "c", "d", "e", "f"):
+        team = draw_team(p, INST_A, session(), 3, seed, frozenset(), history_from([]))
+        employers = [p.members[f"s{int(c[-3:])}"].employer for c in team.members]
+        assert sorted(employers) == ["丙协会", "乙学校", "甲公司"]
+
+
+def test_team_draw_is_replayable_from_seed_candidates_and_employers():
+    p = pool(*_members("甲", "乙", "丙", "丁", "戊"))
+    team = draw_team(p, INST_A, session(), 3, "seed-1", frozenset(), history_from([]))
+    employers = {m.card_code: m.employer for m in p.members.values()}
+    assert team_order("seed-1", team.draw.candidates, employers, 3) == team.members
+    assert team.lead == team.members[0]
+
+
+def test_team_draw_with_too_few_employers_says_how_many_are_eligible_and_why():
+    p = pool(*_members("甲", "甲", "乙"))
+    with pytest.raises(InsufficientSupervisors) as exc:
+        draw_team(p, INST_A, session(), 3, "s", frozenset(), history_from([]))
+    assert exc.value.eligible == 2 and "与已抽取成员同一工作单位 1人" in exc.value.reason
+
+
+def test_member_with_a_declared_conflict_is_never_drawn_into_the_team():
+    p = pool(*_members("甲", "乙", "丙", "丁"))
+    for seed in map(str, range(20)):
+        team = draw_team(p, INST_A, session(), 3, seed, frozenset({"P0002"}), history_from([]))
+        assert "R3725A002" not in team.members
+
+
+def test_team_draw_refuses_a_lead_who_is_not_a_member():
+    p = pool(*_members("甲", "乙", "丙"))
+    with pytest.raises(RuleViolation, match="不是本督导小组成员"):
+        draw_team(p, INST_A, session(), 3, "s", frozenset(), history_from([]), lead="R3725A999")
+
+
+def test_member_without_a_registered_employer_cannot_be_drawn_into_a_team():
+    p = pool(*_members("甲", "", "乙"))
+    with pytest.raises(InsufficientSupervisors, match="未登记工作单位 1人"):
+        draw_team(p, INST_A, session(), 3, "s", frozenset(), history_from([]))
+
+
+def test_draft_rating_is_the_worst_any_member_gave():
+    assert consolidate(["符合", "基本符合", "符合"]) == "基本符合"
+    assert consolidate(["符合", "不符合", "基本符合"]) == "不符合"
+    assert consolidate(["符合"]) == "符合"
+    assert RATINGS[-1] == "不符合"
+
+
+def test_unknown_rating_is_refused():
+    with pytest.raises(RuleViolation):
+        consolidate(["优秀"])
+
+
+def test_rebuttal_point_not_accepted_needs_its_reason():
+    assert weighing_problems([RebuttalPoint("场地已整改", True), RebuttalPoint("人员已补齐", False, "未见证明")]) == []
+    assert weighing_problems([RebuttalPoint("场地已整改", False)]) == ["申辩第1点：不予采纳的，应写明理由"]
+    assert weighing_problems([RebuttalPoint("x", None)]) == ["申辩第1点：请选择采纳或不采纳"]
+
+
+def test_rectification_report_overdue_leads_to_article_22_6():
+    assert report_outcome("overdue") == ("转处理程序：未按期完成质量督导中发现的违规问题整改", "第二十二条（六）")
+
+
+def test_rectification_report_refused_leads_to_article_27_3_with_reasons():
+    with pytest.raises(RuleViolation, match="应写明理由"):
+        report_outcome("refused")
+    assert report_outcome("refused", "拒绝整改")[1] == "第二十七条（三）"
+
+
+def test_rectification_report_incomplete_needs_reasons():
+    with pytest.raises(RuleViolation):
+        report_outcome("incomplete", " ")
+    assert report_outcome("accepted")[0] == "结案"
+
+
+def test_rebuttal_window_of_five_working_days_skips_the_weekend():
+    # Friday 2026-11-27 + 5 working days → Friday 2026-12-04.
+    assert window_end(date(2026, 11, 27), 5) == date(2026, 12, 4)
+
+
+def test_window_of_zero_days_is_refused():
+    with pytest.raises(RuleViolation):
+        window_end(date(2026, 11, 27), 0)
