@@ -19,3 +19,12 @@ from models.tables import (  # noqa: F401
     PendingCase,
     Supervisor,
 )
+from models.lifecycle import (  # noqa: F401, E402
+    AgencyStaff,
+    AppointmentDraw,
+    MisconductCase,
+    SupervisionBan,
+    SupervisorAssessment,
+    SupervisorFileEntry,
+    SupervisorRegistration,
+)
