@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from cli.roster import roster_app
+
 app = typer.Typer(help="山东省技能人才评价质量督导：规则核验工具（鲁人社字〔2022〕68号）", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=True)
 deadline_app = typer.Typer(help="法定期限", no_args_is_help=True)
@@ -18,6 +20,7 @@ card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app)):
     app.add_typer(sub, name=name)
+app.add_typer(roster_app, name="roster")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
