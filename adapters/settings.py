@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # Flow-run processes the served runner starts at once. prefect.serve(limit=None) means
     # *unlimited*: 200 runs resumed together spawned ~100 engines on 2 cores and thrashed.
     runner_process_limit: int = 4
+    # Supervisor lifecycle (第十条, 第二十六条): warn this many days before a term ends; the
+    # supervisor's period to state their case before a suspension or dismissal (working days).
+    term_end_warning_days: int = 60
+    misconduct_statement_working_days: int = 5
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"
