@@ -440,3 +440,58 @@ def _warn_term_end(s: Session, term: AppointmentTerm, sup: Supervisor, as_of: da
 
 def in_office(s: Session, supervisor_id: int, on: date) -> bool:
     return active_term(_rule_terms(_terms(s, supervisor_id)), on) is not None
+
+
+# ------------------------------------------------------------ internal coverage (第十六条)
+
+COVERAGE_LOOKAHEAD_DAYS = 7
+
+
+def flag_internal_coverage(s: Session, as_of: date, lookahead_days: int = COVERAGE_LOOKAHEAD_DAYS) -> list[str]:
+    """Sessions starting within the next week with no internal supervisor: tell the agency once (第十六条)."""
+    from datetime import datetime
+
+    from adapters.clock import tz
+    from models import EvaluationSession
+    from procedures.dispatching import responsible_agency
+    from regulation.internal_supervision import coverage_gap
+
+    start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=tz())
+    rows = s.exec(select(EvaluationSession, Institution).join(Institution, Institution.id == EvaluationSession.institution_id)
+                  .where(EvaluationSession.starts_at >= start,
+                         EvaluationSession.starts_at < start + timedelta(days=lookahead_days + 1)))
+    flagged = []
+    for sess, inst in rows:
+        gap = coverage_gap(sess.internal_supervisors)
+        if gap is None:
+            continue
+        agency = responsible_agency(s, inst)
+        key = f"internal-coverage:{sess.id}"
+        if agency is None or s.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
+            continue
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text=f"【内督未全覆盖】{sess.batch_number} {inst.name}", greeting=agency.name,
+            paragraphs=[f"{inst.name}批次 {sess.batch_number}（{sess.occupation} {sess.level}，"
+                        f"{sess.starts_at:%Y-%m-%d}）未安排内督员：{gap}。", "请督促该机构按规定安排内督员（第二十一条（七））。"],
+            sender="督导系统")
+        enqueue(s, key, agency.email, "agency", subject, text, html)
+        flagged.append(sess.batch_number)
+    return flagged
+
+
+def daily_supervisor_sweep(as_of: date) -> str:
+    """The daily sweep's part for supervisors: misconduct cases from overdue marks, term ends,
+    expired suspensions, internal coverage; returns the summary (markdown)."""
+    from adapters.db import session_scope
+    from adapters.mailer import deliver_pending
+    from procedures.misconduct import open_overdue_cases
+
+    with session_scope() as s:
+        opened = open_overdue_cases(s, as_of)
+        terms = sweep_terms(s, as_of)
+        flagged = flag_internal_coverage(s, as_of)
+        lines = [terms.markdown(),
+                 f"| 第二十六条（二）逾期立案 | {len(opened)} | {'、'.join(str(c.id) for c in opened) or '—'} |",
+                 f"| 内督未全覆盖提醒（第十六条） | {len(flagged)} | {'、'.join(flagged) or '—'} |"]
+    deliver_pending()
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Tasks of the supervisor lifecycle and roster import (thin wrappers around procedures)."""
+
+from datetime import date
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
+
+
+@task(name="sweep-supervisors", cache_policy=NO_CACHE)
+def sweep_supervisors(as_of: date) -> str:
+    from procedures.supervisors import daily_supervisor_sweep
+
+    return daily_supervisor_sweep(as_of)
+
+
+@task(name="import-roster", cache_policy=NO_CACHE)
+def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
+    """(accepted, report markdown); a rejected file is a report, not a failed task."""
+    from pathlib import Path
+
+    from adapters.db import upgrade
+    from procedures.rosters import RosterRejected
+    from procedures.rosters import import_roster as run
+
+    upgrade()
+    try:
+        return True, run(Path(path), dry_run=dry_run).markdown()
+    except RosterRejected as exc:
+        return False, exc.report.markdown()
+
+
+@task(name="issue-card", **PERSISTED)
+def issue_card(registration_id: int, agency_id: str, on: date) -> str:
+    from adapters.db import session_scope
+    from procedures.supervisors import issue_card as run
+
+    with session_scope() as s:
+        return run(s, registration_id, agency_id, on).card_code
+
+
+@task(name="draw-appointments", **PERSISTED)
+def draw_appointments(agency_id: str, k: int, term_start: date, seed: str, on: date) -> list[str]:
+    from adapters.db import session_scope
+    from procedures.supervisors import draw_appointments as run
+
+    with session_scope() as s:
+        result = run(s, agency_id, k, term_start, seed, on)
+        return [f"{code}：聘书 {doc.number}" for code, doc in zip(result.draw.chosen, result.documents, strict=True)]
+
+
+@task(name="new-seed", persist_result=True)
+def new_seed() -> str:
+    """A draw's seed comes from a persisted task, never from the flow body (replay)."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+@task(name="deliver-mail", cache_policy=NO_CACHE)
+def deliver_mail() -> dict:
+    """Send what is pending (the 聘书 mails); an SMTP outage leaves it for the sweep."""
+    from adapters import mailer
+
+    report = mailer.deliver_pending()
+    return {"sent": len(report.sent), "pending": len(report.pending)}
