@@ -52,3 +52,34 @@ def test_cli_supervisor_card_writes_the_printable_card(tmp_path):
     assert r.returncode == 0 and out.stat().st_size > 5000
     r = run("supervisor", "file", code, db=db)
     assert r.returncode == 0 and "核发外督证卡" in r.stdout
+
+
+def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
+    db = f"sqlite:///{tmp_path / 'life.db'}"
+    run("agency", "init", db=db)
+    pid = make_number("370102", date(1980, 1, 1), 1)
+    r = run("supervisor", "register", "--identity", pid, "--name", "张三", "--email", "z@example.cn",
+            "--attest", "一,二,三,四", "--date", "2026-03-02", db=db)
+    assert r.returncode == 1 and "（五）" in r.stderr
+    r = run("supervisor", "register", "--identity", pid, "--name", "张三", "--email", "z@example.cn",
+            "--attest", "一,二,三,四,五", "--employer", "某技师学院", "--date", "2026-03-02", db=db)
+    assert r.returncode == 0 and "登记编号 1" in r.stdout
+    r = run("supervisor", "issue-card", "--registration", "1", "--agency", "CITY-A", "--date", "2026-03-02", db=db)
+    assert r.returncode == 1 and "考核合格" in r.stderr
+    for kind in ("training", "assessment"):
+        assert run("supervisor", "assess", "--identity", pid, "--kind", kind, "--passed", "--date", "2026-03-02",
+                   db=db).returncode == 0
+    r = run("supervisor", "issue-card", "--registration", "1", "--agency", "CITY-A", "--date", "2026-03-02", db=db)
+    assert r.stdout.strip().endswith("R3726A001"), r.stderr
+    r = run("misconduct", "open", "R3726A001", "--item", "9", "--facts", "x", "--by", "王", db=db)
+    assert r.returncode == 1 and "1-8" in r.stderr
+    r = run("misconduct", "open", "R3726A001", "--item", "3", "--facts", "隐瞒应回避情形", "--by", "王",
+            "--date", "2026-06-01", db=db)
+    assert "案件编号 1" in r.stdout
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-01", db=db)
+    assert r.returncode == 1 and "陈述申辩" in r.stderr
+    assert "陈述申辩期限至 2026-06-08" in run("misconduct", "hear", "1", "--date", "2026-06-01", db=db).stdout
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-09", db=db)
+    assert r.returncode == 0 and "解聘" in r.stdout
+    r = run("supervisor", "file", "R3726A001", db=db)
+    assert "revoked" in r.stdout and "取消证卡" in r.stdout
