@@ -8,6 +8,7 @@ from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
+from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
@@ -26,6 +27,10 @@ def deployments():
                                             description="核发外督证卡（第十条、附件1）"),
         appointment_draw.to_deployment(name="appointment-draw", tags=["督导员"],
                                        description="随机抽取持证人员聘任并颁发聘书（第十条）"),
+        misconduct_register.to_deployment(name="misconduct-register", tags=["督导员"],
+                                          description="督导员违规登记并告知（第二十六条）"),
+        misconduct_decide.to_deployment(name="misconduct-decide", tags=["督导员"],
+                                        description="督导员违规处理决定（第二十六条）"),
     ]
 
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from adapters.db import session_scope
 from models import AppointmentTerm, Institution, Supervisor
 from models.lifecycle import AppointmentDraw, MisconductCase, SupervisorFileEntry
-from procedures import misconduct, supervisors
+from procedures import supervisors
 from procedures.dispatching import agency_facts, supervisor_facts
 from procedures.roster_schema import LAYOUTS
 from regulation.dispatch import pool_exclusions, replay_draw
@@ -143,15 +143,25 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     with session_scope() as s:
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == code)).one()
         supervisors.appoint(s, sup.id, date(2026, 4, 1), on)
-        case = misconduct.open_case(s, sup.id, 4, "督导期间干扰评价机构正常工作", date(2026, 6, 1), "王科长", "flow:1")
-        misconduct.notify_hearing(s, case.id, date(2026, 6, 1))
-    with session_scope() as s:
-        with pytest.raises(RuleViolation):
-            misconduct.decide(s, case.id, "dismissal", date(2026, 6, 2), "李处长")
-    with session_scope() as s:
-        misconduct.decide(s, case.id, "dismissal", date(2026, 6, 15), "李处长")
-    run_id = h.start("deadline-sweep/deadline-sweep", {"as_of": "2026-06-16"})  # delivers the mail
+    run_id = h.start("misconduct-register/misconduct-register",
+                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "registered_by": "王科长",
+                      "as_of": "2026-06-01"})
     h.wait_for(run_id, DONE)
+    assert "案件编号" in artifact(run_id, "misconduct-case")
+    assert mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
+    with session_scope() as s:
+        case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
+    early = h.start("misconduct-decide/misconduct-decide",
+                    {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "as_of": "2026-06-02"})
+    run = h.wait_for(early, {StateType.FAILED})
+    assert "陈述申辩" in (run.state.message or ""), run.state.message
+    with session_scope() as s:
+        assert s.get(Supervisor, sup.id).card_status == "valid"  # nothing decided
+    run_id = h.start("misconduct-decide/misconduct-decide",
+                     {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "statement": "本人无异议",
+                      "as_of": "2026-06-15"})
+    h.wait_for(run_id, DONE)
+    assert "解聘" in artifact(run_id, "misconduct-decision")
     mails(service, lambda m: "解聘通报" in m["Subject"])
     subjects = [m["Subject"] for m in h.messages(service.mail_dir)]
     assert any("处理决定" in x for x in subjects) and any("解聘通报" in x for x in subjects)
@@ -160,8 +170,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         (facts,) = supervisor_facts(s, [sup])
         from models import Agency
         assert pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-B")), date(2026, 6, 20))
-        draw = supervisors.draw_appointments(s, "CITY-B", 1, date(2029, 4, 1), "after-dismissal", date(2029, 3, 1))
-        assert code not in draw.draw.candidates
+        assert "第二十六条" in supervisors.appointable(s, sup, date(2029, 4, 1), date(2029, 3, 1))
         assert s.get(MisconductCase, case.id).measure == "dismissal"
         kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sup.id))]
         assert "dismissal" in kinds
