@@ -212,3 +212,51 @@ def test_roster_template_example_rows_import_cleanly(db, tmp_path):
     for kind in ("institutions", "supervisors", "sessions", "staff"):
         report = import_roster(write_template(kind, tmp_path / f"{kind}.xlsx"), as_of=AS_OF, url=db)
         assert report.ok and not report.warnings, report.text()
+
+
+@pytest.mark.parametrize("terms, ok", [
+    ("2024-04-01至2027-03-31", True),            # exactly three years (第十条)
+    ("2024-04-01至2027-04-01", False),           # one day longer
+    ("2024-04-01至2025-06-30", True),            # ended early: the stored end
+    ("2018-04-01至2021-03-31；2021-04-01至2024-03-31；2024-04-01至2027-03-31", True),   # three consecutive
+])
+def test_roster_term_length_and_consecutive_terms_at_their_edges(db, tmp_path, terms, ok):
+    path = workbook(tmp_path / "t.xlsx", {"supervisors": [sup_row(1, terms=terms)]})
+    if ok:
+        assert import_roster(path, as_of=AS_OF, url=db).ok
+    else:
+        with pytest.raises(RosterRejected, match="超过三年"):
+            import_roster(path, as_of=AS_OF, url=db)
+
+
+@pytest.mark.parametrize("sheet, row, message", [
+    ("supervisors", sup_row(1, issued=date(2024, 12, 31)), None),
+    ("supervisors", sup_row(1, code="R3726A001", issued=AS_OF), None),
+    ("supervisors", sup_row(1, code="R3726A001", issued=date(2026, 11, 28), terms=None), "不晚于今天"),
+    ("institutions", inst_row(1, filed=AS_OF), None),
+    ("institutions", inst_row(1, filed=date(2026, 11, 28)), "晚于今天"),
+    ("institutions", inst_row(1, auth="省级备案", city="A"), "不填备案地市代码"),
+    ("institutions", inst_row(1, auth="人社部备案", city=None), None),
+])
+def test_roster_dates_and_filing_level_checked_at_their_edges(db, tmp_path, sheet, row, message):
+    path = workbook(tmp_path / "d.xlsx", {sheet: [row]})
+    if message is None:
+        assert import_roster(path, as_of=AS_OF, url=db).ok
+    else:
+        with pytest.raises(RosterRejected, match=message):
+            import_roster(path, as_of=AS_OF, url=db)
+
+
+def test_roster_banned_person_cannot_come_back_with_a_new_card(db, tmp_path):
+    from models.lifecycle import MisconductCase, SupervisionBan
+
+    import_roster(workbook(tmp_path / "a.xlsx", {"supervisors": [sup_row(1)]}), as_of=AS_OF, url=db)
+    with session_scope(db) as s:
+        sup = s.exec(select(Supervisor)).one()
+        case = MisconductCase(key="k", supervisor_id=sup.id, item=5, facts="f", source="registered", opened_on=AS_OF)
+        s.add(case)
+        s.flush()
+        s.add(SupervisionBan(person_key=sup.person_key, since=AS_OF, misconduct_case_id=case.id))
+    again = workbook(tmp_path / "b.xlsx", {"supervisors": [sup_row(1, code="R3726A009", terms=None)]})
+    with pytest.raises(RosterRejected, match="第二十六条"):
+        import_roster(again, as_of=AS_OF, url=db)
