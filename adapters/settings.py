@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # 第十条 连续聘任不得超过三届: a new term starting less than this many calendar months
     # after the previous one ended still counts as consecutive (default in regulation.terms).
     term_gap_months: int = Field(default=CONSECUTIVE_GAP_MONTHS, ge=0)
+    # Supervisor lifecycle (第十条, 第二十六条): warn this many days before a term ends; the
+    # supervisor's period to state their case before a suspension or dismissal (working days).
+    term_end_warning_days: int = 60
+    misconduct_statement_working_days: int = 5
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

@@ -1,10 +1,11 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
-from bench import dispatch_bench, flow_bench, service_bench
+from bench import dispatch_bench, flow_bench, roster_bench, service_bench
 
 
 def main() -> None:
     dispatch_bench.main()
+    roster_bench.main()
     flow_bench.main()
     service_bench.main()
 

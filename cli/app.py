@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from cli.roster import agency_app, misconduct_app, roster_app, supervisor_app
+
 app = typer.Typer(help="山东省技能人才评价质量督导：规则核验工具（鲁人社字〔2022〕68号）", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=True)
 deadline_app = typer.Typer(help="法定期限", no_args_is_help=True)
@@ -20,6 +22,10 @@ runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
                   ("runs", runs_app)):
     app.add_typer(sub, name=name)
+app.add_typer(roster_app, name="roster")
+app.add_typer(supervisor_app, name="supervisor")
+app.add_typer(agency_app, name="agency")
+app.add_typer(misconduct_app, name="misconduct")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 

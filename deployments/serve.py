@@ -6,6 +6,9 @@ from prefect.schedules import Cron
 from adapters.settings import get_settings
 from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import deadline_sweep
+from flows.roster_import import roster_import
+from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
+from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
@@ -18,6 +21,16 @@ def deployments():
         deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
                                      schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
                                      description="期限巡检：每日08:00（北京时间）"),
+        roster_import.to_deployment(name="roster-import", tags=["名册"],
+                                    description="名册导入（Excel）：评价机构、督导员、评价计划及场次、工作人员"),
+        supervisor_card_issue.to_deployment(name="supervisor-card-issue", tags=["督导员"],
+                                            description="核发外督证卡（第十条、附件1）"),
+        appointment_draw.to_deployment(name="appointment-draw", tags=["督导员"],
+                                       description="随机抽取持证人员聘任并颁发聘书（第十条）"),
+        misconduct_register.to_deployment(name="misconduct-register", tags=["督导员"],
+                                          description="督导员违规登记并告知（第二十六条）"),
+        misconduct_decide.to_deployment(name="misconduct-decide", tags=["督导员"],
+                                        description="督导员违规处理决定（第二十六条）"),
     ]
 
 

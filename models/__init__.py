@@ -1,5 +1,14 @@
 """SQLModel tables; Alembic migrations live in models/migrations."""
 
+from models.lifecycle import (  # noqa: F401, E402
+    AgencyStaff,
+    AppointmentDraw,
+    MisconductCase,
+    SupervisionBan,
+    SupervisorAssessment,
+    SupervisorFileEntry,
+    SupervisorRegistration,
+)
 from models.tables import (  # noqa: F401
     Agency,
     AgencyDecision,

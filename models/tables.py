@@ -39,6 +39,7 @@ class Institution(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)  # active | suspended | revoked
     contact_email: str
     last_evaluation_on: date | None = None
+    industry_code: str = Field(default="", max_length=6)  # 附件1 二: H-card issuer code of its industry (0004)
 
 
 class Supervisor(SQLModel, table=True):
@@ -51,11 +52,14 @@ class Supervisor(SQLModel, table=True):
     card_code: str = Field(unique=True, max_length=13)
     issuer: str = Field(max_length=32)  # agency id (external) or H/Y/S + issuer code (internal)
     employer: str = ""
-    status: str = Field(default="active", max_length=16)  # active | dispatch_suspended | dismissed
+    status: str = Field(default="active", max_length=24)  # active | dispatch_suspended | dismissed
     card_status: str = Field(default="valid", max_length=16)  # valid | suspended | revoked
     email: str
     eligibility: dict = Field(default_factory=dict, sa_column=_json())  # 第六条 (一)-(五) attested
     eligibility_attested_on: date | None = None
+    phone: str = Field(default="", max_length=32)  # 0004: rosters
+    city_letter: str = Field(default="", max_length=1)  # 0004: where the supervisor lives/works (附件1 表3, 0 省直)
+    card_issued_on: date | None = None  # 0004: 第十条 card issue
 
 
 class AppointmentTerm(SQLModel, table=True):

@@ -1,0 +1,31 @@
+"""名册导入 — the agency's Excel roster, loaded from the Prefect UI (第六条–第十三条, 附件1).
+
+Staff give the path of an .xlsx on the server (a template from `supervise roster template`);
+the whole file is checked and written in one transaction, or refused with every problem
+listed (sheet, row, column, why). The report is the run's artifact. A refused file ends the
+run as Failed, so it never looks like success in the run list.
+"""
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from tasks.supervisors import import_roster
+
+
+class RosterRefused(Exception):
+    pass
+
+
+@flow(name="roster-import")
+def roster_import(file_path: str, dry_run: bool = False) -> str:
+    """名册导入：整份文件一次校验，任何一行有错则不写入；报告见本次运行的产物（Artifacts）。
+
+    Args:
+        file_path: 名册文件路径：服务器上的 .xlsx 文件完整路径，如 /data/名册/督导员.xlsx
+        dry_run: 仅校验（试运行）：选中则只校验并报告，不写入
+    """
+    accepted, report = import_roster(file_path, dry_run)
+    create_markdown_artifact(report, key="roster-import-report", description="名册导入报告")
+    if not accepted:
+        raise RosterRefused("名册未导入：存在错误，详见“名册导入报告”产物")
+    return report

@@ -1,0 +1,81 @@
+"""Supervisor misconduct (第二十六条): the eight acts, the measures, and who must be heard.
+
+质量督导员有下列情形的，由委派机构视其情节轻重给予批评教育或者暂停质量督导任务委派处理；
+情节严重的，通报当事人所在单位，并取消其质量督导员证卡，予以解聘且不得再从事我省技能人才评价
+质量督导相关工作；情节特别严重构成犯罪的，移送司法机关依法追究刑事责任。
+
+Interpretations (ours; the article is silent on procedure):
+- every measure heavier than criticism (suspension of dispatch, dismissal) is taken only
+  after the supervisor was told the facts, reasons and basis and could state their case —
+  by analogy with 第二十五条 for institutions; the period is a setting in working days
+  (default 5) and the supervisor may answer earlier;
+- a suspension of dispatch runs for a stated period (1 to 24 months here), after which the
+  supervisor is drawable again;
+- dismissal (情节严重) does all four things at once: card cancelled, appointment ended on the
+  decision day, a ban on any supervision work in Shandong (keyed on the identity number, so
+  a new card changes nothing) and a letter to the employer;
+- a criminal matter (情节特别严重构成犯罪) is dismissal plus referral; the referral is recorded
+  in the decision's text.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from regulation.reasons import RuleViolation
+
+ARTICLE = "第二十六条"
+
+ITEMS: dict[int, str] = {
+    1: "未经委派擅自参加或无故拒绝参加督导工作任务的",
+    2: "不履行督导职责的",
+    3: "应当回避质量督导工作却隐瞒不报的",
+    4: "利用职权谋取私利或干扰评价机构正常工作的",
+    5: "弄虚作假，徇私舞弊，影响质量督导结果客观公正的",
+    6: "因失职或个人主观意志导致试题内容等工作秘密泄露，经查实泄密的",
+    7: "利用职权包庇或打击报复他人、侵害他人合法权益的",
+    8: "其他妨碍技能人才评价工作有序开展或造成不良影响的行为",
+}
+ITEM_NUMERALS = "一二三四五六七八"
+
+# 第二十六条(二): a record not filed within 2 working days (第十七条) is 不履行督导职责.
+OVERDUE_RECORD_ITEM = 2
+
+MEASURES: dict[str, str] = {
+    "criticism": "批评教育",
+    "suspension": "暂停质量督导任务委派",
+    "dismissal": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作",
+}
+NEEDS_HEARING = frozenset({"suspension", "dismissal"})
+SUSPENSION_MONTHS = (1, 24)
+
+
+def item_label(item: int) -> str:
+    return f"第二十六条（{ITEM_NUMERALS[item - 1]}）{ITEMS[item]}"
+
+
+def check_item(item: int) -> int:
+    if item not in ITEMS:
+        raise RuleViolation(f"违规情形应为 1-8 项之一，实际为 {item}", ARTICLE)
+    return item
+
+
+@dataclass(frozen=True)
+class Hearing:
+    notified_on: date | None
+    statement_due: date | None
+    statement_received: bool
+
+
+def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: int | None = None) -> None:
+    """Raise RuleViolation when the measure may not be decided on `on` (see module docstring)."""
+    if measure not in MEASURES:
+        raise RuleViolation(f"处理措施应为 {'/'.join(MEASURES.values())} 之一，实际为 {measure!r}", ARTICLE)
+    if measure == "suspension":
+        lo, hi = SUSPENSION_MONTHS
+        if suspension_months is None or not lo <= suspension_months <= hi:
+            raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {suspension_months}", ARTICLE)
+    if measure in NEEDS_HEARING:
+        if hearing.notified_on is None:
+            raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
+        if not hearing.statement_received and hearing.statement_due is not None and on <= hearing.statement_due:
+            raise RuleViolation(f"陈述申辩期限至 {hearing.statement_due} 止，当事人尚未陈述，期满前不得决定", ARTICLE)

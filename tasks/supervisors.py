@@ -1,0 +1,98 @@
+"""Tasks of the supervisor lifecycle and roster import (thin wrappers around procedures)."""
+
+from datetime import date
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
+
+
+@task(name="sweep-supervisors", cache_policy=NO_CACHE)
+def sweep_supervisors(as_of: date) -> str:
+    from procedures.supervisors import daily_supervisor_sweep
+
+    return daily_supervisor_sweep(as_of)
+
+
+@task(name="import-roster", cache_policy=NO_CACHE)
+def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
+    """(accepted, report markdown); a rejected file is a report, not a failed task."""
+    from pathlib import Path
+
+    from adapters.db import upgrade
+    from procedures.rosters import RosterRejected
+    from procedures.rosters import import_roster as run
+
+    upgrade()
+    try:
+        return True, run(Path(path), dry_run=dry_run).markdown()
+    except RosterRejected as exc:
+        return False, exc.report.markdown()
+
+
+@task(name="issue-card", **PERSISTED)
+def issue_card(registration_id: int, agency_id: str, on: date) -> str:
+    from adapters.db import session_scope
+    from procedures.supervisors import issue_card as run
+
+    with session_scope() as s:
+        return run(s, registration_id, agency_id, on).card_code
+
+
+@task(name="draw-appointments", **PERSISTED)
+def draw_appointments(agency_id: str, k: int, term_start: date, seed: str, on: date) -> list[str]:
+    from adapters.db import session_scope
+    from procedures.supervisors import draw_appointments as run
+
+    with session_scope() as s:
+        result = run(s, agency_id, k, term_start, seed, on)
+        return [f"{code}：聘书 {doc.number}" for code, doc in zip(result.draw.chosen, result.documents, strict=True)]
+
+
+@task(name="new-seed", persist_result=True)
+def new_seed() -> str:
+    """A draw's seed comes from a persisted task, never from the flow body (replay)."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+@task(name="deliver-mail", cache_policy=NO_CACHE)
+def deliver_mail() -> dict:
+    """Send what is pending (the 聘书 mails); an SMTP outage leaves it for the sweep."""
+    from adapters import mailer
+
+    report = mailer.deliver_pending()
+    return {"sent": len(report.sent), "pending": len(report.pending)}
+
+
+@task(name="open-misconduct-case", persist_result=True)  # a refusal is an answer: no retries
+def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: str, on: date, key: str) -> dict:
+    """Open the case and send the hearing notice (告知书): one transaction."""
+    from sqlmodel import select
+
+    from adapters.db import session_scope
+    from models import Supervisor
+    from procedures import misconduct
+    from regulation.reasons import RuleViolation
+
+    with session_scope() as s:
+        sup = s.exec(select(Supervisor).where(Supervisor.card_code == card_code.strip().upper())).first()
+        if sup is None:
+            raise RuleViolation(f"系统中没有证卡编码为 {card_code} 的督导员", "第二十六条")
+        case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key)
+        case = misconduct.notify_hearing(s, case.id, on)
+        return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name}
+
+
+@task(name="decide-misconduct-case", persist_result=True)
+def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: int | None, statement: str,
+                           on: date) -> str:
+    from adapters.db import session_scope
+    from procedures import misconduct
+
+    with session_scope() as s:
+        if statement.strip():
+            misconduct.record_statement(s, case_id, statement, on)
+        return misconduct.decide(s, case_id, measure, on, decided_by, months).decision_text

@@ -1,0 +1,176 @@
+"""Supervisors and rosters end to end: real Prefect server, runner, SMTP catcher, database.
+
+Runs after the daily-inspection tests (file order): its sweep travels to 2029.
+"""
+
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from sqlmodel import select
+
+from adapters.db import session_scope
+from models import AppointmentTerm, Institution, Supervisor
+from models.lifecycle import AppointmentDraw, MisconductCase, SupervisorFileEntry
+from procedures import supervisors
+from procedures.dispatching import agency_facts, supervisor_facts
+from procedures.roster_schema import LAYOUTS
+from regulation.dispatch import pool_exclusions, replay_draw
+from regulation.identity import make_number
+from regulation.reasons import RuleViolation
+from tests.flows import harness as h
+
+DONE = {StateType.COMPLETED}
+ALL_FIVE = {n: True for n in "一二三四五"}
+
+
+def artifact(run_id, key: str) -> str:
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    return found[0].data
+
+
+def roster(path, rows) -> str:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = LAYOUTS["institutions"].sheet
+    ws.append([c.header for c in LAYOUTS["institutions"].columns])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return str(path)
+
+
+def inst(no: str, levels="五级；四级") -> list:
+    return [f"机构{no}", no, "市级备案", "B", "社会培训评价组织", None, date(2024, 1, 10), "电工", levels, None,
+            "考点", "正常", "x@example.cn", None]
+
+
+def test_roster_import_deployment_reports_and_refuses_a_bad_file(service, tmp_path):
+    good = roster(tmp_path / "good.xlsx", [inst("FLOW-R-001"), inst("FLOW-R-002")])
+    run_id = h.start("roster-import/roster-import", {"file_path": good})
+    h.wait_for(run_id, DONE)
+    assert "新增 2" in artifact(run_id, "roster-import-report")
+
+    bad = roster(tmp_path / "bad.xlsx", [inst("FLOW-R-003"), inst("FLOW-R-004", levels="九级")])
+    run_id = h.start("roster-import/roster-import", {"file_path": bad})
+    run = h.wait_for(run_id, {StateType.FAILED})
+    report = artifact(run_id, "roster-import-report")
+    assert "第3行" in report and "九级" in report and run.state.type == StateType.FAILED
+    with session_scope() as s:
+        assert s.exec(select(Institution).where(Institution.filing_number == "FLOW-R-003")).first() is None
+
+
+def mails(service, match, at_least: int = 1, timeout: float = 20) -> list:
+    """The caught messages that match, waiting for the catcher to store them."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in h.messages(service.mail_dir) if match(m)]
+        if len(found) >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def register_and_pass(s, n: int, on: date) -> int:
+    reg = supervisors.register(s, person_key=make_number("370202", date(1975, 1, n), n), name=f"流程督导{n}",
+                               email=f"flow-sup-{n}@supervisor.example.cn", employer="青岛某单位", city_letter="B",
+                               on=on, attestations=ALL_FIVE)
+    supervisors.record_assessment(s, reg.person_key, "training", on, True)
+    supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+    return reg.id
+
+
+def card_issued(registration_id: int, on: date) -> str:
+    from models.lifecycle import SupervisorRegistration
+
+    run_id = h.start("supervisor-card-issue/supervisor-card-issue",
+                     {"registration_id": registration_id, "agency_id": "CITY-B", "as_of": str(on)})
+    h.wait_for(run_id, DONE)
+    with session_scope() as s:
+        return s.get(Supervisor, s.get(SupervisorRegistration, registration_id).supervisor_id).card_code
+
+
+def test_card_issue_appointment_term_end_and_renewal_refused_after_three_terms(service):
+    on = date(2026, 3, 2)
+    with session_scope() as s:
+        regs = [register_and_pass(s, n, on) for n in range(1, 4)]
+    codes = [card_issued(reg, on) for reg in regs]
+    assert codes == ["R3726B001", "R3726B002", "R3726B003"]
+
+    run_id = h.start("appointment-draw/appointment-draw",
+                     {"agency_id": "CITY-B", "count": 2, "term_start": "2026-04-01", "as_of": str(on)})
+    h.wait_for(run_id, DONE)
+    assert "聘书" in artifact(run_id, "appointment-draw")
+    with session_scope() as s:
+        draw = s.exec(select(AppointmentDraw).where(AppointmentDraw.agency_id == "CITY-B")).one()
+        assert tuple(draw.chosen) == replay_draw(draw.seed, draw.candidates, 2)
+        first = s.exec(select(Supervisor).where(Supervisor.card_code == draw.chosen[0])).one()
+    letters = mails(service, lambda m: first.email in m["To"] and "聘书" in m["Subject"])
+    assert letters and any(p.get_filename().endswith(".docx") for p in letters[0].iter_attachments())
+
+    run_id = h.start("deadline-sweep/deadline-sweep", {"as_of": "2029-01-30"})  # 60 days before 2029-03-31
+    h.wait_for(run_id, DONE)
+    warned = mails(service, lambda m: "聘期届满提醒" in m["Subject"] and first.name in m["Subject"], 2)
+    assert sorted(m["To"].split("@")[0] for m in warned) == sorted(["city-b", first.email.split("@")[0]])
+
+    with session_scope() as s:
+        assert first.card_code in supervisors.sweep_terms(s, date(2029, 4, 1)).ended
+        for start in (date(2029, 4, 1), date(2032, 4, 1)):
+            supervisors.record_assessment(s, first.person_key, "renewal", start.replace(month=3), True)
+            supervisors.appoint(s, first.id, start, start)
+        supervisors.record_assessment(s, first.person_key, "renewal", date(2035, 3, 1), True)
+        with pytest.raises(RuleViolation, match="连续聘任不得超过3届"):
+            supervisors.appoint(s, first.id, date(2035, 4, 1), date(2035, 4, 1))
+        assert len(list(s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == first.id)))) == 3
+
+
+def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_again(service):
+    on = date(2026, 3, 2)
+    with session_scope() as s:
+        reg = register_and_pass(s, 9, on)
+    code = card_issued(reg, on)
+    with session_scope() as s:
+        sup = s.exec(select(Supervisor).where(Supervisor.card_code == code)).one()
+        supervisors.appoint(s, sup.id, date(2026, 4, 1), on)
+    run_id = h.start("misconduct-register/misconduct-register",
+                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "registered_by": "王科长",
+                      "as_of": "2026-06-01"})
+    h.wait_for(run_id, DONE)
+    assert "案件编号" in artifact(run_id, "misconduct-case")
+    assert mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
+    with session_scope() as s:
+        case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
+    early = h.start("misconduct-decide/misconduct-decide",
+                    {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "as_of": "2026-06-02"})
+    run = h.wait_for(early, {StateType.FAILED})
+    assert "陈述申辩" in (run.state.message or ""), run.state.message
+    with session_scope() as s:
+        assert s.get(Supervisor, sup.id).card_status == "valid"  # nothing decided
+    run_id = h.start("misconduct-decide/misconduct-decide",
+                     {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "statement": "本人无异议",
+                      "as_of": "2026-06-15"})
+    h.wait_for(run_id, DONE)
+    assert "解聘" in artifact(run_id, "misconduct-decision")
+    mails(service, lambda m: "解聘通报" in m["Subject"])
+    subjects = [m["Subject"] for m in h.messages(service.mail_dir)]
+    assert any("处理决定" in x for x in subjects) and any("解聘通报" in x for x in subjects)
+    with session_scope() as s:
+        sup = s.get(Supervisor, sup.id)
+        (facts,) = supervisor_facts(s, [sup])
+        from models import Agency
+        assert pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-B")), date(2026, 6, 20))
+        assert "第二十六条" in supervisors.appointable(s, sup, date(2029, 4, 1), date(2029, 3, 1))
+        assert s.get(MisconductCase, case.id).measure == "dismissal"
+        kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sup.id))]
+        assert "dismissal" in kinds

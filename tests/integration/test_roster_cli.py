@@ -1,0 +1,85 @@
+"""`supervise roster|agency|supervisor` through the real entry point, on a real database."""
+
+from datetime import date
+
+from adapters.db import session_scope, upgrade
+from procedures import supervisors
+from regulation.identity import make_number
+from tests.integration.test_cli import run
+
+
+def test_cli_agency_loads_its_own_rosters_template_import_dry_run_export(tmp_path):
+    db = f"sqlite:///{tmp_path / 'agency.db'}"
+    assert run("agency", "init", db=db).returncode == 0
+    for kind in ("institutions", "supervisors", "sessions", "staff"):
+        r = run("roster", "template", kind, "-o", str(tmp_path / f"{kind}.xlsx"), db=db)
+        assert r.returncode == 0, r.stderr
+    r = run("roster", "import", str(tmp_path / "sessions.xlsx"), db=db)
+    assert r.returncode == 1 and "机构备案号" in r.stderr and "第2行" in r.stderr
+    r = run("roster", "import", str(tmp_path / "institutions.xlsx"), "--dry-run", db=db)
+    assert r.returncode == 0 and "试运行" in r.stdout
+    for kind in ("institutions", "supervisors", "sessions", "staff"):
+        r = run("roster", "import", str(tmp_path / f"{kind}.xlsx"), db=db)
+        assert r.returncode == 0 and "新增 1" in r.stdout, r.stdout + r.stderr
+    r = run("roster", "import", str(tmp_path / "supervisors.xlsx"), db=db)
+    assert "未变 1" in r.stdout
+    r = run("roster", "export", "supervisors", "-o", str(tmp_path / "out.xlsx"), db=db)
+    assert r.returncode == 0 and "已导出 1 行" in r.stdout
+    r = run("roster", "import", str(tmp_path / "out.xlsx"), db=db)
+    assert r.returncode == 0 and "未变 1" in r.stdout
+
+
+def test_cli_roster_rejects_unknown_kind_and_missing_file(tmp_path):
+    r = run("roster", "template", "agencies")
+    assert r.returncode == 1 and "名册类型" in r.stderr
+    r = run("roster", "import", str(tmp_path / "none.xlsx"))
+    assert r.returncode == 1 and "文件不存在" in r.stderr
+
+
+def test_cli_supervisor_card_writes_the_printable_card(tmp_path):
+    db = f"sqlite:///{tmp_path / 'card.db'}"
+    upgrade(db)
+    run("agency", "init", db=db)
+    on = date(2026, 3, 2)
+    with session_scope(db) as s:
+        reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="张三",
+                                   email="z@example.cn", on=on, attestations={n: True for n in "一二三四五"})
+        supervisors.record_assessment(s, reg.person_key, "training", on, True)
+        supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+        code = supervisors.issue_card(s, reg.id, "CITY-A", on).card_code
+    out = tmp_path / "card.docx"
+    r = run("supervisor", "card", code, "-o", str(out), db=db)
+    assert r.returncode == 0 and out.stat().st_size > 5000
+    r = run("supervisor", "file", code, db=db)
+    assert r.returncode == 0 and "核发外督证卡" in r.stdout
+
+
+def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
+    db = f"sqlite:///{tmp_path / 'life.db'}"
+    run("agency", "init", db=db)
+    pid = make_number("370102", date(1980, 1, 1), 1)
+    r = run("supervisor", "register", "--identity", pid, "--name", "张三", "--email", "z@example.cn",
+            "--attest", "一,二,三,四", "--date", "2026-03-02", db=db)
+    assert r.returncode == 1 and "（五）" in r.stderr
+    r = run("supervisor", "register", "--identity", pid, "--name", "张三", "--email", "z@example.cn",
+            "--attest", "一,二,三,四,五", "--employer", "某技师学院", "--date", "2026-03-02", db=db)
+    assert r.returncode == 0 and "登记编号 1" in r.stdout
+    r = run("supervisor", "issue-card", "--registration", "1", "--agency", "CITY-A", "--date", "2026-03-02", db=db)
+    assert r.returncode == 1 and "考核合格" in r.stderr
+    for kind in ("training", "assessment"):
+        assert run("supervisor", "assess", "--identity", pid, "--kind", kind, "--passed", "--date", "2026-03-02",
+                   db=db).returncode == 0
+    r = run("supervisor", "issue-card", "--registration", "1", "--agency", "CITY-A", "--date", "2026-03-02", db=db)
+    assert r.stdout.strip().endswith("R3726A001"), r.stderr
+    r = run("misconduct", "open", "R3726A001", "--item", "9", "--facts", "x", "--by", "王", db=db)
+    assert r.returncode == 1 and "1-8" in r.stderr
+    r = run("misconduct", "open", "R3726A001", "--item", "3", "--facts", "隐瞒应回避情形", "--by", "王",
+            "--date", "2026-06-01", db=db)
+    assert "案件编号 1" in r.stdout
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-01", db=db)
+    assert r.returncode == 1 and "陈述申辩" in r.stderr
+    assert "陈述申辩期限至 2026-06-08" in run("misconduct", "hear", "1", "--date", "2026-06-01", db=db).stdout
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-09", db=db)
+    assert r.returncode == 0 and "解聘" in r.stdout
+    r = run("supervisor", "file", "R3726A001", db=db)
+    assert "revoked" in r.stdout and "取消证卡" in r.stdout
