@@ -102,3 +102,15 @@ def test_sqlite_engine_enforces_foreign_keys(sqlite_url):
         with session_scope(sqlite_url) as s:
             s.add(ConflictDeclaration(supervisor_id=999, institution_id=999, declared_on=date(2026, 1, 1)))
     get_engine(sqlite_url).dispose()
+
+
+def test_supervisor_suspended_from_dispatch_is_stored_on_both_databases(db_url):
+    # 第二十六条 暂停委派: the status "dispatch_suspended" is 18 characters long.
+    upgrade(db_url)
+    seed(db_url)
+    with session_scope(db_url) as s:
+        sup = s.exec(select(Supervisor)).one()
+        sup.status = "dispatch_suspended"
+        s.add(sup)
+    with session_scope(db_url) as s:
+        assert s.exec(select(Supervisor)).one().status == "dispatch_suspended"
