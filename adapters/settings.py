@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Flow-run processes the served runner starts at once. prefect.serve(limit=None) means
     # *unlimited*: 200 runs resumed together spawned ~100 engines on 2 cores and thrashed.
     runner_process_limit: int = 4
+    # Days a 提醒函 or 质量通报 gives the institution for its written report (the decision
+    # form's default; staff may change it per letter). The regulation sets no period.
+    report_due_days: int = 30
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

@@ -17,5 +17,6 @@ from models.tables import (  # noqa: F401
     LetterCounter,
     OutboxMessage,
     PendingCase,
+    RecordConfirmation,
     Supervisor,
 )

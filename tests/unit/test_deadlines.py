@@ -58,3 +58,30 @@ def test_missing_record_is_overdue_from_the_working_day_after_the_due_day():
 
     assert record_overdue_from(date(2026, 9, 30)) == date(2026, 10, 10)  # due Fri 10-09; Sat 10-10 is 调休上班
     assert record_overdue_from(date(2026, 11, 25)) == date(2026, 11, 30)  # due Fri 11-27 → Mon 11-30
+
+
+def test_record_counts_from_the_scheduled_end_when_the_stated_end_is_not_later():
+    from regulation.deadlines import record_counted_from
+
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 16), "") == (date(2026, 11, 16), None)
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 15), "") == (date(2026, 11, 16), None)
+
+
+def test_record_later_stated_end_without_a_reason_is_refused():
+    from regulation.deadlines import record_counted_from
+
+    day, refusal = record_counted_from(date(2026, 11, 16), date(2026, 11, 17), "  ")
+    assert day == date(2026, 11, 16) and refusal.article == "第十七条" and "须在" in refusal.text
+
+
+def test_record_later_stated_end_with_a_reason_counts_from_the_stated_end():
+    from regulation.deadlines import record_counted_from
+
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 17), "评价结束后数据比对") == (date(2026, 11, 17), None)
+
+
+def test_report_due_counts_calendar_days_from_the_letter():
+    from regulation.deadlines import report_due
+
+    assert report_due(date(2026, 11, 23), 30) == date(2026, 12, 23)
+    assert report_due(date(2026, 12, 31), 1) == date(2027, 1, 1)
