@@ -38,7 +38,7 @@ class Service:
 
     def start_server(self, port: int, database_url: str) -> None:
         env = self.env() | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url,
-                            "PREFECT_SERVER_UI_ENABLED": "false"}
+                            "PREFECT_SERVER_UI_ENABLED": "true"}  # the UI tests look at it
         log = self.home / "server.log"
         self.server = subprocess.Popen(server_command(sys.executable, "127.0.0.1", port), env=env,
                                        stdout=log.open("w"), stderr=subprocess.STDOUT)
