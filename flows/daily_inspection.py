@@ -34,7 +34,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
 def _run_name() -> str:
     batch = str(runtime.flow_run.parameters.get("batch_number", ""))
     try:
-        from procedures.daily_inspection import run_name
+        from procedures.case_reads import run_name
 
         return run_name(batch)
     except Exception:  # the name is a convenience: never let it stop a run

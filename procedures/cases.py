@@ -6,7 +6,6 @@ and an event key, the case and a pause key), so a flow replayed from the top wri
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
@@ -15,6 +14,7 @@ from adapters import clock
 from adapters.db import session_scope
 from adapters.settings import get_settings
 from models import CaseEvent, FormSubmission, InspectionCase
+from procedures.views import Outcome
 
 # Every status an InspectionCase takes; terminal ones end the flow run (issue 7's checker).
 STATUS_NAMES = {
@@ -23,16 +23,6 @@ STATUS_NAMES = {
     "awaiting_decision": "待处理决定", "refused": "已拒绝", "closed": "已结案",
 }
 TERMINAL_STATUSES = ("refused", "closed")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The judgement of one answer to a form: accepted, or refused with errors (by field too)."""
-
-    accepted: bool
-    errors: list[str] = field(default_factory=list)
-    field_errors: dict[str, str] = field(default_factory=dict)
-    final: bool = True  # False: accepted, but the same question is asked again (调查核实)
 
 
 class Refusal(list):

@@ -21,7 +21,6 @@ Interpretations (README "Interpretations added here"):
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +29,6 @@ from sqlmodel import Session, col, select
 from adapters import assignment_codes, clock
 from adapters.db import session_scope
 from adapters.mailer import enqueue
-from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import (
     Agency,
@@ -45,9 +43,9 @@ from models import (
     Supervisor,
 )
 from procedures import dispatching
+from procedures.case_reads import _view, decision_context, run_name, view
 from procedures.cases import (
     STATUS_NAMES,
-    Outcome,
     Refusal,
     add_event,
     answer_once,
@@ -58,6 +56,7 @@ from procedures.cases import (
 )
 from procedures.letters import chinese_date, issue_letter
 from procedures.pending import open_pending
+from procedures.views import CaseView, Outcome
 from regulation.calendar import CalendarDataMissing
 from regulation.checklists import FORM_NAMES, load_checklist
 from regulation.deadlines import record_counted_from, record_due, report_due
@@ -87,50 +86,6 @@ LETTERS = {  # decision → (template, title, document kind)
 PENDING_KINDS = {"转专项督导": "special_inspection", "启动处理程序": "sanction"}
 GO_ON, STOP = "继续委派督导", "不委派，结案"
 CONFIRM, DISAGREE, CLOSE_OVERDUE = "确认记录表", "不同意（写明意见）", "委派机构：按逾期未确认处理"
-
-
-@dataclass(frozen=True)
-class CaseView:
-    case_id: int
-    flow_run_id: str
-    status: str
-    batch_number: str
-    refusal_reason: str = ""
-    form_kind: str = ""
-    institution: str = ""
-    record_due: date | None = None
-    record_due_reason: str = ""
-    opened_on: date | None = None
-    finding: str = ""  # why the session should not take place (第二十二条, 第二十三条)
-    supervisors: tuple[str, ...] = ()  # "name（card）" of the dispatched supervisors
-
-    @property
-    def due_text(self) -> str:
-        return str(self.record_due) if self.record_due else f"暂无法计算（{self.record_due_reason}）"
-
-
-def _view(s: Session, case: InspectionCase) -> CaseView:
-    sess = s.get(EvaluationSession, case.session_id) if case.session_id else None
-    inst = s.get(Institution, case.institution_id) if case.institution_id else None
-    sups = s.exec(select(Supervisor.name, Supervisor.card_code).join(Dispatch, Dispatch.supervisor_id == Supervisor.id)
-                  .where(Dispatch.case_id == case.id).order_by(Dispatch.id)) if case.id else []
-    return CaseView(case.id, case.flow_run_id, case.status, case.batch_number, case.refusal_reason,
-                    sess.form_kind if sess else "", inst.name if inst else "", case.record_due,
-                    case.record_due_reason, case.opened_on, case.proposal.get("finding", ""),
-                    tuple(f"{n}（{c}）" for n, c in sups))
-
-
-def view(case_id: int) -> CaseView:
-    with session_scope() as s:
-        return _view(s, s.get(InspectionCase, case_id))
-
-
-def run_name(batch_number: str) -> str:
-    """The flow run's name: the batch and the institution, so the run list can be searched."""
-    with session_scope() as s:
-        row = s.exec(select(Institution.name).join(EvaluationSession, EvaluationSession.institution_id == Institution.id)
-                     .where(EvaluationSession.batch_number == batch_number)).first()
-    return f"{batch_number} · {row or '批次不存在'}"
 
 
 def _refuse(s: Session, case: InspectionCase, reason: str) -> None:
@@ -658,15 +613,4 @@ def record_markdown(case_id: int) -> str:
 _POSITION = {"confirmed": "确认记录表", "disagreed": "不同意", "overdue": "逾期未确认"}
 
 
-def decision_context(case_id: int) -> dict:
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_id)).one()
-        return {"proposal": dict(case.proposal), "verdict": record.verdict,
-                "supervisor_verdict": record.supervisor_verdict, "has_problems": bool(record.failed_items
-                                                                                       or record.veto_hits),
-                "negative_count": record.negative_count, "item_count": record.item_count,
-                "verifications": list(case.verifications), "report_days": get_settings().report_due_days}
-
-
-__all__ = ["CaseView", "Outcome", "FINAL_OPTIONS", "case_today"]
+__all__ = ["CaseView", "Outcome", "FINAL_OPTIONS", "case_today", "decision_context", "run_name", "view"]

@@ -9,9 +9,11 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from procedures import daily_inspection as inspections
-from procedures.cases import STATUS_NAMES, Outcome
-from procedures.daily_inspection import CaseView
+from procedures import case_reads
+from procedures.views import CaseView, Outcome
+
+# The procedures are imported inside each task: a leg that replays cached tasks never runs
+# them, and need not pay for importing the rules, the calendar, templates and mail.
 
 # Side effects: persisted, so a flow replayed from the top gets the first leg's answer.
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
@@ -23,6 +25,8 @@ def _log(text: str) -> None:
 
 @task(name="open-case", **PERSISTED)
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
+    from procedures import daily_inspection as inspections
+
     case = inspections.open_case(flow_run_id, batch_number, as_of, agency_id)
     if case.status == "refused":
         _log(f"已拒绝：{case.refusal_reason}")
@@ -35,6 +39,8 @@ def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id:
 
 @task(name="decide-go-ahead", **PERSISTED)
 def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures import daily_inspection as inspections
+
     outcome = inspections.go_ahead(case_id, pause_key, answers)
     _log("是否委派的决定已记录" if outcome.accepted else f"是否委派的决定被退回（{len(outcome.errors)} 处问题）")
     return outcome
@@ -42,18 +48,24 @@ def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="dispatch-supervisors", **PERSISTED)
 def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseView:
+    from procedures import daily_inspection as inspections
+
     case = inspections.dispatch(case_id, cards, k)
     if case.status == "awaiting_record":
         _log(f"已委派外督员：{'、'.join(case.supervisors)}；等待记录表，应于 {case.due_text} 前提交（第十七条）")
     elif case.status == "refused":
         _log(f"已拒绝：{case.refusal_reason}")
     else:
+        from procedures.cases import STATUS_NAMES
+
         _log(f"未委派督导员：{STATUS_NAMES[case.status]}")
     return case
 
 
 @task(name="submit-record", **PERSISTED)
 def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures import daily_inspection as inspections
+
     outcome = inspections.submit_record(case_id, pause_key, answers)
     _log("记录表已接收" if outcome.accepted else f"记录表被退回（{len(outcome.errors)} 处问题），等待重新提交")
     return outcome
@@ -61,6 +73,8 @@ def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="confirm-record", **PERSISTED)
 def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures import daily_inspection as inspections
+
     outcome = inspections.confirm_record(case_id, pause_key, answers)
     _log(("记录表确认已齐，记录表生效" if outcome.final else "已收到一名督导员的确认，等待其他督导员")
          if outcome.accepted else f"记录表确认被退回（{len(outcome.errors)} 处问题）")
@@ -69,6 +83,8 @@ def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="record-agency-decision", **PERSISTED)
 def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures import daily_inspection as inspections
+
     outcome = inspections.decide(case_id, pause_key, answers)
     if not outcome.accepted:
         _log(f"处理决定被退回（{len(outcome.errors)} 处问题），等待重新提交")
@@ -80,6 +96,8 @@ def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="carry-out-decision", **PERSISTED)
 def carry_out(case_id: int) -> str:
+    from procedures import daily_inspection as inspections
+
     summary = inspections.carry_out(case_id)
     _log(summary)
     return summary
@@ -87,7 +105,9 @@ def carry_out(case_id: int) -> str:
 
 @task(name="publish-record-summary", persist_result=True)
 def publish_record_summary(case_id: int) -> None:
-    ctx = inspections.decision_context(case_id)
+    from procedures import daily_inspection as inspections
+
+    ctx = case_reads.decision_context(case_id)
     _log(f"评定结果：{ctx['verdict']}（否定项 {ctx['negative_count']}/{ctx['item_count']}）；"
          f"系统建议：{ctx['proposal']['option']}（{ctx['proposal']['article']}）")
     create_markdown_artifact(inspections.record_markdown(case_id), key=f"inspection-{case_id}-record",
@@ -96,6 +116,8 @@ def publish_record_summary(case_id: int) -> None:
 
 @task(name="publish-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
+    from procedures import daily_inspection as inspections
+
     create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
                              description="日常督导案卷时间线")
 
@@ -118,9 +140,9 @@ def sweep_deadlines(as_of) -> str:
 
 def decision_context(case_id: int) -> dict:
     """A read, not a side effect: what the agency's decision form shows."""
-    return inspections.decision_context(case_id)
+    return case_reads.decision_context(case_id)
 
 
 def case_view(case_id: int) -> CaseView:
     """A read, not a side effect: where the case stands now."""
-    return inspections.view(case_id)
+    return case_reads.view(case_id)
