@@ -81,7 +81,6 @@ def daily_inspection(
     """日常督导：委派 → 记录表（2个工作日内）→ 委派机构处理。"""
     case = t.open_case(str(runtime.flow_run.id), batch_number, as_of or None, agency_id or None)
     if case.status == "awaiting_go_ahead":
-        t.deliver_mail(case.case_id)
         header = f"**{case.institution}** · 批次 {case.batch_number} · 不应开展：{case.finding}"
         _ask("go-ahead", lambda e, p, f: forms.go_ahead_form(header, e, p, f),
              lambda key, a: t.decide_go_ahead(case.case_id, key, a))
@@ -93,7 +92,6 @@ def daily_inspection(
     if case.status == "closed":
         t.publish_timeline(case.case_id)
         return Completed(message="未委派督导员，结案；违规线索已登记待处理")
-    t.deliver_mail(case.case_id)
 
     from regulation.checklists import load_checklist
 
@@ -101,12 +99,10 @@ def daily_inspection(
     _ask("record", lambda e, p, f: forms.record_form(checklist, _record_header(case), e, p, f),
          lambda key, a: t.submit_record(case.case_id, key, a))
     if t.case_view(case.case_id).status == "awaiting_confirmation":
-        t.deliver_mail(case.case_id)
         header = f"**{case.institution}** · 批次 {case.batch_number} · 记录表已由一名督导员提交，请其他督导员确认（第十七条）"
         _ask("confirm", lambda e, p, f: forms.confirmation_form(header, e, p, f),
              lambda key, a: t.confirm_record(case.case_id, key, a))
     t.publish_record_summary(case.case_id)
-    t.deliver_mail(case.case_id)
 
     def decision_form(errors, previous, field_errors):
         ctx = t.decision_context(case.case_id)
@@ -115,7 +111,4 @@ def daily_inspection(
                                    field_errors, ctx["report_days"], ctx["has_problems"])
 
     _ask("decision", decision_form, lambda key, a: t.record_decision(case.case_id, key, a))
-    summary = t.carry_out(case.case_id)
-    t.deliver_mail(case.case_id)
-    t.publish_timeline(case.case_id)
-    return summary
+    return t.carry_out(case.case_id)  # letter, mail, timeline

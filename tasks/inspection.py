@@ -23,11 +23,20 @@ def _log(text: str) -> None:
     get_run_logger().info(text)
 
 
+def _deliver(case_id: int) -> None:
+    """Send what the step queued, inside the step's own task (one task run less per step and
+    per replayed leg); an SMTP outage leaves it pending for the sweep, never fails the step."""
+    from adapters import mailer
+
+    mailer.deliver_pending(case_id=case_id)
+
+
 @task(name="open-case", **PERSISTED)
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
     from procedures import daily_inspection as inspections
 
     case = inspections.open_case(flow_run_id, batch_number, as_of, agency_id)
+    _deliver(case.case_id)
     if case.status == "refused":
         _log(f"已拒绝：{case.refusal_reason}")
     elif case.status == "awaiting_go_ahead":
@@ -51,6 +60,7 @@ def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseV
     from procedures import daily_inspection as inspections
 
     case = inspections.dispatch(case_id, cards, k)
+    _deliver(case_id)
     if case.status == "awaiting_record":
         _log(f"已委派外督员：{'、'.join(case.supervisors)}；等待记录表，应于 {case.due_text} 前提交（第十七条）")
     elif case.status == "refused":
@@ -67,6 +77,7 @@ def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
     from procedures import daily_inspection as inspections
 
     outcome = inspections.submit_record(case_id, pause_key, answers)
+    _deliver(case_id)
     _log("记录表已接收" if outcome.accepted else f"记录表被退回（{len(outcome.errors)} 处问题），等待重新提交")
     return outcome
 
@@ -76,6 +87,7 @@ def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
     from procedures import daily_inspection as inspections
 
     outcome = inspections.confirm_record(case_id, pause_key, answers)
+    _deliver(case_id)
     _log(("记录表确认已齐，记录表生效" if outcome.final else "已收到一名督导员的确认，等待其他督导员")
          if outcome.accepted else f"记录表确认被退回（{len(outcome.errors)} 处问题）")
     return outcome
@@ -99,7 +111,10 @@ def carry_out(case_id: int) -> str:
     from procedures import daily_inspection as inspections
 
     summary = inspections.carry_out(case_id)
+    _deliver(case_id)
     _log(summary)
+    create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
+                             description="日常督导案卷时间线")
     return summary
 
 
