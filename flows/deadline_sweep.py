@@ -10,7 +10,7 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Failed
+from prefect.states import Cancelled
 
 from adapters.clock import today
 from tasks import inspection as t
@@ -24,7 +24,7 @@ def deadline_sweep(as_of: str = ""):
     try:
         day = date.fromisoformat(as_of) if as_of else today()  # not replayed: the sweep never suspends
     except ValueError:
-        return Failed(name="已拒绝", message=f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+        return Cancelled(name="已拒绝", message=f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     summary = t.sweep_deadlines(day)
     get_run_logger().info(f"期限巡检 {day} 完成")
     create_markdown_artifact(summary, key="deadline-sweep", description=f"期限巡检 {day}")
