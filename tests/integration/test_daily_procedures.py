@@ -70,3 +70,42 @@ def test_second_case_for_the_same_batch_is_refused_with_the_first_runs_link(app_
 def test_impossible_as_of_date_is_refused_naming_the_field(app_db):
     case = daily_inspection.open_case("run-bad-date", app_db[0], "2098-02-30", None)
     assert case.status == "refused" and case.refusal_reason.startswith("业务日期：应为有效日期")
+
+
+def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, monkeypatch):
+    from adapters.assignment_codes import code_for
+    from models import Dispatch, InspectionRecord
+    from regulation.checklists import load_checklist
+
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    monkeypatch.setenv("SUPERVISION_DATABASE_URL", url)
+    monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))
+    settings_module.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    upgrade(url)
+    with session_scope() as s:
+        add_agencies(s)
+        inst = add_institution(s, "测试机构LATE", "T-LATE", city="A", email="inst-late@institution.example.cn")
+        card = add_supervisor(s, "督导LATE", "A", 902, year=2024).card_code
+        batch = add_session(s, "PC-LATE", inst, date(2026, 11, 13)).batch_number  # Fri: due Tue 11-17
+    try:
+        case = daily_inspection.open_case("run-late", batch, "2026-11-16", None)
+        case = daily_inspection.dispatch(case.case_id, [card], 1)
+        assert case.record_due == date(2026, 11, 17)
+        assert deadline_sweep.sweep_deadlines(date(2026, 11, 18)).overdue == [batch]
+        with session_scope() as s:
+            code = code_for(s.exec(select(Dispatch).where(Dispatch.case_id == case.case_id)).one().id)
+        cl = load_checklist("theory")
+        answers = {"assignment_code": code, "inspection_ended_on": "2026-11-16", "methods": ["数据比对"],
+                   "later_end_reason": "评价结束后进行数据比对", "overall_evaluation": "规范。",
+                   "supervisor_verdict": "合格"} | {f"veto_{v.no}": "否" for v in cl.veto_items} | {
+                   f"item_{i.no:02d}": "是" for i in cl.items}
+        assert daily_inspection.submit_record(case.case_id, "record-1", answers).accepted
+        with session_scope() as s:
+            record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
+        # Counted from the stated end the record is in time (due 11-18), but the overdue report stands.
+        assert (record.due_on, record.late) == (date(2026, 11, 18), True)
+    finally:
+        settings_module.get_settings.cache_clear()
+        db.get_engine.cache_clear()
