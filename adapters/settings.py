@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # supervisor's period to state their case before a suspension or dismissal (working days).
     term_end_warning_days: int = 60
     misconduct_statement_working_days: int = 5
+    # Days a 提醒函 or 质量通报 gives the institution for its written report (the decision
+    # form's default; staff may change it per letter). The regulation sets no period.
+    report_due_days: int = 30
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

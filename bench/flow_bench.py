@@ -98,7 +98,7 @@ def daily_lifecycle(mail_dir: Path, batch: str, card: str) -> tuple[float, float
     run_id = h.start(DAILY_INSPECTION, {"batch_number": batch, "as_of": str(DAY), "supervisor_cards": [card]})
     h.wait_for_form(run_id, "record-1")
     h.resume(run_id, "record-1", answers("theory", code_for(mail_dir, batch), str(DAY)))
-    h.resume(run_id, "decision-1", {"decision": "无需处理", "handled_by": "基准"})
+    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "基准", "handled_by": "基准"})
     h.wait_for(run_id, DONE)
     return time.perf_counter() - t0, in_run_seconds(run_id)
 
@@ -164,7 +164,7 @@ def scale(mail_dir: Path, sampler: RssSampler, bare: bool) -> dict:
             parallel(pool, lambda rw: h.resume(rw[0], "record-1", answers(
                 "theory", code_for(mail_dir, rw[1][0]), str(DAY))), list(zip(ids, worlds, strict=True)))
             wait_all(ids, "decision-1")
-            parallel(pool, lambda r: h.resume(r, "decision-1", {"decision": "无需处理", "handled_by": "基准"}), ids)
+            parallel(pool, lambda r: h.resume(r, "decision-1", {"decision": "无需处理", "opinion": "基准", "handled_by": "基准"}), ids)
         wait_all(ids, None)
         t_resumed = time.perf_counter() - t1
     return {"suspended_s": t_suspended, "resumed_s": t_resumed, "rss_suspended_kb": rss_suspended}

@@ -1,84 +1,114 @@
 """日常督导 — 第十五条(一), 第十七条, 附件3. One flow run per inspected session.
 
-1. 外督员提前了解当次评价活动的总体情况: check the session, dispatch, mail the brief.
-2. 督导 on site or remotely; 第十七条: the record form (附件3) within 2 working days.
-3. 委派机构视反馈情况: 约谈提醒 / 提醒函 / 质量通报, or a special inspection or sanction.
+1. 外督员提前了解当次评价活动的总体情况: check the session, dispatch, mail the brief. A session
+   that should not take place is a finding: staff decide whether supervisors still go.
+2. 督导 on site or remotely; 第十七条: the record form (附件3) within 2 working days; with
+   several supervisors, the others confirm it.
+3. 委派机构视反馈情况: 调查核实 / 约谈提醒 / 提醒函 / 质量通报, or a special inspection or sanction.
 4. 评价机构完善或整改: the letter goes to the institution.
 
 Durable: every side effect is a persisted task with a database idempotency key, so the
 replay from the top after each resume repeats nothing. "Today" comes from the case row
-(its as_of), never from the clock in this body.
+(its as_of), never from the clock in this body. A refused run ends Cancelled, named 已拒绝
+(never a green Completed).
 """
 
-from datetime import date
 from itertools import count
 
 from prefect import flow, runtime
-from prefect.states import Completed
+from prefect.states import Cancelled, Completed
 
+from flows import forms
 from flows.asking import ask
-from flows.forms import decision_form, record_form
-from regulation.checklists import load_checklist
 from tasks import inspection as t
+
+PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
+    "batch_number": ("批次编号", "职业技能等级认定批次编号（必填），如 PC-2026-001"),
+    "supervisor_cards": ("指定外督员证卡编码", "留空则按第十条、第十三条随机抽取；指定时逐个填写证卡编码，如 R3722A001"),
+    "supervisor_count": ("随机抽取人数", "未指定外督员时随机抽取的人数（默认1人）"),
+    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
+    "agency_id": ("委派机构编码（可选）", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
+}
+
+
+def _run_name() -> str:
+    batch = str(runtime.flow_run.parameters.get("batch_number", ""))
+    try:
+        from procedures.case_reads import run_name
+
+        return run_name(batch)
+    except Exception:  # the name is a convenience: never let it stop a run
+        return batch or "日常督导"
+
+
+def _ask(prefix: str, make_form, submit) -> None:
+    """Ask a form until an answer is accepted as final; a refused answer comes back with its
+    errors on the fields and the earlier answers kept. An answer the server already accepted
+    for a key is read back, never asked again (flows/asking.py)."""
+    errors, field_errors, previous = [], {}, {}
+    for attempt in count(1):
+        key = f"{prefix}-{attempt}"
+        answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
+        outcome = submit(key, answers)
+        if outcome.accepted and outcome.final:
+            return
+        errors, field_errors, previous = ((outcome.errors, outcome.field_errors, answers) if not outcome.accepted
+                                          else ([], {}, {}))
 
 
 def _record_header(case) -> str:
-    return (f"**{case.institution}** · 批次 {case.batch_number} · 记录表应于 **{case.record_due}** 前提交"
-            f"（第十七条）。逐项选择是/否；否定项达20%或任一一票否决项为“是”即不合格（附件3）。")
+    several = f"本次委派 {len(case.supervisors)} 名督导员：一人提交，其他人随后确认。" if len(case.supervisors) > 1 else ""
+    return (f"**{case.institution}** · 批次 {case.batch_number} · 记录表应于 **{case.due_text}** 前提交"
+            f"（第十七条）。{several}逐项选择是/否；否定项达20%或任一一票否决项为“是”即不合格（附件3）。")
 
 
 def _decision_header(case, ctx: dict) -> str:
     p = ctx["proposal"]
+    checked = "".join(f" 已调查核实（{v['on']}，{v['by']}）。" for v in ctx["verifications"])
     return (f"**{case.institution}** · 批次 {case.batch_number} · 评定 **{ctx['verdict']}**"
             f"（否定项 {ctx['negative_count']}/{ctx['item_count']}）。系统建议：**{p['option']}**（{p['article']}）。"
-            f"评定详情见本运行的 Artifacts。")
+            f"{checked}评定详情见本运行的 Artifacts。")
 
 
-@flow(name="daily-inspection", persist_result=True)
+@flow(name="daily-inspection", persist_result=True, flow_run_name=_run_name)
 def daily_inspection(
     batch_number: str,
-    supervisor_cards: list[str] | None = None,
+    supervisor_cards: list[str] = (),
     supervisor_count: int = 1,
-    as_of: date | None = None,
-    agency_id: str | None = None,
+    as_of: str = "",
+    agency_id: str = "",
 ):
-    """日常督导：委派 → 记录表（2个工作日内）→ 委派机构处理。
-
-    batch_number: 职业技能等级认定批次编号；supervisor_cards: 指定外督员证卡编码（留空则随机抽取）；
-    supervisor_count: 随机抽取人数；as_of: 业务日期（默认今天）；agency_id: 委托第三方机构（可选）。
-    """
-    case = t.open_case(str(runtime.flow_run.id), batch_number, as_of, agency_id)
-    if case.status == "dispatching":
-        case = t.dispatch_supervisors(case.case_id, supervisor_cards, supervisor_count)
+    """日常督导：委派 → 记录表（2个工作日内）→ 委派机构处理。"""
+    case = t.open_case(str(runtime.flow_run.id), batch_number, as_of or None, agency_id or None)
+    if case.status == "awaiting_go_ahead":
+        header = f"**{case.institution}** · 批次 {case.batch_number} · 不应开展：{case.finding}"
+        _ask("go-ahead", lambda e, p, f: forms.go_ahead_form(header, e, p, f),
+             lambda key, a: t.decide_go_ahead(case.case_id, key, a))
+    if case.status != "refused":
+        case = t.dispatch_supervisors(case.case_id, list(supervisor_cards or []), supervisor_count)
     if case.status == "refused":
         t.publish_timeline(case.case_id)
-        return Completed(message=f"已终止：{case.refusal_reason}")
-    t.deliver_mail(case.case_id)
+        return Cancelled(name="已拒绝", message=f"已拒绝：{case.refusal_reason}")
+    if case.status == "closed":
+        t.publish_timeline(case.case_id)
+        return Completed(message="未委派督导员，结案；违规线索已登记待处理")
+
+    from regulation.checklists import load_checklist
 
     checklist = load_checklist(case.form_kind)
-    errors, previous = [], {}
-    for attempt in count(1):
-        key = f"record-{attempt}"
-        answer = ask(record_form(checklist, _record_header(case), errors, previous), key)
-        answers = answer.model_dump(mode="json")
-        outcome = t.submit_record(case.case_id, key, answers)
-        if outcome.accepted:
-            break
-        errors, previous = outcome.errors, answers
+    _ask("record", lambda e, p, f: forms.record_form(checklist, _record_header(case), e, p, f),
+         lambda key, a: t.submit_record(case.case_id, key, a))
+    if t.case_view(case.case_id).status == "awaiting_confirmation":
+        header = f"**{case.institution}** · 批次 {case.batch_number} · 记录表已由一名督导员提交，请其他督导员确认（第十七条）"
+        _ask("confirm", lambda e, p, f: forms.confirmation_form(header, e, p, f),
+             lambda key, a: t.confirm_record(case.case_id, key, a))
     t.publish_record_summary(case.case_id)
-    t.deliver_mail(case.case_id)
 
-    ctx = t.decision_context(case.case_id)
-    errors = []
-    for attempt in count(1):
-        key = f"decision-{attempt}"
-        answer = ask(decision_form(_decision_header(case, ctx),
-                                   f"{ctx['proposal']['option']}（{ctx['proposal']['article']}）", errors), key)
-        outcome = t.record_decision(case.case_id, key, answer.model_dump(mode="json"))
-        if outcome.accepted:
-            break
-        errors = outcome.errors
-    summary = t.carry_out(case.case_id)
-    t.deliver_mail(case.case_id)
-    t.publish_timeline(case.case_id)
-    return summary
+    def decision_form(errors, previous, field_errors):
+        ctx = t.decision_context(case.case_id)
+        p = ctx["proposal"]
+        return forms.decision_form(_decision_header(case, ctx), f"{p['option']}（{p['article']}）", errors, previous,
+                                   field_errors, ctx["report_days"], ctx["has_problems"])
+
+    _ask("decision", decision_form, lambda key, a: t.record_decision(case.case_id, key, a))
+    return t.carry_out(case.case_id)  # letter, mail, timeline

@@ -1,25 +1,39 @@
 """期限巡检 — 第十七条 and 第二十六条(二): run daily at 08:00 Asia/Shanghai.
 
 On a record's due day, remind the supervisors; from the working day after, report it
-overdue to the agency and mark the dispatches for 第二十六条(二) review; retry the
-outbox. Running twice on one day sends nothing twice.
+overdue to the agency and mark the dispatches for 第二十六条(二) review; compute deadlines
+that were unknown (a year with no official calendar yet); retry the outbox. Running twice
+on one day sends nothing twice.
 """
 
 from datetime import date
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Cancelled
 
 from adapters.clock import today
 from tasks import inspection as t
 from tasks.supervisors import sweep_supervisors
 
+PARAMETERS = {"as_of": ("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）")}
 
-@flow(name="deadline-sweep")
-def deadline_sweep(as_of: date | None = None) -> str:
-    """期限巡检：记录表到期提醒、逾期报告、邮件重发。as_of 默认今天。"""
-    day = as_of or today()  # not replayed: the sweep never suspends
+
+@flow(name="deadline-sweep", flow_run_name=lambda: f"期限巡检 {_day_text()}")
+def deadline_sweep(as_of: str = ""):
+    """期限巡检：记录表到期提醒、逾期报告、邮件重发。"""
+    try:
+        day = date.fromisoformat(as_of) if as_of else today()  # not replayed: the sweep never suspends
+    except ValueError:
+        return Cancelled(name="已拒绝", message=f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases, 第十六条 coverage
+    get_run_logger().info(f"期限巡检 {day} 完成")
     create_markdown_artifact(summary, key="deadline-sweep", description=f"期限巡检 {day}")
     return summary
+
+
+def _day_text() -> str:
+    from prefect import runtime
+
+    return str(runtime.flow_run.parameters.get("as_of") or today())

@@ -26,5 +26,6 @@ from models.tables import (  # noqa: F401
     LetterCounter,
     OutboxMessage,
     PendingCase,
+    RecordConfirmation,
     Supervisor,
 )

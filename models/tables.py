@@ -152,12 +152,19 @@ class InspectionCase(SQLModel, table=True):
     institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
     opened_on: date  # the case's "today" when it opened (as_of)
     clock_offset_days: int = 0  # as_of − real date at opening: lets tests travel in time
-    status: str = Field(default="open", max_length=24)  # refused | awaiting_record | awaiting_decision | closed
+    # open | dispatching | awaiting_go_ahead | awaiting_record | awaiting_confirmation | awaiting_decision
+    # | refused (terminal) | closed (terminal)
+    status: str = Field(default="open", max_length=24)
     refusal_reason: str = ""
+    # The session this case inspects, while it is not refused: one daily inspection per session
+    # (第二十三条(十) counts sessions); the unique index refuses a second one even in a race.
+    active_session_id: int | None = Field(default=None, unique=True, index=True)
     record_due: date | None = None  # 第十七条, from the session's scheduled end
+    record_due_reason: str = ""  # why record_due is unknown (a year with no official calendar)
     overdue_reported_on: date | None = None
     proposal: dict = Field(default_factory=dict, sa_column=_json())
     decision: str = ""
+    verifications: list[dict] = Field(default_factory=list, sa_column=_json())  # 调查核实 {on, by, text}
 
 
 class FormSubmission(SQLModel, table=True):
@@ -170,6 +177,8 @@ class FormSubmission(SQLModel, table=True):
     pause_key: str = Field(max_length=40)
     accepted: bool
     errors: list[str] = Field(default_factory=list, sa_column=_json())
+    field_errors: dict = Field(default_factory=dict, sa_column=_json())  # field name → message
+    final: bool = True  # False: accepted, and the same question is asked again (调查核实)
     received_on: date
 
 
@@ -184,14 +193,17 @@ class InspectionRecord(SQLModel, table=True):
     submitted_by: int = Field(foreign_key="supervisor.id")
     submitted_on: date
     inspection_ended_on: date
-    due_on: date
+    stated_end_reason: str = ""  # why the inspection ended after the session's scheduled end
+    due_on: date | None = None  # None: the year's official calendar is not known yet
     late: bool
     methods: list[str] = Field(default_factory=list, sa_column=_json())
     veto_answers: dict = Field(default_factory=dict, sa_column=_json())
     item_answers: dict = Field(default_factory=dict, sa_column=_json())
     remarks: dict = Field(default_factory=dict, sa_column=_json())
     overall_evaluation: str
+    supervisor_verdict: str = Field(default="", max_length=8)  # 评定 stated by the supervisor (附件3)
     verdict: str = Field(max_length=8)
+    confirmed_on: date | None = None  # every dispatched supervisor confirmed or disagreed: it counts
     negative_count: int
     item_count: int
     veto_hits: list[int] = Field(default_factory=list, sa_column=_json())
@@ -207,8 +219,25 @@ class AgencyDecision(SQLModel, table=True):
     option: str = Field(max_length=16)
     proposed_option: str = Field(max_length=16)
     opinion: str = ""
+    problems: list[str] = Field(default_factory=list, sa_column=_json())  # written by staff
+    report_due: date | None = None  # the written report a letter asks for
     handled_by: str
     decided_on: date
+
+
+class RecordConfirmation(SQLModel, table=True):
+    """第十七条 binds every dispatched supervisor: with several on one session, each of the
+    others confirms the one record with their own assignment code, or files a disagreement;
+    or the agency closes a missing confirmation as overdue."""
+
+    __tablename__ = "record_confirmation"
+    __table_args__ = (UniqueConstraint("dispatch_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="inspection_case.id", index=True)
+    dispatch_id: int = Field(foreign_key="dispatch.id")
+    position: str = Field(max_length=16)  # confirmed | disagreed | overdue
+    text: str = ""  # the disagreement, or who closed it as overdue
+    on: date
 
 
 class LetterCounter(SQLModel, table=True):

@@ -3,150 +3,210 @@
 Each operation is one transaction and idempotent by a database key (the flow run id, a
 pause key, a document or message key), so a replayed flow run changes nothing twice.
 Rules come from regulation/; this module only reads, decides through them, and writes.
+
+Case statuses (InspectionCase.status): open → dispatching | awaiting_go_ahead (a finding:
+the session should not take place; staff decide whether to dispatch anyway) → awaiting_record
+→ awaiting_confirmation (several supervisors: the others confirm) → awaiting_decision →
+closed; refused (no such batch, no agency, batch already inspected, bad parameter). Terminal:
+refused, closed.
+
+Interpretations (README "Interpretations added here"):
+- one daily inspection per session: a second run for a batch whose case is not refused is
+  refused with the first run's link (第二十三条(十) counts sessions);
+- several supervisors: the first to file signs with their own assignment code; each other
+  dispatched supervisor confirms with their own code or files a disagreement; once the record
+  deadline has passed the agency may close the missing confirmations as overdue (第二十六条(二)
+  candidates). Only then does the record count (verdict, proposal, agency mail).
 """
 
 import hmac
 import secrets
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from adapters import assignment_codes, clock
 from adapters.db import session_scope
-from adapters.documents import Document, OfficialLetter, allocate_number, docx_text, store_document
 from adapters.mailer import enqueue
-from adapters.settings import get_settings
-from adapters.templates import render_email, render_paragraphs
+from adapters.templates import render_email
 from models import (
     Agency,
     AgencyDecision,
-    CaseEvent,
     Dispatch,
     Draw,
     EvaluationSession,
-    FormSubmission,
     InspectionCase,
     InspectionRecord,
     Institution,
-    PendingCase,
+    RecordConfirmation,
     Supervisor,
 )
 from procedures import dispatching
+from procedures.case_reads import _view, decision_context, run_name, view
+from procedures.cases import (
+    STATUS_NAMES,
+    Refusal,
+    add_event,
+    answer_once,
+    case_today,
+    local_date,
+    run_url,
+    timeline_markdown,  # noqa: F401  (re-exported for tasks)
+)
+from procedures.letters import chinese_date, issue_letter
+from procedures.pending import open_pending
+from procedures.views import CaseView, Outcome
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
-from regulation.deadlines import record_due
+from regulation.deadlines import record_counted_from, record_due, report_due
 from regulation.dispatch import DispatchPool, check_named
-from regulation.filing import scope_findings, status_refusal
+from regulation.filing import scope_findings, status_finding
 from regulation.reasons import RuleViolation
-from regulation.sanctions import FOLLOWUP_OPTIONS, SanctionHistory, propose_daily_followup
-from regulation.scoring import AnswerError, score
+from regulation.sanctions import (
+    FINAL_OPTIONS,
+    FOLLOWUP_OPTIONS,
+    REPORTING_LETTERS,
+    VERIFY,
+    SanctionHistory,
+    failed_results_per_session,
+    followup_refusals,
+    propose_daily_followup,
+)
+from regulation.scoring import AnswerError, score, verdict_disagreement
 
 METHODS = ("现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控")  # 第十五条(一)2
 LETTERS = {  # decision → (template, title, document kind)
-    "约谈提醒": ("interview_notice", "约谈提醒通知", "interview_notice"),
+    # 第十五条(一)3 约谈提醒: a reminder talk with the institution, not the 第二十一条 interview
+    # of its 主要负责人 (a sanction, with its own procedure).
+    "约谈提醒": ("reminder_talk_notice", "约谈提醒通知", "reminder_talk_notice"),
     "提醒函": ("reminder_letter", "提醒函", "reminder_letter"),
     "质量通报": ("quality_bulletin", "质量通报", "quality_bulletin"),
 }
 PENDING_KINDS = {"转专项督导": "special_inspection", "启动处理程序": "sanction"}
-
-
-@dataclass(frozen=True)
-class CaseView:
-    case_id: int
-    flow_run_id: str
-    status: str
-    batch_number: str
-    refusal_reason: str = ""
-    form_kind: str = ""
-    institution: str = ""
-    record_due: date | None = None
-    opened_on: date | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    accepted: bool
-    errors: list[str] = field(default_factory=list)
-
-
-def case_today(case: InspectionCase) -> date:
-    """The case's "today": the real date shifted by the offset fixed when it opened (as_of)."""
-    return clock.today() + timedelta(days=case.clock_offset_days)
-
-
-def run_url(flow_run_id: str) -> str:
-    return f"{get_settings().prefect_ui_url.rstrip('/')}/runs/flow-run/{flow_run_id}"
-
-
-def add_event(s: Session, case_id: int, key: str, on: date, text: str) -> None:
-    if s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.key == key)).first() is None:
-        s.add(CaseEvent(case_id=case_id, key=key, on=on, text=text))
-
-
-def _view(s: Session, case: InspectionCase) -> CaseView:
-    sess = s.get(EvaluationSession, case.session_id) if case.session_id else None
-    inst = s.get(Institution, case.institution_id) if case.institution_id else None
-    return CaseView(case.id, case.flow_run_id, case.status, case.batch_number, case.refusal_reason,
-                    sess.form_kind if sess else "", inst.name if inst else "", case.record_due, case.opened_on)
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(clock.tz()).date()
+GO_ON, STOP = "继续委派督导", "不委派，结案"
+CONFIRM, DISAGREE, CLOSE_OVERDUE = "确认记录表", "不同意（写明意见）", "委派机构：按逾期未确认处理"
 
 
 def _refuse(s: Session, case: InspectionCase, reason: str) -> None:
-    case.status, case.refusal_reason = "refused", reason
+    case.status, case.refusal_reason, case.active_session_id = "refused", reason, None
     s.add(case)
-    add_event(s, case.id, "refused", case.opened_on, f"终止：{reason}")
+    add_event(s, case.id, "refused", case.opened_on, f"已拒绝：{reason}")
 
 
-def open_case(flow_run_id: str, batch_number: str, as_of: date | None, agency_id: str | None) -> CaseView:
-    """Open (once per flow run) and check the session: exists, institution may evaluate, in scope."""
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
+    """Open (once per flow run) and check the session; a session that should not take place is
+    a finding (pending case + agency mail), not a refusal. One daily inspection per session."""
+    try:
+        return _open_case(flow_run_id, batch_number, as_of, agency_id)
+    except IntegrityError:  # another run took this session at the same moment: refused below
+        return _open_case(flow_run_id, batch_number, as_of, agency_id)
+
+
+def _open_case(flow_run_id, batch_number, as_of, agency_id) -> CaseView:
     with session_scope() as s:
         case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
         if case:
             return _view(s, case)
         real_today = clock.today()
-        opened = as_of or real_today
-        case = InspectionCase(flow_run_id=flow_run_id, batch_number=batch_number, opened_on=opened,
-                              clock_offset_days=(opened - real_today).days)
+        opened = _parse_day(as_of) if as_of else real_today
+        case = InspectionCase(flow_run_id=flow_run_id, batch_number=batch_number.strip(),
+                              opened_on=opened or real_today, clock_offset_days=((opened or real_today) - real_today).days)
         s.add(case)
         s.flush()
-        sess = s.exec(select(EvaluationSession).where(EvaluationSession.batch_number == batch_number)).first()
+        if opened is None:
+            _refuse(s, case, f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”；留空即为今天")
+            return _view(s, case)
+        sess = s.exec(select(EvaluationSession).where(EvaluationSession.batch_number == case.batch_number)).first()
         if sess is None:
             _refuse(s, case, f"批次编号“{batch_number}”不存在，请核对后重新发起")
             return _view(s, case)
         inst = s.get(Institution, sess.institution_id)
         case.session_id, case.institution_id = sess.id, inst.id
-        add_event(s, case.id, "opened", opened, f"发起日常督导：{inst.name}，批次 {batch_number}")
-        refusal = status_refusal(inst.status)
-        if refusal:
-            _refuse(s, case, str(refusal))
+        first = s.exec(select(InspectionCase).where(InspectionCase.active_session_id == sess.id)).first()
+        if first is not None:
+            _refuse(s, case, f"该批次已有日常督导（{STATUS_NAMES[first.status]}，{first.opened_on} 发起），"
+                             f"同一批次只督导一次（第二十三条（十）按批次计）：{run_url(first.flow_run_id)}")
             return _view(s, case)
+        add_event(s, case.id, "opened", opened, f"发起日常督导：{inst.name}，批次 {case.batch_number}")
         agency = dispatching.responsible_agency(s, inst, agency_id)
         if agency is None:
             _refuse(s, case, f"未找到对该机构有委派管辖权的委派机构{f'“{agency_id}”' if agency_id else ''}（第十一条）")
             return _view(s, case)
-        case.agency_id = agency.id
-        findings = scope_findings(inst.scope_occupations, inst.scope_levels, inst.scope_regions, inst.exam_sites,
-                                  sess.occupation, sess.level, sess.region, sess.site)
-        if findings:
-            reasons = "；".join(str(f.reason) for f in findings)
-            s.add(PendingCase(kind="sanction", institution_id=inst.id, source_case_id=case.id,
-                              article=findings[0].reason.article, opened_on=opened,
-                              facts=f"批次 {batch_number} 超出备案范围：{reasons}"))
-            _refuse(s, case, f"该批次超出备案范围，已作为违规线索登记待处理：{reasons}")
-            return _view(s, case)
-        try:
-            case.record_due = record_due(_local_date(sess.ends_at)).due
-        except CalendarDataMissing as exc:  # the legal deadline cannot be known: say so, don't guess
-            _refuse(s, case, str(exc))
-            return _view(s, case)
+        case.agency_id, case.active_session_id = agency.id, sess.id
+        s.add(case)
+        s.flush()  # the unique index: a second case for this session fails here
+        _set_record_due(s, case, agency, local_date(sess.ends_at), opened)
+        _record_findings(s, case, sess, inst, agency, opened)
+        return _view(s, case)
+
+
+def _set_record_due(s: Session, case: InspectionCase, agency: Agency, scheduled_end: date, today: date) -> None:
+    """第十七条 from the scheduled end; a year with no official calendar leaves it unknown (with
+    the reason), tells the agency's administrator once per year, and never blocks the dispatch."""
+    try:
+        case.record_due, case.record_due_reason = record_due(scheduled_end).due, ""
+    except CalendarDataMissing as exc:
+        case.record_due, case.record_due_reason = None, str(exc)
+        subject, text, html = render_email("calendar_missing", agency_name=agency.name, year=exc.year,
+                                           reason=str(exc), batch_number=case.batch_number)
+        enqueue(s, f"calendar-missing:{agency.id}:{exc.year}", agency.email, "agency", subject, text, html, case.id)
+        add_event(s, case.id, "due-unknown", today, f"记录表提交期限暂无法计算：{exc}；已通知委派机构管理员")
+    s.add(case)
+
+
+def _record_findings(s, case, sess, inst, agency, today) -> None:
+    findings = [f for f in [status_finding(inst.status)] if f]
+    findings += scope_findings(inst.scope_occupations, inst.scope_levels, inst.scope_regions, inst.exam_sites,
+                               sess.occupation, sess.level, sess.region, sess.site)
+    if not findings:
         case.status = "dispatching"
         s.add(case)
-        return _view(s, case)
+        return
+    reasons = "；".join(str(f.reason) for f in findings)
+    article = "、".join(dict.fromkeys(f.reason.article for f in findings))
+    open_pending(s, "sanction", inst.id, case.id, article,
+                 f"批次 {sess.batch_number}（{sess.starts_at.astimezone(clock.tz()):%Y-%m-%d}，{sess.site}）不应开展：{reasons}",
+                 today)
+    case.status = "awaiting_go_ahead"
+    case.proposal = {"finding": reasons, "finding_article": article}
+    s.add(case)
+    subject, text, html = render_email("session_finding", agency_name=agency.name, batch_number=sess.batch_number,
+                                       institution=inst.name, reasons=[str(f.reason) for f in findings],
+                                       decision_url=run_url(case.flow_run_id))
+    enqueue(s, f"finding:{case.id}", agency.email, "agency", subject, text, html, case.id)
+    add_event(s, case.id, "finding", today, f"发现违规线索，已登记待处理（{article}）并报告委派机构：{reasons}")
+
+
+def go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """Staff decide whether supervisors still go and see a session that should not take place."""
+    def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
+        choice, handled_by = answers.get("go_on"), str(answers.get("handled_by", "")).strip()
+        if choice not in (GO_ON, STOP):
+            errors.add("go_on", f"是否委派：应为“{GO_ON}”或“{STOP}”")
+        if not handled_by:
+            errors.add("handled_by", "经办人：不能为空，请填写作出决定的工作人员姓名")
+        if errors:
+            return True
+        if choice == GO_ON:
+            case.status = "dispatching"
+            add_event(s, case.id, "go-ahead", today, f"{handled_by} 决定：仍委派督导员到场督导")
+        else:
+            case.status = "closed"
+            add_event(s, case.id, "go-ahead", today, f"{handled_by} 决定：不委派督导员；违规线索另案处理")
+            add_event(s, case.id, "closed", today, "结案")
+        s.add(case)
+        return True
+
+    return answer_once(case_id, pause_key, "是否委派的决定", judge)
 
 
 def dispatch(case_id: int, cards: list[str] | None, k: int) -> CaseView:
@@ -174,6 +234,8 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
     hist = dispatching.history(s, inst.id, case.opened_on)
     conflicts = dispatching.declared_conflicts(s, inst.id)
     draw_id = None
+    if not 1 <= k <= 9:
+        raise RuleViolation(f"随机抽取人数：应为1至9人，实际为 {k}", "第十条")
     if cards:
         wanted = list(dict.fromkeys(canonical_card_code(c) for c in cards if c.strip()))
         found = {sup.card_code: sup for sup in s.exec(select(Supervisor).where(col(Supervisor.card_code).in_(wanted)))}
@@ -201,6 +263,7 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
         add_event(s, case.id, "draw", case.opened_on,
                   f"随机抽取：候选 {len(result.candidates)} 人，抽取 {k} 人，种子 {result.seed}")
     brief = _brief(sess, inst, len(chosen))
+    due = str(case.record_due) if case.record_due else f"待定（{case.record_due_reason}；委派机构将另行告知）"
     for sup in chosen:
         d = Dispatch(session_id=sess.id, supervisor_id=sup.id, agency_id=agency.id, institution_id=inst.id,
                      draw_id=draw_id, dispatched_on=case.opened_on, case_id=case.id)
@@ -210,7 +273,8 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
         d.assignment_code_hash = assignment_codes.code_hash(code)
         subject, text, html = render_email(
             "dispatch_notice", supervisor_name=sup.name, agency_name=agency.name, brief=brief,
-            assignment_code=code, record_due=case.record_due, form_url=run_url(case.flow_run_id))
+            assignment_code=code, record_due=due, form_url=run_url(case.flow_run_id), drawn=draw_id is not None,
+            several=len(chosen) > 1)
         enqueue(s, f"dispatch-notice:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
         add_event(s, case.id, f"dispatch-{sup.id}", case.opened_on, f"委派外督员 {sup.name}（{sup.card_code}），已发派遣通知")
     case.status = "awaiting_record"
@@ -230,121 +294,150 @@ def _brief(sess: EvaluationSession, inst: Institution, supervisor_count: int) ->
     }
 
 
-def _as_date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _sanction_history(s: Session, institution_id: int, exclude_case: int) -> SanctionHistory:
-    fails = s.exec(select(InspectionRecord.inspection_ended_on).join(
+def _sanction_history(s: Session, case: InspectionCase) -> SanctionHistory:
+    """第二十三条(十): earlier 不合格 results of the institution, one per session (never per record or
+    run), counting only records that count (confirmed by every dispatched supervisor)."""
+    fails = s.exec(select(InspectionCase.session_id, InspectionRecord.inspection_ended_on).join(
         InspectionCase, InspectionCase.id == InspectionRecord.case_id).where(
-        InspectionCase.institution_id == institution_id, InspectionRecord.verdict == "不合格",
-        InspectionRecord.case_id != exclude_case))
-    return SanctionHistory(failed_results=tuple(fails))
+        InspectionCase.institution_id == case.institution_id, InspectionRecord.verdict == "不合格",
+        col(InspectionRecord.confirmed_on).is_not(None), InspectionCase.session_id != case.session_id))
+    return SanctionHistory(failed_results=failed_results_per_session(list(fails)))
 
 
-def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
-    """Judge one answer to a form once: a replay reads the stored outcome and never judges
-    again (the clock, or the data a check reads, may have moved since)."""
-    with session_scope() as s:
-        prior = s.exec(select(FormSubmission).where(FormSubmission.case_id == case_id,
-                                                    FormSubmission.pause_key == pause_key)).first()
-        if prior:
-            return Outcome(prior.accepted, prior.errors)
-        case = s.get(InspectionCase, case_id)
-        today = case_today(case)
-        errors = judge(s, case, today)
-        s.add(FormSubmission(case_id=case_id, pause_key=pause_key, accepted=not errors, errors=errors,
-                             received_on=today))
-        return Outcome(not errors, errors)
+def _signer(s: Session, case: InspectionCase, code: str) -> Dispatch | None:
+    given = assignment_codes.code_hash(code.strip())
+    return next((d for d in s.exec(select(Dispatch).where(Dispatch.case_id == case.id))
+                 if hmac.compare_digest(given, d.assignment_code_hash)), None)
 
 
 def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
     """Check and store the 附件3 record once; a refused answer stores only its refusal."""
-    def judge(s: Session, case: InspectionCase, today: date) -> list[str]:
-        errors, record = _check_record(s, case, answers, today)
-        if errors:
-            add_event(s, case.id, f"refused-{pause_key}", today, f"记录表被退回（{len(errors)} 处问题），已请重新填写")
-        else:
+    def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
+        record = _check_record(s, case, answers, today, errors)
+        if not errors:
             _store_record(s, case, *record, today=today)
-        return errors
+        return True
 
-    return _answer_once(case_id, pause_key, judge)
+    return answer_once(case_id, pause_key, "记录表", judge)
 
 
-def _check_record(s: Session, case: InspectionCase, answers: dict, today: date):
+def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, errors: Refusal):
     sess = s.get(EvaluationSession, case.session_id)
     checklist = load_checklist(sess.form_kind)
-    errors, deadline = [], None
-    dispatches = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id)))
-    given = assignment_codes.code_hash(str(answers.get("assignment_code", "")))
-    signer = next((d for d in dispatches if hmac.compare_digest(given, d.assignment_code_hash)), None)
+    signer = _signer(s, case, str(answers.get("assignment_code", "")))
     if signer is None:
-        errors.append("任务编码不正确：请填写派遣通知邮件中的一次性任务编码")
-    ended = _as_date(answers.get("inspection_ended_on"))
-    started = _local_date(sess.starts_at)
+        errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
+    ended = _parse_day(answers.get("inspection_ended_on"))
+    started, scheduled_end = local_date(sess.starts_at), local_date(sess.ends_at)
+    reason, counted_from = str(answers.get("later_end_reason", "")).strip(), scheduled_end
     if ended is None:
-        errors.append("督导结束日期：应为有效日期（YYYY-MM-DD）")
+        errors.add("inspection_ended_on", "督导结束日期：应为有效日期（YYYY-MM-DD）")
     elif ended > today:
-        errors.append(f"督导结束日期：{ended} 晚于今天（{today}），请填写实际结束日期")
+        errors.add("inspection_ended_on", f"督导结束日期：{ended} 晚于今天（{today}），请填写实际结束日期")
     elif ended < started:
-        errors.append(f"督导结束日期：{ended} 早于评价活动开始日期（{started}）")
+        errors.add("inspection_ended_on", f"督导结束日期：{ended} 早于评价活动开始日期（{started}）")
     else:
-        try:
-            deadline = record_due(ended)
-        except CalendarDataMissing as exc:
-            errors.append(f"督导结束日期：无法计算提交期限（{exc}），请联系委派机构")
+        counted_from, refusal = record_counted_from(scheduled_end, ended, reason)
+        if refusal:
+            errors.add("later_end_reason", str(refusal))
     methods = [m for m in answers.get("methods") or [] if m in METHODS]
     if not methods:
-        errors.append(f"督导方式：请至少选择一项（{'、'.join(METHODS)}）")
+        errors.add("methods", f"督导方式：请至少选择一项（{'、'.join(METHODS)}）")
     if not str(answers.get("overall_evaluation", "")).strip():
-        errors.append("总体评价：不能为空，请总结本次督导情况")
+        errors.add("overall_evaluation", "总体评价：不能为空，请总结本次督导情况")
+    stated = answers.get("supervisor_verdict")
+    if stated not in ("合格", "不合格"):
+        errors.add("supervisor_verdict", "评定：请选择“合格”或“不合格”（附件3 填写说明）")
     veto = {v.no: answers.get(f"veto_{v.no}") for v in checklist.veto_items}
     items = {i.no: answers.get(f"item_{i.no:02d}") for i in checklist.items}
     result = None
     try:
         result = score(checklist, {n: a for n, a in veto.items() if a}, {n: a for n, a in items.items() if a})
     except AnswerError as exc:
-        errors += exc.problems
-    return errors, (checklist, signer, deadline, methods, veto, items, answers, result)
+        for problem in exc.problems:
+            errors.add(None, problem)
+    if result and stated in ("合格", "不合格"):
+        disagreement = verdict_disagreement(result, stated)
+        if disagreement:
+            errors.add("supervisor_verdict", f"评定：{disagreement}")
+    return checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items, answers, result
 
 
-def _store_record(s, case, checklist, signer, deadline, methods, veto, items, answers, result, today):
+def _due_from(case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
+    if counted_from == scheduled_end and case.record_due:
+        return case.record_due
+    try:
+        return record_due(counted_from).due
+    except CalendarDataMissing:
+        return None
+
+
+def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items,
+                  answers, result, today):
+    supervisor = s.get(Supervisor, signer.supervisor_id)
+    due = _due_from(case, counted_from, scheduled_end)
+    # Late from the same end as the sweep; a stated later end never undoes an overdue report.
+    late = (due is not None and today > due) or case.overdue_reported_on is not None
+    remarks = {str(i.no): answers.get(f"remark_{i.no:02d}", "") for i in checklist.items
+               if answers.get(f"remark_{i.no:02d}")}
+    record = InspectionRecord(
+        case_id=case.id, form_kind=checklist.form, form_version=checklist.version, submitted_by=supervisor.id,
+        submitted_on=today, inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
+        due_on=due, late=late, methods=methods,
+        veto_answers={str(k): v for k, v in veto.items()}, item_answers={str(k): v for k, v in items.items()},
+        remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(),
+        supervisor_verdict=answers["supervisor_verdict"], verdict=result.verdict,
+        negative_count=result.negative_count, item_count=result.item_count,
+        veto_hits=[v.no for v in result.veto_hits], failed_items=[i.no for i in result.failed_items])
+    s.add(record)
+    signer.status = "recorded"
+    s.add(signer)
+    late_text = f"，逾期（应于 {due} 前提交）" if late else ""
+    add_event(s, case.id, "record", today,
+              f"外督员 {supervisor.name} 提交记录表：评定{result.verdict}（否定项 {result.negative_count}/"
+              f"{result.item_count}）{late_text}")
+    others = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.id != signer.id)))
+    if others:
+        case.status = "awaiting_confirmation"
+        s.add(case)
+        add_event(s, case.id, "awaiting-confirmation", today, f"待其他 {len(others)} 名督导员确认记录表（第十七条）")
+    else:
+        _record_counts(s, case, record, today)
+
+
+def _record_counts(s: Session, case: InspectionCase, record: InspectionRecord, today: date) -> None:
+    """Every dispatched supervisor has signed, confirmed or disagreed (or was closed as overdue):
+    the record counts — proposal, agency mail, decision."""
     sess = s.get(EvaluationSession, case.session_id)
     inst = s.get(Institution, case.institution_id)
     agency = s.get(Agency, case.agency_id)
-    supervisor = s.get(Supervisor, signer.supervisor_id)
-    ended, due, late = _as_date(answers["inspection_ended_on"]), deadline.due, deadline.missed_by(today)
-    remarks = {str(i.no): answers.get(f"remark_{i.no:02d}", "") for i in checklist.items
-               if answers.get(f"remark_{i.no:02d}")}
-    s.add(InspectionRecord(
-        case_id=case.id, form_kind=checklist.form, form_version=checklist.version, submitted_by=supervisor.id,
-        submitted_on=today, inspection_ended_on=ended, due_on=due, late=late, methods=methods,
-        veto_answers={str(k): v for k, v in veto.items()}, item_answers={str(k): v for k, v in items.items()},
-        remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(), verdict=result.verdict,
-        negative_count=result.negative_count, item_count=result.item_count,
-        veto_hits=[v.no for v in result.veto_hits], failed_items=[i.no for i in result.failed_items]))
-    for d in s.exec(select(Dispatch).where(Dispatch.case_id == case.id)):
+    supervisor = s.get(Supervisor, record.submitted_by)
+    checklist = load_checklist(record.form_kind)
+    result = score(checklist, {int(k): v for k, v in record.veto_answers.items()},
+                   {int(k): v for k, v in record.item_answers.items()})
+    record.confirmed_on = today
+    s.add(record)
+    for d in s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")):
         d.status = "recorded"
         s.add(d)
-    facts = (f"{ended}，外督员对{inst.name}组织的{sess.occupation}（{sess.level}）{FORM_NAMES[sess.form_kind]}"
-             f"（批次编号：{sess.batch_number}）进行日常督导，总体评价结果为“{result.verdict}”")
-    proposal = propose_daily_followup(result, _sanction_history(s, inst.id, case.id), ended, facts)
-    case.proposal = {"option": proposal.option, "reasons": [str(r) for r in proposal.reasons],
-                     "article": proposal.sanction.article if proposal.sanction else "第十五条（一）",
-                     "notice_text": proposal.sanction.notice_text if proposal.sanction else ""}
+    facts = (f"{record.inspection_ended_on}，外督员对{inst.name}组织的{sess.occupation}（{sess.level}）"
+             f"{FORM_NAMES[sess.form_kind]}（批次编号：{sess.batch_number}）进行日常督导，总体评价结果为“{result.verdict}”")
+    proposal = propose_daily_followup(result, _sanction_history(s, case), record.inspection_ended_on, facts)
+    case.proposal = dict(case.proposal) | {
+        "option": proposal.option, "reasons": [str(r) for r in proposal.reasons],
+        "article": proposal.sanction.article if proposal.sanction else "第十五条（一）",
+        "notice_text": proposal.sanction.notice_text if proposal.sanction else ""}
     case.status = "awaiting_decision"
     s.add(case)
-    late_text = f"，逾期（应于 {due} 前提交）" if late else ""
-    add_event(s, case.id, "record", today,
-              f"外督员 {supervisor.name} 提交记录表：{result.verdict}（否定项 {result.negative_count}/{result.item_count}）{late_text}")
+    confirmations = [(sup.name, c.position, c.text) for c, sup in s.exec(
+        select(RecordConfirmation, Supervisor).join(Dispatch, Dispatch.id == RecordConfirmation.dispatch_id)
+        .join(Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case.id))]
     subject, text, html = render_email(
         "record_received", agency_name=agency.name, batch_number=sess.batch_number, institution=inst.name,
-        supervisor_name=supervisor.name, submitted_on=today, late=late, due_on=due, verdict=result.verdict,
+        supervisor_name=supervisor.name, submitted_on=record.submitted_on, late=record.late, due_on=record.due_on,
+        verdict=result.verdict, supervisor_verdict=record.supervisor_verdict,
+        overall_evaluation=record.overall_evaluation, inspection_ended_on=record.inspection_ended_on,
+        stated_end_reason=record.stated_end_reason, confirmations=confirmations,
         negative_count=result.negative_count, item_count=result.item_count,
         reasons=[str(r) for r in result.reasons], failed_items=result.failed_items,
         proposal_option=proposal.option, proposal_article=case.proposal["article"],
@@ -352,33 +445,100 @@ def _store_record(s, case, checklist, signer, deadline, methods, veto, items, an
     enqueue(s, f"record-received:{case.id}", agency.email, "agency", subject, text, html, case.id)
 
 
+def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """第十七条 binds every dispatched supervisor: another supervisor confirms the record or files
+    a disagreement with their own assignment code; the agency may close missing ones as overdue."""
+    def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
+        position = answers.get("position")
+        text = str(answers.get("text", "")).strip()
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+        missing = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")))
+        if position == CLOSE_OVERDUE:
+            if not text:
+                errors.add("text", "意见或经办人：委派机构按逾期处理时，请填写经办人姓名")
+            if record.due_on is None or today <= record.due_on:
+                errors.add("position", f"确认情况：记录表提交期限（{record.due_on or '暂无法计算'}）届满后，"
+                                       "委派机构方可按逾期未确认处理")
+            if errors:
+                return True
+            for d in missing:
+                s.add(RecordConfirmation(case_id=case.id, dispatch_id=d.id, position="overdue",
+                                         text=f"{text} 按逾期未确认处理", on=today))
+                d.status, d.overdue_on = "overdue", d.overdue_on or today  # 第二十六条(二) candidate
+                s.add(d)
+            add_event(s, case.id, "confirm-overdue", today, f"{text} 将 {len(missing)} 名督导员按逾期未确认处理（第二十六条（二）待核查）")
+        else:
+            signer = _signer(s, case, str(answers.get("assignment_code", "")))
+            if signer is None:
+                errors.add("assignment_code", "任务编码不正确：请填写你本人派遣通知邮件中的一次性任务编码")
+            elif signer not in missing:
+                errors.add("assignment_code", "任务编码：该督导员已提交或已确认记录表，无需重复确认")
+            if position not in (CONFIRM, DISAGREE):
+                errors.add("position", f"确认情况：应为“{CONFIRM}”或“{DISAGREE}”")
+            if position == DISAGREE and not text:
+                errors.add("text", "意见：不同意时须写明不同意见")
+            if errors:
+                return True
+            sup = s.get(Supervisor, signer.supervisor_id)
+            agreed = position == CONFIRM
+            s.add(RecordConfirmation(case_id=case.id, dispatch_id=signer.id, on=today,
+                                     position="confirmed" if agreed else "disagreed", text="" if agreed else text))
+            signer.status = "confirmed" if agreed else "disagreed"
+            s.add(signer)
+            missing.remove(signer)
+            add_event(s, case.id, f"confirm-{signer.id}", today,
+                      f"外督员 {sup.name} {'确认记录表' if agreed else '对记录表提出不同意见'}")
+        if not missing:
+            s.flush()
+            _record_counts(s, case, record, today)
+        return not missing  # final once every dispatched supervisor is accounted for
+
+    return answer_once(case_id, pause_key, "记录表确认", judge)
+
+
 def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    """Store the agency's follow-up decision once (第十五条(一)3)."""
-    def judge(s: Session, case: InspectionCase, today: date) -> list[str]:
+    """Store the agency's follow-up decision once (第十五条(一)3). 调查核实 is recorded and the
+    decision asked again."""
+    def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
         option = answers.get("decision")
         handled_by = str(answers.get("handled_by", "")).strip()
         opinion = str(answers.get("opinion", "")).strip()
-        errors = []
+        written = [p.strip() for p in str(answers.get("problems", "")).splitlines() if p.strip()]
+        days = answers.get("report_days")
         if option not in FOLLOWUP_OPTIONS:
-            errors.append(f"处理决定：应为 {'/'.join(FOLLOWUP_OPTIONS)} 之一")
+            errors.add("decision", f"处理决定：应为 {'/'.join(FOLLOWUP_OPTIONS)} 之一")
         if not handled_by:
-            errors.append("经办人：不能为空")
-        if option == "约谈提醒" and not opinion:
-            errors.append("处理意见：约谈提醒须写明约谈时间、地点和要求")
-        if not errors:
-            s.add(AgencyDecision(case_id=case.id, option=option, proposed_option=case.proposal.get("option", ""),
-                                 opinion=opinion, handled_by=handled_by, decided_on=today))
-            case.decision = option
+            errors.add("handled_by", "经办人：不能为空，请填写作出决定的工作人员姓名")
+        if not opinion:
+            errors.add("opinion", "处理意见：不能为空（调查核实写明核实情况；约谈提醒写明时间、地点和要求；其他写明理由）")
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+        problems = _record_problems(record) + written
+        for message in followup_refusals(option, problems, opinion or "-", days if isinstance(days, int) else None):
+            field_name = ("problems" if message.startswith("存在的问题") else
+                          "report_days" if message.startswith("书面报告") else "opinion")
+            errors.add(field_name, message)
+        if errors:
+            return True
+        if option == VERIFY:
+            case.verifications = [*case.verifications, {"on": str(today), "by": handled_by, "text": opinion}]
             s.add(case)
-            add_event(s, case.id, "decision", today,
-                      f"{handled_by} 决定：{option}（系统建议：{case.proposal.get('option')}）")
-        return errors
+            add_event(s, case.id, f"verify-{pause_key}", today, f"{handled_by} 调查核实：已记录核实情况，待作出处理决定")
+            return False
+        due = report_due(today, days) if option in REPORTING_LETTERS else None
+        s.add(AgencyDecision(case_id=case.id, option=option, proposed_option=case.proposal.get("option", ""),
+                             opinion=opinion, problems=written, report_due=due, handled_by=handled_by,
+                             decided_on=today))
+        case.decision = option
+        s.add(case)
+        add_event(s, case.id, "decision", today, f"{handled_by} 决定：{option}（系统建议：{case.proposal.get('option')}）")
+        return True
 
-    return _answer_once(case_id, pause_key, judge)
+    return answer_once(case_id, pause_key, "处理决定", judge)
 
 
-def _problems(checklist, record: InspectionRecord) -> list[str]:
+def _record_problems(record: InspectionRecord) -> list[str]:
     """What the institution is told: veto hits and failed items, never remarks or names (第八条)."""
+    checklist = load_checklist(record.form_kind)
     problems = [f"一票否决项：{checklist.veto_items[n - 1].text}" for n in record.veto_hits]
     for n in record.failed_items:
         item = checklist.item(n)
@@ -395,16 +555,20 @@ def carry_out(case_id: int) -> str:
         inst = s.get(Institution, case.institution_id)
         summary = "无需处理，结案"
         if decision.option in LETTERS:
-            doc = _issue_letter(s, case, decision, inst, today)
+            template, title, kind = LETTERS[decision.option]
+            record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+            sess = s.get(EvaluationSession, case.session_id)
+            doc = issue_letter(
+                s, case.id, s.get(Agency, case.agency_id), inst, kind, template, title, today,
+                inspected_on=chinese_date(record.inspection_ended_on), occupation=sess.occupation, level=sess.level,
+                form_name=FORM_NAMES[sess.form_kind], batch_number=sess.batch_number, verdict=record.verdict,
+                problems=_record_problems(record) + decision.problems, opinion=decision.opinion,
+                report_due=chinese_date(decision.report_due) if decision.report_due else "")
             summary = f"已向评价机构发出《{doc.title}》（{doc.number}）"
         elif decision.option in PENDING_KINDS:
-            kind = PENDING_KINDS[decision.option]
-            if s.exec(select(PendingCase).where(PendingCase.source_case_id == case_id,
-                                                PendingCase.kind == kind)).first() is None:
-                facts = case.proposal.get("notice_text") or "；".join(case.proposal.get("reasons", []))
-                s.add(PendingCase(kind=kind, institution_id=inst.id, source_case_id=case_id, opened_on=today,
-                                  article=case.proposal.get("article", ""),
-                                  facts=(decision.opinion + "。" if decision.opinion else "") + facts))
+            facts = case.proposal.get("notice_text") or "；".join(case.proposal.get("reasons", []))
+            open_pending(s, PENDING_KINDS[decision.option], inst.id, case_id, case.proposal.get("article", ""),
+                         (decision.opinion + "。" if decision.opinion else "") + facts, today)
             summary = f"已登记待办：{decision.option}（待后续程序办理）"
         case.status = "closed"
         s.add(case)
@@ -414,70 +578,40 @@ def carry_out(case_id: int) -> str:
         return summary
 
 
-def _issue_letter(s: Session, case, decision, inst, today):
-    template, title, kind = LETTERS[decision.option]
-    key = f"case-{case.id}-{kind}"
-    agency = s.get(Agency, case.agency_id)
-    sess = s.get(EvaluationSession, case.session_id)
-    record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
-    doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
-    if doc is None:
-        checklist = load_checklist(record.form_kind)
-        paragraphs = render_paragraphs(
-            template, inspected_on=f"{record.inspection_ended_on.year}年{record.inspection_ended_on.month}月"
-                                   f"{record.inspection_ended_on.day}日",
-            occupation=sess.occupation, level=sess.level, form_name=FORM_NAMES[sess.form_kind],
-            batch_number=sess.batch_number, verdict=record.verdict, problems=_problems(checklist, record),
-            opinion=decision.opinion)
-        letter = OfficialLetter(kind, agency.name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
-                                f"关于{inst.name}技能人才评价质量督导情况的{title}", inst.name, paragraphs, today)
-        doc = store_document(s, key, letter, agency.id, case.id)
-    subject, text, html = render_email("official_letter", title=doc.title, number=doc.number,
-                                       filename=doc.filename, text=docx_text(doc.content), html=doc.html)
-    enqueue(s, f"letter:{doc.id}", inst.contact_email, "institution", subject, text, html, case.id, [doc.id])
-    add_event(s, case.id, f"letter-{doc.id}", today, f"生成《{title}》{doc.number}，发送评价机构")
-    return doc
-
-
-def timeline_markdown(case_id: int) -> str:
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
-        rows = "\n".join(f"| {e.on} | {e.text} |" for e in events)
-        return (f"# 日常督导案卷：{case.batch_number}\n\n状态：**{_STATUS[case.status]}**\n\n"
-                f"| 日期 | 事项 |\n|---|---|\n{rows}\n")
-
-
-_STATUS = {"open": "已发起", "dispatching": "委派中", "refused": "已终止", "awaiting_record": "待提交记录表",
-           "awaiting_decision": "待处理决定", "closed": "已结案"}
-
-
 def record_markdown(case_id: int) -> str:
-    """Verdict summary for agency staff in the Prefect UI (not for institutions: 第八条)."""
+    """Verdict summary for agency staff in the Prefect UI (not for institutions: 第八条). Each
+    remark sits under its item (a table column would be pushed off-screen)."""
     with session_scope() as s:
         case = s.get(InspectionCase, case_id)
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_id)).one()
+        confirmations = list(s.exec(select(RecordConfirmation, Supervisor).join(
+            Dispatch, Dispatch.id == RecordConfirmation.dispatch_id).join(
+            Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case_id)))
         checklist = load_checklist(record.form_kind)
+        due = f"应于 {record.due_on} 前" if record.due_on else "提交期限暂无法计算"
         lines = [f"# 督导记录：{case.batch_number}", "",
                  f"- 评定结果：**{record.verdict}**（否定项 {record.negative_count}/{record.item_count}，"
-                 f"{record.negative_count / record.item_count:.1%}）",
+                 f"{record.negative_count / record.item_count:.1%}）；督导员评定：**{record.supervisor_verdict}**",
+                 f"- 总体评价：{record.overall_evaluation}",
                  f"- 督导结束：{record.inspection_ended_on}；提交：{record.submitted_on}"
-                 f"{'（逾期，应于 ' + str(record.due_on) + ' 前）' if record.late else '（按期）'}",
+                 f"（{'逾期，' if record.late else '按期，'}{due}）",
+                 *([f"- 结束日期晚于计划的原因：{record.stated_end_reason}"] if record.stated_end_reason else []),
                  f"- 督导方式：{'、'.join(record.methods)}",
+                 *(f"- 督导员 {sup.name}：{_POSITION[c.position]}{'：' + c.text if c.text else ''}"
+                   for c, sup in confirmations),
                  f"- 建议处理：**{case.proposal.get('option')}**（{case.proposal.get('article')}）", ""]
         if record.veto_hits:
             lines += ["## 一票否决项", *(f"- {checklist.veto_items[n - 1].text}" for n in record.veto_hits), ""]
         if record.failed_items:
-            lines += ["## 否定项", "| 序号 | 内容 | 备注 |", "|---|---|---|"]
-            lines += [f"| {n} | {checklist.item(n).text} | {record.remarks.get(str(n), '')} |"
-                      for n in record.failed_items]
-        lines += ["", "## 理由", *(f"- {r}" for r in case.proposal.get("reasons", []))]
+            lines += ["## 否定项", ""]
+            for n in record.failed_items:
+                lines.append(f"**{n}. {checklist.item(n).text}**")
+                lines += [f"> 备注：{record.remarks[str(n)]}", ""] if record.remarks.get(str(n)) else [""]
+        lines += ["## 理由", *(f"- {r}" for r in case.proposal.get("reasons", []))]
         return "\n".join(lines)
 
 
-def decision_context(case_id: int) -> dict:
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_id)).one()
-        return {"proposal": dict(case.proposal), "verdict": record.verdict,
-                "negative_count": record.negative_count, "item_count": record.item_count}
+_POSITION = {"confirmed": "确认记录表", "disagreed": "不同意", "overdue": "逾期未确认"}
+
+
+__all__ = ["CaseView", "Outcome", "FINAL_OPTIONS", "case_today", "decision_context", "run_name", "view"]

@@ -1,5 +1,10 @@
 """The daily deadline sweep (第十七条, 第二十六条(二)): remind, report overdue, retry mail.
 
+A case whose record deadline was unknown (a year with no official calendar) gets it as soon
+as the year's data exist (override file or a newer `holidays`). With several supervisors on
+one session, those who have neither filed nor confirmed the record are reminded and reported
+like a missing record (the deadline is the record's).
+
 Idempotent for a day: reminders and overdue notices carry keys checked in the outbox, and
 the dispatch/case rows remember what was done, so a second run sends nothing twice.
 """
@@ -12,16 +17,19 @@ from sqlmodel import col, select
 from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
-from models import Agency, Dispatch, InspectionCase, Institution, Supervisor
-from procedures.daily_inspection import add_event, run_url
+from models import Agency, Dispatch, EvaluationSession, InspectionCase, Institution, Supervisor
+from procedures.cases import add_event, local_date, run_url
 from regulation.calendar import CalendarDataMissing
-from regulation.deadlines import overdue_from
+from regulation.deadlines import overdue_from, record_due
+
+OPEN_STATUSES = ("awaiting_go_ahead", "dispatching", "awaiting_record", "awaiting_confirmation")
 
 
 @dataclass
 class SweepSummary:
     as_of: date
     reminded: list[str] = field(default_factory=list)  # batch numbers
+    due_computed: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
     calendar_errors: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -32,6 +40,7 @@ class SweepSummary:
             f"# 期限巡检：{self.as_of}", "",
             "| 事项 | 数量 | 批次 |", "|---|---|---|",
             f"| 记录表到期提醒（第十七条） | {len(self.reminded)} | {'、'.join(self.reminded) or '—'} |",
+            f"| 记录表期限已补算（工作日历已载入） | {len(self.due_computed)} | {'、'.join(self.due_computed) or '—'} |",
             f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {'、'.join(self.overdue) or '—'} |",
             f"| 邮件发送成功 | {len(d.sent)} | |",
             f"| 邮件仍待发送（SMTP 不可用） | {len(d.pending)} | |",
@@ -51,11 +60,30 @@ def _overdue(due: date, as_of: date, summary: "SweepSummary") -> bool:
         return False
 
 
+def _compute_unknown_dues(s, as_of: date, summary: SweepSummary) -> None:
+    unknown = s.exec(select(InspectionCase, EvaluationSession).join(
+        EvaluationSession, EvaluationSession.id == InspectionCase.session_id).where(
+        col(InspectionCase.status).in_(OPEN_STATUSES), col(InspectionCase.record_due).is_(None),
+        InspectionCase.record_due_reason != ""))
+    for case, sess in unknown:
+        try:
+            case.record_due = record_due(local_date(sess.ends_at)).due
+        except CalendarDataMissing as exc:
+            summary.calendar_errors.append(str(exc))
+            continue
+        case.record_due_reason = ""
+        s.add(case)
+        summary.due_computed.append(case.batch_number)
+        add_event(s, case.id, "due-computed", as_of, f"工作日历已载入，记录表应于 {case.record_due} 前提交（第十七条）")
+
+
 def sweep_deadlines(as_of: date) -> SweepSummary:
     summary = SweepSummary(as_of)
     with session_scope() as s:
-        cases = s.exec(select(InspectionCase).where(InspectionCase.status == "awaiting_record",
-                                                    col(InspectionCase.record_due).is_not(None)))
+        _compute_unknown_dues(s, as_of, summary)
+        cases = s.exec(select(InspectionCase).where(
+            col(InspectionCase.status).in_(("awaiting_record", "awaiting_confirmation")),
+            col(InspectionCase.record_due).is_not(None)))
         for case in cases:
             inst = s.get(Institution, case.institution_id)
             agency = s.get(Agency, case.agency_id)
@@ -78,7 +106,8 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
                 subject, text, html = render_email(
                     "record_overdue", agency_name=agency.name, batch_number=case.batch_number,
                     institution=inst.name, record_due=case.record_due, as_of=as_of,
-                    supervisors=[f"{sup.name}（{sup.card_code}）" for _, sup in rows])
+                    supervisors=[f"{sup.name}（{sup.card_code}）" for _, sup in rows],
+                    confirming=case.status == "awaiting_confirmation")
                 enqueue(s, f"record-overdue:{case.id}", agency.email, "agency", subject, text, html, case.id)
                 for d, _ in rows:
                     d.overdue_on = as_of  # 第二十六条(二) candidate, for the agency to verify

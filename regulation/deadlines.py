@@ -41,6 +41,24 @@ def record_due(inspection_end: date, cal: WorkingCalendar | None = None) -> Dead
     )
 
 
+def record_counted_from(scheduled_end: date, stated_end: date, reason: str) -> tuple[date, Reason | None]:
+    """第十七条, Interpretation (RULES.md): the 2 working days count from the session's scheduled
+    end. A supervisor may state a later end (data comparison after the session) only with a
+    reason, which the agency sees. Returns the day counted from, or a Reason refusing the statement."""
+    if stated_end <= scheduled_end:
+        return scheduled_end, None
+    if not reason.strip():
+        return scheduled_end, Reason("第十七条", f"督导结束日期 {stated_end} 晚于评价活动计划结束日期（{scheduled_end}），"
+                                               "须在“结束日期晚于计划的原因”中说明理由（如评价结束后进行数据比对）")
+    return stated_end, None
+
+
+def report_due(letter_date: date, days: int) -> date:
+    """The written report a 提醒函 or 质量通报 asks for (第十五条(一)4): `days` calendar days after
+    the letter (Interpretation: the regulation sets no period; a setting, 30 by default)."""
+    return date.fromordinal(letter_date.toordinal() + days)
+
+
 def is_record_late(inspection_end: date, submitted_on: date, cal: WorkingCalendar | None = None) -> bool:
     """第十七条: late when submitted after the due day."""
     return record_due(inspection_end, cal).missed_by(submitted_on)

@@ -1,7 +1,11 @@
 """An institution's filing (备案): its status and its scope.
 
-- A suspended institution may organise no evaluation while rectifying (第二十二条, 附件4
-  "整改期间不得组织任何职业技能等级认定"); a revoked one has no filing (第二十三条).
+A session that should not take place is a finding, not a refusal (RULES.md, 第十五条(一)):
+the agency records it as a pending case with its article and may still dispatch
+supervisors to see it.
+- A suspended institution may organise no evaluation while rectifying (附件4 "整改期间不得
+  组织任何评价活动"); organising one after the written notice is 第二十三条(一) (已被出具书面
+  通知后再次违反第二十二条规定). A revoked one has no filing at all (第二十三条).
 - Evaluating outside the filed occupations, levels or regions is 第二十二条(二); outside the
   filed exam sites is 第二十二条(八) (and veto item 1 of 附件3).
 """
@@ -18,12 +22,13 @@ class ScopeFinding:
     reason: Reason
 
 
-def status_refusal(status: str) -> Reason | None:
-    """Why no evaluation of an institution with this filing status may go ahead (None: it may)."""
+def status_finding(status: str) -> ScopeFinding | None:
+    """What it means that an institution with this filing status organises a session (None: nothing)."""
     if status == "suspended":
-        return Reason("第二十二条", "评价机构正处于整改期间，已暂停评价活动，不得组织评价")
+        return ScopeFinding("23.1", Reason(
+            "第二十三条（一）", "评价机构正处于整改期间，整改期间不得组织任何评价活动（附件4），仍组织了本次评价活动"))
     if status == "revoked":
-        return Reason("第二十三条", "评价机构备案回执已撤销")
+        return ScopeFinding("23", Reason("第二十三条", "评价机构备案回执已撤销，仍组织了本次评价活动"))
     return None
 
 

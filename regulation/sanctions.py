@@ -159,8 +159,46 @@ def _propose_for_fail(finding: Finding, history: SanctionHistory) -> Proposal:
     )
 
 
-# 第十五条(一)3 and 第十五条(二): what the agency may do after a daily record.
-FOLLOWUP_OPTIONS = ("无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导", "启动处理程序")
+# 第十五条(一)3 and 第十五条(二): what the agency may do after a daily record. 调查核实 comes
+# first in 第十五条(一)3 ("委派机构视反馈情况，采取调查核实、约谈提醒、下达提醒函、质量通报等方式");
+# it is not final: staff record what they verified, then decide.
+VERIFY = "调查核实"
+FOLLOWUP_OPTIONS = (VERIFY, "无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导", "启动处理程序")
+FINAL_OPTIONS = FOLLOWUP_OPTIONS[1:]
+# Letters that state the problems found and ask for a written report of the improvement.
+LETTERS_WITH_PROBLEMS = ("提醒函", "质量通报")
+REPORTING_LETTERS = ("提醒函", "质量通报")
+DEFAULT_REPORT_DAYS = 30  # Interpretation (ours): the written report is due 30 calendar days after the letter
+
+
+def followup_refusals(option: str, problems: list[str], opinion: str, report_days: int | None) -> list[str]:
+    """Why a follow-up decision cannot be issued as given (empty: it can). 第十五条(一)3.
+
+    - 提醒函 and 质量通报 state the problems found: never with an empty list. For a 合格
+      record staff must write the problems themselves.
+    - 调查核实 and 约谈提醒 need the opinion (what was verified; time, place and demands of the talk).
+    - a letter that asks for a written report needs its deadline (1–365 days).
+    """
+    errors = []
+    if option in LETTERS_WITH_PROBLEMS and not problems:
+        errors.append(f"存在的问题：{option}须列明督导发现的问题；本次记录表未发现问题（合格），"
+                      "如仍需发函，请在“存在的问题”中逐行写明问题，否则请选择其他处理方式")
+    if option == VERIFY and not opinion:
+        errors.append("处理意见：调查核实须写明核实的情况（核实了什么、结果如何）")
+    if option == "约谈提醒" and not opinion:
+        errors.append("处理意见：约谈提醒须写明约谈时间、地点和要求")
+    if option in REPORTING_LETTERS and (report_days is None or not 1 <= report_days <= 365):
+        errors.append(f"书面报告期限（日）：{option}要求书面报送整改情况，期限应为1至365日，实际为 {report_days}")
+    return errors
+
+
+def failed_results_per_session(fails: list[tuple[int, date]]) -> tuple[date, ...]:
+    """第二十三条(十) counts 不合格 results per inspected session, never per record or run: one
+    date per session (the earliest), whatever number of records or runs a session has."""
+    first: dict[int, date] = {}
+    for session_id, on in fails:
+        first[session_id] = min(on, first.get(session_id, on))
+    return tuple(sorted(first.values()))
 
 
 @dataclass(frozen=True)

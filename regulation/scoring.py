@@ -35,6 +35,7 @@ class ScoreResult:
     veto_hits: tuple[VetoItem, ...]
     failed_items: tuple[ChecklistItem, ...]
     reasons: tuple[Reason, ...]
+    threshold_percent: int = 20
 
     @property
     def ratio(self) -> float:
@@ -73,4 +74,19 @@ def score(checklist: Checklist, veto_answers: Mapping[int, str], item_answers: M
     elif not veto_hits:
         reasons.append(Reason(ARTICLE, f"{share}，未达{pct}%，且无一票否决项"))
     verdict: Verdict = "不合格" if veto_hits or over_threshold else "合格"
-    return ScoreResult(checklist.form, verdict, n, total, veto_hits, failed, tuple(reasons))
+    return ScoreResult(checklist.form, verdict, n, total, veto_hits, failed, tuple(reasons), pct)
+
+
+def verdict_disagreement(result: ScoreResult, stated: str) -> Reason | None:
+    """附件3 填写说明: 总体评价…还应进行合格与不合格评定. The supervisor states the 评定; it must
+    agree with the veto/20% rule. Returns which rule decides when it does not (None: it agrees)."""
+    if stated == result.verdict:
+        return None
+    if result.veto_hits:
+        rule = f"一票否决项{'、'.join(str(v.no) for v in result.veto_hits)}为“是”，即为不合格"
+    else:
+        share = f"否定项 {result.negative_count}/{result.item_count}（{result.ratio:.1%}）"
+        pct = f"{result.threshold_percent}%"
+        rule = (f"{share}达到{pct}，即为不合格" if result.verdict == "不合格"
+                else f"{share}未达{pct}且无一票否决项，即为合格")
+    return Reason(ARTICLE, f"评定“{stated}”与记录表不符：{rule}，应评定为“{result.verdict}”")

@@ -38,7 +38,7 @@ class Service:
 
     def start_server(self, port: int, database_url: str) -> None:
         env = self.env() | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url,
-                            "PREFECT_SERVER_UI_ENABLED": "false"}
+                            "PREFECT_SERVER_UI_ENABLED": "true"}  # the UI tests look at it
         log = self.home / "server.log"
         self.server = subprocess.Popen(server_command(sys.executable, "127.0.0.1", port), env=env,
                                        stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -197,3 +197,23 @@ def messages(folder: Path) -> list[email.message.EmailMessage]:
 
 def assignment_code(msg) -> str:
     return re.search(r"任务编码[^：]*：([A-Z0-9]{4}-[A-Z0-9]{4})", msg.get_body(("plain",)).get_content()).group(1)
+
+
+def logs(run_id: UUID, until: str = "", timeout: float = 20) -> list[str]:
+    """The run's log lines, oldest first (what staff read on the run's Logs tab); waits until a
+    line starts with `until` (logs reach the server in batches, after the state)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = _logs(run_id)
+        if any(line.startswith(until) for line in lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.5)
+
+
+def _logs(run_id: UUID) -> list[str]:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    with get_client(sync_client=True) as client:
+        return [entry.message for entry in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), sort=LogSort.TIMESTAMP_ASC)]

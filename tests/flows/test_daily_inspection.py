@@ -16,6 +16,7 @@ from tests.flows.world import answers, case_for, dispatch_named, make_world, out
 
 DAY = date(2026, 11, 23)
 DONE = {StateType.COMPLETED}
+REFUSED = {StateType.CANCELLED}
 
 
 def to(service, address):
@@ -41,7 +42,7 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     assert "测试机构PASS" in notice.get_body(("plain",)).get_content()
 
     h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
-    h.resume(run_id, "decision-1", {"decision": "无需处理", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", "handled_by": "王科长"})
     run = h.wait_for(run_id, DONE)
 
     case = case_for(w["batch"])
@@ -54,6 +55,17 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
     assert record.verdict == "合格" and record.late is False and record.negative_count == 0
     assert run.state.is_completed()
+    assert run.name == f"{w['batch']} · 测试机构PASS"  # searchable by batch and institution
+    assert "经随机抽取" in notice.get_body(("plain",)).get_content()  # drawn, so it says so
+    # The agency sees the supervisor's 总体评价 and 评定 (第八条 allows it inside the agency).
+    (received,) = [m for m in to(service, "city-a@") if w["batch"] in m["Subject"] and "督导记录已提交" in m["Subject"]]
+    assert "总体评价：考场组织基本规范。" in received.get_body(("plain",)).get_content()
+    assert "督导员评定：合格" in received.get_body(("plain",)).get_content()
+    logs = h.logs(run_id, until="处理决定：")
+    assert any(line.startswith("已委派外督员：") and "应于 2026-11-25 前提交" in line for line in logs)
+    assert any(line.startswith("评定结果：合格") for line in logs)
+    assert any(line.startswith("处理决定：无需处理（经办人 王科长）") for line in logs)
+    assert not any("考场组织基本规范" in line for line in logs)  # no record content in logs (第八条)
 
 
 def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(service):
@@ -63,10 +75,12 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
     schema = h.wait_for_form(run_id, "decision-1")
     assert "系统建议：**提醒函**" in h.description(run_id)
     assert schema["properties"]["decision"]["description"].startswith("系统建议：提醒函（第十五条（一））")
-    h.resume(run_id, "decision-1", {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "提醒函", "opinion": "请完善考场设施。", "handled_by": "王科长",
+                                    "report_days": 20})
     h.wait_for(run_id, DONE)
 
     (letter,) = to(service, w["institution_email"])
+    assert "经随机抽取" not in to(service, w["emails"][0])[0].get_body(("plain",)).get_content()  # named, not drawn
     assert letter["Subject"].startswith("【关于测试机构FAIL技能人才评价质量督导情况的提醒函】")
     (attachment,) = list(letter.iter_attachments())
     assert attachment.get_filename().endswith("号）.docx") and "提醒函" in attachment.get_filename()
@@ -74,6 +88,7 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
     assert "试题形式和内容符合职业（工种）和级别要求" in text  # item 3
     assert "内部督导员的安排与评价计划一致" in text  # item 11
     assert "济南人社督〔2026〕" in text and "不合格" in text
+    assert text.count("书面报送") == 1 and "于2026年12月13日前将整改情况书面报送" in text  # 11-23 + 20 days
     body = letter.get_body(("plain",)).get_content()
     assert "现场发现问题" not in body and "督导FAIL" not in body  # no remarks, no supervisor names (第八条)
     assert case_for(w["batch"]).proposal["option"] == "提醒函"
@@ -83,7 +98,7 @@ def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service
     w = make_world("VETO", DAY, form_kind="skill")
     run_id, code = dispatch_named(w, str(DAY), supervisor=1)
     h.resume(run_id, "record-1", answers("skill", code, str(DAY), vetoes=(2,)))
-    h.resume(run_id, "decision-1", {"decision": "转专项督导", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "转专项督导", "opinion": "一票否决项，转专项督导。", "handled_by": "王科长"})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
     with session_scope() as s:
@@ -114,8 +129,12 @@ def test_wrong_assignment_code_is_refused_and_the_form_asked_again(service):
     # An impossible date passes the server (it does not check formats) and is refused in Chinese;
     # so is a date after the case's today.
     h.resume(run_id, "record-2", answers("review", code, "2026-02-30"))
-    h.wait_for_form(run_id, "record-3")
+    schema = h.wait_for_form(run_id, "record-3")
     assert "督导结束日期：应为有效日期" in h.description(run_id)
+    # where the UI shows it: on the field itself, and every answer still required
+    assert schema["properties"]["inspection_ended_on"]["title"] == "【请修改】督导结束日期"
+    assert "应为有效日期" in schema["properties"]["inspection_ended_on"]["description"]
+    assert {"item_01", "overall_evaluation", "supervisor_verdict"} <= set(schema["required"])
     h.resume(run_id, "record-3", answers("review", code, "2026-11-30"))
     h.wait_for_form(run_id, "record-4")
     assert "晚于今天（2026-11-23）" in h.description(run_id)
@@ -126,21 +145,169 @@ def test_wrong_assignment_code_is_refused_and_the_form_asked_again(service):
         assert s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one().verdict == "合格"
 
 
-def test_refusals_end_the_run_with_a_clear_reason(service):
-    suspended = make_world("SUSP", DAY, status="suspended")
-    outside = make_world("SCOPE", DAY, occupation="美容师")
-    r1 = h.start(DAILY_INSPECTION, {"batch_number": suspended["batch"], "as_of": str(DAY)})
-    r2 = h.start(DAILY_INSPECTION, {"batch_number": outside["batch"], "as_of": str(DAY)})
-    r3 = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": str(DAY)})
-    # A session whose record deadline falls in a year with no official calendar (2027 today;
-    # 2098 here, so the test holds whatever the installed holidays release knows):
-    unknown_year = make_world("DEC", date(2098, 12, 30))
-    r4 = h.start(DAILY_INSPECTION, {"batch_number": unknown_year["batch"], "as_of": "2098-12-30"})
-    assert "整改期间" in h.wait_for(r1, DONE).state.message
-    assert "美容师" in h.wait_for(r2, DONE).state.message
-    assert "不存在" in h.wait_for(r3, DONE).state.message
-    assert "2098年的全国节假日安排" in h.wait_for(r4, DONE).state.message
+def test_mistyped_batch_is_refused_and_the_run_is_not_a_success(service):
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": str(DAY)})
+    run = h.wait_for(run_id, REFUSED)
+    assert run.state.name == "已拒绝" and "不存在" in run.state.message
+    assert run.name == "NO-SUCH-BATCH · 批次不存在"
+    assert case_for("NO-SUCH-BATCH").status == "refused"
+    bad_date = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": "2026-02-30"})
+    assert "业务日期：应为有效日期" in h.wait_for(bad_date, REFUSED).state.message
+
+
+@pytest.mark.parametrize("tag, kw, article", [
+    ("SUSP", {"status": "suspended"}, "第二十三条（一）"),
+    ("REVOKED", {"status": "revoked"}, "第二十三条"),
+    ("SCOPE", {"occupation": "美容师"}, "第二十二条（二）"),
+])
+def test_session_that_should_not_take_place_is_a_finding_and_still_inspected(service, tag, kw, article):
+    w = make_world(tag, DAY, **kw)
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY),
+                                        "supervisor_cards": [w["cards"][0]]})
+    schema = h.wait_for_form(run_id, "go-ahead-1")
+    assert schema["properties"]["go_on"]["default"] == "继续委派督导"  # the default is to go on
+    case = case_for(w["batch"])
+    assert case.status == "awaiting_go_ahead"
     with session_scope() as s:
-        finding = s.exec(select(PendingCase).where(PendingCase.institution_id == outside["institution_id"])).one()
-    assert finding.article == "第二十二条（二）"
-    assert not to(service, suspended["emails"][0]) and not to(service, outside["institution_email"])
+        finding = s.exec(select(PendingCase).where(PendingCase.source_case_id == case.id)).one()
+    assert finding.article.startswith(article) and finding.kind == "sanction"
+    (mail,) = [m for m in to(service, "city-a@") if m["Subject"] == f"【违规线索】{w['batch']} 测试机构{tag}"]
+    assert article in mail.get_body(("plain",)).get_content()
+    assert not to(service, w["institution_email"])  # never told in advance (第七条(五))
+
+    h.resume(run_id, "go-ahead-1", {"go_on": "继续委派督导", "handled_by": "王科长"})
+    code = h.assignment_code(wait_mail(service, w["emails"][0]))
+    h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
+    h.wait_for_form(run_id, "decision-1")
+
+
+def test_staff_may_decide_not_to_dispatch_to_a_finding(service):
+    w = make_world("NODISP", DAY, status="suspended")
+    run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY)})
+    h.resume(run_id, "go-ahead-1", {"go_on": "不委派，结案", "handled_by": "王科长"})
+    h.wait_for(run_id, DONE)
+    assert case_for(w["batch"]).status == "closed" and not to(service, w["emails"][0])
+
+
+def test_missing_calendar_year_does_not_block_the_dispatch(service):
+    # 2098 has no official calendar whatever the installed holidays release knows.
+    w = make_world("DEC", date(2098, 12, 30), term_start=date(2097, 1, 1))
+    w2 = make_world("DEC2", date(2098, 12, 31), term_start=date(2097, 1, 1))
+    run_id, code = dispatch_named(w, "2098-12-30")
+    dispatch_named(w2, "2098-12-31")
+    case = case_for(w["batch"])
+    assert case.record_due is None and "2098年的全国节假日安排" in case.record_due_reason
+    notice = to(service, w["emails"][0])[0].get_body(("plain",)).get_content()
+    assert "待定" in notice
+    admin = [m for m in to(service, "city-a@") if m["Subject"].startswith("【工作日历缺失】2098年")]
+    assert len(admin) == 1  # once, for both sessions
+    h.resume(run_id, "record-1", answers("theory", code, "2098-12-30"))
+    h.wait_for_form(run_id, "decision-1")
+    with session_scope() as s:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+    assert (record.due_on, record.late) == (None, False)
+
+
+def test_second_run_for_an_inspected_batch_is_refused_with_the_first_runs_link(service):
+    w = make_world("TWICE", DAY)
+    first, _ = dispatch_named(w, str(DAY))
+    second = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY)})
+    run = h.wait_for(second, REFUSED)
+    assert "该批次已有日常督导" in run.state.message and str(first) in run.state.message
+
+
+def test_supervisor_verdict_contradicting_the_rule_is_asked_again_naming_the_rule(service):
+    w = make_world("VERDICT", DAY)
+    run_id, code = dispatch_named(w, str(DAY))
+    h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5), supervisor_verdict="合格"))
+    schema = h.wait_for_form(run_id, "record-2")
+    field = schema["properties"]["supervisor_verdict"]
+    assert field["title"] == "【请修改】评定（合格/不合格）"
+    assert "达到20%" in field["description"] and "应评定为“不合格”" in field["description"]
+    assert field["default"] == "合格" and "supervisor_verdict" in schema["required"]
+    h.resume(run_id, "record-2", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    h.wait_for_form(run_id, "decision-1")
+
+
+def test_pass_record_letter_refused_without_problems_then_verified_then_bulletin(service):
+    w = make_world("NOPROB", DAY)
+    run_id, code = dispatch_named(w, str(DAY))
+    h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
+    h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "通报。", "handled_by": "王科长"})
+    schema = h.wait_for_form(run_id, "decision-2")
+    assert schema["properties"]["problems"]["title"].startswith("【请修改】")
+    assert schema["properties"]["decision"]["default"] == "质量通报"  # kept
+    assert schema["properties"]["handled_by"]["default"] == "王科长"
+    # 调查核实 (第十五条(一)3) is recorded, and the decision asked again
+    h.resume(run_id, "decision-2", {"decision": "调查核实", "opinion": "调阅考场录像，核实考场设施不全。",
+                                    "handled_by": "王科长"})
+    h.wait_for_form(run_id, "decision-3")
+    assert "已调查核实" in h.description(run_id)
+    h.resume(run_id, "decision-3", {"decision": "质量通报", "opinion": "通报。", "handled_by": "王科长",
+                                    "problems": "考场设施不全\n"})
+    h.wait_for(run_id, DONE)
+    case = case_for(w["batch"])
+    assert case.verifications[0]["text"].startswith("调阅考场录像")
+    (letter,) = to(service, w["institution_email"])
+    text = docx_text(next(letter.iter_attachments()).get_content())
+    assert "1. 考场设施不全" in text and "调阅考场录像" not in text
+
+
+def test_later_end_needs_a_reason_and_lateness_counts_from_the_scheduled_end(service):
+    # Session 11-16 (Mon): due 11-18 from the scheduled end. Filed 11-19 stating a later end.
+    w = make_world("LATEREASON", date(2026, 11, 16))
+    run_id, code = dispatch_named(w, "2026-11-19")
+    h.resume(run_id, "record-1", answers("theory", code, "2026-11-18"))
+    schema = h.wait_for_form(run_id, "record-2")
+    assert schema["properties"]["later_end_reason"]["title"].startswith("【请修改】")
+    h.resume(run_id, "record-2", answers("theory", code, "2026-11-18", later_end_reason="评价结束后进行数据比对"))
+    h.wait_for_form(run_id, "decision-1")
+    with session_scope() as s:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_for(w["batch"]).id)).one()
+    assert (record.due_on, record.late, record.stated_end_reason) == (date(2026, 11, 20), False, "评价结束后进行数据比对")
+    received = [m for m in to(service, "city-a@") if w["batch"] in m["Subject"] and "督导记录已提交" in m["Subject"]]
+    assert "原因：评价结束后进行数据比对" in received[0].get_body(("plain",)).get_content()
+
+
+def test_two_supervisors_one_record_counts_only_after_the_other_confirms(service):
+    w = make_world("TWO", DAY)
+    run_id, (code_a, code_b) = dispatch_named(w, str(DAY), supervisor=(0, 1))
+    h.resume(run_id, "record-1", answers("theory", code_a, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    h.wait_for_form(run_id, "confirm-1")
+    case = case_for(w["batch"])
+    assert case.status == "awaiting_confirmation"
+    assert not [m for m in to(service, "city-a@") if w["batch"] in m["Subject"]]  # does not count yet
+    # the signer cannot confirm for the other; a wrong code is refused on its field
+    h.resume(run_id, "confirm-1", {"position": "确认记录表", "assignment_code": code_a})
+    schema = h.wait_for_form(run_id, "confirm-2")
+    assert schema["properties"]["assignment_code"]["description"].count("已提交或已确认") >= 1
+    h.resume(run_id, "confirm-2", {"position": "不同意（写明意见）", "assignment_code": code_b,
+                                   "text": "第3项应为“是”"})
+    h.wait_for_form(run_id, "decision-1")
+    with session_scope() as s:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+    assert record.confirmed_on == DAY and record.submitted_by is not None
+    (received,) = [m for m in to(service, "city-a@") if w["batch"] in m["Subject"]]
+    assert "不同意：第3项应为“是”" in received.get_body(("plain",)).get_content()
+
+
+def test_agency_closes_a_missing_confirmation_as_overdue_only_after_the_deadline(service):
+    w = make_world("TWOLATE", DAY)
+    run_id, (code_a, _) = dispatch_named(w, str(DAY), supervisor=(0, 1))
+    h.resume(run_id, "record-1", answers("theory", code_a, str(DAY)))
+    h.resume(run_id, "confirm-1", {"position": "委派机构：按逾期未确认处理", "assignment_code": "无", "text": "王科长"})
+    schema = h.wait_for_form(run_id, "confirm-2")
+    assert "届满后" in schema["properties"]["position"]["description"]  # due 11-25, today 11-23
+    assert case_for(w["batch"]).status == "awaiting_confirmation"
+
+
+def wait_mail(service, address, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = to(service, address)
+        if got:
+            return got[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no mail to {address}")

@@ -76,7 +76,7 @@ def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(ser
     # deliver-mail runs before the suspend, so the record-received mail is already out.
     service.catcher.stop()
     try:
-        h.resume(run_id, "decision-1", {"decision": "质量通报", "handled_by": "王科长"})
+        h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "请限期整改。", "handled_by": "王科长"})
         h.wait_for(run_id, DONE)  # the outage does not fail the run
         letter = [m for m in outbox_for(case_for(w["batch"]).id) if m.recipient_kind == "institution"]
         assert [(m.status, m.attempts > 0, "ConnectionRefusedError" in m.last_error) for m in letter] == [

@@ -10,16 +10,18 @@ from adapters.settings import get_settings
 from cli.demo_data import add_institution, add_session, add_supervisor
 from models import Dispatch, InspectionCase, OutboxMessage
 from regulation.checklists import load_checklist
+from regulation.scoring import score
 
 _serials = itertools.count(100)
 
 
-def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="active", **session_kw) -> dict:
+def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="active", term_start=date(2025, 1, 1),
+               **session_kw) -> dict:
     """An institution in 济南 (city A) with its own supervisors and one session on `day`."""
     with session_scope() as s:
         inst = add_institution(s, f"测试机构{tag}", f"T-{tag}", city="A", status=status,
                                email=f"inst-{tag.lower()}@institution.example.cn")
-        sups = [add_supervisor(s, f"督导{tag}{n}", "A", next(_serials), year=2024,
+        sups = [add_supervisor(s, f"督导{tag}{n}", "A", next(_serials), year=2024, term_start=term_start,
                                email=f"sup-{tag.lower()}-{n}@supervisor.example.cn") for n in range(supervisors)]
         sess = add_session(s, f"PC-{tag}", inst, day, form_kind, **session_kw)
         return {"institution_id": inst.id, "institution_email": inst.contact_email, "batch": sess.batch_number,
@@ -27,18 +29,22 @@ def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="a
                 "mail_dir": get_settings().resolved_mail_dir()}
 
 
-def dispatch_named(world: dict, as_of: str, supervisor: int = 0) -> tuple:
-    """Start a daily inspection naming one of the world's supervisors; wait for the record
-    form; return the run id and the assignment code from that supervisor's dispatch mail."""
+def dispatch_named(world: dict, as_of: str, supervisor: int | tuple = 0) -> tuple:
+    """Start a daily inspection naming one (or several) of the world's supervisors; wait for the
+    record form; return the run id and the assignment code(s) from their dispatch mail."""
     from deployments.serve import DAILY_INSPECTION
     from tests.flows import harness as h
 
+    chosen = supervisor if isinstance(supervisor, tuple) else (supervisor,)
     run_id = h.start(DAILY_INSPECTION, {"batch_number": world["batch"], "as_of": as_of,
-                                        "supervisor_cards": [world["cards"][supervisor]]})
+                                        "supervisor_cards": [world["cards"][n] for n in chosen]})
     h.wait_for_form(run_id, "record-1")
-    address = world["emails"][supervisor]
-    notices = [m for m in h.messages(world["mail_dir"]) if address in m["To"]]
-    return run_id, h.assignment_code(notices[0])
+    codes = []
+    for n in chosen:
+        address = world["emails"][n]
+        notices = [m for m in h.messages(world["mail_dir"]) if address in m["To"]]
+        codes.append(h.assignment_code(notices[0]))
+    return (run_id, codes[0]) if len(chosen) == 1 else (run_id, codes)
 
 
 def answers(form_kind: str, code: str, ended: str, negatives=(), vetoes=(), **extra) -> dict:
@@ -48,7 +54,9 @@ def answers(form_kind: str, code: str, ended: str, negatives=(), vetoes=(), **ex
     a |= {f"veto_{v.no}": ("是" if v.no in vetoes else "否") for v in cl.veto_items}
     a |= {f"item_{i.no:02d}": ("否" if i.no in negatives else "是") for i in cl.items}
     a |= {f"remark_{n:02d}": "现场发现问题" for n in negatives}
-    return a | extra
+    verdict = score(cl, {v.no: a[f"veto_{v.no}"] for v in cl.veto_items},
+                    {i.no: a[f"item_{i.no:02d}"] for i in cl.items}).verdict
+    return a | {"supervisor_verdict": verdict} | extra
 
 
 def case_for(batch: str) -> InspectionCase:

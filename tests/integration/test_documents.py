@@ -3,6 +3,7 @@
 import io
 from datetime import date
 
+import pytest
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
@@ -53,7 +54,8 @@ def test_document_is_stored_once_per_key(sqlite_url):
 def test_letter_paragraphs_join_lines_without_spaces():
     paragraphs = render_paragraphs(
         "reminder_letter", inspected_on="2026年11月23日", occupation="电工", level="四级", form_name="理论考核",
-        batch_number="PC-1", verdict="不合格", problems=["考前督导·评价计划：未达到“评价时间一致”的要求"], opinion="")
+        batch_number="PC-1", verdict="不合格", problems=["考前督导·评价计划：未达到“评价时间一致”的要求"], opinion="",
+        report_due="2026年12月23日")
     assert paragraphs[0].startswith("2026年11月23日，我单位按照《山东省技能人才评价质量督导工作实施细则（试行）》")
     assert paragraphs[1] == "1. 考前督导·评价计划：未达到“评价时间一致”的要求"
     assert all(" " not in p.replace("1. ", "") for p in paragraphs)
@@ -64,3 +66,32 @@ def test_email_subject_comes_from_its_template():
                                        batch_number="PC-9", record_due="2026-11-25", form_url="http://x",
                                        agency_name="济南")
     assert subject == "【记录表今日到期】PC-9" and "2026-11-25" in text and "<a href" in html
+
+
+LETTER_CONTEXT = dict(inspected_on="2026年11月23日", occupation="电工", level="四级", form_name="理论考核",
+                      batch_number="PC-1", verdict="不合格", problems=["问题一"], opinion="请完善考场设施。",
+                      report_due="2026年12月23日")
+
+
+@pytest.mark.parametrize("template", ["reminder_letter", "quality_bulletin"])
+def test_letter_asking_for_a_written_report_gives_its_deadline_once(template):
+    text = "".join(render_paragraphs(template, **LETTER_CONTEXT))
+    assert text.count("书面报送") == 1 and text.count("2026年12月23日") == 1
+    assert "于2026年12月23日前将整改情况书面报送" in text
+
+
+def test_reminder_talk_notice_is_the_article_15_talk_not_the_article_21_interview():
+    text = "".join(render_paragraphs("reminder_talk_notice", **LETTER_CONTEXT))
+    assert "第十五条（一）" in text and "约谈提醒" in text
+    assert "主要负责人" not in text and "第二十一条" not in text and "书面报送" not in text
+
+
+@pytest.mark.parametrize("drawn", [True, False])
+def test_dispatch_notice_says_random_draw_only_when_drawn(drawn):
+    brief = dict(institution="某机构", batch_number="PC-9", site="考点", occupation="电工", level="四级",
+                 form_name="理论考核", candidate_count=3, starts_at="x", ends_at="y", examiners=[],
+                 internal_supervisors=[], supervisor_count=1)
+    subject, text, html = render_email("dispatch_notice", supervisor_name="张三", agency_name="济南", brief=brief,
+                                       assignment_code="ABCD-EFGH", record_due="2026-11-25", form_url="http://x",
+                                       drawn=drawn, several=False)
+    assert ("经随机抽取" in text) is drawn and ("经随机抽取" in html) is drawn

@@ -17,9 +17,10 @@ def test_record_form_has_every_item_in_order_with_chinese_titles_and_no_preselec
     cl = load_checklist(form)
     s = schema(record_form(cl, "说明", [], {}))
     names = list(s["properties"])
-    assert names[:3] == ["assignment_code", "inspection_ended_on", "methods"]
-    assert names[3:6] == ["veto_1", "veto_2", "veto_3"]
-    assert names[-1] == "overall_evaluation"
+    assert names[:4] == ["assignment_code", "inspection_ended_on", "later_end_reason", "methods"]
+    assert names[4:7] == ["veto_1", "veto_2", "veto_3"]
+    assert names[-2:] == ["overall_evaluation", "supervisor_verdict"]
+    assert s["properties"]["supervisor_verdict"]["enum"] == ["合格", "不合格"]
     for item in cl.items:
         p = s["properties"][f"item_{item.no:02d}"]
         assert p["enum"] == ["是", "否"] and "default" not in p
@@ -33,23 +34,51 @@ def test_date_field_is_a_string_with_date_format_so_a_bad_date_cannot_strand_the
     assert schema(model)["properties"]["inspection_ended_on"]["format"] == "date"
     answers = {f"item_{i:02d}": "是" for i in range(1, 17)} | {f"veto_{i}": "否" for i in range(1, 4)}
     loaded = model(**answers, assignment_code="x", inspection_ended_on="2026-02-30", methods=[],
-                   overall_evaluation="")
+                   overall_evaluation="", supervisor_verdict="合格")
     assert loaded.inspection_ended_on == "2026-02-30"  # the flow refuses it, in Chinese
 
 
-def test_retry_form_shows_errors_and_keeps_answers_but_not_the_code():
-    model = record_form(load_checklist("review"), "说明", ["任务编码不正确"],
-                        {"item_02": "否", "assignment_code": "ABCD-EFGH", "remark_02": "问题"})
+def test_retry_form_shows_errors_on_the_fields_and_keeps_answers_but_not_the_code():
+    model = record_form(load_checklist("review"), "说明", ["任务编码不正确", "总体评价：不能为空"],
+                        {"item_02": "否", "assignment_code": "ABCD-EFGH", "remark_02": "问题"},
+                        {"assignment_code": "任务编码不正确", "overall_evaluation": "总体评价：不能为空"})
     s = schema(model)
     assert model._description.startswith("**上次提交未通过")
     assert s["properties"]["item_02"]["default"] == "否" and s["properties"]["remark_02"]["default"] == "问题"
     assert "default" not in s["properties"]["assignment_code"]
     assert s["properties"]["item_02"]["title"] == "2. " + load_checklist("review").item(2).text
+    # The markdown above the form is squeezed to nothing in the UI: the errors are on the fields.
+    first = s["properties"]["assignment_code"]
+    assert first["title"].startswith("⚠ 上次提交未通过（2 处问题") and "总体评价：不能为空" in first["description"]
+    overall = s["properties"]["overall_evaluation"]
+    assert overall["title"] == "【请修改】总体评价" and overall["description"].startswith("⚠ 总体评价：不能为空")
 
 
-def test_decision_form_offers_the_six_follow_ups():
+def test_retry_form_keeps_required_answers_required():
+    cl = load_checklist("review")
+    previous = {f"item_{i.no:02d}": "是" for i in cl.items} | {"overall_evaluation": "好", "methods": ["现场督导"]}
+    s = schema(record_form(cl, "说明", ["x"], previous, {}))
+    assert {"item_01", "item_16", "overall_evaluation", "methods", "supervisor_verdict"} <= set(s["required"])
+    assert s["properties"]["item_01"]["default"] == "是"  # filled in, and still required
+    assert "remark_01" not in s["required"] and "later_end_reason" not in s["required"]
+
+
+def test_decision_form_offers_verification_first_then_the_six_follow_ups():
     s = schema(decision_form("h", "提醒函", []))
-    assert s["properties"]["decision"]["enum"] == ["无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导", "启动处理程序"]
+    assert s["properties"]["decision"]["enum"] == ["调查核实", "无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导",
+                                                   "启动处理程序"]
     assert "系统建议：提醒函" in s["properties"]["decision"]["description"]
+    assert set(s["required"]) == {"decision", "opinion", "handled_by"}  # 处理意见 is required
+    assert s["properties"]["report_days"]["default"] == 30
     with pytest.raises(ValidationError):
-        decision_form("h", "x", [])(decision="罚款", handled_by="a")
+        decision_form("h", "x", [])(decision="罚款", handled_by="a", opinion="b")
+
+
+def test_refused_decision_form_keeps_the_decision_and_handler_and_stays_required():
+    s = schema(decision_form("h", "提醒函", ["存在的问题：…"], {"decision": "提醒函", "handled_by": "王科长",
+                                                             "opinion": "请整改", "report_days": 20},
+                             {"problems": "存在的问题：…"}))
+    assert s["properties"]["decision"]["default"] == "提醒函" and s["properties"]["handled_by"]["default"] == "王科长"
+    assert s["properties"]["report_days"]["default"] == 20
+    assert {"decision", "opinion", "handled_by"} <= set(s["required"])
+    assert s["properties"]["problems"]["title"] == "【请修改】存在的问题（每行一条，可选）"

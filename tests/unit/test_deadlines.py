@@ -88,3 +88,30 @@ def test_add_calendar_months_keeps_the_day_number_clamped_to_the_month_end(day, 
 def test_inactivity_from_a_leap_day_is_reached_on_february_28():
     assert inactivity(date(2024, 2, 29), date(2020, 1, 1), date(2025, 2, 27)).cases == ()
     assert inactivity(date(2024, 2, 29), date(2020, 1, 1), date(2025, 2, 28)).cases == ("22.4",)
+
+
+def test_record_counts_from_the_scheduled_end_when_the_stated_end_is_not_later():
+    from regulation.deadlines import record_counted_from
+
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 16), "") == (date(2026, 11, 16), None)
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 15), "") == (date(2026, 11, 16), None)
+
+
+def test_record_later_stated_end_without_a_reason_is_refused():
+    from regulation.deadlines import record_counted_from
+
+    day, refusal = record_counted_from(date(2026, 11, 16), date(2026, 11, 17), "  ")
+    assert day == date(2026, 11, 16) and refusal.article == "第十七条" and "须在" in refusal.text
+
+
+def test_record_later_stated_end_with_a_reason_counts_from_the_stated_end():
+    from regulation.deadlines import record_counted_from
+
+    assert record_counted_from(date(2026, 11, 16), date(2026, 11, 17), "评价结束后数据比对") == (date(2026, 11, 17), None)
+
+
+def test_report_due_counts_calendar_days_from_the_letter():
+    from regulation.deadlines import report_due
+
+    assert report_due(date(2026, 11, 23), 30) == date(2026, 12, 23)
+    assert report_due(date(2026, 12, 31), 1) == date(2027, 1, 1)

@@ -1,20 +1,22 @@
 """Filing status and scope (第二十二条(二)(八), 第二十三条)."""
 
-from regulation.filing import scope_findings, status_refusal
+from regulation.filing import scope_findings, status_finding
 
 SCOPE = dict(occupations=["电工"], levels=["四级", "三级"], regions=["济南市"], sites=["历下考点"])
 
 
 def test_active_institution_may_be_evaluated():
-    assert status_refusal("active") is None
+    assert status_finding("active") is None
 
 
-def test_suspended_institution_may_organise_no_evaluation_while_rectifying():
-    assert status_refusal("suspended").article == "第二十二条"
+def test_suspended_institution_organising_a_session_is_a_finding_under_23_1():
+    finding = status_finding("suspended")
+    assert (finding.case, finding.reason.article) == ("23.1", "第二十三条（一）")
+    assert "整改期间不得组织任何评价活动" in finding.reason.text
 
 
-def test_revoked_institution_has_no_filing():
-    assert status_refusal("revoked").article == "第二十三条"
+def test_revoked_institution_organising_a_session_is_a_finding_under_23():
+    assert status_finding("revoked").reason.article == "第二十三条"
 
 
 def test_session_within_scope_has_no_finding():

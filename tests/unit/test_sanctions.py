@@ -132,3 +132,44 @@ def test_daily_followup_third_fail_of_the_year_starts_procedure_23_10():
     h = SanctionHistory(failed_results=(date(2026, 3, 1), date(2026, 7, 1)))
     p = propose_daily_followup(_result(negatives=range(1, 6)), h, ON, "x")
     assert p.option == "启动处理程序" and p.sanction.article == "第二十三条（十）"
+
+
+def test_third_fail_counts_sessions_not_records_or_runs():
+    from regulation.sanctions import SanctionHistory, failed_results_per_session, fails_this_year
+
+    fails = failed_results_per_session([(7, date(2026, 3, 1)), (7, date(2026, 3, 2)), (8, date(2026, 5, 1))])
+    assert fails == (date(2026, 3, 1), date(2026, 5, 1))
+    assert fails_this_year(SanctionHistory(failed_results=fails), date(2026, 9, 1)) == 3
+    one_session = failed_results_per_session([(7, date(2026, 3, 1)), (7, date(2026, 4, 1))])
+    assert fails_this_year(SanctionHistory(failed_results=one_session), date(2026, 9, 1)) == 2
+
+
+def test_reminder_letter_and_bulletin_are_refused_with_no_problems():
+    from regulation.sanctions import followup_refusals
+
+    for option in ("提醒函", "质量通报"):
+        (error,) = followup_refusals(option, [], "请整改", 30)
+        assert error.startswith("存在的问题") and option in error
+        assert followup_refusals(option, ["考场设施不全"], "请整改", 30) == []
+
+
+def test_reminder_talk_and_verification_need_an_opinion():
+    from regulation.sanctions import followup_refusals
+
+    assert followup_refusals("约谈提醒", [], "", None)[0].startswith("处理意见：约谈提醒")
+    assert followup_refusals("调查核实", [], "", None)[0].startswith("处理意见：调查核实")
+    assert followup_refusals("无需处理", [], "", None) == []
+
+
+def test_reporting_letter_needs_a_report_period_of_one_to_365_days():
+    from regulation.sanctions import followup_refusals
+
+    assert followup_refusals("提醒函", ["x"], "y", 1) == [] and followup_refusals("提醒函", ["x"], "y", 365) == []
+    assert followup_refusals("提醒函", ["x"], "y", 0)[0].startswith("书面报告期限")
+    assert followup_refusals("质量通报", ["x"], "y", 366)[0].startswith("书面报告期限")
+
+
+def test_verification_is_the_first_follow_up_option_and_not_final():
+    from regulation.sanctions import FINAL_OPTIONS, FOLLOWUP_OPTIONS
+
+    assert FOLLOWUP_OPTIONS[0] == "调查核实" and "调查核实" not in FINAL_OPTIONS

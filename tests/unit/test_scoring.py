@@ -71,3 +71,32 @@ def test_invalid_answer_and_unknown_item_are_refused():
         score(cl, veto, items)
     assert any("第3项" in p and "也许" in p for p in err.value.problems)
     assert any("第17项不存在" in p for p in err.value.problems)
+
+
+def test_supervisor_verdict_agreeing_with_the_rule_is_accepted():
+    from regulation.scoring import verdict_disagreement
+
+    assert verdict_disagreement(score(*answers("theory", negatives=(1, 2, 3, 4))), "合格") is None
+    assert verdict_disagreement(score(*answers("theory", negatives=(1, 2, 3, 4, 5))), "不合格") is None
+
+
+def test_supervisor_verdict_pass_at_five_negatives_names_the_twenty_percent_rule():
+    from regulation.scoring import verdict_disagreement
+
+    reason = verdict_disagreement(score(*answers("theory", negatives=(1, 2, 3, 4, 5))), "合格")
+    assert reason.article == "附件3" and "5/23" in reason.text and "达到20%" in reason.text
+    assert "应评定为“不合格”" in reason.text
+
+
+def test_supervisor_verdict_pass_with_a_veto_names_the_veto_rule():
+    from regulation.scoring import verdict_disagreement
+
+    reason = verdict_disagreement(score(*answers("skill", vetoes=(2,))), "合格")
+    assert "一票否决项2" in reason.text and "应评定为“不合格”" in reason.text
+
+
+def test_supervisor_verdict_fail_below_the_threshold_is_refused():
+    from regulation.scoring import verdict_disagreement
+
+    reason = verdict_disagreement(score(*answers("review", negatives=(1, 2, 3))), "不合格")
+    assert "未达20%" in reason.text and "应评定为“合格”" in reason.text

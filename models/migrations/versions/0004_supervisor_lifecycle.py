@@ -4,7 +4,7 @@ on institution. Purely additive (new tables and defaulted columns), so the lead 
 it after another branch's 0003 at merge time.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlmodel
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,111 @@
+"""Daily-inspection procedures against a real database (no Prefect): deadlines the calendar
+cannot give yet, and the sweep that computes them once it can (第十七条)."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from adapters import db
+from adapters import settings as settings_module
+from adapters.db import session_scope, upgrade
+from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
+from models import CaseEvent, InspectionCase, OutboxMessage
+from procedures import daily_inspection, deadline_sweep
+from regulation.calendar import CalendarOverrides, WorkingCalendar
+from tests.postgres_server import free_port
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'supervision.db'}"
+    monkeypatch.setenv("SUPERVISION_DATABASE_URL", url)
+    monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))  # nobody listens: mail stays pending
+    settings_module.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    upgrade(url)
+    with session_scope() as s:
+        add_agencies(s)
+        inst = add_institution(s, "测试机构CAL", "T-CAL", city="A", email="inst-cal@institution.example.cn")
+        add_supervisor(s, "督导CAL", "A", 901, year=2024, term_start=date(2097, 1, 1))
+        batches = [add_session(s, f"PC-CAL-{n}", inst, date(2098, 12, 28 + n)).batch_number for n in range(2)]
+    yield batches
+    settings_module.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_and_the_sweep_computes_it(
+        app_db, monkeypatch):
+    first = daily_inspection.open_case("run-cal-1", app_db[0], "2098-12-28", None)
+    second = daily_inspection.open_case("run-cal-2", app_db[1], "2098-12-29", None)
+    assert (first.status, first.record_due) == ("dispatching", None)
+    assert "2098年的全国节假日安排" in first.record_due_reason and second.record_due is None
+    with session_scope() as s:
+        admin = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【工作日历缺失】"))).all()
+    assert len(admin) == 1 and admin[0].recipient_kind == "agency"  # once per agency and year
+
+    summary = deadline_sweep.sweep_deadlines(date(2098, 12, 29))
+    assert summary.due_computed == [] and any("2098" in e for e in summary.calendar_errors)
+
+    # The year's data arrive (the override file declares 2098): the next sweep computes the deadline.
+    declared = WorkingCalendar(CalendarOverrides(official_years=frozenset({2098})))
+    monkeypatch.setattr("regulation.deadlines.default_calendar", lambda: declared)
+    summary = deadline_sweep.sweep_deadlines(date(2098, 12, 29))
+    assert sorted(summary.due_computed) == sorted(app_db)
+    with session_scope() as s:
+        case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == "run-cal-1")).one()
+        events = s.exec(select(CaseEvent.key).where(CaseEvent.case_id == case.id)).all()
+    assert case.record_due == declared.add_working_days(date(2098, 12, 28), 2) and case.record_due_reason == ""
+    assert "due-unknown" in events and "due-computed" in events
+    assert deadline_sweep.sweep_deadlines(date(2098, 12, 29)).due_computed == []  # once
+
+
+def test_second_case_for_the_same_batch_is_refused_with_the_first_runs_link(app_db):
+    daily_inspection.open_case("run-once-1", app_db[0], "2098-12-28", None)
+    again = daily_inspection.open_case("run-once-2", app_db[0], "2098-12-28", None)
+    assert again.status == "refused" and "/runs/flow-run/run-once-1" in again.refusal_reason
+
+
+def test_impossible_as_of_date_is_refused_naming_the_field(app_db):
+    case = daily_inspection.open_case("run-bad-date", app_db[0], "2098-02-30", None)
+    assert case.status == "refused" and case.refusal_reason.startswith("业务日期：应为有效日期")
+
+
+def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, monkeypatch):
+    from adapters.assignment_codes import code_for
+    from models import Dispatch, InspectionRecord
+    from regulation.checklists import load_checklist
+
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    monkeypatch.setenv("SUPERVISION_DATABASE_URL", url)
+    monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))
+    settings_module.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    upgrade(url)
+    with session_scope() as s:
+        add_agencies(s)
+        inst = add_institution(s, "测试机构LATE", "T-LATE", city="A", email="inst-late@institution.example.cn")
+        card = add_supervisor(s, "督导LATE", "A", 902, year=2024).card_code
+        batch = add_session(s, "PC-LATE", inst, date(2026, 11, 13)).batch_number  # Fri: due Tue 11-17
+    try:
+        case = daily_inspection.open_case("run-late", batch, "2026-11-16", None)
+        case = daily_inspection.dispatch(case.case_id, [card], 1)
+        assert case.record_due == date(2026, 11, 17)
+        assert deadline_sweep.sweep_deadlines(date(2026, 11, 18)).overdue == [batch]
+        with session_scope() as s:
+            code = code_for(s.exec(select(Dispatch).where(Dispatch.case_id == case.case_id)).one().id)
+        cl = load_checklist("theory")
+        answers = {"assignment_code": code, "inspection_ended_on": "2026-11-16", "methods": ["数据比对"],
+                   "later_end_reason": "评价结束后进行数据比对", "overall_evaluation": "规范。",
+                   "supervisor_verdict": "合格"} | {f"veto_{v.no}": "否" for v in cl.veto_items} | {
+                   f"item_{i.no:02d}": "是" for i in cl.items}
+        assert daily_inspection.submit_record(case.case_id, "record-1", answers).accepted
+        with session_scope() as s:
+            record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
+        # Counted from the stated end the record is in time (due 11-18), but the overdue report stands.
+        assert (record.due_on, record.late) == (date(2026, 11, 18), True)
+    finally:
+        settings_module.get_settings.cache_clear()
+        db.get_engine.cache_clear()
