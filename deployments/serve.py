@@ -20,6 +20,10 @@ from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
+# Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
+SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
+          "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
+          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide"]
 DATE_PARAMETERS = {"as_of"}
 
 

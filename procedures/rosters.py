@@ -30,12 +30,13 @@ from sqlmodel import Session, col, select
 
 from adapters.clock import tz
 from adapters.db import session_scope
+from adapters.settings import get_settings
 from adapters.spreadsheets import SheetSpec, read_roster, write_roster
 from models import Agency, AgencyStaff, AppointmentTerm, EvaluationSession, Institution, Supervisor
 from models.lifecycle import SupervisionBan
 from procedures.roster_schema import BY_SHEET, HELP_SHEET, KIND_NAMES, LAYOUTS, CellError, Layout
 from regulation.cards import ExternalCard, parse_card
-from regulation.filing import scope_findings, status_refusal
+from regulation.filing import scope_findings, status_finding
 from regulation.internal_supervision import InstitutionIssuer, coverage_gap, internal_card_refusal
 from regulation.reasons import RuleViolation
 from regulation.terms import Term, check_appointment, term_end
@@ -410,11 +411,11 @@ class _Plan:
                 self.check.error(row, "terms", f"聘期 {start}至{end} 超过三年，应不晚于 {term_end(start)}（第十条）")
                 return
             try:
-                check_appointment(previous, start, True)
+                check_appointment(previous, start, True, gap_months=get_settings().term_gap_months)
             except RuleViolation as exc:
                 self.check.error(row, "terms", f"聘期 {start}至{end}：{exc}")
                 return
-            previous.append(Term(start))
+            previous.append(Term(start, end))
 
     def _check_sessions(self, rows: list[Row]) -> None:
         file_insts = {r.values["filing_number"]: r.values for r in self.rows.get("institutions", [])
@@ -445,9 +446,9 @@ class _Plan:
                 if gap:
                     self.check.warn(row, "internal_supervisors", str(gap))
             if inst is not None and all(k in v for k in ("occupation", "level", "site")):
-                refusal = status_refusal(inst["status"])
-                if refusal:
-                    self.check.warn(row, None, f"{refusal}；导入后由日常督导作为问题处理")
+                finding = status_finding(inst["status"])
+                if finding:
+                    self.check.warn(row, None, f"{finding.reason}；导入后由日常督导作为问题处理")
                 for finding in scope_findings(inst["scope_occupations"], inst["scope_levels"], inst["scope_regions"],
                                               inst["exam_sites"], v["occupation"], v["level"], v.get("region", ""),
                                               v["site"]):

@@ -48,7 +48,13 @@ from regulation.dispatch import candidates_digest, replay_draw
 from regulation.identity import IdentityNumberError
 from regulation.identity import validate as validate_identity
 from regulation.reasons import RuleViolation
-from regulation.terms import Term, active_term, check_appointment, consecutive_run
+from regulation.terms import (
+    MAX_CONSECUTIVE_TERMS,
+    Term,
+    active_term,
+    check_appointment,
+    consecutive_run,
+)
 
 CONDITIONS = {  # 第六条 (一)-(五)
     "一": "坚持党的基本路线，热爱技能人才评价工作",
@@ -258,13 +264,19 @@ def _terms(s: Session, supervisor_id: int) -> list[AppointmentTerm]:
 
 
 def _rule_terms(rows: list[AppointmentTerm]) -> list[Term]:
-    return [Term(t.start) for t in rows]
+    """The stored end wins when a term ended early (第十条, regulation.terms)."""
+    return [Term(t.start, t.end) for t in rows]
+
+
+def _gap() -> int:
+    """第十条: how long out of office still counts as consecutive (SUPERVISION_TERM_GAP_MONTHS)."""
+    return get_settings().term_gap_months
 
 
 def assessment_for(s: Session, sup: Supervisor, start: date, on: date) -> bool:
     """第九条/第十条: first appointment needs the card assessment; renewal one since the last term began."""
     rows = _terms(s, sup.id)
-    if consecutive_run(_rule_terms(rows), start):
+    if consecutive_run(_rule_terms(rows), start, _gap()):
         return _passed(s, sup.person_key, ("renewal",), rows[-1].start, on)
     return _passed(s, sup.person_key, ("assessment", "renewal"), None, on)
 
@@ -276,7 +288,8 @@ def appointable(s: Session, sup: Supervisor, start: date, on: date) -> str | Non
     if sup.card_status != "valid" or sup.status == "dismissed":
         return "证卡无效或已解聘（第二十六条）"
     try:
-        check_appointment(_rule_terms(_terms(s, sup.id)), start, assessment_for(s, sup, start, on))
+        check_appointment(_rule_terms(_terms(s, sup.id)), start, assessment_for(s, sup, start, on),
+                          gap_months=_gap())
     except RuleViolation as exc:
         return str(exc)
     return None
@@ -329,14 +342,14 @@ def appoint(s: Session, supervisor_id: int, start: date, on: date, agency_id: st
         refusal = appointable(s, sup, start, on)
         if refusal:
             raise RuleViolation(refusal.rsplit("（", 1)[0], "第十条")
-        term = check_appointment(_rule_terms(rows), start, True)
-        run = consecutive_run(_rule_terms(rows), start)
+        term = check_appointment(_rule_terms(rows), start, True, gap_months=_gap())
+        run = consecutive_run(_rule_terms(rows), start, _gap())
         existing = AppointmentTerm(supervisor_id=sup.id, start=start, end=term.end, assessment_passed=True,
                                    instrument="聘书")
         s.add(existing)
         s.flush()
     else:
-        run = consecutive_run(_rule_terms([t for t in rows if t.start < start]), start)
+        run = consecutive_run(_rule_terms([t for t in rows if t.start < start]), start, _gap())
     agency = s.get(Agency, agency_id or sup.issuer)
     renewal = run > 0
     letter = OfficialLetter(
@@ -423,8 +436,8 @@ def _warn_term_end(s: Session, term: AppointmentTerm, sup: Supervisor, as_of: da
         return False
     days = (term.end - as_of).days
     run = consecutive_run(_rule_terms([t for t in _terms(s, sup.id) if t.start <= term.start]),
-                          term.end + timedelta(days=1))
-    renewable = "可经续聘考核合格后续聘" if run < 3 else "已连续聘任三届，不得再续聘"
+                          term.end + timedelta(days=1), _gap())
+    renewable = "可经续聘考核合格后续聘" if run < MAX_CONSECUTIVE_TERMS else "已连续聘任三届，不得再续聘"
     text = (f"外督员 {sup.name}（{sup.card_code}）的聘期将于 {term.end} 届满（还有 {days} 天），届满自动解聘（第十条）；"
             f"{renewable}。")
     for recipient, kind, greeting in ((sup.email, "supervisor", sup.name),

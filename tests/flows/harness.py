@@ -50,8 +50,9 @@ class Service:
         self.runner = subprocess.Popen(runner_command(sys.executable, module), env=self.env(),
                                        cwd=Path(__file__).resolve().parents[2],
                                        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_deployments(["daily-inspection/daily-inspection", "deadline-sweep/deadline-sweep", *extra],
-                         self.runner, log)
+        from deployments.serve import SERVED
+
+        wait_deployments([*SERVED, *extra], self.runner, log)
 
     def kill_runner(self) -> None:
         """SIGKILL the runner and its children: nothing of it survives to finish cleanly."""

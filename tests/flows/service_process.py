@@ -31,7 +31,7 @@ class ServiceProcess:
 
     def start(self) -> float:
         """Start and wait until the deployments are served; returns the seconds it took."""
-        from deployments.serve import DAILY_INSPECTION, DEADLINE_SWEEP
+        from deployments.serve import SERVED
         from tests.flows.harness import wait_deployments
 
         began = time.monotonic()
@@ -44,7 +44,7 @@ class ServiceProcess:
             assert self.proc.poll() is None, f"make run exited: {self.log()[-3000:]}"
             assert time.monotonic() < deadline, f"make run did not start: {self.log()[-3000:]}"
             time.sleep(0.2)
-        wait_deployments([DAILY_INSPECTION, DEADLINE_SWEEP], self.proc, log)
+        wait_deployments(SERVED, self.proc, log)
         return time.monotonic() - began
 
     def stop(self, sig: int = signal.SIGTERM) -> float:

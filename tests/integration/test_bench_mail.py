@@ -15,7 +15,8 @@ def notice(folder, name: str, batch: str, code: str) -> None:
              "level": "四级", "form_name": "理论考核", "candidate_count": 40, "starts_at": "2026-11-23 09:00",
              "ends_at": "2026-11-23 12:00", "examiners": ["甲"], "supervisor_count": 1, "internal_supervisors": []}
     subject, text, _ = render_email("dispatch_notice", supervisor_name="督导", agency_name="济南", brief=brief,
-                                    assignment_code=code, record_due=date(2026, 11, 25), form_url="http://x")
+                                    assignment_code=code, record_due=date(2026, 11, 25), form_url="http://x", drawn=True,
+                                    several=False)
     msg = EmailMessage()
     msg["Subject"] = subject
     msg.set_content(text)

@@ -27,3 +27,9 @@ def test_deadline_sweep_runs_daily_at_eight_shanghai_time():
     assert (schedule["cron"], schedule["timezone"]) == ("0 8 * * *", "Asia/Shanghai")
     (served,) = {d.name: d for d in deployments()}["deadline-sweep"].schedules
     assert (served.schedule.cron, served.schedule.timezone) == ("0 8 * * *", "Asia/Shanghai")
+
+
+def test_served_names_list_every_served_deployment():
+    from deployments.serve import SERVED
+
+    assert sorted(SERVED) == sorted(f"{d.flow_name}/{d.name}" for d in deployments())
