@@ -1,5 +1,6 @@
 """SQLModel tables; Alembic migrations live in models/migrations."""
 
+from models.portal import PortalFile, PortalLink, PortalSubmission  # noqa: F401, E402
 from models.tables import (  # noqa: F401
     Agency,
     AgencyDecision,
