@@ -32,11 +32,13 @@ class Service:
     logs: list[Path] = field(default_factory=list)
     mail_dir: Path | None = None
     catcher: object | None = None  # adapters.smtp_catcher.SmtpCatcher
+    server_args: tuple = ()
 
     def env(self) -> dict:
         return prefect_env(self.api_url, self.home, self.app_env)
 
     def start_server(self, port: int, database_url: str) -> None:
+        self.server_args = (port, database_url)  # to start it again after a stop
         env = self.env() | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url,
                             "PREFECT_SERVER_UI_ENABLED": "false"}
         log = self.home / "server.log"
@@ -70,10 +72,13 @@ class Service:
 
 
 @contextmanager
-def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=()):
+def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=(),
+                    auth_string: str | None = None):
     """The whole embedded service for tests and benchmarks: app database (SQLite, migrated,
-    agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after.
+    With `auth_string`, the server runs with Prefect's basic authentication and every client
+    of the service (and this process) sends it."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from adapters import db, settings
     from adapters.db import session_scope, upgrade
@@ -85,6 +90,8 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
     app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
                "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
                "SUPERVISION_MAIL_DIR": str(root / "mail")}
+    if auth_string:
+        app_env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     saved = {k: os.environ.get(k) for k in app_env}
     os.environ.update(app_env)
     settings.get_settings.cache_clear()
@@ -98,7 +105,8 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
             add_agencies(s)
         svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
         svc.start_server(port, postgres.create_database("prefect").replace("+psycopg", "+asyncpg"))
-        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
+        updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
+        with temporary_settings(updates=updates):
             svc.start_runner(runner_module, tuple(extra_deployments))
             yield svc
     finally:
