@@ -23,15 +23,25 @@ class ResumeResult:
     detail: str = ""
 
 
-def _stored_answer(client, run_id: UUID, key: str) -> bool:
-    from prefect.exceptions import ObjectNotFound
-    from prefect.input.run_input import keyset_from_base_key
+def _input_exists(client, run_id: UUID, key: str) -> bool:
+    """Whether the run has a stored input under `key` (the server answers 404 when not)."""
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
     try:
-        client.read_flow_run_input(run_id, keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"])
+        client.read_flow_run_input(run_id, key)
         return True
     except ObjectNotFound:
         return False
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code == 404:
+            return False
+        raise
+
+
+def _stored_answer(client, run_id: UUID, key: str) -> bool:
+    from prefect.input.run_input import keyset_from_base_key
+
+    return _input_exists(client, run_id, keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"])
 
 
 def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
@@ -51,9 +61,7 @@ def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
                 where = state.type.value if state else "no state"
                 return ResumeResult("not_ready", f"run is {where}, not waiting at {key}")
             keyset = state.state_details.run_input_keyset or {}
-            try:
-                client.read_flow_run_input(rid, keyset["schema"])
-            except (KeyError, ObjectNotFound):
+            if "schema" not in keyset or not _input_exists(client, rid, keyset["schema"]):
                 return ResumeResult("not_ready", "form schema not stored yet")
             response = client.resume_flow_run(rid, run_input=run_input)
             if response.status == SetStateStatus.ACCEPT:

@@ -29,6 +29,7 @@ from procedures.portal_submissions import IncomingFile
 log = logging.getLogger("portal")
 CSRF_COOKIE = "portal_csrf"
 CSS = (TEMPLATES / "portal" / "portal.css").read_text(encoding="utf-8")
+JS = (TEMPLATES / "portal" / "portal.js").read_text(encoding="utf-8")
 
 
 def limits() -> dict:
@@ -95,6 +96,14 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     @app.get("/healthz")
     def healthz():
         return PlainTextResponse("ok")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
+
+    @app.get("/static/portal.js")
+    def js():
+        return Response(JS, media_type="text/javascript; charset=utf-8")
 
     @app.get("/static/portal.css")
     def css():

@@ -98,7 +98,8 @@ def test_link_page_is_chinese_readable_on_a_phone_and_sends_the_security_headers
     assert "陈述和申辩（第二十五条）" in page.text and "济南市技能人才评价管理部门" in page.text
     assert ">提交</button>" in page.text and "Submit" not in page.text
     h = page.headers
-    assert "frame-ancestors 'none'" in h["content-security-policy"] and "script-src" not in h["content-security-policy"]
+    assert "frame-ancestors 'none'" in h["content-security-policy"] and "script-src 'self';" in h["content-security-policy"]
+    assert "unsafe-inline" not in h["content-security-policy"] and "unsafe-eval" not in h["content-security-policy"]
     assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
     assert h["referrer-policy"] == "no-referrer" and h["cache-control"] == "no-store"
     assert "samesite=strict" in h["set-cookie"].lower() and "httponly" in h["set-cookie"].lower()
