@@ -23,6 +23,12 @@ class ResumeResult:
     detail: str = ""
 
 
+def warm() -> None:
+    """Import Prefect's client now (~1 CPU-s), not in the middle of the first burst of submits."""
+    import prefect.client.orchestration  # noqa: F401
+    import prefect.input.run_input  # noqa: F401
+
+
 def _input_exists(client, run_id: UUID, key: str) -> bool:
     """Whether the run has a stored input under `key` (the server answers 404 when not)."""
     from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError

@@ -1,12 +1,13 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
-from bench import dispatch_bench, flow_bench, service_bench
+from bench import dispatch_bench, flow_bench, portal_bench, service_bench
 
 
 def main() -> None:
     dispatch_bench.main()
     flow_bench.main()
     service_bench.main()
+    portal_bench.main()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from adapters import portal_tokens
+from adapters import portal_tokens, prefect_resume
 from adapters.db import session_scope
 from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
@@ -46,6 +46,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app):
         if resume_in_background:
+            await run_in_threadpool(prefect_resume.warm)
             resumer.start()
             resumer.poke()  # whatever an earlier portal left pending
         yield
