@@ -13,7 +13,7 @@ from portal.app import create_app
 
 
 def main() -> None:
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="[portal] %(message)s")
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="[%(name)s] %(message)s")
     s = get_settings()
     uvicorn.run(create_app(), host=s.portal_host, port=s.portal_port, access_log=False, log_level="warning",
                 server_header=False, date_header=False, proxy_headers=False)
