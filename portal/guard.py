@@ -91,9 +91,12 @@ class WrongTokenLimit:
         at = time.monotonic()
         with self._lock:
             q = self._misses.get(address)
-            if not q:
+            if q is None:
                 return 0
             self._trim(q, at)
+            if not q:
+                del self._misses[address]  # forget addresses whose misses have aged out
+                return 0
             if len(q) < self.limit:
                 return 0
             return max(1.0, q[0] + self.window - at)
