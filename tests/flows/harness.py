@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
@@ -104,7 +104,9 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
         with session_scope() as s:
             add_agencies(s)
         svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
-        svc.start_server(port, postgres.create_database("prefect").replace("+psycopg", "+asyncpg"))
+        # A name of its own: a second service on the session's PostgreSQL (the portal tests) must not collide.
+        database = postgres.create_database(f"prefect_{uuid4().hex[:8]}")
+        svc.start_server(port, database.replace("+psycopg", "+asyncpg"))
         updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
         with temporary_settings(updates=updates):
             svc.start_runner(runner_module, tuple(extra_deployments))
