@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     # form's default; staff may change it per letter). The regulation sets no period.
     report_due_days: int = 30
 
+    # The portal (portal/): pages for people outside the agency, beside the Prefect server.
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 4300
+    portal_url: str = ""  # base address in mails; empty: http://<portal_host>:<portal_port>
+    portal_secret: SecretStr = SecretStr("")  # HMAC key for link tokens; default var/portal-secret
+    portal_link_grace_days: int = Field(default=3, ge=0)  # a link outlives its step's deadline by this
+    portal_max_file_mb: float = Field(default=10, gt=0)  # each uploaded file
+    portal_max_request_mb: float = Field(default=30, gt=0)  # a whole submission
+    portal_max_files: int = Field(default=10, ge=1)
+    portal_statement_max_chars: int = Field(default=20000, ge=1)
+    # Wrong link tokens from one client address: this many within the window, then refused.
+    portal_bad_token_limit: int = Field(default=10, ge=1)
+    portal_bad_token_window_seconds: float = Field(default=600, gt=0)
+    # How often the portal retries resumes Prefect refused or could not take (server down).
+    portal_resume_retry_seconds: float = Field(default=5, gt=0)
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"
 
@@ -61,6 +77,12 @@ class Settings(BaseSettings):
 
     def resolved_mail_dir(self) -> Path:
         return self.mail_dir or self.var_dir / "mail"
+
+    def resolved_portal_url(self) -> str:
+        return (self.portal_url or f"http://{self.portal_host}:{self.portal_port}").rstrip("/")
+
+    def uploads_dir(self) -> Path:
+        return self.var_dir / "uploads"
 
 
 @cache

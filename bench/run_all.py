@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
-from bench import dispatch_bench, flow_bench, roster_bench, service_bench
+from bench import dispatch_bench, flow_bench, portal_bench, roster_bench, service_bench
 
 
 def main() -> None:
@@ -8,6 +8,7 @@ def main() -> None:
     roster_bench.main()
     flow_bench.main()
     service_bench.main()
+    portal_bench.main()
 
 
 if __name__ == "__main__":

@@ -3,10 +3,31 @@
 import os
 from pathlib import Path
 
+# Prefect's basic authentication (a shared server): the server checks the first, every
+# client (runner, run processes, portal, run watch, CLI) sends the second.
+SERVER_AUTH = "PREFECT_SERVER_API_AUTH_STRING"
+CLIENT_AUTH = "PREFECT_API_AUTH_STRING"
+
+
+def auth_env(source: dict) -> dict:
+    """The auth strings to pass on, from the environment or `.env`: each only when set (an
+    empty one would switch the server's check on with an empty password); a client string
+    defaults to the server's, so the service's own clients are let in."""
+    server = source.get(SERVER_AUTH) or ""
+    client = source.get(CLIENT_AUTH) or server
+    return {k: v for k, v in ((SERVER_AUTH, server), (CLIENT_AUTH, client)) if v}
+
+
+def _dotenv() -> dict:
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(".env").items() if k in (SERVER_AUTH, CLIENT_AUTH) and v}
+
 
 def prefect_env(api_url: str, prefect_home: Path, extra: dict | None = None) -> dict:
     """Results persisted by default, so a flow replayed after a resume finds its task results."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in (SERVER_AUTH, CLIENT_AUTH)}
+    env.update(auth_env(_dotenv() | {k: v for k, v in os.environ.items() if v} | (extra or {})))
     env.update({
         "PREFECT_API_URL": api_url,
         "PREFECT_HOME": str(prefect_home),
@@ -17,7 +38,14 @@ def prefect_env(api_url: str, prefect_home: Path, extra: dict | None = None) -> 
         "PREFECT_LOGGING_LEVEL": env.get("PREFECT_LOGGING_LEVEL", "INFO"),
     })
     env.update(extra or {})
+    for key in (SERVER_AUTH, CLIENT_AUTH):
+        if not env.get(key):
+            env.pop(key, None)
     return env
+
+
+def portal_command(python: str) -> list[str]:
+    return [python, "-m", "portal"]
 
 
 def server_command(python: str, host: str, port: int) -> list[str]:

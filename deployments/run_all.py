@@ -3,7 +3,8 @@
 Database upgraded to head; the local SMTP catcher (var/mail/*.eml, one line per message);
 a Prefect server with its UI on 127.0.0.1:4200 (its database a PostgreSQL cluster in
 var/prefect-pg when the machine has the server binaries, else SQLite under var/prefect);
-every deployment served, the daily deadline sweep included.
+every deployment served, the daily deadline sweep included; the portal (one-time links for
+people outside the agency) on 127.0.0.1:4300.
 
 Stops and crashes lose nothing:
 - One Ctrl-C, or one SIGTERM to make, to this process or to the whole process group, stops
@@ -30,22 +31,29 @@ from adapters import processes
 from adapters.db import database_url, upgrade
 from adapters.settings import Settings, get_settings
 from adapters.smtp_catcher import SmtpCatcher
-from deployments.environment import prefect_env, runner_command, server_command
+from deployments.environment import (
+    CLIENT_AUTH,
+    portal_command,
+    prefect_env,
+    runner_command,
+    server_command,
+)
 from deployments.postgres import LocalPostgres, find_bin_dir
 
 
-def wait_healthy(url: str, seconds: float = 120, process: subprocess.Popen | None = None) -> None:
+def wait_healthy(url: str, seconds: float = 120, process: subprocess.Popen | None = None,
+                 path: str = "/health") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"Prefect server exited with {process.returncode}")
+            raise RuntimeError(f"{url} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"Prefect server did not answer at {url} within {seconds:.0f} s")
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
 def say(tag: str, text: str) -> None:
@@ -59,6 +67,7 @@ class Service:
         self.stopping = threading.Event()
         self.server: subprocess.Popen | None = None
         self.runner: subprocess.Popen | None = None
+        self.portal: subprocess.Popen | None = None
         self.postgres: LocalPostgres | None = None
         self.catcher: SmtpCatcher | None = None
         self.watch: threading.Thread | None = None
@@ -79,12 +88,17 @@ class Service:
         env = prefect_env(api, home, {processes.MARK: self.mark,
                                       "PREFECT_SERVER_DATABASE_CONNECTION_URL": self._prefect_database(home)})
         os.environ.update(PREFECT_API_URL=api, PREFECT_HOME=str(home))  # this process's client (run watch)
+        if CLIENT_AUTH in env:
+            os.environ[CLIENT_AUTH] = env[CLIENT_AUTH]
         self.server = subprocess.Popen(server_command(sys.executable, s.prefect_host, s.prefect_port), env=env,
                                        preexec_fn=processes.child_setup)
         wait_healthy(api, process=self.server)
         self._continue_stranded(grace=0)  # no run of ours is alive yet: every Running one was cut
         self.runner = subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=processes.child_setup)
         say("prefect", f"UI: http://{s.prefect_host}:{s.prefect_port}  ·  sample data: .venv/bin/supervise demo-data")
+        self.portal = subprocess.Popen(portal_command(sys.executable), env=env, preexec_fn=processes.child_setup)
+        wait_healthy(f"http://{s.portal_host}:{s.portal_port}", process=self.portal, path="/healthz")
+        say("portal", f"{s.resolved_portal_url()} (one-time links for supervisors and institutions)")
         self.watch = threading.Thread(target=self._watch, name="run-watch", daemon=True)
         self.watch.start()
 
@@ -118,7 +132,7 @@ class Service:
     # -- run and stop ------------------------------------------------------------------------
     def wait(self) -> None:
         while not self.stopping.is_set():
-            for name, child in (("server", self.server), ("runner", self.runner)):
+            for name, child in (("server", self.server), ("runner", self.runner), ("portal", self.portal)):
                 if child is not None and child.poll() is not None:
                     say("stop", f"the {name} exited ({child.returncode}); stopping the service")
                     return
@@ -136,6 +150,13 @@ class Service:
             processes.wait_gone(cut, 2)
             say("stop", f"runner stopped; {len(legs) - len(cut)} run leg(s) finished, "
                         f"{len(cut)} cut (continued at the next start)")
+        if self.portal is not None and self.portal.poll() is None:
+            self.portal.terminate()  # uvicorn finishes the requests in flight
+            try:
+                self.portal.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.portal.kill()
+                self.portal.wait()
         if self.server is not None and self.server.poll() is None:
             self.server.terminate()
             try:

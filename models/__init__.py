@@ -9,6 +9,7 @@ from models.lifecycle import (  # noqa: F401, E402
     SupervisorFileEntry,
     SupervisorRegistration,
 )
+from models.portal import PortalFile, PortalLink, PortalSubmission  # noqa: F401, E402
 from models.tables import (  # noqa: F401
     Agency,
     AgencyDecision,

@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
@@ -32,11 +32,13 @@ class Service:
     logs: list[Path] = field(default_factory=list)
     mail_dir: Path | None = None
     catcher: object | None = None  # adapters.smtp_catcher.SmtpCatcher
+    server_args: tuple = ()
 
     def env(self) -> dict:
         return prefect_env(self.api_url, self.home, self.app_env)
 
     def start_server(self, port: int, database_url: str) -> None:
+        self.server_args = (port, database_url)  # to start it again after a stop
         env = self.env() | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url,
                             "PREFECT_SERVER_UI_ENABLED": "true"}  # the UI tests look at it
         log = self.home / "server.log"
@@ -71,10 +73,13 @@ class Service:
 
 
 @contextmanager
-def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=()):
+def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=(),
+                    auth_string: str | None = None):
     """The whole embedded service for tests and benchmarks: app database (SQLite, migrated,
-    agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after.
+    With `auth_string`, the server runs with Prefect's basic authentication and every client
+    of the service (and this process) sends it."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from adapters import db, settings
     from adapters.db import session_scope, upgrade
@@ -86,6 +91,8 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
     app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
                "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
                "SUPERVISION_MAIL_DIR": str(root / "mail")}
+    if auth_string:
+        app_env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     saved = {k: os.environ.get(k) for k in app_env}
     os.environ.update(app_env)
     settings.get_settings.cache_clear()
@@ -98,8 +105,11 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
         with session_scope() as s:
             add_agencies(s)
         svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
-        svc.start_server(port, postgres.create_database("prefect").replace("+psycopg", "+asyncpg"))
-        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
+        # A name of its own: a second service on the session's PostgreSQL (the portal tests) must not collide.
+        database = postgres.create_database(f"prefect_{uuid4().hex[:8]}")
+        svc.start_server(port, database.replace("+psycopg", "+asyncpg"))
+        updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
+        with temporary_settings(updates=updates):
             svc.start_runner(runner_module, tuple(extra_deployments))
             yield svc
     finally:

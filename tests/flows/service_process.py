@@ -84,7 +84,7 @@ def service_process(**extra_env: str):
     root = Path(tempfile.mkdtemp(prefix="service-"))
     root.chmod(0o755)
     env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(free_port()),
-           "SUPERVISION_PREFECT_PORT": str(free_port()),
+           "SUPERVISION_PREFECT_PORT": str(free_port()), "SUPERVISION_PORTAL_PORT": str(free_port()),
            "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
            "SUPERVISION_MAIL_DIR": str(root / "mail"), "SUPERVISION_RUN_WATCH_SECONDS": "2",
            "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"} | extra_env

@@ -1,0 +1,80 @@
+"""Resuming a run waiting at a pause key, through Prefect's API (I/O only).
+
+The answer says what happened, so the caller can resume exactly once:
+- "resumed": the server took the input now;
+- "already": an input for this pause key is already stored (an earlier resume went through,
+  even if whoever made it died before writing that down) — never resume twice;
+- "not_ready": the run is not (yet) waiting at this key, or its form schema is not stored
+  yet (ARCHITECTURE: ~100 ms after the run is Suspended), or the server refused — try later;
+- "down": the server did not answer — try later.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+# suspend_flow_run proposes a state named "Suspended"; its keysets derive from that name
+# (flows/asking.py reads the stored answer the same way).
+_STATE_NAME = "suspended"
+
+
+@dataclass(frozen=True)
+class ResumeResult:
+    outcome: str  # resumed | already | not_ready | down
+    detail: str = ""
+
+
+def warm() -> None:
+    """Import Prefect's client now (~1 CPU-s), not in the middle of the first burst of submits."""
+    import prefect.client.orchestration  # noqa: F401
+    import prefect.input.run_input  # noqa: F401
+
+
+def _input_exists(client, run_id: UUID, key: str) -> bool:
+    """Whether the run has a stored input under `key` (the server answers 404 when not)."""
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    try:
+        client.read_flow_run_input(run_id, key)
+        return True
+    except ObjectNotFound:
+        return False
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code == 404:
+            return False
+        raise
+
+
+def _stored_answer(client, run_id: UUID, key: str) -> bool:
+    from prefect.input.run_input import keyset_from_base_key
+
+    return _input_exists(client, run_id, keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"])
+
+
+def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.responses import SetStateStatus
+    from prefect.exceptions import ObjectNotFound
+
+    rid = UUID(run_id)
+    try:
+        with get_client(sync_client=True) as client:
+            if _stored_answer(client, rid, key):
+                return ResumeResult("already")
+            run = client.read_flow_run(rid)
+            state = run.state
+            if state is None or not state.is_paused() or state.state_details.pause_key != key:
+                where = state.type.value if state else "no state"
+                return ResumeResult("not_ready", f"run is {where}, not waiting at {key}")
+            keyset = state.state_details.run_input_keyset or {}
+            if "schema" not in keyset or not _input_exists(client, rid, keyset["schema"]):
+                return ResumeResult("not_ready", "form schema not stored yet")
+            response = client.resume_flow_run(rid, run_input=run_input)
+            if response.status == SetStateStatus.ACCEPT:
+                return ResumeResult("resumed")
+            reason = getattr(response.details, "reason", "") or response.status.value
+            return ResumeResult("not_ready", f"refused: {reason}"[:300])
+    except (httpx.HTTPError, OSError) as exc:
+        return ResumeResult("down", f"{type(exc).__name__}: {exc}"[:300])
+    except ObjectNotFound:
+        return ResumeResult("not_ready", "run not found")

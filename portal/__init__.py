@@ -1,0 +1,1 @@
+"""Pages for people outside the agency (supervisors, institutions): one-time links."""

@@ -1,0 +1,199 @@
+"""The portal: pages for people outside the agency, reached only through one-time links.
+
+GET /l/<token> shows the step's form (or says why the link does not work); POST /l/<token>
+submits it. The token is in the path (a mail link must open in one tap), so the access
+log is our own and prints `/l/[链接]` instead; Referrer-Policy keeps it out of Referer.
+The portal calls procedures/ only, and never exposes Prefect's API.
+"""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from adapters import portal_tokens, prefect_resume
+from adapters.db import session_scope
+from adapters.settings import get_settings
+from adapters.uploads import ALLOWED_TEXT
+from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
+from portal.pages import TEMPLATES, page, problem
+from portal.resumer import Resumer
+from procedures import portal_links, portal_submissions
+from procedures.portal_submissions import IncomingFile
+
+log = logging.getLogger("portal")
+CSRF_COOKIE = "portal_csrf"
+CSS = (TEMPLATES / "portal" / "portal.css").read_text(encoding="utf-8")
+JS = (TEMPLATES / "portal" / "portal.js").read_text(encoding="utf-8")
+
+
+def limits() -> dict:
+    s = get_settings()
+    return {"max_file_mb": f"{s.portal_max_file_mb:g}", "max_request_mb": f"{s.portal_max_request_mb:g}",
+            "max_files": s.portal_max_files, "max_chars": s.portal_statement_max_chars, "allowed": ALLOWED_TEXT}
+
+
+def create_app(resume_in_background: bool = True) -> FastAPI:
+    settings = get_settings()
+    resumer = Resumer(settings.portal_resume_retry_seconds)
+    wrong_tokens = WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        if resume_in_background:
+            await run_in_threadpool(prefect_resume.warm)
+            resumer.start()
+            resumer.poke()  # whatever an earlier portal left pending
+        yield
+        if resume_in_background:
+            resumer.stop()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.resumer = resumer
+    secure_cookie = settings.resolved_portal_url().startswith("https://")
+
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    def refused(request: Request) -> Response | None:
+        wait = wrong_tokens.blocked_for(client(request))
+        if wait:
+            return problem("rate", 429, detail=f"请约 {int(wait // 60) + 1} 分钟后再试。")
+        return None
+
+    def browser_key(request: Request) -> tuple[str, bool]:
+        key = request.cookies.get(CSRF_COOKIE, "")
+        if portal_tokens.TOKEN_SHAPE.fullmatch(key):
+            return key, False
+        return portal_tokens.new_browser_key(), True
+
+    def with_cookie(response: Response, key: str, new: bool) -> Response:
+        if new:
+            response.set_cookie(CSRF_COOKIE, key, httponly=True, samesite="strict", secure=secure_cookie, path="/")
+        return response
+
+    def form_page(request: Request, link, status=200, errors=(), statement=""):
+        key, new = browser_key(request)
+        response = page("form.html.j2", status, link=link, errors=list(errors), statement=statement,
+                        csrf=portal_tokens.csrf_token(key, link.id), limits=limits(),
+                        deadline=portal_links.aware(link.deadline), expires_at=portal_links.aware(link.expires_at))
+        return with_cookie(response, key, new)
+
+    def look(token: str):
+        with session_scope() as s:
+            found = portal_links.lookup(s, token)
+            receipt = portal_submissions.receipt_for(s, found.link) if found.problem == "used" else None
+            return found, receipt
+
+    @app.get("/", response_class=Response)
+    def home():
+        return page("home.html.j2")
+
+    @app.get("/healthz")
+    def healthz():
+        return PlainTextResponse("ok")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
+
+    @app.get("/static/portal.js")
+    def js():
+        return Response(JS, media_type="text/javascript; charset=utf-8")
+
+    @app.get("/static/portal.css")
+    def css():
+        return Response(CSS, media_type="text/css; charset=utf-8")
+
+    @app.get("/l/{token}")
+    def show(token: str, request: Request, done: str = ""):
+        if (blocked := refused(request)) is not None:
+            return blocked
+        found, receipt = look(token)
+        if found.problem == "unknown":
+            wrong_tokens.miss(client(request))
+            return problem("unknown", 404)
+        if found.problem == "expired":
+            return problem("expired", 410, link=found.link)
+        if found.problem == "used":
+            return page("receipt.html.j2", link=found.link, receipt=receipt, again=done != "1")
+        return form_page(request, found.link)
+
+    @app.post("/l/{token}")
+    async def submit(token: str, request: Request):
+        if (blocked := refused(request)) is not None:
+            return blocked
+        found, receipt = await run_in_threadpool(look, token)
+        if found.problem == "unknown":
+            wrong_tokens.miss(client(request))
+            return problem("unknown", 404)
+        if found.problem == "expired":
+            return problem("expired", 410, link=found.link)
+        link = found.link
+        if request.scope["state"].get("declared_too_large"):
+            return problem("too_large", 413, link=link, detail=_too_large_detail())
+        try:
+            form = await request.form(max_files=settings.portal_max_files * 5, max_fields=20)
+        except BodyTooLarge:
+            return problem("too_large", 413, link=link, detail=_too_large_detail())
+        except (MultiPartException, StarletteHTTPException, ValueError):
+            return problem("bad_form", 400, link=link)
+        try:
+            key = request.cookies.get(CSRF_COOKIE)
+            submitted = form.get("csrf_token")
+            if not portal_tokens.csrf_ok(key, link.id, submitted if isinstance(submitted, str) else None):
+                return problem("csrf", 403, link=link)
+            if found.problem == "used":  # a second submit: the first receipt
+                return page("receipt.html.j2", link=link, receipt=receipt, again=True)
+            statement = form.get("statement")
+            statement = statement if isinstance(statement, str) else None
+            files = []
+            for item in form.getlist("files"):
+                if isinstance(item, UploadFile):
+                    data = await item.read()
+                    if item.filename == "" and not data:
+                        continue  # the browser's empty file input
+                    files.append(IncomingFile(item.filename or "", data))
+        finally:
+            await form.close()
+        result = await run_in_threadpool(portal_submissions.submit, token, statement, files)
+        if result.status == "invalid":
+            return form_page(request, link, 400, result.errors, statement or "")
+        if result.status in ("unknown", "expired"):
+            return problem(result.status, 404 if result.status == "unknown" else 410, link=result.link)
+        if result.status == "stored":
+            resumer.poke()
+        # Post/redirect/get: a reload of the receipt never posts again.
+        return RedirectResponse(f"/l/{token}?done=1" if result.status == "stored" else f"/l/{token}",
+                                status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 405:
+            return problem("method", 405)
+        if exc.status_code == 404 and request.url.path.startswith("/l/"):  # a mangled link
+            if (blocked := refused(request)) is not None:
+                return blocked
+            wrong_tokens.miss(client(request))
+            return problem("unknown", 404)
+        if exc.status_code == 404:
+            return problem("not_found", 404)
+        return problem("error", exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def any_error(_request: Request, exc: Exception):
+        log.error("unexpected %s", type(exc).__name__)  # the class only: never the record or the token
+        return problem("error", 500)
+
+    return Guard(app, int(settings.portal_max_request_mb * 1024 * 1024))
+
+
+def _too_large_detail() -> str:
+    lim = limits()
+    return (f"合计最大 {lim['max_request_mb']} MB，每个文件最大 {lim['max_file_mb']} MB，"
+            f"最多 {lim['max_files']} 个文件。请压缩或拆分文件后，重新打开邮件中的链接提交。")

@@ -1,0 +1,54 @@
+"""The portal's retry loop: hands stored submissions to their waiting runs (now, when poked
+after a submit, and every few seconds while Prefect refuses or is down) and sends the
+receipt mail. The daily sweep does the same as a backstop; database claims keep the two
+from doing anything twice."""
+
+import logging
+import threading
+
+from adapters import mailer
+from procedures import portal_submissions
+
+log = logging.getLogger("portal.resume")
+
+
+class Resumer:
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="portal-resume", daemon=True)
+        self._last_waiting = 0
+
+    def start(self) -> "Resumer":
+        self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=2)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            self.round()
+
+    def round(self) -> None:
+        try:
+            report = portal_submissions.resume_pending()
+            if report.resumed or len(report.waiting) != self._last_waiting:
+                log.info("resumed %d run(s); %d waiting for Prefect", len(report.resumed), len(report.waiting))
+            self._last_waiting = len(report.waiting)
+        except Exception as exc:  # noqa: BLE001 — the database or Prefect may be busy; next round
+            log.warning("resume round skipped: %s", type(exc).__name__)
+        try:
+            mailer.deliver_pending(tries=1)
+        except Exception as exc:  # noqa: BLE001 — SMTP down: the mail stays in the outbox
+            log.warning("mail round skipped: %s", type(exc).__name__)

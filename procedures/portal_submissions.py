@@ -1,0 +1,323 @@
+"""What comes in through a portal link: validated, stored in one transaction, then handed to
+the waiting run by reference (`{"submission_id": …}`), exactly once.
+
+- Bad input is refused whole, each error naming the field, why and what is allowed; nothing
+  is written (files are checked before any is kept).
+- One submission per link (a unique key): a second submit (two tabs, a double click) gets
+  the first receipt.
+- The resume is claimed in the database before Prefect is called, and Prefect's stored
+  answer for the pause key is read first, so neither two processes nor a crash between the
+  call and its record resume a run twice. A refused or unanswered resume stays pending: the
+  portal retries it, and the daily sweep calls `resume_pending` as a backstop.
+"""
+
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from adapters import mailer, prefect_resume, uploads
+from adapters.clock import now
+from adapters.db import session_scope
+from adapters.settings import get_settings
+from adapters.templates import render_email
+from models import PortalFile, PortalLink, PortalSubmission
+from procedures.portal_links import aware, lookup
+
+CLAIM_TIMEOUT = timedelta(minutes=2)
+NAME_MAX = 200
+STATEMENT_FIELD = "「陈述」"
+FILES_FIELD = "「附件」"
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str  # as the browser sent it: display text only
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileView:
+    display_name: str
+    type_label: str
+    size: int
+    size_text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission_id: int
+    receipt_number: str
+    title: str
+    recipient_name: str
+    agency_name: str
+    agency_email: str
+    received_at: datetime
+    statement: str
+    files: list[FileView]
+
+
+@dataclass
+class SubmitResult:
+    status: str  # stored | again | invalid | unknown | expired
+    receipt: Receipt | None = None
+    errors: list[str] = field(default_factory=list)
+    link: PortalLink | None = None
+
+
+def size_text(n: int) -> str:
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def _mb(limit: float) -> str:
+    return f"{limit:g} MB"
+
+
+def _has_control(text: str, allow_newlines: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed and ch != "\u200d"
+               for ch in text)
+
+
+def validate(statement: str | None, files: list[IncomingFile]) -> list[str]:
+    """Every problem of a submission, in Chinese: the field, why, and what is allowed."""
+    settings = get_settings()
+    errors = []
+    text = (statement or "").strip()
+    if not text:
+        errors.append(f"{STATEMENT_FIELD}：未填写。请写明您的陈述，最多 {settings.portal_statement_max_chars} 字。")
+    elif len(text) > settings.portal_statement_max_chars:
+        errors.append(f"{STATEMENT_FIELD}：共 {len(text)} 字，超过上限。最多 {settings.portal_statement_max_chars} 字。")
+    elif _has_control(text, allow_newlines=True):
+        errors.append(f"{STATEMENT_FIELD}：含有不可显示的控制字符。只能填写普通文字、标点和换行。")
+    if len(files) > settings.portal_max_files:
+        errors.append(f"{FILES_FIELD}：共选择了 {len(files)} 个文件，超过上限。最多 {settings.portal_max_files} 个。")
+        return errors
+    max_bytes = int(settings.portal_max_file_mb * 1024 * 1024)
+    for f in files:
+        errors.extend(_file_errors(f, max_bytes, settings.portal_max_file_mb))
+    return errors
+
+
+def _file_errors(f: IncomingFile, max_bytes: int, max_mb: float) -> list[str]:
+    name = f.name.strip()
+    shown = name[:60] + ("…" if len(name) > 60 else "")
+    where = f"{FILES_FIELD}文件「{shown}」"
+    if not name:
+        return [f"{FILES_FIELD}：有一个文件没有文件名。请给文件起一个名字（如 说明.pdf）后再上传。"]
+    if "/" in name or "\\" in name or ".." in name:
+        return [f"{where}：文件名含有路径符号（/、\\ 或 ..）。请改用普通文件名（如 整改报告.pdf）后再上传。"]
+    if _has_control(name, allow_newlines=False):
+        return [f"{where}：文件名含有控制字符。请改用普通文件名后再上传。"]
+    if len(name) > NAME_MAX:
+        return [f"{where}：文件名共 {len(name)} 字，太长。最多 {NAME_MAX} 字。"]
+    if not f.data:
+        return [f"{where}：是空文件（0 字节）。请选择有内容的文件。"]
+    if len(f.data) > max_bytes:
+        return [f"{where}：大小 {size_text(len(f.data))}，超过上限。每个文件最大 {_mb(max_mb)}。"]
+    actual = uploads.sniff(f.data[:16], f.data)
+    if actual is None:
+        return [f"{where}：内容不是 {uploads.ALLOWED_TEXT} 中的任何一种（按文件内容判断，不看扩展名）。"
+                f"只能上传 {uploads.ALLOWED_TEXT} 文件。"]
+    named = uploads.type_for_name(name)
+    if named is not actual:
+        said = f"扩展名表示{named.label}" if named else "扩展名不是 .pdf、.docx、.jpg、.png"
+        return [f"{where}：{said}，但内容是{actual.label}。请把扩展名改为 {actual.extensions[0]} 后再上传。"]
+    return []
+
+
+def _files_of(s: Session, submission_id: int) -> list[PortalFile]:
+    return list(s.exec(select(PortalFile).where(PortalFile.submission_id == submission_id)
+                       .order_by(PortalFile.position)))
+
+
+def _label(content_type: str) -> str:
+    return next((t.label for t in uploads.ALLOWED if t.content_type == content_type), content_type)
+
+
+def receipt_for(s: Session, link: PortalLink) -> Receipt:
+    sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
+    files = [FileView(f.display_name, _label(f.content_type), f.size, size_text(f.size), f.sha256)
+             for f in _files_of(s, sub.id)]
+    return Receipt(sub.id, sub.receipt_number, link.title, link.recipient_name, link.agency_name,
+                   link.agency_email, aware(sub.received_at), sub.payload.get("statement", ""), files)
+
+
+def submit(token: str, statement: str | None, files: list[IncomingFile],
+           at: datetime | None = None) -> SubmitResult:
+    """Validate, then store the submission, its files and its receipt mail in one transaction."""
+    with session_scope() as s:
+        found = lookup(s, token, at)
+        if found.problem == "used":
+            return SubmitResult("again", receipt_for(s, found.link), link=found.link)
+        if found.problem:
+            return SubmitResult(found.problem, link=found.link)
+        link_id = found.link.id
+    errors = validate(statement, files)
+    if errors:
+        return SubmitResult("invalid", errors=errors, link=found.link)
+    # Everything that needs no lock is done before the write: files kept, receipt and mail made.
+    kept = [uploads.store(f.data) for f in files]
+    link = found.link
+    received = at or now()
+    text = (statement or "").strip()
+    views = [FileView(f.name.strip(), uploads.sniff(f.data[:16], f.data).label, len(f.data), size_text(len(f.data)),
+                      digest) for f, (digest, _) in zip(files, kept, strict=True)]
+    number = f"HZ{received:%Y%m%d}-{link.id:06d}"
+    subject, mail_text, mail_html = _receipt_mail(link, number, received, text, views)
+    try:
+        with _one_writer, session_scope() as s:
+            locked = s.exec(select(PortalLink).where(PortalLink.id == link_id).with_for_update()).one()
+            if locked.accepted_at is not None:  # another tab won while we validated
+                raise _AlreadyAccepted
+            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload={"statement": text},
+                                   received_at=received)
+            s.add(sub)
+            s.flush()
+            for position, (f, view) in enumerate(zip(files, views, strict=True)):
+                kind = uploads.sniff(f.data[:16], f.data)
+                s.add(PortalFile(submission_id=sub.id, position=position, sha256=view.sha256, size=view.size,
+                                 content_type=kind.content_type, display_name=view.display_name))
+            locked.accepted_at = received
+            s.add(locked)
+            mailer.enqueue(s, f"portal-receipt:{link_id}", link.recipient_email, link.recipient_kind,
+                           subject, mail_text, mail_html)
+            receipt = Receipt(sub.id, number, link.title, link.recipient_name, link.agency_name, link.agency_email,
+                              received, text, views)
+            return SubmitResult("stored", receipt, link=locked)
+    except (_AlreadyAccepted, IntegrityError):
+        _discard_unreferenced([d for d, wrote in kept if wrote])
+        with session_scope() as s:
+            link = s.get(PortalLink, link_id)
+            return SubmitResult("again", receipt_for(s, link), link=link)
+
+
+class _AlreadyAccepted(Exception):
+    pass
+
+
+# Submits in one process take turns at the write: SQLite would make the others sleep in its
+# busy handler (5, 10 … 100 ms steps) — measured 720 ms p95 at 50 at once, against 340 ms with it.
+_one_writer = threading.Lock()
+
+
+def _discard_unreferenced(digests: list[str]) -> None:
+    if not digests:
+        return
+    with session_scope() as s:
+        used = set(s.exec(select(PortalFile.sha256).where(col(PortalFile.sha256).in_(digests))))
+    for d in digests:
+        if d not in used:
+            uploads.discard(d)
+
+
+def _receipt_mail(link: PortalLink, number: str, received: datetime, statement: str,
+                  files: list[FileView]) -> tuple[str, str, str]:
+    """The 回执: file names and hashes, never the statement itself (only its length)."""
+    return render_email("portal_receipt", title=link.title, receipt_number=number,
+                        recipient_name=link.recipient_name, agency_name=link.agency_name,
+                        agency_email=link.agency_email, received_at=aware(received),
+                        statement_chars=len(statement), files=files)
+
+
+# -- the waiting run reads what was submitted ---------------------------------------------------
+@dataclass(frozen=True)
+class SubmissionView:
+    submission_id: int
+    receipt_number: str
+    case_kind: str
+    case_id: int
+    statement: str
+    files: list[FileView]
+
+
+def read_for_step(submission_id: int, flow_run_id: str, step_key: str) -> SubmissionView:
+    """The submission a run was resumed with, checked to belong to that run and pause key (a
+    run input is only a reference; it must not open someone else's submission)."""
+    with session_scope() as s:
+        sub = s.get(PortalSubmission, submission_id)
+        link = s.get(PortalLink, sub.link_id) if sub else None
+        if link is None or link.flow_run_id != str(flow_run_id) or link.step_key != step_key:
+            raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id} at {step_key}")
+        r = receipt_for(s, link)
+        return SubmissionView(sub.id, sub.receipt_number, link.case_kind, link.case_id, r.statement, r.files)
+
+
+# -- resuming the waiting run, exactly once ------------------------------------------------------
+@dataclass
+class ResumeReport:
+    resumed: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        line = f"门户提交续办：{len(self.resumed)} 件已交给等待中的流程"
+        if self.waiting:
+            line += f"，{len(self.waiting)} 件待续办（Prefect 暂未接受，稍后重试）"
+        return line + "。"
+
+
+def _claim(submission_id: int) -> bool:
+    with session_scope() as s:
+        stale = now() - CLAIM_TIMEOUT
+        result = s.exec(
+            update(PortalSubmission)
+            .where(col(PortalSubmission.id) == submission_id)
+            .where(or_(col(PortalSubmission.resume_status) == "pending",
+                       (col(PortalSubmission.resume_status) == "resuming")
+                       & (col(PortalSubmission.resume_claimed_at) < stale)))
+            .values(resume_status="resuming", resume_claimed_at=now())
+        )
+        return result.rowcount == 1
+
+
+def pending_ids() -> list[int]:
+    with session_scope() as s:
+        return list(s.exec(select(PortalSubmission.id)
+                           .where(col(PortalSubmission.resume_status).in_(["pending", "resuming"]))
+                           .order_by(PortalSubmission.id)))
+
+
+def resume_one(submission_id: int) -> str:
+    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere)."""
+    if not _claim(submission_id):
+        return "busy"
+    with session_scope() as s:
+        sub = s.get(PortalSubmission, submission_id)
+        link = s.get(PortalLink, sub.link_id)
+        run_id, key = link.flow_run_id, link.step_key
+    try:
+        result = prefect_resume.resume_at(run_id, key, {"submission_id": submission_id})
+    except Exception as exc:  # noqa: BLE001 — release the claim; the next round tries again
+        result = prefect_resume.ResumeResult("not_ready", f"{type(exc).__name__}")
+    with session_scope() as s:
+        sub = s.get(PortalSubmission, submission_id)
+        sub.resume_attempts += 1
+        if result.outcome in ("resumed", "already"):
+            sub.resume_status, sub.resumed_at, sub.last_error = "resumed", now(), ""
+        else:
+            sub.resume_status, sub.resume_claimed_at, sub.last_error = "pending", None, result.detail
+        s.add(sub)
+    return "resumed" if result.outcome in ("resumed", "already") else "waiting"
+
+
+def resume_pending() -> ResumeReport:
+    """Every stored submission whose run has not been resumed yet (the portal's retry loop and
+    the daily sweep both call this; the claim keeps them from doing one twice)."""
+    report = ResumeReport()
+    for sid in pending_ids():
+        outcome = resume_one(sid)
+        if outcome == "resumed":
+            report.resumed.append(sid)
+        elif outcome == "waiting":
+            report.waiting.append(sid)
+    return report
