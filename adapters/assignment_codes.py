@@ -7,9 +7,8 @@ the embedded default, a file created once under var/ (mode 0600).
 
 import hashlib
 import hmac
-import os
-import secrets
 
+from adapters.server_secret import server_secret
 from adapters.settings import get_settings
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from mail
@@ -17,15 +16,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typ
 
 def _secret() -> bytes:
     settings = get_settings()
-    if settings.assignment_secret.get_secret_value():
-        return settings.assignment_secret.get_secret_value().encode()
-    path = settings.var_dir / "assignment-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return server_secret(settings.assignment_secret.get_secret_value(), settings.var_dir / "assignment-secret")
 
 
 def code_for(dispatch_id: int) -> str:

@@ -10,10 +10,10 @@ once under var/ (mode 0600).
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 
+from adapters.server_secret import server_secret
 from adapters.settings import get_settings
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -21,18 +21,7 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 def _secret() -> bytes:
     settings = get_settings()
-    if settings.portal_secret.get_secret_value():
-        return settings.portal_secret.get_secret_value().encode()
-    path = settings.var_dir / "portal-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it just now
-            return path.read_text().strip().encode()
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return server_secret(settings.portal_secret.get_secret_value(), settings.var_dir / "portal-secret")
 
 
 def _mac(purpose: str, value: str) -> bytes:

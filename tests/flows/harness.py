@@ -81,10 +81,10 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
     of the service (and this process) sends it."""
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    from adapters import db, settings
     from adapters.db import session_scope, upgrade
     from adapters.smtp_catcher import SmtpCatcher
     from cli.demo_data import add_agencies
+    from tests.app_env import app_env as app_settings
     from tests.postgres_server import free_port
 
     smtp_port, port = free_port(), free_port()
@@ -93,36 +93,26 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
                "SUPERVISION_MAIL_DIR": str(root / "mail")}
     if auth_string:
         app_env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
-    saved = {k: os.environ.get(k) for k in app_env}
-    os.environ.update(app_env)
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    svc = Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
-    svc.home.mkdir(parents=True)
-    svc.mail_dir = root / "mail"
-    try:
-        upgrade()
-        with session_scope() as s:
-            add_agencies(s)
-        svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
-        # A name of its own: a second service on the session's PostgreSQL (the portal tests) must not collide.
-        database = postgres.create_database(f"prefect_{uuid4().hex[:8]}")
-        svc.start_server(port, database.replace("+psycopg", "+asyncpg"))
-        updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
-        with temporary_settings(updates=updates):
-            svc.start_runner(runner_module, tuple(extra_deployments))
-            yield svc
-    finally:
-        svc.stop()
-        if svc.catcher:
-            svc.catcher.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        settings.get_settings.cache_clear()
-        db.get_engine.cache_clear()
+    with app_settings(app_env):
+        svc = Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
+        svc.home.mkdir(parents=True)
+        svc.mail_dir = root / "mail"
+        try:
+            upgrade()
+            with session_scope() as s:
+                add_agencies(s)
+            svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
+            # A name of its own: a second service on the session's PostgreSQL (the portal tests) must not collide.
+            database = postgres.create_database(f"prefect_{uuid4().hex[:8]}")
+            svc.start_server(port, database.replace("+psycopg", "+asyncpg"))
+            updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
+            with temporary_settings(updates=updates):
+                svc.start_runner(runner_module, tuple(extra_deployments))
+                yield svc
+        finally:
+            svc.stop()
+            if svc.catcher:
+                svc.catcher.stop()
 
 
 def wait_deployments(names: list[str], runner: subprocess.Popen, log: Path, timeout: float = 120) -> None:

@@ -78,7 +78,7 @@ def service_process(**extra_env: str):
     temporary folders (0700) keep out."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from adapters import db, settings
+    from tests.app_env import app_env
     from tests.postgres_server import free_port
 
     root = Path(tempfile.mkdtemp(prefix="service-"))
@@ -88,28 +88,18 @@ def service_process(**extra_env: str):
            "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
            "SUPERVISION_MAIL_DIR": str(root / "mail"), "SUPERVISION_RUN_WATCH_SECONDS": "2",
            "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"} | extra_env
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    svc = ServiceProcess(root, env)
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
-            yield svc
-    finally:
-        if svc.proc is not None and svc.proc.poll() is None:
-            svc.stop(signal.SIGTERM)
-        processes.kill_marked(svc.mark)
-        pg = root / "var" / "prefect-pg"
-        if (pg / "data" / "postmaster.pid").exists():
-            from deployments.postgres import LocalPostgres
+    with app_env(env):
+        svc = ServiceProcess(root, env)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
+                yield svc
+        finally:
+            if svc.proc is not None and svc.proc.poll() is None:
+                svc.stop(signal.SIGTERM)
+            processes.kill_marked(svc.mark)
+            pg = root / "var" / "prefect-pg"
+            if (pg / "data" / "postmaster.pid").exists():
+                from deployments.postgres import LocalPostgres
 
-            LocalPostgres(pg).stop("immediate")
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        settings.get_settings.cache_clear()
-        db.get_engine.cache_clear()
-        shutil.rmtree(root, ignore_errors=True)
+                LocalPostgres(pg).stop("immediate")
+            shutil.rmtree(root, ignore_errors=True)

@@ -11,11 +11,12 @@ from uuid import uuid4
 import pytest
 from sqlmodel import select
 
-from adapters import db, settings
+from adapters import settings
 from adapters.clock import now
 from adapters.db import session_scope, upgrade
 from models import OutboxMessage, PortalFile, PortalLink, PortalSubmission
 from procedures import portal_links as pl
+from tests.app_env import app_env
 from tests.portal_client import (
     browser,
     docx_bytes,
@@ -39,19 +40,9 @@ def env(tmp_path_factory):
               "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
               "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": "0.2",
               "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}  # Prefect down
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    upgrade()
-    yield dict(os.environ) | values | {"_root": root}
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    with app_env(values):
+        upgrade()
+        yield dict(os.environ) | values | {"_root": root}
 
 
 @pytest.fixture(scope="module")
