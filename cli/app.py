@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.roster import agency_app, misconduct_app, roster_app, supervisor_app
+from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
 
 app = typer.Typer(help="山东省技能人才评价质量督导：规则核验工具（鲁人社字〔2022〕68号）", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=True)
@@ -26,6 +26,7 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(supervisor_app, name="supervisor")
 app.add_typer(agency_app, name="agency")
 app.add_typer(misconduct_app, name="misconduct")
+app.add_typer(staff_app, name="staff")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 

@@ -278,3 +278,42 @@ def misconduct_decide(case: Annotated[int, typer.Argument(help="案件编号")],
 
     c = _procedure(lambda s: decide(s, case, measure, _day(day), by, months))
     typer.echo(f"已决定：{c.decision_text}")
+
+
+staff_app = typer.Typer(help="委派机构工作人员账号：每项处理决定须填写本人工作人员代码", no_args_is_help=True)
+
+
+@staff_app.command("add")
+def staff_add(agency: Annotated[str, typer.Option("--agency", help="委派机构编码，如 CITY-A")],
+              name: Annotated[str, typer.Option("--name", help="姓名")],
+              role: Annotated[str, typer.Option("--role", help="角色：经办 或 审核")] = "经办"):
+    """新增工作人员（已有则重新发放代码）；代码只显示这一次，系统只保存其散列值。"""
+    from adapters.db import session_scope, upgrade
+    from procedures import staff
+
+    upgrade()
+    try:
+        with session_scope() as s:
+            row, code = staff.add(s, agency, name, role)
+            number, who = row.id, f"{row.name}（{row.agency_id}·{row.role}）"
+    except staff.StaffError as exc:
+        _fail(str(exc))
+    typer.echo(f"已发放工作人员代码：{who}，工号 {number:04d}")
+    typer.echo(f"代码：{code}")
+    typer.echo("请将代码当面或以保密方式交给本人。系统只保存其散列值，此后无法再次查看；遗失时重新运行本命令发放新代码。")
+
+
+@staff_app.command("disable")
+def staff_disable(agency: Annotated[str, typer.Option("--agency", help="委派机构编码")],
+                  name: Annotated[str, typer.Option("--name", help="姓名")]):
+    """停用工作人员账号：其代码不能再作出任何决定。"""
+    from adapters.db import session_scope, upgrade
+    from procedures import staff
+
+    upgrade()
+    try:
+        with session_scope() as s:
+            staff.disable(s, agency, name)
+    except staff.StaffError as exc:
+        _fail(str(exc))
+    typer.echo(f"已停用：{agency} {name}")
