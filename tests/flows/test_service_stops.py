@@ -19,7 +19,7 @@ from adapters.db import session_scope
 from models import InspectionRecord, OutboxMessage
 from tests.flows import harness as h
 from tests.flows.service_process import service_process
-from tests.flows.world import answers, case_for, make_world
+from tests.flows.world import answers, case_for, decided_by, make_world
 
 pytestmark = pytest.mark.flow
 DAY = date(2026, 11, 23)
@@ -48,7 +48,8 @@ def _record(world: dict) -> dict:
     return answers("theory", _code(world), DAY.isoformat(), negatives=(1, 2, 3, 4, 5))
 
 
-DECISION = {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", "handled_by": "王科长"}
+def decision() -> dict:
+    return {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", **decided_by()}
 
 
 def _start(world: dict):
@@ -72,7 +73,7 @@ def _put_cases_at_every_step(tag: str) -> dict:
         h.wait_for_form(runs[step], "decision-1")
     runs["started"] = _start(worlds["started"])
     h.resume(runs["record-resumed"], "record-1", _record(worlds["record-resumed"]))
-    h.resume(runs["decision-resumed"], "decision-1", DECISION)
+    h.resume(runs["decision-resumed"], "decision-1", decision())
     return {step: (runs[step], worlds[step]) for step in STEPS}
 
 
@@ -91,7 +92,7 @@ def _drive_to_end(cases: dict, timeout: float = 300) -> None:
             elif state.type == StateType.PAUSED and state.state_details.run_input_keyset:
                 key = state.state_details.pause_key
                 assert key not in answered.setdefault(step, set()), f"{step}: answer at {key} was lost"
-                h.resume(run_id, key, _record(world) if key.startswith("record") else DECISION)
+                h.resume(run_id, key, _record(world) if key.startswith("record") else decision())
                 answered[step].add(key)
             elif state.type in (StateType.FAILED,):
                 raise AssertionError(f"{step}: run failed: {state.message}")
