@@ -1,5 +1,6 @@
 """日常督导 end to end: real Prefect server, real runner, real SMTP, real database."""
 
+import time
 from datetime import date
 
 import pytest
@@ -161,6 +162,12 @@ def test_mistyped_batch_is_refused_and_the_run_is_not_a_success(service):
     assert run.state.name == "已拒绝" and "不存在" in run.state.message
     assert run.name == "NO-SUCH-BATCH · 批次不存在"
     assert case_for("NO-SUCH-BATCH").status == "refused"
+    # a refusal is an answer, not an error: no ERROR line, no CancelledRun traceback in the run's log
+    lines = h.logs(run_id, until="已拒绝")
+    assert any(line.startswith("已拒绝：") for line in lines)
+    assert not any("CancelledRun" in line or "unexpected exception" in line for line in lines)
+    time.sleep(2)  # logs reach the server in batches
+    assert error_levels(run_id) == []
     bad_date = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": "2026-02-30"})
     assert "业务日期：应为有效日期" in h.wait_for(bad_date, REFUSED).state.message
 
@@ -345,6 +352,15 @@ def test_agency_closes_a_missing_confirmation_as_overdue_only_after_the_deadline
     schema = h.wait_for_form(run_id, "confirm-2")
     assert "届满后" in schema["properties"]["position"]["description"]  # due 11-25, today 11-23
     assert case_for(w["batch"]).status == "awaiting_confirmation"
+
+
+def error_levels(run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+
+    with get_client(sync_client=True) as client:
+        return [e.message[:80] for e in client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[run_id]), level=LogFilterLevel(ge_=40)))]
 
 
 def wait_mail(service, address, timeout=60):
