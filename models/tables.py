@@ -194,7 +194,8 @@ class InspectionRecord(SQLModel, table=True):
     form_kind: str = Field(max_length=16)
     form_version: str = Field(max_length=16)
     submitted_by: int = Field(foreign_key="supervisor.id")
-    submitted_on: date
+    submitted_on: date  # the case's business date (as_of): deadlines and lateness count from it
+    received_on: date | None = None  # the true date it was received (Beijing time), shown as 提交
     inspection_ended_on: date
     stated_end_reason: str = ""  # why the inspection ended after the session's scheduled end
     due_on: date | None = None  # None: the year's official calendar is not known yet

@@ -393,7 +393,7 @@ def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end
                if answers.get(f"remark_{i.no:02d}")}
     record = InspectionRecord(
         case_id=case.id, form_kind=checklist.form, form_version=checklist.version, submitted_by=supervisor.id,
-        submitted_on=today, inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
+        submitted_on=today, received_on=clock.today(), inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
         due_on=due, late=late, methods=methods,
         veto_answers={str(k): v for k, v in veto.items()}, item_answers={str(k): v for k, v in items.items()},
         remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(),
@@ -445,7 +445,8 @@ def _record_counts(s: Session, case: InspectionCase, record: InspectionRecord, t
         .join(Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case.id))]
     subject, text, html = render_email(
         "record_received", agency_name=agency.name, batch_number=sess.batch_number, institution=inst.name,
-        supervisor_name=supervisor.name, submitted_on=record.submitted_on, late=record.late, due_on=record.due_on,
+        supervisor_name=supervisor.name, submitted_on=record.submitted_on, received_on=record.received_on,
+        late=record.late, due_on=record.due_on,
         verdict=result.verdict, supervisor_verdict=record.supervisor_verdict,
         overall_evaluation=record.overall_evaluation, inspection_ended_on=record.inspection_ended_on,
         stated_end_reason=record.stated_end_reason, confirmations=confirmations,
@@ -546,6 +547,13 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
     return answer_once(case_id, pause_key, "处理决定", judge)
 
 
+def received_text(record: InspectionRecord) -> str:
+    """When the record arrived; with a business date (as_of) that differs, that date too, since
+    the deadline counts from it."""
+    received = record.received_on or record.submitted_on
+    return str(received) if received == record.submitted_on else f"{received}（业务日期 {record.submitted_on}，期限按业务日期计算）"
+
+
 def last_decider(case_id: int) -> str:
     """The name of whoever made the case's latest agency decision (for the run's log)."""
     with session_scope() as s:
@@ -615,7 +623,7 @@ def record_markdown(case_id: int) -> str:
                  f"- 评定结果：**{record.verdict}**（否定项 {record.negative_count}/{record.item_count}，"
                  f"{record.negative_count / record.item_count:.1%}）；督导员评定：**{record.supervisor_verdict}**",
                  f"- 总体评价：{record.overall_evaluation}",
-                 f"- 督导结束：{record.inspection_ended_on}；提交：{record.submitted_on}"
+                 f"- 督导结束：{record.inspection_ended_on}；提交：{received_text(record)}"
                  f"（{'逾期，' if record.late else '按期，'}{due}）",
                  *([f"- 结束日期晚于计划的原因：{record.stated_end_reason}"] if record.stated_end_reason else []),
                  f"- 督导方式：{'、'.join(record.methods)}",

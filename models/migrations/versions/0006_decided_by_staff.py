@@ -1,4 +1,5 @@
-"""decided_by_staff: every agency decision stores the staff account that decided (issue 8, Roles)
+"""decided_by_staff: every agency decision stores the staff account that decided (issue 8, Roles);
+a filed record also keeps the true date it was received
 
 Revision ID: 0006
 Revises: 0005
@@ -24,6 +25,8 @@ _STAFF_COLUMNS = {
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('inspection_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('received_on', sa.Date(), nullable=True))
     with op.batch_alter_table('inspection_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('go_ahead_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
                                       server_default=''))
@@ -42,3 +45,5 @@ def downgrade() -> None:
                 batch_op.drop_column(column)
     with op.batch_alter_table('inspection_case', schema=None) as batch_op:
         batch_op.drop_column('go_ahead_by')
+    with op.batch_alter_table('inspection_record', schema=None) as batch_op:
+        batch_op.drop_column('received_on')
