@@ -28,7 +28,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
     "supervisor_cards": ("指定外督员证卡编码", "留空则按第十条、第十三条随机抽取；指定时逐个填写证卡编码，如 R3722A001"),
     "supervisor_count": ("随机抽取人数", "未指定外督员时随机抽取的人数（默认1人）"),
     "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
-    "agency_id": ("委派机构编码（可选）", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
+    "agency_id": ("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
 }
 
 
