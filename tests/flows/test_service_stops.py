@@ -100,6 +100,13 @@ def _drive_to_end(cases: dict, timeout: float = 300) -> None:
     assert not pending, {s: h.read(r).state for s, (r, _) in pending.items()}
 
 
+def _gone(path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not path.exists()
+
+
 def _assert_nothing_twice(cases: dict, mail_dir) -> None:
     with session_scope() as s:
         for step, (_, world) in cases.items():
@@ -128,6 +135,9 @@ def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_
             assert took < 10, f"stop took {took:.1f} s"
             assert svc.leftovers(wait=1) == [], "a process outlived the stop"
             assert svc.open_ports() == [], "a port is still open after the stop"
+        else:  # the watchdog: no run leg and no PostgreSQL outlives a SIGKILL until the next start
+            assert svc.leftovers(wait=15) == [], "a run process outlived the SIGKILL"
+            assert _gone(svc.root / "var" / "prefect-pg" / "data" / "postmaster.pid", 15), "PostgreSQL outlived it"
         svc.start()
         _drive_to_end(cases)
         for run_id, _ in cases.values():
