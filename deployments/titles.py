@@ -36,16 +36,14 @@ def apply_to_server(flow_names: dict[str, str] | None = None) -> list[str]:
     """Write the titles into the deployments registered on the server (after `prefect deploy`)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
-    from prefect.client.schemas.objects import ParameterSchema
 
     flow_names = flow_names or {name: name for name in TITLES}  # here each flow is named like its deployment
     done = []
     with get_client(sync_client=True) as client:
         for name in TITLES:
             deployment = client.read_deployment_by_name(f"{flow_names[name]}/{name}")
-            schema = titled_schema(name, deployment.parameter_openapi_schema.model_dump())
-            client.update_deployment(deployment.id, DeploymentUpdate(
-                parameter_openapi_schema=ParameterSchema(**schema)))
+            schema = titled_schema(name, deployment.parameter_openapi_schema)  # a dict, as the API keeps it
+            client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=schema))
             done.append(name)
     return done
 

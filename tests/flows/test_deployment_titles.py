@@ -3,7 +3,6 @@ gives the registered deployments the same Chinese parameter titles the embedded 
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
-from prefect.client.schemas.objects import ParameterSchema
 from prefect.utilities.callables import parameter_schema
 
 from deployments.serve import DAILY_INSPECTION
@@ -14,7 +13,7 @@ from flows.daily_inspection import daily_inspection
 def test_titles_are_written_into_a_deployment_registered_without_them(service):
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DAILY_INSPECTION)
-        bare = parameter_schema(daily_inspection)  # what `prefect deploy` registers
+        bare = parameter_schema(daily_inspection).model_dump()  # what `prefect deploy` registers
         client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=bare))
         assert client.read_deployment(deployment.id).parameter_openapi_schema["properties"]["batch_number"][
             "title"] == "batch_number"
@@ -22,4 +21,3 @@ def test_titles_are_written_into_a_deployment_registered_without_them(service):
         props = client.read_deployment(deployment.id).parameter_openapi_schema["properties"]
     assert props["batch_number"]["title"] == "批次编号" and props["agency_id"]["title"] == "委派机构编码"
     assert props["as_of"]["format"] == "date"
-    assert isinstance(bare, ParameterSchema)
