@@ -7,10 +7,12 @@
 """
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 FONT = "黑体"
@@ -81,10 +83,18 @@ def _photo_slot(doc):
     return table
 
 
+def _day(text: str) -> date:
+    """The card's 发证日期, written 2026年11月27日."""
+    y, m, d = (int(n) for n in re.findall(r"\d+", text)[:3])
+    return date(y, m, d)
+
+
 def render_card(face: CardFace) -> bytes:
     from docx import Document
     from docx.enum.text import WD_BREAK
     from docx.shared import Mm
+
+    from adapters.documents import set_core_properties
 
     doc = Document()
     section = doc.sections[0]
@@ -92,8 +102,7 @@ def render_card(face: CardFace) -> bytes:
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
         setattr(section, side, Mm(5))
     section.header_distance = section.footer_distance = Mm(0)
-    doc.core_properties.title = f"{face.kind_title} {face.card_code}"
-    doc.core_properties.author = face.issuer_name
+    set_core_properties(doc, f"{face.kind_title} {face.card_code}", face.issuer_name, _day(face.issued_on))
     body = doc.paragraphs[0] if doc.paragraphs else None
     if body is not None:
         body._element.getparent().remove(body._element)

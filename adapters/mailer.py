@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -43,14 +43,18 @@ def enqueue(
 
 
 def build_email(msg: OutboxMessage, documents: list[Document], settings: Settings) -> EmailMessage:
-    """The MIME message: Chinese subject (RFC 2047) and attachment names (RFC 2231) intact."""
+    """The MIME message: Chinese subject (RFC 2047) and attachment names (RFC 2231) intact; a
+    Date (when it is sent, Beijing time) and a Message-ID fixed by the idempotency key (a
+    re-delivery carries the same one), both required of an originating message (RFC 5322 3.6)."""
     email = EmailMessage()
     email["From"] = settings.mail_from
     name, addr = parseaddr(msg.recipient)
     email["To"] = formataddr((name, addr)) if name else addr
     email["Subject"] = msg.subject
+    email["Date"] = format_datetime(now())
     digest = hashlib.sha1(msg.idempotency_key.encode()).hexdigest()
-    email["Message-ID"] = make_msgid(idstring=digest, domain="supervision.local")
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "supervision.local"
+    email["Message-ID"] = make_msgid(idstring=digest, domain=domain)
     email["X-Idempotency-Key"] = digest  # lets a receiving system drop a re-delivery
     email.set_content(msg.text_body)
     email.add_alternative(msg.html_body, subtype="html")

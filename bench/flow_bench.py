@@ -25,7 +25,7 @@ from bench.serve import BARE
 from cli.demo_data import add_institution, add_session, add_supervisor
 from deployments.serve import DAILY_INSPECTION
 from tests.flows import harness as h
-from tests.flows.world import answers
+from tests.flows.world import answers, decided_by
 from tests.postgres_server import PostgresServer
 
 DAY = date(2026, 11, 23)
@@ -98,7 +98,7 @@ def daily_lifecycle(mail_dir: Path, batch: str, card: str) -> tuple[float, float
     run_id = h.start(DAILY_INSPECTION, {"batch_number": batch, "as_of": str(DAY), "supervisor_cards": [card]})
     h.wait_for_form(run_id, "record-1")
     h.resume(run_id, "record-1", answers("theory", code_for(mail_dir, batch), str(DAY)))
-    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "基准", "handled_by": "基准"})
+    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "基准", **decided_by()})
     h.wait_for(run_id, DONE)
     return time.perf_counter() - t0, in_run_seconds(run_id)
 
@@ -164,7 +164,8 @@ def scale(mail_dir: Path, sampler: RssSampler, bare: bool) -> dict:
             parallel(pool, lambda rw: h.resume(rw[0], "record-1", answers(
                 "theory", code_for(mail_dir, rw[1][0]), str(DAY))), list(zip(ids, worlds, strict=True)))
             wait_all(ids, "decision-1")
-            parallel(pool, lambda r: h.resume(r, "decision-1", {"decision": "无需处理", "opinion": "基准", "handled_by": "基准"}), ids)
+            signed = decided_by()  # one staff account, created before the parallel resumes
+            parallel(pool, lambda r: h.resume(r, "decision-1", {"decision": "无需处理", "opinion": "基准", **signed}), ids)
         wait_all(ids, None)
         t_resumed = time.perf_counter() - t1
     return {"suspended_s": t_suspended, "resumed_s": t_resumed, "rss_suspended_kb": rss_suspended}

@@ -44,7 +44,7 @@ def main() -> None:
         began = time.monotonic()
         svc.start()
         h.wait_for_form(run_id, "decision-1")
-        h.resume(run_id, "decision-1", t.DECISION)
+        h.resume(run_id, "decision-1", t.decision())
         print(f"restart → first resume accepted:  {time.monotonic() - began:5.2f} s")
         h.wait_for(run_id, {StateType.COMPLETED})
         orphan, w2 = t._kill_leg_after_resume(svc, "BORPHAN")
@@ -62,7 +62,7 @@ def main() -> None:
             _timed(calls, resume_flow_run, r, t._record(wd))
         for r in runs:
             h.wait_for_form(r, "decision-1")
-            _timed(calls, resume_flow_run, r, t.DECISION)
+            _timed(calls, resume_flow_run, r, t.decision())
         for r in runs:
             h.wait_for(r, {StateType.COMPLETED}, timeout=600)
         svc.stop(signal.SIGTERM)

@@ -5,12 +5,14 @@
 and CI), PostgreSQL runs as the `postgres` user (runuser), since it refuses root.
 """
 
+import fcntl
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -60,7 +62,50 @@ class LocalPostgres:
         lines = pid_file.read_text().splitlines()
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
 
-    def start(self) -> "LocalPostgres":
+    @contextmanager
+    def lock(self, seconds: float = 60):
+        """The folder's lock: a start waits while a watchdog (deployments/watchdog.py) stops
+        the server a killed service left running, and the watchdog never stops a server a new
+        instance has just taken over."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "service.lock", "a+") as f:
+            deadline = time.monotonic() + seconds
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"PostgreSQL folder {self.root} stays locked") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def owner(self) -> int | None:
+        """The pid of the service that runs this server (None: none, or stopped in order)."""
+        try:
+            return int((self.root / "service.owner").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def set_owner(self, pid: int | None) -> None:
+        path = self.root / "service.owner"
+        if pid is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(f"{pid}\n")
+
+    def start(self, owner: int | None = None) -> "LocalPostgres":
+        """Start (or reuse) the server; `owner`: the service pid a watchdog looks after."""
+        with self.lock():
+            self._start()
+            if owner is not None:
+                self.set_owner(owner)
+        return self
+
+    def _start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
@@ -78,7 +123,7 @@ class LocalPostgres:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._run("pg_isready", "-h", "127.0.0.1", "-p", str(self.port), check=False).returncode == 0:
-                return self
+                return
             time.sleep(0.2)
         raise RuntimeError("PostgreSQL did not become ready")
 

@@ -13,8 +13,10 @@ Stops and crashes lose nothing:
   neither starts a leg nor cancels one ("Runner is shutting down" would cancel the case) —
   then the legs in flight get a few seconds to finish, whatever is left is cut, and a cut
   leg is continued at the next start; then the server, PostgreSQL, the mail catcher.
-- A SIGKILL to this process takes the server and the runner with it (PR_SET_PDEATHSIG);
-  anything an earlier instance left behind carries the service mark and is killed at start.
+- A SIGKILL to this process takes the server and the runner with it (PR_SET_PDEATHSIG); a
+  watchdog (deployments/watchdog.py, in a session of its own) then kills the run legs in
+  flight and stops PostgreSQL; anything an earlier instance still left behind carries the
+  service mark and is killed at start, and a PostgreSQL still running is reused.
 - At start, and every few seconds, runs whose process is gone are continued
   (procedures/run_health.py).
 """
@@ -105,13 +107,19 @@ class Service:
     def _prefect_database(self, home) -> str:
         choice = self.settings.prefect_database
         if choice == "postgres" or (choice == "auto" and find_bin_dir() is not None):
-            self.postgres = LocalPostgres(self.settings.var_dir / "prefect-pg").start()
+            self.postgres = LocalPostgres(self.settings.var_dir / "prefect-pg").start(owner=os.getpid())
+            self._start_watchdog(self.postgres.root)
             self.postgres.create_database("prefect", exist_ok=True)
             say("prefect", f"database: PostgreSQL on 127.0.0.1:{self.postgres.port} ({self.postgres.data})")
             return self.postgres.url("prefect", driver="asyncpg")
         home.mkdir(parents=True, exist_ok=True)
         say("prefect", "database: SQLite (no PostgreSQL server binaries found; fine for a few cases at once)")
         return f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+
+    def _start_watchdog(self, pg_root) -> None:
+        env = {k: v for k, v in os.environ.items() if k != processes.MARK}  # a new start must not kill it
+        subprocess.Popen([sys.executable, "-m", "deployments.watchdog", str(os.getpid()), self.mark, str(pg_root)],
+                         env=env, start_new_session=True, stdin=subprocess.DEVNULL)
 
     # -- stranded runs ---------------------------------------------------------------------
     def _continue_stranded(self, grace: float | None = None) -> None:
@@ -165,7 +173,9 @@ class Service:
                 self.server.kill()
                 self.server.wait()
         if self.postgres is not None:
-            self.postgres.stop("fast")
+            with self.postgres.lock():
+                self.postgres.stop("fast")
+                self.postgres.set_owner(None)  # stopped in order: the watchdog has nothing to do
         if self.catcher is not None:
             self.catcher.stop()
         stray = processes.kill_marked(self.mark)

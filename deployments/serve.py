@@ -1,18 +1,18 @@
 """Serve every deployment in one process (the embedded default).
 
 Prefect titles each deployment parameter with its Python name; staff starting a run see the
-Chinese title and help text written here instead (the flows define them beside their
-parameters). Dates are strings with `format: date` (the flow checks them) and no parameter
-is `… | None`, so the UI shows no "Property is type None" toggles.
+Chinese title and help text of deployments/titles.py instead (the same table the work-pool
+variant, prefect.yaml, applies after `prefect deploy`). Dates are strings with `format: date`
+(the flow checks them) and no parameter is `… | None`, so the UI shows no "Property is type
+None" toggles.
 """
 
 from prefect import serve
 from prefect.schedules import Cron
 
 from adapters.settings import get_settings
-from flows.daily_inspection import PARAMETERS as DAILY_PARAMETERS
+from deployments.titles import titled_schema
 from flows.daily_inspection import daily_inspection
-from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
@@ -24,28 +24,22 @@ DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
           "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide"]
-DATE_PARAMETERS = {"as_of"}
 
 
-def titled(deployment, parameters: dict[str, tuple[str, str]]):
-    """Write each parameter's Chinese title and help text into the deployment's schema."""
-    properties = deployment._parameter_openapi_schema.properties
-    for name, (title, description) in parameters.items():
-        properties[name]["title"], properties[name]["description"] = title, description
-        if name in DATE_PARAMETERS:
-            properties[name]["format"] = "date"
+def titled(deployment):
+    """Write each parameter's Chinese title and help text (deployments/titles.py) into the schema."""
+    schema = deployment._parameter_openapi_schema
+    schema.properties = titled_schema(deployment.name, schema.model_dump())["properties"]
     return deployment
 
 
 def deployments():
     return [
         titled(daily_inspection.to_deployment(name="daily-inspection", tags=["督导"],
-                                              description="日常督导（第十五条（一）、第十七条、附件3）"),
-               DAILY_PARAMETERS),
+                                              description="日常督导（第十五条（一）、第十七条、附件3）")),
         titled(deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
                                             schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
-                                            description="期限巡检：每日08:00（北京时间）"),
-               SWEEP_PARAMETERS),
+                                            description="期限巡检：每日08:00（北京时间）")),
         roster_import.to_deployment(name="roster-import", tags=["名册"],
                                     description="名册导入（Excel）：评价机构、督导员、评价计划及场次、工作人员"),
         supervisor_card_issue.to_deployment(name="supervisor-card-issue", tags=["督导员"],

@@ -10,16 +10,17 @@
 Durable: every side effect is a persisted task with a database idempotency key, so the
 replay from the top after each resume repeats nothing. "Today" comes from the case row
 (its as_of), never from the clock in this body. A refused run ends Cancelled, named 已拒绝
-(never a green Completed).
+(never a green Completed), without an ERROR in its log (flows/ending.py).
 """
 
 from itertools import count
 
 from prefect import flow, runtime
-from prefect.states import Cancelled, Completed
+from prefect.states import Completed
 
 from flows import forms
 from flows.asking import ask
+from flows.ending import end_refused
 from tasks import inspection as t
 
 PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
@@ -27,7 +28,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
     "supervisor_cards": ("指定外督员证卡编码", "留空则按第十条、第十三条随机抽取；指定时逐个填写证卡编码，如 R3722A001"),
     "supervisor_count": ("随机抽取人数", "未指定外督员时随机抽取的人数（默认1人）"),
     "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
-    "agency_id": ("委派机构编码（可选）", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
+    "agency_id": ("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
 }
 
 
@@ -88,7 +89,7 @@ def daily_inspection(
         case = t.dispatch_supervisors(case.case_id, list(supervisor_cards or []), supervisor_count)
     if case.status == "refused":
         t.publish_timeline(case.case_id)
-        return Cancelled(name="已拒绝", message=f"已拒绝：{case.refusal_reason}")
+        end_refused(f"已拒绝：{case.refusal_reason}")
     if case.status == "closed":
         t.publish_timeline(case.case_id)
         return Completed(message="未委派督导员，结案；违规线索已登记待处理")

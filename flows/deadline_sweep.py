@@ -10,9 +10,9 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Cancelled
 
 from adapters.clock import today
+from flows.ending import end_refused
 from tasks import inspection as t
 from tasks.portal import resume_portal_submissions
 from tasks.supervisors import sweep_supervisors
@@ -26,7 +26,7 @@ def deadline_sweep(as_of: str = ""):
     try:
         day = date.fromisoformat(as_of) if as_of else today()  # not replayed: the sweep never suspends
     except ValueError:
-        return Cancelled(name="已拒绝", message=f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+        end_refused(f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases, 第十六条 coverage
     summary += "\n\n" + resume_portal_submissions()  # the portal retries too; this is the backstop

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
+from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 from regulation.checklists import Checklist
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
@@ -32,7 +33,7 @@ _REQUIRED: Any = ...
 # run could never go on. So: a string with the date format (the UI still shows a date
 # picker), checked by the flow with a Chinese message.
 DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
-NEVER_KEPT = {"assignment_code"}
+NEVER_KEPT = {"assignment_code", CODE_FIELD}  # codes are typed again, never shown back
 
 
 def _errors_markdown(errors: list[str]) -> str:
@@ -59,9 +60,14 @@ class _Form:
 
     def model(self, name: str, header: str) -> type[RunInput]:
         if self.errors:  # the whole list where the UI shows it: on the first field
-            first = self.fields[next(iter(self.fields))]
+            first_name = next(iter(self.fields))
+            first = self.fields[first_name]
             first[2] = f"⚠ 上次提交未通过（{len(self.errors)} 处问题，见各项标注）｜{first[2].removeprefix('【请修改】')}"
-            first[3] = "；".join(self.errors) + (f"｜{first[3]}" if first[3] else "")
+            # each error once per field: the first field already shows its own
+            own = self.field_errors.get(first_name, "")
+            others = [e for e in self.errors if not own or e not in own]
+            if others:
+                first[3] = "；".join(others) + (f"｜{first[3]}" if first[3] else "")
         fields = {name: (kind, Field(default, title=title, description=description or None))
                   for name, (kind, default, title, description) in self.fields.items()}
         required = list(self.required)
@@ -104,14 +110,16 @@ def decision_form(header: str, proposed: str, errors: list[str], previous: dict 
     f.add("decision", Decision, "处理决定",
           f"系统建议：{proposed}。可选处理见第十五条（一）3；“调查核实”记录核实情况后再作处理决定")
     f.add("opinion", str, "处理意见",
-          "必填。写入发给评价机构的文书：调查核实写明核实情况；约谈提醒写明约谈时间、地点和要求；其他写明理由")
-    f.add("problems", str, "存在的问题（每行一条，可选）",
+          "必填。约谈提醒、提醒函、质量通报：写入发给评价机构的文书（约谈提醒写明约谈时间、地点和要求）；"
+          "调查核实：写明核实情况，只记入案卷（不发给评价机构），随后再作处理决定；"
+          "转专项督导、启动处理程序：记入待办事项；无需处理：写明理由，记入案卷")
+    f.add("problems", str, "存在的问题（每行一条）",
           ("记录表中的否定项和一票否决项会自动列入文书；如需补充，每行写一条" if has_problems else
            "本次记录表未发现问题（合格）：如仍发提醒函或质量通报，须在此逐行写明问题"), default="")
     f.add("report_days", int, "书面报告期限（日）",
           f"提醒函、质量通报要求评价机构书面报送整改情况的期限，自发文之日起计算的自然日数（默认{report_days}日）",
           default=report_days)
-    f.add("handled_by", str, "经办人", "作出决定的工作人员姓名")
+    f.add(CODE_FIELD, str, CODE_TITLE, CODE_HELP)
     return f.model("DecisionForm", header)
 
 
@@ -120,7 +128,7 @@ def go_ahead_form(header: str, errors: list[str], previous: dict | None = None,
     f = _Form(errors, field_errors or {}, previous or {})
     f.add("go_on", GoOn, "是否仍委派督导员",
           "该批次不应开展，已登记为违规线索；仍可委派督导员到场督导取证（默认：继续委派督导）", default="继续委派督导")
-    f.add("handled_by", str, "经办人", "作出决定的工作人员姓名")
+    f.add(CODE_FIELD, str, CODE_TITLE, CODE_HELP)
     return f.model("GoAheadForm", header)
 
 
@@ -132,3 +140,12 @@ def confirmation_form(header: str, errors: list[str], previous: dict | None = No
     f.add("assignment_code", str, "任务编码", "督导员本人派遣通知邮件中的一次性任务编码；委派机构按逾期处理时填“无”")
     f.add("text", str, "意见或经办人", "不同意时写明不同意见；委派机构按逾期处理时填写经办人姓名", default="")
     return f.model("ConfirmationForm", header)
+
+
+def staff_code_form(header: str, errors: list[str], previous: dict | None = None,
+                    field_errors: dict[str, str] | None = None) -> type[RunInput]:
+    """The signature of a decision started from its deployment's parameters (parameters are shown
+    on the run's page to everyone: a code never goes there)."""
+    f = _Form(errors, field_errors or {}, previous or {})
+    f.add(CODE_FIELD, str, CODE_TITLE, CODE_HELP)
+    return f.model("StaffCodeForm", header)

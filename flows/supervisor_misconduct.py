@@ -7,9 +7,15 @@ and the measure. A suspension or dismissal before the period has ended and witho
 statement is refused with the reason (regulation.misconduct). Every step is written in the
 supervisor's file; a dismissal also cancels the card, ends the term, bans the person and
 produces the letter to the employer.
+
+Each button is signed: before anything is written the run asks for the staff code of the
+person deciding (a form, never a parameter — parameters show on the run's page), checks it
+against the agency that handles the case (the card's issuer) and asks again with the reason
+when it is wrong, of another agency or of a disabled account. The case stores who decided.
 """
 
 from datetime import date
+from itertools import count
 from typing import Literal
 
 from prefect import flow
@@ -17,24 +23,40 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from adapters.clock import today
+from flows import forms
+from flows.asking import ask
 from tasks import supervisors as t
 
 MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解聘": "dismissal"}
 
 
-@flow(name="misconduct-register")
-def misconduct_register(card_code: str, item: int, facts: str, registered_by: str, as_of: date | None = None) -> dict:
-    """登记督导员违规情形并告知当事人（第二十六条）。
+def _signed(header: str, verify):
+    """The staff member who signs this step: asked until a code `verify` accepts. Nothing is
+    written before; the code is never kept, logged or shown back."""
+    errors: list[str] = []
+    for attempt in count(1):
+        answer = ask(forms.staff_code_form(header, errors, {}, {forms.CODE_FIELD: errors[0]} if errors else {}),
+                     f"staff-code-{attempt}")
+        found = verify(getattr(answer, forms.CODE_FIELD))
+        if not isinstance(found, str):
+            return found
+        errors = [found]
+
+
+@flow(name="misconduct-register", persist_result=True)
+def misconduct_register(card_code: str, item: int, facts: str, as_of: date | None = None) -> dict:
+    """登记督导员违规情形并告知当事人（第二十六条）。登记人在随后的表单中填写本人工作人员代码。
 
     Args:
         card_code: 督导员证卡编码
         item: 第二十六条第几项（1-8）
         facts: 违规事实（将写入告知书）
-        registered_by: 登记人姓名
         as_of: 登记日期，默认今天
     """
-    case = t.open_misconduct_case(card_code, item, facts, registered_by, as_of or today(),
-                                  f"registered:{flow_run.get_id()}")
+    decider = _signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
+                      lambda code: t.misconduct_decider(code, card_code=card_code))
+    case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
+                                  f"registered:{flow_run.get_id()}", decider.staff_id)
     t.deliver_mail()
     create_markdown_artifact(f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}；"
                              f"陈述申辩期限至 {case['statement_due']}。期满或收到陈述后运行 misconduct-decide。",
@@ -42,21 +64,22 @@ def misconduct_register(card_code: str, item: int, facts: str, registered_by: st
     return case
 
 
-@flow(name="misconduct-decide")
-def misconduct_decide(case_id: int, measure: Literal["批评教育", "暂停委派", "解聘"], decided_by: str,
+@flow(name="misconduct-decide", persist_result=True)
+def misconduct_decide(case_id: int, measure: Literal["批评教育", "暂停委派", "解聘"],
                       suspension_months: int | None = None, statement: str = "", as_of: date | None = None) -> str:
-    """对督导员违规案件作出处理决定（第二十六条）。
+    """对督导员违规案件作出处理决定（第二十六条）。决定人在随后的表单中填写本人工作人员代码。
 
     Args:
         case_id: 案件编号（misconduct-register 的结果）
         measure: 处理措施：批评教育 / 暂停委派 / 解聘（情节严重）
-        decided_by: 决定人姓名
         suspension_months: 暂停委派的月数（1-24），仅暂停委派时填写
         statement: 当事人的陈述申辩（书面材料摘要），没有则留空
         as_of: 决定日期，默认今天
     """
-    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decided_by, suspension_months, statement,
-                                    as_of or today())
+    decider = _signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
+                      lambda code: t.misconduct_decider(code, case_id=case_id))
+    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months, statement,
+                                    as_of or today(), decider.staff_id)
     t.deliver_mail()
     create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{text}", key="misconduct-decision",
                              description="督导员违规处理决定")

@@ -69,6 +69,7 @@ class MisconductCase(SQLModel, table=True):
     dispatch_id: int | None = Field(default=None, foreign_key="dispatch.id")
     opened_on: date
     opened_by: str = ""
+    opened_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")
     status: str = Field(default="open", max_length=16)  # open | hearing | decided
     hearing_notified_on: date | None = None
     statement_due: date | None = None
@@ -78,6 +79,7 @@ class MisconductCase(SQLModel, table=True):
     suspended_until: date | None = None
     decided_on: date | None = None
     decided_by: str = ""
+    decided_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")
     decision_text: str = ""
 
 

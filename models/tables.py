@@ -164,7 +164,10 @@ class InspectionCase(SQLModel, table=True):
     overdue_reported_on: date | None = None
     proposal: dict = Field(default_factory=dict, sa_column=_json())
     decision: str = ""
-    verifications: list[dict] = Field(default_factory=list, sa_column=_json())  # 调查核实 {on, by, text}
+    verifications: list[dict] = Field(default_factory=list, sa_column=_json())  # 调查核实 {on, by, staff_id, text}
+    # Who decided whether supervisors still go to a session that should not take place (their staff account).
+    go_ahead_by: str = ""
+    go_ahead_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")
 
 
 class FormSubmission(SQLModel, table=True):
@@ -191,7 +194,8 @@ class InspectionRecord(SQLModel, table=True):
     form_kind: str = Field(max_length=16)
     form_version: str = Field(max_length=16)
     submitted_by: int = Field(foreign_key="supervisor.id")
-    submitted_on: date
+    submitted_on: date  # the case's business date (as_of): deadlines and lateness count from it
+    received_on: date | None = None  # the true date it was received (Beijing time), shown as 提交
     inspection_ended_on: date
     stated_end_reason: str = ""  # why the inspection ended after the session's scheduled end
     due_on: date | None = None  # None: the year's official calendar is not known yet
@@ -221,7 +225,8 @@ class AgencyDecision(SQLModel, table=True):
     opinion: str = ""
     problems: list[str] = Field(default_factory=list, sa_column=_json())  # written by staff
     report_due: date | None = None  # the written report a letter asks for
-    handled_by: str
+    handled_by: str  # the decider's name, for the letters and existing readers
+    decided_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")  # who decided
     decided_on: date
 
 

@@ -77,7 +77,8 @@ def answer_once(case_id: int, pause_key: str, label: str,
             s.rollback()  # nothing of a refused answer is written but its refusal
             add_event(s, case_id, f"refused-{pause_key}", today, f"{label}被退回（{len(refusal)} 处问题），已请重新填写")
         s.add(FormSubmission(case_id=case_id, pause_key=pause_key, accepted=not refusal, errors=list(refusal),
-                             field_errors=dict(refusal.fields), final=final, received_on=today))
+                             field_errors=dict(refusal.fields), final=final,
+                             received_on=clock.today()))  # the true date received, not the business date
         return Outcome(not refusal, list(refusal), dict(refusal.fields), final)
 
 

@@ -42,7 +42,7 @@ from models import (
     RecordConfirmation,
     Supervisor,
 )
-from procedures import dispatching
+from procedures import dispatching, staff
 from procedures.case_reads import _view, decision_context, run_name, view
 from procedures.cases import (
     STATUS_NAMES,
@@ -186,22 +186,33 @@ def _record_findings(s, case, sess, inst, agency, today) -> None:
     add_event(s, case.id, "finding", today, f"发现违规线索，已登记待处理（{article}）并报告委派机构：{reasons}")
 
 
+def _decider(s: Session, case: InspectionCase, answers: dict, errors: Refusal) -> staff.Decider | None:
+    """Who decides, from the staff code on the form: a member of the agency that owns the case
+    (the dispatching agency, or a third party's commissioning agency); else a refusal on the
+    code's field. The code itself is never stored, logged or shown back."""
+    found = staff.verify(s, case.agency_id or "", str(answers.get(staff.CODE_FIELD, "")))
+    if isinstance(found, str):
+        errors.add(staff.CODE_FIELD, found)
+        return None
+    return found
+
+
 def go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
     """Staff decide whether supervisors still go and see a session that should not take place."""
     def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
-        choice, handled_by = answers.get("go_on"), str(answers.get("handled_by", "")).strip()
+        choice = answers.get("go_on")
         if choice not in (GO_ON, STOP):
             errors.add("go_on", f"是否委派：应为“{GO_ON}”或“{STOP}”")
-        if not handled_by:
-            errors.add("handled_by", "经办人：不能为空，请填写作出决定的工作人员姓名")
+        decider = _decider(s, case, answers, errors)
         if errors:
             return True
+        case.go_ahead_by, case.go_ahead_by_staff_id = decider.name, decider.staff_id
         if choice == GO_ON:
             case.status = "dispatching"
-            add_event(s, case.id, "go-ahead", today, f"{handled_by} 决定：仍委派督导员到场督导")
+            add_event(s, case.id, "go-ahead", today, f"{decider.label} 决定：仍委派督导员到场督导")
         else:
             case.status = "closed"
-            add_event(s, case.id, "go-ahead", today, f"{handled_by} 决定：不委派督导员；违规线索另案处理")
+            add_event(s, case.id, "go-ahead", today, f"{decider.label} 决定：不委派督导员；违规线索另案处理")
             add_event(s, case.id, "closed", today, "结案")
         s.add(case)
         return True
@@ -382,7 +393,7 @@ def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end
                if answers.get(f"remark_{i.no:02d}")}
     record = InspectionRecord(
         case_id=case.id, form_kind=checklist.form, form_version=checklist.version, submitted_by=supervisor.id,
-        submitted_on=today, inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
+        submitted_on=today, received_on=clock.today(), inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
         due_on=due, late=late, methods=methods,
         veto_answers={str(k): v for k, v in veto.items()}, item_answers={str(k): v for k, v in items.items()},
         remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(),
@@ -434,7 +445,8 @@ def _record_counts(s: Session, case: InspectionCase, record: InspectionRecord, t
         .join(Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case.id))]
     subject, text, html = render_email(
         "record_received", agency_name=agency.name, batch_number=sess.batch_number, institution=inst.name,
-        supervisor_name=supervisor.name, submitted_on=record.submitted_on, late=record.late, due_on=record.due_on,
+        supervisor_name=supervisor.name, submitted_on=record.submitted_on, received_on=record.received_on,
+        late=record.late, due_on=record.due_on,
         verdict=result.verdict, supervisor_verdict=record.supervisor_verdict,
         overall_evaluation=record.overall_evaluation, inspection_ended_on=record.inspection_ended_on,
         stated_end_reason=record.stated_end_reason, confirmations=confirmations,
@@ -501,14 +513,12 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
     decision asked again."""
     def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
         option = answers.get("decision")
-        handled_by = str(answers.get("handled_by", "")).strip()
         opinion = str(answers.get("opinion", "")).strip()
         written = [p.strip() for p in str(answers.get("problems", "")).splitlines() if p.strip()]
         days = answers.get("report_days")
         if option not in FOLLOWUP_OPTIONS:
             errors.add("decision", f"处理决定：应为 {'/'.join(FOLLOWUP_OPTIONS)} 之一")
-        if not handled_by:
-            errors.add("handled_by", "经办人：不能为空，请填写作出决定的工作人员姓名")
+        decider = _decider(s, case, answers, errors)
         if not opinion:
             errors.add("opinion", "处理意见：不能为空（调查核实写明核实情况；约谈提醒写明时间、地点和要求；其他写明理由）")
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
@@ -520,20 +530,40 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if errors:
             return True
         if option == VERIFY:
-            case.verifications = [*case.verifications, {"on": str(today), "by": handled_by, "text": opinion}]
+            case.verifications = [*case.verifications, {"on": str(today), "by": decider.name,
+                                                        "staff_id": decider.staff_id, "text": opinion}]
             s.add(case)
-            add_event(s, case.id, f"verify-{pause_key}", today, f"{handled_by} 调查核实：已记录核实情况，待作出处理决定")
+            add_event(s, case.id, f"verify-{pause_key}", today, f"{decider.label} 调查核实：已记录核实情况，待作出处理决定")
             return False
         due = report_due(today, days) if option in REPORTING_LETTERS else None
         s.add(AgencyDecision(case_id=case.id, option=option, proposed_option=case.proposal.get("option", ""),
-                             opinion=opinion, problems=written, report_due=due, handled_by=handled_by,
-                             decided_on=today))
+                             opinion=opinion, problems=written, report_due=due, handled_by=decider.name,
+                             decided_by_staff_id=decider.staff_id, decided_on=today))
         case.decision = option
         s.add(case)
-        add_event(s, case.id, "decision", today, f"{handled_by} 决定：{option}（系统建议：{case.proposal.get('option')}）")
+        add_event(s, case.id, "decision", today, f"{decider.label} 决定：{option}（系统建议：{case.proposal.get('option')}）")
         return True
 
     return answer_once(case_id, pause_key, "处理决定", judge)
+
+
+def received_text(record: InspectionRecord) -> str:
+    """When the record arrived; with a business date (as_of) that differs, that date too, since
+    the deadline counts from it."""
+    received = record.received_on or record.submitted_on
+    return str(received) if received == record.submitted_on else f"{received}（业务日期 {record.submitted_on}，期限按业务日期计算）"
+
+
+def last_decider(case_id: int) -> str:
+    """The name of whoever made the case's latest agency decision (for the run's log)."""
+    with session_scope() as s:
+        case = s.get(InspectionCase, case_id)
+        decision = s.exec(select(AgencyDecision).where(AgencyDecision.case_id == case_id)).first()
+        if decision is not None:
+            return decision.handled_by
+        if case.verifications:
+            return case.verifications[-1].get("by", "")
+        return case.go_ahead_by
 
 
 def _record_problems(record: InspectionRecord) -> list[str]:
@@ -593,7 +623,7 @@ def record_markdown(case_id: int) -> str:
                  f"- 评定结果：**{record.verdict}**（否定项 {record.negative_count}/{record.item_count}，"
                  f"{record.negative_count / record.item_count:.1%}）；督导员评定：**{record.supervisor_verdict}**",
                  f"- 总体评价：{record.overall_evaluation}",
-                 f"- 督导结束：{record.inspection_ended_on}；提交：{record.submitted_on}"
+                 f"- 督导结束：{record.inspection_ended_on}；提交：{received_text(record)}"
                  f"（{'逾期，' if record.late else '按期，'}{due}）",
                  *([f"- 结束日期晚于计划的原因：{record.stated_end_reason}"] if record.stated_end_reason else []),
                  f"- 督导方式：{'、'.join(record.methods)}",

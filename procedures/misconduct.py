@@ -33,8 +33,30 @@ from regulation.misconduct import (
 from regulation.reasons import RuleViolation
 
 
+def owning_agency_id(s: Session, sup: Supervisor) -> str:
+    """The agency that handles a misconduct case: the card's issuer (the province when unknown)."""
+    agency = s.get(Agency, sup.issuer) or s.exec(select(Agency).where(Agency.level == "province")).first()
+    return agency.id
+
+
+def decider_for(s: Session, code: str, card_code: str | None = None, case_id: int | None = None):
+    """Who decides (procedures.staff.Decider) for the case of `case_id`, or for a supervisor's
+    card about to be registered; otherwise the reason in Chinese. A read: writes nothing."""
+    from procedures import staff
+
+    if case_id is not None:
+        case = s.get(MisconductCase, case_id)
+        sup = s.get(Supervisor, case.supervisor_id) if case else None
+    else:
+        sup = s.exec(select(Supervisor).where(Supervisor.card_code == (card_code or "").strip().upper())).first()
+    if sup is None:  # the step itself refuses it with its own reason
+        return staff.verify(s, "", code)
+    return staff.verify(s, owning_agency_id(s, sup), code)
+
+
 def open_case(s: Session, supervisor_id: int, item: int, facts: str, on: date, opened_by: str,
-              key: str, source: str = "registered", dispatch_id: int | None = None) -> MisconductCase:
+              key: str, source: str = "registered", dispatch_id: int | None = None,
+              opened_by_staff_id: int | None = None) -> MisconductCase:
     """Open (once per key) a 第二十六条 case against a supervisor."""
     check_item(item)
     found = s.exec(select(MisconductCase).where(MisconductCase.key == key)).first()
@@ -46,7 +68,8 @@ def open_case(s: Session, supervisor_id: int, item: int, facts: str, on: date, o
     if not facts.strip():
         raise RuleViolation("须写明违规事实", "第二十六条")
     case = MisconductCase(key=key, supervisor_id=sup.id, item=item, facts=facts.strip(), source=source,
-                          dispatch_id=dispatch_id, opened_on=on, opened_by=opened_by)
+                          dispatch_id=dispatch_id, opened_on=on, opened_by=opened_by,
+                          opened_by_staff_id=opened_by_staff_id)
     s.add(case)
     s.flush()
     file_entry(s, f"misconduct-opened:{case.id}", sup.person_key, sup.id, on, "misconduct",
@@ -127,7 +150,7 @@ def record_statement(s: Session, case_id: int, statement: str, on: date) -> Misc
 
 
 def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
-           suspension_months: int | None = None) -> MisconductCase:
+           suspension_months: int | None = None, decided_by_staff_id: int | None = None) -> MisconductCase:
     """Decide the measure (第二十六条); refused when the hearing rule is not met."""
     case = s.get(MisconductCase, case_id)
     if case is None:
@@ -151,6 +174,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
         _dismiss(s, case, sup, agency, on)
     case.measure, case.decided_on, case.decided_by, case.decision_text, case.status = \
         measure, on, decided_by.strip(), text, "decided"
+    case.decided_by_staff_id = decided_by_staff_id
     s.add_all([case, sup])
     doc_id = _letter(s, case, sup, agency, "misconduct_decision", "质量督导员违规处理决定书", sup.name,
                      "misconduct_decision", on, statement=case.statement, measure_text=text)

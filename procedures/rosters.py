@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from adapters.clock import tz
@@ -303,16 +304,37 @@ def import_roster(path: Path, dry_run: bool = False, as_of: date | None = None, 
         report.errors.append(Problem(Path(path).name, None, "", "", "文件中没有任何名册数据行"))
     for kind, kind_rows in rows.items():
         report.rows[kind] = len(kind_rows)
-    with session_scope(url) as s:
-        plan = _Plan(s, rows, check, as_of)
-        plan.check_all()
-        if report.errors:
-            raise RosterRejected(report)
-        plan.apply(write=not dry_run)
-        if dry_run:
-            s.rollback()
-        report.written = not dry_run
+    try:
+        with session_scope(url) as s:
+            _one_import_at_a_time(s)
+            plan = _Plan(s, rows, check, as_of)
+            plan.check_all()
+            if report.errors:
+                raise RosterRejected(report)
+            plan.apply(write=not dry_run)
+            if dry_run:
+                s.rollback()
+            report.written = not dry_run
+    except (IntegrityError, OperationalError):  # the lock waited too long, or a write raced it anyway
+        report.written = False
+        report.errors.append(Problem(Path(path).name, None, "", "", BUSY))
+        raise RosterRejected(report) from None
     return report
+
+
+BUSY = ("另一份名册正在同时导入，本文件未写入任何内容。请稍后重新导入本文件"
+        "（已导入的记录再次导入不会重复写入）。")
+_ROSTER_LOCK = 726_068  # pg advisory lock key: one roster import at a time (鲁人社字〔2022〕68号)
+
+
+def _one_import_at_a_time(s: Session) -> None:
+    """A second import waits for the first and then checks against what it wrote: PostgreSQL
+    with a transaction-scoped advisory lock, SQLite by taking the write lock up front."""
+    connection = s.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ROSTER_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the connection's busy timeout
 
 
 class _Plan:

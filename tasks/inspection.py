@@ -51,7 +51,8 @@ def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
     from procedures import daily_inspection as inspections
 
     outcome = inspections.go_ahead(case_id, pause_key, answers)
-    _log("是否委派的决定已记录" if outcome.accepted else f"是否委派的决定被退回（{len(outcome.errors)} 处问题）")
+    _log(f"是否委派的决定已记录（决定人 {inspections.last_decider(case_id)}）" if outcome.accepted
+         else f"是否委派的决定被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 
@@ -101,7 +102,7 @@ def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
     if not outcome.accepted:
         _log(f"处理决定被退回（{len(outcome.errors)} 处问题），等待重新提交")
     else:
-        _log(f"处理决定：{answers.get('decision')}（经办人 {answers.get('handled_by', '').strip()}）"
+        _log(f"处理决定：{answers.get('decision')}（决定人 {inspections.last_decider(case_id)}）"
              + ("；核实情况已记录，等待最终处理决定" if not outcome.final else ""))
     return outcome
 

@@ -68,7 +68,8 @@ def deliver_mail() -> dict:
 
 
 @task(name="open-misconduct-case", persist_result=True)  # a refusal is an answer: no retries
-def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: str, on: date, key: str) -> dict:
+def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: str, on: date, key: str,
+                         staff_id: int | None = None) -> dict:
     """Open the case and send the hearing notice (告知书): one transaction."""
     from sqlmodel import select
 
@@ -81,18 +82,27 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == card_code.strip().upper())).first()
         if sup is None:
             raise RuleViolation(f"系统中没有证卡编码为 {card_code} 的督导员", "第二十六条")
-        case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key)
+        case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
         case = misconduct.notify_hearing(s, case.id, on)
         return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name}
 
 
 @task(name="decide-misconduct-case", persist_result=True)
 def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: int | None, statement: str,
-                           on: date) -> str:
+                           on: date, staff_id: int | None = None) -> str:
     from adapters.db import session_scope
     from procedures import misconduct
 
     with session_scope() as s:
         if statement.strip():
             misconduct.record_statement(s, case_id, statement, on)
-        return misconduct.decide(s, case_id, measure, on, decided_by, months).decision_text
+        return misconduct.decide(s, case_id, measure, on, decided_by, months, staff_id).decision_text
+
+
+def misconduct_decider(code: str, card_code: str | None = None, case_id: int | None = None):
+    """A read, not a side effect: the staff member a code signs for (Decider), or why not (str)."""
+    from adapters.db import session_scope
+    from procedures import misconduct
+
+    with session_scope() as s:
+        return misconduct.decider_for(s, code, card_code=card_code, case_id=case_id)

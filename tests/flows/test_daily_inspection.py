@@ -1,5 +1,6 @@
 """日常督导 end to end: real Prefect server, real runner, real SMTP, real database."""
 
+import time
 from datetime import date
 
 import pytest
@@ -10,9 +11,18 @@ from sqlmodel import select
 from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DAILY_INSPECTION
-from models import InspectionRecord, PendingCase
+from models import AgencyDecision, AgencyStaff, InspectionRecord, PendingCase
+from procedures import daily_inspection as inspections
 from tests.flows import harness as h
-from tests.flows.world import answers, case_for, dispatch_named, make_world, outbox_for
+from tests.flows.world import (
+    answers,
+    case_for,
+    decided_by,
+    dispatch_named,
+    make_world,
+    outbox_for,
+    staff_code,
+)
 
 DAY = date(2026, 11, 23)
 DONE = {StateType.COMPLETED}
@@ -42,7 +52,7 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     assert "测试机构PASS" in notice.get_body(("plain",)).get_content()
 
     h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
-    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", **decided_by()})
     run = h.wait_for(run_id, DONE)
 
     case = case_for(w["batch"])
@@ -64,7 +74,8 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     logs = h.logs(run_id, until="处理决定：")
     assert any(line.startswith("已委派外督员：") and "应于 2026-11-25 前提交" in line for line in logs)
     assert any(line.startswith("评定结果：合格") for line in logs)
-    assert any(line.startswith("处理决定：无需处理（经办人 王科长）") for line in logs)
+    assert any(line.startswith("处理决定：无需处理（决定人 王科长）") for line in logs)
+    assert not any(decided_by()["staff_code"] in line for line in logs)  # the staff code is never logged
     assert not any("考场组织基本规范" in line for line in logs)  # no record content in logs (第八条)
 
 
@@ -75,7 +86,7 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
     schema = h.wait_for_form(run_id, "decision-1")
     assert "系统建议：**提醒函**" in h.description(run_id)
     assert schema["properties"]["decision"]["description"].startswith("系统建议：提醒函（第十五条（一））")
-    h.resume(run_id, "decision-1", {"decision": "提醒函", "opinion": "请完善考场设施。", "handled_by": "王科长",
+    h.resume(run_id, "decision-1", {"decision": "提醒函", "opinion": "请完善考场设施。", **decided_by(),
                                     "report_days": 20})
     h.wait_for(run_id, DONE)
 
@@ -98,7 +109,7 @@ def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service
     w = make_world("VETO", DAY, form_kind="skill")
     run_id, code = dispatch_named(w, str(DAY), supervisor=1)
     h.resume(run_id, "record-1", answers("skill", code, str(DAY), vetoes=(2,)))
-    h.resume(run_id, "decision-1", {"decision": "转专项督导", "opinion": "一票否决项，转专项督导。", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "转专项督导", "opinion": "一票否决项，转专项督导。", **decided_by()})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
     with session_scope() as s:
@@ -151,6 +162,12 @@ def test_mistyped_batch_is_refused_and_the_run_is_not_a_success(service):
     assert run.state.name == "已拒绝" and "不存在" in run.state.message
     assert run.name == "NO-SUCH-BATCH · 批次不存在"
     assert case_for("NO-SUCH-BATCH").status == "refused"
+    # a refusal is an answer, not an error: no ERROR line, no CancelledRun traceback in the run's log
+    lines = h.logs(run_id, until="已拒绝")
+    assert any(line.startswith("已拒绝：") for line in lines)
+    assert not any("CancelledRun" in line or "unexpected exception" in line for line in lines)
+    time.sleep(2)  # logs reach the server in batches
+    assert error_levels(run_id) == []
     bad_date = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": "2026-02-30"})
     assert "业务日期：应为有效日期" in h.wait_for(bad_date, REFUSED).state.message
 
@@ -175,18 +192,54 @@ def test_session_that_should_not_take_place_is_a_finding_and_still_inspected(ser
     assert article in mail.get_body(("plain",)).get_content()
     assert not to(service, w["institution_email"])  # never told in advance (第七条(五))
 
-    h.resume(run_id, "go-ahead-1", {"go_on": "继续委派督导", "handled_by": "王科长"})
+    h.resume(run_id, "go-ahead-1", {"go_on": "继续委派督导", **decided_by()})
     code = h.assignment_code(wait_mail(service, w["emails"][0]))
     h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
     h.wait_for_form(run_id, "decision-1")
 
 
+def test_wrong_foreign_or_disabled_staff_code_asks_the_decision_again_and_the_right_one_is_stored(service):
+    w = make_world("STAFF", DAY)
+    run_id, code = dispatch_named(w, str(DAY))
+    h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    decision = {"decision": "提醒函", "opinion": "请完善考场设施。"}
+    mine = staff_code("李科员")
+    wrong = mine[:-4] + ("AAAA" if not mine.endswith("AAAA") else "BBBB")
+    refusals = [(wrong, "工作人员代码不正确"),
+                (staff_code("青岛经办", agency_id="CITY-B"), "属于 CITY-B 的工作人员"),
+                (staff_code("已停用", active=False), "账号已停用")]
+    for n, (typed, message) in enumerate(refusals, start=1):
+        h.resume(run_id, f"decision-{n}", decision | {"staff_code": typed})
+        schema = h.wait_for_form(run_id, f"decision-{n + 1}")
+        field = schema["properties"]["staff_code"]
+        assert field["title"] == "【请修改】工作人员代码" and message in field["description"]
+        assert "default" not in field and schema["properties"]["decision"]["default"] == "提醒函"
+        case = case_for(w["batch"])
+        assert case.decision == "" and case.status == "awaiting_decision"  # nothing else written
+    h.resume(run_id, "decision-4", decision | {"staff_code": mine})
+    h.wait_for(run_id, DONE)
+    case = case_for(w["batch"])
+    with session_scope() as s:
+        stored = s.exec(select(AgencyDecision).where(AgencyDecision.case_id == case.id)).one()
+        person = s.get(AgencyStaff, stored.decided_by_staff_id)
+    assert (person.name, person.agency_id, stored.handled_by) == ("李科员", "CITY-A", "李科员")
+    timeline = inspections.timeline_markdown(case.id)
+    assert "李科员（CITY-A·经办" in timeline and "决定：提醒函" in timeline  # the timeline says who decided
+    assert not any(s in line for line in h.logs(run_id, until="处理决定：") for s in (mine, wrong))
+
+
 def test_staff_may_decide_not_to_dispatch_to_a_finding(service):
     w = make_world("NODISP", DAY, status="suspended")
     run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY)})
-    h.resume(run_id, "go-ahead-1", {"go_on": "不委派，结案", "handled_by": "王科长"})
+    h.resume(run_id, "go-ahead-1", {"go_on": "不委派，结案", "staff_code": staff_code("青岛经办", agency_id="CITY-B")})
+    schema = h.wait_for_form(run_id, "go-ahead-2")  # another agency's staff may not decide
+    assert "属于 CITY-B 的工作人员" in schema["properties"]["staff_code"]["description"]
+    assert case_for(w["batch"]).status == "awaiting_go_ahead"
+    h.resume(run_id, "go-ahead-2", {"go_on": "不委派，结案", **decided_by()})
     h.wait_for(run_id, DONE)
-    assert case_for(w["batch"]).status == "closed" and not to(service, w["emails"][0])
+    case = case_for(w["batch"])
+    assert case.status == "closed" and not to(service, w["emails"][0])
+    assert case.go_ahead_by == "王科长" and case.go_ahead_by_staff_id is not None
 
 
 def test_missing_calendar_year_does_not_block_the_dispatch(service):
@@ -233,17 +286,17 @@ def test_pass_record_letter_refused_without_problems_then_verified_then_bulletin
     w = make_world("NOPROB", DAY)
     run_id, code = dispatch_named(w, str(DAY))
     h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
-    h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "通报。", "handled_by": "王科长"})
+    h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "通报。", **decided_by()})
     schema = h.wait_for_form(run_id, "decision-2")
     assert schema["properties"]["problems"]["title"].startswith("【请修改】")
     assert schema["properties"]["decision"]["default"] == "质量通报"  # kept
-    assert schema["properties"]["handled_by"]["default"] == "王科长"
+    assert "default" not in schema["properties"]["staff_code"]  # the staff code is typed again, never kept
     # 调查核实 (第十五条(一)3) is recorded, and the decision asked again
     h.resume(run_id, "decision-2", {"decision": "调查核实", "opinion": "调阅考场录像，核实考场设施不全。",
-                                    "handled_by": "王科长"})
+                                    **decided_by()})
     h.wait_for_form(run_id, "decision-3")
     assert "已调查核实" in h.description(run_id)
-    h.resume(run_id, "decision-3", {"decision": "质量通报", "opinion": "通报。", "handled_by": "王科长",
+    h.resume(run_id, "decision-3", {"decision": "质量通报", "opinion": "通报。", **decided_by(),
                                     "problems": "考场设施不全\n"})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
@@ -299,6 +352,15 @@ def test_agency_closes_a_missing_confirmation_as_overdue_only_after_the_deadline
     schema = h.wait_for_form(run_id, "confirm-2")
     assert "届满后" in schema["properties"]["position"]["description"]  # due 11-25, today 11-23
     assert case_for(w["batch"]).status == "awaiting_confirmation"
+
+
+def error_levels(run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+
+    with get_client(sync_client=True) as client:
+        return [e.message[:80] for e in client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[run_id]), level=LogFilterLevel(ge_=40)))]
 
 
 def wait_mail(service, address, timeout=60):

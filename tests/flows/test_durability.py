@@ -13,6 +13,7 @@ from tests.flows import harness as h
 from tests.flows.world import (
     answers,
     case_for,
+    decided_by,
     dispatch_named,
     dispatches_for,
     make_world,
@@ -76,7 +77,7 @@ def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(ser
     # deliver-mail runs before the suspend, so the record-received mail is already out.
     service.catcher.stop()
     try:
-        h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "请限期整改。", "handled_by": "王科长"})
+        h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "请限期整改。", **decided_by()})
         h.wait_for(run_id, DONE)  # the outage does not fail the run
         letter = [m for m in outbox_for(case_for(w["batch"]).id) if m.recipient_kind == "institution"]
         assert [(m.status, m.attempts > 0, "ConnectionRefusedError" in m.last_error) for m in letter] == [
@@ -102,7 +103,7 @@ def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(s
     service.kill_runner()
     service.start_runner()
     h.resume(run_id, "decision-1", {"decision": "约谈提醒", "opinion": "定于12月1日上午9时在市人社局约谈。",
-                                    "handled_by": "王科长"})
+                                    **decided_by()})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
     keys = [m.idempotency_key for m in outbox_for(case.id)]

@@ -19,7 +19,7 @@ from adapters.db import session_scope
 from models import InspectionRecord, OutboxMessage
 from tests.flows import harness as h
 from tests.flows.service_process import service_process
-from tests.flows.world import answers, case_for, make_world
+from tests.flows.world import answers, case_for, decided_by, make_world
 
 pytestmark = pytest.mark.flow
 DAY = date(2026, 11, 23)
@@ -48,7 +48,8 @@ def _record(world: dict) -> dict:
     return answers("theory", _code(world), DAY.isoformat(), negatives=(1, 2, 3, 4, 5))
 
 
-DECISION = {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", "handled_by": "王科长"}
+def decision() -> dict:
+    return {"decision": "提醒函", "opinion": "请于一个月内完善考场设施。", **decided_by()}
 
 
 def _start(world: dict):
@@ -72,7 +73,7 @@ def _put_cases_at_every_step(tag: str) -> dict:
         h.wait_for_form(runs[step], "decision-1")
     runs["started"] = _start(worlds["started"])
     h.resume(runs["record-resumed"], "record-1", _record(worlds["record-resumed"]))
-    h.resume(runs["decision-resumed"], "decision-1", DECISION)
+    h.resume(runs["decision-resumed"], "decision-1", decision())
     return {step: (runs[step], worlds[step]) for step in STEPS}
 
 
@@ -91,12 +92,19 @@ def _drive_to_end(cases: dict, timeout: float = 300) -> None:
             elif state.type == StateType.PAUSED and state.state_details.run_input_keyset:
                 key = state.state_details.pause_key
                 assert key not in answered.setdefault(step, set()), f"{step}: answer at {key} was lost"
-                h.resume(run_id, key, _record(world) if key.startswith("record") else DECISION)
+                h.resume(run_id, key, _record(world) if key.startswith("record") else decision())
                 answered[step].add(key)
             elif state.type in (StateType.FAILED,):
                 raise AssertionError(f"{step}: run failed: {state.message}")
         time.sleep(0.3)
     assert not pending, {s: h.read(r).state for s, (r, _) in pending.items()}
+
+
+def _gone(path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not path.exists()
 
 
 def _assert_nothing_twice(cases: dict, mail_dir) -> None:
@@ -127,6 +135,9 @@ def test_service_stopped_with_cases_in_flight_restarts_and_completes_every_case_
             assert took < 10, f"stop took {took:.1f} s"
             assert svc.leftovers(wait=1) == [], "a process outlived the stop"
             assert svc.open_ports() == [], "a port is still open after the stop"
+        else:  # the watchdog: no run leg and no PostgreSQL outlives a SIGKILL until the next start
+            assert svc.leftovers(wait=15) == [], "a run process outlived the SIGKILL"
+            assert _gone(svc.root / "var" / "prefect-pg" / "data" / "postmaster.pid", 15), "PostgreSQL outlived it"
         svc.start()
         _drive_to_end(cases)
         for run_id, _ in cases.values():

@@ -21,6 +21,7 @@ from regulation.dispatch import pool_exclusions, replay_draw
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
 from tests.flows import harness as h
+from tests.flows.world import staff_code
 
 DONE = {StateType.COMPLETED}
 ALL_FIVE = {n: True for n in "一二三四五"}
@@ -144,22 +145,32 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == code)).one()
         supervisors.appoint(s, sup.id, date(2026, 4, 1), on)
     run_id = h.start("misconduct-register/misconduct-register",
-                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "registered_by": "王科长",
-                      "as_of": "2026-06-01"})
+                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "as_of": "2026-06-01"})
+    # signed with a staff code: the card's issuer (CITY-B) handles the case, not another agency
+    h.resume(run_id, "staff-code-1", {"staff_code": staff_code("王科长", agency_id="CITY-A")})
+    schema = h.wait_for_form(run_id, "staff-code-2")
+    assert "属于 CITY-A 的工作人员" in schema["properties"]["staff_code"]["description"]
+    with session_scope() as s:
+        assert s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).first() is None
+    h.resume(run_id, "staff-code-2", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
     h.wait_for(run_id, DONE)
     assert "案件编号" in artifact(run_id, "misconduct-case")
     assert mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
     with session_scope() as s:
         case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
+    assert (case.opened_by, case.opened_by_staff_id is not None) == ("王科长", True)
     early = h.start("misconduct-decide/misconduct-decide",
-                    {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "as_of": "2026-06-02"})
+                    {"case_id": case.id, "measure": "解聘", "as_of": "2026-06-02"})
+    h.resume(early, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
     run = h.wait_for(early, {StateType.FAILED})
     assert "陈述申辩" in (run.state.message or ""), run.state.message
     with session_scope() as s:
         assert s.get(Supervisor, sup.id).card_status == "valid"  # nothing decided
     run_id = h.start("misconduct-decide/misconduct-decide",
-                     {"case_id": case.id, "measure": "解聘", "decided_by": "李处长", "statement": "本人无异议",
-                      "as_of": "2026-06-15"})
+                     {"case_id": case.id, "measure": "解聘", "statement": "本人无异议", "as_of": "2026-06-15"})
+    h.resume(run_id, "staff-code-1", {"staff_code": staff_code("已停用处长", agency_id="CITY-B", active=False)})
+    assert "账号已停用" in h.wait_for_form(run_id, "staff-code-2")["properties"]["staff_code"]["description"]
+    h.resume(run_id, "staff-code-2", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
     h.wait_for(run_id, DONE)
     assert "解聘" in artifact(run_id, "misconduct-decision")
     mails(service, lambda m: "解聘通报" in m["Subject"])
@@ -171,6 +182,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         from models import Agency
         assert pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-B")), date(2026, 6, 20))
         assert "第二十六条" in supervisors.appointable(s, sup, date(2029, 4, 1), date(2029, 3, 1))
-        assert s.get(MisconductCase, case.id).measure == "dismissal"
+        decided = s.get(MisconductCase, case.id)
+        assert (decided.measure, decided.decided_by) == ("dismissal", "李处长") and decided.decided_by_staff_id
         kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sup.id))]
         assert "dismissal" in kinds

@@ -13,6 +13,29 @@ from regulation.checklists import load_checklist
 from regulation.scoring import score
 
 _serials = itertools.count(100)
+_staff_codes: dict[tuple[str, str], str] = {}  # (agency, name) → the code `supervise staff add` printed
+
+
+def staff_code(name: str = "王科长", agency_id: str = "CITY-A", role: str = "经办", active: bool = True) -> str:
+    """A staff account of `agency_id` (created once per service database and kept with its code):
+    what a decision form's staff-code field takes. `active=False`: the account is disabled."""
+    from procedures import staff
+
+    key = (agency_id, name)
+    with session_scope() as s:
+        from models import AgencyStaff
+
+        row = s.exec(select(AgencyStaff).where(AgencyStaff.agency_id == agency_id, AgencyStaff.name == name)).first()
+        if key not in _staff_codes or row is None or (active and not row.active):
+            _, _staff_codes[key] = staff.add(s, agency_id, name, role)  # (re-)issued, active
+        if not active:
+            staff.disable(s, agency_id, name)
+    return _staff_codes[key]
+
+
+def decided_by(name: str = "王科长", agency_id: str = "CITY-A") -> dict:
+    """The staff-code answer of a decision form, signed by that staff member."""
+    return {"staff_code": staff_code(name, agency_id)}
 
 
 def make_world(tag: str, day: date, form_kind="theory", supervisors=3, status="active", term_start=date(2025, 1, 1),

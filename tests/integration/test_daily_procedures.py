@@ -106,6 +106,15 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
             record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
         # Counted from the stated end the record is in time (due 11-18), but the overdue report stands.
         assert (record.due_on, record.late) == (date(2026, 11, 18), True)
+        # the business date (as_of) counts for the deadline; the true date received is what 提交 shows
+        from adapters import clock
+        from models import OutboxMessage
+
+        assert (record.submitted_on, record.received_on) == (date(2026, 11, 16), clock.today())
+        with session_scope() as s:
+            mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"record-received:{case.case_id}")).one()
+        assert f"于 {clock.today()} 提交（业务日期 2026-11-16，期限按业务日期计算）" in mail.text_body
+        assert f"提交：{clock.today()}（业务日期 2026-11-16" in daily_inspection.record_markdown(case.case_id)
     finally:
         settings_module.get_settings.cache_clear()
         db.get_engine.cache_clear()

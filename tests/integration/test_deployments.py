@@ -33,3 +33,21 @@ def test_served_names_list_every_served_deployment():
     from deployments.serve import SERVED
 
     assert sorted(SERVED) == sorted(f"{d.flow_name}/{d.name}" for d in deployments())
+
+
+def test_prefect_yaml_deployments_get_the_same_chinese_parameter_titles_as_the_served_ones():
+    from prefect.utilities.callables import parameter_schema
+
+    from deployments.titles import TITLES, titled_schema
+
+    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]}
+    served = {d.name: d for d in deployments()}
+    assert "python -m deployments.titles" in (ROOT / "prefect.yaml").read_text()  # the step after prefect deploy
+    for name, d in declared.items():
+        path, func = d["entrypoint"].split(":")
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), func)
+        deployed = titled_schema(name, parameter_schema(flow).model_dump())  # what prefect deploy + titles give
+        assert deployed["properties"] == served[name]._parameter_openapi_schema.model_dump()["properties"], name
+    daily = served["daily-inspection"]._parameter_openapi_schema.model_dump()["properties"]
+    assert daily["batch_number"]["title"] == "批次编号" and daily["as_of"]["format"] == "date"
+    assert set(TITLES) <= set(declared)

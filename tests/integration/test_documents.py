@@ -1,7 +1,7 @@
 """Official documents: numbering per agency per year, GB/T 9704 layout, one per key."""
 
 import io
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from docx import Document as DocxDocument
@@ -40,6 +40,23 @@ def test_docx_uses_gbt_9704_page_and_named_chinese_fonts():
     assert body.runs[0].font.size.pt == 16 and body.paragraph_format.line_spacing.pt == 28
     assert doc.paragraphs[0].runs[0].font.color.rgb == (0xFF, 0x00, 0x00)  # red issuer mark
     assert "2026年11月26日" in docx_text(render_docx(LETTER))
+
+
+def test_docx_properties_name_the_agency_the_title_and_the_document_date():
+    from datetime import datetime
+
+    from adapters.cards_docx import CardFace, render_card
+    from adapters.documents import render_docx
+
+    core = DocxDocument(io.BytesIO(render_docx(LETTER))).core_properties
+    assert (core.title, core.author, core.last_modified_by) == (LETTER.title, LETTER.issuer, LETTER.issuer)
+    assert core.created == core.modified == datetime(2026, 11, 26, tzinfo=UTC)
+    assert "python-docx" not in (core.comments + core.author)
+    card = CardFace("技能人才评价质量督导员（外督）", "张三", "R3726A001", "某单位", "济南市技能人才评价管理部门",
+                    "2026年3月2日", "全省", ("背面",), "印制单位")
+    core = DocxDocument(io.BytesIO(render_card(card))).core_properties
+    assert (core.author, core.created.date()) == ("济南市技能人才评价管理部门", date(2026, 3, 2))
+    assert core.title == "技能人才评价质量督导员（外督） R3726A001" and "python-docx" not in core.comments
 
 
 def test_document_is_stored_once_per_key(sqlite_url):

@@ -68,17 +68,33 @@ def test_decision_form_offers_verification_first_then_the_six_follow_ups():
     assert s["properties"]["decision"]["enum"] == ["调查核实", "无需处理", "约谈提醒", "提醒函", "质量通报", "转专项督导",
                                                    "启动处理程序"]
     assert "系统建议：提醒函" in s["properties"]["decision"]["description"]
-    assert set(s["required"]) == {"decision", "opinion", "handled_by"}  # 处理意见 is required
+    assert set(s["required"]) == {"decision", "opinion", "staff_code"}  # 处理意见 is required
+    assert s["properties"]["staff_code"]["title"] == "工作人员代码"
     assert s["properties"]["report_days"]["default"] == 30
     with pytest.raises(ValidationError):
-        decision_form("h", "x", [])(decision="罚款", handled_by="a", opinion="b")
+        decision_form("h", "x", [])(decision="罚款", staff_code="a", opinion="b")
 
 
-def test_refused_decision_form_keeps_the_decision_and_handler_and_stays_required():
-    s = schema(decision_form("h", "提醒函", ["存在的问题：…"], {"decision": "提醒函", "handled_by": "王科长",
+def test_decision_form_says_where_the_opinion_goes_and_leaves_optional_to_the_ui():
+    s = schema(decision_form("h", "提醒函", []))
+    opinion = s["properties"]["opinion"]["description"]
+    assert "调查核实：写明核实情况，只记入案卷（不发给评价机构）" in opinion
+    # a field with a default is labelled "(Optional)" by the UI: never a second 可选 of our own
+    assert not any("可选" in p["title"] for p in s["properties"].values())
+
+
+def test_refused_decision_form_keeps_the_decision_but_never_the_staff_code_and_stays_required():
+    s = schema(decision_form("h", "提醒函", ["存在的问题：…"], {"decision": "提醒函", "staff_code": "0001-AAAA-BBBB-CCCC",
                                                              "opinion": "请整改", "report_days": 20},
                              {"problems": "存在的问题：…"}))
-    assert s["properties"]["decision"]["default"] == "提醒函" and s["properties"]["handled_by"]["default"] == "王科长"
+    assert s["properties"]["decision"]["default"] == "提醒函" and "default" not in s["properties"]["staff_code"]
     assert s["properties"]["report_days"]["default"] == 20
-    assert {"decision", "opinion", "handled_by"} <= set(s["required"])
-    assert s["properties"]["problems"]["title"] == "【请修改】存在的问题（每行一条，可选）"
+    assert {"decision", "opinion", "staff_code"} <= set(s["required"])
+    assert s["properties"]["problems"]["title"] == "【请修改】存在的问题（每行一条）"
+
+
+def test_a_refused_field_shows_its_error_once_even_when_it_is_the_first_field():
+    error = "任务编码不正确"
+    s = schema(record_form(load_checklist("review"), "h", [error], {}, {"assignment_code": error}))
+    shown = s["properties"]["assignment_code"]["title"] + s["properties"]["assignment_code"]["description"]
+    assert shown.count(error) == 1

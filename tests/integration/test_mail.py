@@ -68,6 +68,19 @@ def test_chinese_subject_and_attachment_name_arrive_intact(mail_env, tmp_path):
     assert att.get_content() == b"PK-docx-bytes"
 
 
+def test_every_mail_carries_a_date_and_a_message_id(mail_env):
+    from email.utils import parsedate_to_datetime
+
+    url, catcher = mail_env
+    catcher.start()
+    _queue(url)
+    deliver_pending(url)
+    (msg,) = catcher.messages
+    sent = parsedate_to_datetime(msg["Date"])
+    assert abs((sent - now()).total_seconds()) < 120 and sent.utcoffset() == timedelta(hours=8)
+    assert re.fullmatch(r"<[^@<>]+@[^@<>]+>", msg["Message-ID"])
+
+
 def test_smtp_outage_leaves_message_pending_then_sent_exactly_once(mail_env):
     url, catcher = mail_env
     _queue(url)

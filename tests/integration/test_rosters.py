@@ -260,3 +260,41 @@ def test_roster_banned_person_cannot_come_back_with_a_new_card(db, tmp_path):
     again = workbook(tmp_path / "b.xlsx", {"supervisors": [sup_row(1, code="R3726A009", terms=None)]})
     with pytest.raises(RosterRejected, match="第二十六条"):
         import_roster(again, as_of=AS_OF, url=db)
+
+
+def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_roster(db, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from procedures import rosters
+
+    checked = rosters._Plan.check_all
+
+    def slow_check(self):  # both files checked before either is written: the race staff met
+        checked(self)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(rosters._Plan, "check_all", slow_check)
+    paths = [full_file(tmp_path / "a.xlsx"), full_file(tmp_path / "b.xlsx")]
+    outcomes: list = []
+
+    def run(path):
+        try:
+            outcomes.append(import_roster(path, as_of=AS_OF, url=db))
+        except RosterRejected as exc:
+            outcomes.append(exc)
+        except Exception as exc:  # noqa: BLE001 — what the test is about
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcomes) == 2
+    assert all(isinstance(o, (RosterRejected, rosters.ImportReport)) for o in outcomes), outcomes
+    for o in outcomes:
+        if isinstance(o, RosterRejected):  # refused whole, in Chinese
+            assert "另一份名册" in o.report.text() and not o.report.written
+    assert any(isinstance(o, rosters.ImportReport) and o.written for o in outcomes)
+    assert counts(db) == (2, 3, 3, 2, 2)  # the roster whole, once
