@@ -132,3 +132,18 @@ def confirmation_form(header: str, errors: list[str], previous: dict | None = No
     f.add("assignment_code", str, "任务编码", "督导员本人派遣通知邮件中的一次性任务编码；委派机构按逾期处理时填“无”")
     f.add("text", str, "意见或经办人", "不同意时写明不同意见；委派机构按逾期处理时填写经办人姓名", default="")
     return f.model("ConfirmationForm", header)
+
+
+def confirmation_step(header: str, errors: list[str], field_errors: dict[str, str] | None = None) -> type[RunInput]:
+    """The confirmation pause (第十七条): the other supervisors answer through their portal links
+    (the portal resumes with the stored submission's number); agency staff use this same form
+    in the Prefect UI only to close missing confirmations as overdue, with their staff code."""
+    from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
+
+    f = _Form(errors, field_errors or {}, {})
+    f.add(CODE_FIELD, str, f"委派机构：按逾期未确认处理 — {CODE_TITLE}",
+          f"记录表提交期限届满后，其他督导员仍未确认的，委派机构可按逾期未确认处理（第二十六条（二）待核查）。{CODE_HELP}",
+          default="")
+    f.add("submission_id", int, "门户提交编号（由门户自动填写，工作人员请勿修改）",
+          "督导员经门户链接确认时由系统填写；工作人员按逾期处理时保持 0", default=0)
+    return f.model("ConfirmationStep", header)
