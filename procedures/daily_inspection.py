@@ -568,8 +568,11 @@ CONFIRM_TITLE = "确认日常督导情况记录表（第十七条）"
 
 
 def _link_deadline(case: InspectionCase) -> datetime:
-    due = case.record_due or (case.opened_on + timedelta(days=7))
-    return datetime.combine(due, time(23, 59), tzinfo=clock.tz())
+    """Until when a record or confirmation link works (plus the grace period): the legal due date,
+    or the case's today when that has passed (a late record is still taken, marked late), in
+    real time (a case opened with an earlier or later as_of is shifted by its clock offset)."""
+    due = max(case.record_due or (case.opened_on + timedelta(days=7)), case_today(case))
+    return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
 
 
 def _record_link(s: Session, case: InspectionCase, agency: Agency, d: Dispatch, sup: Supervisor, round_: int,
