@@ -715,19 +715,30 @@ def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Out
     return outcome
 
 
+def _invite(case: InspectionCase, agency: Agency, step_key: str, recipient: portal_links.Recipient, title: str,
+            instructions: str, kind: str, key: str) -> None:
+    """A link and its mail, once by key; the mail belongs to the case (sent by the step's task)."""
+    with session_scope() as s:
+        contact = portal_links.Contact(agency.name, agency.email)
+        deadline = _link_deadline(case)
+        link = portal_links.create_link(s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
+                                        recipient, contact, title, deadline, instructions, kind, key)
+        subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
+                                           url=link.url, deadline=deadline, expires_at=link.expires_at,
+                                           instructions=instructions)
+        enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html, case.id)
+
+
 def _reissue(case_id: int, old: PortalLink, submission_id: int, outcome: Outcome) -> None:
     with session_scope() as s:
         case = s.get(InspectionCase, case_id)
         if case.status not in ("awaiting_record", "awaiting_confirmation"):
             return
         agency = s.get(Agency, case.agency_id)
-    why = "；".join(outcome.errors)
-    portal_links.invite(
-        portal_links.CaseStep(CASE_KIND, case_id, old.step_key, old.flow_run_id),
-        portal_links.Recipient(old.recipient_kind, old.recipient_name, old.recipient_email),
-        portal_links.Contact(agency.name, agency.email), old.title, _link_deadline(case),
-        f"上次提交未被采用：{why}。请用此新链接重新提交。", kind=old.kind,
-        key=f"{old.link_key.rsplit(':', 1)[0]}:re{submission_id}")
+    _invite(case, agency, old.step_key,
+            portal_links.Recipient(old.recipient_kind, old.recipient_name, old.recipient_email), old.title,
+            f"上次提交未被采用：{'；'.join(outcome.errors)}。请用此新链接重新提交。", old.kind,
+            f"{old.link_key.rsplit(':', 1)[0]}:re{submission_id}")
 
 
 def _invite_confirmations(case_id: int) -> None:
@@ -738,13 +749,10 @@ def _invite_confirmations(case_id: int) -> None:
         agency = s.get(Agency, case.agency_id)
         rows = list(s.exec(select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
                            .where(Dispatch.case_id == case_id, Dispatch.status == "dispatched")))
-        deadline = _link_deadline(case)
     for d, sup in rows:
-        portal_links.invite(
-            portal_links.CaseStep(CASE_KIND, case_id, "confirm", case.flow_run_id),
-            portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.name, agency.email),
-            CONFIRM_TITLE, deadline, "记录表已由一名督导员提交。请用本人任务编码确认，或写明不同意见（第十七条）。",
-            kind="record_confirmation", key=f"{CASE_KIND}:{case_id}:confirm:{d.id}:0")
+        _invite(case, agency, "confirm", portal_links.Recipient("supervisor", sup.name, sup.email), CONFIRM_TITLE,
+                "记录表已由一名督导员提交。请用本人任务编码确认，或写明不同意见（第十七条）。",
+                "record_confirmation", f"{CASE_KIND}:{case_id}:confirm:{d.id}:0")
 
 
 def open_link_url(case_id: int, email: str) -> str:

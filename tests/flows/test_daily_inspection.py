@@ -53,7 +53,8 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     assert "/l/" in notice.get_body(("plain",)).get_content()  # the portal link,
     assert "/runs/" not in notice.get_body(("plain",)).get_content()  # never the Prefect UI
 
-    record_through_portal(service, w, answers("theory", code, str(DAY)))
+    page = through_portal(service, address, answers("theory", code, str(DAY)))  # over HTTP, like a browser
+    assert page.status_code == 200 and "已收到" in page.text
     h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", "handled_by": "王科长"})
     run = h.wait_for(run_id, DONE)
 
@@ -109,7 +110,7 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
 def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service):
     w = make_world("VETO", DAY, form_kind="skill")
     run_id, code = dispatch_named(w, str(DAY), supervisor=1)
-    record_through_portal(service, w, answers("skill", code, str(DAY), vetoes=(2,)))
+    record_through_portal(service, w, answers("skill", code, str(DAY), vetoes=(2,)), supervisor=1)
     h.resume(run_id, "decision-1", {"decision": "转专项督导", "opinion": "一票否决项，转专项督导。", "handled_by": "王科长"})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
@@ -145,8 +146,9 @@ def test_refused_record_never_reaches_the_run_and_one_the_run_refuses_gets_a_new
     stored = portal_submissions.submit_form(token, unchecked, fields, [])
     assert stored.status == "stored"
     h.wait_for_form(run_id, "record-2")
-    renewed = portal_token(service.mail_dir, w["emails"][0])
-    assert renewed != token and "任务编码不正确" in to(service, w["emails"][0])[-1].get_body(("plain",)).get_content()
+    renewed = next(m for m in to(service, w["emails"][0]) if m["Subject"].startswith("【请在线提交】"))
+    assert "上次提交未被采用：任务编码不正确" in renewed.get_body(("plain",)).get_content()
+    assert portal_token(service.mail_dir, w["emails"][0]) != token
     with session_scope() as s:
         assert s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).first() is None
     record_through_portal(service, w, answers("review", code, str(DAY)))
