@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies
-from models import Dispatch, PortalFile, PortalLink, PortalSubmission
+from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures import daily_inspection, staff
 from tests.app_env import app_env
 from tests.flows.world import answers, make_world
@@ -168,5 +168,12 @@ def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
     with session_scope() as s:
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
     assert sub.payload["entered_by"].startswith("李代录（CITY-A") and sub.payload["dispatch_id"] == dispatch_id
+    # The run takes it (same checks again) and marks the record and the timeline 代录, with who.
+    outcome = daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)
+    assert outcome.accepted, outcome.errors
+    with session_scope() as s:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
+        events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id))]
+    assert record.entered_by.startswith("李代录（CITY-A") and any("（代录：李代录" in e for e in events)
     refused = run("portal", "staff-link", "--batch", "PC-NOSUCH")
     assert refused.returncode == 1 and "没有进行中的日常督导" in refused.stderr
