@@ -619,7 +619,11 @@ def link_context(link: PortalLink) -> dict:
             select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
             .where(Dispatch.case_id == case.id).order_by(Dispatch.id))]
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).first()
-        return {"form_kind": sess.form_kind, "institution": inst.name, "batch_number": sess.batch_number,
+        waits_for = "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation"
+        closed = "" if case.status == waits_for else (
+            "本次督导的记录表已经提交，此链接无需再使用。" if link.kind == "record_form" and record else
+            "本案当前不在等待此项提交（已办结或已由委派机构处理），此链接无需再使用。")
+        return {"form_kind": sess.form_kind, "closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
                 "occupation": sess.occupation, "level": sess.level, "site": sess.site,
                 "scheduled_end": str(local_date(sess.ends_at)), "record_due": str(case.record_due) if case.record_due else "暂无法计算",
                 "supervisors": supervisors, "several": len(supervisors) > 1,

@@ -331,8 +331,12 @@ def pending_ids() -> list[int]:
 
 
 def resume_one(submission_id: int) -> str:
-    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere)."""
-    if not _claim(submission_id):
+    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere).
+    Its writes take turns with the submits' (`_one_writer`): a burst of submits and the retry
+    loop would otherwise meet in SQLite's busy handler, which sleeps in 5 … 100 ms steps."""
+    with _one_writer:
+        claimed = _claim(submission_id)
+    if not claimed:
         return "busy"
     with session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)
@@ -343,7 +347,7 @@ def resume_one(submission_id: int) -> str:
         result = resume(run_id, key, {"submission_id": submission_id})
     except Exception as exc:  # noqa: BLE001 — release the claim; the next round tries again
         result = prefect_resume.ResumeResult("not_ready", f"{type(exc).__name__}")
-    with session_scope() as s:
+    with _one_writer, session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)
         sub.resume_attempts += 1
         if result.outcome in ("resumed", "already"):

@@ -57,7 +57,7 @@ def dispatched(tag: str, form_kind="theory", supervisors=(0,)):
 
     with session_scope() as s:
         links = list(s.exec(select(PortalLink).where(PortalLink.case_id == case.case_id,
-                                                     PortalLink.kind == "record_form")))
+                                                     PortalLink.kind == "record_form").order_by(PortalLink.id)))
         ds = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.case_id).order_by(Dispatch.id)))
         tokens = [portal_tokens.token_for(link.link_key) for link in links]
         codes = [assignment_codes.code_for(d.id) for d in ds]
@@ -138,6 +138,11 @@ def test_good_record_with_evidence_is_stored_once_with_its_files_and_a_receipt(p
     assert [f["field"] for f in sub.payload["files"]] == ["item_03", "item_03"] and len(files) == 2
     assert sub.resume_status in ("pending", "resuming")  # Prefect is down here: the flow tests resume runs
     assert "考场组织基本规范" not in portal.log_text() and token not in portal.log_text()
+    daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
+    page = client.get(f"{portal.url}/l/{token}").text  # the used link: its receipt
+    assert "已收到" in page
+    other = daily_inspection.staff_link("PC-RGOOD")
+    assert isinstance(other, str) and "无需代录" in other
 
 
 def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
@@ -177,3 +182,15 @@ def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
     assert record.entered_by.startswith("李代录（CITY-A") and any("（代录：李代录" in e for e in events)
     refused = run("portal", "staff-link", "--batch", "PC-NOSUCH")
     assert refused.returncode == 1 and "没有进行中的日常督导" in refused.stderr
+
+
+def test_with_two_supervisors_the_others_record_link_says_the_record_is_in(portal):
+    case, (token_a, token_b), (code_a, code_b) = dispatched("RTWO", supervisors=(0, 1))
+    page = send(browser(), f"{portal.url}/l/{token_b}", answers("theory", code_a, str(DAY)))
+    assert page.status_code == 400 and "这不是你本人的任务编码" in page.text  # A's code in B's link
+    assert "已收到" in send(browser(), f"{portal.url}/l/{token_a}", answers("theory", code_a, str(DAY))).text
+    with session_scope() as s:
+        sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
+    assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
+    page = browser().get(f"{portal.url}/l/{token_b}").text
+    assert "记录表已经提交" in page and "<form" not in page
