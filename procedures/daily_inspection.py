@@ -632,6 +632,14 @@ def link_context(link: PortalLink) -> dict:
                             "overall_evaluation": record.overall_evaluation} if record else None)}
 
 
+def step_waits(link: PortalLink) -> bool:
+    """Whether the case still waits at the step this link answers."""
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        return case is not None and case.status == (
+            "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation")
+
+
 def check_portal_record(link: PortalLink, answers: dict, staff_code: str | None) -> tuple[Refusal, dict]:
     """Before the portal stores a record: the same checks as the run (`_check_record`), in a
     transaction that writes nothing. Returns the refusal and, when none, the payload to store

@@ -8,7 +8,7 @@ findings plug in here with a kind of their own.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from models import PortalLink
 from procedures.cases import Refusal
@@ -25,7 +25,9 @@ class PortalForm:
     context: Callable[[PortalLink], dict]  # what the page shows beside the form
     check: Callable[[PortalLink, dict, Fields], tuple[Refusal, dict]]  # → refusal, payload to store
     file_field: Callable[[str], str | None] = lambda name: None  # which answer a file input belongs to
-    field_labels: dict[str, str] = field(default_factory=dict)
+    # Whether the step still waits for this link's answer: a stored answer whose step has passed
+    # (another supervisor's record came first, staff closed the confirmations) resumes nothing.
+    waiting: Callable[[PortalLink], bool] = lambda link: True
 
 
 def _first(fields: Fields, name: str) -> str:
@@ -87,9 +89,15 @@ def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tup
     return daily_inspection.check_portal_confirmation(link, answers)
 
 
+def _step_waits(link: PortalLink) -> bool:
+    from procedures import daily_inspection
+
+    return daily_inspection.step_waits(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
-                              _check_record, _evidence_field),
+                              _check_record, _evidence_field, _step_waits),
     "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
-                                      _confirmation_context, _check_confirmation),
+                                      _confirmation_context, _check_confirmation, waiting=_step_waits),
 }

@@ -15,7 +15,8 @@ from sqlmodel import select
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
-from procedures import daily_inspection, staff
+from procedures import daily_inspection, portal_forms, portal_submissions, staff
+from procedures.cases import Refusal
 from tests.app_env import app_env
 from tests.flows.world import answers, make_world
 from tests.portal_client import browser, pdf_bytes, png_bytes, post_fields, running_portal
@@ -184,13 +185,23 @@ def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
     assert refused.returncode == 1 and "没有进行中的日常督导" in refused.stderr
 
 
-def test_with_two_supervisors_the_others_record_link_says_the_record_is_in(portal):
-    case, (token_a, token_b), (code_a, code_b) = dispatched("RTWO", supervisors=(0, 1))
+def test_with_several_supervisors_the_first_record_counts_and_the_others_links_say_so(portal):
+    case, (token_a, token_b, token_c), (code_a, code_b, _) = dispatched("RTWO", supervisors=(0, 1, 2))
     page = send(browser(), f"{portal.url}/l/{token_b}", answers("theory", code_a, str(DAY)))
     assert page.status_code == 400 and "这不是你本人的任务编码" in page.text  # A's code in B's link
     assert "已收到" in send(browser(), f"{portal.url}/l/{token_a}", answers("theory", code_a, str(DAY))).text
     with session_scope() as s:
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
+    # B's record stored in the same moment (both checked while the case still waited):
+    form = portal_forms.FORMS["record_form"]
+    racing = portal_forms.PortalForm("record_form", form.template, form.max_fields, form.parse, form.context,
+                                     lambda link, a, f: (Refusal(), {"answers": a, "dispatch_id": None}),
+                                     waiting=form.waiting)
+    fields = {k: v if isinstance(v, list) else [v] for k, v in answers("theory", code_b, str(DAY)).items()}
+    late = portal_submissions.submit_form(token_b, racing, fields, [])
     assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
-    page = browser().get(f"{portal.url}/l/{token_b}").text
+    # The step has passed: B's stored answer resumes nothing (and is not retried for ever).
+    assert portal_submissions.resume_one(late.receipt.submission_id) == "obsolete"
+    assert late.receipt.submission_id not in portal_submissions.pending_ids()
+    page = browser().get(f"{portal.url}/l/{token_c}").text  # the third supervisor's record link
     assert "记录表已经提交" in page and "<form" not in page
