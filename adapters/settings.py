@@ -2,7 +2,6 @@
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,9 +16,6 @@ class Settings(BaseSettings):
 
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # empty: SQLite file var/supervision.db
-    # SQLite (the embedded default) in WAL mode: NORMAL syncs at checkpoints, not at every commit —
-    # never corrupt, but a power cut may lose the last commits; FULL syncs every commit.
-    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     timezone: str = "Asia/Shanghai"
 
     smtp_host: str = "127.0.0.1"

@@ -10,6 +10,7 @@ import signal
 import time
 from datetime import date
 
+import httpx
 import pytest
 from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
@@ -58,7 +59,15 @@ def _file_record(world: dict) -> None:
     address = world["emails"][0]
     notice = next(m for m in h.messages(world["mail_dir"]) if address in m["To"])
     url = re.search(r"https?://\S+/l/[A-Za-z0-9_-]{43}", notice.get_body(("plain",)).get_content()).group(0)
-    page = post_fields(browser(), url, _record(world))
+    deadline = time.monotonic() + 60
+    while True:  # the portal may still be starting (it comes up after the runner)
+        try:
+            page = post_fields(browser(), url, _record(world))
+            break
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     assert page.status_code == 200 and "已收到" in page.text, page.text[-1500:]
 
 
@@ -114,7 +123,9 @@ def _drive_to_end(cases: dict, timeout: float = 300) -> None:
                 h.resume(run_id, key, DECISION)
                 answered[step].add(key)
             elif state.type in (StateType.FAILED,):
-                raise AssertionError(f"{step}: run failed: {state.message}")
+                history = [(st.type.value, st.name, st.state_details.pause_key, str(st.timestamp)[11:23])
+                           for st in sorted(_history(run_id), key=lambda st: st.timestamp)]
+                raise AssertionError(f"{step}: run failed: {state.message}\n{history}")
         time.sleep(0.3)
     assert not pending, {s: h.read(r).state for s, (r, _) in pending.items()}
 
