@@ -50,6 +50,34 @@ def _stored_answer(client, run_id: UUID, key: str) -> bool:
     return _input_exists(client, run_id, keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"])
 
 
+def resume_family(run_id: str, family: str, run_input: dict) -> ResumeResult:
+    """Resume a run waiting at any pause `<family>-<n>` (a step asked again after a refusal, or
+    with several people answering in turn). The run judges each submission once by its id, so
+    a second resume with the same submission (a crash before it was written down) is harmless.
+    A run that has ended is "already": nothing waits for this submission any more."""
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    rid = UUID(run_id)
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(rid)
+            state = run.state
+            if state is not None and state.is_final():
+                return ResumeResult("already", f"run is {state.type.value}")
+            key = state.state_details.pause_key if state is not None and state.is_paused() else None
+            if not key or not key.startswith(f"{family}-"):
+                return ResumeResult("not_ready", f"run is not waiting at {family}-…")
+    except (httpx.HTTPError, OSError) as exc:
+        return ResumeResult("down", f"{type(exc).__name__}: {exc}"[:300])
+    except ObjectNotFound:
+        return ResumeResult("not_ready", "run not found")
+    result = resume_at(run_id, key, run_input)
+    return ResumeResult("not_ready", "another answer was taken at this pause") if result.outcome == "already" \
+        else result
+
+
 def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
     import httpx
     from prefect.client.orchestration import get_client

@@ -25,7 +25,7 @@ from bench.serve import BARE
 from cli.demo_data import add_institution, add_session, add_supervisor
 from deployments.serve import DAILY_INSPECTION
 from tests.flows import harness as h
-from tests.flows.world import answers, decided_by
+from tests.flows.world import answers, decided_by, record_in_process
 from tests.postgres_server import PostgresServer
 
 DAY = date(2026, 11, 23)
@@ -82,6 +82,14 @@ def code_for(mail_dir: Path, batch: str, timeout: float = 60.0) -> str:
         time.sleep(0.1)
 
 
+def address_for(mail_dir: Path, batch: str) -> str:
+    """The supervisor the batch's dispatch notice went to (the record link came with it)."""
+    for m in h.messages(mail_dir):
+        if "派遣通知" in (m["Subject"] or "") and names_batch(m["Subject"], batch):
+            return m["To"]
+    raise RuntimeError(f"no dispatch notice for {batch}")
+
+
 def in_run_seconds(run_id) -> float:
     """Time spent inside the run's legs (each Running → the next state), without the runner's
     polling wait and the process start that both flows pay alike."""
@@ -97,7 +105,7 @@ def daily_lifecycle(mail_dir: Path, batch: str, card: str) -> tuple[float, float
     t0 = time.perf_counter()
     run_id = h.start(DAILY_INSPECTION, {"batch_number": batch, "as_of": str(DAY), "supervisor_cards": [card]})
     h.wait_for_form(run_id, "record-1")
-    h.resume(run_id, "record-1", answers("theory", code_for(mail_dir, batch), str(DAY)))
+    record_in_process(mail_dir, address_for(mail_dir, batch), answers("theory", code_for(mail_dir, batch), str(DAY)))
     h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "基准", **decided_by()})
     h.wait_for(run_id, DONE)
     return time.perf_counter() - t0, in_run_seconds(run_id)
@@ -161,7 +169,7 @@ def scale(mail_dir: Path, sampler: RssSampler, bare: bool) -> dict:
             wait_all(ids, "decision-1")
             parallel(pool, lambda r: h.resume(r, "decision-1", {"ok": "b"}), ids)
         else:
-            parallel(pool, lambda rw: h.resume(rw[0], "record-1", answers(
+            parallel(pool, lambda rw: record_in_process(mail_dir, address_for(mail_dir, rw[1][0]), answers(
                 "theory", code_for(mail_dir, rw[1][0]), str(DAY))), list(zip(ids, worlds, strict=True)))
             wait_all(ids, "decision-1")
             signed = decided_by()  # one staff account, created before the parallel resumes

@@ -38,7 +38,7 @@ def main() -> None:
         w = make_world("BSTOP", t.DAY)
         run_id = t._start(w)
         h.wait_for_form(run_id, "record-1")
-        h.resume(run_id, "record-1", t._record(w))
+        t._file_record(w)
         busy = svc.stop(signal.SIGTERM)  # the resumed leg is in flight
         print(f"stop, a run leg in flight:        {busy:5.2f} s")
         began = time.monotonic()
@@ -59,7 +59,7 @@ def main() -> None:
         runs = [_timed(calls, t._start, wd) for wd in worlds]
         for r, wd in zip(runs, worlds, strict=True):
             h.wait_for_form(r, "record-1")  # not timed: the run reaching its form is not an API call
-            _timed(calls, resume_flow_run, r, t._record(wd))
+            _timed(calls, t._file_record, wd)  # through the service's portal
         for r in runs:
             h.wait_for_form(r, "decision-1")
             _timed(calls, resume_flow_run, r, t.decision())

@@ -18,6 +18,7 @@ calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=T
 deadline_app = typer.Typer(help="法定期限", no_args_is_help=True)
 card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
+portal_app = typer.Typer(help="门户：委派机构工作人员代录等专用链接", no_args_is_help=True)
 runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不一致的运行，并继续执行", no_args_is_help=True)
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
                   ("runs", runs_app)):
@@ -27,6 +28,7 @@ app.add_typer(supervisor_app, name="supervisor")
 app.add_typer(agency_app, name="agency")
 app.add_typer(misconduct_app, name="misconduct")
 app.add_typer(staff_app, name="staff")
+app.add_typer(portal_app, name="portal")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
@@ -215,6 +217,21 @@ def score_cmd(
     plain = "\n".join([f"{r.verdict}（否定项 {r.negative_count}/{r.item_count}，{r.ratio:.1%}）",
                        *(f"- {x}" for x in r.reasons)])
     _out(payload, as_json, plain)
+
+
+@portal_app.command("staff-link")
+def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001")],
+                      as_json: JsonFlag = False):
+    """代录：为纸质记录表生成门户链接（与督导员同一页面；提交时须填写本人工作人员代码）。
+
+    链接只打印在此处，不写入日志；同一批次重复运行得到同一链接，直到它被使用。"""
+    from procedures.daily_inspection import staff_link
+
+    link = staff_link(batch)
+    if isinstance(link, str):
+        _fail(link)
+    _out({"batch": batch, "url": link.url, "expires_at": link.expires_at.isoformat()}, as_json,
+         f"代录链接（仅供本机构工作人员使用，有效至 {link.expires_at:%Y-%m-%d %H:%M}）：\n{link.url}")
 
 
 @db_app.command("upgrade")

@@ -1,7 +1,6 @@
-"""The forms the Prefect UI shows (RunInput models), built from the 附件3 YAML.
-
-Flat fields in definition order; answers are 是/否 with no default (a default would
-pre-select and invite rubber-stamping); remarks are plain text boxes.
+"""The forms the Prefect UI shows agency staff (RunInput models). The supervisors' record form
+(附件3) and confirmations are portal pages (procedures/portal_forms.py); the run waits for
+them by reference (flows/portal_step.py).
 
 After a refused submission the form is asked again with the person's own earlier answers
 filled in (all but the assignment code). The markdown above a form is squeezed to nothing
@@ -12,27 +11,17 @@ but the schema still lists every field that was required as required, so the UI 
 call them "(Optional)".
 """
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
 from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
-from regulation.checklists import Checklist
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
-YesNo = Literal["是", "否"]
-Verdict = Literal["合格", "不合格"]
-Method = Literal["现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控"]
 Decision = Literal[FOLLOWUP_OPTIONS]  # type: ignore[valid-type]
 GoOn = Literal["继续委派督导", "不委派，结案"]
-Position = Literal["确认记录表", "不同意（写明意见）", "委派机构：按逾期未确认处理"]
 _REQUIRED: Any = ...
-# The server checks required fields and enums but not `format: date`, while pydantic's
-# `date` would refuse "2026-02-30" when the run loads its input — on every replay, so the
-# run could never go on. So: a string with the date format (the UI still shows a date
-# picker), checked by the flow with a Chinese message.
-DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
 NEVER_KEPT = {"assignment_code", CODE_FIELD}  # codes are typed again, never shown back
 
 
@@ -82,27 +71,6 @@ class _Form:
         return model
 
 
-def record_form(checklist: Checklist, header: str, errors: list[str], previous: dict,
-                field_errors: dict[str, str] | None = None) -> type[RunInput]:
-    f = _Form(errors, field_errors or {}, previous)
-    f.add("assignment_code", str, "任务编码", "派遣通知邮件中的一次性任务编码，如 ABCD-EFGH")
-    f.add("inspection_ended_on", DateText, "督导结束日期",
-          "督导工作实际结束的日期。记录表应在评价活动计划结束后2个工作日内提交（第十七条）")
-    f.add("later_end_reason", str, "结束日期晚于计划的原因",
-          "仅当督导结束日期晚于评价活动计划结束日期时填写（如评价结束后进行数据比对）；委派机构可见", default="")
-    f.add("methods", list[Method], "督导方式（可多选）", "第十五条（一）2：现场督导、数据比对、抽查评价资料（含录像）、远程监控")
-    for v in checklist.veto_items:
-        f.add(f"veto_{v.no}", YesNo, f"一票否决项{v.no}：{v.text}", "存在该情形选“是”；任一项为“是”，本次评价即为不合格")
-    for i in checklist.items:
-        f.add(f"item_{i.no:02d}", YesNo, f"{i.no}. {i.text}", f"{i.phase} · {i.category}：符合选“是”，不符合选“否”")
-        f.add(f"remark_{i.no:02d}", str, f"第{i.no}项备注", default="")
-    f.add("overall_evaluation", str, "总体评价", checklist.instructions)
-    f.add("supervisor_verdict", Verdict, "评定（合格/不合格）",
-          "附件3 填写说明：总体评价还应进行合格与不合格评定。须与记录表一致：任一一票否决项为“是”，"
-          "或否定项达20%，即为不合格")
-    return f.model(f"RecordForm{checklist.form.title()}", header)
-
-
 def decision_form(header: str, proposed: str, errors: list[str], previous: dict | None = None,
                   field_errors: dict[str, str] | None = None, report_days: int = 30,
                   has_problems: bool = True) -> type[RunInput]:
@@ -132,16 +100,6 @@ def go_ahead_form(header: str, errors: list[str], previous: dict | None = None,
     return f.model("GoAheadForm", header)
 
 
-def confirmation_form(header: str, errors: list[str], previous: dict | None = None,
-                      field_errors: dict[str, str] | None = None) -> type[RunInput]:
-    f = _Form(errors, field_errors or {}, previous or {})
-    f.add("position", Position, "确认情况",
-          "其他督导员：用本人任务编码确认记录表或提出不同意见（第十七条）；委派机构：期限届满后可按逾期未确认处理")
-    f.add("assignment_code", str, "任务编码", "督导员本人派遣通知邮件中的一次性任务编码；委派机构按逾期处理时填“无”")
-    f.add("text", str, "意见或经办人", "不同意时写明不同意见；委派机构按逾期处理时填写经办人姓名", default="")
-    return f.model("ConfirmationForm", header)
-
-
 def staff_code_form(header: str, errors: list[str], previous: dict | None = None,
                     field_errors: dict[str, str] | None = None) -> type[RunInput]:
     """The signature of a decision started from its deployment's parameters (parameters are shown
@@ -149,3 +107,16 @@ def staff_code_form(header: str, errors: list[str], previous: dict | None = None
     f = _Form(errors, field_errors or {}, previous or {})
     f.add(CODE_FIELD, str, CODE_TITLE, CODE_HELP)
     return f.model("StaffCodeForm", header)
+
+
+def confirmation_step(header: str, errors: list[str], field_errors: dict[str, str] | None = None) -> type[RunInput]:
+    """The confirmation pause (第十七条): the other supervisors answer through their portal links
+    (the portal resumes with the stored submission's number); agency staff use this same form
+    in the Prefect UI only to close missing confirmations as overdue, with their staff code."""
+    f = _Form(errors, field_errors or {}, {})
+    f.add(CODE_FIELD, str, f"委派机构：按逾期未确认处理 — {CODE_TITLE}",
+          f"记录表提交期限届满后，其他督导员仍未确认的，委派机构可按逾期未确认处理（第二十六条（二）待核查）。{CODE_HELP}",
+          default="")
+    f.add("submission_id", int, "门户提交编号（由门户自动填写，工作人员请勿修改）",
+          "督导员经门户链接确认时由系统填写；工作人员按逾期处理时保持 0", default=0)
+    return f.model("ConfirmationStep", header)

@@ -212,6 +212,7 @@ class InspectionRecord(SQLModel, table=True):
     item_count: int
     veto_hits: list[int] = Field(default_factory=list, sa_column=_json())
     failed_items: list[int] = Field(default_factory=list, sa_column=_json())
+    entered_by: str = ""  # 代录: the staff member who entered a paper record (name, agency, number)
 
 
 class AgencyDecision(SQLModel, table=True):

@@ -23,7 +23,7 @@ from adapters.uploads import ALLOWED_TEXT
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.pages import TEMPLATES, page, problem
 from portal.resumer import Resumer
-from procedures import portal_links, portal_submissions
+from procedures import portal_forms, portal_links, portal_submissions
 from procedures.portal_submissions import IncomingFile
 
 log = logging.getLogger("portal")
@@ -84,6 +84,29 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
                         deadline=portal_links.aware(link.deadline), expires_at=portal_links.aware(link.expires_at))
         return with_cookie(response, key, new)
 
+    def kind_page(request: Request, link, status=200, errors=(), field_errors=None, answers=None):
+        """A form of the registry (procedures/portal_forms.py), by the link's kind."""
+        form = portal_forms.FORMS[link.kind]
+        key, new = browser_key(request)
+        response = page(form.template, status, link=link, errors=list(errors), field_errors=field_errors or {},
+                        answers=answers or {}, csrf=portal_tokens.csrf_token(key, link.id), limits=limits(),
+                        deadline=portal_links.aware(link.deadline), expires_at=portal_links.aware(link.expires_at),
+                        staff=link.recipient_kind == "staff", **form.context(link))
+        return with_cookie(response, key, new)
+
+    async def read_fields(form) -> tuple[dict, list]:
+        fields: dict[str, list[str]] = {}
+        files = []
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                if value.filename == "" and not data:
+                    continue  # the browser's empty file input
+                files.append((name, IncomingFile(value.filename or "", data)))
+            elif name != "csrf_token":
+                fields.setdefault(name, []).append(value)
+        return fields, files
+
     def look(token: str):
         with session_scope() as s:
             found = portal_links.lookup(s, token)
@@ -111,10 +134,10 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return Response(CSS, media_type="text/css; charset=utf-8")
 
     @app.get("/l/{token}")
-    def show(token: str, request: Request, done: str = ""):
+    async def show(token: str, request: Request, done: str = ""):
         if (blocked := refused(request)) is not None:
             return blocked
-        found, receipt = look(token)
+        found, receipt = await run_in_threadpool(look, token)
         if found.problem == "unknown":
             wrong_tokens.miss(client(request))
             return problem("unknown", 404)
@@ -122,6 +145,8 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
             return problem("expired", 410, link=found.link)
         if found.problem == "used":
             return page("receipt.html.j2", link=found.link, receipt=receipt, again=done != "1")
+        if found.link.kind in portal_forms.FORMS:
+            return await run_in_threadpool(kind_page, request, found.link)
         return form_page(request, found.link)
 
     @app.post("/l/{token}")
@@ -137,8 +162,10 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         link = found.link
         if request.scope["state"].get("declared_too_large"):
             return problem("too_large", 413, link=link, detail=_too_large_detail())
+        registered = portal_forms.FORMS.get(link.kind)
         try:
-            form = await request.form(max_files=settings.portal_max_files * 5, max_fields=20)
+            form = await request.form(max_files=settings.portal_max_files * 5,
+                                      max_fields=registered.max_fields if registered else 20)
         except BodyTooLarge:
             return problem("too_large", 413, link=link, detail=_too_large_detail())
         except (MultiPartException, StarletteHTTPException, ValueError):
@@ -150,6 +177,8 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
                 return problem("csrf", 403, link=link)
             if found.problem == "used":  # a second submit: the first receipt
                 return page("receipt.html.j2", link=link, receipt=receipt, again=True)
+            if registered:
+                fields, named_files = await read_fields(form)
             statement = form.get("statement")
             statement = statement if isinstance(statement, str) else None
             files = []
@@ -161,7 +190,13 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
                     files.append(IncomingFile(item.filename or "", data))
         finally:
             await form.close()
-        result = await run_in_threadpool(portal_submissions.submit, token, statement, files)
+        if registered:
+            result = await run_in_threadpool(portal_submissions.submit_form, token, registered, fields, named_files)
+        else:
+            result = await run_in_threadpool(portal_submissions.submit, token, statement, files)
+        if result.status == "invalid" and registered:
+            return await run_in_threadpool(kind_page, request, link, 400, result.errors, result.field_errors,
+                                           result.answers)
         if result.status == "invalid":
             return form_page(request, link, 400, result.errors, statement or "")
         if result.status in ("unknown", "expired"):

@@ -20,8 +20,9 @@ Interpretations (README "Interpretations added here"):
 """
 
 import hmac
+import re
 import secrets
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -39,10 +40,12 @@ from models import (
     InspectionCase,
     InspectionRecord,
     Institution,
+    PortalLink,
+    PortalSubmission,
     RecordConfirmation,
     Supervisor,
 )
-from procedures import dispatching, staff
+from procedures import dispatching, portal_links, staff
 from procedures.case_reads import _view, decision_context, run_name, view
 from procedures.cases import (
     STATUS_NAMES,
@@ -282,9 +285,10 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
         s.flush()
         code = assignment_codes.code_for(d.id)
         d.assignment_code_hash = assignment_codes.code_hash(code)
+        link = _record_link(s, case, agency, d, sup, 0)
         subject, text, html = render_email(
             "dispatch_notice", supervisor_name=sup.name, agency_name=agency.name, brief=brief,
-            assignment_code=code, record_due=due, form_url=run_url(case.flow_run_id), drawn=draw_id is not None,
+            assignment_code=code, record_due=due, form_url=link.url, drawn=draw_id is not None,
             several=len(chosen) > 1)
         enqueue(s, f"dispatch-notice:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
         add_event(s, case.id, f"dispatch-{sup.id}", case.opened_on, f"委派外督员 {sup.name}（{sup.card_code}），已发派遣通知")
@@ -321,23 +325,36 @@ def _signer(s: Session, case: InspectionCase, code: str) -> Dispatch | None:
                  if hmac.compare_digest(given, d.assignment_code_hash)), None)
 
 
-def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    """Check and store the 附件3 record once; a refused answer stores only its refusal."""
+def submit_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int | None = None,
+                  entered_by: str = "") -> Outcome:
+    """Check and store the 附件3 record once; a refused answer stores only its refusal.
+    `dispatch_id`: the signer the portal proved; `entered_by`: staff who entered it (代录)."""
     def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
-        record = _check_record(s, case, answers, today, errors)
+        signer = s.get(Dispatch, dispatch_id) if dispatch_id else None
+        if dispatch_id and (signer is None or signer.case_id != case.id):
+            errors.add(None, "记录表：提交人不是本次委派的督导员")
+            return True
+        record = _check_record(s, case, answers, today, errors, signer)
         if not errors:
-            _store_record(s, case, *record, today=today)
+            _store_record(s, case, *record, today=today, entered_by=entered_by)
         return True
 
     return answer_once(case_id, pause_key, "记录表", judge)
 
 
-def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, errors: Refusal):
+def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, errors: Refusal,
+                  signer: Dispatch | None = None):
+    """附件3 and 第十七条, one implementation: the Prefect form, the portal's check before it stores,
+    and the run's judgement of what the portal stored all come here. `signer`: the dispatch
+    already proven (by the portal, or a staff code for 代录); otherwise the assignment code."""
     sess = s.get(EvaluationSession, case.session_id)
     checklist = load_checklist(sess.form_kind)
-    signer = _signer(s, case, str(answers.get("assignment_code", "")))
+    if case.status != "awaiting_record":
+        errors.add(None, "记录表已经提交，不能再次提交（第十七条：每次评价活动一份记录表）")
     if signer is None:
-        errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
+        signer = _signer(s, case, str(answers.get("assignment_code", "")))
+        if signer is None:
+            errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
     ended = _parse_day(answers.get("inspection_ended_on"))
     started, scheduled_end = local_date(sess.starts_at), local_date(sess.ends_at)
     reason, counted_from = str(answers.get("later_end_reason", "")).strip(), scheduled_end
@@ -366,12 +383,20 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, 
         result = score(checklist, {n: a for n, a in veto.items() if a}, {n: a for n, a in items.items() if a})
     except AnswerError as exc:
         for problem in exc.problems:
-            errors.add(None, problem)
+            errors.add(_answer_field(problem), problem)
     if result and stated in ("合格", "不合格"):
         disagreement = verdict_disagreement(result, stated)
         if disagreement:
             errors.add("supervisor_verdict", f"评定：{disagreement}")
     return checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items, answers, result
+
+
+def _answer_field(problem: str) -> str | None:
+    """The form field a scoring problem concerns ("督导内容第5项未作答" → item_05)."""
+    m = re.match(r"(一票否决项|督导内容)第(\d+)项", problem)
+    if not m:
+        return None
+    return f"veto_{int(m.group(2))}" if m.group(1) == "一票否决项" else f"item_{int(m.group(2)):02d}"
 
 
 def _due_from(case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
@@ -384,7 +409,7 @@ def _due_from(case: InspectionCase, counted_from: date, scheduled_end: date) -> 
 
 
 def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items,
-                  answers, result, today):
+                  answers, result, today, entered_by: str = ""):
     supervisor = s.get(Supervisor, signer.supervisor_id)
     due = _due_from(case, counted_from, scheduled_end)
     # Late from the same end as the sweep; a stated later end never undoes an overdue report.
@@ -399,13 +424,15 @@ def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end
         remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(),
         supervisor_verdict=answers["supervisor_verdict"], verdict=result.verdict,
         negative_count=result.negative_count, item_count=result.item_count,
-        veto_hits=[v.no for v in result.veto_hits], failed_items=[i.no for i in result.failed_items])
+        veto_hits=[v.no for v in result.veto_hits], failed_items=[i.no for i in result.failed_items],
+        entered_by=entered_by)
     s.add(record)
     signer.status = "recorded"
     s.add(signer)
     late_text = f"，逾期（应于 {due} 前提交）" if late else ""
+    by_staff = f"（代录：{entered_by}）" if entered_by else ""
     add_event(s, case.id, "record", today,
-              f"外督员 {supervisor.name} 提交记录表：评定{result.verdict}（否定项 {result.negative_count}/"
+              f"外督员 {supervisor.name} 提交记录表{by_staff}：评定{result.verdict}（否定项 {result.negative_count}/"
               f"{result.item_count}）{late_text}")
     others = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.id != signer.id)))
     if others:
@@ -457,55 +484,308 @@ def _record_counts(s: Session, case: InspectionCase, record: InspectionRecord, t
     enqueue(s, f"record-received:{case.id}", agency.email, "agency", subject, text, html, case.id)
 
 
-def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+def _check_confirmation(s: Session, case: InspectionCase, answers: dict, errors: Refusal,
+                        signer: Dispatch | None = None) -> Dispatch | None:
+    """第十七条: another dispatched supervisor, with their own assignment code (or the dispatch the
+    portal proved), confirms the record or files a disagreement. The portal checks it before it
+    stores; the run judges what was stored with the same code."""
+    position, text = answers.get("position"), str(answers.get("text", "")).strip()
+    missing = {d.id for d in s.exec(select(Dispatch).where(Dispatch.case_id == case.id,
+                                                           Dispatch.status == "dispatched"))}
+    if case.status != "awaiting_confirmation":
+        errors.add(None, "记录表确认：本案当前不在等待确认（已确认齐或已按逾期处理），无需再提交")
+        return None
+    if signer is None:
+        signer = _signer(s, case, str(answers.get("assignment_code", "")))
+        if signer is None:
+            errors.add("assignment_code", "任务编码不正确：请填写你本人派遣通知邮件中的一次性任务编码")
+    if signer is not None and signer.id not in missing:
+        errors.add("assignment_code", "任务编码：该督导员已提交或已确认记录表，无需重复确认")
+    if position not in (CONFIRM, DISAGREE):
+        errors.add("position", f"确认情况：应为“{CONFIRM}”或“{DISAGREE}”")
+    if position == DISAGREE and not text:
+        errors.add("text", "意见：不同意时须写明不同意见")
+    return signer
+
+
+def confirm_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int | None = None) -> Outcome:
     """第十七条 binds every dispatched supervisor: another supervisor confirms the record or files
-    a disagreement with their own assignment code; the agency may close missing ones as overdue."""
+    a disagreement (through their portal link); the agency may close missing ones as overdue,
+    with a staff code (`close_overdue`)."""
     def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
-        position = answers.get("position")
-        text = str(answers.get("text", "")).strip()
+        given = s.get(Dispatch, dispatch_id) if dispatch_id else None
+        if dispatch_id and (given is None or given.case_id != case.id):
+            errors.add(None, "记录表确认：提交人不是本次委派的督导员")
+            return True
+        signer = _check_confirmation(s, case, answers, errors, given)
+        if errors:
+            return True
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
-        missing = list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")))
-        if position == CLOSE_OVERDUE:
-            if not text:
-                errors.add("text", "意见或经办人：委派机构按逾期处理时，请填写经办人姓名")
-            if record.due_on is None or today <= record.due_on:
-                errors.add("position", f"确认情况：记录表提交期限（{record.due_on or '暂无法计算'}）届满后，"
-                                       "委派机构方可按逾期未确认处理")
-            if errors:
-                return True
-            for d in missing:
-                s.add(RecordConfirmation(case_id=case.id, dispatch_id=d.id, position="overdue",
-                                         text=f"{text} 按逾期未确认处理", on=today))
-                d.status, d.overdue_on = "overdue", d.overdue_on or today  # 第二十六条(二) candidate
-                s.add(d)
-            add_event(s, case.id, "confirm-overdue", today, f"{text} 将 {len(missing)} 名督导员按逾期未确认处理（第二十六条（二）待核查）")
+        sup = s.get(Supervisor, signer.supervisor_id)
+        agreed = answers.get("position") == CONFIRM
+        text = str(answers.get("text", "")).strip()
+        s.add(RecordConfirmation(case_id=case.id, dispatch_id=signer.id, on=today,
+                                 position="confirmed" if agreed else "disagreed", text="" if agreed else text))
+        signer.status = "confirmed" if agreed else "disagreed"
+        s.add(signer)
+        add_event(s, case.id, f"confirm-{signer.id}", today,
+                  f"外督员 {sup.name} {'确认记录表' if agreed else '对记录表提出不同意见'}")
+        s.flush()
+        if not _missing(s, case):
+            _record_counts(s, case, record, today)
+        return True
+
+    return answer_once(case_id, pause_key, "记录表确认", judge)
+
+
+def _missing(s: Session, case: InspectionCase) -> list[Dispatch]:
+    return list(s.exec(select(Dispatch).where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")))
+
+
+def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
+    """委派机构：按逾期未确认处理 (第十七条, 第二十六条(二) candidates) — an agency decision, signed
+    with the deciding person's staff code, checked against the case's agency; the case stores who."""
+    def judge(s: Session, case: InspectionCase, today: date, errors: Refusal) -> bool:
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+        decider = staff.verify(s, case.agency_id, staff_code)
+        if isinstance(decider, str):
+            errors.add(staff.CODE_FIELD, decider)
+        if record.due_on is None or today <= record.due_on:
+            errors.add(staff.CODE_FIELD, f"按逾期未确认处理：记录表提交期限（{record.due_on or '暂无法计算'}）届满后，"
+                                         "委派机构方可按逾期未确认处理")
+        if errors:
+            return True
+        missing = _missing(s, case)
+        for d in missing:
+            s.add(RecordConfirmation(case_id=case.id, dispatch_id=d.id, position="overdue",
+                                     text=f"{decider.label} 按逾期未确认处理", on=today))
+            d.status, d.overdue_on = "overdue", d.overdue_on or today  # 第二十六条(二) candidate
+            s.add(d)
+        case.proposal = dict(case.proposal) | {"overdue_closed_by": decider.label,
+                                               "overdue_closed_by_staff_id": decider.staff_id}
+        s.add(case)
+        add_event(s, case.id, "confirm-overdue", today,
+                  f"{decider.label} 将 {len(missing)} 名督导员按逾期未确认处理（第二十六条（二）待核查）")
+        s.flush()
+        _record_counts(s, case, record, today)
+        return True
+
+    return answer_once(case_id, pause_key, "按逾期未确认处理", judge)
+
+
+# -- the portal: what a link shows, what it checks before it stores, what the run does with it ----
+CASE_KIND = "daily_inspection"
+RECORD_TITLE = "日常督导情况记录表（附件3）"
+CONFIRM_TITLE = "确认日常督导情况记录表（第十七条）"
+
+
+def _link_deadline(case: InspectionCase) -> datetime:
+    """Until when a record or confirmation link works (plus the grace period): the legal due date,
+    or the case's today when that has passed (a late record is still taken, marked late), in
+    real time (a case opened with an earlier or later as_of is shifted by its clock offset)."""
+    due = max(case.record_due or (case.opened_on + timedelta(days=7)), case_today(case))
+    return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
+
+
+def _record_link(s: Session, case: InspectionCase, agency: Agency, d: Dispatch, sup: Supervisor, round_: int,
+                 instructions: str = "") -> portal_links.CreatedLink:
+    step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
+    return portal_links.create_link(
+        s, step, portal_links.Recipient("supervisor", sup.name, sup.email),
+        portal_links.Contact(agency.name, agency.email), RECORD_TITLE, _link_deadline(case),
+        instructions or "逐项选择是/否并填写备注；可为各项附上现场照片或扫描件（JPG、PNG、PDF）。提交时须填写派遣通知中的任务编码。",
+        kind="record_form", key=f"{CASE_KIND}:{case.id}:record:{d.id}:{round_}")
+
+
+def staff_link(batch_number: str) -> portal_links.CreatedLink | str:
+    """代录: a link to the same record page for agency staff entering a paper record on a
+    supervisor's behalf; the page asks for their staff code. Created once per case (and again
+    after each refused entry)."""
+    with session_scope() as s:
+        case = s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch_number.strip(),
+                                                   col(InspectionCase.active_session_id).is_not(None))).first()
+        if case is None:
+            return f"批次编号“{batch_number}”没有进行中的日常督导"
+        if case.status != "awaiting_record":
+            return f"批次 {case.batch_number} 不在等待记录表（当前：{STATUS_NAMES[case.status]}），无需代录"
+        agency = s.get(Agency, case.agency_id)
+        used = s.exec(select(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id,
+                                               PortalLink.recipient_kind == "staff")).all()
+        round_ = sum(1 for link in used if link.accepted_at is not None)
+        step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
+        return portal_links.create_link(
+            s, step, portal_links.Recipient("staff", f"{agency.name}工作人员（代录）", agency.email),
+            portal_links.Contact(agency.name, agency.email), f"{RECORD_TITLE} · 代录", _link_deadline(case),
+            "委派机构工作人员按纸质记录表代为录入：选择提交记录表的督导员，并填写本人工作人员代码。",
+            kind="record_form", key=f"{CASE_KIND}:{case.id}:record:staff:{round_}")
+
+
+def link_context(link: PortalLink) -> dict:
+    """What the record or confirmation page shows beside the form (no record content for the
+    confirmation page beyond the verdict: it goes to dispatched supervisors only)."""
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        sess = s.get(EvaluationSession, case.session_id)
+        inst = s.get(Institution, case.institution_id)
+        supervisors = [(d.id, sup.name, sup.card_code) for d, sup in s.exec(
+            select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
+            .where(Dispatch.case_id == case.id).order_by(Dispatch.id))]
+        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).first()
+        waits_for = "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation"
+        closed = "" if case.status == waits_for else (
+            "本次督导的记录表已经提交，此链接无需再使用。" if link.kind == "record_form" and record else
+            "本案当前不在等待此项提交（已办结或已由委派机构处理），此链接无需再使用。")
+        return {"form_kind": sess.form_kind, "closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
+                "occupation": sess.occupation, "level": sess.level, "site": sess.site,
+                "scheduled_end": str(local_date(sess.ends_at)), "record_due": str(case.record_due) if case.record_due else "暂无法计算",
+                "supervisors": supervisors, "several": len(supervisors) > 1,
+                "record": ({"verdict": record.verdict, "negative_count": record.negative_count,
+                            "item_count": record.item_count, "supervisor_verdict": record.supervisor_verdict,
+                            "overall_evaluation": record.overall_evaluation} if record else None)}
+
+
+def step_waits(link: PortalLink) -> bool:
+    """Whether the case still waits at the step this link answers."""
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        return case is not None and case.status == (
+            "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation")
+
+
+def check_portal_record(link: PortalLink, answers: dict, staff_code: str | None) -> tuple[Refusal, dict]:
+    """Before the portal stores a record: the same checks as the run (`_check_record`), in a
+    transaction that writes nothing. Returns the refusal and, when none, the payload to store
+    (the proven dispatch instead of the assignment code; who entered it, for 代录)."""
+    errors = Refusal()
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        signer, entered_by = None, ""
+        if link.recipient_kind == "staff":
+            decider = staff.verify(s, case.agency_id, staff_code or "")
+            if isinstance(decider, str):
+                errors.add(staff.CODE_FIELD, decider)
+            else:
+                entered_by = decider.label
+            try:
+                signer = s.get(Dispatch, int(answers.get("dispatch_id") or 0))
+            except ValueError:
+                signer = None
+            if signer is None or signer.case_id != case.id:
+                errors.add("dispatch_id", "督导员：请选择提交这份纸质记录表的督导员")
+                signer = None
+            if signer is None:  # checked above; the rest of the form is still checked
+                signer = next(iter(s.exec(select(Dispatch).where(Dispatch.case_id == case.id))), None)
         else:
             signer = _signer(s, case, str(answers.get("assignment_code", "")))
             if signer is None:
-                errors.add("assignment_code", "任务编码不正确：请填写你本人派遣通知邮件中的一次性任务编码")
-            elif signer not in missing:
-                errors.add("assignment_code", "任务编码：该督导员已提交或已确认记录表，无需重复确认")
-            if position not in (CONFIRM, DISAGREE):
-                errors.add("position", f"确认情况：应为“{CONFIRM}”或“{DISAGREE}”")
-            if position == DISAGREE and not text:
-                errors.add("text", "意见：不同意时须写明不同意见")
-            if errors:
-                return True
-            sup = s.get(Supervisor, signer.supervisor_id)
-            agreed = position == CONFIRM
-            s.add(RecordConfirmation(case_id=case.id, dispatch_id=signer.id, on=today,
-                                     position="confirmed" if agreed else "disagreed", text="" if agreed else text))
-            signer.status = "confirmed" if agreed else "disagreed"
-            s.add(signer)
-            missing.remove(signer)
-            add_event(s, case.id, f"confirm-{signer.id}", today,
-                      f"外督员 {sup.name} {'确认记录表' if agreed else '对记录表提出不同意见'}")
-        if not missing:
-            s.flush()
-            _record_counts(s, case, record, today)
-        return not missing  # final once every dispatched supervisor is accounted for
+                errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
+            else:
+                sup = s.get(Supervisor, signer.supervisor_id)
+                if sup.email.lower() != link.recipient_email.lower():
+                    errors.add("assignment_code", "任务编码：这不是你本人的任务编码，请填写发给你本人的派遣通知中的编码")
+        _check_record(s, case, answers, case_today(case), errors, signer or Dispatch(id=-1))
+        signer_id = signer.id if signer else None
+        s.rollback()  # a check writes nothing
+    kept = {k: v for k, v in answers.items() if k not in ("assignment_code", "dispatch_id")}
+    return errors, {"answers": kept, "dispatch_id": signer_id, "entered_by": entered_by}
 
-    return answer_once(case_id, pause_key, "记录表确认", judge)
+
+def check_portal_confirmation(link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
+    errors = Refusal()
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        signer = _check_confirmation(s, case, answers, errors)
+        if signer is not None:
+            sup = s.get(Supervisor, signer.supervisor_id)
+            if sup.email.lower() != link.recipient_email.lower():
+                errors.add("assignment_code", "任务编码：这不是你本人的任务编码，请填写发给你本人的派遣通知中的编码")
+        signer_id = signer.id if signer else None
+        s.rollback()  # a check writes nothing
+    return errors, {"answers": {"position": answers.get("position"), "text": str(answers.get("text", "")).strip()},
+                    "dispatch_id": signer_id}
+
+
+def _stored(submission_id: int, flow_run_id: str) -> tuple[PortalLink, dict]:
+    with session_scope() as s:
+        sub = s.get(PortalSubmission, submission_id)
+        link = s.get(PortalLink, sub.link_id) if sub else None
+        if link is None or link.flow_run_id != str(flow_run_id) or link.case_kind != CASE_KIND:
+            raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id}")
+        s.expunge(link)
+        return link, dict(sub.payload)
+
+
+def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
+    """The run judges the record the portal stored (same checks, keyed by the submission, so a
+    replay or a second resume judges nothing twice). Refused now (data moved since the portal
+    checked it): a new link goes to the same person. Accepted with several supervisors: the
+    others get their confirmation links."""
+    link, payload = _stored(submission_id, flow_run_id)
+    outcome = submit_record(case_id, f"portal-{submission_id}", payload.get("answers", {}),
+                            payload.get("dispatch_id"), payload.get("entered_by", ""))
+    if not outcome.accepted:
+        _reissue(case_id, link, submission_id, outcome)
+    else:
+        _invite_confirmations(case_id)
+    return outcome
+
+
+def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
+    link, payload = _stored(submission_id, flow_run_id)
+    outcome = confirm_record(case_id, f"portal-{submission_id}", payload.get("answers", {}),
+                             payload.get("dispatch_id"))
+    if not outcome.accepted and view(case_id).status == "awaiting_confirmation":
+        _reissue(case_id, link, submission_id, outcome)
+    return outcome
+
+
+def _invite(case: InspectionCase, agency: Agency, step_key: str, recipient: portal_links.Recipient, title: str,
+            instructions: str, kind: str, key: str) -> None:
+    """A link and its mail, once by key; the mail belongs to the case (sent by the step's task)."""
+    with session_scope() as s:
+        contact = portal_links.Contact(agency.name, agency.email)
+        deadline = _link_deadline(case)
+        link = portal_links.create_link(s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
+                                        recipient, contact, title, deadline, instructions, kind, key)
+        subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
+                                           url=link.url, deadline=deadline, expires_at=link.expires_at,
+                                           instructions=instructions)
+        enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html, case.id)
+
+
+def _reissue(case_id: int, old: PortalLink, submission_id: int, outcome: Outcome) -> None:
+    with session_scope() as s:
+        case = s.get(InspectionCase, case_id)
+        if case.status not in ("awaiting_record", "awaiting_confirmation"):
+            return
+        agency = s.get(Agency, case.agency_id)
+    _invite(case, agency, old.step_key,
+            portal_links.Recipient(old.recipient_kind, old.recipient_name, old.recipient_email), old.title,
+            f"上次提交未被采用：{'；'.join(outcome.errors)}。请用此新链接重新提交。", old.kind,
+            f"{old.link_key.rsplit(':', 1)[0]}:re{submission_id}")
+
+
+def _invite_confirmations(case_id: int) -> None:
+    with session_scope() as s:
+        case = s.get(InspectionCase, case_id)
+        if case.status != "awaiting_confirmation":
+            return
+        agency = s.get(Agency, case.agency_id)
+        rows = list(s.exec(select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
+                           .where(Dispatch.case_id == case_id, Dispatch.status == "dispatched")))
+    for d, sup in rows:
+        _invite(case, agency, "confirm", portal_links.Recipient("supervisor", sup.name, sup.email), CONFIRM_TITLE,
+                "记录表已由一名督导员提交。请用本人任务编码确认，或写明不同意见（第十七条）。",
+                "record_confirmation", f"{CASE_KIND}:{case_id}:confirm:{d.id}:0")
+
+
+def open_link_url(case_id: int, email: str) -> str:
+    """The newest unused record or confirmation link of a supervisor: what reminders carry."""
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(
+            PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, PortalLink.recipient_email == email,
+            col(PortalLink.accepted_at).is_(None)).order_by(col(PortalLink.id).desc())).first()
+        return portal_links.url_of(link) if link else ""
 
 
 def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:

@@ -18,7 +18,8 @@ from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
 from models import Agency, Dispatch, EvaluationSession, InspectionCase, Institution, Supervisor
-from procedures.cases import add_event, local_date, run_url
+from procedures.cases import add_event, local_date
+from procedures.daily_inspection import open_link_url
 from regulation.calendar import CalendarDataMissing
 from regulation.deadlines import overdue_from, record_due
 
@@ -95,7 +96,7 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
                     subject, text, html = render_email(
                         "record_reminder", supervisor_name=sup.name, institution=inst.name,
                         batch_number=case.batch_number, record_due=case.record_due,
-                        form_url=run_url(case.flow_run_id), agency_name=agency.name)
+                        form_url=open_link_url(case.id, sup.email), agency_name=agency.name)
                     enqueue(s, f"record-reminder:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
                     d.reminded_on = as_of
                     s.add(d)

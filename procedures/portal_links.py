@@ -17,7 +17,7 @@ from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalLink
 
-KINDS = {"statement_files"}
+KINDS = {"statement_files", "record_form", "record_confirmation"}  # procedures/portal_forms.py
 RECIPIENT_KINDS = {"institution", "supervisor", "staff"}
 
 
@@ -62,6 +62,11 @@ def url_for(token: str) -> str:
     return f"{get_settings().resolved_portal_url()}/l/{token}"
 
 
+def url_of(link: PortalLink) -> str:
+    """The link's address again (the token is derived from its key, never stored)."""
+    return url_for(portal_tokens.token_for(link.link_key))
+
+
 def aware(moment: datetime) -> datetime:
     """SQLite gives back the stored wall time without its zone (always the agency's)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=tz())
@@ -95,11 +100,11 @@ def create_link(s: Session, step: CaseStep, recipient: Recipient, contact: Conta
 
 
 def invite(step: CaseStep, recipient: Recipient, contact: Contact, title: str, deadline: datetime,
-           instructions: str = "", kind: str = "statement_files") -> CreatedLink:
+           instructions: str = "", kind: str = "statement_files", key: str | None = None) -> CreatedLink:
     """Create the link and write its invitation mail to the outbox, in one transaction, once.
     The mail carries the portal link only (never a Prefect link)."""
     with session_scope() as s:
-        link = create_link(s, step, recipient, contact, title, deadline, instructions, kind)
+        link = create_link(s, step, recipient, contact, title, deadline, instructions, kind, key)
         subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
                                            url=link.url, deadline=aware(deadline), expires_at=link.expires_at,
                                            instructions=instructions)

@@ -29,6 +29,8 @@ from models import PortalFile, PortalLink, PortalSubmission
 from procedures.portal_links import aware, lookup
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
+# Links whose step_key names a family of pauses (record-1, record-2 …): see resume_family.
+FAMILY_KINDS = {"record_form", "record_confirmation"}
 NAME_MAX = 200
 STATEMENT_FIELD = "「陈述」"
 FILES_FIELD = "「附件」"
@@ -68,6 +70,8 @@ class SubmitResult:
     receipt: Receipt | None = None
     errors: list[str] = field(default_factory=list)
     link: PortalLink | None = None
+    field_errors: dict[str, str] = field(default_factory=dict)  # form field → its message
+    answers: dict = field(default_factory=dict)  # what was posted, to fill the page in again
 
 
 def size_text(n: int) -> str:
@@ -161,15 +165,55 @@ def submit(token: str, statement: str | None, files: list[IncomingFile],
             return SubmitResult("again", receipt_for(s, found.link), link=found.link)
         if found.problem:
             return SubmitResult(found.problem, link=found.link)
-        link_id = found.link.id
     errors = validate(statement, files)
     if errors:
         return SubmitResult("invalid", errors=errors, link=found.link)
     # Everything that needs no lock is done before the write: files kept, receipt and mail made.
-    kept = [uploads.store(f.data) for f in files]
+    return _store(found.link, {"statement": (statement or "").strip()}, files, at or now(),
+                  (statement or "").strip())
+
+
+def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tuple[str, IncomingFile]],
+                at: datetime | None = None) -> SubmitResult:
+    """A form of the registry (procedures/portal_forms.py): the procedure that owns the step
+    checks the answers, the files are checked by content and size (each error beside the item it
+    belongs to); only then is anything stored, in one transaction, with the receipt mail."""
+    with session_scope() as s:
+        found = lookup(s, token, at)
+        if found.problem == "used":
+            return SubmitResult("again", receipt_for(s, found.link), link=found.link)
+        if found.problem:
+            return SubmitResult(found.problem, link=found.link)
+        s.expunge(found.link)
     link = found.link
-    received = at or now()
-    text = (statement or "").strip()
+    answers = form.parse(fields)
+    refusal, payload = form.check(link, answers, fields)
+    errors, field_errors = list(refusal), dict(refusal.fields)
+    settings = get_settings()
+    if len(files) > settings.portal_max_files:
+        message = f"{FILES_FIELD}：共选择了 {len(files)} 个文件，超过上限。最多 {settings.portal_max_files} 个。"
+        errors.append(message)
+        field_errors["files"] = message
+    else:
+        max_bytes = int(settings.portal_max_file_mb * 1024 * 1024)
+        for name, f in files:
+            where = form.file_field(name)
+            for message in _file_errors(f, max_bytes, settings.portal_max_file_mb):
+                errors.append(message)
+                key = where or "files"
+                field_errors[key] = f"{field_errors[key]}；{message}" if key in field_errors else message
+    if errors:
+        return SubmitResult("invalid", errors=errors, link=link, field_errors=field_errors, answers=answers)
+    payload = payload | {"files": [{"position": n, "field": form.file_field(name) or ""}
+                                   for n, (name, _) in enumerate(files)]}
+    return _store(link, payload, [f for _, f in files], at or now(), "")
+
+
+def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received: datetime,
+           text: str) -> SubmitResult:
+    """Files kept, receipt and mail made before the write; then one short transaction."""
+    link_id = link.id
+    kept = [uploads.store(f.data) for f in files]
     views = [FileView(f.name.strip(), uploads.sniff(f.data[:16], f.data).label, len(f.data), size_text(len(f.data)),
                       digest) for f, (digest, _) in zip(files, kept, strict=True)]
     number = f"HZ{received:%Y%m%d}-{link.id:06d}"
@@ -179,8 +223,7 @@ def submit(token: str, statement: str | None, files: list[IncomingFile],
             locked = s.exec(select(PortalLink).where(PortalLink.id == link_id).with_for_update()).one()
             if locked.accepted_at is not None:  # another tab won while we validated
                 raise _AlreadyAccepted
-            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload={"statement": text},
-                                   received_at=received)
+            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload=payload, received_at=received)
             s.add(sub)
             s.flush()
             for position, (f, view) in enumerate(zip(files, views, strict=True)):
@@ -288,18 +331,31 @@ def pending_ids() -> list[int]:
 
 
 def resume_one(submission_id: int) -> str:
-    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere)."""
-    if not _claim(submission_id):
+    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere).
+    Its writes take turns with the submits' (`_one_writer`): a burst of submits and the retry
+    loop would otherwise meet in SQLite's busy handler, which sleeps in 5 … 100 ms steps."""
+    with _one_writer:
+        claimed = _claim(submission_id)
+    if not claimed:
         return "busy"
+    from procedures.portal_forms import FORMS
+
     with session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)
         link = s.get(PortalLink, sub.link_id)
-        run_id, key = link.flow_run_id, link.step_key
+        run_id, key, family = link.flow_run_id, link.step_key, link.kind in FAMILY_KINDS
+    if link.kind in FORMS and not FORMS[link.kind].waiting(link):
+        with _one_writer, session_scope() as s:  # its step has passed: nothing to resume, ever
+            sub = s.get(PortalSubmission, submission_id)
+            sub.resume_status, sub.last_error = "obsolete", "step passed before this answer was taken"
+            s.add(sub)
+        return "obsolete"
     try:
-        result = prefect_resume.resume_at(run_id, key, {"submission_id": submission_id})
+        resume = prefect_resume.resume_family if family else prefect_resume.resume_at
+        result = resume(run_id, key, {"submission_id": submission_id})
     except Exception as exc:  # noqa: BLE001 — release the claim; the next round tries again
         result = prefect_resume.ResumeResult("not_ready", f"{type(exc).__name__}")
-    with session_scope() as s:
+    with _one_writer, session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)
         sub.resume_attempts += 1
         if result.outcome in ("resumed", "already"):

@@ -73,24 +73,36 @@ def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseV
     return case
 
 
-@task(name="submit-record", **PERSISTED)
-def submit_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+@task(name="take-record", **PERSISTED)
+def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
+    """The record the portal stored (by reference): judged again, once per submission."""
     from procedures import daily_inspection as inspections
 
-    outcome = inspections.submit_record(case_id, pause_key, answers)
+    outcome = inspections.take_record(case_id, flow_run_id, submission_id)
     _deliver(case_id)
-    _log("记录表已接收" if outcome.accepted else f"记录表被退回（{len(outcome.errors)} 处问题），等待重新提交")
+    _log("记录表已接收" if outcome.accepted else
+         f"门户提交的记录表未被采用（{len(outcome.errors)} 处问题），已向提交人发出新链接")
     return outcome
 
 
-@task(name="confirm-record", **PERSISTED)
-def confirm_record(case_id: int, pause_key: str, answers: dict) -> Outcome:
+@task(name="take-confirmation", **PERSISTED)
+def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
     from procedures import daily_inspection as inspections
 
-    outcome = inspections.confirm_record(case_id, pause_key, answers)
+    outcome = inspections.take_confirmation(case_id, flow_run_id, submission_id)
     _deliver(case_id)
-    _log(("记录表确认已齐，记录表生效" if outcome.final else "已收到一名督导员的确认，等待其他督导员")
-         if outcome.accepted else f"记录表确认被退回（{len(outcome.errors)} 处问题）")
+    _log("已收到一名督导员的确认" if outcome.accepted else f"记录表确认未被采用（{len(outcome.errors)} 处问题）")
+    return outcome
+
+
+@task(name="close-overdue-confirmations", **PERSISTED)
+def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
+    from procedures import daily_inspection as inspections
+
+    outcome = inspections.close_overdue(case_id, pause_key, staff_code)
+    _deliver(case_id)
+    _log("委派机构已按逾期未确认处理，记录表生效" if outcome.accepted else
+         f"按逾期未确认处理被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 

@@ -73,6 +73,19 @@ def post(client: httpx.Client, url: str, csrf: str | None, statement: str | None
     return response
 
 
+def post_fields(client: httpx.Client, url: str, fields: dict, files=(), follow: bool = True) -> httpx.Response:
+    """Open the link page, then post `fields` (a list value posts the name once per item) and
+    `files` as (field, file name, bytes), like a browser filling the form."""
+    body = {"csrf_token": [open_form(client, url)]}
+    for name, value in fields.items():
+        body.setdefault(name, []).extend(str(v) for v in (value if isinstance(value, list) else [value]))
+    parts = [(name, (filename, content, "application/octet-stream")) for name, filename, content in files]
+    response = client.post(url, data=body, files=parts or None)
+    if follow and response.status_code == 303:
+        return client.get(str(response.url.join(response.headers["location"])))
+    return response
+
+
 # -- real files of each kind --------------------------------------------------------------------
 def pdf_bytes(text: str = "statement") -> bytes:
     body = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()

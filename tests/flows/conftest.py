@@ -9,5 +9,10 @@ pytestmark = pytest.mark.flow
 
 @pytest.fixture(scope="session")
 def service(tmp_path_factory, postgres_server):
+    from tests.portal_client import running_portal
+
     with running_service(tmp_path_factory.mktemp("service"), postgres_server) as svc:
-        yield svc
+        env = svc.env() | {"SUPERVISION_PORTAL_RESUME_RETRY_SECONDS": "1"}
+        with running_portal(env, svc.home / "portal.log", bad_token_limit="1000") as portal:
+            svc.portal = portal
+            yield svc

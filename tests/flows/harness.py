@@ -33,6 +33,7 @@ class Service:
     mail_dir: Path | None = None
     catcher: object | None = None  # adapters.smtp_catcher.SmtpCatcher
     server_args: tuple = ()
+    portal: object | None = None  # tests.portal_client.Portal, when the tests run one beside
 
     def env(self) -> dict:
         return prefect_env(self.api_url, self.home, self.app_env)

@@ -1,11 +1,12 @@
-"""日常督导 end to end: real Prefect server, real runner, real SMTP, real database."""
+"""日常督导 end to end: real Prefect server, real runner, real SMTP, real database, and the portal
+(a real uvicorn) through which supervisors file the record and confirm it."""
 
+import re
 import time
 from datetime import date
 
 import pytest
 from prefect.client.schemas.objects import StateType
-from prefect.flow_runs import resume_flow_run
 from sqlmodel import select
 
 from adapters.db import session_scope
@@ -21,7 +22,10 @@ from tests.flows.world import (
     dispatch_named,
     make_world,
     outbox_for,
+    portal_token,
+    record_through_portal,
     staff_code,
+    through_portal,
 )
 
 DAY = date(2026, 11, 23)
@@ -50,8 +54,11 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     notice = to(service, address)[0]
     assert notice["Subject"].startswith("【督导派遣通知】") and w["batch"] in notice["Subject"]
     assert "测试机构PASS" in notice.get_body(("plain",)).get_content()
+    assert "/l/" in notice.get_body(("plain",)).get_content()  # the portal link,
+    assert "/runs/" not in notice.get_body(("plain",)).get_content()  # never the Prefect UI
 
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
+    page = through_portal(service, address, answers("theory", code, str(DAY)))  # over HTTP, like a browser
+    assert page.status_code == 200 and "已收到" in page.text
     h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", **decided_by()})
     run = h.wait_for(run_id, DONE)
 
@@ -59,7 +66,7 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
     assert case.status == "closed" and case.decision == "无需处理"
     kinds = [m.recipient_kind for m in outbox_for(case.id)]
     assert kinds == ["supervisor", "agency"]  # one dispatch mail, one agency mail
-    assert len(to(service, address)) == 1
+    assert [m["Subject"][:6] for m in to(service, address)] == ["【督导派遣通", "【回执】日常"]  # notice, receipt
     assert len(to(service, "city-a@")) >= 1 and not to(service, w["institution_email"])
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
@@ -82,7 +89,7 @@ def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
 def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(service):
     w = make_world("FAIL", DAY)
     run_id, code = dispatch_named(w, str(DAY))
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(3, 7, 9, 11, 12)))
+    record_through_portal(service, w, answers("theory", code, str(DAY), negatives=(3, 7, 9, 11, 12)))
     schema = h.wait_for_form(run_id, "decision-1")
     assert "系统建议：**提醒函**" in h.description(run_id)
     assert schema["properties"]["decision"]["description"].startswith("系统建议：提醒函（第十五条（一））")
@@ -108,7 +115,7 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
 def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service):
     w = make_world("VETO", DAY, form_kind="skill")
     run_id, code = dispatch_named(w, str(DAY), supervisor=1)
-    h.resume(run_id, "record-1", answers("skill", code, str(DAY), vetoes=(2,)))
+    record_through_portal(service, w, answers("skill", code, str(DAY), vetoes=(2,)), supervisor=1)
     h.resume(run_id, "decision-1", {"decision": "转专项督导", "opinion": "一票否决项，转专项督导。", **decided_by()})
     h.wait_for(run_id, DONE)
     case = case_for(w["batch"])
@@ -119,38 +126,37 @@ def test_veto_item_fails_whatever_the_count_and_opens_special_inspection(service
     assert pending.kind == "special_inspection" and pending.status == "open"
 
 
-def test_wrong_assignment_code_is_refused_and_the_form_asked_again(service):
+def test_refused_record_never_reaches_the_run_and_one_the_run_refuses_gets_a_new_link(service):
     w = make_world("CODE", DAY, form_kind="review")
     run_id, code = dispatch_named(w, str(DAY))
-    # A missing answer never reaches the flow: the server refuses it against the schema.
-    incomplete = answers("review", code, str(DAY))
-    del incomplete["item_05"]
-    with pytest.raises(RuntimeError, match="item_05"):
-        resume_flow_run(run_id, run_input=incomplete)
-
-    h.resume(run_id, "record-1", answers("review", "ZZZZ-ZZZZ", str(DAY), negatives=(2,)))
-    schema = h.wait_for_form(run_id, "record-2")
-    assert "任务编码不正确" in h.description(run_id)
-    assert schema["properties"]["item_02"]["default"] == "否"  # the supervisor's answers kept
-    assert "default" not in schema["properties"]["assignment_code"]  # but never the code
     case = case_for(w["batch"])
+    # Refused by the portal (the same checks as the run): nothing stored, the run still waits.
+    page = through_portal(service, w["emails"][0], answers("review", "ZZZZ-ZZZZ", str(DAY), negatives=(2,)))
+    assert page.status_code == 400 and "任务编码不正确" in page.text
+    page = through_portal(service, w["emails"][0], answers("review", code, "2026-02-30"))
+    assert page.status_code == 400 and "督导结束日期：应为有效日期" in page.text
+    assert h.read(run_id).state.state_details.pause_key == "record-1"
+
+    # A stored submission the procedure still refuses when the run judges it (here: stored
+    # without the portal's check, as if the data had moved since) does not wedge the run: the
+    # supervisor gets a new link, the run waits again, and the new link's record is taken.
+    from procedures import portal_forms, portal_submissions
+    from procedures.cases import Refusal
+
+    form = portal_forms.FORMS["record_form"]
+    unchecked = portal_forms.PortalForm("record_form", form.template, form.max_fields, form.parse, form.context,
+                                        lambda link, a, f: (Refusal(), {"answers": a, "dispatch_id": None}))
+    token = portal_token(service.mail_dir, w["emails"][0])
+    fields = {k: v if isinstance(v, list) else [v] for k, v in answers("review", "ZZZZ-ZZZZ", str(DAY)).items()}
+    stored = portal_submissions.submit_form(token, unchecked, fields, [])
+    assert stored.status == "stored"
+    h.wait_for_form(run_id, "record-2")
+    renewed = next(m for m in to(service, w["emails"][0]) if m["Subject"].startswith("【请在线提交】"))
+    assert "上次提交未被采用：任务编码不正确" in renewed.get_body(("plain",)).get_content()
+    assert portal_token(service.mail_dir, w["emails"][0]) != token
     with session_scope() as s:
         assert s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).first() is None
-
-    # An impossible date passes the server (it does not check formats) and is refused in Chinese;
-    # so is a date after the case's today.
-    h.resume(run_id, "record-2", answers("review", code, "2026-02-30"))
-    schema = h.wait_for_form(run_id, "record-3")
-    assert "督导结束日期：应为有效日期" in h.description(run_id)
-    # where the UI shows it: on the field itself, and every answer still required
-    assert schema["properties"]["inspection_ended_on"]["title"] == "【请修改】督导结束日期"
-    assert "应为有效日期" in schema["properties"]["inspection_ended_on"]["description"]
-    assert {"item_01", "overall_evaluation", "supervisor_verdict"} <= set(schema["required"])
-    h.resume(run_id, "record-3", answers("review", code, "2026-11-30"))
-    h.wait_for_form(run_id, "record-4")
-    assert "晚于今天（2026-11-23）" in h.description(run_id)
-
-    h.resume(run_id, "record-4", answers("review", code, str(DAY)))
+    record_through_portal(service, w, answers("review", code, str(DAY)))
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
         assert s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one().verdict == "合格"
@@ -194,7 +200,7 @@ def test_session_that_should_not_take_place_is_a_finding_and_still_inspected(ser
 
     h.resume(run_id, "go-ahead-1", {"go_on": "继续委派督导", **decided_by()})
     code = h.assignment_code(wait_mail(service, w["emails"][0]))
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
+    record_through_portal(service, w, answers("theory", code, str(DAY)))
     h.wait_for_form(run_id, "decision-1")
 
 
@@ -254,7 +260,7 @@ def test_missing_calendar_year_does_not_block_the_dispatch(service):
     assert "待定" in notice
     admin = [m for m in to(service, "city-a@") if m["Subject"].startswith("【工作日历缺失】2098年")]
     assert len(admin) == 1  # once, for both sessions
-    h.resume(run_id, "record-1", answers("theory", code, "2098-12-30"))
+    record_through_portal(service, w, answers("theory", code, "2098-12-30"))
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
@@ -269,23 +275,21 @@ def test_second_run_for_an_inspected_batch_is_refused_with_the_first_runs_link(s
     assert "该批次已有日常督导" in run.state.message and str(first) in run.state.message
 
 
-def test_supervisor_verdict_contradicting_the_rule_is_asked_again_naming_the_rule(service):
+def test_supervisor_verdict_contradicting_the_rule_is_refused_naming_the_rule(service):
     w = make_world("VERDICT", DAY)
     run_id, code = dispatch_named(w, str(DAY))
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5), supervisor_verdict="合格"))
-    schema = h.wait_for_form(run_id, "record-2")
-    field = schema["properties"]["supervisor_verdict"]
-    assert field["title"] == "【请修改】评定（合格/不合格）"
-    assert "达到20%" in field["description"] and "应评定为“不合格”" in field["description"]
-    assert field["default"] == "合格" and "supervisor_verdict" in schema["required"]
-    h.resume(run_id, "record-2", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    page = through_portal(service, w["emails"][0], answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5),
+                                                           supervisor_verdict="合格"))
+    assert page.status_code == 400
+    assert re.search(r'id="err-supervisor_verdict">[^<]*达到20%[^<]*应评定为“不合格”', page.text)
+    record_through_portal(service, w, answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
     h.wait_for_form(run_id, "decision-1")
 
 
 def test_pass_record_letter_refused_without_problems_then_verified_then_bulletin(service):
     w = make_world("NOPROB", DAY)
     run_id, code = dispatch_named(w, str(DAY))
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY)))
+    record_through_portal(service, w, answers("theory", code, str(DAY)))
     h.resume(run_id, "decision-1", {"decision": "质量通报", "opinion": "通报。", **decided_by()})
     schema = h.wait_for_form(run_id, "decision-2")
     assert schema["properties"]["problems"]["title"].startswith("【请修改】")
@@ -310,10 +314,9 @@ def test_later_end_needs_a_reason_and_lateness_counts_from_the_scheduled_end(ser
     # Session 11-16 (Mon): due 11-18 from the scheduled end. Filed 11-19 stating a later end.
     w = make_world("LATEREASON", date(2026, 11, 16))
     run_id, code = dispatch_named(w, "2026-11-19")
-    h.resume(run_id, "record-1", answers("theory", code, "2026-11-18"))
-    schema = h.wait_for_form(run_id, "record-2")
-    assert schema["properties"]["later_end_reason"]["title"].startswith("【请修改】")
-    h.resume(run_id, "record-2", answers("theory", code, "2026-11-18", later_end_reason="评价结束后进行数据比对"))
+    page = through_portal(service, w["emails"][0], answers("theory", code, "2026-11-18"))
+    assert page.status_code == 400 and 'id="err-later_end_reason"' in page.text
+    record_through_portal(service, w, answers("theory", code, "2026-11-18", later_end_reason="评价结束后进行数据比对"))
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_for(w["batch"]).id)).one()
@@ -322,20 +325,24 @@ def test_later_end_needs_a_reason_and_lateness_counts_from_the_scheduled_end(ser
     assert "原因：评价结束后进行数据比对" in received[0].get_body(("plain",)).get_content()
 
 
-def test_two_supervisors_one_record_counts_only_after_the_other_confirms(service):
+def test_two_supervisors_one_record_counts_only_after_the_other_confirms_through_their_link(service):
     w = make_world("TWO", DAY)
     run_id, (code_a, code_b) = dispatch_named(w, str(DAY), supervisor=(0, 1))
-    h.resume(run_id, "record-1", answers("theory", code_a, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    record_through_portal(service, w, answers("theory", code_a, str(DAY), negatives=(1, 2, 3, 4, 5)))
     h.wait_for_form(run_id, "confirm-1")
     case = case_for(w["batch"])
     assert case.status == "awaiting_confirmation"
     assert not [m for m in to(service, "city-a@") if w["batch"] in m["Subject"]]  # does not count yet
-    # the signer cannot confirm for the other; a wrong code is refused on its field
-    h.resume(run_id, "confirm-1", {"position": "确认记录表", "assignment_code": code_a})
-    schema = h.wait_for_form(run_id, "confirm-2")
-    assert schema["properties"]["assignment_code"]["description"].count("已提交或已确认") >= 1
-    h.resume(run_id, "confirm-2", {"position": "不同意（写明意见）", "assignment_code": code_b,
-                                   "text": "第3项应为“是”"})
+    # B's record link is spent (the record is in); B's confirmation link came by mail.
+    ask = [m for m in to(service, w["emails"][1]) if "确认日常督导情况记录表" in m["Subject"]]
+    assert ask and "/runs/" not in ask[0].get_body(("plain",)).get_content()
+    page = through_portal(service, w["emails"][1], {"position": "确认记录表", "assignment_code": code_a})
+    assert page.status_code == 400 and 'id="err-assignment_code"' in page.text  # not B's own code
+    page = through_portal(service, w["emails"][1], {"position": "不同意（写明意见）", "assignment_code": code_b})
+    assert page.status_code == 400 and "不同意时须写明不同意见" in page.text
+    page = through_portal(service, w["emails"][1], {"position": "不同意（写明意见）", "assignment_code": code_b,
+                                                    "text": "第3项应为“是”"})
+    assert "已收到" in page.text
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
@@ -344,14 +351,24 @@ def test_two_supervisors_one_record_counts_only_after_the_other_confirms(service
     assert "不同意：第3项应为“是”" in received.get_body(("plain",)).get_content()
 
 
-def test_agency_closes_a_missing_confirmation_as_overdue_only_after_the_deadline(service):
-    w = make_world("TWOLATE", DAY)
-    run_id, (code_a, _) = dispatch_named(w, str(DAY), supervisor=(0, 1))
-    h.resume(run_id, "record-1", answers("theory", code_a, str(DAY)))
-    h.resume(run_id, "confirm-1", {"position": "委派机构：按逾期未确认处理", "assignment_code": "无", "text": "王科长"})
+def test_agency_closes_a_missing_confirmation_as_overdue_with_a_staff_code_after_the_deadline(service):
+    from procedures import staff
+
+    # Session 11-16: record due 11-18; the case's today is 11-19, so the deadline has passed.
+    w = make_world("TWOLATE", date(2026, 11, 16))
+    run_id, (code_a, _) = dispatch_named(w, "2026-11-19", supervisor=(0, 1))
+    record_through_portal(service, w, answers("theory", code_a, "2026-11-16"))
+    with session_scope() as s:
+        _, good = staff.add(s, "CITY-A", "王科长", "经办")
+        _, other = staff.add(s, "CITY-B", "外市科长", "经办")
+    h.resume(run_id, "confirm-1", {"staff_code": other})
     schema = h.wait_for_form(run_id, "confirm-2")
-    assert "届满后" in schema["properties"]["position"]["description"]  # due 11-25, today 11-23
+    assert "本案由" in schema["properties"]["staff_code"]["description"]
     assert case_for(w["batch"]).status == "awaiting_confirmation"
+    h.resume(run_id, "confirm-2", {"staff_code": good})
+    h.wait_for_form(run_id, "decision-1")
+    case = case_for(w["batch"])
+    assert case.proposal["overdue_closed_by"].startswith("王科长（CITY-A")
 
 
 def error_levels(run_id) -> list[str]:

@@ -18,6 +18,7 @@ from tests.flows.world import (
     dispatches_for,
     make_world,
     outbox_for,
+    record_through_portal,
 )
 
 DONE = {StateType.COMPLETED}
@@ -60,7 +61,7 @@ def test_late_record_is_stored_with_its_late_flag(service):
     # the inspection ended 11-16, due 11-18, filed 11-23 → late.
     w = make_world("LATEFLAG", date(2026, 11, 16))
     run_id, code = dispatch_named(w, "2026-11-23")
-    h.resume(run_id, "record-1", answers("theory", code, "2026-11-16", methods=["抽查评价资料（含录像）"]))
+    record_through_portal(service, w, answers("theory", code, "2026-11-16", methods=["抽查评价资料（含录像）"]))
     h.wait_for_form(run_id, "decision-1")
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_for(w["batch"]).id)).one()
@@ -72,7 +73,7 @@ def test_late_record_is_stored_with_its_late_flag(service):
 def test_smtp_down_when_letter_due_stays_pending_then_delivered_exactly_once(service):
     w = make_world("SMTP", date(2026, 11, 23))
     run_id, code = dispatch_named(w, "2026-11-23")
-    h.resume(run_id, "record-1", answers("theory", code, "2026-11-23", negatives=(1, 2, 3, 4, 5)))
+    record_through_portal(service, w, answers("theory", code, "2026-11-23", negatives=(1, 2, 3, 4, 5)))
     h.wait_for_form(run_id, "decision-1")
     # deliver-mail runs before the suspend, so the record-received mail is already out.
     service.catcher.stop()
@@ -98,7 +99,7 @@ def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(s
     run_id, code = dispatch_named(w, "2026-11-23")
     service.kill_runner()
     service.start_runner()
-    h.resume(run_id, "record-1", answers("theory", code, "2026-11-23"))
+    record_through_portal(service, w, answers("theory", code, "2026-11-23"))
     h.wait_for_form(run_id, "decision-1")
     service.kill_runner()
     service.start_runner()
@@ -108,7 +109,7 @@ def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(s
     case = case_for(w["batch"])
     keys = [m.idempotency_key for m in outbox_for(case.id)]
     assert len(keys) == len(set(keys)) == 3  # dispatch notice, record received, interview notice
-    assert len(to(service, w["emails"][0])) == 1
+    assert [m["Subject"][:4] for m in to(service, w["emails"][0])] == ["【督导派", "【回执】"]  # once each
     assert len(to(service, w["institution_email"])) == 1
     with session_scope() as s:
         assert len(s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).all()) == 1

@@ -1,6 +1,8 @@
 """Per-test data in the shared service database: unique institutions, supervisors, sessions."""
 
 import itertools
+import re
+import time
 from datetime import date
 
 from sqlmodel import select
@@ -95,3 +97,52 @@ def outbox_for(case_id: int) -> list[OutboxMessage]:
 def dispatches_for(case_id: int) -> list[Dispatch]:
     with session_scope() as s:
         return list(s.exec(select(Dispatch).where(Dispatch.case_id == case_id)))
+
+
+LINK = re.compile(r"/l/([A-Za-z0-9_-]{43})")
+
+
+def portal_token(mail_dir, address: str, timeout: float = 60) -> str:
+    """The newest portal link mailed to `address` (a dispatch notice, a new link after a refusal,
+    a confirmation request)."""
+    from tests.flows import harness as h
+
+    deadline = time.monotonic() + timeout
+    while True:
+        for m in reversed([m for m in h.messages(mail_dir) if address in m["To"]]):
+            found = LINK.search(m.get_body(("plain",)).get_content())
+            if found:
+                return found.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no portal link mailed to {address}")
+        time.sleep(0.3)
+
+
+def through_portal(service, address: str, fields: dict, files=()):
+    """Post a form through the service's portal (a real uvicorn) at the newest link mailed to
+    `address`, as a browser would; the portal resumes the run."""
+    from tests.portal_client import browser, post_fields
+
+    token = portal_token(service.mail_dir, address)
+    return post_fields(browser(), f"{service.portal.url}/l/{token}", fields, files)
+
+
+def record_through_portal(service, world: dict, fields: dict, supervisor: int = 0) -> None:
+    page = through_portal(service, world["emails"][supervisor], fields)
+    assert page.status_code == 200 and "已收到" in page.text, page.text[-2000:]
+
+
+def record_in_process(mail_dir, address: str, fields: dict, timeout: float = 120) -> None:
+    """File a record through the portal's own procedures in this process (no portal running:
+    the benchmarks' services), then resume the run as the portal would, retrying until it takes."""
+    from procedures import portal_forms, portal_submissions
+
+    token = portal_token(mail_dir, address)
+    posted = {k: v if isinstance(v, list) else [v] for k, v in fields.items()}
+    result = portal_submissions.submit_form(token, portal_forms.FORMS["record_form"], posted, [])
+    assert result.status in ("stored", "again"), result.errors
+    deadline = time.monotonic() + timeout
+    while portal_submissions.resume_one(result.receipt.submission_id) != "resumed":
+        if time.monotonic() > deadline:
+            raise AssertionError("the run never took the record")
+        time.sleep(0.3)

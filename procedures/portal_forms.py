@@ -1,0 +1,103 @@
+"""The forms a portal link can show, by the link's kind: a small registry.
+
+Each kind says which template renders it, how many form fields it may post, how to read the
+posted fields into answers, what the page shows beside the form, and how the answers are
+checked before anything is stored (by the procedure that owns the step: one implementation
+of its rules) and turned into the payload that is stored. The special inspection's member
+findings plug in here with a kind of their own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models import PortalLink
+from procedures.cases import Refusal
+
+Fields = dict[str, list[str]]  # what the browser posted: name → values (files apart)
+
+
+@dataclass(frozen=True)
+class PortalForm:
+    kind: str
+    template: str
+    max_fields: int
+    parse: Callable[[Fields], dict]  # posted fields → answers
+    context: Callable[[PortalLink], dict]  # what the page shows beside the form
+    check: Callable[[PortalLink, dict, Fields], tuple[Refusal, dict]]  # → refusal, payload to store
+    file_field: Callable[[str], str | None] = lambda name: None  # which answer a file input belongs to
+    # Whether the step still waits for this link's answer: a stored answer whose step has passed
+    # (another supervisor's record came first, staff closed the confirmations) resumes nothing.
+    waiting: Callable[[PortalLink], bool] = lambda link: True
+
+
+def _first(fields: Fields, name: str) -> str:
+    values = fields.get(name) or [""]
+    return values[0]
+
+
+# -- 附件3: the supervisor's record form (第十七条) --------------------------------------------------
+RECORD_SCALARS = ("assignment_code", "dispatch_id", "inspection_ended_on", "later_end_reason",
+                  "overall_evaluation", "supervisor_verdict")
+
+
+def _parse_record(fields: Fields) -> dict:
+    answers = {name: _first(fields, name).strip() for name in RECORD_SCALARS if name in fields}
+    answers["methods"] = [m for m in fields.get("methods", []) if m]
+    for name, values in fields.items():
+        if name.startswith(("veto_", "item_")) and values and values[0]:
+            answers[name] = values[0]
+        elif name.startswith("remark_") and values and values[0].strip():
+            answers[name] = values[0].strip()
+    return answers
+
+
+def _record_context(link: PortalLink) -> dict:
+    from procedures import daily_inspection
+    from procedures.daily_inspection import METHODS
+    from regulation.checklists import load_checklist
+
+    ctx = daily_inspection.link_context(link)
+    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": METHODS}
+
+
+def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import daily_inspection
+
+    return daily_inspection.check_portal_record(link, answers, _first(fields, "staff_code"))
+
+
+def _evidence_field(name: str) -> str | None:
+    """`evidence_05` → item_05: evidence attached to a checklist item."""
+    return f"item_{name.removeprefix('evidence_')}" if name.startswith("evidence_") else None
+
+
+# -- 第十七条: another supervisor confirms the record ---------------------------------------------
+def _parse_confirmation(fields: Fields) -> dict:
+    return {name: _first(fields, name).strip() for name in ("assignment_code", "position", "text") if name in fields}
+
+
+def _confirmation_context(link: PortalLink) -> dict:
+    from procedures import daily_inspection
+
+    return daily_inspection.link_context(link) | {
+        "positions": (daily_inspection.CONFIRM, daily_inspection.DISAGREE)}
+
+
+def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import daily_inspection
+
+    return daily_inspection.check_portal_confirmation(link, answers)
+
+
+def _step_waits(link: PortalLink) -> bool:
+    from procedures import daily_inspection
+
+    return daily_inspection.step_waits(link)
+
+
+FORMS: dict[str, PortalForm] = {
+    "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
+                              _check_record, _evidence_field, _step_waits),
+    "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
+                                      _confirmation_context, _check_confirmation, waiting=_step_waits),
+}
