@@ -52,7 +52,7 @@ from procedures.special_views import Member, SpecialView
 from procedures.views import Outcome
 from regulation import special_inspection as rules
 from regulation.reasons import RuleViolation
-from regulation.recusal import SessionPeople
+from regulation.recusal import REPEAT_WINDOW, PastDispatch, SessionPeople
 
 CASE_KIND = "special_inspection"
 ORIGINS = {"投诉举报": "complaint", "待处理案件": "pending", "主动开展": "initiative"}
@@ -247,8 +247,26 @@ def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening
     pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
     people = SessionPeople(f"special:{seed}", str(inst.id), today)
     return rules.draw_team(pool, dispatching.institution_facts(inst), people, p.team_size, seed,
-                           dispatching.declared_conflicts(s, inst.id), dispatching.history(s, inst.id, today),
+                           dispatching.declared_conflicts(s, inst.id), _history(s, inst.id, today),
                            p.fewer_reason, p.lead_card.strip() or None)
+
+
+def _history(s: Session, institution_id: int, today: date):
+    """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
+    dispatches and the special-inspection teams (by identity number)."""
+    history = dispatching.history(s, institution_id, today)
+    occasions: dict[str, tuple[date, set[str]]] = {}
+    for ref, on, person in s.exec(
+            select(InspectionCase.flow_run_id, SpecialInspectionMember.appointed_on, Supervisor.person_key)
+            .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+            .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
+            .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
+            .where(InspectionCase.institution_id == institution_id,
+                   SpecialInspectionMember.appointed_on >= today - REPEAT_WINDOW - timedelta(days=1))):
+        occasions.setdefault(f"special:{ref}", (on, set()))[1].add(person)
+    for ref, (on, people) in occasions.items():
+        history.add(PastDispatch(ref, on, frozenset(people)))
+    return history
 
 
 # -- 2. notices ---------------------------------------------------------------------------------
@@ -535,8 +553,10 @@ def approve_draft(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 
 def stage(case_id: int) -> str:
+    """Where the case stands, in Chinese."""
     with session_scope() as s:
-        return _load(s, case_id)[1].stage
+        code = _load(s, case_id)[1].stage
+        return STAGE_NAMES.get(code, code)
 
 
 def send_draft(case_id: int) -> str:
@@ -799,6 +819,11 @@ def sweep(as_of: date) -> SweepReport:
                              .values(status="closed", closed_on=as_of)).rowcount
             if claimed != 1:
                 continue
+            # the link closes with its window: a late upload is told the link expired, never
+            # stored for a run that has moved on
+            s.exec(update(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id,
+                                            PortalLink.step_key == row.step_key)
+                   .values(expires_at=clock.now()))
             names = {"self_report": "自评（自查）报告", "rebuttal": "申辩意见", "report": "整改工作报告"}
             add_event(s, case.id, f"closed-{row.step_key}", as_of, f"{names[row.kind]}提交期限（{row.due}）届满，未收到")
             if row.kind == "report":

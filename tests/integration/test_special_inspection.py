@@ -163,3 +163,14 @@ def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(
     with session_scope() as s:
         row = s.exec(select(SpecialInspectionDeadline)).one()
     assert row.status == "closed" and row.closed_on == date(2026, 12, 9) and not row.resumed
+
+
+def test_a_team_counts_toward_the_three_in_a_row_rule_like_a_dispatch(world):
+    with session_scope() as s:
+        s.add(ConflictDeclaration(supervisor_id=world["sups"][3].id, institution_id=world["inst"].id,
+                                  declared_on=date(2026, 1, 1)))
+    assert si.open_special("run-1", opening()).status == "special_open"
+    assert si.open_special("run-2", opening()).status == "special_open"
+    third = si.open_special("run-3", opening())
+    assert third.status == "refused" and "符合条件的仅 0 名" in third.refusal_reason
+    assert "连续" in third.refusal_reason
