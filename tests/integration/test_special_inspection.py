@@ -23,7 +23,7 @@ from models import (
     SpecialInspectionFinding,
     SpecialInspectionMember,
 )
-from procedures import portal_submissions
+from procedures import portal_submissions, staff
 from procedures import special_inspection as si
 from tests.app_env import app_env
 from tests.postgres_server import free_port
@@ -174,3 +174,24 @@ def test_a_team_counts_toward_the_three_in_a_row_rule_like_a_dispatch(world):
     third = si.open_special("run-3", opening())
     assert third.status == "refused" and "符合条件的仅 0 名" in third.refusal_reason
     assert "连续" in third.refusal_reason
+
+
+def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_article_27_3(world):
+    with session_scope() as s:
+        _, code = staff.add(s, "CITY-B", "王经办", "经办")
+    view = si.open_special("run-review", opening())
+    si.send_notices(view.case_id)
+    wrong = si.review_report(view.case_id, "review-1-1", {"outcome": si.REFUSED, "reasons": "x",
+                                                          "staff_code": "0009-AAAA-BBBB-CCCC"}, 1)
+    assert not wrong.accepted and "工作人员代码不正确" in wrong.field_errors["staff_code"]
+    bare = si.review_report(view.case_id, "review-1-2", {"outcome": si.REFUSED, "staff_code": code}, 1)
+    assert not bare.accepted and "应写明理由" in bare.field_errors["reasons"]
+    ok = si.review_report(view.case_id, "review-1-3", {"outcome": si.REFUSED, "reasons": "明确表示不整改",
+                                                       "staff_code": code}, 1)
+    assert ok.accepted
+    with session_scope() as s:
+        (pending,) = s.exec(select(PendingCase).where(PendingCase.kind == "sanction")).all()
+        case = s.get(InspectionCase, view.case_id)
+        special = s.exec(select(SpecialInspection)).one()
+    assert pending.article == "第二十七条（三）" and pending.source_case_id == view.case_id
+    assert case.status == "closed" and special.stage == "referred" and "王经办" in special.decided_by["review-1-3"]
