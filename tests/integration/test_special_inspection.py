@@ -195,3 +195,26 @@ def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_
         special = s.exec(select(SpecialInspection)).one()
     assert pending.article == "第二十七条（三）" and pending.source_case_id == view.case_id
     assert case.status == "closed" and special.stage == "referred" and "王经办" in special.decided_by["review-1-3"]
+
+
+def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_dates():
+    from deployments.serve import deployments
+    from flows.special_inspection import PARAMETERS
+
+    props = {d.name: d for d in deployments()}["special-inspection"]._parameter_openapi_schema.properties
+    assert set(props) == set(PARAMETERS)
+    assert all(props[name]["title"] == title for name, (title, _) in PARAMETERS.items())
+    assert {n for n, p in props.items() if p.get("format") == "date"} == {
+        "planned_start", "planned_end", "complaint_received_on", "as_of"}
+    assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
+
+
+def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_preselected_but_the_draft():
+    from flows.special_forms import weighing_form
+
+    ctx = {"points": ["场地已整改", "人员已补齐"], "matters": [(2, "第十四条（二）备案范围", "不符合")], "report_days": 20}
+    schema = weighing_form("h", ctx, [], {}, {}).model_json_schema()
+    assert {"point_1", "point_2", "requirements", "staff_code"} <= set(schema["required"])
+    assert schema["properties"]["point_1"]["title"] == "申辩第1点：场地已整改"
+    assert schema["properties"]["rating_2"]["default"] == "不符合"
+    assert "default" not in schema["properties"]["point_1"]
