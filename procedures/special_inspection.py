@@ -20,7 +20,7 @@ verify it), the complainant's identity to nobody; neither reaches the institutio
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
@@ -66,6 +66,7 @@ APPROVE, RETURN = "批准初步督导意见", "退回组长修改"
 ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交", "拒不整改（第二十七条（三））"
 REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
 NUMERALS = "一二三四五六七八九"
+FINDINGS_WORKING_DAYS = 2  # interpretation: like the record form (第十七条), after the planned end
 FINDINGS_FORMAT = "每个督导事项写一行：（二）评定：基本符合；事实：……；证据：……（评定为 符合/基本符合/不符合）"
 CONSOLIDATION_FORMAT = ("第一行写“听取意见：……”（现场听取评价机构意见的情况）；如需改变某事项的初步评定，"
                         "另起一行：（二）评定：符合；理由：……（系统按成员中最差的评定拟定，第十五条（二）2）")
@@ -321,9 +322,17 @@ def send_notices(case_id: int) -> str:
         members = _members(s, si.id)
         lead = next(f"{sup.name}（{sup.card_code}）" for m, sup in members if m.is_lead)
         due = _open_window(s, si, "self_report", "self-report", today, settings.special_self_report_working_days)
+        findings_due = rules.window_end(si.planned_end, FINDINGS_WORKING_DAYS)
+        for m, _ in members:  # reported to the agency when passed (the run waits for every member)
+            if not s.exec(select(SpecialInspectionDeadline).where(
+                    SpecialInspectionDeadline.special_id == si.id,
+                    SpecialInspectionDeadline.step_key == f"findings-{m.id}")).first():
+                s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{m.id}",
+                                                opened_on=today, due=findings_due))
         invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
                                   f"专项督导督导情况（{inst.name}）", si.planned_end + timedelta(days=7),
-                                  _brief(s, si, inst, lead)) for m, sup in members]
+                                  _brief(s, si, inst, lead) + f"督导情况应于 {findings_due} 前提交。")
+                       for m, sup in members]
         invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
                                       "专项督导自评（自查）报告", due,
                                       "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。"))
@@ -425,6 +434,10 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
                                            facts=facts, evidence=evidence, rating=rating, submission_id=submission_id))
         member.findings_on = today
         s.add(member)
+        s.exec(update(SpecialInspectionDeadline).where(
+            col(SpecialInspectionDeadline.special_id) == si.id,
+            col(SpecialInspectionDeadline.step_key) == f"findings-{member_id}")
+            .values(status="received", received_on=today, submission_id=submission_id))
         sup = s.get(Supervisor, member.supervisor_id)
         add_event(s, case.id, f"findings-{member_id}", today, f"督导小组成员 {sup.name} 提交督导情况（{len(found)} 项事项）")
         return True
@@ -780,6 +793,7 @@ class SweepReport:
     closed: list[str]
     sanctions: list[str]
     waiting: list[str]
+    findings_overdue: list[str] = field(default_factory=list)
 
     def markdown(self) -> str:
         return "\n".join([
@@ -787,13 +801,37 @@ class SweepReport:
             f"| 期限届满、未收到材料，流程继续 | {len(self.closed)} | {'、'.join(self.closed) or '—'} |",
             f"| 整改工作报告逾期，已登记待处理案件（第二十二条（六）） | {len(self.sanctions)} | "
             f"{'、'.join(self.sanctions) or '—'} |",
+            f"| 督导小组成员督导情况逾期，已报告委派机构 | {len(self.findings_overdue)} | "
+            f"{'、'.join(self.findings_overdue) or '—'} |",
             f"| 待续办（Prefect 暂未接受，下次巡检重试） | {len(self.waiting)} | {'、'.join(self.waiting) or '—'} |"])
 
 
 def _submitted(s: Session, case_id: int, step_key: str) -> bool:
+    """Something came in for this step (a member's findings: in any round)."""
+    step = col(PortalLink.step_key).like(f"{step_key}-%") if step_key.startswith("findings-") \
+        else PortalLink.step_key == step_key
     return s.exec(select(PortalSubmission.id).join(PortalLink, PortalLink.id == PortalSubmission.link_id).where(
-        PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, PortalLink.step_key == step_key)).first() \
-        is not None
+        PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, step)).first() is not None
+
+
+def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: InspectionCase, as_of: date,
+                             report: "SweepReport") -> None:
+    """A member's findings not in by their day: the agency is told, once (the run keeps waiting)."""
+    from adapters.mailer import enqueue
+    from adapters.templates import render_email
+
+    member = s.get(SpecialInspectionMember, int(row.step_key.removeprefix("findings-")))
+    sup, inst, agency = (s.get(Supervisor, member.supervisor_id), s.get(Institution, case.institution_id),
+                         s.get(Agency, case.agency_id))
+    subject, text, html = render_email("special_findings_overdue", agency_name=agency.name, number=case.batch_number,
+                                       institution=inst.name, supervisor=f"{sup.name}（{sup.card_code}）",
+                                       due=row.due, as_of=as_of)
+    enqueue(s, f"special-findings-overdue:{row.id}", agency.email, "agency", subject, text, html, case.id)
+    row.status, row.closed_on = "reported", as_of
+    s.add(row)
+    add_event(s, case.id, f"findings-overdue-{member.id}", as_of,
+              f"督导小组成员 {sup.name} 的督导情况逾期未交（应于 {row.due} 前），已报告委派机构")
+    report.findings_overdue.append(f"{case.batch_number}·{sup.name}")
 
 
 def sweep(as_of: date) -> SweepReport:
@@ -811,6 +849,10 @@ def sweep(as_of: date) -> SweepReport:
                           .where(SpecialInspectionDeadline.status == "open", SpecialInspectionDeadline.due < as_of,
                                  InspectionCase.status == "special_open")))
         for row, _si, case in due:
+            if row.kind == "findings":
+                if not _submitted(s, case.id, row.step_key):
+                    _report_findings_overdue(s, row, case, as_of, report)
+                continue
             if _submitted(s, case.id, row.step_key):
                 continue  # it came in; the run takes it (the portal resumes it)
             claimed = s.exec(update(SpecialInspectionDeadline)

@@ -223,7 +223,13 @@ def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_repor
         pending = list(s.exec(select(PendingCase).where(PendingCase.source_case_id == case.id)))
         windows = list(s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id)))
     assert [(p.kind, p.article) for p in pending] == [("sanction", "第二十二条（六）")]
-    assert all(wd.status == "closed" and wd.resumed for wd in windows) and len(windows) == 3
+    closed = [wd for wd in windows if wd.kind != "findings"]
+    assert all(wd.status == "closed" and wd.resumed for wd in closed) and len(closed) == 3
+    # the members filed after their 2 working days: the agency was told once per member
+    assert sorted(wd.status for wd in windows if wd.kind == "findings") == ["received"] * 3
+    overdue = [m for m in h.messages(service.mail_dir) if "【专项督导情况逾期】" in m["Subject"]
+               and case.batch_number in m["Subject"]]
+    assert len(overdue) == 3
     assert case_of(run)[0].status == "closed"
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapters import portal_tokens
 from adapters.db import session_scope, upgrade
@@ -119,8 +119,9 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
     members = [m for m in mails if m.recipient_kind == "supervisor"]
     assert len(members) == 3 and all("超范围开展焊工评价" in m.text_body for m in members)
     with session_scope() as s:
-        (deadline,) = s.exec(select(SpecialInspectionDeadline)).all()
-    assert deadline.kind == "self_report" and deadline.due == date(2026, 12, 8)  # 5 working days
+        due = {d.kind: d.due for d in s.exec(select(SpecialInspectionDeadline))}
+    assert due == {"self_report": date(2026, 12, 8),  # 5 working days
+                   "findings": date(2026, 12, 7)}  # 2 working days after the planned end (Thursday 12-03)
 
 
 def test_findings_that_do_not_parse_are_refused_naming_the_matter_and_a_new_link_is_sent(world):
@@ -160,9 +161,12 @@ def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(
     second = si.sweep(date(2026, 12, 10))
     assert len(first.closed) == 1 and second.closed == []
     assert first.waiting  # Prefect is down here: the resume is retried by the next sweep, the close is not
+    assert len(first.findings_overdue) == 3 and second.findings_overdue == []  # reported to the agency once
     with session_scope() as s:
-        row = s.exec(select(SpecialInspectionDeadline)).one()
+        row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.kind == "self_report")).one()
+        overdue = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导情况逾期】%"))).all()
     assert row.status == "closed" and row.closed_on == date(2026, 12, 9) and not row.resumed
+    assert len(overdue) == 3 and all(m.recipient_kind == "agency" for m in overdue)
 
 
 def test_a_team_counts_toward_the_three_in_a_row_rule_like_a_dispatch(world):
