@@ -222,3 +222,24 @@ def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_prese
     assert schema["properties"]["point_1"]["title"] == "申辩第1点：场地已整改"
     assert schema["properties"]["rating_2"]["default"] == "不符合"
     assert "default" not in schema["properties"]["point_1"]
+
+
+def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_with_it(world):
+    with session_scope() as s:
+        _, code = staff.add(s, "CITY-B", "李审核", "审核")
+    view = si.open_special("run-return", opening())
+    si.send_notices(view.case_id)
+    for m in view.members:
+        sid = _submit(view.case_id, f"findings-{m.member_id}-1",
+                      "（二）评定：符合；事实：a；证据：b\n（六）评定：不符合；事实：c；证据：d")
+        assert si.record_findings(view.case_id, m.member_id, 1, sid).accepted
+    bare = si.approve_draft(view.case_id, "approval-1-1", {"decision": si.RETURN, "staff_code": code})
+    assert not bare.accepted and "退回组长修改的，应写明理由" in bare.field_errors["remarks"]
+    ok = si.approve_draft(view.case_id, "approval-1-2", {"decision": si.RETURN, "remarks": "事实不清",
+                                                         "staff_code": code})
+    assert ok.accepted and si.stage(view.case_id) == "待组长形成初步督导意见"
+    si.invite_lead(view.case_id, 2, "事实不清")
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
+    assert link.recipient_email == next(m.email for m in world["sups"] if m.card_code == view.lead.card_code)
+    assert link.instructions.startswith("退回修改：事实不清") and "第十四条（六）质量管控：不符合" in link.instructions
