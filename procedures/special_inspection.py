@@ -287,8 +287,11 @@ def _contact(agency: Agency) -> portal_links.Contact:
 
 
 def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:
+    """`inv.due` is in the case's time (its as_of); the link expires in real time, so a case
+    opened on another business date (补录, tests) shifts it back by the case's clock offset."""
+    real_due = inv.due - timedelta(days=case.clock_offset_days)
     portal_links.invite(portal_links.CaseStep(CASE_KIND, case.id, inv.step_key, case.flow_run_id),
-                        portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(inv.due),
+                        portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(real_due),
                         inv.instructions)
 
 
