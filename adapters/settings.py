@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # Days a 提醒函 or 质量通报 gives the institution for its written report (the decision
     # form's default; staff may change it per letter). The regulation sets no period.
     report_due_days: int = 30
+    # Special inspection (第十五条(二)): working days for the self-assessment report, the
+    # rebuttal (申辩) and the rectification report; written in the letter that opens each.
+    special_self_report_working_days: int = Field(default=5, ge=1)
+    special_rebuttal_working_days: int = Field(default=5, ge=1)
+    special_report_working_days: int = Field(default=20, ge=1)
 
     # The portal (portal/): pages for people outside the agency, beside the Prefect server.
     portal_host: str = "127.0.0.1"

@@ -14,3 +14,9 @@ def bare_lifecycle() -> str:
     first = suspend_flow_run(wait_for_input=Ack, key="record-1")
     second = suspend_flow_run(wait_for_input=Ack, key="decision-1")
     return first.ok + second.ok
+
+
+@flow(name="bare-suspends", persist_result=True)
+def bare_suspends(keys: list[str]) -> str:
+    """The special inspection's baseline: one suspend and resume per key, nothing else."""
+    return "".join(suspend_flow_run(wait_for_input=Ack, key=key).ok for key in keys)

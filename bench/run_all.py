@@ -1,6 +1,13 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
-from bench import dispatch_bench, flow_bench, portal_bench, roster_bench, service_bench
+from bench import (
+    dispatch_bench,
+    flow_bench,
+    portal_bench,
+    roster_bench,
+    service_bench,
+    special_bench,
+)
 
 
 def main() -> None:
@@ -9,6 +16,7 @@ def main() -> None:
     flow_bench.main()
     service_bench.main()
     portal_bench.main()
+    special_bench.main()
 
 
 if __name__ == "__main__":

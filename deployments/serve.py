@@ -15,15 +15,17 @@ from deployments.titles import titled_schema
 from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
+from flows.special_inspection import special_inspection
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
 from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
+SPECIAL_INSPECTION = "special-inspection/special-inspection"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
-          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide"]
+          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION]
 
 
 def titled(deployment):
@@ -50,6 +52,8 @@ def deployments():
                                           description="督导员违规登记并告知（第二十六条）"),
         misconduct_decide.to_deployment(name="misconduct-decide", tags=["督导员"],
                                         description="督导员违规处理决定（第二十六条）"),
+        titled(special_inspection.to_deployment(name="special-inspection", tags=["督导"],
+                                                description="专项督导（第十五条（二）、第十四条）")),
     ]
 
 

@@ -16,3 +16,17 @@ class SubmissionRef(RunInput):
 def wait_for_submission(key: str) -> int:
     """The stored submission's id, once the portal resumes this run at pause `key`."""
     return ask(SubmissionRef, key).submission_id
+
+
+class SubmissionOrClosed(RunInput):
+    """门户已保存的提交，或期限届满未提交（由门户或期限巡检自动填写，请勿手工续办）。"""
+
+    submission_id: int = 0
+    window_closed: bool = False
+
+
+def wait_for_submission_or_close(key: str) -> int | None:
+    """The stored submission's id; None when the daily sweep closed the window (its deadline is in
+    the database, never a suspend timeout)."""
+    answer = ask(SubmissionOrClosed, key)
+    return None if answer.window_closed or not answer.submission_id else answer.submission_id

@@ -10,6 +10,14 @@ from models.lifecycle import (  # noqa: F401, E402
     SupervisorRegistration,
 )
 from models.portal import PortalFile, PortalLink, PortalSubmission  # noqa: F401, E402
+from models.special_inspection import (  # noqa: F401, E402
+    SpecialInspection,
+    SpecialInspectionDeadline,
+    SpecialInspectionFinding,
+    SpecialInspectionMatter,
+    SpecialInspectionMember,
+    SpecialInspectionRebuttalPoint,
+)
 from models.tables import (  # noqa: F401
     Agency,
     AgencyDecision,

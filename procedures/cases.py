@@ -21,6 +21,7 @@ STATUS_NAMES = {
     "open": "已发起", "dispatching": "委派中", "awaiting_go_ahead": "待决定是否委派（发现违规线索）",
     "awaiting_record": "待提交记录表", "awaiting_confirmation": "待其他督导员确认记录表",
     "awaiting_decision": "待处理决定", "refused": "已拒绝", "closed": "已结案",
+    "special_open": "专项督导进行中",  # a special inspection's case file (its stage: special_inspection.stage)
 }
 TERMINAL_STATUSES = ("refused", "closed")
 

@@ -188,7 +188,7 @@ class DispatchPool:
         if len(eligible) < k:
             raise InsufficientSupervisors(k, len(eligible), self.why_not(conflicts))
         codes = tuple(r.card_code for r in eligible)  # already sorted by card code
-        return self._result(seed, k, codes, tuple(random.Random(seed).sample(codes, k)), conflicts)
+        return self.result(seed, k, codes, tuple(random.Random(seed).sample(codes, k)), conflicts)
 
     def eligible(self, institution: InstitutionFacts, session: SessionPeople, declared_conflicts: frozenset[str],
                  history: InstitutionHistory) -> tuple[list[CandidateRef], dict]:
@@ -205,7 +205,7 @@ class DispatchPool:
             why_not[RULE_LABELS[found[0].rule]] += 1
         return why_not
 
-    def _result(self, seed: str, k: int, codes: tuple[str, ...], chosen: tuple[str, ...], conflicts: dict) -> DrawResult:
+    def result(self, seed: str, k: int, codes: tuple[str, ...], chosen: tuple[str, ...], conflicts: dict) -> DrawResult:
         by_code = {m.card_code: m for m in self.members.values()}
         return DrawResult(
             seed=seed,

@@ -136,7 +136,7 @@ def draw_team(pool: DispatchPool, institution: InstitutionFacts, session: Sessio
         raise InsufficientSupervisors(size, len(distinct), why_not)
     if lead is not None and lead not in chosen:
         raise RuleViolation(f"组长 {lead} 不是本督导小组成员", ARTICLE)
-    return TeamDraw(pool._result(seed, size, codes, chosen, conflicts), lead or chosen[0])
+    return TeamDraw(pool.result(seed, size, codes, chosen, conflicts), lead or chosen[0])
 
 
 def consolidate(ratings: Sequence[str]) -> str:

@@ -1,0 +1,147 @@
+"""专项督导 — 第十五条(二), 第十四条. One flow run per special inspection.
+
+督导前，应当明确督导事项，成立督导小组（原则上3名及以上外督员）:
+0. Opening: from a pending case (转专项督导), a complaint or media report (第十四条(八)), or on
+   the agency's initiative; matters and planned dates fixed; the team drawn at random under the
+   rules of dispatch and recusal, no two members from one employer, one lead.
+   Notices: the team gets the brief and a portal link each; the institution a numbered
+   专项督导通知 asking for its self-assessment report by a working-day deadline.
+1. 现场考察（核查）、听取意见: each member files findings per matter through the portal.
+2. 评议自评报告和现场情况，形成初步督导意见并反馈: the lead consolidates (and records the
+   hearing); staff approve (staff code); the draft goes to the institution with the rebuttal window.
+3. 综合分析申辩意见，发出质量督导意见书: staff weigh each point (staff code) → numbered letter.
+4. 提交整改工作报告: uploaded through the portal; staff review it (staff code): accepted → closed;
+   incomplete → asked again; refused → 第二十七条(三); overdue → the sweep opens 第二十二条(六).
+
+Every window's deadline is in the database; the daily sweep closes it and resumes the run
+("window closed"), once. Nothing waits on a suspend timeout. Every side effect is a persisted
+task with a database key, so each replay from the top repeats nothing.
+"""
+
+from itertools import count
+
+from prefect import flow, runtime
+from prefect.states import Cancelled, Completed
+
+from flows import special_forms as forms
+from flows.asking import ask
+from flows.portal_step import wait_for_submission, wait_for_submission_or_close
+from tasks import special_inspection as t
+
+PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
+    "institution": ("评价机构备案编号", "被督导评价机构的备案编号（必填）"),
+    "origin": ("督导来源", "投诉举报 / 待处理案件 / 主动开展（第十五条（二））"),
+    "matters": ("督导事项", "第十四条（一）至（九）中的一项或几项，填序号，如 [2, 6]"),
+    "planned_start": ("计划开始日期", "现场考察（核查）计划开始日期"),
+    "planned_end": ("计划结束日期", "现场考察（核查）计划结束日期"),
+    "reason": ("督导缘由", "如 日常督导发现的较大风险隐患、需要重点督导的情况（发给督导小组）"),
+    "pending_case_id": ("待处理案件编号", "督导来源为“待处理案件”时填写（转专项督导）"),
+    "complaint_source": ("投诉举报来源", "督导来源为“投诉举报”时填写：群众举报、媒体报道等（第十四条（八））"),
+    "complaint_received_on": ("收到日期", "督导来源为“投诉举报”时填写"),
+    "complaint_content": ("投诉举报内容", "发给督导小组核查；不发给评价机构（第八条）"),
+    "complainant": ("举报人（保密）", "仅委派机构可见，不发给督导小组和评价机构（第八条）"),
+    "team_size": ("督导小组人数", "原则上3名及以上（第十五条（二））"),
+    "fewer_reason": ("少于3名的理由", "督导小组少于3名时必填"),
+    "lead_card": ("组长证卡编码（可选）", "留空则由第一名抽中的成员担任组长；指定时须为抽中的成员"),
+    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
+    "agency_id": ("委派机构编码（可选）", "留空则由对该机构有管辖权的人社部门委派（第十一条）"),
+}
+
+
+def _run_name() -> str:
+    return f"专项督导 · {runtime.flow_run.parameters.get('institution', '')}"
+
+
+def _ask(prefix: str, make_form, submit) -> str:
+    """Ask a staff form until an answer is accepted; a refused answer comes back with its errors
+    on the fields. Returns the accepted answer's key."""
+    errors, field_errors, previous = [], {}, {}
+    for attempt in count(1):
+        key = f"{prefix}-{attempt}"
+        answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
+        outcome = submit(key, answers)
+        if outcome.accepted:
+            return answers
+        errors, field_errors, previous = outcome.errors, outcome.field_errors, answers
+
+
+def _portal_rounds(prefix: str, record) -> None:
+    """A portal step: wait for the submission; a refused one gets a new link (round n+1)."""
+    for n in count(1):
+        if record(n, wait_for_submission(f"{prefix}-{n}")).accepted:
+            return
+
+
+@flow(name="special-inspection", persist_result=True, flow_run_name=_run_name)
+def special_inspection(
+    institution: str,
+    origin: str,
+    matters: list[int],
+    planned_start: str,
+    planned_end: str,
+    reason: str = "",
+    pending_case_id: int = 0,
+    complaint_source: str = "",
+    complaint_received_on: str = "",
+    complaint_content: str = "",
+    complainant: str = "",
+    team_size: int = 3,
+    fewer_reason: str = "",
+    lead_card: str = "",
+    as_of: str = "",
+    agency_id: str = "",
+):
+    """专项督导：督导小组 → 初步督导意见 → 申辩 → 质量督导意见书 → 整改工作报告。"""
+    opening = dict(institution=institution, origin=origin, matters=list(matters), planned_start=planned_start,
+                   planned_end=planned_end, reason=reason, pending_case_id=pending_case_id,
+                   complaint_source=complaint_source, complaint_received_on=complaint_received_on,
+                   complaint_content=complaint_content, complainant=complainant, team_size=team_size,
+                   fewer_reason=fewer_reason, lead_card=lead_card, as_of=as_of, agency_id=agency_id)
+    case = t.open_special(str(runtime.flow_run.id), opening)
+    if case.status == "refused":
+        return Cancelled(name="已拒绝", message=f"已拒绝：{case.refusal_reason}")
+    cid = case.case_id
+    t.send_notices(cid)
+
+    # 1. self-assessment report (or the window closes), the members' findings
+    t.record_self_report(cid, wait_for_submission_or_close("self-report"))
+    for m in case.members:
+        _portal_rounds(f"findings-{m.member_id}", lambda n, sid, m=m: t.record_findings(cid, m.member_id, n, sid))
+
+    # 2. the lead's draft opinion, approved by staff; to the institution with the rebuttal window
+    c, returned = 0, ""  # c: the lead's portal rounds (a refused statement or a return opens the next)
+    for a in count(1):
+        c += 1
+        t.invite_lead(cid, c, returned)
+        while not t.record_consolidation(cid, c, wait_for_submission(f"consolidation-{c}")).accepted:
+            c += 1  # refused: the lead already has the next link, with the errors
+        ctx = t.context("approval", cid)
+        header = f"**{ctx['institution']}** · 初步督导意见：" + "；".join(f"{lbl} {r}" for lbl, r, _ in ctx["draft"])
+        answers = _ask(f"approval-{a}", lambda e, p, f, h=header: forms.approval_form(h, e, p, f),
+                       lambda key, ans: t.approve_draft(cid, key, ans))
+        if answers["decision"] == "批准初步督导意见":
+            break
+        returned = answers["remarks"]
+    t.send_draft(cid)
+    t.record_rebuttal(cid, wait_for_submission_or_close("rebuttal"))
+
+    # 3. weigh each rebuttal point → 质量督导意见书
+    ctx = t.context("weighing", cid)
+    header = f"**{ctx['institution']}** · 申辩意见 {len(ctx['points'])} 条：逐条采纳或不予采纳（不予采纳须写明理由）"
+    _ask("weighing", lambda e, p, f: forms.weighing_form(header, ctx, e, p, f),
+         lambda key, ans: t.weigh_rebuttal(cid, key, ans))
+    t.issue_opinion(cid)
+
+    # 4. the rectification report, reviewed by staff; asked again while incomplete
+    ctx = t.context("review", cid)
+    for n in count(1):
+        if t.record_report(cid, n, wait_for_submission_or_close(f"report-{n}")) == "overdue":
+            t.publish_timeline(cid)
+            return Completed(message="整改工作报告逾期未交：已转处理程序（第二十二条（六）），本案结案")
+        header = f"**{ctx['institution']}** · 整改工作报告（第{n}次提交）：请审核"
+        answers = _ask(f"review-{n}", lambda e, p, f, h=header: forms.review_form(h, ctx, e, p, f),
+                       lambda key, ans, n=n: t.review_report(cid, key, ans, n))
+        if answers["outcome"] != "需补充，退回重新提交":
+            break
+    t.publish_timeline(cid)
+    return Completed(message=f"专项督导结案：{t.stage(cid)}")

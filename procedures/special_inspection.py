@@ -1,0 +1,912 @@
+"""Special inspections in the database (专项督导, 第十五条(二), 第十四条).
+
+Each operation is one transaction, idempotent by a database key (the flow run id, a pause key,
+a link key, a document key), so a flow replayed from the top changes nothing twice. Rules come
+from regulation.special_inspection; this module reads, decides through them, and writes.
+
+The case file is an `inspection_case` row (status special_open → closed | refused) that the
+shared machinery keys on (timeline, documents and their numbers, outbox, answer-once, pending
+cases); `special_inspection` holds the stage:
+  notices → self_report → findings → consolidation → approval → rebuttal → weighing → report
+  → review → closed.
+
+Member findings and the lead's consolidation come in through the portal's statement_files link
+with a structured statement (one line per matter, see FINDINGS_FORMAT): the portal stores it,
+this module parses it; a statement that does not parse is refused with Chinese errors naming the
+matter and the field, nothing of it is kept as a finding, and the member gets a new link.
+
+Confidentiality (第八条): the complaint's content goes to the team (第十四条(八) asks them to
+verify it), the complainant's identity to nobody; neither reaches the institution.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from adapters import clock
+from adapters.db import session_scope
+from adapters.settings import get_settings
+from models import (
+    Agency,
+    InspectionCase,
+    Institution,
+    PendingCase,
+    PortalLink,
+    PortalSubmission,
+    SpecialInspection,
+    SpecialInspectionDeadline,
+    SpecialInspectionFinding,
+    SpecialInspectionMatter,
+    SpecialInspectionMember,
+    SpecialInspectionRebuttalPoint,
+    Supervisor,
+)
+from procedures import dispatching, portal_links
+from procedures.cases import Refusal, add_event, answer_once, case_today
+from procedures.letters import chinese_date, issue_letter
+from procedures.pending import open_pending
+from procedures.special_views import Member, SpecialView
+from procedures.views import Outcome
+from regulation import special_inspection as rules
+from regulation.reasons import RuleViolation
+from regulation.recusal import REPEAT_WINDOW, PastDispatch, SessionPeople
+
+CASE_KIND = "special_inspection"
+ORIGINS = {"投诉举报": "complaint", "待处理案件": "pending", "主动开展": "initiative"}
+STAGE_NAMES = {
+    "notices": "已发通知", "self_report": "待自评报告", "findings": "待督导小组成员提交督导情况",
+    "consolidation": "待组长形成初步督导意见", "approval": "待审核初步督导意见", "rebuttal": "待评价机构申辩",
+    "weighing": "待综合分析申辩意见", "report": "待整改工作报告", "review": "待审核整改工作报告",
+    "closed": "已结案", "referred": "已转处理程序",
+}
+APPROVE, RETURN = "批准初步督导意见", "退回组长修改"
+ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交", "拒不整改（第二十七条（三））"
+REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
+NUMERALS = "一二三四五六七八九"
+FINDINGS_WORKING_DAYS = 2  # interpretation: like the record form (第十七条), after the planned end
+FINDINGS_FORMAT = "每个督导事项写一行：（二）评定：基本符合；事实：……；证据：……（评定为 符合/基本符合/不符合）"
+CONSOLIDATION_FORMAT = ("第一行写“听取意见：……”（现场听取评价机构意见的情况）；如需改变某事项的初步评定，"
+                        "另起一行：（二）评定：符合；理由：……（系统按成员中最差的评定拟定，第十五条（二）2）")
+_FINDING = re.compile(r"^（([一二三四五六七八九])）\s*评定[:：]\s*(\S+?)\s*[;；]\s*事实[:：](.*?)[;；]\s*证据[:：](.*)$")
+_CHANGE = re.compile(r"^（([一二三四五六七八九])）\s*评定[:：]\s*(\S+?)\s*[;；]\s*理由[:：](.*)$")
+
+
+# -- reads --------------------------------------------------------------------------------------
+def _load(s: Session, case_id: int) -> tuple[InspectionCase, SpecialInspection, Institution, Agency]:
+    case = s.get(InspectionCase, case_id)
+    si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
+    return case, si, s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
+
+
+def _members(s: Session, special_id: int) -> list[tuple[SpecialInspectionMember, Supervisor]]:
+    return list(s.exec(select(SpecialInspectionMember, Supervisor)
+                       .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
+                       .where(SpecialInspectionMember.special_id == special_id)
+                       .order_by(col(SpecialInspectionMember.is_lead).desc(), SpecialInspectionMember.position)))
+
+
+def _matters(s: Session, special_id: int) -> list[SpecialInspectionMatter]:
+    return list(s.exec(select(SpecialInspectionMatter).where(SpecialInspectionMatter.special_id == special_id)
+                       .order_by(SpecialInspectionMatter.matter_no)))
+
+
+def _matter_label(no: int) -> str:
+    return str(rules.matters()[no - 1])
+
+
+def _view(s: Session, case: InspectionCase) -> SpecialView:
+    si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+    inst = s.get(Institution, case.institution_id)
+    return SpecialView(case.id, si.id, case.flow_run_id, case.status, si.stage, inst.name, case.refusal_reason,
+                       tuple(_matter_label(m.matter_no) for m in _matters(s, si.id)),
+                       tuple(Member(m.id, sup.name, sup.card_code, m.is_lead) for m, sup in _members(s, si.id)),
+                       case.batch_number)
+
+
+def view(case_id: int) -> SpecialView:
+    with session_scope() as s:
+        return _view(s, s.get(InspectionCase, case_id))
+
+
+def _refused(flow_run_id: str, reason: str) -> SpecialView:
+    return SpecialView(0, 0, flow_run_id, "refused", "refused", refusal_reason=reason)
+
+
+def _deadline_at(due: date) -> datetime:
+    return datetime.combine(due, time(23, 59), tzinfo=clock.tz())
+
+
+def _decided(si: SpecialInspection, step: str, label: str) -> None:
+    si.decided_by = dict(si.decided_by) | {step: label}
+
+
+# -- 1. opening and the team ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Opening:
+    institution: str  # filing number (备案编号)
+    origin: str  # 投诉举报 | 待处理案件 | 主动开展
+    matters: list[int]
+    planned_start: str
+    planned_end: str
+    reason: str = ""
+    pending_case_id: int = 0
+    complaint_source: str = ""
+    complaint_received_on: str = ""
+    complaint_content: str = ""
+    complainant: str = ""
+    team_size: int = rules.TEAM_MIN
+    fewer_reason: str = ""
+    lead_card: str = ""
+    as_of: str = ""
+    agency_id: str = ""
+
+
+def _day(text: str, label: str, errors: list[str]) -> date | None:
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        errors.append(f"{label}：应为有效日期（YYYY-MM-DD），实际为“{text}”")
+        return None
+
+
+def open_special(flow_run_id: str, p: Opening) -> SpecialView:
+    """Check the opening, draw the team and open the case in one transaction, once per run.
+    Bad input or too few eligible: nothing is stored, the reason names the field."""
+    with session_scope() as s:
+        case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
+        if case:
+            return _view(s, case)
+        errors: list[str] = []
+        real_today = clock.today()
+        today = _day(p.as_of, "业务日期", errors) if p.as_of else real_today
+        inst = s.exec(select(Institution).where(Institution.filing_number == p.institution.strip())).first()
+        if inst is None:
+            errors.append(f"评价机构备案编号：没有备案编号为“{p.institution}”的评价机构")
+        origin = ORIGINS.get(p.origin)
+        if origin is None:
+            errors.append(f"督导来源：应为 {'、'.join(ORIGINS)} 之一，实际为“{p.origin}”")
+        pending = None
+        if origin == "pending":
+            pending = s.get(PendingCase, p.pending_case_id) if p.pending_case_id else None
+            if pending is None or pending.kind != "special_inspection":
+                errors.append(f"待处理案件编号：没有编号为 {p.pending_case_id} 的转专项督导待处理案件")
+            elif pending.status != "open":
+                errors.append(f"待处理案件编号：{p.pending_case_id} 已办理（{pending.status}）")
+            elif inst is not None and pending.institution_id != inst.id:
+                errors.append("待处理案件编号：该案件涉及的评价机构与所填评价机构不一致")
+        received = None
+        if origin == "complaint":
+            if not p.complaint_source.strip():
+                errors.append("投诉举报来源：未填写（如 群众举报、媒体报道，第十四条（八））")
+            received = _day(p.complaint_received_on, "收到日期", errors)
+            if received and today and received > today:
+                errors.append(f"收到日期：{received} 晚于业务日期 {today}")
+            if not p.complaint_content.strip():
+                errors.append("投诉举报内容：未填写")
+        try:
+            rules.check_matters(list(p.matters))
+        except RuleViolation as exc:
+            errors.append(str(exc))
+        start = _day(p.planned_start, "计划开始日期", errors)
+        end = _day(p.planned_end, "计划结束日期", errors)
+        if start and end and end < start:
+            errors.append(f"计划结束日期：{end} 早于计划开始日期 {start}")
+        agency = dispatching.responsible_agency(s, inst, p.agency_id or None) if inst else None
+        if inst is not None and agency is None:
+            errors.append(f"委派机构编码：没有编码为“{p.agency_id}”的委派机构" if p.agency_id
+                          else "委派机构：该评价机构没有有管辖权的委派机构（第十一条）")
+        if errors:
+            return _refused(flow_run_id, "；".join(errors))
+        try:
+            team = _draw(s, agency, inst, today, p, flow_run_id)
+        except RuleViolation as exc:
+            return _refused(flow_run_id, f"督导小组：{exc}")
+        case = InspectionCase(flow_run_id=flow_run_id, batch_number=f"专项督导-{flow_run_id[:8]}", agency_id=agency.id,
+                              institution_id=inst.id, opened_on=today,
+                              clock_offset_days=(today - real_today).days, status="special_open")
+        s.add(case)
+        s.flush()
+        case.batch_number = f"专项督导-{case.id}"
+        si = SpecialInspection(
+            case_id=case.id, origin=origin, pending_case_id=pending.id if pending else None,
+            complaint_source=p.complaint_source.strip(), complaint_received_on=received,
+            complaint_content=p.complaint_content.strip(), complainant=p.complainant.strip(),
+            reason=p.reason.strip(), planned_start=start, planned_end=end, team_size=p.team_size,
+            fewer_reason=p.fewer_reason.strip(), draw_seed=team.draw.seed, draw_candidates=list(team.draw.candidates),
+            draw_candidates_hash=team.draw.candidates_hash, stage="notices")
+        s.add(si)
+        s.flush()
+        for no in sorted(p.matters):
+            s.add(SpecialInspectionMatter(special_id=si.id, matter_no=no))
+        for position, (code, sid) in enumerate(zip(team.draw.chosen, team.draw.chosen_ids, strict=True)):
+            s.add(SpecialInspectionMember(special_id=si.id, supervisor_id=int(sid), card_code=code, position=position,
+                                          is_lead=code == team.lead, appointed_on=today))
+        if pending:
+            pending.status = "taken"
+            s.add(pending)
+        source = {"complaint": f"投诉举报（{si.complaint_source}，{received} 收到）",
+                  "pending": f"待处理案件 {p.pending_case_id}（{pending.article if pending else ''}）",
+                  "initiative": "委派机构主动开展"}[origin]
+        add_event(s, case.id, "opened", today,
+                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(p.matters))}；"
+                  f"计划 {start} 至 {end}")
+        fewer = f"；少于{rules.TEAM_MIN}名的理由：{si.fewer_reason}" if len(team.members) < rules.TEAM_MIN else ""
+        add_event(s, case.id, "team", today,
+                  f"随机抽取督导小组 {len(team.members)} 名（种子 {team.draw.seed}，候选 {len(team.draw.candidates)} 名，"
+                  f"候选哈希 {team.draw.candidates_hash[:12]}…），组长 {team.lead}{fewer}")
+        s.flush()
+        return _view(s, case)
+
+
+def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening, seed: str) -> rules.TeamDraw:
+    facts = dispatching.agency_facts(s, agency)
+    from regulation.dispatch import DispatchPool
+
+    pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
+    people = SessionPeople(f"special:{seed}", str(inst.id), today)
+    return rules.draw_team(pool, dispatching.institution_facts(inst), people, p.team_size, seed,
+                           dispatching.declared_conflicts(s, inst.id), _history(s, inst.id, today),
+                           p.fewer_reason, p.lead_card.strip() or None)
+
+
+def _history(s: Session, institution_id: int, today: date):
+    """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
+    dispatches and the special-inspection teams (by identity number)."""
+    history = dispatching.history(s, institution_id, today)
+    occasions: dict[str, tuple[date, set[str]]] = {}
+    for ref, on, person in s.exec(
+            select(InspectionCase.flow_run_id, SpecialInspectionMember.appointed_on, Supervisor.person_key)
+            .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+            .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
+            .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
+            .where(InspectionCase.institution_id == institution_id,
+                   SpecialInspectionMember.appointed_on >= today - REPEAT_WINDOW - timedelta(days=1))):
+        occasions.setdefault(f"special:{ref}", (on, set()))[1].add(person)
+    for ref, (on, people) in occasions.items():
+        history.add(PastDispatch(ref, on, frozenset(people)))
+    return history
+
+
+# -- 2. notices ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Invitation:
+    """A portal link to create (outside the case's transaction: portal_links.invite is its own)."""
+
+    step_key: str
+    recipient: tuple[str, str, str]
+    title: str
+    due: date
+    instructions: str
+
+
+def _contact(agency: Agency) -> portal_links.Contact:
+    return portal_links.Contact(agency.name, agency.email)
+
+
+def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:
+    """`inv.due` is in the case's time (its as_of); the link expires in real time, so a case
+    opened on another business date (补录, tests) shifts it back by the case's clock offset."""
+    real_due = inv.due - timedelta(days=case.clock_offset_days)
+    portal_links.invite(portal_links.CaseStep(CASE_KIND, case.id, inv.step_key, case.flow_run_id),
+                        portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(real_due),
+                        inv.instructions)
+
+
+def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, today: date, days: int) -> date:
+    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
+                                                         SpecialInspectionDeadline.step_key == step_key)).first()
+    if row is None:
+        row = SpecialInspectionDeadline(special_id=si.id, kind=kind, step_key=step_key, opened_on=today,
+                                        due=rules.window_end(today, days))
+        s.add(row)
+        s.flush()
+    return row.due
+
+
+def _brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> str:
+    matters = "；".join(_matter_label(m.matter_no) for m in _matters(s, si.id))
+    complaint = (f"投诉举报（{si.complaint_source}，{si.complaint_received_on} 收到）内容：{si.complaint_content}。"
+                 if si.origin == "complaint" else "")
+    return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划 {si.planned_start} 至 {si.planned_end}"
+            f"进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
+            f"请于现场督导结束后通过本链接提交督导情况。{FINDINGS_FORMAT}。如有第十三条规定的回避情形，请立即告知委派机构。")
+
+
+def send_notices(case_id: int) -> str:
+    """The team: the brief and a portal link each; the institution: the numbered 专项督导通知
+    asking for its self-assessment report by a working-day deadline, and an upload link."""
+    settings = get_settings()
+    with session_scope() as s:
+        case, si, inst, agency = _load(s, case_id)
+        today = case_today(case)
+        members = _members(s, si.id)
+        lead = next(f"{sup.name}（{sup.card_code}）" for m, sup in members if m.is_lead)
+        due = _open_window(s, si, "self_report", "self-report", today, settings.special_self_report_working_days)
+        findings_due = rules.window_end(si.planned_end, FINDINGS_WORKING_DAYS)
+        for m, _ in members:  # reported to the agency when passed (the run waits for every member)
+            if not s.exec(select(SpecialInspectionDeadline).where(
+                    SpecialInspectionDeadline.special_id == si.id,
+                    SpecialInspectionDeadline.step_key == f"findings-{m.id}")).first():
+                s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{m.id}",
+                                                opened_on=today, due=findings_due))
+        invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
+                                  f"专项督导督导情况（{inst.name}）", si.planned_end + timedelta(days=7),
+                                  _brief(s, si, inst, lead) + f"督导情况应于 {findings_due} 前提交。")
+                       for m, sup in members]
+        invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
+                                      "专项督导自评（自查）报告", due,
+                                      "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。"))
+        matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
+        issue_letter(s, case.id, agency, inst, "special_notice", "special_notice", "专项督导通知", today,
+                     institution=inst.name, matters=matters, planned_start=chinese_date(si.planned_start),
+                     planned_end=chinese_date(si.planned_end), team_size=len(members),
+                     self_report_due=chinese_date(due), days=settings.special_self_report_working_days)
+        add_event(s, case.id, "notices", today,
+                  f"已向督导小组 {len(members)} 名成员发送任务简报和提交链接；自评（自查）报告应于 {due} 前提交")
+        si.stage = "self_report"
+        s.add(si)
+    for inv in invitations:
+        _invite(case, agency, inv)
+    return f"已发专项督导通知；自评（自查）报告应于 {due} 前提交；督导小组 {len(members)} 名成员已收到任务简报"
+
+
+# -- windows the sweep may close ----------------------------------------------------------------
+def _take_window(s: Session, si: SpecialInspection, step_key: str, submission_id: int | None, today: date) -> bool:
+    """Mark a window answered (a submission) or closed (None: the sweep closed it). True when a
+    submission came in."""
+    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
+                                                         SpecialInspectionDeadline.step_key == step_key)).one()
+    if submission_id:
+        row.status, row.received_on, row.submission_id = "received", today, submission_id
+        s.add(row)
+        return True
+    return False
+
+
+def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
+    from procedures.portal_submissions import read_for_step
+
+    return read_for_step(submission_id, flow_run_id, step_key).statement
+
+
+def record_self_report(case_id: int, submission_id: int | None) -> str:
+    with session_scope() as s:
+        case, si, _, _ = _load(s, case_id)
+        today = case_today(case)
+        if _take_window(s, si, "self-report", submission_id, today):
+            text = "已收到评价机构自评（自查）报告"
+        else:
+            row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
+                                                                 SpecialInspectionDeadline.step_key == "self-report")).one()
+            text = f"评价机构未在 {row.due} 前提交自评（自查）报告；督导继续进行，评议时据实记录"
+        add_event(s, case.id, "self-report", today, text)
+        si.stage = "findings"
+        s.add(si)
+        return text
+
+
+# -- 3. findings, hearing, consolidation ------------------------------------------------------------
+def _parse_findings(text: str, expected: list[int]) -> tuple[dict[int, tuple[str, str, str]], list[str]]:
+    found, errors = {}, []
+    for n, line in enumerate((x.strip() for x in text.splitlines()), start=1):
+        if not line.startswith("（"):
+            continue
+        m = _FINDING.match(line)
+        if not m:
+            errors.append(f"第{n}行：格式不对。{FINDINGS_FORMAT}")
+            continue
+        no = NUMERALS.index(m.group(1)) + 1
+        label = f"督导事项（{m.group(1)}）"
+        rating, facts, evidence = m.group(2), m.group(3).strip(), m.group(4).strip()
+        if no not in expected:
+            errors.append(f"{label}：不是本次督导事项")
+        elif no in found:
+            errors.append(f"{label}：填写了两次")
+        elif rating not in rules.RATINGS:
+            errors.append(f"{label}「评定」：应为 {'/'.join(rules.RATINGS)} 之一，实际为“{rating}”")
+        elif not facts:
+            errors.append(f"{label}「事实」：未填写")
+        elif not evidence:
+            errors.append(f"{label}「证据」：未填写（写明查看的资料、录像或现场情况）")
+        else:
+            found[no] = (rating, facts, evidence)
+    for no in expected:
+        if no not in found and not any(f"（{NUMERALS[no - 1]}）" in e for e in errors):
+            errors.append(f"督导事项（{NUMERALS[no - 1]}）：未填写")
+    return found, errors
+
+
+def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int) -> Outcome:
+    """One member's findings per matter; refused → a new link with the errors (nothing kept)."""
+    step = f"findings-{member_id}-{round_no}"
+
+    def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+        member = s.get(SpecialInspectionMember, member_id)
+        found, errors = _parse_findings(_submission(s, submission_id, case.flow_run_id, step),
+                                        [m.matter_no for m in _matters(s, si.id)])
+        for e in errors:
+            refusal.add(None, e)
+        if refusal:
+            return True
+        for no, (rating, facts, evidence) in found.items():
+            s.add(SpecialInspectionFinding(special_id=si.id, supervisor_id=member.supervisor_id, matter_no=no,
+                                           facts=facts, evidence=evidence, rating=rating, submission_id=submission_id))
+        member.findings_on = today
+        s.add(member)
+        s.exec(update(SpecialInspectionDeadline).where(
+            col(SpecialInspectionDeadline.special_id) == si.id,
+            col(SpecialInspectionDeadline.step_key) == f"findings-{member_id}")
+            .values(status="received", received_on=today, submission_id=submission_id))
+        sup = s.get(Supervisor, member.supervisor_id)
+        add_event(s, case.id, f"findings-{member_id}", today, f"督导小组成员 {sup.name} 提交督导情况（{len(found)} 项事项）")
+        return True
+
+    outcome = answer_once(case_id, step, "督导情况", judge)
+    if not outcome.accepted:
+        _reinvite_member(case_id, member_id, round_no + 1, outcome.errors)
+    return outcome
+
+
+def _reinvite_member(case_id: int, member_id: int, round_no: int, errors: list[str]) -> None:
+    with session_scope() as s:
+        case, si, inst, agency = _load(s, case_id)
+        member = s.get(SpecialInspectionMember, member_id)
+        sup = s.get(Supervisor, member.supervisor_id)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        inv = Invitation(f"findings-{member_id}-{round_no}", ("supervisor", sup.name, sup.email),
+                         f"专项督导督导情况（{inst.name}，请重新提交）", case_today(case) + timedelta(days=7),
+                         "上次提交未通过：" + "；".join(errors) + "。" + _brief(s, si, inst, lead))
+    _invite(case, agency, inv)
+
+
+def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
+    """The lead consolidates the members' findings (and records 听取意见) into the draft."""
+    with session_scope() as s:
+        case, si, inst, agency = _load(s, case_id)
+        lead_m, lead = next((m, x) for m, x in _members(s, si.id) if m.is_lead)
+        proposal = "；".join(f"{_matter_label(no)}：{rating}" for no, rating in _worst_ratings(s, si).items())
+        si.stage = "consolidation"
+        s.add(si)
+        inv = Invitation(f"consolidation-{round_no}", ("supervisor", lead.name, lead.email),
+                         f"专项督导初步督导意见（{inst.name}）", case_today(case) + timedelta(days=7),
+                         (f"退回修改：{returned}。" if returned else "")
+                         + f"督导小组成员的督导情况已齐。系统拟定的评定（取成员中最差的评定）：{proposal}。"
+                         f"{CONSOLIDATION_FORMAT}")
+    _invite(case, agency, inv)
+
+
+def _worst_ratings(s: Session, si: SpecialInspection) -> dict[int, str]:
+    by_matter: dict[int, list[str]] = {}
+    for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)):
+        by_matter.setdefault(f.matter_no, []).append(f.rating)
+    return {m.matter_no: rules.consolidate(by_matter[m.matter_no]) for m in _matters(s, si.id)}
+
+
+def record_consolidation(case_id: int, round_no: int, submission_id: int) -> Outcome:
+    step = f"consolidation-{round_no}"
+
+    def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+        lines = [x.strip() for x in _submission(s, submission_id, case.flow_run_id, step).splitlines() if x.strip()]
+        hearing = next((x.split("：", 1)[1].strip() for x in lines if x.startswith("听取意见：")), "")
+        if not hearing:
+            refusal.add(None, "「听取意见」：未填写。第一行写“听取意见：……”（第十五条（二）1）")
+        worst = _worst_ratings(s, si)
+        changes = {}
+        for line in (x for x in lines if x.startswith("（")):
+            m = _CHANGE.match(line)
+            if not m:
+                refusal.add(None, f"“{line[:20]}…”：格式不对。{CONSOLIDATION_FORMAT}")
+                continue
+            no, label = NUMERALS.index(m.group(1)) + 1, f"督导事项（{m.group(1)}）"
+            if no not in worst:
+                refusal.add(None, f"{label}：不是本次督导事项")
+            elif m.group(2) not in rules.RATINGS:
+                refusal.add(None, f"{label}「评定」：应为 {'/'.join(rules.RATINGS)} 之一")
+            elif not m.group(3).strip():
+                refusal.add(None, f"{label}「理由」：改变初步评定的，应写明理由")
+            else:
+                changes[no] = (m.group(2), m.group(3).strip())
+        if refusal:
+            return True
+        for matter in _matters(s, si.id):
+            rating, why = changes.get(matter.matter_no, (worst[matter.matter_no], ""))
+            matter.draft_rating, matter.draft_change_reason = rating, why
+            s.add(matter)
+        si.hearing_notes, si.stage = hearing, "approval"
+        s.add(si)
+        add_event(s, case.id, f"consolidation-{round_no}", today,
+                  f"组长形成初步督导意见（听取意见已记录{f'；改变评定 {len(changes)} 项' if changes else ''}），待委派机构审核")
+        return True
+
+    outcome = answer_once(case_id, step, "初步督导意见", judge)
+    if not outcome.accepted:
+        invite_lead(case_id, round_no + 1, "；".join(outcome.errors))
+    return outcome
+
+
+# -- staff decisions (each with the staff code, stored with the step) --------------------------------
+def _staff(s: Session, case: InspectionCase, answers: dict, refusal: Refusal) -> str:
+    from procedures import staff
+
+    decider = staff.verify(s, case.agency_id, str(answers.get("staff_code", "")))
+    if isinstance(decider, str):
+        refusal.add("staff_code", decider)
+        return ""
+    return decider.label
+
+
+def approval_context(case_id: int) -> dict:
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, case_id)
+        return {"institution": inst.name, "hearing": si.hearing_notes,
+                "draft": [(_matter_label(m.matter_no), m.draft_rating, m.draft_change_reason)
+                          for m in _matters(s, si.id)]}
+
+
+def approve_draft(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+        label = _staff(s, case, answers, refusal)
+        if answers.get("decision") == RETURN and not str(answers.get("remarks", "")).strip():
+            refusal.add("remarks", "「审核意见」：退回组长修改的，应写明理由")
+        if refusal:
+            return True
+        _decided(si, pause_key, label)
+        if answers["decision"] == APPROVE:
+            add_event(s, case.id, pause_key, today, f"初步督导意见经审核批准（{label}）")
+        else:
+            si.stage = "consolidation"
+            add_event(s, case.id, pause_key, today, f"初步督导意见退回组长修改（{label}）：{answers['remarks']}")
+        s.add(si)
+        return True
+
+    return answer_once(case_id, pause_key, "初步督导意见审核", judge)
+
+
+def stage(case_id: int) -> str:
+    """Where the case stands, in Chinese."""
+    with session_scope() as s:
+        code = _load(s, case_id)[1].stage
+        return STAGE_NAMES.get(code, code)
+
+
+def send_draft(case_id: int) -> str:
+    """初步督导意见 → the institution, with the rebuttal window (申辩) and its upload link."""
+    days = get_settings().special_rebuttal_working_days
+    with session_scope() as s:
+        case, si, inst, agency = _load(s, case_id)
+        today = case_today(case)
+        due = _open_window(s, si, "rebuttal", "rebuttal", today, days)
+        doc = issue_letter(s, case.id, agency, inst, "special_draft", "special_draft", "初步督导意见", today,
+                           institution=inst.name, matters=_letter_matters(s, si, draft=True),
+                           hearing=si.hearing_notes, rebuttal_due=chinese_date(due), days=days)
+        si.stage = "rebuttal"
+        s.add(si)
+        inv = Invitation("rebuttal", ("institution", inst.name, inst.contact_email), "对初步督导意见的申辩意见", due,
+                         f"对《初步督导意见》（{doc.number}）有不同意见的，请逐条写明申辩意见（每条一行）并附证明材料；"
+                         f"{due} 前未提交的，视为无申辩意见。")
+        number = doc.number
+    _invite(case, agency, inv)
+    return f"初步督导意见 {number} 已送达评价机构；申辩期限 {due}（{days}个工作日）"
+
+
+def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
+    out = []
+    for m in _matters(s, si.id):
+        facts = [f"{f.facts}（证据：{f.evidence}）" for f in s.exec(
+            select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
+                                                   SpecialInspectionFinding.matter_no == m.matter_no)
+            .order_by(SpecialInspectionFinding.id))]
+        out.append({"label": _matter_label(m.matter_no), "rating": m.draft_rating if draft else m.final_rating,
+                    "facts": facts})
+    return out
+
+
+def record_rebuttal(case_id: int, submission_id: int | None) -> str:
+    with session_scope() as s:
+        case, si, _, _ = _load(s, case_id)
+        today = case_today(case)
+        if _take_window(s, si, "rebuttal", submission_id, today):
+            text = _submission(s, submission_id, case.flow_run_id, "rebuttal")
+            points = [re.sub(r"^\s*(\d+|[一二三四五六七八九十]+)[.、．)）]\s*", "", x).strip()
+                      for x in text.splitlines() if x.strip()]
+            if not s.exec(select(SpecialInspectionRebuttalPoint).where(
+                    SpecialInspectionRebuttalPoint.special_id == si.id)).first():
+                for n, point in enumerate(points, start=1):
+                    s.add(SpecialInspectionRebuttalPoint(special_id=si.id, position=n, text=point))
+            summary = f"收到评价机构申辩意见 {len(points)} 条"
+        else:
+            summary = "申辩期限届满，未收到申辩意见"
+        add_event(s, case.id, "rebuttal", today, summary)
+        si.stage = "weighing"
+        s.add(si)
+        return summary
+
+
+def weighing_context(case_id: int) -> dict:
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, case_id)
+        points = s.exec(select(SpecialInspectionRebuttalPoint).where(SpecialInspectionRebuttalPoint.special_id == si.id)
+                        .order_by(SpecialInspectionRebuttalPoint.position))
+        return {"institution": inst.name, "points": [p.text for p in points],
+                "matters": [(m.matter_no, _matter_label(m.matter_no), m.draft_rating) for m in _matters(s, si.id)],
+                "report_days": get_settings().special_report_working_days}
+
+
+def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """综合分析申辩意见: every point accepted or not (with the reason); the final ratings."""
+    def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+        label = _staff(s, case, answers, refusal)
+        points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
+            SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
+        weighed = [rules.RebuttalPoint(p.text, {"采纳": True, "不采纳": False}.get(answers.get(f"point_{p.position}")),
+                                       str(answers.get(f"reason_{p.position}", ""))) for p in points]
+        for problem in rules.weighing_problems(weighed):
+            n = int(re.search(r"第(\d+)点", problem).group(1))
+            refusal.add(f"point_{n}" if "选择" in problem else f"reason_{n}", problem)
+        if not str(answers.get("requirements", "")).strip():
+            refusal.add("requirements", "「整改要求」：未填写，写入质量督导意见书")
+        days = answers.get("report_days")
+        if not isinstance(days, int) or days < 1:
+            refusal.add("report_days", "「整改工作报告期限」：应为至少1个工作日")
+        else:
+            try:
+                rules.window_end(today, days)
+            except Exception as exc:  # a year with no official calendar names itself
+                refusal.add("report_days", f"「整改工作报告期限」：{exc}")
+        matters = _matters(s, si.id)
+        for m in matters:
+            if answers.get(f"rating_{m.matter_no}") not in rules.RATINGS:
+                refusal.add(f"rating_{m.matter_no}", f"{_matter_label(m.matter_no)}「督导结论」：请选择")
+        if refusal:
+            return True
+        for p, w in zip(points, weighed, strict=True):
+            p.accepted, p.reason = w.accepted, w.reason.strip()
+            s.add(p)
+        for m in matters:
+            m.final_rating = answers[f"rating_{m.matter_no}"]
+            s.add(m)
+        si.outcome = str(answers["requirements"]).strip()
+        _decided(si, pause_key, label)
+        si.decided_by = dict(si.decided_by) | {"report_days": days}
+        s.add(si)
+        accepted = sum(1 for w in weighed if w.accepted)
+        add_event(s, case.id, "weighing", today,
+                  f"综合分析申辩意见：采纳 {accepted} 条、不予采纳 {len(weighed) - accepted} 条（{label}）")
+        return True
+
+    return answer_once(case_id, pause_key, "申辩意见分析", judge)
+
+
+def issue_opinion(case_id: int) -> str:
+    """质量督导意见书 (numbered .docx): findings, the weighed rebuttal, requirements, the
+    rectification report's deadline; and the institution's upload link for that report."""
+    with session_scope() as s:
+        case, si, inst, agency = _load(s, case_id)
+        today = case_today(case)
+        days = int(si.decided_by.get("report_days", get_settings().special_report_working_days))
+        due = _open_window(s, si, "report", "report-1", today, days)
+        points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
+            SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
+        doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
+                           institution=inst.name, matters=_letter_matters(s, si, draft=False),
+                           points=[{"text": p.text, "accepted": p.accepted, "reason": p.reason} for p in points],
+                           requirements=si.outcome, report_due=chinese_date(due))
+        si.stage = "report"
+        s.add(si)
+        inv = _report_invitation(inst, due, doc.number, "")
+        number = doc.number
+    _invite(case, agency, inv)
+    return f"质量督导意见书 {number} 已送达；整改工作报告应于 {due} 前提交"
+
+
+def _report_invitation(inst: Institution, due: date, number: str, reasons: str, round_no: int = 1) -> Invitation:
+    again = f"上次提交的整改工作报告需补充：{reasons}。" if reasons else ""
+    return Invitation(f"report-{round_no}", ("institution", inst.name, inst.contact_email),
+                      "整改工作报告" + ("（补充）" if reasons else ""), due,
+                      f"{again}请按《质量督导意见书》（{number}）完善或整改相关工作，并于 {due} 前上传整改工作报告"
+                      "（第十五条（二）4）。逾期未完成整改的，依第二十二条（六）处理。")
+
+
+def record_report(case_id: int, round_no: int, submission_id: int | None) -> str:
+    with session_scope() as s:
+        case, si, _, _ = _load(s, case_id)
+        today = case_today(case)
+        if _take_window(s, si, f"report-{round_no}", submission_id, today):
+            si.stage = "review"
+            s.add(si)
+            add_event(s, case.id, f"report-{round_no}", today, f"收到整改工作报告（第{round_no}次提交），待审核")
+            return "received"
+        # the sweep closed the window and opened the sanction case (第二十二条(六))
+        case.status, si.stage = "closed", "referred"
+        si.outcome = rules.report_outcome("overdue")[0]
+        s.add(case)
+        s.add(si)
+        add_event(s, case.id, "closed", today, "整改工作报告逾期未交，已转处理程序（第二十二条（六）），本案结案")
+        return "overdue"
+
+
+def review_context(case_id: int) -> dict:
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, case_id)
+        return {"institution": inst.name, "report_days": get_settings().special_report_working_days}
+
+
+def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) -> Outcome:
+    def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
+        inst = s.get(Institution, case.institution_id)
+        label = _staff(s, case, answers, refusal)
+        outcome = REVIEW_OUTCOMES.get(answers.get("outcome"))
+        reasons = str(answers.get("reasons", "")).strip()
+        try:
+            next_step, article = rules.report_outcome(outcome or "", reasons)
+        except RuleViolation as exc:
+            refusal.add("reasons" if outcome else "outcome", f"「审核意见」：{exc.reason}（{exc.article}）")
+        if refusal:
+            return True
+        _decided(si, pause_key, label)
+        if outcome == "accepted":
+            case.status, si.stage, si.outcome = "closed", "closed", next_step
+            add_event(s, case.id, pause_key, today, f"整改工作报告审核通过（{label}），结案")
+        elif outcome == "refused":
+            case.status, si.stage, si.outcome = "closed", "referred", next_step
+            open_pending(s, "sanction", inst.id, case.id, article,
+                         f"专项督导 {case.batch_number}：评价机构对督导意见拒不采取整改措施。{reasons}", today)
+            add_event(s, case.id, pause_key, today,
+                      f"认定拒不整改（{label}）：{reasons}；已登记待处理案件（{article}），本案结案")
+        else:
+            days = int(answers.get("report_days") or get_settings().special_report_working_days)
+            due = _open_window(s, si, "report", f"report-{round_no + 1}", today, days)
+            si.stage = "report"
+            add_event(s, case.id, pause_key, today, f"整改工作报告需补充（{label}）：{reasons}；应于 {due} 前重新提交")
+        s.add(case)
+        s.add(si)
+        return True
+
+    outcome = answer_once(case_id, pause_key, "整改工作报告审核", judge)
+    if outcome.accepted and answers.get("outcome") == INCOMPLETE:
+        with session_scope() as s:
+            case, si, inst, agency = _load(s, case_id)
+            row = s.exec(select(SpecialInspectionDeadline).where(
+                SpecialInspectionDeadline.special_id == si.id,
+                SpecialInspectionDeadline.step_key == f"report-{round_no + 1}")).one()
+            number = _opinion_number(s, case.id)
+            inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1)
+        _invite(case, agency, inv)
+    return outcome
+
+
+def _opinion_number(s: Session, case_id: int) -> str:
+    from models import Document
+
+    doc = s.exec(select(Document).where(Document.idempotency_key == f"case-{case_id}-special_opinion")).one()
+    return doc.number
+
+
+# -- the daily sweep ----------------------------------------------------------------------------------
+@dataclass
+class SweepReport:
+    closed: list[str]
+    sanctions: list[str]
+    waiting: list[str]
+    findings_overdue: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        return "\n".join([
+            "| 专项督导期限 | 数量 | 案件 |", "|---|---|---|",
+            f"| 期限届满、未收到材料，流程继续 | {len(self.closed)} | {'、'.join(self.closed) or '—'} |",
+            f"| 整改工作报告逾期，已登记待处理案件（第二十二条（六）） | {len(self.sanctions)} | "
+            f"{'、'.join(self.sanctions) or '—'} |",
+            f"| 督导小组成员督导情况逾期，已报告委派机构 | {len(self.findings_overdue)} | "
+            f"{'、'.join(self.findings_overdue) or '—'} |",
+            f"| 待续办（Prefect 暂未接受，下次巡检重试） | {len(self.waiting)} | {'、'.join(self.waiting) or '—'} |"])
+
+
+def _submitted(s: Session, case_id: int, step_key: str) -> bool:
+    """Something came in for this step (a member's findings: in any round)."""
+    step = col(PortalLink.step_key).like(f"{step_key}-%") if step_key.startswith("findings-") \
+        else PortalLink.step_key == step_key
+    return s.exec(select(PortalSubmission.id).join(PortalLink, PortalLink.id == PortalSubmission.link_id).where(
+        PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, step)).first() is not None
+
+
+def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: InspectionCase, as_of: date,
+                             report: "SweepReport") -> None:
+    """A member's findings not in by their day: the agency is told, once (the run keeps waiting)."""
+    from adapters.mailer import enqueue
+    from adapters.templates import render_email
+
+    member = s.get(SpecialInspectionMember, int(row.step_key.removeprefix("findings-")))
+    sup, inst, agency = (s.get(Supervisor, member.supervisor_id), s.get(Institution, case.institution_id),
+                         s.get(Agency, case.agency_id))
+    subject, text, html = render_email("special_findings_overdue", agency_name=agency.name, number=case.batch_number,
+                                       institution=inst.name, supervisor=f"{sup.name}（{sup.card_code}）",
+                                       due=row.due, as_of=as_of)
+    enqueue(s, f"special-findings-overdue:{row.id}", agency.email, "agency", subject, text, html, case.id)
+    row.status, row.closed_on = "reported", as_of
+    s.add(row)
+    add_event(s, case.id, f"findings-overdue-{member.id}", as_of,
+              f"督导小组成员 {sup.name} 的督导情况逾期未交（应于 {row.due} 前），已报告委派机构")
+    report.findings_overdue.append(f"{case.batch_number}·{sup.name}")
+
+
+def sweep(as_of: date) -> SweepReport:
+    """Close every window whose last day has passed with nothing submitted — once (a conditional
+    update claims it) — and resume the waiting run with "window closed"; an overdue
+    rectification report also opens the sanction case (第二十二条(六)), once. A resume Prefect
+    does not take now is retried by the next sweep, never repeated once taken."""
+    from adapters import prefect_resume
+
+    report = SweepReport([], [], [])
+    with session_scope() as s:
+        due = list(s.exec(select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
+                          .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
+                          .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
+                          .where(SpecialInspectionDeadline.status == "open", SpecialInspectionDeadline.due < as_of,
+                                 InspectionCase.status == "special_open")))
+        for row, _si, case in due:
+            if row.kind == "findings":
+                if not _submitted(s, case.id, row.step_key):
+                    _report_findings_overdue(s, row, case, as_of, report)
+                continue
+            if _submitted(s, case.id, row.step_key):
+                continue  # it came in; the run takes it (the portal resumes it)
+            claimed = s.exec(update(SpecialInspectionDeadline)
+                             .where(col(SpecialInspectionDeadline.id) == row.id,
+                                    col(SpecialInspectionDeadline.status) == "open")
+                             .values(status="closed", closed_on=as_of)).rowcount
+            if claimed != 1:
+                continue
+            # the link closes with its window: a late upload is told the link expired, never
+            # stored for a run that has moved on
+            s.exec(update(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id,
+                                            PortalLink.step_key == row.step_key)
+                   .values(expires_at=clock.now()))
+            names = {"self_report": "自评（自查）报告", "rebuttal": "申辩意见", "report": "整改工作报告"}
+            add_event(s, case.id, f"closed-{row.step_key}", as_of, f"{names[row.kind]}提交期限（{row.due}）届满，未收到")
+            if row.kind == "report":
+                inst = s.get(Institution, case.institution_id)
+                _, article = rules.report_outcome("overdue")
+                open_pending(s, "sanction", inst.id, case.id, article,
+                             f"专项督导 {case.batch_number}：整改工作报告应于 {row.due} 前提交，逾期未交"
+                             f"（未按期完成质量督导中发现的违规问题整改）", as_of)
+                add_event(s, case.id, "sanction-pending", as_of, f"已登记待处理案件（{article}）")
+                report.sanctions.append(case.batch_number)
+            report.closed.append(case.batch_number)
+        pending = [(r.id, c.flow_run_id, r.step_key, c.batch_number) for r, _, c in s.exec(
+            select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
+            .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
+            .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
+            .where(SpecialInspectionDeadline.status == "closed", col(SpecialInspectionDeadline.resumed).is_(False)))]
+    for row_id, run_id, key, number in pending:
+        result = prefect_resume.resume_at(run_id, key, {"submission_id": 0, "window_closed": True})
+        if result.outcome in ("resumed", "already"):
+            with session_scope() as s:
+                row = s.get(SpecialInspectionDeadline, row_id)
+                row.resumed = True
+                s.add(row)
+        else:
+            report.waiting.append(number)
+    return report
+
+
+# -- the timeline ---------------------------------------------------------------------------------------
+def timeline_markdown(case_id: int) -> str:
+    from models import CaseEvent, Document
+
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, case_id)
+        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+        rows = "\n".join(f"| {e.on} | {e.text} |" for e in events)
+        docs = "\n".join(f"- {d.title}（{d.number}，{d.filename}）" for d in
+                         s.exec(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
+        decided = "\n".join(f"- {k}：{v}" for k, v in si.decided_by.items() if k != "report_days")
+        return (f"# 专项督导案卷：{case.batch_number}（{inst.name}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
+                f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")

@@ -1,0 +1,160 @@
+"""Tasks of the special-inspection procedure (第十五条(二)): persisted, so a replay from the top
+repeats nothing; one Chinese log line per business step, never the content of a finding, a
+complaint or a rebuttal (第八条)."""
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from procedures.special_views import SpecialView
+from procedures.views import Outcome
+
+PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
+
+
+def _log(text: str) -> None:
+    get_run_logger().info(text)
+
+
+def _deliver() -> None:
+    """Send what the step queued (portal invitations carry no case id); an SMTP outage leaves it
+    pending for the sweep."""
+    from adapters import mailer
+
+    mailer.deliver_pending()
+
+
+@task(name="open-special-inspection", **PERSISTED)
+def open_special(flow_run_id: str, opening: dict) -> SpecialView:
+    from procedures import special_inspection as si
+
+    view = si.open_special(flow_run_id, si.Opening(**opening))
+    if view.status == "refused":
+        _log(f"已拒绝：{view.refusal_reason}")
+    else:
+        _log(f"发起专项督导 {view.number}（{view.institution}）；督导小组："
+             + "、".join(f"{m.name}（{m.card_code}）{'·组长' if m.is_lead else ''}" for m in view.members))
+    return view
+
+
+def _done(name: str, result):
+    _deliver()
+    if isinstance(result, Outcome):
+        _log(f"{name}：" + ("已接收" if result.accepted else f"被退回（{len(result.errors)} 处问题），已请重新提交"))
+    elif isinstance(result, str) and result:
+        _log(result)
+    return result
+
+
+# One task per step (each its own source, so no two steps share a cache key).
+@task(name="send-notices", **PERSISTED)
+def send_notices(case_id: int):
+    from procedures import special_inspection as si
+
+    return _done("send-notices", si.send_notices(case_id))
+
+
+@task(name="record-self-report", **PERSISTED)
+def record_self_report(case_id: int, submission_id: int | None):
+    from procedures import special_inspection as si
+
+    return _done("record-self-report", si.record_self_report(case_id, submission_id))
+
+
+@task(name="record-findings", **PERSISTED)
+def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int):
+    from procedures import special_inspection as si
+
+    return _done("record-findings", si.record_findings(case_id, member_id, round_no, submission_id))
+
+
+@task(name="invite-lead", **PERSISTED)
+def invite_lead(case_id: int, round_no: int, returned: str = ""):
+    from procedures import special_inspection as si
+
+    return _done("invite-lead", si.invite_lead(case_id, round_no, returned))
+
+
+@task(name="record-consolidation", **PERSISTED)
+def record_consolidation(case_id: int, round_no: int, submission_id: int):
+    from procedures import special_inspection as si
+
+    return _done("record-consolidation", si.record_consolidation(case_id, round_no, submission_id))
+
+
+@task(name="approve-draft", **PERSISTED)
+def approve_draft(case_id: int, pause_key: str, answers: dict):
+    from procedures import special_inspection as si
+
+    return _done("approve-draft", si.approve_draft(case_id, pause_key, answers))
+
+
+@task(name="send-draft-opinion", **PERSISTED)
+def send_draft(case_id: int):
+    from procedures import special_inspection as si
+
+    return _done("send-draft-opinion", si.send_draft(case_id))
+
+
+@task(name="record-rebuttal", **PERSISTED)
+def record_rebuttal(case_id: int, submission_id: int | None):
+    from procedures import special_inspection as si
+
+    return _done("record-rebuttal", si.record_rebuttal(case_id, submission_id))
+
+
+@task(name="weigh-rebuttal", **PERSISTED)
+def weigh_rebuttal(case_id: int, pause_key: str, answers: dict):
+    from procedures import special_inspection as si
+
+    return _done("weigh-rebuttal", si.weigh_rebuttal(case_id, pause_key, answers))
+
+
+@task(name="issue-opinion-letter", **PERSISTED)
+def issue_opinion(case_id: int):
+    from procedures import special_inspection as si
+
+    return _done("issue-opinion-letter", si.issue_opinion(case_id))
+
+
+@task(name="record-rectification-report", **PERSISTED)
+def record_report(case_id: int, round_no: int, submission_id: int | None):
+    from procedures import special_inspection as si
+
+    return _done("record-rectification-report", si.record_report(case_id, round_no, submission_id))
+
+
+@task(name="review-rectification-report", **PERSISTED)
+def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
+    from procedures import special_inspection as si
+
+    return _done("review-rectification-report", si.review_report(case_id, pause_key, answers, round_no))
+
+
+@task(name="publish-special-timeline", persist_result=True)
+def publish_timeline(case_id: int) -> None:
+    from procedures import special_inspection as si
+
+    create_markdown_artifact(si.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
+                             description="专项督导案卷时间线（仅限委派机构内部，第八条）")
+
+
+def stage(case_id: int) -> str:
+    """A read, not a side effect: where the case stands now."""
+    from procedures import special_inspection as si
+
+    return si.stage(case_id)
+
+
+def context(kind: str, case_id: int) -> dict:
+    from procedures import special_inspection as si
+
+    return getattr(si, f"{kind}_context")(case_id)
+
+
+@task(name="sweep-special-inspections", cache_policy=NO_CACHE)
+def sweep_special_inspections(as_of) -> str:
+    """Close the windows that passed with nothing submitted; resume their runs, once."""
+    from procedures import special_inspection as si
+
+    return si.sweep(as_of).markdown()
