@@ -15,15 +15,18 @@ from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
+from flows.sanction_procedure import PARAMETERS as SANCTION_PARAMETERS
+from flows.sanction_procedure import sanction_procedure
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
 from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
+SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
-          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide"]
+          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SANCTION_PROCEDURE]
 DATE_PARAMETERS = {"as_of"}
 
 
@@ -56,6 +59,9 @@ def deployments():
                                           description="督导员违规登记并告知（第二十六条）"),
         misconduct_decide.to_deployment(name="misconduct-decide", tags=["督导员"],
                                         description="督导员违规处理决定（第二十六条）"),
+        titled(sanction_procedure.to_deployment(name="sanction-procedure", tags=["处理"],
+                                                description="处理程序：告知、陈述申辩、处理决定和措施（第十八条–第二十五条、第二十七条、附件4）"),
+               SANCTION_PARAMETERS),
     ]
 
 

@@ -15,6 +15,7 @@ from prefect.states import Cancelled
 from adapters.clock import today
 from tasks import inspection as t
 from tasks.portal import resume_portal_submissions
+from tasks.sanctions import sweep_sanctions
 from tasks.supervisors import sweep_supervisors
 
 PARAMETERS = {"as_of": ("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）")}
@@ -29,6 +30,7 @@ def deadline_sweep(as_of: str = ""):
         return Cancelled(name="已拒绝", message=f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases, 第十六条 coverage
+    summary += "\n\n" + sweep_sanctions(day)  # 第二十五条 periods, 附件4 reminders/escalation, 第二十二/二十三条 thresholds
     summary += "\n\n" + resume_portal_submissions()  # the portal retries too; this is the backstop
     get_run_logger().info(f"期限巡检 {day} 完成")
     create_markdown_artifact(summary, key="deadline-sweep", description=f"期限巡检 {day}")

@@ -32,7 +32,7 @@ _REQUIRED: Any = ...
 # run could never go on. So: a string with the date format (the UI still shows a date
 # picker), checked by the flow with a Chinese message.
 DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
-NEVER_KEPT = {"assignment_code"}
+NEVER_KEPT = {"assignment_code", "staff_code"}  # secrets are typed again, never kept
 
 
 def _errors_markdown(errors: list[str]) -> str:
