@@ -345,7 +345,9 @@ def invite_args(case_id: int, step: str) -> dict:
                             "请作出书面说明，并列明已宣布证书或评价成绩无效的参评人员（证书编号或准考证号），一行一人。"),
         }.get(step.split("-")[0]) or (case.rectification_due, "整改报告（第二十二条、附件4）",
                                       "请提交书面整改报告及相关举措材料。")
-        deadline = datetime.combine(due, time(23, 59), tzinfo=clock.tz())
+        # The link lives in real time: a case opened with an as_of (tests, late entry) shifts its
+        # deadline back by the case's clock offset (0 in normal use).
+        deadline = datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
         return {"recipient": ("institution", inst.name, inst.contact_email), "contact": (agency.name, agency.email),
                 "title": title, "deadline": deadline, "instructions": what}
 
