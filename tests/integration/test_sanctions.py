@@ -176,3 +176,30 @@ def test_inactivity_opens_its_case_once_per_threshold(db):
         keys = [c.key for c in s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst_id))]
         assert keys == [f"inactive-1y:{inst_id}:2025-03-01"]
         assert s.exec(select(InstitutionHistory)).first() is None
+
+
+def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_window(db):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    code, inst_id = _staff(), _inst("C1")
+    v = _start("run-c1", inst_id, "第二十二条（二）")
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    sanctions.carry_out(v["case_id"])
+    cli = CliRunner()
+    shown = cli.invoke(app, ["institution", "show", "S-C1"])
+    assert shown.exit_code == 0 and "暂停评价活动（整改中）" in shown.output and "整改期限 2026-06-02" in shown.output
+    assert "发出《整改通知书》" in shown.output
+    assert cli.invoke(app, ["institution", "show", "NOPE"]).exit_code == 1
+    exported = json.loads(cli.invoke(app, ["register", "export", "--format", "json"]).output)
+    (entry,) = exported["entries"]
+    assert entry["filing_number"] == "S-C1" and set(entry) == set(exported["columns"])  # nothing else published
+    csv_out = cli.invoke(app, ["register", "export", "--format", "csv"]).output
+    assert csv_out.splitlines()[0].startswith("日期,评价机构,备案编号") and "S-C1" in csv_out
+    assert cli.invoke(app, ["register", "export", "--format", "xml"]).exit_code == 1
+    assert cli.invoke(app, ["deadline", "window", "2026-09-30", "5"]).output.strip() == "2026-10-13"
