@@ -84,6 +84,9 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     elif case["status"] == "awaiting_report":  # 第二十条
         t.invite(case_id, "explanation", run_id)
         t.record_explanation(case_id, wait_for_submission("explanation"))
+    elif case["status"] == "improving":  # 第二十七条
+        t.invite(case_id, "improvement", run_id)
+        t.record_improvement(case_id, wait_for_submission("improvement"))
     elif case["status"] == "rectifying":  # 第二十二条, 附件4
         for round_no in count(1):
             step = f"rectification-{round_no}"

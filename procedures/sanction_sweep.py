@@ -102,20 +102,31 @@ def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
         summary.reminded.append(case.id)
 
 
+# status → (the pause the run waits at, the case the missed date opens, 情节严重)
+_WAITING = {"rectifying": ("rectification-{round}", "22.6", False),  # 第二十二条（六）
+            "improving": ("improvement", "27.3", True),  # 第二十七条（三） 对督导意见拒不采取整改措施
+            "awaiting_report": ("explanation", None, False)}  # 第二十条: recorded, no sanction of its own
+
+
 def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:
-    rows = s.exec(select(SanctionCase).where(SanctionCase.status == "rectifying",
+    rows = s.exec(select(SanctionCase).where(col(SanctionCase.status).in_(_WAITING),
                                              SanctionCase.rectification_due < as_of,
                                              col(SanctionCase.report_received_on).is_(None)))
     for case in rows:
+        step, finding, serious = _WAITING[case.status]
+        step = step.format(round=case.rectification_round)
         if case.escalated_on is None:
-            open_sanction(s, f"overdue:{case.id}:{case.rectification_round}", case.institution_id, "22.6",
-                          f"《整改通知书》（{case.details.get('notice_number', '')}）限期于{case.rectification_due}前完成整改，"
-                          "逾期未报送整改报告", as_of, "sweep", case.agency_id, source_sanction_id=case.id)
+            if finding:
+                what = {"22.6": f"《整改通知书》（{case.details.get('notice_number', '')}）限期于{case.rectification_due}前"
+                                "完成整改，逾期未报送整改报告",
+                        "27.3": f"改进要求限期于{case.rectification_due}前完成，逾期未报送改进情况"}[finding]
+                open_sanction(s, f"overdue:{case.id}:{case.rectification_round}", case.institution_id, finding, what,
+                              as_of, "sweep", case.agency_id, source_sanction_id=case.id, serious=serious)
             case.escalated_on = as_of
             s.add(case)
             summary.escalated.append(case.id)
         if resume:
-            _resume(case.flow_run_id, f"rectification-{case.rectification_round}", summary)
+            _resume(case.flow_run_id, step, summary)
 
 
 def _third_fail(s: Session, as_of: date, summary: SanctionSweep) -> None:

@@ -16,6 +16,7 @@ Interpretation (ours): the 整改通知书 of the rectification that was missed 
 of 第二十三条(一) for its own escalation: only an earlier notice turns 第二十二条(六) into 第二十三条(一).
 """
 
+import re
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
@@ -85,23 +86,39 @@ def filing_authority_name(s: Session, inst: Institution) -> str:
 
 
 # -- opening ---------------------------------------------------------------------------------------
+_CITED = re.compile(r"第([一二三四五六七八九十]+)条\s*(?:[（(]([一二三四五六七八九十]+)[）)])?")
+
+
+def _chinese_number(text: str) -> int:
+    digits = {name: n for n, name in enumerate(ladder.CHINESE_NUMERALS)}
+    if text.startswith("十"):
+        return 10 + (digits[text[1:]] if text[1:] else 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return digits[tens] * 10 + (digits[ones] if ones else 0)
+    return digits[text]
+
+
 def _article_case(article: str) -> str:
-    """A pending case's article ("第二十二条（八）", "第二十二条(二)", "22.8", "fail") → "22.8"."""
-    text = article.strip().replace("(", "（").replace(")", "）")
-    if text in ("fail",) or "." in text:
-        return text
-    numerals = {name: n for n, name in enumerate(ladder.CHINESE_NUMERALS) if n}
-    for key, spec in ladder._CASES.items():
-        if text.startswith(spec["article"]):
-            rest = text[len(spec["article"]):].strip("（）")
-            if not rest:
-                return f"{key}.1"
-            n = numerals.get(rest) if len(rest) == 1 else (10 + numerals.get(rest[1:], 0) if rest[0] == "十" else None)
-            if n and n in spec["items"]:
-                return f"{key}.{n}"
-    if text.startswith("第十五条"):
-        return "fail"
-    raise SanctionError(f"条款：无法识别“{article}”，应为如“第二十二条（二）”或“22.2”")
+    """A pending case's article ("第二十二条（八）", "第二十二条(二)、第二十二条（八）", "22.8", "fail")
+    → the case key; of several, the heaviest (the highest article). A bare article is its item 1."""
+    text = article.strip()
+    if text == "fail" or re.fullmatch(r"\d+\.\d+", text):
+        if text == "fail" or (text.split(".")[0] in ladder._CASES
+                              and int(text.split(".")[1]) in ladder._CASES[text.split(".")[0]]["items"]):
+            return text
+    found = []
+    for m in _CITED.finditer(text):
+        key = str(_chinese_number(m.group(1)))
+        item = _chinese_number(m.group(2)) if m.group(2) else 1
+        if key in ladder._CASES and item in ladder._CASES[key]["items"]:
+            found.append((int(key), item))
+        elif key == "15":
+            found.append((0, 0))
+    if not found:
+        raise SanctionError(f"条款：无法识别“{article}”，应为第二十条至第二十七条所列情形，如“第二十二条（二）”或“22.2”")
+    key, item = max(found)
+    return "fail" if key == 0 else f"{key}.{item}"
 
 
 def open_sanction(s: Session, key: str, institution_id: int, finding_case: str, facts: str, on: date,
@@ -342,7 +359,8 @@ def invite_args(case_id: int, step: str) -> dict:
             "defence": (case.hearing_due, "陈述和申辩（第二十五条）",
                         f"拟处理：{case.proposal['measure_name']}（{case.proposal['article']}）。请逐行写明申辩要点，一行一点。"),
             "explanation": (case.rectification_due, "书面说明及宣布无效名单（第二十条）",
-                            "请作出书面说明，并列明已宣布证书或评价成绩无效的参评人员（证书编号或准考证号），一行一人。"),
+                            "第一行写书面说明；其后列明已宣布证书或评价成绩无效的参评人员（证书编号或准考证号），一行一人。"),
+            "improvement": (case.rectification_due, "改进情况报告（第二十七条）", "请提交改进情况的书面报告及材料。"),
         }.get(step.split("-")[0]) or (case.rectification_due, "整改报告（第二十二条、附件4）",
                                       "请提交书面整改报告及相关举措材料。")
         # The link lives in real time: a case opened with an as_of (tests, late entry) shifts its
@@ -719,4 +737,24 @@ def skip_hearing(case_id: int) -> dict:
     def act(s, case, today):
         if case.status == "pending":
             case.status = "awaiting_decision"
+    return _step(case_id, act)
+
+
+def record_improvement(case_id: int, submission_id: int) -> dict:
+    """第二十七条: the improvement report (0: none by the date; the sweep opened 拒不整改 once).
+    Interpretation (ours): a report closes the request; staff who find it a refusal register
+    第二十七条 again as serious (拒不整改)."""
+    from procedures import portal_submissions
+
+    def act(s, case, today):
+        if case.status != "improving":
+            return
+        if submission_id:
+            sub = portal_submissions.read_for_step(submission_id, case.flow_run_id, "improvement")
+            case.report_received_on = today
+            case.details = case.details | {"report_receipt": sub.receipt_number}
+            _history(s, case, "improvement-report", today, "评价机构报送改进情况", "", case.proposal["article"])
+        else:
+            case.details = case.details | {"report_missing": str(case.escalated_on or today)}
+        case.status = "closed"
     return _step(case_id, act)

@@ -131,6 +131,15 @@ def record_explanation(case_id: int, submission_id: int) -> dict:
     return v
 
 
+@task(name="record-improvement", **PERSISTED)
+def record_improvement(case_id: int, submission_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.record_improvement(case_id, submission_id)
+    _log("收到改进情况报告" if submission_id else "改进期限届满未报送改进情况，已启动第二十七条（三）处理")
+    return v
+
+
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
     from procedures import sanctions

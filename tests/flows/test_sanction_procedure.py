@@ -134,3 +134,69 @@ def test_no_defence_in_time_then_the_deadline_missed_escalates_once(service, cod
         escalations = list(s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == case.id)))
     assert len(escalations) == 1 and escalations[0].finding_case == "22.6"
     assert case.status == "closed" and case.escalated_on == date(2026, 6, 3)
+
+
+def test_the_other_measures_each_carried_out_once_from_registered_and_pending_cases(service, portal, code):
+    """第二十一条 interview + minutes; 第二十四条 transfer, never announced; 第二十条 the institution's
+    explanation through the portal; 第二十七条 refusal → revocation + discipline proposal, not
+    published; a session held while suspended (daily inspection) → 第二十三条（一） revocation, published."""
+    from deployments.serve import DAILY_INSPECTION
+    from models import InstitutionHistory, PendingCase
+    from tests.flows.world import case_for
+
+    held = make_world("SB23", DAY, supervisors=0, status="suspended")
+    daily = h.start(DAILY_INSPECTION, {"batch_number": held["batch"], "as_of": str(DAY)})
+    h.resume(daily, "go-ahead-1", {"go_on": "不委派，结案", "handled_by": "王科长"})
+    h.wait_for(daily, DONE)
+    with session_scope() as s:
+        pending = s.exec(select(PendingCase).where(PendingCase.source_case_id == case_for(held["batch"]).id)).one()
+
+    tags = {"SB21": ("第二十一条（三）", False), "SB24": ("第二十四条", False), "SB20": ("第二十条（二）", False),
+            "SB27": ("第二十七条（三）", True)}
+    worlds = {tag: make_world(tag, DAY, supervisors=0) for tag in tags}
+    runs = {"SB23": h.start(SANCTION_PROCEDURE, {"pending_case_id": pending.id, "as_of": str(DAY)})}
+    for tag, (article, serious) in tags.items():
+        with session_scope() as s:
+            filing = s.get(Institution, worlds[tag]["institution_id"]).filing_number
+        runs[tag] = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": article, "serious": serious,
+                                                 "facts": f"{tag} 督导发现的问题", "as_of": str(DAY)})
+    for tag in ("SB23", "SB21", "SB20", "SB27"):
+        h.wait_for_form(runs[tag], "defence")
+    h.resume(runs["SB24"], "decision-1", {"decision": "采纳拟处理意见", "authority": "某市公安局", "staff_code": code})
+    sweep("2026-03-10")  # every period ended on 03-09 without a defence
+
+    h.resume(runs["SB21"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                          "interview_time": "2026年3月20日9时", "interview_place": "市人社局301室"})
+    h.resume(runs["SB21"], "minutes-1", {"minutes": "主要负责人说明情况并承诺规范操作", "staff_code": code})
+    h.resume(runs["SB20"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.resume(runs["SB27"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                          "authority": "某集团公司纪委", "persons": "张某（考务负责人）"})
+    h.resume(runs["SB23"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.wait_for_form(runs["SB20"], "explanation")
+    explanation = [t for t in tokens(service, worlds["SB20"]["institution_email"])][-1]
+    submit(portal, explanation, "经核查考生资格不符，现宣布以下成绩无效\nZKZ-0001\nZKZ-0002")
+    for run in runs.values():
+        h.wait_for(run, DONE)
+
+    with session_scope() as s:
+        def history(tag, world=None):
+            inst_id = (world or worlds[tag])["institution_id"]
+            return [e.kind for e in s.exec(select(InstitutionHistory).where(InstitutionHistory.institution_id == inst_id)
+                                           .order_by(InstitutionHistory.id))]
+
+        assert history("SB21") == ["decision", "interview"]
+        assert history("SB24") == ["referral"]
+        assert history("SB20") == ["decision", "void_results"]
+        assert history("SB27") == ["decision", "revocation", "discipline"]
+        assert history("SB23", held) == ["decision", "revocation"]
+        assert s.get(Institution, worlds["SB27"]["institution_id"]).status == "revoked"
+        assert s.get(Institution, held["institution_id"]).status == "revoked"
+        published = {e.institution_id: e.article for e in s.exec(select(RegisterEntry))}
+        assert published.get(held["institution_id"]) == "第二十三条（一）"
+        assert worlds["SB27"]["institution_id"] not in published  # 第二十七条 is not published
+        sb20 = case_of(runs["SB20"])
+        assert sb20.details["voided"] == ["ZKZ-0001", "ZKZ-0002"]
+    assert not [m for m in h.messages(service.mail_dir) if worlds["SB24"]["institution_email"] in m["To"]]
+    assert "ZKZ-0001" not in " ".join(h.logs(runs["SB20"]))  # personal data never in logs
+    register = httpx.get(f"{portal.url}/register.json").text
+    assert "张某" not in register and "ZKZ" not in register and "SB27 督导发现的问题" not in register
