@@ -1,10 +1,10 @@
 """处理程序 end to end: real Prefect server and runner, the portal as its own process, real SMTP,
 real database. Time travels by as_of; nothing sleeps for a legal period.
 
-Two runs carry the scenarios (to keep the suite's time modest):
+Few runs carry the scenarios (to keep the suite's time modest):
 1. 第二十二条 with a defence through the portal, a refused staff code, the decision, the 整改通知书
-   + suspension + register, the rectification report through the portal, the review →
-   恢复评价活动 and the register updated; a suspended institution's new session refused.
+   + suspension + register, the Prefect server restarted while the rectification waits, the
+   report through the portal, the review → 恢复评价活动 and the register updated.
 2. No defence in time (the sweep closes the period once), decided; the 3-month deadline missed
    → one escalation though the sweep runs twice; the run ends.
 """
@@ -62,6 +62,16 @@ def case_of(run_id) -> SanctionCase:
         return s.exec(select(SanctionCase).where(SanctionCase.flow_run_id == str(run_id))).one()
 
 
+def restart_prefect(service) -> None:
+    """Stop the runner first (a runner that outlives its server cancels its runs), then the
+    server; start both again on the same database and port."""
+    service.kill_runner()
+    service.server.terminate()
+    service.server.wait(timeout=30)
+    service.start_server(*service.server_args)
+    service.start_runner()
+
+
 def sweep(as_of: str) -> None:
     h.wait_for(h.start(DEADLINE_SWEEP, {"as_of": as_of}), DONE)
 
@@ -99,6 +109,8 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     mine = [e for e in register["entries"] if e["filing_number"] == filing]
     assert [e["measure"] for e in mine] == ["暂停评价活动并限期整改（发出《整改通知书》）"]
 
+    restart_prefect(service)  # the 3-month wait outlives a Prefect server restart
+    assert h.read(run_id).state.type == StateType.PAUSED
     rect_token = [t for t in tokens(service, email) if t != token][0]
     submit(portal, rect_token, "整改报告：已完成考点整改", [("整改报告.docx", docx_bytes())])
     h.resume(run_id, "review-1-1", {"outcome": "恢复评价活动", "staff_code": code})
