@@ -203,3 +203,36 @@ def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_
     assert csv_out.splitlines()[0].startswith("日期,评价机构,备案编号") and "S-C1" in csv_out
     assert cli.invoke(app, ["register", "export", "--format", "xml"]).exit_code == 1
     assert cli.invoke(app, ["deadline", "window", "2026-09-30", "5"]).output.strip() == "2026-10-13"
+
+
+def test_the_third_failed_session_of_a_calendar_year_opens_its_case_once(db):
+    from datetime import timedelta
+
+    from cli.demo_data import add_session, add_supervisor
+    from models import InspectionCase, InspectionRecord
+
+    inst_id = _inst("F1")
+    with session_scope() as s:
+        inst = s.get(Institution, inst_id)
+        sup = add_supervisor(s, "督导F", "A", 901, year=2024, term_start=date(2025, 1, 1))
+        sessions = [add_session(s, f"PC-F1-{n}", inst, day)
+                    for n, day in enumerate((date(2026, 2, 2), date(2026, 2, 20), date(2026, 3, 2)))]
+        # the 4th record is a second record of the third session: sessions count, not records
+        for n, (sess, day) in enumerate(zip(sessions + sessions[-1:], (date(2026, 2, 2), date(2026, 2, 20),
+                                                                         date(2026, 3, 2), date(2026, 3, 2)), strict=True)):
+            case = InspectionCase(flow_run_id=f"f1-{n}", session_id=sess.id, batch_number=sess.batch_number,
+                                  institution_id=inst_id, agency_id="CITY-A", opened_on=day, status="closed")
+            s.add(case)
+            s.flush()
+            s.add(InspectionRecord(case_id=case.id, form_kind="theory", form_version="2022", submitted_by=sup.id,
+                                   submitted_on=day, inspection_ended_on=day, late=False, overall_evaluation="x",
+                                   verdict="不合格", confirmed_on=day + timedelta(days=1), negative_count=6,
+                                   item_count=23))
+    assert sanction_sweep.sweep(date(2026, 2, 25), resume=False).opened == []  # two sessions so far
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 3, 4), resume=False)
+    with session_scope() as s:
+        (case,) = s.exec(select(SanctionCase).where(SanctionCase.key == f"fails:{inst_id}:2026"))
+        assert case.finding_case == "fail" and case.opened_on == date(2026, 3, 3) and "3场次" in case.facts
+    v = sanctions.start_case("run-f1", sanction_case_id=case.id, as_of=date(2026, 3, 4))
+    assert (v["measure"], v["article"]) == ("revocation", "第二十三条（十）")
