@@ -1,11 +1,19 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
-from bench import dispatch_bench, flow_bench, portal_bench, roster_bench, service_bench
+from bench import (
+    dispatch_bench,
+    flow_bench,
+    portal_bench,
+    roster_bench,
+    sanction_sweep_bench,
+    service_bench,
+)
 
 
 def main() -> None:
     dispatch_bench.main()
     roster_bench.main()
+    sanction_sweep_bench.main()
     flow_bench.main()
     service_bench.main()
     portal_bench.main()
