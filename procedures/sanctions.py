@@ -314,10 +314,23 @@ def _register(s: Session, case: SanctionCase, kind: str, article: str, number: s
                             document_number=number, decided_on=on, until=until, agency_name=agency.name))
 
 
+FINAL_STATUSES = ("closed", "dropped", "reported")
+
+
+def _close_pending(s: Session, case: SanctionCase) -> None:
+    """The pending finding has had its procedure once the case ends."""
+    if case.status in FINAL_STATUSES and case.pending_case_id:
+        pending = s.get(PendingCase, case.pending_case_id)
+        if pending.status != "closed":
+            pending.status = "closed"
+            s.add(pending)
+
+
 def _step(case_id: int, fn) -> dict:
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         fn(s, case, case_today(case))
+        _close_pending(s, case)
         s.add(case)
         s.flush()
         return view(s, case)
@@ -408,6 +421,7 @@ def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
         if refusal:
             s.rollback()
             case = s.get(SanctionCase, case_id)
+        _close_pending(s, case)
         answers = dict(case.details.get("answers", {}))
         answers[pause_key] = {"accepted": not refusal, "errors": list(refusal), "fields": dict(refusal.fields)}
         case.details = case.details | {"answers": answers}
