@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from adapters.clock import now
 from adapters.db import session_scope
+from adapters.mailer import enqueue
 from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import (
@@ -99,7 +100,38 @@ def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
         _escalate(s, as_of, summary, resume)
         _third_fail(s, as_of, summary)
         _inactivity(s, as_of, summary)
+        _tell_agencies(s, as_of, summary)
     return summary
+
+
+def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """One mail per agency listing the cases this sweep opened (start sanction-procedure with the
+    case number); keyed by its first case, so a second sweep that opens nothing sends nothing."""
+    keys = summary.opened + [f"overdue:{i}" for i in summary.escalated]
+    if not keys:
+        return
+    rows = []
+    for part in _chunks(summary.opened):
+        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
+                       .where(col(SanctionCase.key).in_(part))).all()
+    for part in _chunks(summary.escalated):
+        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
+                       .where(col(SanctionCase.source_sanction_id).in_(part))).all()
+    by_agency: dict[str, list[tuple[int, str]]] = {}
+    for case_id, agency_id, finding in rows:
+        by_agency.setdefault(agency_id, []).append((case_id, finding))
+    agencies = {a.id: a for a in s.exec(select(Agency).where(col(Agency.id).in_(list(by_agency))))}
+    for agency_id, cases in by_agency.items():
+        cases.sort()
+        listing = "、".join(f"{case_id}（{finding}）" for case_id, finding in cases[:50])
+        more = f"等 {len(cases)} 件" if len(cases) > 50 else f"共 {len(cases)} 件"
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text=f"【新开处理案件】{as_of} {len(cases)} 件", greeting=agencies[agency_id].name,
+            paragraphs=[f"期限巡检（{as_of}）开立了以下处理案件：{listing}，{more}。",
+                        "请在流程管理界面以“处理案件编号”启动 sanction-procedure（处理程序），先行告知评价机构（第二十五条）。"],
+            sender="督导系统")
+        enqueue(s, f"sanction-opened:{agency_id}:{as_of}:{cases[0][0]}", agencies[agency_id].email, "agency",
+                subject, text, html)
 
 
 def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:

@@ -4,7 +4,7 @@ the flow test drives the same steps through the server, runner, portal and SMTP.
 from datetime import date, datetime, time
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapters.clock import tz
 from adapters.db import session_scope, upgrade
@@ -161,6 +161,10 @@ def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
     with session_scope() as s:
         (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == v["case_id"]))
         assert esc.finding_case == "22.6" and esc.status == "pending" and due < esc.opened_on
+        from models import OutboxMessage
+
+        told = s.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).startswith("sanction-opened:"))).all()
+        assert len(told) == 1 and told[0].recipient_kind == "agency" and str(esc.id) in told[0].text_body
     escalation = sanctions.start_case("run-e2", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
     # the notice whose rectification was missed is not an earlier 书面通知: 第二十二条（六）, not 第二十三条（一）
     assert escalation["article"] == "第二十二条（六）"
