@@ -21,7 +21,7 @@ from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
 
 from flows import sanction_forms as forms
-from flows.daily_inspection import _ask
+from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission
 from tasks import sanctions as t
 
