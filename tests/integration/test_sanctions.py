@@ -240,3 +240,21 @@ def test_the_third_failed_session_of_a_calendar_year_opens_its_case_once(db):
         assert case.finding_case == "fail" and case.opened_on == date(2026, 3, 3) and "3场次" in case.facts
     v = sanctions.start_case("run-f1", sanction_case_id=case.id, as_of=date(2026, 3, 4))
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（十）")
+
+
+def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db):
+    code, inst_id = _staff(), _inst("D1")
+    v = _start("run-d1", inst_id, "第二十二条（七）")
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
+    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
+    assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
+    assert sanctions.decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
+                                                  "reason": "经核实宣传非该机构所为"}).accepted
+    assert sanctions.carry_out(v["case_id"])["status"] == "dropped"
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"
+        assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
+        doc = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-decision")).one()
+        text = docx_text(doc.content)
+        assert "决定对该事项不予处理" in text and "宣传系第三方冒用我单位名义" in text and "采纳" in text
