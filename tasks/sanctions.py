@@ -171,4 +171,6 @@ def read_view(case_id: int, step: str) -> dict:
 def sweep_sanctions(as_of) -> str:
     from procedures import sanction_sweep
 
-    return sanction_sweep.sweep(as_of).markdown()
+    summary = sanction_sweep.sweep(as_of).markdown()
+    _deliver()  # reminders and agency notices go out with this sweep, not the next one
+    return summary
