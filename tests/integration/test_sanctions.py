@@ -258,3 +258,18 @@ def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db)
         doc = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-decision")).one()
         text = docx_text(doc.content)
         assert "决定对该事项不予处理" in text and "宣传系第三方冒用我单位名义" in text and "采纳" in text
+
+
+@pytest.mark.parametrize("article, case", [
+    ("第二十二条（二）", "22.2"), ("第二十二条(二)、第二十二条（八）", "22.8"), ("第二十三条", "23.1"),
+    ("第二十三条（十）", "23.10"), ("第二十三条（十一）", "23.11"), ("22.8", "22.8"), ("第十五条（一）", "fail"),
+    ("第二十一条（三）：考场设置不规范", "21.3"),
+])
+def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, case):
+    assert sanctions._article_case(article) == case
+
+
+@pytest.mark.parametrize("article", ["99.1", "第二十二条（九）", "超范围", ""])
+def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
+    with pytest.raises(sanctions.SanctionError, match="^条款："):
+        sanctions._article_case(article)
