@@ -46,6 +46,7 @@ class SanctionSweep:
     reminded: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
+    escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
     waiting: list[str] = field(default_factory=list)  # runs that could not be resumed yet
 
     def markdown(self) -> str:
@@ -107,16 +108,13 @@ def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
 def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
     """One mail per agency listing the cases this sweep opened (start sanction-procedure with the
     case number); keyed by its first case, so a second sweep that opens nothing sends nothing."""
-    keys = summary.opened + [f"overdue:{i}" for i in summary.escalated]
+    keys = summary.opened + summary.escalation_keys
     if not keys:
         return
     rows = []
-    for part in _chunks(summary.opened):
+    for part in _chunks(keys):  # by the unique key: flat in history
         rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
                        .where(col(SanctionCase.key).in_(part))).all()
-    for part in _chunks(summary.escalated):
-        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
-                       .where(col(SanctionCase.source_sanction_id).in_(part))).all()
     by_agency: dict[str, list[tuple[int, str]]] = {}
     for case_id, agency_id, finding in rows:
         by_agency.setdefault(agency_id, []).append((case_id, finding))
@@ -235,7 +233,7 @@ def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> 
                                         "sweep", case_id, serious))
         if resume:
             _resume(run_id, step.format(round=rnd), summary)
-    _insert_cases(s, opened)
+    summary.escalation_keys += [r["key"] for r in _insert_cases(s, opened)]
     _set(s, first, escalated_on=as_of)
     summary.escalated += first
 
