@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     special_self_report_working_days: int = Field(default=5, ge=1)
     special_rebuttal_working_days: int = Field(default=5, ge=1)
     special_report_working_days: int = Field(default=20, ge=1)
+    # Sanctions (第二十五条, 附件4): the period to state and defend (working days, written in the
+    # 告知书); reminders this many days before a rectification deadline; how far back a daily
+    # sweep looks for a threshold it has missed (a day the sweep did not run).
+    sanction_hearing_working_days: int = Field(default=5, ge=1)
+    rectification_reminder_days: list[int] = [30, 7, 1]
+    sweep_catchup_days: int = Field(default=31, ge=0)
 
     # The portal (portal/): pages for people outside the agency, beside the Prefect server.
     portal_host: str = "127.0.0.1"

@@ -5,6 +5,7 @@ from bench import (
     flow_bench,
     portal_bench,
     roster_bench,
+    sanction_sweep_bench,
     service_bench,
     special_bench,
 )
@@ -13,6 +14,7 @@ from bench import (
 def main() -> None:
     dispatch_bench.main()
     roster_bench.main()
+    sanction_sweep_bench.main()
     flow_bench.main()
     service_bench.main()
     portal_bench.main()

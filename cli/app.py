@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
+from cli.sanctions import institution_app, register_app
 
 app = typer.Typer(help="山东省技能人才评价质量督导：规则核验工具（鲁人社字〔2022〕68号）", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日（第十七条）", no_args_is_help=True)
@@ -29,6 +30,8 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(misconduct_app, name="misconduct")
 app.add_typer(staff_app, name="staff")
 app.add_typer(portal_app, name="portal")
+app.add_typer(institution_app, name="institution")
+app.add_typer(register_app, name="register")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
@@ -93,6 +96,20 @@ def deadline_record(inspection_end: str, as_json: JsonFlag = False):
     except CalendarDataMissing as exc:
         _fail(str(exc))
     _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
+
+
+@deadline_app.command("window")
+def deadline_window(start: str, n: int, as_json: JsonFlag = False):
+    """START 之后第 N 个工作日（如第二十五条陈述申辩期限：告知之日起5个工作日）。"""
+    cal, missing = _calendar()
+    if n < 0:
+        _fail(f"N 应为非负整数，实际为 {n}")
+    day = _date(start, "START")
+    try:
+        due = cal.add_working_days(day, n)
+    except missing as exc:
+        _fail(str(exc))
+    _out({"start": day, "working_days": n, "due": due}, as_json, str(due))
 
 
 @deadline_app.command("rectification")

@@ -15,6 +15,7 @@ from deployments.titles import titled_schema
 from flows.daily_inspection import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
+from flows.sanction_procedure import sanction_procedure
 from flows.special_inspection import special_inspection
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
 from flows.supervisor_misconduct import misconduct_decide, misconduct_register
@@ -22,10 +23,12 @@ from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
 SPECIAL_INSPECTION = "special-inspection/special-inspection"
+SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
-          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION]
+          "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION,
+          SANCTION_PROCEDURE]
 
 
 def titled(deployment):
@@ -54,6 +57,8 @@ def deployments():
                                         description="督导员违规处理决定（第二十六条）"),
         titled(special_inspection.to_deployment(name="special-inspection", tags=["督导"],
                                                 description="专项督导（第十五条（二）、第十四条）")),
+        titled(sanction_procedure.to_deployment(name="sanction-procedure", tags=["处理"],
+                                                description="处理程序：告知、陈述申辩、处理决定和措施（第十八条–第二十五条、第二十七条、附件4）")),
     ]
 
 

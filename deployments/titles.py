@@ -13,12 +13,14 @@ import copy
 
 from flows.daily_inspection import PARAMETERS as DAILY_PARAMETERS
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
+from flows.sanction_procedure import PARAMETERS as SANCTION_PARAMETERS
 from flows.special_inspection import PARAMETERS as SPECIAL_PARAMETERS
 
 TITLES: dict[str, dict[str, tuple[str, str]]] = {  # deployment name → parameter → (title, help)
     "daily-inspection": DAILY_PARAMETERS,
     "deadline-sweep": SWEEP_PARAMETERS,
     "special-inspection": SPECIAL_PARAMETERS,
+    "sanction-procedure": SANCTION_PARAMETERS,
 }
 DATE_PARAMETERS = {"as_of", "planned_start", "planned_end", "complaint_received_on"}
 

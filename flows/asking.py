@@ -24,3 +24,20 @@ def ask(form, key: str):
     if stored is not None:
         return form(**stored)
     return suspend_flow_run(wait_for_input=form, key=key)
+
+
+def ask_until_accepted(prefix: str, make_form, submit) -> None:
+    """Ask a form (keys prefix-1, prefix-2, …) until an answer is accepted as final; a refused
+    answer comes back with its errors on the fields and the earlier answers kept (the daily
+    inspection's loop, shared without importing that flow)."""
+    from itertools import count
+
+    errors, field_errors, previous = [], {}, {}
+    for attempt in count(1):
+        key = f"{prefix}-{attempt}"
+        answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
+        outcome = submit(key, answers)
+        if outcome.accepted and outcome.final:
+            return
+        errors, field_errors, previous = ((outcome.errors, outcome.field_errors, answers) if not outcome.accepted
+                                          else ([], {}, {}))

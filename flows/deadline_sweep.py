@@ -15,6 +15,7 @@ from adapters.clock import today
 from flows.ending import end_refused
 from tasks import inspection as t
 from tasks.portal import resume_portal_submissions
+from tasks.sanctions import sweep_sanctions
 from tasks.special_inspection import sweep_special_inspections
 from tasks.supervisors import sweep_supervisors
 
@@ -30,6 +31,7 @@ def deadline_sweep(as_of: str = ""):
         end_refused(f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases, 第十六条 coverage
+    summary += "\n\n" + sweep_sanctions(day)  # 第二十五条 periods, 附件4 reminders/escalation, 第二十二/二十三条 thresholds
     summary += "\n\n" + resume_portal_submissions()  # the portal retries too; this is the backstop
     summary += "\n\n" + sweep_special_inspections(day)  # 第十五条(二) windows, 第二十二条(六)
     get_run_logger().info(f"期限巡检 {day} 完成")

@@ -11,7 +11,7 @@ but the schema still lists every field that was required as required, so the UI 
 call them "(Optional)".
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
@@ -22,6 +22,11 @@ from regulation.sanctions import FOLLOWUP_OPTIONS
 Decision = Literal[FOLLOWUP_OPTIONS]  # type: ignore[valid-type]
 GoOn = Literal["继续委派督导", "不委派，结案"]
 _REQUIRED: Any = ...
+# The server checks required fields and enums but not `format: date`, while pydantic's
+# `date` would refuse "2026-02-30" when the run loads its input — on every replay, so the
+# run could never go on. So: a string with the date format (the UI still shows a date
+# picker), checked by the flow with a Chinese message.
+DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
 NEVER_KEPT = {"assignment_code", CODE_FIELD}  # codes are typed again, never shown back
 
 

@@ -22,6 +22,7 @@ from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.pages import TEMPLATES, page, problem
+from portal.register import router as register_router
 from portal.resumer import Resumer
 from procedures import portal_forms, portal_links, portal_submissions
 from procedures.portal_submissions import IncomingFile
@@ -225,6 +226,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         log.error("unexpected %s", type(exc).__name__)  # the class only: never the record or the token
         return problem("error", 500)
 
+    app.include_router(register_router)  # the public register (一公开), its own module
     return Guard(app, int(settings.portal_max_request_mb * 1024 * 1024))
 
 

@@ -9,9 +9,12 @@ the same file changes nothing; a changed row updates its record and the report s
 Export writes what the database holds in the same layout, so an export re-imports unchanged.
 
 Interpretations (ours, also in README):
-- a session outside its institution's filing scope, at a suspended institution, or with no
-  internal supervisor is *imported* and reported as a warning: these are findings for the
-  agency (第二十二条（二）（八）, 第十六条), and refusing the row would hide them;
+- a session outside its institution's filing scope, or with no internal supervisor, is
+  *imported* and reported as a warning: these are findings for the agency (第二十二条（二）（八）,
+  第十六条), and refusing the row would hide them;
+- a *new* session at a suspended or revoked institution is refused (附件4: no evaluation while
+  rectifying; 第二十三条): the suspension bites. One already in the plans stays, with a warning;
+  held anyway, the daily inspection opens its case (第二十三条（一）);
 - a roster never deletes: a record missing from the file stays; an appointment term in the
   database that the file leaves out is an error (terms are history, 第十条);
 - the staff roster carries no personal codes: a column the layout does not know is refused.
@@ -337,6 +340,13 @@ def _one_import_at_a_time(s: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the connection's busy timeout
 
 
+_REFUSED_STATUS = {
+    "suspended": "评价机构“{name}”正暂停评价活动、限期整改（第二十二条、附件4：整改期间不得组织任何职业技能等级认定），"
+                 "不受理新的评价场次",
+    "revoked": "评价机构“{name}”的备案回执已撤销（第二十三条），不受理新的评价场次",
+}
+
+
 class _Plan:
     """Cross-row and database checks, then the writes, for one file."""
 
@@ -469,12 +479,21 @@ class _Plan:
                     self.check.warn(row, "internal_supervisors", str(gap))
             if inst is not None and all(k in v for k in ("occupation", "level", "site")):
                 finding = status_finding(inst["status"])
-                if finding:
+                if finding and self._new_session(v.get("batch_number")):
+                    # 附件4 / 第二十三条: no new session is accepted into a suspended or revoked
+                    # institution's plans; one already planned stays and is a finding.
+                    self.check.error(row, "institution_filing_number", _REFUSED_STATUS[inst["status"]].format(
+                        name=inst.get("name", number)))
+                elif finding:
                     self.check.warn(row, None, f"{finding.reason}；导入后由日常督导作为问题处理")
                 for finding in scope_findings(inst["scope_occupations"], inst["scope_levels"], inst["scope_regions"],
                                               inst["exam_sites"], v["occupation"], v["level"], v.get("region", ""),
                                               v["site"]):
                     self.check.warn(row, None, f"{finding.reason}；导入后由日常督导作为问题处理")
+
+    def _new_session(self, batch_number: str | None) -> bool:
+        return bool(batch_number) and self.s.exec(
+            select(EvaluationSession.id).where(EvaluationSession.batch_number == batch_number)).first() is None
 
     # -------- writes
     def apply(self, write: bool) -> None:

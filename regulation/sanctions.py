@@ -9,7 +9,18 @@ Escalations:
   Interpretation (ours): any 第二十一条 case after any earlier interview counts as "又发生";
 - a 第二十二条 violation after a written rectification notice → 第二十三条(一);
 - the 3rd 不合格 overall external-supervision result in one calendar year → 第二十三条(十);
-- 第二十七条: improvement required; refusal or a serious case → filing revoked (same article).
+- 第二十七条: improvement required; refusal or a serious case → filing revoked and a proposal
+  to discipline those directly responsible (提出给予处分的建议), same article.
+
+Corrections (issue 10 review):
+- 第二十条: the institution itself explains in writing and declares the results void; the
+  agency requires it and records both (institution_explains, institution_voids).
+- 第二十七条: a refusal or serious case also proposes discipline (discipline_proposal); and it
+  is not published — 第二十七条 does not say so, unlike 第二十二条 and 第二十三条.
+- publication follows the article, never the measure alone: only measures under 第二十二条 and
+  第二十三条 (and a resumption after rectification) are published.
+- the acting agency takes a 第二十一条–第二十三条/第二十七条 measure only when it filed the
+  institution; otherwise it reports to the filing authority (reports_to_filing_authority).
 """
 
 from dataclasses import dataclass, replace
@@ -27,13 +38,15 @@ CHINESE_NUMERALS = "零一二三四五六七八九十"
 MEASURE_NAMES = {
     "none": "无需处理",
     "reminder_letter": "提醒函",
-    "void_results": "宣布证书或评价成绩无效",
+    "void_results": "责令评价机构作出书面说明，并由其宣布有关参评人员证书或评价成绩无效",
     "interview": "约谈",
     "rectification": "发出《整改通知书》、暂停评价活动",
     "revocation": "撤销备案回执",
     "referral": "移交有关部门",
     "improvement": "提出改进要求",
 }
+PUBLISHED_ARTICLES = ("22", "23")  # 第二十二条、第二十三条: 对社会公布; 第二十七条 does not say so
+FILING_AUTHORITY_ARTICLES = ("21", "22", "23", "27")  # 由负责备案的人社部门 …
 
 
 def item_label(n: int) -> str:
@@ -79,6 +92,9 @@ class Proposal:
     file_entry: bool = False
     publish: bool = False
     hearing_required: bool = True  # 第二十五条
+    institution_explains: bool = False  # 第二十条: 由评价机构作出书面说明
+    institution_voids: bool = False  # 第二十条: 并（由评价机构）宣布…无效
+    discipline_proposal: bool = False  # 第二十七条: 对直接负责的主管人员…提出给予处分的建议
 
     @property
     def measure_name(self) -> str:
@@ -90,16 +106,20 @@ class Proposal:
         reasons = "；".join(r.text for r in self.basis)
         text = (f"事实：{self.facts}。理由：{reasons}。依据：{REGULATION_TITLE}{self.article}。"
                 f"拟作出的处理：{self.measure_name}。")
+        if self.institution_explains:
+            text += "你单位应作出书面说明，并宣布有关参评人员证书或评价成绩无效。"
+        if self.discipline_proposal:
+            text += "并对直接负责的主管人员和其他责任人员向有关部门提出给予处分的建议。"
         if self.hearing_required:
             text += "根据第二十五条，你单位可以在规定期限内陈述和申辩。"
         return text
 
 
 _MEASURE_FLAGS = {
-    "void_results": {},
+    "void_results": {"institution_explains": True, "institution_voids": True},
     "interview": {"file_entry": True},
-    "rectification": {"suspend_evaluation": True, "file_entry": True, "publish": True},
-    "revocation": {"file_entry": True, "publish": True},
+    "rectification": {"suspend_evaluation": True, "file_entry": True},
+    "revocation": {"file_entry": True},
     "referral": {"file_entry": True},
     "improvement": {"file_entry": True},
 }
@@ -109,7 +129,30 @@ def _proposal(case: str, finding: Finding, *basis: Reason, measure: str | None =
     article_key = case.split(".")[0]
     measure = measure or _CASES[article_key]["measure"]
     basis = basis + (Reason(case_citation(case), case_text(case)),)
-    return Proposal(measure, case, case_citation(case), basis, finding.facts, **_MEASURE_FLAGS[measure])
+    flags = dict(_MEASURE_FLAGS[measure])
+    flags["publish"] = article_key in PUBLISHED_ARTICLES  # publication follows the article
+    if article_key == "27" and measure == "revocation":
+        flags["discipline_proposal"] = True
+    hearing = article_key != "24"  # 第二十五条 Interpretation: a referral is not announced
+    return Proposal(measure, case, case_citation(case), basis, finding.facts, hearing_required=hearing, **flags)
+
+
+def reports_to_filing_authority(case: str | None, acting_level: str, acting_city: str | None,
+                                filing_authority: str, filing_city: str | None) -> bool:
+    """第二十一条–第二十三条、第二十七条: the measure is the 负责备案的人社部门's. An agency that did
+    not file the institution (ministry-filed, or filed with another city, or a city acting on a
+    province-filed one) reports to the filing authority instead of taking the measure."""
+    if not case or case.split(".")[0] not in FILING_AUTHORITY_ARTICLES:
+        return False
+    if filing_authority == "mohrss":
+        return True
+    if filing_authority == "province":
+        return acting_level != "province"
+    return not (acting_level == "city" and acting_city == filing_city)
+
+
+def measure_text(case: str) -> str:
+    return _CASES[case.split(".")[0]]["measure_text"]
 
 
 def propose(finding: Finding, history: SanctionHistory) -> Proposal:

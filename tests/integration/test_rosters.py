@@ -298,3 +298,18 @@ def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_
             assert "另一份名册" in o.report.text() and not o.report.written
     assert any(isinstance(o, rosters.ImportReport) and o.written for o in outcomes)
     assert counts(db) == (2, 3, 3, 2, 2)  # the roster whole, once
+
+
+def test_a_suspended_institution_gets_no_new_session_but_keeps_one_already_planned(db, tmp_path):
+    first = workbook(tmp_path / "a.xlsx", {"institutions": [inst_row(7)], "sessions": [sess_row(70, inst=7)]})
+    assert import_roster(first, as_of=AS_OF, url=db).written
+    with session_scope(db) as s:
+        s.exec(select(Institution).where(Institution.filing_number == "37010020000007")).one().status = "suspended"
+    again = workbook(tmp_path / "b.xlsx", {"sessions": [sess_row(70, inst=7)]})
+    assert "第二十三条（一）" in import_roster(again, as_of=AS_OF, url=db).text()  # planned before: a warning
+    new = workbook(tmp_path / "c.xlsx", {"sessions": [sess_row(71, inst=7)]})
+    with pytest.raises(RosterRejected) as caught:
+        import_roster(new, as_of=AS_OF, url=db)
+    assert "正暂停评价活动、限期整改" in str(caught.value) and "不受理新的评价场次" in str(caught.value)
+    with session_scope(db) as s:
+        assert s.exec(select(EvaluationSession).where(EvaluationSession.batch_number == "B00000071")).first() is None

@@ -12,6 +12,7 @@ from regulation.sanctions import (
     item_label,
     propose,
     propose_daily_followup,
+    reports_to_filing_authority,
 )
 from regulation.scoring import score
 
@@ -173,3 +174,47 @@ def test_verification_is_the_first_follow_up_option_and_not_final():
     from regulation.sanctions import FINAL_OPTIONS, FOLLOWUP_OPTIONS
 
     assert FOLLOWUP_OPTIONS[0] == "调查核实" and "调查核实" not in FINAL_OPTIONS
+
+
+# -- corrections of issue 10 -----------------------------------------------------------------------
+def test_article_20_the_institution_explains_in_writing_and_itself_declares_the_results_void():
+    p = propose(f("20.2"), NONE)
+    assert p.institution_explains and p.institution_voids and not p.publish and not p.suspend_evaluation
+    assert "你单位应作出书面说明，并宣布有关参评人员证书或评价成绩无效" in p.notice_text
+    assert "责令评价机构作出书面说明" in p.measure_name
+
+
+def test_article_27_refusal_revokes_and_proposes_discipline_but_is_not_published():
+    improvement = propose(f("27.1"), NONE)
+    assert improvement.measure == "improvement" and not improvement.publish and not improvement.discipline_proposal
+    serious = propose(f("27.3", serious=True), NONE)
+    assert serious.measure == "revocation" and serious.discipline_proposal and not serious.publish
+    assert "提出给予处分的建议" in serious.notice_text
+
+
+def test_publication_follows_the_article_not_the_measure():
+    assert propose(f("22.2"), NONE).publish
+    assert propose(f("23.4"), NONE).publish
+    assert not propose(f("21.1"), NONE).publish
+    assert not propose(f("24.1"), NONE).publish
+
+
+def test_a_referral_is_not_announced_to_the_institution():
+    assert not propose(f("24.1"), NONE).hearing_required
+    assert propose(f("22.2"), NONE).hearing_required
+
+
+@pytest.mark.parametrize("filing,city,level,acting_city,reports", [
+    ("city", "A", "city", "A", False),      # its own city's institution: the measure itself
+    ("city", "B", "city", "A", True),       # filed in another city → report to that city
+    ("province", None, "province", None, False),
+    ("province", None, "city", "A", True),
+    ("mohrss", None, "province", None, True),  # ministry-filed → report to the ministry
+])
+def test_a_measure_belongs_to_the_filing_authority(filing, city, level, acting_city, reports):
+    assert reports_to_filing_authority("22.2", level, acting_city, filing, city) is reports
+
+
+def test_referral_and_article_20_are_not_reported_to_the_filing_authority():
+    assert not reports_to_filing_authority("24.1", "city", "A", "mohrss", None)
+    assert not reports_to_filing_authority("20.1", "city", "A", "mohrss", None)

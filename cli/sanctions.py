@@ -1,0 +1,75 @@
+"""`supervise institution show CODE` and `supervise register export`: an institution's status,
+open measures and deadlines (inside the agency), and the public register (第二十二条, 第二十三条)."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+institution_app = typer.Typer(help="评价机构：状态、未结处理和期限", no_args_is_help=True)
+register_app = typer.Typer(help="处理情况公布（第二十二条、第二十三条）", no_args_is_help=True)
+
+STATUS = {"active": "正常", "suspended": "暂停评价活动（整改中）", "revoked": "已撤销备案回执"}
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(1)
+
+
+@institution_app.command("show")
+def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
+                     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False):
+    """评价机构的备案状态、未结的处理案件及其期限、监管档案。"""
+    from sqlmodel import col, select
+
+    from adapters.db import session_scope
+    from models import Institution, InstitutionHistory, SanctionCase
+    from procedures.sanctions import OPEN_STATUSES, STATUS_NAMES
+
+    with session_scope() as s:
+        inst = s.exec(select(Institution).where(Institution.filing_number == code.strip())).first()
+        if inst is None:
+            _fail(f"备案编号：找不到“{code.strip()}”")
+        cases = s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst.id,
+                                                  col(SanctionCase.status).in_(OPEN_STATUSES))
+                       .order_by(SanctionCase.id))
+        open_cases = [{"case_id": c.id, "status": STATUS_NAMES[c.status], "measure": c.proposal.get("measure_name", ""),
+                       "article": c.proposal.get("article", c.finding_case), "hearing_due": c.hearing_due,
+                       "rectification_due": c.rectification_due} for c in cases]
+        history = [{"on": h.on, "text": h.text, "number": h.number, "article": h.article} for h in s.exec(
+            select(InstitutionHistory).where(InstitutionHistory.institution_id == inst.id)
+            .order_by(InstitutionHistory.on, InstitutionHistory.id))]
+        payload = {"name": inst.name, "filing_number": inst.filing_number, "status": STATUS.get(inst.status, inst.status),
+                   "open_cases": open_cases, "history": history}
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+        return
+    lines = [f"{payload['name']}（{payload['filing_number']}）：{payload['status']}", "未结处理："]
+    for c in open_cases:
+        due = "；".join(x for x in (f"陈述申辩期限 {c['hearing_due']}" if c["hearing_due"] else "",
+                                   f"整改期限 {c['rectification_due']}" if c["rectification_due"] else "") if x)
+        lines.append(f"  案件{c['case_id']} {c['measure']}（{c['article']}）：{c['status']}{('；' + due) if due else ''}")
+    if not open_cases:
+        lines.append("  无")
+    lines.append("监管档案：")
+    lines += [f"  {h['on']} {h['text']} {h['number']} {h['article']}".rstrip() for h in history] or ["  无"]
+    typer.echo("\n".join(lines))
+
+
+@register_app.command("export")
+def register_export(fmt: Annotated[str, typer.Option("--format", help="csv 或 json")] = "csv",
+                    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（默认输出到屏幕）")] = None):
+    """导出对社会公布的处理情况（与门户 /register.csv、/register.json 相同）。"""
+    from procedures import register
+
+    if fmt not in ("csv", "json"):
+        _fail(f"--format：应为 csv 或 json，实际为“{fmt}”")
+    rows = register.entries()
+    text = register.as_csv(rows) if fmt == "csv" else register.as_json(rows)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"已导出 {len(rows)} 条到 {output}")
+    else:
+        typer.echo(text.lstrip("\ufeff"))

@@ -1,0 +1,105 @@
+"""处理程序 — 第十八条–第二十五条, 第二十七条, 附件4. One flow run per pending case.
+
+1. 拟处理: the ladder with the institution's history (interviews, 整改通知书, 改进要求, 不合格
+   per session per calendar year); the proposal names the earlier measures it rests on.
+2. 第二十五条: the 告知书 (facts, reasons, basis, the proposed measure, the period) and a one-time
+   portal link; the run waits for the defence, or for the sweep to close the period.
+3. Staff decide (staff code): adopt, change or drop; a reason for each defence point not
+   accepted → 处理决定书. An agency that did not file the institution reports to the one that did.
+4. The measure, once: 第二十二条 整改通知书 + suspension + register, the rectification report
+   through the portal, the review → 恢复评价活动 or a new date; 第二十一条 interview minutes;
+   第二十条 the institution's explanation; 第二十三条 revocation; 第二十四条 transfer; 第二十七条.
+
+Durable like the daily inspection: every side effect is a persisted task with a database key;
+"today" is the case's (its as_of). A refused start ends Cancelled, named 已拒绝.
+"""
+
+from datetime import date
+from itertools import count
+
+from prefect import flow, runtime
+from prefect.states import Cancelled, Completed
+
+from flows import sanction_forms as forms
+from flows.asking import ask_until_accepted as _ask
+from flows.portal_step import wait_for_submission
+from tasks import sanctions as t
+
+PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
+    "pending_case_id": ("待处理案件编号", "日常督导、专项督导登记的待处理案件编号（启动处理程序）；登记新发现的问题时留 0"),
+    "sanction_case_id": ("处理案件编号", "期限巡检开立的处理案件编号（逾期未整改、年度第三次不合格、长期未开展评价）；否则留 0"),
+    "filing_number": ("备案编号", "直接登记发现的问题时填写评价机构的备案编号"),
+    "article": ("条款", "直接登记时填写所涉条款和项，如“第二十二条（二）”"),
+    "facts": ("事实", "直接登记时写明发现的问题（将写入告知书）"),
+    "serious": ("情节严重", "第二十一条情节严重、第二十七条拒不整改或情节严重时选“是”"),
+    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
+}
+DONE = {"closed": "已结案", "dropped": "不予处理，已结案", "reported": "已报告负责备案的人社部门"}
+
+
+def _run_name() -> str:
+    p = runtime.flow_run.parameters
+    if p.get("pending_case_id"):
+        return f"处理程序 待处理案件{p['pending_case_id']}"
+    if p.get("sanction_case_id"):
+        return f"处理程序 案件{p['sanction_case_id']}"
+    return f"处理程序 {p.get('filing_number') or ''} {p.get('article') or ''}".strip()
+
+
+@flow(name="sanction-procedure", persist_result=True, flow_run_name=_run_name)
+def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, filing_number: str = "",
+                       article: str = "", facts: str = "", serious: bool = False, as_of: str = ""):
+    """处理程序：拟处理 → 告知和陈述申辩（第二十五条）→ 处理决定 → 措施（第二十条–第二十七条）。"""
+    try:
+        as_of = date.fromisoformat(as_of).isoformat() if as_of else ""
+    except ValueError:
+        return Cancelled(name="已拒绝", message=f"已拒绝：业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+    run_id = str(runtime.flow_run.id)
+    case = t.start_case(run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious, as_of)
+    if "error" in case:
+        return Cancelled(name="已拒绝", message=f"已拒绝：{case['error']}")
+    case_id = case["case_id"]
+    t.publish_case(case_id)
+
+    if case["hearing"]:  # 第二十五条
+        t.notify_hearing(case_id, run_id)
+        t.record_defence(case_id, wait_for_submission("defence"))
+    else:
+        t.skip_hearing(case_id)
+
+    ctx = t.decision_context(case_id)
+    p = ctx["proposal"]
+    header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
+              f"申辩要点 {len(ctx['points'])} 条。事实、理由、依据和监管档案见本运行的 Artifacts。")
+    _ask("decision", lambda e, prev, f: forms.decision_form(header, f"{p['measure_name']}（{p['article']}）",
+                                                            ctx["measure"], ctx["points"], ctx["report_only"],
+                                                            e, prev, f),
+         lambda key, a: t.decide(case_id, key, a))
+    case = t.carry_out(case_id)
+
+    if case["status"] == "awaiting_minutes":  # 第二十一条
+        _ask("minutes", lambda e, prev, f: forms.minutes_form(f"**{case['institution']}** · 约谈记录（第二十一条）",
+                                                              e, prev, f),
+             lambda key, a: t.record_minutes(case_id, key, a))
+    elif case["status"] == "awaiting_report":  # 第二十条
+        t.invite(case_id, "explanation", run_id)
+        t.record_explanation(case_id, wait_for_submission("explanation"))
+    elif case["status"] == "improving":  # 第二十七条
+        t.invite(case_id, "improvement", run_id)
+        t.record_improvement(case_id, wait_for_submission("improvement"))
+    elif case["status"] == "rectifying":  # 第二十二条, 附件4
+        for round_no in count(1):
+            step = f"rectification-{round_no}"
+            t.invite(case_id, step, run_id)
+            case = t.record_report(case_id, wait_for_submission(step), round_no)
+            if case["status"] != "rectifying":
+                break  # the deadline passed without a report: the sweep opened the escalation
+            review_header = f"**{case['institution']}** · 第{round_no}轮整改报告已收到，请审核（附件4）"
+            _ask(f"review-{round_no}", lambda e, prev, f, h=review_header: forms.review_form(h, e, prev, f),
+                 lambda key, a: t.review(case_id, key, a))
+            case = t.read_view(case_id, f"after-review-{round_no}")
+            if case["status"] != "rectifying":
+                break
+    case = t.read_view(case_id, "end")
+    t.publish_case(case_id)
+    return Completed(message=DONE.get(case["status"], case["status"]))

@@ -1,0 +1,311 @@
+"""The sanctions' part of the daily sweep: each threshold opens its case exactly once.
+
+- 第二十五条: a period to state and defend that has ended without a defence is closed (the
+  waiting run is resumed with "no submission");
+- 附件4: reminders before a rectification deadline (settings: 30, 7, 1 days); a deadline passed
+  without a report → the escalation (第二十二条(六), or 第二十三条(一) after an earlier written
+  notice) is opened once, and the waiting run is told;
+- 第二十三条(十): the third 不合格 session of a calendar year;
+- 第二十二条(四) / 第二十三条(七): no evaluation for 1 / 2 years (counted from the last evaluation,
+  else the filing date).
+
+Flat in history: every query reads only rows due around the sweep's day (indexed), never the
+closed cases or the whole record table; the writes are set-based (one key lookup and one bulk
+insert per kind, not a transaction per case), so 10,000 due items take well under a second.
+Thresholds reached on a day the sweep did not run are caught up within `sweep_catchup_days`.
+Database keys make a second run on the same day a no-op.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html import escape
+
+from sqlalchemy import String, func, insert, update
+from sqlmodel import Session, col, select
+
+from adapters.clock import now
+from adapters.db import session_scope
+from adapters.mailer import enqueue
+from adapters.settings import get_settings
+from adapters.templates import render_email
+from models import (
+    Agency,
+    InspectionCase,
+    InspectionRecord,
+    Institution,
+    OutboxMessage,
+    SanctionCase,
+)
+from regulation.deadlines import add_calendar_months
+
+
+@dataclass
+class SanctionSweep:
+    as_of: date
+    hearings_closed: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
+    escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
+    waiting: list[str] = field(default_factory=list)  # runs that could not be resumed yet
+
+    def markdown(self) -> str:
+        return "\n".join([
+            f"## 处理程序巡检：{self.as_of}", "",
+            f"- 陈述申辩期限届满：{len(self.hearings_closed)} 件",
+            f"- 整改期限提醒：{len(self.reminded)} 件",
+            f"- 逾期未整改（改进），已启动升级处理：{len(self.escalated)} 件",
+            f"- 新开处理案件（年度第三次不合格、长期未开展评价）：{len(self.opened)} 件",
+            *([f"- 待重试续办：{len(self.waiting)} 件（下次巡检再试）"] if self.waiting else []),
+        ])
+
+
+CHUNK = 5000  # bound parameters per statement (SQLite allows 32,766)
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def _existing(s: Session, column, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in _chunks(keys):
+        found.update(s.exec(select(column).where(col(column).in_(part))).all())
+    return found
+
+
+def _set(s: Session, ids: list[int], **values) -> None:
+    for part in _chunks(ids):
+        s.exec(update(SanctionCase).where(col(SanctionCase.id).in_(part)).values(**values))
+
+
+def _resume(run_id: str | None, key: str, summary: SanctionSweep) -> bool:
+    """Tell a waiting run its window closed ({"submission_id": 0}); True once it has it."""
+    if not run_id:
+        return False
+    from adapters.prefect_resume import resume_at
+
+    result = resume_at(run_id, key, {"submission_id": 0})
+    if result.outcome in ("resumed", "already"):
+        return True
+    summary.waiting.append(f"{run_id}@{key}")
+    return False
+
+
+def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
+    """`resume=False` leaves the waiting runs alone (tests of the database part, the bench)."""
+    summary = SanctionSweep(as_of)
+    with session_scope() as s:
+        _close_hearings(s, as_of, summary, resume)
+        _remind(s, as_of, summary)
+        _escalate(s, as_of, summary, resume)
+        _third_fail(s, as_of, summary)
+        _inactivity(s, as_of, summary)
+        _tell_agencies(s, as_of, summary)
+    return summary
+
+
+def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """One mail per agency listing the cases this sweep opened (start sanction-procedure with the
+    case number); keyed by its first case, so a second sweep that opens nothing sends nothing."""
+    keys = summary.opened + summary.escalation_keys
+    if not keys:
+        return
+    rows = []
+    for part in _chunks(keys):  # by the unique key: flat in history
+        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
+                       .where(col(SanctionCase.key).in_(part))).all()
+    by_agency: dict[str, list[tuple[int, str]]] = {}
+    for case_id, agency_id, finding in rows:
+        by_agency.setdefault(agency_id, []).append((case_id, finding))
+    agencies = {a.id: a for a in s.exec(select(Agency).where(col(Agency.id).in_(list(by_agency))))}
+    for agency_id, cases in by_agency.items():
+        cases.sort()
+        listing = "、".join(f"{case_id}（{finding}）" for case_id, finding in cases[:50])
+        more = f"等 {len(cases)} 件" if len(cases) > 50 else f"共 {len(cases)} 件"
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text=f"【新开处理案件】{as_of} {len(cases)} 件", greeting=agencies[agency_id].name,
+            paragraphs=[f"期限巡检（{as_of}）开立了以下处理案件：{listing}，{more}。",
+                        "请在流程管理界面以“处理案件编号”启动 sanction-procedure（处理程序），先行告知评价机构（第二十五条）。"],
+            sender="督导系统")
+        enqueue(s, f"sanction-opened:{agency_id}:{as_of}:{cases[0][0]}", agencies[agency_id].email, "agency",
+                subject, text, html)
+
+
+def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:
+    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id)
+                  .where(SanctionCase.status == "hearing", SanctionCase.hearing_due < as_of,
+                         col(SanctionCase.hearing_closed_on).is_(None))).all()
+    closed = [case_id for case_id, run_id in rows if not resume or _resume(run_id, "defence", summary)]
+    _set(s, closed, hearing_closed_on=as_of)
+    summary.hearings_closed += closed
+
+
+_SENTINEL_NAME, _SENTINEL_TEXT = "\x00name\x00", "\x00text\x00"
+
+
+def _reminder_mail(left: int):
+    """The reminder rendered once per day count; each institution's values put in afterwards
+    (escaped in the HTML body): one template render per sweep, not one per case."""
+    subject, text, html = render_email("supervisor_notice", subject_text=f"【整改期限提醒】还有{left}天",
+                                       greeting=_SENTINEL_NAME, paragraphs=[_SENTINEL_TEXT],
+                                       sender="技能人才评价质量督导")
+
+    def fill(name: str, due: date, number: str) -> tuple[str, str, str]:
+        body = (f"你单位的整改期限为{due}（《整改通知书》{number}，附件4）。请在期限前通过整改报告链接提交书面整改报告；"
+                "整改期间不得组织职业技能等级认定。")
+        return (subject, text.replace(_SENTINEL_NAME, name).replace(_SENTINEL_TEXT, body),
+                html.replace(escape(_SENTINEL_NAME), escape(name)).replace(escape(_SENTINEL_TEXT), escape(body)))
+    return fill
+
+
+def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    days = sorted(set(get_settings().rectification_reminder_days))
+    rows = s.exec(select(SanctionCase.id, SanctionCase.rectification_due, SanctionCase.rectification_round,
+                         SanctionCase.details, Institution.name, Institution.contact_email)
+                  .join(Institution, Institution.id == SanctionCase.institution_id)
+                  .where(SanctionCase.status == "rectifying",
+                         col(SanctionCase.rectification_due).in_([as_of + timedelta(days=d) for d in days]),
+                         col(SanctionCase.report_received_on).is_(None))).all()
+    keyed = {f"sanction-remind:{r[0]}:{r[2]}:{(r[1] - as_of).days}": r for r in rows}
+    sent = _existing(s, OutboxMessage.idempotency_key, list(keyed))
+    mails, now_ = {}, now()
+    new = []
+    for key, (case_id, due, _round, details, name, email) in keyed.items():
+        if key in sent:
+            continue
+        left = (due - as_of).days
+        fill = mails.setdefault(left, _reminder_mail(left))
+        subject, text, html = fill(name, due, (details or {}).get("notice_number", ""))
+        new.append({"idempotency_key": key, "case_id": None, "recipient": email, "recipient_kind": "institution",
+                    "subject": subject, "text_body": text, "html_body": html, "document_ids": [],
+                    "status": "pending", "attempts": 0, "last_error": "", "created_at": now_})
+        summary.reminded.append(case_id)
+    if new:
+        s.exec(insert(OutboxMessage), params=new)
+
+
+# status → (the pause the run waits at, the case the missed date opens, 情节严重)
+_WAITING = {"rectifying": ("rectification-{round}", "22.6", False),  # 第二十二条（六）
+            "improving": ("improvement", "27.3", True),  # 第二十七条（三） 对督导意见拒不采取整改措施
+            "awaiting_report": ("explanation", None, False)}  # 第二十条: recorded, no sanction of its own
+
+
+def _new_case(key: str, institution_id: int, agency_id: str, finding: str, facts: str, on: date, source: str,
+              source_sanction_id: int | None = None, serious: bool = False) -> dict:
+    """A sanction_case row for a bulk insert: every column given (no ORM defaults apply)."""
+    return {"key": key, "pending_case_id": None, "source_sanction_id": source_sanction_id,
+            "institution_id": institution_id, "agency_id": agency_id, "finding_case": finding, "facts": facts,
+            "serious": serious, "source": source, "opened_on": on, "clock_offset_days": 0, "flow_run_id": None,
+            "status": "pending", "proposal": {}, "report_only": False, "hearing_due": None, "hearing_closed_on": None,
+            "defence": {}, "decision": "", "decided_case": "", "measure": "", "decision_reason": "",
+            "point_replies": [], "details": {}, "decided_on": None, "decided_by": "", "rectification_due": None,
+            "rectification_round": 0, "report_received_on": None, "resumed_on": None, "escalated_on": None}
+
+
+def _insert_cases(s: Session, rows: list[dict], summary: SanctionSweep | None = None) -> list[dict]:
+    """Insert the rows whose key is new; returns them."""
+    have = _existing(s, SanctionCase.key, [r["key"] for r in rows])
+    new = [r for r in rows if r["key"] not in have]
+    if new:
+        s.exec(insert(SanctionCase), params=new)
+    if summary is not None:
+        summary.opened += [r["key"] for r in new]
+    return new
+
+
+def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:
+    rows = s.exec(select(SanctionCase.id, SanctionCase.status, SanctionCase.rectification_round,
+                         SanctionCase.rectification_due, SanctionCase.escalated_on, SanctionCase.institution_id,
+                         SanctionCase.agency_id, SanctionCase.details, SanctionCase.flow_run_id)
+                  .where(col(SanctionCase.status).in_(_WAITING), SanctionCase.rectification_due < as_of,
+                         col(SanctionCase.report_received_on).is_(None))).all()
+    opened, first = [], []
+    for case_id, status, rnd, due, escalated_on, inst_id, agency_id, details, run_id in rows:
+        step, finding, serious = _WAITING[status]
+        if escalated_on is None:
+            first.append(case_id)
+            if finding:
+                what = {"22.6": f"《整改通知书》（{(details or {}).get('notice_number', '')}）限期于{due}前"
+                                "完成整改，逾期未报送整改报告",
+                        "27.3": f"改进要求限期于{due}前完成，逾期未报送改进情况"}[finding]
+                opened.append(_new_case(f"overdue:{case_id}:{rnd}", inst_id, agency_id, finding, what, as_of,
+                                        "sweep", case_id, serious))
+        if resume:
+            _resume(run_id, step.format(round=rnd), summary)
+    summary.escalation_keys += [r["key"] for r in _insert_cases(s, opened)]
+    _set(s, first, escalated_on=as_of)
+    summary.escalated += first
+
+
+def _agencies(s: Session) -> set[str]:
+    return set(s.exec(select(Agency.id)).all())
+
+
+def _acting(agencies: set[str], filing_authority: str, city_letter: str | None) -> str:
+    """第十一条 属地管理, as procedures.sanctions.acting_agency (without a query per row)."""
+    city = f"CITY-{city_letter}"
+    return city if filing_authority == "city" and city in agencies else "PROV"
+
+
+def _third_fail(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """Institutions with a 不合格 confirmed in the catch-up window; counted per session per year."""
+    since = max(as_of - timedelta(days=get_settings().sweep_catchup_days), date(as_of.year, 1, 1))
+    recent = (select(InspectionCase.institution_id)
+              .join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
+              .where(InspectionRecord.verdict == "不合格", InspectionRecord.confirmed_on >= since,
+                     InspectionRecord.confirmed_on <= as_of))
+    per_session = (select(InspectionCase.institution_id, InspectionCase.session_id,
+                          func.min(InspectionRecord.confirmed_on).label("first_on"))
+                   .join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
+                   .where(col(InspectionCase.institution_id).in_(recent), InspectionRecord.verdict == "不合格",
+                          InspectionRecord.confirmed_on >= date(as_of.year, 1, 1),
+                          InspectionRecord.confirmed_on <= as_of, col(InspectionCase.session_id).is_not(None))
+                   .group_by(InspectionCase.institution_id, InspectionCase.session_id)).subquery()
+    rows = s.exec(select(per_session.c.institution_id, func.count(), func.group_concat(per_session.c.first_on))
+                  .group_by(per_session.c.institution_id).having(func.count() >= 3)).all() \
+        if s.get_bind().dialect.name == "sqlite" else \
+        s.exec(select(per_session.c.institution_id, func.count(), func.string_agg(
+            func.cast(per_session.c.first_on, String), ","))
+            .group_by(per_session.c.institution_id).having(func.count() >= 3)).all()
+    if not rows:
+        return
+    insts = {i.id: i for i in _institutions(s, [r[0] for r in rows])}
+    agencies = _agencies(s)
+    new = []
+    for inst_id, n, dates in rows:
+        third = sorted(dates.split(","))[2]
+        inst = insts[inst_id]
+        new.append(_new_case(f"fails:{inst_id}:{as_of.year}", inst_id,
+                             _acting(agencies, inst.filing_authority, inst.city_letter), "fail",
+                             f"{as_of.year}年度外督总体评价结果已出现{n}场次“不合格”", date.fromisoformat(third), "sweep"))
+    _insert_cases(s, new, summary)
+
+
+def _institutions(s: Session, ids: list[int]) -> list[Institution]:
+    found = []
+    for part in _chunks(ids):
+        found += s.exec(select(Institution).where(col(Institution.id).in_(part))).all()
+    return found
+
+
+def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    catchup = get_settings().sweep_catchup_days
+    agencies = _agencies(s)
+    for months, case_key, label in ((12, "22.4", "一年"), (24, "23.7", "两年")):
+        cutoff = add_calendar_months(as_of, -months)  # evaluated last on or before this day: reached
+        lo = cutoff - timedelta(days=catchup)
+        columns = (Institution.id, Institution.last_evaluation_on, Institution.filed_on, Institution.filing_authority,
+                   Institution.city_letter)
+        rows = [*s.exec(select(*columns).where(Institution.status != "revoked", Institution.last_evaluation_on >= lo,
+                                               Institution.last_evaluation_on <= cutoff)).all(),
+                *s.exec(select(*columns).where(Institution.status != "revoked",
+                                               col(Institution.last_evaluation_on).is_(None),
+                                               Institution.filed_on >= lo, Institution.filed_on <= cutoff)).all()]
+        new = []
+        for inst_id, last, filed, authority, city in rows:
+            since = last or filed
+            new.append(_new_case(f"inactive-{months // 12}y:{inst_id}:{since}", inst_id,
+                                 _acting(agencies, authority, city), case_key,
+                                 f"自{since}起{label}未开展评价活动（正当理由由委派机构核实）", as_of, "sweep"))
+        _insert_cases(s, new, summary)

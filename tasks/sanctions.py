@@ -1,0 +1,176 @@
+"""Tasks of the sanction procedure and its daily sweep. One Chinese log line per business step;
+never the defence, the minutes or any personal data (第八条)."""
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
+
+
+def _log(text: str) -> None:
+    get_run_logger().info(text)
+
+
+def _deliver() -> None:
+    from adapters import mailer
+
+    mailer.deliver_pending()
+
+
+@task(name="start-sanction-case", **PERSISTED)
+def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, filing_number: str, article: str,
+               facts: str, serious: bool, as_of: str) -> dict:
+    from datetime import date
+
+    from procedures import sanctions
+
+    v = sanctions.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
+                             date.fromisoformat(as_of) if as_of else None)
+    _log(f"已拒绝：{v['error']}" if "error" in v else
+         f"处理程序：{v['institution']}，拟处理 {v['measure_name']}（{v['article']}）"
+         + ("；本机构非负责备案的人社部门，将报告备案部门" if v["report_only"] else ""))
+    return v
+
+
+@task(name="publish-sanction-case", cache_policy=NO_CACHE)
+def publish_case(case_id: int) -> None:
+    from procedures import sanctions
+
+    create_markdown_artifact(sanctions.proposal_markdown(case_id), key=f"sanction-case-{case_id}",
+                             description="处理程序案卷")
+
+
+@task(name="notify-hearing", **PERSISTED)
+def notify_hearing(case_id: int, flow_run_id: str) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.notify_hearing(case_id)
+    _invite(case_id, "defence", flow_run_id)
+    _deliver()
+    _log(f"已送达事先告知书（第二十五条），陈述申辩期限 {v['hearing_due']}")
+    return v
+
+
+def _invite(case_id: int, step: str, flow_run_id: str) -> None:
+    from procedures import portal_links, sanctions
+    from procedures.portal_links import CaseStep, Contact, Recipient
+
+    a = sanctions.invite_args(case_id, step)
+    portal_links.invite(CaseStep("sanction", case_id, step, flow_run_id), Recipient(*a["recipient"]),
+                        Contact(*a["contact"]), a["title"], a["deadline"], a["instructions"])
+
+
+@task(name="invite-institution", **PERSISTED)
+def invite(case_id: int, step: str, flow_run_id: str) -> None:
+    _invite(case_id, step, flow_run_id)
+    _deliver()
+    _log(f"已向评价机构发送一次性提交链接（{step}）")
+
+
+@task(name="record-defence", **PERSISTED)
+def record_defence(case_id: int, submission_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.record_defence(case_id, submission_id)
+    _log("收到陈述和申辩" if submission_id else "陈述申辩期限届满，未收到陈述和申辩")
+    return v
+
+
+@task(name="skip-hearing", **PERSISTED)
+def skip_hearing(case_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.skip_hearing(case_id)
+    _log("第二十四条移交不事先告知评价机构")
+    return v
+
+
+@task(name="decision-context", **PERSISTED)
+def decision_context(case_id: int) -> dict:
+    from procedures import sanctions
+
+    return sanctions.decision_context(case_id)
+
+
+@task(name="record-sanction-decision", **PERSISTED)
+def decide(case_id: int, pause_key: str, answers: dict):
+    from procedures import sanctions
+
+    outcome = sanctions.decide(case_id, pause_key, answers)
+    _log("处理决定已记录" if outcome.accepted else f"处理决定被退回（{len(outcome.errors)} 处问题）")
+    return outcome
+
+
+@task(name="carry-out-sanction", **PERSISTED)
+def carry_out(case_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.carry_out(case_id)
+    _deliver()
+    _log(f"处理决定已送达；状态：{sanctions.STATUS_NAMES[v['status']]}"
+         + (f"，整改期限 {v['rectification_due']}" if v["rectification_due"] else ""))
+    return v
+
+
+@task(name="record-minutes", **PERSISTED)
+def record_minutes(case_id: int, pause_key: str, answers: dict):
+    from procedures import sanctions
+
+    outcome = sanctions.record_minutes(case_id, pause_key, answers)
+    _log("约谈记录已登记" if outcome.accepted else f"约谈记录被退回（{len(outcome.errors)} 处问题）")
+    return outcome
+
+
+@task(name="record-explanation", **PERSISTED)
+def record_explanation(case_id: int, submission_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.record_explanation(case_id, submission_id)
+    _log("收到评价机构的书面说明和宣布无效名单" if submission_id else "逾期未作出书面说明")
+    return v
+
+
+@task(name="record-improvement", **PERSISTED)
+def record_improvement(case_id: int, submission_id: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.record_improvement(case_id, submission_id)
+    _log("收到改进情况报告" if submission_id else "改进期限届满未报送改进情况，已启动第二十七条（三）处理")
+    return v
+
+
+@task(name="record-rectification-report", **PERSISTED)
+def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
+    from procedures import sanctions
+
+    v = sanctions.record_rectification_report(case_id, submission_id)
+    _log(f"收到第{round_no}轮整改报告" if submission_id else "整改期限届满未收到整改报告，已启动升级处理")
+    return v
+
+
+@task(name="review-rectification", **PERSISTED)
+def review(case_id: int, pause_key: str, answers: dict):
+    from procedures import sanctions
+
+    outcome = sanctions.review_rectification(case_id, pause_key, answers)
+    _deliver()
+    _log("整改审核已记录" if outcome.accepted else f"整改审核被退回（{len(outcome.errors)} 处问题）")
+    return outcome
+
+
+@task(name="read-sanction-case", **PERSISTED)
+def read_view(case_id: int, step: str) -> dict:
+    """The case as it stands after `step` (the step names the read, so a replay gets the same)."""
+    from procedures import sanctions
+
+    return sanctions.read_view(case_id)
+
+
+@task(name="sweep-sanctions", cache_policy=NO_CACHE)
+def sweep_sanctions(as_of) -> str:
+    from procedures import sanction_sweep
+
+    summary = sanction_sweep.sweep(as_of).markdown()
+    _deliver()  # reminders and agency notices go out with this sweep, not the next one
+    return summary

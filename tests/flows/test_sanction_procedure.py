@@ -1,0 +1,214 @@
+"""处理程序 end to end: real Prefect server and runner, the portal as its own process, real SMTP,
+real database. Time travels by as_of; nothing sleeps for a legal period.
+
+Few runs carry the scenarios (to keep the suite's time modest):
+1. 第二十二条 with a defence through the portal, a refused staff code, the decision, the 整改通知书
+   + suspension + register, the Prefect server restarted while the rectification waits, the
+   report through the portal, the review → 恢复评价活动 and the register updated.
+2. No defence in time (the sweep closes the period once), decided; the 3-month deadline missed
+   → one escalation though the sweep runs twice; the run ends.
+"""
+
+import re
+from datetime import date
+
+import httpx
+import pytest
+from prefect.client.schemas.objects import StateType
+from sqlmodel import select
+
+from adapters.db import session_scope
+from adapters.documents import docx_text
+from deployments.serve import DEADLINE_SWEEP, SANCTION_PROCEDURE
+from models import Document, Institution, RegisterEntry, SanctionCase
+from procedures import staff
+from tests.flows import harness as h
+from tests.flows.world import make_world
+from tests.portal_client import browser, docx_bytes, open_form, post, running_portal
+
+pytestmark = pytest.mark.flow
+LINK = re.compile(r"/l/([A-Za-z0-9_-]{43})")
+DONE = {StateType.COMPLETED}
+DAY = date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def portal(service, tmp_path_factory):
+    env = service.env() | {"SUPERVISION_PORTAL_RESUME_RETRY_SECONDS": "1"}
+    with running_portal(env, tmp_path_factory.mktemp("sanction-portal") / "portal.log") as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def code(service):
+    with session_scope() as s:
+        return staff.add(s, "CITY-A", "李审核", "审核")[1]
+
+
+def tokens(service, address: str) -> list[str]:
+    return [LINK.search(m.get_body(("plain",)).get_content()).group(1) for m in h.messages(service.mail_dir)
+            if address in m["To"] and LINK.search(m.get_body(("plain",)).get_content())]
+
+
+def submit(portal, token: str, statement: str, files=()) -> None:
+    b = browser()
+    url = f"{portal.url}/l/{token}"
+    page = post(b, url, open_form(b, url), statement, list(files))
+    assert page.status_code == 200 and "回执" in page.text, page.text[:500]
+
+
+def case_of(run_id) -> SanctionCase:
+    with session_scope() as s:
+        return s.exec(select(SanctionCase).where(SanctionCase.flow_run_id == str(run_id))).one()
+
+
+def restart_prefect(service) -> None:
+    """Stop the runner first (a runner that outlives its server cancels its runs), then the
+    server; start both again on the same database and port."""
+    service.kill_runner()
+    service.server.terminate()
+    service.server.wait(timeout=30)
+    service.start_server(*service.server_args)
+    service.start_runner()
+
+
+def sweep(as_of: str) -> None:
+    h.wait_for(h.start(DEADLINE_SWEEP, {"as_of": as_of}), DONE)
+
+
+def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_portal(service, portal, code):
+    w = make_world("SA1", DAY, supervisors=0)
+    email = w["institution_email"]
+    with session_scope() as s:
+        filing = s.get(Institution, w["institution_id"]).filing_number
+    run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
+                                          "facts": "2026年3月1日督导发现超职业范围组织评价", "as_of": str(DAY)})
+    h.wait_for_form(run_id, "defence")
+    (token,) = tokens(service, email)
+    hearing = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]
+    assert hearing and "陈述和申辩" in hearing[0].get_body(("plain",)).get_content()
+    submit(portal, token, "超范围系误会\n已停止该职业评价")
+
+    schema = h.wait_for_form(run_id, "decision-1")
+    assert {"point_01", "point_reason_01", "point_02", "staff_code"} <= set(schema["properties"])
+    answers = {"decision": "采纳拟处理意见", "point_01": "不采纳", "point_reason_01": "现场记录为证",
+               "point_02": "采纳", "problems": "超职业范围组织评价", "requirements": "强化考点管理"}
+    h.resume(run_id, "decision-1", answers | {"staff_code": "0001-AAAA-BBBB-CCCC"})
+    again = h.wait_for_form(run_id, "decision-2")
+    assert "工作人员代码" in again["properties"]["staff_code"]["description"]  # the Chinese error, on the field
+    h.resume(run_id, "decision-2", answers | {"staff_code": code})
+
+    h.wait_for_form(run_id, "rectification-1")
+    case = case_of(run_id)
+    assert case.status == "rectifying" and case.rectification_due == date(2026, 6, 2)
+    with session_scope() as s:
+        assert s.get(Institution, w["institution_id"]).status == "suspended"
+        notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-rectification")).one()
+        assert "限期3个月（至2026-06-02）" in docx_text(notice.content)
+    register = httpx.get(f"{portal.url}/register.json").json()
+    mine = [e for e in register["entries"] if e["filing_number"] == filing]
+    assert [e["measure"] for e in mine] == ["暂停评价活动并限期整改（发出《整改通知书》）"]
+
+    restart_prefect(service)  # the 3-month wait outlives a Prefect server restart
+    assert h.read(run_id).state.type == StateType.PAUSED
+    rect_token = [t for t in tokens(service, email) if t != token][0]
+    submit(portal, rect_token, "整改报告：已完成考点整改", [("整改报告.docx", docx_bytes())])
+    h.resume(run_id, "review-1-1", {"outcome": "恢复评价活动", "staff_code": code})
+    h.wait_for(run_id, DONE)
+    with session_scope() as s:
+        assert s.get(Institution, w["institution_id"]).status == "active"
+        measures = [e.measure for e in s.exec(select(RegisterEntry).where(RegisterEntry.filing_number == filing))]
+    assert measures[-1] == "恢复评价活动"
+    page = httpx.get(f"{portal.url}/register").text
+    assert "恢复评价活动" in page and filing in page
+    letters = [m["Subject"] for m in h.messages(service.mail_dir) if email in m["To"]]
+    assert sum("处理决定书" in x for x in letters) == 1 and sum("恢复评价活动" in x for x in letters) == 1
+
+
+def test_no_defence_in_time_then_the_deadline_missed_escalates_once(service, code):
+    w = make_world("SA2", DAY, supervisors=0)
+    with session_scope() as s:
+        filing = s.get(Institution, w["institution_id"]).filing_number
+    run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（七）",
+                                          "facts": "网站宣传“包过”", "as_of": str(DAY)})
+    h.wait_for_form(run_id, "defence")
+    sweep("2026-03-10")  # the period ended on 03-09: closed, the run told once
+    schema = h.wait_for_form(run_id, "decision-1")
+    assert not any(k.startswith("point_") for k in schema["properties"])
+    sweep("2026-03-10")
+    h.resume(run_id, "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.wait_for_form(run_id, "rectification-1")
+    for _ in range(2):
+        sweep("2026-06-03")
+    h.wait_for(run_id, DONE)
+    case = case_of(run_id)
+    with session_scope() as s:
+        escalations = list(s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == case.id)))
+    assert len(escalations) == 1 and escalations[0].finding_case == "22.6"
+    assert case.status == "closed" and case.escalated_on == date(2026, 6, 3)
+
+
+def test_the_other_measures_each_carried_out_once_from_registered_and_pending_cases(service, portal, code):
+    """第二十一条 interview + minutes; 第二十四条 transfer, never announced; 第二十条 the institution's
+    explanation through the portal; 第二十七条 refusal → revocation + discipline proposal, not
+    published; a session held while suspended (daily inspection) → 第二十三条（一） revocation, published."""
+    from deployments.serve import DAILY_INSPECTION
+    from models import InstitutionHistory, PendingCase
+    from tests.flows.world import case_for
+
+    held = make_world("SB23", DAY, supervisors=0, status="suspended")
+    daily = h.start(DAILY_INSPECTION, {"batch_number": held["batch"], "as_of": str(DAY)})
+    h.resume(daily, "go-ahead-1", {"go_on": "不委派，结案", "handled_by": "王科长"})
+    h.wait_for(daily, DONE)
+    with session_scope() as s:
+        pending = s.exec(select(PendingCase).where(PendingCase.source_case_id == case_for(held["batch"]).id)).one()
+
+    tags = {"SB21": ("第二十一条（三）", False), "SB24": ("第二十四条", False), "SB20": ("第二十条（二）", False),
+            "SB27": ("第二十七条（三）", True)}
+    worlds = {tag: make_world(tag, DAY, supervisors=0) for tag in tags}
+    runs = {"SB23": h.start(SANCTION_PROCEDURE, {"pending_case_id": pending.id, "as_of": str(DAY)})}
+    for tag, (article, serious) in tags.items():
+        with session_scope() as s:
+            filing = s.get(Institution, worlds[tag]["institution_id"]).filing_number
+        runs[tag] = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": article, "serious": serious,
+                                                 "facts": f"{tag} 督导发现的问题", "as_of": str(DAY)})
+    for tag in ("SB23", "SB21", "SB20", "SB27"):
+        h.wait_for_form(runs[tag], "defence")
+    h.resume(runs["SB24"], "decision-1", {"decision": "采纳拟处理意见", "authority": "某市公安局", "staff_code": code})
+    sweep("2026-03-10")  # every period ended on 03-09 without a defence
+
+    h.resume(runs["SB21"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                          "interview_time": "2026年3月20日9时", "interview_place": "市人社局301室"})
+    h.resume(runs["SB21"], "minutes-1", {"minutes": "主要负责人说明情况并承诺规范操作", "staff_code": code})
+    h.resume(runs["SB20"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.resume(runs["SB27"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                          "authority": "某集团公司纪委", "persons": "张某（考务负责人）"})
+    h.resume(runs["SB23"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.wait_for_form(runs["SB20"], "explanation")
+    explanation = [t for t in tokens(service, worlds["SB20"]["institution_email"])][-1]
+    submit(portal, explanation, "经核查考生资格不符，现宣布以下成绩无效\nZKZ-0001\nZKZ-0002")
+    for run in runs.values():
+        h.wait_for(run, DONE)
+
+    with session_scope() as s:
+        def history(tag, world=None):
+            inst_id = (world or worlds[tag])["institution_id"]
+            return [e.kind for e in s.exec(select(InstitutionHistory).where(InstitutionHistory.institution_id == inst_id)
+                                           .order_by(InstitutionHistory.id))]
+
+        assert history("SB21") == ["decision", "interview"]
+        assert history("SB24") == ["referral"]
+        assert history("SB20") == ["decision", "void_results"]
+        assert history("SB27") == ["decision", "revocation", "discipline"]
+        assert history("SB23", held) == ["decision", "revocation"]
+        assert s.get(Institution, worlds["SB27"]["institution_id"]).status == "revoked"
+        assert s.get(Institution, held["institution_id"]).status == "revoked"
+        published = {e.institution_id: e.article for e in s.exec(select(RegisterEntry))}
+        assert published.get(held["institution_id"]) == "第二十三条（一）"
+        assert worlds["SB27"]["institution_id"] not in published  # 第二十七条 is not published
+        sb20 = case_of(runs["SB20"])
+        assert sb20.details["voided"] == ["ZKZ-0001", "ZKZ-0002"]
+    assert not [m for m in h.messages(service.mail_dir) if worlds["SB24"]["institution_email"] in m["To"]]
+    assert "ZKZ-0001" not in " ".join(h.logs(runs["SB20"]))  # personal data never in logs
+    register = httpx.get(f"{portal.url}/register.json").text
+    assert "张某" not in register and "ZKZ" not in register and "SB27 督导发现的问题" not in register

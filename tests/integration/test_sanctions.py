@@ -1,0 +1,275 @@
+"""The sanction procedure's steps on a real database, portal links and documents (no Prefect):
+the flow test drives the same steps through the server, runner, portal and SMTP."""
+
+from datetime import date, datetime, time
+
+import pytest
+from sqlmodel import col, select
+
+from adapters.clock import tz
+from adapters.db import session_scope, upgrade
+from adapters.documents import docx_text
+from cli.demo_data import add_agencies, add_institution
+from models import Document, Institution, InstitutionHistory, RegisterEntry, SanctionCase
+from procedures import portal_links, portal_submissions, sanction_sweep, sanctions, staff
+from tests.app_env import app_env
+
+D0 = date(2026, 3, 2)
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'supervision.db'}"
+    with app_env({"SUPERVISION_DATABASE_URL": url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
+        upgrade(url)
+        with session_scope() as s:
+            add_agencies(s)
+        yield url
+
+
+def _staff(agency="CITY-A") -> str:
+    with session_scope() as s:
+        return staff.add(s, agency, "王审核", "审核")[1]
+
+
+def _inst(tag: str, **kw) -> int:
+    with session_scope() as s:
+        return add_institution(s, f"测试机构{tag}", f"S-{tag}", **kw).id
+
+
+def _submit(case_id: int, run: str, step: str, statement: str) -> int:
+    due = datetime.combine(date(2099, 1, 1), time(23, 59), tzinfo=tz())
+    with session_scope() as s:
+        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, step, run),
+                                        portal_links.Recipient("institution", "机构", "i@example.cn"),
+                                        portal_links.Contact("济南", "a@example.cn"), "标题", due)
+    result = portal_submissions.submit(link.token, statement, [])
+    assert result.status == "stored", result.errors
+    return result.receipt.submission_id
+
+
+def _start(run: str, inst_id: int, article: str, facts="考场未按规定设置", on=D0, **kw) -> dict:
+    with session_scope() as s:
+        filing = s.get(Institution, inst_id).filing_number
+    return sanctions.start_case(run, filing_number=filing, article=article, facts=facts, as_of=on, **kw)
+
+
+def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries(db):
+    code, inst_id = _staff(), _inst("R1")
+    v = _start("run-r1", inst_id, "第二十二条（二）")
+    assert v["measure"] == "rectification" and not v["report_only"]
+    v = sanctions.notify_hearing(v["case_id"])
+    case_id = v["case_id"]
+    assert v["hearing_due"] == "2026-03-09"  # 5 working days
+    sid = _submit(case_id, "run-r1", "defence", "超范围系误会\n已停止该职业评价")
+    sanctions.record_defence(case_id, sid)
+    answers = {"decision": "采纳拟处理意见", "point_01": "不采纳", "point_02": "采纳", "staff_code": code}
+    refused = sanctions.decide(case_id, "decision-1", answers)
+    assert not refused.accepted and "point_reason_01" in refused.field_errors
+    bad_code = sanctions.decide(case_id, "decision-2", answers | {"point_reason_01": "有记录为证", "staff_code": "x"})
+    assert "staff_code" in bad_code.field_errors
+    ok = sanctions.decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价"})
+    assert ok.accepted and sanctions.decide(case_id, "decision-3", {}).accepted  # a replay reads the outcome
+    for _ in range(2):
+        v = sanctions.carry_out(case_id)
+    assert v["status"] == "rectifying" and v["rectification_due"] == "2026-06-02"
+    with session_scope() as s:
+        inst = s.get(Institution, inst_id)
+        assert inst.status == "suspended"
+        notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-rectification")).one()
+        text = docx_text(notice.content)
+        assert "整改通知书" in notice.title and "限期3个月（至2026-06-02）" in text and "超职业评价" in text
+        assert "整改期间不得组织任何职业技能等级认定" in text
+        decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
+        assert "有记录为证" in docx_text(decision.content)
+        (entry,) = s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id))
+        assert entry.article == "第二十二条（二）" and entry.until == date(2026, 6, 2)
+        case = s.get(SanctionCase, case_id)
+        assert case.decided_by.startswith("王审核")
+    sid = _submit(case_id, "run-r1", "rectification-1", "整改报告")
+    sanctions.record_rectification_report(case_id, sid)
+    again = sanctions.review_rectification(case_id, "review-1-1", {"outcome": "提出整改要求并另定期限",
+                                                                  "staff_code": code, "new_due": "2026-02-30"})
+    assert "new_due" in again.field_errors
+    assert sanctions.review_rectification(case_id, "review-1-2", {"outcome": "恢复评价活动", "staff_code": code}).accepted
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"
+        kinds = [e.measure for e in s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id))]
+        assert kinds == ["暂停评价活动并限期整改（发出《整改通知书》）", "恢复评价活动"]
+
+
+def test_interview_history_escalates_the_next_article_21_case_and_the_proposal_names_it(db):
+    code, inst_id = _staff(), _inst("H1")
+    v = _start("run-h1", inst_id, "第二十一条（三）")
+    assert v["measure"] == "interview"
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    assert sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                                  "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
+    assert sanctions.carry_out(v["case_id"])["status"] == "awaiting_minutes"
+    assert sanctions.record_minutes(v["case_id"], "m-1", {"minutes": "负责人承诺整改", "staff_code": code}).accepted
+    second = _start("run-h2", inst_id, "第二十一条（六）", on=date(2026, 5, 1))
+    assert (second["measure"], second["article"]) == ("rectification", "第二十二条（一）")
+    with session_scope() as s:
+        p = s.get(SanctionCase, second["case_id"]).proposal
+        (rests,) = p["rests_on"]
+        assert rests["on"] == "2026-03-02" and rests["number"] and "约谈" in rests["text"]
+
+
+def test_an_agency_that_did_not_file_the_institution_reports_to_the_filing_authority(db):
+    code, inst_id = _staff("PROV"), _inst("M1", authority="mohrss")
+    v = _start("run-m1", inst_id, "第二十二条（七）")
+    assert v["report_only"]
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert sanctions.carry_out(v["case_id"])["status"] == "reported"
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"  # no measure taken here
+        report = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-report")).one()
+        assert report.title == "关于评价机构质量督导问题的报告" and "人力资源社会保障部" in docx_text(report.content)
+        assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
+
+
+def test_article_27_refusal_revokes_proposes_discipline_and_publishes_nothing(db):
+    code, inst_id = _staff(), _inst("O1")
+    v = _start("run-o1", inst_id, "第二十七条（三）", serious=True)
+    assert v["measure"] == "revocation"
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                           "authority": "某市纪委监委", "persons": "张某"})
+    sanctions.carry_out(v["case_id"])
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "revoked"
+        assert s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-discipline")).one()
+        assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
+
+
+def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
+    code, inst_id = _staff(), _inst("E1")
+    v = _start("run-e1", inst_id, "第二十二条（二）")
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    v = sanctions.carry_out(v["case_id"])
+    due = date.fromisoformat(v["rectification_due"])
+    reminders = sanction_sweep.sweep(date(2026, 5, 26), resume=False)  # 7 days before 06-02
+    assert reminders.reminded == [v["case_id"]]
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 6, 3), resume=False)
+    with session_scope() as s:
+        (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == v["case_id"]))
+        assert esc.finding_case == "22.6" and esc.status == "pending" and due < esc.opened_on
+        from models import OutboxMessage
+
+        told = s.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).startswith("sanction-opened:"))).all()
+        assert len(told) == 1 and told[0].recipient_kind == "agency" and str(esc.id) in told[0].text_body
+    escalation = sanctions.start_case("run-e2", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
+    # the notice whose rectification was missed is not an earlier 书面通知: 第二十二条（六）, not 第二十三条（一）
+    assert escalation["article"] == "第二十二条（六）"
+
+
+def test_inactivity_opens_its_case_once_per_threshold(db):
+    inst_id = _inst("I1", filed_on=date(2024, 1, 10))
+    with session_scope() as s:
+        s.get(Institution, inst_id).last_evaluation_on = date(2025, 3, 1)
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 3, 2), resume=False)
+    with session_scope() as s:
+        keys = [c.key for c in s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst_id))]
+        assert keys == [f"inactive-1y:{inst_id}:2025-03-01"]
+        assert s.exec(select(InstitutionHistory)).first() is None
+
+
+def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_window(db):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    code, inst_id = _staff(), _inst("C1")
+    v = _start("run-c1", inst_id, "第二十二条（二）")
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], 0)
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    sanctions.carry_out(v["case_id"])
+    cli = CliRunner()
+    shown = cli.invoke(app, ["institution", "show", "S-C1"])
+    assert shown.exit_code == 0 and "暂停评价活动（整改中）" in shown.output and "整改期限 2026-06-02" in shown.output
+    assert "发出《整改通知书》" in shown.output
+    assert cli.invoke(app, ["institution", "show", "NOPE"]).exit_code == 1
+    exported = json.loads(cli.invoke(app, ["register", "export", "--format", "json"]).output)
+    (entry,) = exported["entries"]
+    assert entry["filing_number"] == "S-C1" and set(entry) == set(exported["columns"])  # nothing else published
+    csv_out = cli.invoke(app, ["register", "export", "--format", "csv"]).output
+    assert csv_out.splitlines()[0].startswith("日期,评价机构,备案编号") and "S-C1" in csv_out
+    assert cli.invoke(app, ["register", "export", "--format", "xml"]).exit_code == 1
+    assert cli.invoke(app, ["deadline", "window", "2026-09-30", "5"]).output.strip() == "2026-10-13"
+
+
+def test_the_third_failed_session_of_a_calendar_year_opens_its_case_once(db):
+    from datetime import timedelta
+
+    from cli.demo_data import add_session, add_supervisor
+    from models import InspectionCase, InspectionRecord
+
+    inst_id = _inst("F1")
+    with session_scope() as s:
+        inst = s.get(Institution, inst_id)
+        sup = add_supervisor(s, "督导F", "A", 901, year=2024, term_start=date(2025, 1, 1))
+        sessions = [add_session(s, f"PC-F1-{n}", inst, day)
+                    for n, day in enumerate((date(2026, 2, 2), date(2026, 2, 20), date(2026, 3, 2)))]
+        # the 4th record is a second record of the third session: sessions count, not records
+        for n, (sess, day) in enumerate(zip(sessions + sessions[-1:], (date(2026, 2, 2), date(2026, 2, 20),
+                                                                         date(2026, 3, 2), date(2026, 3, 2)), strict=True)):
+            case = InspectionCase(flow_run_id=f"f1-{n}", session_id=sess.id, batch_number=sess.batch_number,
+                                  institution_id=inst_id, agency_id="CITY-A", opened_on=day, status="closed")
+            s.add(case)
+            s.flush()
+            s.add(InspectionRecord(case_id=case.id, form_kind="theory", form_version="2022", submitted_by=sup.id,
+                                   submitted_on=day, inspection_ended_on=day, late=False, overall_evaluation="x",
+                                   verdict="不合格", confirmed_on=day + timedelta(days=1), negative_count=6,
+                                   item_count=23))
+    assert sanction_sweep.sweep(date(2026, 2, 25), resume=False).opened == []  # two sessions so far
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 3, 4), resume=False)
+    with session_scope() as s:
+        (case,) = s.exec(select(SanctionCase).where(SanctionCase.key == f"fails:{inst_id}:2026"))
+        assert case.finding_case == "fail" and case.opened_on == date(2026, 3, 3) and "3场次" in case.facts
+    v = sanctions.start_case("run-f1", sanction_case_id=case.id, as_of=date(2026, 3, 4))
+    assert (v["measure"], v["article"]) == ("revocation", "第二十三条（十）")
+
+
+def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db):
+    code, inst_id = _staff(), _inst("D1")
+    v = _start("run-d1", inst_id, "第二十二条（七）")
+    sanctions.notify_hearing(v["case_id"])
+    sanctions.record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
+    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
+    assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
+    assert sanctions.decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
+                                                  "reason": "经核实宣传非该机构所为"}).accepted
+    assert sanctions.carry_out(v["case_id"])["status"] == "dropped"
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"
+        assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
+        doc = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-decision")).one()
+        text = docx_text(doc.content)
+        assert "决定对该事项不予处理" in text and "宣传系第三方冒用我单位名义" in text and "采纳" in text
+
+
+@pytest.mark.parametrize("article, case", [
+    ("第二十二条（二）", "22.2"), ("第二十二条(二)、第二十二条（八）", "22.8"), ("第二十三条", "23.1"),
+    ("第二十三条（十）", "23.10"), ("第二十三条（十一）", "23.11"), ("22.8", "22.8"), ("第十五条（一）", "fail"),
+    ("第二十一条（三）：考场设置不规范", "21.3"),
+])
+def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, case):
+    assert sanctions._article_case(article) == case
+
+
+@pytest.mark.parametrize("article", ["99.1", "第二十二条（九）", "超范围", ""])
+def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
+    with pytest.raises(sanctions.SanctionError, match="^条款："):
+        sanctions._article_case(article)
