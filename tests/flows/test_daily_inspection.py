@@ -207,7 +207,7 @@ def test_session_that_should_not_take_place_is_a_finding_and_still_inspected(ser
 def test_wrong_foreign_or_disabled_staff_code_asks_the_decision_again_and_the_right_one_is_stored(service):
     w = make_world("STAFF", DAY)
     run_id, code = dispatch_named(w, str(DAY))
-    h.resume(run_id, "record-1", answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
+    record_through_portal(service, w, answers("theory", code, str(DAY), negatives=(1, 2, 3, 4, 5)))
     decision = {"decision": "提醒函", "opinion": "请完善考场设施。"}
     mine = staff_code("李科员")
     wrong = mine[:-4] + ("AAAA" if not mine.endswith("AAAA") else "BBBB")
@@ -352,15 +352,11 @@ def test_two_supervisors_one_record_counts_only_after_the_other_confirms_through
 
 
 def test_agency_closes_a_missing_confirmation_as_overdue_with_a_staff_code_after_the_deadline(service):
-    from procedures import staff
-
     # Session 11-16: record due 11-18; the case's today is 11-19, so the deadline has passed.
     w = make_world("TWOLATE", date(2026, 11, 16))
     run_id, (code_a, _) = dispatch_named(w, "2026-11-19", supervisor=(0, 1))
     record_through_portal(service, w, answers("theory", code_a, "2026-11-16"))
-    with session_scope() as s:
-        _, good = staff.add(s, "CITY-A", "王科长", "经办")
-        _, other = staff.add(s, "CITY-B", "外市科长", "经办")
+    good, other = staff_code("王科长"), staff_code("外市科长", agency_id="CITY-B")
     h.resume(run_id, "confirm-1", {"staff_code": other})
     schema = h.wait_for_form(run_id, "confirm-2")
     assert "本案由" in schema["properties"]["staff_code"]["description"]

@@ -23,7 +23,7 @@ from deployments.serve import DEADLINE_SWEEP, SANCTION_PROCEDURE
 from models import Document, Institution, RegisterEntry, SanctionCase
 from procedures import staff
 from tests.flows import harness as h
-from tests.flows.world import make_world
+from tests.flows.world import decided_by, make_world
 from tests.portal_client import browser, docx_bytes, open_form, post, running_portal
 
 pytestmark = pytest.mark.flow
@@ -158,7 +158,7 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
 
     held = make_world("SB23", DAY, supervisors=0, status="suspended")
     daily = h.start(DAILY_INSPECTION, {"batch_number": held["batch"], "as_of": str(DAY)})
-    h.resume(daily, "go-ahead-1", {"go_on": "不委派，结案", "handled_by": "王科长"})
+    h.resume(daily, "go-ahead-1", {"go_on": "不委派，结案", **decided_by()})
     h.wait_for(daily, DONE)
     with session_scope() as s:
         pending = s.exec(select(PendingCase).where(PendingCase.source_case_id == case_for(held["batch"]).id)).one()
