@@ -59,8 +59,8 @@ def pause_key_for(key: str, fired: set[str]) -> str:
     the run was continued) — its first re-ask `key-again-2`, `-3` … that has not fired. Prefect
     refuses a second suspend at a fired key ("This suspend has already fired.", prefect/server/
     orchestration/core_policy.py HandlePausingFlows; force=True to Scheduled keeps the fired keys)
-    and its client then
-    loads the missing answer as an empty form (prefect/flow_runs.py suspend_flow_run)."""
+    and its client then loads the missing answer as an empty form (prefect/flow_runs.py
+    suspend_flow_run)."""
     candidate, n = key, 1
     while candidate in fired:
         n += 1
