@@ -2,7 +2,7 @@
 
 The answer says what happened, so the caller can resume exactly once:
 - "resumed": the server took the input now;
-- "already": an input for this pause key is already stored (an earlier resume went through,
+- "already": an input for this pause key (or a re-ask of it, `pause_key_for`) is already stored (an earlier resume went through,
   even if whoever made it died before writing that down) — never resume twice;
 - "not_ready": the run is not (yet) waiting at this key, or its form schema is not stored
   yet (ARCHITECTURE: ~100 ms after the run is Suspended), or the server refused — try later;
