@@ -2,19 +2,22 @@
 
 The answer says what happened, so the caller can resume exactly once:
 - "resumed": the server took the input now;
-- "already": an input for this pause key is already stored (an earlier resume went through,
+- "already": an input for this pause key (or a re-ask of it, `pause_key_for`) is already stored (an earlier resume went through,
   even if whoever made it died before writing that down) — never resume twice;
 - "not_ready": the run is not (yet) waiting at this key, or its form schema is not stored
   yet (ARCHITECTURE: ~100 ms after the run is Suspended), or the server refused — try later;
 - "down": the server did not answer — try later.
 """
 
+import re
 from dataclasses import dataclass
 from uuid import UUID
 
 # suspend_flow_run proposes a state named "Suspended"; its keysets derive from that name
 # (flows/asking.py reads the stored answer the same way).
 _STATE_NAME = "suspended"
+# A step asked again after its pause fired unanswered waits at `<key>-again-<n>` (pause_key_for).
+_REASK = "-again-"
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,41 @@ def _input_exists(client, run_id: UUID, key: str) -> bool:
         raise
 
 
-def _stored_answer(client, run_id: UUID, key: str) -> bool:
+def is_pause_of(key: str, pause_key: str | None) -> bool:
+    """Whether a run paused at `pause_key` waits for the step asked at `key`: the key itself or
+    one of its re-asks (`pause_key_for`)."""
+    return pause_key == key or bool(pause_key and re.fullmatch(re.escape(key + _REASK) + "[0-9]+", pause_key))
+
+
+def pause_key_for(key: str, fired: set[str]) -> str:
+    """Where to suspend for the step asked at `key`: the key itself, or — when that pause already
+    fired in this run without an answer (its process died after the server took the suspend, and
+    the run was continued) — its first re-ask `key-again-2`, `-3` … that has not fired. Prefect
+    refuses a second suspend at a fired key ("This suspend has already fired.", prefect/server/
+    orchestration/core_policy.py HandlePausingFlows; force=True to Scheduled keeps the fired keys)
+    and its client then loads the missing answer as an empty form (prefect/flow_runs.py
+    suspend_flow_run)."""
+    candidate, n = key, 1
+    while candidate in fired:
+        n += 1
+        candidate = f"{key}{_REASK}{n}"
+    return candidate
+
+
+def stored_answer(client, run_id: UUID, key: str) -> dict | None:
+    """The answer stored for the step asked at `key` (at the key or one of its re-asks), or None.
+    One call: every input under the key's prefix but its own (large) form schema."""
+    import json
+
     from prefect.input.run_input import keyset_from_base_key
 
-    return _input_exists(client, run_id, keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"])
+    base = keyset_from_base_key(f"{_STATE_NAME}-{key}")
+    for item in client.filter_flow_run_input(run_id, f"{_STATE_NAME}-{key}-", limit=200,
+                                             exclude_keys={base["schema"], base["description"]}):
+        found = re.fullmatch(f"{_STATE_NAME}-(.+)-response", item.key)
+        if found and is_pause_of(key, found.group(1)):
+            return json.loads(item.value)
+    return None
 
 
 def resume_family(run_id: str, family: str, run_input: dict) -> ResumeResult:
@@ -87,11 +121,11 @@ def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
     rid = UUID(run_id)
     try:
         with get_client(sync_client=True) as client:
-            if _stored_answer(client, rid, key):
+            if stored_answer(client, rid, key) is not None:
                 return ResumeResult("already")
             run = client.read_flow_run(rid)
             state = run.state
-            if state is None or not state.is_paused() or state.state_details.pause_key != key:
+            if state is None or not state.is_paused() or not is_pause_of(key, state.state_details.pause_key):
                 where = state.type.value if state else "no state"
                 return ResumeResult("not_ready", f"run is {where}, not waiting at {key}")
             keyset = state.state_details.run_input_keyset or {}

@@ -8,22 +8,30 @@ stored answer unread. So: read the stored answer for this pause key first; suspe
 when there is none.
 """
 
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
 from prefect.flow_runs import suspend_flow_run
-from prefect.input.actions import read_flow_run_input
-from prefect.input.run_input import keyset_from_base_key
 from prefect.runtime import flow_run
 
-# suspend_flow_run proposes a state named "Suspended"; its keyset derives from that name.
-_STATE_NAME = "suspended"
+from adapters.prefect_resume import pause_key_for, stored_answer
 
 
 def ask(form, key: str):
-    """The answer to `form` at pause `key`: the one already given, or suspend and wait."""
-    stored = read_flow_run_input(keyset_from_base_key(f"{_STATE_NAME}-{key}")["response"],
-                                 flow_run_id=flow_run.id)
-    if stored is not None:
-        return form(**stored)
-    return suspend_flow_run(wait_for_input=form, key=key)
+    """The answer to `form` at pause `key`: the one already given, or suspend and wait.
+
+    A pause can fire without an answer: the process dies after the server took the suspend, the
+    run ends Crashed and is continued, and the server — which remembers every pause key that
+    fired — refuses a second suspend at `key`, which Prefect's client turns into an empty form.
+    So such a step is asked again at a fresh key derived from `key`; its answer, and the resumes
+    by `key` (adapters/prefect_resume.py), find it there."""
+    run_id = UUID(flow_run.id)
+    with get_client(sync_client=True) as client:
+        stored = stored_answer(client, run_id, key)
+        if stored is not None:
+            return form(**stored)
+        fired = client.read_flow_run(run_id).empirical_policy.pause_keys or set()
+    return suspend_flow_run(wait_for_input=form, key=pause_key_for(key, fired))
 
 
 def ask_until_accepted(prefix: str, make_form, submit) -> None:

@@ -1,5 +1,6 @@
 """Deadlines, outages and restarts: nothing is sent twice, nothing is lost."""
 
+import time
 from datetime import date
 
 from prefect.client.schemas.objects import StateType
@@ -113,3 +114,36 @@ def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(s
     assert len(to(service, w["institution_email"])) == 1
     with session_scope() as s:
         assert len(s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).all()) == 1
+
+
+def _crash_and_continue(run_id) -> None:
+    """What a flow process killed just after its suspend was accepted leaves behind: the runner
+    reports the run Crashed (from Suspended), and the service continues it (run_health)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    from adapters.orchestrator import continue_run
+
+    with get_client(sync_client=True) as client:
+        assert client.set_flow_run_state(run_id, Crashed(message="Process exited with status code: -9")).state.is_crashed()
+    continue_run(str(run_id), "continued after a crash")
+
+
+def test_process_killed_as_it_suspended_asks_again_and_both_resumes_find_it(service):
+    from adapters.prefect_resume import resume_at
+
+    w = make_world("REASK", date(2026, 11, 23))
+    run_id, code = dispatch_named(w, "2026-11-23")  # suspended at record-1
+    _crash_and_continue(run_id)  # the replay must ask again: record-1 fired, unanswered
+    record_through_portal(service, w, answers("theory", code, "2026-11-23"))  # the portal resumes the family
+    h.wait_for_form(run_id, "decision-1")
+    _crash_and_continue(run_id)
+    decision = {"decision": "约谈提醒", "opinion": "定于12月1日上午9时在市人社局约谈。", **decided_by()}
+    for _ in range(200):  # resume by the step's own key, as the sweeps do
+        if (outcome := resume_at(str(run_id), "decision-1", decision).outcome) == "resumed":
+            break
+        assert outcome == "not_ready"
+        time.sleep(0.3)
+    h.wait_for(run_id, DONE)
+    assert resume_at(str(run_id), "decision-1", decision).outcome == "already"
+    assert len(to(service, w["institution_email"])) == 1  # the interview notice: the decision was taken
