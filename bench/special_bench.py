@@ -21,7 +21,7 @@ from deployments.serve import SPECIAL_INSPECTION
 from models import InspectionCase, PortalLink, SpecialInspection, SpecialInspectionMember
 from procedures import staff
 from tests.flows import harness as h
-from tests.portal_client import browser, open_form, post, running_portal
+from tests.portal_client import browser, open_form, post, post_fields, running_portal
 from tests.postgres_server import PostgresServer
 
 ROUNDS = 3
@@ -41,13 +41,15 @@ def seed(n: int) -> tuple[list[str], str]:
     return filings, code
 
 
-def _submit(portal_url: str, case_id: int, step: str, text: str) -> None:
+def _submit(portal_url: str, case_id: int, step: str, text: str | dict) -> None:
+    """A statement, or (a dict) the fields of a form such as the member findings."""
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
                                                        PortalLink.case_kind == "special_inspection",
                                                        PortalLink.step_key == step)).one()
     client, url = browser(), f"{portal_url}/l/{portal_tokens.token_for(key)}"
-    assert "已收到" in post(client, url, open_form(client, url), text).text
+    page = post_fields(client, url, text) if isinstance(text, dict) else post(client, url, open_form(client, url), text)
+    assert "已收到" in page.text
 
 
 def special_lifecycle(portal_url: str, filing: str, code: str) -> tuple[float, float]:
@@ -64,7 +66,8 @@ def special_lifecycle(portal_url: str, filing: str, code: str) -> tuple[float, f
     _submit(portal_url, case.id, "self-report", "自评报告")
     for m in members:
         h.wait_for_form(run, f"findings-{m}-1")
-        _submit(portal_url, case.id, f"findings-{m}-1", "（三）评定：基本符合；事实：制度基本健全；证据：查阅制度文件")
+        _submit(portal_url, case.id, f"findings-{m}-1",
+                {"rating_3": "基本符合", "facts_3": "制度基本健全", "evidence_3": "查阅制度文件"})
     h.wait_for_form(run, "consolidation-1")
     _submit(portal_url, case.id, "consolidation-1", "听取意见：无异议")
     h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": code})

@@ -3,8 +3,8 @@
 Each kind says which template renders it, how many form fields it may post, how to read the
 posted fields into answers, what the page shows beside the form, and how the answers are
 checked before anything is stored (by the procedure that owns the step: one implementation
-of its rules) and turned into the payload that is stored. The special inspection's member
-findings plug in here with a kind of their own.
+of its rules) and turned into the payload that is stored: the daily inspection's record form and
+its confirmations, the special inspection's member findings.
 """
 
 from collections.abc import Callable
@@ -28,6 +28,8 @@ class PortalForm:
     # Whether the step still waits for this link's answer: a stored answer whose step has passed
     # (another supervisor's record came first, staff closed the confirmations) resumes nothing.
     waiting: Callable[[PortalLink], bool] = lambda link: True
+    # The answers a file may belong to for this link (None: any); a file elsewhere is refused.
+    file_fields: Callable[[PortalLink], set[str]] | None = None
 
 
 def _first(fields: Fields, name: str) -> str:
@@ -95,9 +97,42 @@ def _step_waits(link: PortalLink) -> bool:
     return daily_inspection.step_waits(link)
 
 
+# -- 第十四条/第十五条（二）: a special-inspection member's findings per matter -------------------------
+def _parse_findings(fields: Fields) -> dict:
+    from procedures import special_inspection
+
+    return special_inspection.finding_answers(fields)
+
+
+def _findings_context(link: PortalLink) -> dict:
+    from procedures import special_inspection
+
+    return special_inspection.findings_context(link)
+
+
+def _check_findings(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import special_inspection
+
+    return special_inspection.check_portal_findings(link, answers)
+
+
+def _matter_files(name: str) -> str | None:
+    """`files_6` → matter_6: evidence attached to a matter."""
+    return f"matter_{name.removeprefix('files_')}" if name.startswith("files_") else None
+
+
+def _findings_file_fields(link: PortalLink) -> set[str]:
+    from procedures import special_inspection
+
+    return special_inspection.findings_file_fields(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
                               _check_record, _evidence_field, _step_waits),
     "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
                                       _confirmation_context, _check_confirmation, waiting=_step_waits),
+    "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
+                                  _findings_context, _check_findings, _matter_files,
+                                  file_fields=_findings_file_fields),
 }

@@ -196,8 +196,14 @@ def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tupl
         field_errors["files"] = message
     else:
         max_bytes = int(settings.portal_max_file_mb * 1024 * 1024)
+        allowed = form.file_fields(link) if form.file_fields else None
         for name, f in files:
             where = form.file_field(name)
+            if allowed is not None and where not in allowed:
+                message = f"{FILES_FIELD}：表单中没有“{name[:40]}”这一上传项，请在本次督导事项下选择文件"
+                errors.append(message)
+                field_errors["files"] = f"{field_errors['files']}；{message}" if "files" in field_errors else message
+                continue
             for message in _file_errors(f, max_bytes, settings.portal_max_file_mb):
                 errors.append(message)
                 key = where or "files"
@@ -293,6 +299,16 @@ def read_for_step(submission_id: int, flow_run_id: str, step_key: str) -> Submis
             raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id} at {step_key}")
         r = receipt_for(s, link)
         return SubmissionView(sub.id, sub.receipt_number, link.case_kind, link.case_id, r.statement, r.files)
+
+
+def read_payload(submission_id: int, flow_run_id: str, step_key: str) -> dict:
+    """The structured answers a form of the registry stored, checked like `read_for_step`."""
+    with session_scope() as s:
+        sub = s.get(PortalSubmission, submission_id)
+        link = s.get(PortalLink, sub.link_id) if sub else None
+        if link is None or link.flow_run_id != str(flow_run_id) or link.step_key != step_key:
+            raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id} at {step_key}")
+        return dict(sub.payload)
 
 
 # -- resuming the waiting run, exactly once ------------------------------------------------------

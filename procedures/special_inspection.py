@@ -10,10 +10,10 @@ cases); `special_inspection` holds the stage:
   notices → self_report → findings → consolidation → approval → rebuttal → weighing → report
   → review → closed.
 
-Member findings and the lead's consolidation come in through the portal's statement_files link
-with a structured statement (one line per matter, see FINDINGS_FORMAT): the portal stores it,
-this module parses it; a statement that does not parse is refused with Chinese errors naming the
-matter and the field, nothing of it is kept as a finding, and the member gets a new link.
+Member findings come in through the portal's member_findings form (procedures/portal_forms.py):
+one section per matter (rating, facts, evidence seen, evidence files), checked before anything is
+stored by `findings_problems` here — the same check the run makes when it takes the stored
+answers. The lead's consolidation still comes in as a structured statement (CONSOLIDATION_FORMAT).
 
 Confidentiality (第八条): the complaint's content goes to the team (第十四条(八) asks them to
 verify it), the complainant's identity to nobody; neither reaches the institution.
@@ -67,10 +67,8 @@ ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交
 REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
 NUMERALS = "一二三四五六七八九"
 FINDINGS_WORKING_DAYS = 2  # interpretation: like the record form (第十七条), after the planned end
-FINDINGS_FORMAT = "每个督导事项写一行：（二）评定：基本符合；事实：……；证据：……（评定为 符合/基本符合/不符合）"
 CONSOLIDATION_FORMAT = ("第一行写“听取意见：……”（现场听取评价机构意见的情况）；如需改变某事项的初步评定，"
                         "另起一行：（二）评定：符合；理由：……（系统按成员中最差的评定拟定，第十五条（二）2）")
-_FINDING = re.compile(r"^（([一二三四五六七八九])）\s*评定[:：]\s*(\S+?)\s*[;；]\s*事实[:：](.*?)[;；]\s*证据[:：](.*)$")
 _CHANGE = re.compile(r"^（([一二三四五六七八九])）\s*评定[:：]\s*(\S+?)\s*[;；]\s*理由[:：](.*)$")
 
 
@@ -280,6 +278,7 @@ class Invitation:
     title: str
     due: date
     instructions: str
+    kind: str = "statement_files"
 
 
 def _contact(agency: Agency) -> portal_links.Contact:
@@ -292,7 +291,7 @@ def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:
     real_due = inv.due - timedelta(days=case.clock_offset_days)
     portal_links.invite(portal_links.CaseStep(CASE_KIND, case.id, inv.step_key, case.flow_run_id),
                         portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(real_due),
-                        inv.instructions)
+                        inv.instructions, inv.kind)
 
 
 def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, today: date, days: int) -> date:
@@ -312,7 +311,7 @@ def _brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> s
                  if si.origin == "complaint" else "")
     return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划 {si.planned_start} 至 {si.planned_end}"
             f"进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
-            f"请于现场督导结束后通过本链接提交督导情况。{FINDINGS_FORMAT}。如有第十三条规定的回避情形，请立即告知委派机构。")
+            "请于现场督导结束后通过本链接逐项填写督导情况（评定、事实、查看的证据，可附照片或扫描件）。如有第十三条规定的回避情形，请立即告知委派机构。")
 
 
 def send_notices(case_id: int) -> str:
@@ -334,7 +333,8 @@ def send_notices(case_id: int) -> str:
                                                 opened_on=today, due=findings_due))
         invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
                                   f"专项督导督导情况（{inst.name}）", si.planned_end + timedelta(days=7),
-                                  _brief(s, si, inst, lead) + f"督导情况应于 {findings_due} 前提交。")
+                                  _brief(s, si, inst, lead) + f"督导情况应于 {findings_due} 前提交。",
+                                  "member_findings")
                        for m, sup in members]
         invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
                                       "专项督导自评（自查）报告", due,
@@ -389,34 +389,89 @@ def record_self_report(case_id: int, submission_id: int | None) -> str:
 
 
 # -- 3. findings, hearing, consolidation ------------------------------------------------------------
-def _parse_findings(text: str, expected: list[int]) -> tuple[dict[int, tuple[str, str, str]], list[str]]:
-    found, errors = {}, []
-    for n, line in enumerate((x.strip() for x in text.splitlines()), start=1):
-        if not line.startswith("（"):
+FINDING_FIELDS = ("rating", "facts", "evidence")
+_FINDING_FIELD = re.compile(r"^(rating|facts|evidence)_(\d+)$")
+
+
+def finding_answers(fields: dict[str, list[str]]) -> dict:
+    """The member-findings form's posted fields → answers (rating_2, facts_2, evidence_2 …);
+    any other name is kept under "unknown" so the check can name it."""
+    answers: dict = {"unknown": []}
+    for name, values in fields.items():
+        if name == "staff_code":
             continue
-        m = _FINDING.match(line)
-        if not m:
-            errors.append(f"第{n}行：格式不对。{FINDINGS_FORMAT}")
-            continue
-        no = NUMERALS.index(m.group(1)) + 1
-        label = f"督导事项（{m.group(1)}）"
-        rating, facts, evidence = m.group(2), m.group(3).strip(), m.group(4).strip()
-        if no not in expected:
-            errors.append(f"{label}：不是本次督导事项")
-        elif no in found:
-            errors.append(f"{label}：填写了两次")
-        elif rating not in rules.RATINGS:
-            errors.append(f"{label}「评定」：应为 {'/'.join(rules.RATINGS)} 之一，实际为“{rating}”")
-        elif not facts:
-            errors.append(f"{label}「事实」：未填写")
-        elif not evidence:
-            errors.append(f"{label}「证据」：未填写（写明查看的资料、录像或现场情况）")
+        if _FINDING_FIELD.fullmatch(name):
+            value = (values or [""])[0].strip()
+            if value:
+                answers[name] = value
         else:
-            found[no] = (rating, facts, evidence)
+            answers["unknown"].append(name)
+    return answers
+
+
+def findings_problems(answers: dict, expected: list[int], refusal: Refusal) -> dict[int, dict]:
+    """第十四条 matters of this inspection: each a rating, the facts found, what evidence was
+    seen. The one implementation of the rules, used by the portal before it stores the form and
+    by the run when it takes the stored answers. Returns the findings by matter number."""
+    for name in answers.get("unknown", []):
+        refusal.add(None, f"表单含有未知的项目“{name[:40]}”，请重新打开链接填写")
+    for name in answers:
+        m = _FINDING_FIELD.fullmatch(name)
+        if m and int(m.group(2)) not in expected:
+            no = int(m.group(2))
+            label = f"督导事项（{NUMERALS[no - 1]}）" if 1 <= no <= len(NUMERALS) else f"督导事项 {no}"
+            refusal.add(None, f"{label}：不是本次督导事项（本次为 {'、'.join(_matter_label(n) for n in expected)}）")
+    found = {}
     for no in expected:
-        if no not in found and not any(f"（{NUMERALS[no - 1]}）" in e for e in errors):
-            errors.append(f"督导事项（{NUMERALS[no - 1]}）：未填写")
-    return found, errors
+        label = _matter_label(no)
+        rating = str(answers.get(f"rating_{no}", "")).strip()
+        facts = str(answers.get(f"facts_{no}", "")).strip()
+        evidence = str(answers.get(f"evidence_{no}", "")).strip()
+        if rating not in rules.RATINGS:
+            refusal.add(f"rating_{no}", f"{label}「评定」：请选择 {'/'.join(rules.RATINGS)} 之一")
+        if not facts:
+            refusal.add(f"facts_{no}", f"{label}「事实」：未填写。请写明现场考察（核查）发现的事实")
+        found[no] = {"rating": rating, "facts": facts, "evidence": evidence}
+    return found
+
+
+def findings_context(link: PortalLink) -> dict:
+    """What the member-findings page shows: the inspection's matters, verbatim (第十四条)."""
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, link.case_id)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        matter_rows = [rules.matters()[m.matter_no - 1] for m in _matters(s, si.id)]
+        return {"institution": inst.name, "batch_number": case.batch_number, "lead": lead,
+                "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matter_rows,
+                "ratings": rules.RATINGS}
+
+
+def check_portal_findings(link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
+    """Before the portal stores a member's findings: the same rules as the run, writing nothing.
+    The payload to store: the findings by matter number."""
+    refusal = Refusal()
+    with session_scope() as s:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
+        expected = [m.matter_no for m in _matters(s, si.id)]
+    found = findings_problems(answers, expected, refusal)
+    return refusal, {"findings": {str(no): f for no, f in found.items()}}
+
+
+def findings_file_fields(link: PortalLink) -> set[str]:
+    with session_scope() as s:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
+        return {f"matter_{m.matter_no}" for m in _matters(s, si.id)}
+
+
+def _stored_findings(submission_id: int, flow_run_id: str, step_key: str) -> dict:
+    """The structured answers the portal stored for this run and step (checked to belong to them)."""
+    from procedures.portal_submissions import read_payload
+
+    payload = read_payload(submission_id, flow_run_id, step_key)
+    answers = {"unknown": []}
+    for no, f in payload.get("findings", {}).items():
+        answers |= {f"{name}_{no}": f.get(name, "") for name in FINDING_FIELDS}
+    return answers
 
 
 def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int) -> Outcome:
@@ -426,13 +481,12 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
     def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
         member = s.get(SpecialInspectionMember, member_id)
-        found, errors = _parse_findings(_submission(s, submission_id, case.flow_run_id, step),
-                                        [m.matter_no for m in _matters(s, si.id)])
-        for e in errors:
-            refusal.add(None, e)
+        found = findings_problems(_stored_findings(submission_id, case.flow_run_id, step),
+                                  [m.matter_no for m in _matters(s, si.id)], refusal)
         if refusal:
             return True
-        for no, (rating, facts, evidence) in found.items():
+        for no, f in found.items():
+            rating, facts, evidence = f["rating"], f["facts"], f["evidence"]
             s.add(SpecialInspectionFinding(special_id=si.id, supervisor_id=member.supervisor_id, matter_no=no,
                                            facts=facts, evidence=evidence, rating=rating, submission_id=submission_id))
         member.findings_on = today
@@ -459,7 +513,7 @@ def _reinvite_member(case_id: int, member_id: int, round_no: int, errors: list[s
         lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
         inv = Invitation(f"findings-{member_id}-{round_no}", ("supervisor", sup.name, sup.email),
                          f"专项督导督导情况（{inst.name}，请重新提交）", case_today(case) + timedelta(days=7),
-                         "上次提交未通过：" + "；".join(errors) + "。" + _brief(s, si, inst, lead))
+                         "上次提交未通过：" + "；".join(errors) + "。" + _brief(s, si, inst, lead), "member_findings")
     _invite(case, agency, inv)
 
 
@@ -598,7 +652,7 @@ def send_draft(case_id: int) -> str:
 def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
     out = []
     for m in _matters(s, si.id):
-        facts = [f"{f.facts}（证据：{f.evidence}）" for f in s.exec(
+        facts = [f"{f.facts}（证据：{f.evidence}）" if f.evidence else f.facts for f in s.exec(
             select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
                                                    SpecialInspectionFinding.matter_no == m.matter_no)
             .order_by(SpecialInspectionFinding.id))]

@@ -3,7 +3,8 @@ the portal as its own process, the app database. Time travels by as_of and the s
 
 Two lifecycles cover the scenarios (the flow tests are the slow part of CI):
 - the whole path from a complaint: a member with a declared conflict is never drawn; a member's
-  findings refused and sent again; a wrong staff code refused; the runner killed while the run
+  findings form refused by the portal (nothing stored) and filed again with an evidence file; a
+  wrong staff code refused; the runner killed while the run
   waits for the rebuttal and the Prefect server restarted while it waits for the report; a
   rebuttal partly accepted, reflected in the opinion letter; the report asked again, accepted;
 - on the agency's initiative with nobody answering: no self-report (it goes on, and says so), no
@@ -36,13 +37,21 @@ from models import (
 )
 from procedures import staff
 from tests.flows import harness as h
-from tests.portal_client import browser, docx_bytes, open_form, pdf_bytes, post, running_portal
+from tests.portal_client import (
+    browser,
+    docx_bytes,
+    open_form,
+    pdf_bytes,
+    post,
+    post_fields,
+    running_portal,
+)
 
 pytestmark = pytest.mark.flow
 DAY = "2026-12-01"  # a Tuesday; every window below ends in December (2027's calendar is not out yet)
 COMPLAINANT = "李举报人（电话13900000000）"
 COMPLAINT = "反映该机构超出备案等级开展焊工三级评价"
-FINDING = "（{n}）评定：{r}；事实：{f}；证据：抽查评价资料10份、调阅监控录像"
+NUMBERS = {"二": 2, "三": 3, "六": 6}
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +98,24 @@ def submit(portal, case_id: int, step: str, text: str, files=()) -> None:
     assert page.status_code == 200 and "已收到" in page.text, page.text[-500:]
 
 
-def findings(matters: dict[str, str], fact="现场核查情况属实") -> str:
-    return "\n".join(FINDING.format(n=n, r=r, f=fact) for n, r in matters.items())
+def findings(matters: dict[str, str], fact="现场核查情况属实") -> dict:
+    """The member-findings form's fields: per matter a rating, the facts and the evidence seen."""
+    fields = {}
+    for n, r in matters.items():
+        no = NUMBERS[n]
+        fields |= {f"rating_{no}": r, f"facts_{no}": fact, f"evidence_{no}": "抽查评价资料10份、调阅监控录像"}
+    return fields
+
+
+def file_findings(portal, case_id: int, step: str, fields: dict, files=(), expect: int = 200) -> str:
+    """A member files findings through the portal's form (as a browser posts it)."""
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
+                                                       PortalLink.case_kind == "special_inspection",
+                                                       PortalLink.step_key == step)).one()
+    page = post_fields(browser(), f"{portal.url}/l/{portal_tokens.token_for(key)}", fields, files)
+    assert page.status_code == expect, page.text[-800:]
+    return page.text
 
 
 def sweep(as_of: str) -> None:
@@ -122,11 +147,13 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
 
     submit(portal, case.id, "self-report", "本单位自评报告：制度健全。", [("自评报告.pdf", pdf_bytes("self"))])
     h.wait_for_form(run, f"findings-{lead.id}-1")
-    submit(portal, case.id, f"findings-{lead.id}-1", "（二）评定：很好；事实：x；证据：y")  # refused: a new link
-    h.wait_for_form(run, f"findings-{lead.id}-2")
-    submit(portal, case.id, f"findings-{lead.id}-2", findings({"二": "不符合", "六": "基本符合"}))
+    refused = file_findings(portal, case.id, f"findings-{lead.id}-1", findings({"二": "不符合"}), expect=400)
+    assert "第十四条（六）质量管控「评定」：请选择" in refused  # refused by the portal, nothing stored
+    assert "已收到" in file_findings(portal, case.id, f"findings-{lead.id}-1",
+                                     findings({"二": "不符合", "六": "基本符合"}),
+                                     [("files_2", "抽查记录.pdf", pdf_bytes("f"))])
     for m in team[1:]:
-        submit(portal, case.id, f"findings-{m.id}-1", findings({"二": "基本符合", "六": "符合"}))
+        file_findings(portal, case.id, f"findings-{m.id}-1", findings({"二": "基本符合", "六": "符合"}))
     h.wait_for_form(run, "consolidation-1")
     submit(portal, case.id, "consolidation-1", "听取意见：机构负责人对超等级评价作了说明。\n（六）评定：符合；理由：录像经复核完整")
 
@@ -201,7 +228,7 @@ def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_repor
     team = members(si.id)
     h.wait_for_form(run, f"findings-{team[0].id}-1")
     for m in team:
-        submit(portal, case.id, f"findings-{m.id}-1", findings({"三": "不符合"}, "考务管理制度缺失"))
+        file_findings(portal, case.id, f"findings-{m.id}-1", findings({"三": "不符合"}, "考务管理制度缺失"))
     h.wait_for_form(run, "consolidation-1")
     submit(portal, case.id, "consolidation-1", "听取意见：机构表示将完善制度。")
     h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": w["code"]})

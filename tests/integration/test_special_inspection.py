@@ -1,5 +1,5 @@
 """Special inspection procedures on a real database (no Prefect): opening, the team draw, notices,
-findings through the portal's stored statement, confidentiality and the daily sweep."""
+findings through the portal's member-findings form, confidentiality and the daily sweep."""
 
 from datetime import date
 from uuid import uuid4
@@ -95,15 +95,6 @@ def test_too_few_eligible_says_how_many_and_why_the_others_are_out(world):
     assert world["sups"][2].card_code not in {m.card_code for m in ok.members}  # declared a conflict
 
 
-def _submit(case_id: int, step: str, text: str) -> int:
-    with session_scope() as s:
-        link = s.exec(select(PortalLink).where(PortalLink.case_id == case_id, PortalLink.step_key == step)).one()
-        key = link.link_key
-    result = portal_submissions.submit(portal_tokens.token_for(key), text, [])
-    assert result.status == "stored", result.errors
-    return result.receipt.submission_id
-
-
 def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_institution(world):
     view = si.open_special("run-notice", opening())
     si.send_notices(view.case_id)
@@ -124,21 +115,36 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
                    "findings": date(2026, 12, 7)}  # 2 working days after the planned end (Thursday 12-03)
 
 
-def test_findings_that_do_not_parse_are_refused_naming_the_matter_and_a_new_link_is_sent(world):
+def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submissions.SubmitResult:
+    from procedures import portal_forms
+
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id, PortalLink.step_key == step)).one()
+    posted = {k: [v] for k, v in fields.items()}
+    return portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["member_findings"],
+                                          posted, [])
+
+
+def test_findings_are_checked_before_they_are_stored_and_the_run_takes_the_stored_answers(world):
     view = si.open_special("run-findings", opening())
     si.send_notices(view.case_id)
     member = view.members[0]
-    sid = _submit(view.case_id, f"findings-{member.member_id}-1", "（二）评定：很好；事实：x；证据：y")
-    outcome = si.record_findings(view.case_id, member.member_id, 1, sid)
-    assert not outcome.accepted
-    assert "督导事项（二）「评定」：应为 符合/基本符合/不符合 之一" in outcome.errors[0]
-    assert "督导事项（六）：未填写" in outcome.errors[1]
-    assert count(SpecialInspectionFinding) == 0
-    sid2 = _submit(view.case_id, f"findings-{member.member_id}-2",
-                   "（二）评定：不符合；事实：超范围评价焊工三级；证据：抽查评价资料12份\n"
-                   "（六）评定：基本符合；事实：录像完整；证据：调阅监控录像")
-    assert si.record_findings(view.case_id, member.member_id, 2, sid2).accepted
-    assert count(SpecialInspectionFinding) == 2
+    step = f"findings-{member.member_id}-1"
+    with session_scope() as s:
+        assert s.exec(select(PortalLink.kind).where(PortalLink.step_key == step)).one() == "member_findings"
+    bad = _submit_findings(view.case_id, step, {"rating_2": "很好", "facts_2": "x"})
+    assert bad.status == "invalid" and count(SpecialInspectionFinding) == 0
+    assert "第十四条（二）备案范围「评定」：请选择" in bad.field_errors["rating_2"]
+    assert "第十四条（六）质量管控「事实」：未填写" in bad.field_errors["facts_6"]
+    ok = _submit_findings(view.case_id, step, {"rating_2": "不符合", "facts_2": "超范围评价焊工三级",
+                                               "evidence_2": "抽查评价资料12份", "rating_6": "基本符合",
+                                               "facts_6": "录像完整"})
+    assert ok.status == "stored", ok.errors
+    assert si.record_findings(view.case_id, member.member_id, 1, ok.receipt.submission_id).accepted
+    with session_scope() as s:
+        rows = {f.matter_no: f for f in s.exec(select(SpecialInspectionFinding))}
+    assert set(rows) == {2, 6} and rows[2].evidence == "抽查评价资料12份" and rows[6].evidence == ""
+    assert rows[2].rating == "不符合" and rows[6].facts == "录像完整"
 
 
 def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(world):
@@ -230,9 +236,10 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
     view = si.open_special("run-return", opening())
     si.send_notices(view.case_id)
     for m in view.members:
-        sid = _submit(view.case_id, f"findings-{m.member_id}-1",
-                      "（二）评定：符合；事实：a；证据：b\n（六）评定：不符合；事实：c；证据：d")
-        assert si.record_findings(view.case_id, m.member_id, 1, sid).accepted
+        stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                                  {"rating_2": "符合", "facts_2": "a", "evidence_2": "b",
+                                   "rating_6": "不符合", "facts_6": "c", "evidence_6": "d"})
+        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
     bare = si.approve_draft(view.case_id, "approval-1-1", {"decision": si.RETURN, "staff_code": code})
     assert not bare.accepted and "退回组长修改的，应写明理由" in bare.field_errors["remarks"]
     ok = si.approve_draft(view.case_id, "approval-1-2", {"decision": si.RETURN, "remarks": "事实不清",

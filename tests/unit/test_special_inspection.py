@@ -146,3 +146,18 @@ def test_rebuttal_window_of_five_working_days_skips_the_weekend():
 def test_window_of_zero_days_is_refused():
     with pytest.raises(RuleViolation):
         window_end(date(2026, 11, 27), 0)
+
+
+def test_member_findings_are_checked_per_matter_of_the_case_naming_matter_and_field():
+    from procedures.cases import Refusal
+    from procedures.special_inspection import finding_answers, findings_problems
+
+    answers = finding_answers({"rating_2": ["基本符合"], "facts_2": [" 制度基本健全 "], "evidence_2": [""],
+                               "facts_6": [""], "rating_3": ["符合"], "bogus": ["x"]})
+    refusal = Refusal()
+    found = findings_problems(answers, [2, 6], refusal)
+    assert found[2] == {"rating": "基本符合", "facts": "制度基本健全", "evidence": ""}
+    assert set(refusal.fields) == {"rating_6", "facts_6"}
+    assert "第十四条（六）质量管控「事实」：未填写" in refusal.fields["facts_6"]
+    assert any("督导事项（三）：不是本次督导事项" in e for e in refusal)
+    assert any("未知的项目“bogus”" in e for e in refusal)

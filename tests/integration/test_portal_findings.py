@@ -1,0 +1,139 @@
+"""A special-inspection member's findings (第十四条 matters, 第十五条（二）) in the portal over HTTP
+(a real uvicorn, the real database, Prefect unreachable): one section per matter of the case,
+checked by the special-inspection procedure before anything is stored, each refusal in Chinese
+beside its field with the earlier answers kept; evidence files per matter checked by content."""
+
+import os
+import re
+from itertools import count
+
+import pytest
+from sqlmodel import select
+
+from adapters import portal_tokens
+from adapters.db import session_scope, upgrade
+from cli.demo_data import add_agencies, add_institution, add_supervisor
+from models import PortalFile, PortalLink, PortalSubmission, SpecialInspectionFinding
+from procedures import special_inspection as si
+from tests.app_env import app_env
+from tests.portal_client import browser, pdf_bytes, png_bytes, post_fields, running_portal
+from tests.postgres_server import free_port
+
+SERIALS = count(800)
+GOOD = {"rating_2": "不符合", "facts_2": "超范围开展焊工三级评价", "evidence_2": "抽查评价资料12份",
+        "rating_6": "基本符合", "facts_6": "录像完整，个别考场签到表缺失", "evidence_6": "调阅监控录像"}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("portal-findings")
+    values = {"SUPERVISION_VAR_DIR": str(root / "var"),
+              "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
+              "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
+              "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": "1",
+              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}  # Prefect down
+    with app_env(values):
+        upgrade()
+        with session_scope() as s:
+            add_agencies(s)
+        yield dict(os.environ) | values | {"_root": root}
+
+
+@pytest.fixture(scope="module")
+def portal(env):
+    clean = {k: v for k, v in env.items() if not k.startswith("_")}
+    with running_portal(clean, env["_root"] / "portal.log", bad_token_limit="1000") as p:
+        yield p
+
+
+def opened(tag: str) -> tuple[int, str]:
+    """A special inspection of matters (二) and (六) with its notices sent; the first member's
+    findings link (its URL path)."""
+    with session_scope() as s:
+        add_institution(s, f"专项表单机构{tag}", f"T-SF-{tag}", city="B", email=f"sf-{tag.lower()}@institution.example.cn")
+        for n, employer in enumerate(["甲大学", "乙公司", "丙协会"]):
+            add_supervisor(s, f"表单督导{tag}{n}", "B", next(SERIALS),
+                           employer=f"{employer}{tag}", email=f"sf-{tag.lower()}-{n}@supervisor.example.cn")
+    view = si.open_special(f"run-sf-{tag}", si.Opening(
+        institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start="2026-12-02",
+        planned_end="2026-12-03", as_of="2026-12-01"))
+    assert view.status == "special_open", view.refusal_reason
+    si.send_notices(view.case_id)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(
+            PortalLink.case_id == view.case_id, PortalLink.step_key == f"findings-{view.members[0].member_id}-1")).one()
+    return view.case_id, f"/l/{portal_tokens.token_for(key)}"
+
+
+def nothing_stored(case_id: int) -> bool:
+    with session_scope() as s:
+        ids = [link.id for link in s.exec(select(PortalLink).where(PortalLink.case_id == case_id))]
+        return not list(s.exec(select(PortalSubmission).where(PortalSubmission.link_id.in_(ids))))
+
+
+def beside(page: str, field: str, text: str) -> bool:
+    m = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', page)
+    return bool(m) and text in m.group(1)
+
+
+def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evidence_and_files(portal):
+    _, path = opened("PAGE")
+    page = browser().get(portal.url + path).text
+    assert "（二）备案范围" in page and "（六）质量管控" in page and "（三）制度建设" not in page
+    assert "评价机构在备案职业（工种）、等级和地域范围内开展活动等方面的情况" in page
+    assert page.count('name="rating_2"') == 3 and 'name="facts_6"' in page and 'name="files_6"' in page
+    assert "提交督导情况" in page and "Submit" not in page and "评定：基本符合；事实" not in page
+
+
+@pytest.mark.parametrize("name, change, field, message", [
+    ("norating", lambda a: a.pop("rating_6"), "rating_6", "第十四条（六）质量管控「评定」：请选择"),
+    ("nofacts", lambda a: a.update(facts_2="  "), "facts_2", "第十四条（二）备案范围「事实」：未填写"),
+])
+def test_a_missing_rating_or_facts_is_refused_beside_its_field_and_nothing_is_stored(portal, name, change, field,
+                                                                                    message):
+    case_id, path = opened(name.upper())
+    a = dict(GOOD)
+    change(a)
+    page = post_fields(browser(), portal.url + path, a)
+    assert page.status_code == 400
+    assert "未能提交，尚未保存任何内容" in page.text and beside(page.text, field, message)
+    assert "抽查评价资料12份" in page.text and 'value="不符合" checked' in page.text  # earlier answers kept
+    assert nothing_stored(case_id)
+
+
+def test_a_field_for_a_matter_outside_the_case_is_refused_in_chinese(portal):
+    case_id, path = opened("UNKNOWN")
+    page = post_fields(browser(), portal.url + path, GOOD | {"rating_3": "符合", "facts_3": "制度齐全"})
+    assert page.status_code == 400 and "督导事项（三）：不是本次督导事项" in page.text
+    page = post_fields(browser(), portal.url + path, GOOD, files=[("files_3", "制度.pdf", pdf_bytes())])
+    assert page.status_code == 400 and "表单中没有“files_3”这一上传项" in page.text
+    assert nothing_stored(case_id)
+
+
+def test_a_mistyped_evidence_file_is_refused_beside_its_matter(portal):
+    case_id, path = opened("FILE")
+    page = post_fields(browser(), portal.url + path, GOOD, files=[("files_6", "录像截图.jpg", png_bytes())])
+    assert page.status_code == 400 and beside(page.text, "matter_6", "扩展名表示JPG 图片，但内容是PNG 图片")
+    page = post_fields(browser(), portal.url + path, GOOD, files=[("files_2", "资料.pdf", b"not a pdf")])
+    assert page.status_code == 400 and beside(page.text, "matter_2", "按文件内容判断")
+    assert nothing_stored(case_id)
+
+
+def test_good_findings_with_files_are_stored_once_and_the_run_takes_them_without_parsing(portal):
+    case_id, path = opened("GOOD")
+    page = post_fields(browser(), portal.url + path, GOOD,
+                       files=[("files_2", "资料.pdf", pdf_bytes()), ("files_6", "截图.png", png_bytes())])
+    assert page.status_code == 200 and "已收到" in page.text
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.case_id == case_id, PortalLink.kind == "member_findings")
+                      .order_by(PortalLink.id)).first()
+        sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
+        files = list(s.exec(select(PortalFile).where(PortalFile.submission_id == sub.id)))
+    assert sub.payload["findings"]["2"] == {"rating": "不符合", "facts": "超范围开展焊工三级评价",
+                                            "evidence": "抽查评价资料12份"}
+    assert [f["field"] for f in sub.payload["files"]] == ["matter_2", "matter_6"] and len(files) == 2
+    member_id = int(link.step_key.split("-")[1])
+    assert si.record_findings(case_id, member_id, 1, sub.id).accepted
+    with session_scope() as s:
+        rows = list(s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.submission_id == sub.id)))
+    assert sorted(r.matter_no for r in rows) == [2, 6]
