@@ -34,10 +34,10 @@ def ask(form, key: str):
     return suspend_flow_run(wait_for_input=form, key=pause_key_for(key, fired))
 
 
-def ask_until_accepted(prefix: str, make_form, submit) -> None:
+def ask_until_accepted(prefix: str, make_form, submit) -> dict:
     """Ask a form (keys prefix-1, prefix-2, …) until an answer is accepted as final; a refused
-    answer comes back with its errors on the fields and the earlier answers kept (the daily
-    inspection's loop, shared without importing that flow)."""
+    answer comes back with its errors on the fields and the earlier answers kept. Every
+    procedure's staff forms go through this one loop. Returns the accepted answers."""
     from itertools import count
 
     errors, field_errors, previous = [], {}, {}
@@ -46,6 +46,6 @@ def ask_until_accepted(prefix: str, make_form, submit) -> None:
         answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
         outcome = submit(key, answers)
         if outcome.accepted and outcome.final:
-            return
+            return answers
         errors, field_errors, previous = ((outcome.errors, outcome.field_errors, answers) if not outcome.accepted
                                           else ([], {}, {}))

@@ -20,6 +20,7 @@ from prefect.states import Completed
 
 from flows import forms
 from flows.asking import ask
+from flows.asking import ask_until_accepted as _ask
 from flows.ending import end_refused
 from flows.portal_step import wait_for_submission
 from tasks import inspection as t
@@ -41,21 +42,6 @@ def _run_name() -> str:
         return run_name(batch)
     except Exception:  # the name is a convenience: never let it stop a run
         return batch or "日常督导"
-
-
-def _ask(prefix: str, make_form, submit) -> None:
-    """Ask a form until an answer is accepted as final; a refused answer comes back with its
-    errors on the fields and the earlier answers kept. An answer the server already accepted
-    for a key is read back, never asked again (flows/asking.py)."""
-    errors, field_errors, previous = [], {}, {}
-    for attempt in count(1):
-        key = f"{prefix}-{attempt}"
-        answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
-        outcome = submit(key, answers)
-        if outcome.accepted and outcome.final:
-            return
-        errors, field_errors, previous = ((outcome.errors, outcome.field_errors, answers) if not outcome.accepted
-                                          else ([], {}, {}))
 
 
 def _confirmation_header(case) -> str:

@@ -24,7 +24,7 @@ from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
 
 from flows import special_forms as forms
-from flows.asking import ask
+from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
 from tasks import special_inspection as t
 
@@ -50,19 +50,6 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
 
 def _run_name() -> str:
     return f"专项督导 · {runtime.flow_run.parameters.get('institution', '')}"
-
-
-def _ask(prefix: str, make_form, submit) -> str:
-    """Ask a staff form until an answer is accepted; a refused answer comes back with its errors
-    on the fields. Returns the accepted answer's key."""
-    errors, field_errors, previous = [], {}, {}
-    for attempt in count(1):
-        key = f"{prefix}-{attempt}"
-        answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
-        outcome = submit(key, answers)
-        if outcome.accepted:
-            return answers
-        errors, field_errors, previous = outcome.errors, outcome.field_errors, answers
 
 
 def _portal_rounds(prefix: str, record) -> None:
