@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the whole service on embedded defaults, in the foreground
 	$(PY) -m deployments.run_all
 
+# Two workers, one test file each at a time: the flow tests mostly wait on servers (each worker
+# starts its own Prefect server, PostgreSQL and portal on free ports), so two halve CI's wall time.
 test: $(STAMP)  ## every test: unit, integration (SQLite + PostgreSQL), flows
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
