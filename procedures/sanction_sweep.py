@@ -36,6 +36,7 @@ from models import (
     OutboxMessage,
     SanctionCase,
 )
+from regulation import sanctions as ladder
 from regulation.deadlines import add_calendar_months
 
 
@@ -292,7 +293,7 @@ def _institutions(s: Session, ids: list[int]) -> list[Institution]:
 def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
     catchup = get_settings().sweep_catchup_days
     agencies = _agencies(s)
-    for months, case_key, label in ((12, "22.4", "一年"), (24, "23.7", "两年")):
+    for months, case_key, label in ladder.INACTIVITY_THRESHOLDS:
         cutoff = add_calendar_months(as_of, -months)  # evaluated last on or before this day: reached
         lo = cutoff - timedelta(days=catchup)
         columns = (Institution.id, Institution.last_evaluation_on, Institution.filed_on, Institution.filing_authority,

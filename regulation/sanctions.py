@@ -45,6 +45,9 @@ MEASURE_NAMES = {
     "referral": "移交有关部门",
     "improvement": "提出改进要求",
 }
+# No evaluation without good reason: 第二十二条(四) 一年内未开展评价活动, 第二十三条(七) 两年内未开展评价活动
+# (months without an evaluation → the case it opens, and how the notice says it).
+INACTIVITY_THRESHOLDS = ((12, "22.4", "一年"), (24, "23.7", "两年"))
 PUBLISHED_ARTICLES = ("22", "23")  # 第二十二条、第二十三条: 对社会公布; 第二十七条 does not say so
 FILING_AUTHORITY_ARTICLES = ("21", "22", "23", "27")  # 由负责备案的人社部门 …
 

@@ -218,3 +218,10 @@ def test_a_measure_belongs_to_the_filing_authority(filing, city, level, acting_c
 def test_referral_and_article_20_are_not_reported_to_the_filing_authority():
     assert not reports_to_filing_authority("24.1", "city", "A", "mohrss", None)
     assert not reports_to_filing_authority("20.1", "city", "A", "mohrss", None)
+
+
+def test_inactivity_thresholds_are_one_year_for_22_4_and_two_years_for_23_7():
+    from regulation.sanctions import INACTIVITY_THRESHOLDS, case_citation
+
+    assert [(months, case) for months, case, _ in INACTIVITY_THRESHOLDS] == [(12, "22.4"), (24, "23.7")]
+    assert "第二十二条" in case_citation("22.4") and "第二十三条" in case_citation("23.7")
