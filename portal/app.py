@@ -114,6 +114,19 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
             receipt = portal_submissions.receipt_for(s, found.link) if found.problem == "used" else None
             return found, receipt
 
+    async def opened(token: str, request: Request):
+        """What a token opens, or the answer that ends the request here (rate-limited, unknown or
+        expired link): the same first step for showing and for submitting."""
+        if (blocked := refused(request)) is not None:
+            return None, None, blocked
+        found, receipt = await run_in_threadpool(look, token)
+        if found.problem == "unknown":
+            wrong_tokens.miss(client(request))
+            return found, None, problem("unknown", 404)
+        if found.problem == "expired":
+            return found, None, problem("expired", 410, link=found.link)
+        return found, receipt, None
+
     @app.get("/", response_class=Response)
     def home():
         return page("home.html.j2")
@@ -136,14 +149,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
 
     @app.get("/l/{token}")
     async def show(token: str, request: Request, done: str = ""):
-        if (blocked := refused(request)) is not None:
-            return blocked
-        found, receipt = await run_in_threadpool(look, token)
-        if found.problem == "unknown":
-            wrong_tokens.miss(client(request))
-            return problem("unknown", 404)
-        if found.problem == "expired":
-            return problem("expired", 410, link=found.link)
+        found, receipt, stop = await opened(token, request)
+        if stop is not None:
+            return stop
         if found.problem == "used":
             return page("receipt.html.j2", link=found.link, receipt=receipt, again=done != "1")
         if found.link.kind in portal_forms.FORMS:
@@ -152,14 +160,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
 
     @app.post("/l/{token}")
     async def submit(token: str, request: Request):
-        if (blocked := refused(request)) is not None:
-            return blocked
-        found, receipt = await run_in_threadpool(look, token)
-        if found.problem == "unknown":
-            wrong_tokens.miss(client(request))
-            return problem("unknown", 404)
-        if found.problem == "expired":
-            return problem("expired", 410, link=found.link)
+        found, receipt, stop = await opened(token, request)
+        if stop is not None:
+            return stop
         link = found.link
         if request.scope["state"].get("declared_too_large"):
             return problem("too_large", 413, link=link, detail=_too_large_detail())

@@ -122,3 +122,28 @@ def docx_bytes(text: str = "整改报告") -> bytes:
     out = BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+@contextmanager
+def portal_env(root: Path, max_request_mb: str = "1", agencies: bool = True):
+    """An app environment for HTTP tests of the portal: its own SQLite database under `root`,
+    small upload limits, an SMTP port nobody listens on (mail stays in the outbox) and a
+    Prefect API that is down (submissions stay pending). Yields the environment for
+    `running_portal`, with `_root` beside it."""
+    import os
+
+    from adapters.db import session_scope, upgrade
+    from cli.demo_data import add_agencies
+    from tests.app_env import app_env
+
+    values = {"SUPERVISION_VAR_DIR": str(root / "var"),
+              "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
+              "SUPERVISION_SMTP_PORT": str(free_port()),
+              "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": max_request_mb,
+              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    with app_env(values):
+        upgrade()
+        if agencies:
+            with session_scope() as s:
+                add_agencies(s)
+        yield dict(os.environ) | values | {"_root": root}

@@ -3,7 +3,6 @@
 checked by the special-inspection procedure before anything is stored, each refusal in Chinese
 beside its field with the earlier answers kept; evidence files per matter checked by content."""
 
-import os
 import re
 from itertools import count
 
@@ -11,13 +10,18 @@ import pytest
 from sqlmodel import select
 
 from adapters import portal_tokens
-from adapters.db import session_scope, upgrade
-from cli.demo_data import add_agencies, add_institution, add_supervisor
+from adapters.db import session_scope
+from cli.demo_data import add_institution, add_supervisor
 from models import PortalFile, PortalLink, PortalSubmission, SpecialInspectionFinding
 from procedures import special_inspection as si
-from tests.app_env import app_env
-from tests.portal_client import browser, pdf_bytes, png_bytes, post_fields, running_portal
-from tests.postgres_server import free_port
+from tests.portal_client import (
+    browser,
+    pdf_bytes,
+    png_bytes,
+    portal_env,
+    post_fields,
+    running_portal,
+)
 
 SERIALS = count(800)
 GOOD = {"rating_2": "不符合", "facts_2": "超范围开展焊工三级评价", "evidence_2": "抽查评价资料12份",
@@ -26,17 +30,8 @@ GOOD = {"rating_2": "不符合", "facts_2": "超范围开展焊工三级评价",
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portal-findings")
-    values = {"SUPERVISION_VAR_DIR": str(root / "var"),
-              "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
-              "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
-              "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": "1",
-              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}  # Prefect down
-    with app_env(values):
-        upgrade()
-        with session_scope() as s:
-            add_agencies(s)
-        yield dict(os.environ) | values | {"_root": root}
+    with portal_env(tmp_path_factory.mktemp("portal-findings"), max_request_mb="1") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ changes nothing; a good submission is stored once with its files and receipt. Pr
 unreachable here, so every stored submission keeps its resume pending (the flow tests
 resume real runs)."""
 
-import os
 import threading
 from datetime import timedelta
 from uuid import uuid4
@@ -13,20 +12,19 @@ from sqlmodel import select
 
 from adapters import settings
 from adapters.clock import now
-from adapters.db import session_scope, upgrade
+from adapters.db import session_scope
 from models import OutboxMessage, PortalFile, PortalLink, PortalSubmission
 from procedures import portal_links as pl
-from tests.app_env import app_env
 from tests.portal_client import (
     browser,
     docx_bytes,
     open_form,
     pdf_bytes,
     png_bytes,
+    portal_env,
     post,
     running_portal,
 )
-from tests.postgres_server import free_port
 
 SCRIPT = "<script>alert('x')</script>"
 IMG = "<img src=x onerror=alert(1)>"  # a file name cannot hold the "/" of </script>
@@ -34,15 +32,8 @@ IMG = "<img src=x onerror=alert(1)>"  # a file name cannot hold the "/" of </scr
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portal")
-    values = {"SUPERVISION_VAR_DIR": str(root / "var"),
-              "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
-              "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
-              "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": "0.2",
-              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}  # Prefect down
-    with app_env(values):
-        upgrade()
-        yield dict(os.environ) | values | {"_root": root}
+    with portal_env(tmp_path_factory.mktemp("portal"), max_request_mb="0.2", agencies=False) as env:
+        yield env
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,19 @@ from uuid import uuid4
 import pytest
 from sqlmodel import select
 
-from adapters.db import session_scope, upgrade
-from cli.demo_data import add_agencies
+from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures import daily_inspection, portal_forms, portal_submissions, staff
 from procedures.cases import Refusal
-from tests.app_env import app_env
 from tests.flows.world import answers, make_world
-from tests.portal_client import browser, pdf_bytes, png_bytes, post_fields, running_portal
-from tests.postgres_server import free_port
+from tests.portal_client import (
+    browser,
+    pdf_bytes,
+    png_bytes,
+    portal_env,
+    post_fields,
+    running_portal,
+)
 
 DAY = date(2026, 11, 23)
 LINK = re.compile(r"/l/([A-Za-z0-9_-]{43})")
@@ -28,17 +32,8 @@ LINK = re.compile(r"/l/([A-Za-z0-9_-]{43})")
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portal-record")
-    values = {"SUPERVISION_VAR_DIR": str(root / "var"),
-              "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
-              "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
-              "SUPERVISION_PORTAL_MAX_FILE_MB": "0.05", "SUPERVISION_PORTAL_MAX_REQUEST_MB": "1",
-              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}  # Prefect down
-    with app_env(values):
-        upgrade()
-        with session_scope() as s:
-            add_agencies(s)
-        yield dict(os.environ) | values | {"_root": root}
+    with portal_env(tmp_path_factory.mktemp("portal-record"), max_request_mb="1") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
