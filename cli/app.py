@@ -237,14 +237,22 @@ def score_cmd(
 
 
 @portal_app.command("staff-link")
-def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001")],
+def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001；专项督导为其编号，如 专项督导-12")],
+                      member: Annotated[str, typer.Option("--member", help="专项督导：代录哪位成员的督导情况（证卡编码）")] = "",
                       as_json: JsonFlag = False):
-    """代录：为纸质记录表生成门户链接（与督导员同一页面；提交时须填写本人工作人员代码）。
+    """代录：为纸质记录表（日常督导）或成员交来的督导情况（专项督导，须 --member）生成门户链接
+    （与督导员同一页面；提交时须填写本人工作人员代码）。
 
-    链接只打印在此处，不写入日志；同一批次重复运行得到同一链接，直到它被使用。"""
+    链接只打印在此处，不写入日志；重复运行得到同一链接，直到它被使用。"""
     from procedures.daily_inspection import staff_link
+    from procedures.special_inspection import staff_findings_link
 
-    link = staff_link(batch)
+    if member:
+        link = staff_findings_link(batch, member)
+    elif batch.strip().startswith("专项督导-"):
+        _fail("专项督导的代录须用 --member 指明成员的证卡编码")
+    else:
+        link = staff_link(batch)
     if isinstance(link, str):
         _fail(link)
     _out({"batch": batch, "url": link.url, "expires_at": link.expires_at.isoformat()}, as_json,

@@ -110,10 +110,16 @@ def _findings_context(link: PortalLink) -> dict:
     return special_inspection.findings_context(link)
 
 
-def _check_findings(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+def _check_findings(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
     from procedures import special_inspection
 
-    return special_inspection.check_portal_findings(link, answers)
+    return special_inspection.check_portal_findings(link, answers, _first(fields, "staff_code"))
+
+
+def _findings_wait(link: PortalLink) -> bool:
+    from procedures import special_inspection
+
+    return special_inspection.findings_step_waits(link)
 
 
 def _matter_files(name: str) -> str | None:
@@ -133,6 +139,6 @@ FORMS: dict[str, PortalForm] = {
     "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
                                       _confirmation_context, _check_confirmation, waiting=_step_waits),
     "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
-                                  _findings_context, _check_findings, _matter_files,
+                                  _findings_context, _check_findings, _matter_files, _findings_wait,
                                   file_fields=_findings_file_fields),
 }

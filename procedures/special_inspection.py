@@ -44,7 +44,7 @@ from models import (
     SpecialInspectionRebuttalPoint,
     Supervisor,
 )
-from procedures import dispatching, portal_links
+from procedures import dispatching, portal_links, staff
 from procedures.cases import Refusal, add_event, answer_once, case_today
 from procedures.letters import chinese_date, issue_letter
 from procedures.pending import open_pending
@@ -441,20 +441,80 @@ def findings_context(link: PortalLink) -> dict:
         case, si, inst, _ = _load(s, link.case_id)
         lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
         matter_rows = [rules.matters()[m.matter_no - 1] for m in _matters(s, si.id)]
+        member = s.get(SpecialInspectionMember, _link_member(link))
+        sup = s.get(Supervisor, member.supervisor_id)
+        closed = "" if findings_step_waits(link) else "该成员的督导情况已经提交（或本案已不在收集督导情况），此链接无需再使用。"
         return {"institution": inst.name, "batch_number": case.batch_number, "lead": lead,
                 "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matter_rows,
-                "ratings": rules.RATINGS}
+                "ratings": rules.RATINGS, "member": f"{sup.name}（{sup.card_code}）", "closed": closed}
 
 
-def check_portal_findings(link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
-    """Before the portal stores a member's findings: the same rules as the run, writing nothing.
-    The payload to store: the findings by matter number."""
-    refusal = Refusal()
+def _link_member(link: PortalLink) -> int:
+    """`findings-<member id>-<round>` → the member id."""
+    return int(link.step_key.split("-")[1])
+
+
+def findings_step_waits(link: PortalLink) -> bool:
+    """Whether this member's findings are still awaited (not yet taken by the run, case open)."""
     with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        member = s.get(SpecialInspectionMember, _link_member(link))
+        return (case is not None and case.status == "special_open" and member is not None
+                and member.findings_on is None)
+
+
+def check_portal_findings(link: PortalLink, answers: dict, staff_code: str = "") -> tuple[Refusal, dict]:
+    """Before the portal stores a member's findings: the same rules as the run, writing nothing.
+    The payload to store: the findings by matter number (and, for 代录, who entered them: staff
+    of the agency that owns the case, proven by their staff code)."""
+    refusal = Refusal()
+    entered_by = ""
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
         expected = [m.matter_no for m in _matters(s, si.id)]
+        if link.recipient_kind == "staff":
+            decider = staff.verify(s, case.agency_id, staff_code)
+            if isinstance(decider, str):
+                refusal.add(staff.CODE_FIELD, decider)
+            else:
+                entered_by = decider.label
     found = findings_problems(answers, expected, refusal)
-    return refusal, {"findings": {str(no): f for no, f in found.items()}}
+    return refusal, {"findings": {str(no): f for no, f in found.items()}, "entered_by": entered_by}
+
+
+def staff_findings_link(batch_number: str, card_code: str) -> portal_links.CreatedLink | str:
+    """代录: a link to the member-findings page for agency staff entering the findings a member
+    handed in on paper (or could not file); the page asks for their own staff code and the run
+    takes the findings as the member's, marked 代录. The same link until it is used; after a
+    refusal by the run, the link of the member's next round."""
+    with session_scope() as s:
+        case = s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch_number.strip())).first()
+        si = case and s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).first()
+        if si is None:
+            return f"没有编号为“{batch_number}”的专项督导"
+        if case.status != "special_open":
+            return f"专项督导 {case.batch_number} 已不在办理中（{STAGE_NAMES.get(si.stage, si.stage)}），无需代录"
+        found = [(m, x) for m, x in _members(s, si.id) if x.card_code == card_code.strip().upper()]
+        if not found:
+            cards = "、".join(f"{x.name} {x.card_code}" for _, x in _members(s, si.id))
+            return f"证卡编码“{card_code}”不是本次督导小组成员（成员：{cards}）"
+        member, sup = found[0]
+        if member.findings_on is not None:
+            return f"{sup.name} 的督导情况已于 {member.findings_on} 提交，无需代录"
+        rounds = [int(k.rsplit("-", 1)[1]) for k in s.exec(select(PortalLink.step_key).where(
+            PortalLink.case_id == case.id, PortalLink.kind == "member_findings",
+            PortalLink.recipient_kind == "supervisor", col(PortalLink.step_key).startswith(f"findings-{member.id}-")))]
+        step_key = f"findings-{member.id}-{max(rounds, default=1)}"
+        agency = s.get(Agency, case.agency_id)
+        inst = s.get(Institution, case.institution_id)
+        return portal_links.create_link(
+            s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
+            portal_links.Recipient("staff", f"{agency.name}工作人员（代录 {sup.name} 的督导情况）", agency.email),
+            _contact(agency), f"专项督导督导情况（{inst.name}）· 代录",
+            datetime.now(clock.tz()) + timedelta(days=7),
+            f"委派机构工作人员按 {sup.name}（{sup.card_code}）交来的督导情况代为录入，并填写本人工作人员代码。",
+            kind="member_findings", key=f"{CASE_KIND}:{case.id}:{step_key}:staff")
 
 
 def findings_file_fields(link: PortalLink) -> set[str]:
@@ -463,15 +523,16 @@ def findings_file_fields(link: PortalLink) -> set[str]:
         return {f"matter_{m.matter_no}" for m in _matters(s, si.id)}
 
 
-def _stored_findings(submission_id: int, flow_run_id: str, step_key: str) -> dict:
-    """The structured answers the portal stored for this run and step (checked to belong to them)."""
+def _stored_findings(submission_id: int, flow_run_id: str, step_key: str) -> tuple[dict, str]:
+    """The structured answers the portal stored for this run and step (checked to belong to them),
+    and who entered them when staff did (代录)."""
     from procedures.portal_submissions import read_payload
 
     payload = read_payload(submission_id, flow_run_id, step_key)
     answers = {"unknown": []}
     for no, f in payload.get("findings", {}).items():
         answers |= {f"{name}_{no}": f.get(name, "") for name in FINDING_FIELDS}
-    return answers
+    return answers, str(payload.get("entered_by", ""))
 
 
 def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int) -> Outcome:
@@ -481,8 +542,8 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
     def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
         member = s.get(SpecialInspectionMember, member_id)
-        found = findings_problems(_stored_findings(submission_id, case.flow_run_id, step),
-                                  [m.matter_no for m in _matters(s, si.id)], refusal)
+        answers, entered_by = _stored_findings(submission_id, case.flow_run_id, step)
+        found = findings_problems(answers, [m.matter_no for m in _matters(s, si.id)], refusal)
         if refusal:
             return True
         for no, f in found.items():
@@ -496,7 +557,9 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
             col(SpecialInspectionDeadline.step_key) == f"findings-{member_id}")
             .values(status="received", received_on=today, submission_id=submission_id))
         sup = s.get(Supervisor, member.supervisor_id)
-        add_event(s, case.id, f"findings-{member_id}", today, f"督导小组成员 {sup.name} 提交督导情况（{len(found)} 项事项）")
+        by_staff = f"（代录：{entered_by}）" if entered_by else ""
+        add_event(s, case.id, f"findings-{member_id}", today,
+                  f"督导小组成员 {sup.name} 提交督导情况（{len(found)} 项事项）{by_staff}")
         return True
 
     outcome = answer_once(case_id, step, "督导情况", judge)
@@ -882,7 +945,7 @@ def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: I
                          s.get(Agency, case.agency_id))
     subject, text, html = render_email("special_findings_overdue", agency_name=agency.name, number=case.batch_number,
                                        institution=inst.name, supervisor=f"{sup.name}（{sup.card_code}）",
-                                       due=row.due, as_of=as_of)
+                                       due=row.due, as_of=as_of, card_code=sup.card_code)
     enqueue(s, f"special-findings-overdue:{row.id}", agency.email, "agency", subject, text, html, case.id)
     row.status, row.closed_on = "reported", as_of
     s.add(row)

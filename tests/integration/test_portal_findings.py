@@ -3,6 +3,7 @@
 checked by the special-inspection procedure before anything is stored, each refusal in Chinese
 beside its field with the earlier answers kept; evidence files per matter checked by content."""
 
+import json
 import re
 from itertools import count
 
@@ -12,8 +13,18 @@ from sqlmodel import select
 from adapters import portal_tokens
 from adapters.db import session_scope
 from cli.demo_data import add_institution, add_supervisor
-from models import PortalFile, PortalLink, PortalSubmission, SpecialInspectionFinding
+from models import (
+    CaseEvent,
+    InspectionCase,
+    PortalFile,
+    PortalLink,
+    PortalSubmission,
+    SpecialInspectionFinding,
+    SpecialInspectionMember,
+    Supervisor,
+)
 from procedures import special_inspection as si
+from procedures import staff
 from tests.portal_client import (
     browser,
     pdf_bytes,
@@ -132,3 +143,44 @@ def test_good_findings_with_files_are_stored_once_and_the_run_takes_them_without
     with session_scope() as s:
         rows = list(s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.submission_id == sub.id)))
     assert sorted(r.matter_no for r in rows) == [2, 6]
+
+
+def test_staff_enter_a_members_paper_findings_with_their_own_code_and_the_member_link_closes(portal):
+    """代录: a member who cannot file (or handed in paper) does not stall the inspection."""
+    from tests.integration.test_cli import run
+
+    case_id, member_path = opened("PROXY")
+    with session_scope() as s:
+        _, good = staff.add(s, "CITY-B", "王代录", "经办")
+        _, other = staff.add(s, "CITY-A", "外市代录", "经办")
+        number = s.get(InspectionCase, case_id).batch_number
+        card = s.exec(select(Supervisor.card_code).join(SpecialInspectionMember,
+                      SpecialInspectionMember.supervisor_id == Supervisor.id)
+                      .where(SpecialInspectionMember.id == si.view(case_id).members[0].member_id)).one()
+    assert run("portal", "staff-link", "--batch", number).returncode == 1  # which member?
+    refused = run("portal", "staff-link", "--batch", number, "--member", "37-0000-0-9999")
+    assert refused.returncode == 1 and "不是本次督导小组成员" in refused.stderr
+    done = run("portal", "staff-link", "--batch", number, "--member", card, "--json")
+    assert done.returncode == 0, done.stderr
+    path = "/l/" + json.loads(done.stdout)["url"].rsplit("/l/", 1)[1]
+    page = browser().get(portal.url + path).text
+    assert 'name="staff_code"' in page and "代录" in page
+    for typed, why in [("", "格式不对"), (other, "本案由")]:
+        page = post_fields(browser(), portal.url + path, GOOD | {"staff_code": typed})
+        assert page.status_code == 400 and beside(page.text, "staff_code", why)
+        assert nothing_stored(case_id)
+    page = post_fields(browser(), portal.url + path, GOOD | {"staff_code": good})
+    assert page.status_code == 200 and "已收到" in page.text
+    with session_scope() as s:
+        sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case_id,
+                                                                     PortalLink.recipient_kind == "staff")).one()
+        link = s.get(PortalLink, sub.link_id)
+    assert sub.payload["entered_by"].startswith("王代录（CITY-B") and "staff_code" not in json.dumps(sub.payload)
+    member_id = int(link.step_key.split("-")[1])
+    assert si.record_findings(case_id, member_id, 1, sub.id).accepted  # the run takes them as the member's
+    with session_scope() as s:
+        events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id))]
+    assert any("（代录：王代录" in e for e in events)
+    assert "已经提交" in browser().get(portal.url + member_path).text  # the member's own link says so
+    again = run("portal", "staff-link", "--batch", number, "--member", card)
+    assert again.returncode == 1 and "无需代录" in again.stderr
