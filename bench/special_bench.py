@@ -69,7 +69,7 @@ def special_lifecycle(portal_url: str, filing: str, code: str) -> tuple[float, f
         _submit(portal_url, case.id, f"findings-{m}-1",
                 {"rating_3": "基本符合", "facts_3": "制度基本健全", "evidence_3": "查阅制度文件"})
     h.wait_for_form(run, "consolidation-1")
-    _submit(portal_url, case.id, "consolidation-1", "听取意见：无异议")
+    _submit(portal_url, case.id, "consolidation-1", {"hearing": "机构无异议"})
     h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": code})
     h.wait_for_form(run, "rebuttal")
     _submit(portal_url, case.id, "rebuttal", "1. 制度已修订")

@@ -4,7 +4,7 @@ Each kind says which template renders it, how many form fields it may post, how 
 posted fields into answers, what the page shows beside the form, and how the answers are
 checked before anything is stored (by the procedure that owns the step: one implementation
 of its rules) and turned into the payload that is stored: the daily inspection's record form and
-its confirmations, the special inspection's member findings.
+its confirmations, the special inspection's member findings and the lead's consolidation.
 """
 
 from collections.abc import Callable
@@ -133,6 +133,31 @@ def _findings_file_fields(link: PortalLink) -> set[str]:
     return special_inspection.findings_file_fields(link)
 
 
+# -- 第十五条（二）1–2: the lead's consolidation into the draft opinion --------------------------------
+def _parse_consolidation(fields: Fields) -> dict:
+    from procedures import special_inspection
+
+    return special_inspection.consolidation_answers(fields)
+
+
+def _consolidation_context(link: PortalLink) -> dict:
+    from procedures import special_inspection
+
+    return special_inspection.consolidation_context(link)
+
+
+def _check_consolidation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import special_inspection
+
+    return special_inspection.check_portal_consolidation(link, answers)
+
+
+def _consolidation_waits(link: PortalLink) -> bool:
+    from procedures import special_inspection
+
+    return special_inspection.consolidation_step_waits(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
                               _check_record, _evidence_field, _step_waits),
@@ -141,4 +166,6 @@ FORMS: dict[str, PortalForm] = {
     "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
                                   _findings_context, _check_findings, _matter_files, _findings_wait,
                                   file_fields=_findings_file_fields),
+    "lead_consolidation": PortalForm("lead_consolidation", "consolidation_form.html.j2", 30, _parse_consolidation,
+                                     _consolidation_context, _check_consolidation, waiting=_consolidation_waits),
 }

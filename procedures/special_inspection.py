@@ -13,7 +13,9 @@ cases); `special_inspection` holds the stage:
 Member findings come in through the portal's member_findings form (procedures/portal_forms.py):
 one section per matter (rating, facts, evidence seen, evidence files), checked before anything is
 stored by `findings_problems` here — the same check the run makes when it takes the stored
-answers. The lead's consolidation still comes in as a structured statement (CONSOLIDATION_FORMAT).
+answers. The lead's consolidation is a form too (lead_consolidation): the members' findings side by
+side, the rating the system proposes per matter (the worst, 第十五条（二）2), the lead's rating with
+a reason where it differs, and 听取意见 — checked by `consolidation_problems`.
 
 Confidentiality (第八条): the complaint's content goes to the team (第十四条(八) asks them to
 verify it), the complainant's identity to nobody; neither reaches the institution.
@@ -67,9 +69,7 @@ ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交
 REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
 NUMERALS = "一二三四五六七八九"
 FINDINGS_WORKING_DAYS = 2  # interpretation: like the record form (第十七条), after the planned end
-CONSOLIDATION_FORMAT = ("第一行写“听取意见：……”（现场听取评价机构意见的情况）；如需改变某事项的初步评定，"
-                        "另起一行：（二）评定：符合；理由：……（系统按成员中最差的评定拟定，第十五条（二）2）")
-_CHANGE = re.compile(r"^（([一二三四五六七八九])）\s*评定[:：]\s*(\S+?)\s*[;；]\s*理由[:：](.*)$")
+_CONSOLIDATION_FIELD = re.compile(r"(rating|reason)_([0-9]{1,2})")
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -592,7 +592,8 @@ def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
                          f"专项督导初步督导意见（{inst.name}）", case_today(case) + timedelta(days=7),
                          (f"退回修改：{returned}。" if returned else "")
                          + f"督导小组成员的督导情况已齐。系统拟定的评定（取成员中最差的评定）：{proposal}。"
-                         f"{CONSOLIDATION_FORMAT}")
+                         "请在页面中查看各成员的督导情况，填写听取意见的情况，确认或改变各事项的评定"
+                         "（改变的须写明理由）。", "lead_consolidation")
     _invite(case, agency, inv)
 
 
@@ -603,31 +604,102 @@ def _worst_ratings(s: Session, si: SpecialInspection) -> dict[int, str]:
     return {m.matter_no: rules.consolidate(by_matter[m.matter_no]) for m in _matters(s, si.id)}
 
 
+def consolidation_answers(fields: dict[str, list[str]]) -> dict:
+    """The lead's form → answers (hearing, rating_6, reason_6 …); other names kept under "unknown"."""
+    answers: dict = {"unknown": []}
+    for name, values in fields.items():
+        value = (values or [""])[0].strip()
+        if name == "hearing" or _CONSOLIDATION_FIELD.fullmatch(name):
+            if value:
+                answers[name] = value
+        else:
+            answers["unknown"].append(name)
+    return answers
+
+
+def consolidation_problems(answers: dict, proposed: dict[int, str], refusal: Refusal) -> tuple[str, dict]:
+    """第十五条（二）1–2: the lead records 听取意见 and settles each matter's rating; the system
+    proposes the worst of the members' ratings, and a different rating needs its reason. The one
+    implementation, used by the portal before storing and by the run when it takes the answers.
+    Returns the hearing notes and the changed ratings {matter: (rating, reason)}."""
+    for name in answers.get("unknown", []):
+        refusal.add(None, f"表单含有未知的项目“{name[:40]}”，请重新打开链接填写")
+    hearing = str(answers.get("hearing", "")).strip()
+    if not hearing:
+        refusal.add("hearing", "「听取意见」：未填写。请写明现场听取评价机构意见的情况（第十五条（二）1）")
+    for name in answers:
+        m = _CONSOLIDATION_FIELD.fullmatch(name)
+        if m and int(m.group(2)) not in proposed:
+            refusal.add(None, f"督导事项 {m.group(2)}：不是本次督导事项")
+    changes = {}
+    for no, worst in proposed.items():
+        label = _matter_label(no)
+        rating = str(answers.get(f"rating_{no}", "")).strip() or worst
+        reason = str(answers.get(f"reason_{no}", "")).strip()
+        if rating not in rules.RATINGS:
+            refusal.add(f"rating_{no}", f"{label}「评定」：请选择 {'/'.join(rules.RATINGS)} 之一")
+        elif rating != worst and not reason:
+            refusal.add(f"reason_{no}", f"{label}「理由」：评定由拟定的“{worst}”改为“{rating}”的，应写明理由")
+        elif rating != worst:
+            changes[no] = (rating, reason)
+    return hearing, changes
+
+
+def consolidation_context(link: PortalLink) -> dict:
+    """What the lead sees: each matter verbatim, every member's findings on it, the proposed rating."""
+    with session_scope() as s:
+        case, si, inst, _ = _load(s, link.case_id)
+        names = {m.supervisor_id: f"{x.name}{'（组长）' if m.is_lead else ''}" for m, x in _members(s, si.id)}
+        by_matter: dict[int, list[dict]] = {}
+        for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)
+                        .order_by(SpecialInspectionFinding.id)):
+            by_matter.setdefault(f.matter_no, []).append(
+                {"member": names.get(f.supervisor_id, ""), "rating": f.rating, "facts": f.facts, "evidence": f.evidence})
+        proposed = _worst_ratings(s, si)
+        matters = [{"row": rules.matters()[no - 1], "no": no, "proposed": proposed[no], "findings": by_matter.get(no, [])}
+                   for no in proposed]
+        waits = case.status == "special_open" and si.stage == "consolidation"
+        return {"institution": inst.name, "batch_number": case.batch_number,
+                "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matters, "ratings": rules.RATINGS,
+                "closed": "" if waits else "初步督导意见已经提交（或本案已不在此环节），此链接无需再使用。"}
+
+
+def consolidation_step_waits(link: PortalLink) -> bool:
+    with session_scope() as s:
+        case = s.get(InspectionCase, link.case_id)
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).first()
+        return case is not None and si is not None and case.status == "special_open" and si.stage == "consolidation"
+
+
+def check_portal_consolidation(link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
+    """Before the portal stores the lead's consolidation: the run's own rule, writing nothing."""
+    refusal = Refusal()
+    with session_scope() as s:
+        _, si, _, _ = _load(s, link.case_id)
+        proposed = _worst_ratings(s, si)
+    hearing, changes = consolidation_problems(answers, proposed, refusal)
+    return refusal, {"hearing": hearing,
+                     "changes": {str(no): {"rating": r, "reason": why} for no, (r, why) in changes.items()}}
+
+
+def _stored_consolidation(submission_id: int, flow_run_id: str, step_key: str) -> dict:
+    from procedures.portal_submissions import read_payload
+
+    payload = read_payload(submission_id, flow_run_id, step_key)
+    answers = {"unknown": [], "hearing": payload.get("hearing", "")}
+    for no, c in payload.get("changes", {}).items():
+        answers |= {f"rating_{no}": c.get("rating", ""), f"reason_{no}": c.get("reason", "")}
+    return answers
+
+
 def record_consolidation(case_id: int, round_no: int, submission_id: int) -> Outcome:
     step = f"consolidation-{round_no}"
 
     def judge(s: Session, case: InspectionCase, today: date, refusal: Refusal) -> bool:
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
-        lines = [x.strip() for x in _submission(s, submission_id, case.flow_run_id, step).splitlines() if x.strip()]
-        hearing = next((x.split("：", 1)[1].strip() for x in lines if x.startswith("听取意见：")), "")
-        if not hearing:
-            refusal.add(None, "「听取意见」：未填写。第一行写“听取意见：……”（第十五条（二）1）")
         worst = _worst_ratings(s, si)
-        changes = {}
-        for line in (x for x in lines if x.startswith("（")):
-            m = _CHANGE.match(line)
-            if not m:
-                refusal.add(None, f"“{line[:20]}…”：格式不对。{CONSOLIDATION_FORMAT}")
-                continue
-            no, label = NUMERALS.index(m.group(1)) + 1, f"督导事项（{m.group(1)}）"
-            if no not in worst:
-                refusal.add(None, f"{label}：不是本次督导事项")
-            elif m.group(2) not in rules.RATINGS:
-                refusal.add(None, f"{label}「评定」：应为 {'/'.join(rules.RATINGS)} 之一")
-            elif not m.group(3).strip():
-                refusal.add(None, f"{label}「理由」：改变初步评定的，应写明理由")
-            else:
-                changes[no] = (m.group(2), m.group(3).strip())
+        hearing, changes = consolidation_problems(_stored_consolidation(submission_id, case.flow_run_id, step),
+                                                  worst, refusal)
         if refusal:
             return True
         for matter in _matters(s, si.id):

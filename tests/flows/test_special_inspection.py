@@ -108,7 +108,8 @@ def findings(matters: dict[str, str], fact="现场核查情况属实") -> dict:
 
 
 def file_findings(portal, case_id: int, step: str, fields: dict, files=(), expect: int = 200) -> str:
-    """A member files findings through the portal's form (as a browser posts it)."""
+    """A member files findings (or the lead the consolidation) through the portal's form, as a
+    browser posts it."""
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
                                                        PortalLink.case_kind == "special_inspection",
@@ -155,7 +156,11 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
     for m in team[1:]:
         file_findings(portal, case.id, f"findings-{m.id}-1", findings({"二": "基本符合", "六": "符合"}))
     h.wait_for_form(run, "consolidation-1")
-    submit(portal, case.id, "consolidation-1", "听取意见：机构负责人对超等级评价作了说明。\n（六）评定：符合；理由：录像经复核完整")
+    page = file_findings(portal, case.id, "consolidation-1", {"hearing": "", "rating_6": "符合"}, expect=400)
+    assert "应写明理由" in page and "未填写" in page  # the lead's form refuses beside its fields
+    file_findings(portal, case.id, "consolidation-1", {"hearing": "机构负责人对超等级评价作了说明。",
+                                                       "rating_2": "不符合", "rating_6": "符合",
+                                                       "reason_6": "录像经复核完整"})
 
     h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": "0001-AAAA-BBBB-CCCC"})
     schema = h.wait_for_form(run, "approval-1-2")  # the wrong code is refused, the form asked again
@@ -230,7 +235,7 @@ def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_repor
     for m in team:
         file_findings(portal, case.id, f"findings-{m.id}-1", findings({"三": "不符合"}, "考务管理制度缺失"))
     h.wait_for_form(run, "consolidation-1")
-    submit(portal, case.id, "consolidation-1", "听取意见：机构表示将完善制度。")
+    file_findings(portal, case.id, "consolidation-1", {"hearing": "机构表示将完善制度。"})
     h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": w["code"]})
     h.wait_for_form(run, "rebuttal")
     sweep("2026-12-09")

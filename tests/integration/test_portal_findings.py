@@ -19,7 +19,9 @@ from models import (
     PortalFile,
     PortalLink,
     PortalSubmission,
+    SpecialInspection,
     SpecialInspectionFinding,
+    SpecialInspectionMatter,
     SpecialInspectionMember,
     Supervisor,
 )
@@ -184,3 +186,64 @@ def test_staff_enter_a_members_paper_findings_with_their_own_code_and_the_member
     assert "已经提交" in browser().get(portal.url + member_path).text  # the member's own link says so
     again = run("portal", "staff-link", "--batch", number, "--member", card)
     assert again.returncode == 1 and "无需代录" in again.stderr
+
+
+def _all_filed(portal, tag: str, ratings: tuple[str, ...]) -> tuple[int, str]:
+    """Every member's findings filed through the portal and taken by the run; the lead's
+    consolidation link (its URL path)."""
+    case_id, _ = opened(tag)
+    for m, rating in zip(si.view(case_id).members, ratings, strict=True):
+        step = f"findings-{m.member_id}-1"
+        with session_scope() as s:
+            key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == step,
+                                                           PortalLink.case_id == case_id)).one()
+        page = post_fields(browser(), f"{portal.url}/l/{portal_tokens.token_for(key)}",
+                           {"rating_2": rating, "facts_2": f"事实{m.name}", "rating_6": "符合", "facts_6": "录像完整"})
+        assert page.status_code == 200, page.text[-400:]
+        with session_scope() as s:
+            sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.link_key == key)).one()
+        assert si.record_findings(case_id, m.member_id, 1, sub.id).accepted
+    si.invite_lead(case_id, 1)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
+                                                       PortalLink.step_key == "consolidation-1")).one()
+    return case_id, f"/l/{portal_tokens.token_for(key)}"
+
+
+def test_the_lead_sees_every_members_findings_and_the_worst_rating_proposed_per_matter(portal):
+    case_id, path = _all_filed(portal, "LEADPAGE", ("符合", "不符合", "基本符合"))
+    page = browser().get(portal.url + path).text
+    assert "（二）备案范围" in page and page.count("事实") >= 3 and "（组长）" in page
+    assert "系统拟定：不符合" in page and "系统拟定：符合" in page
+    assert 'name="rating_2" value="不符合" checked' in page and "听取意见" in page and "评定：符合；理由" not in page
+
+
+def test_a_rating_changed_without_a_reason_or_no_hearing_is_refused_beside_its_field(portal):
+    case_id, path = _all_filed(portal, "LEADBAD", ("符合", "不符合", "符合"))
+    page = post_fields(browser(), portal.url + path, {"hearing": " ", "rating_2": "基本符合", "rating_6": "符合"})
+    assert page.status_code == 400 and beside(page.text, "hearing", "「听取意见」：未填写")
+    assert beside(page.text, "reason_2", "由拟定的“不符合”改为“基本符合”的，应写明理由")
+    assert 'name="rating_2" value="基本符合" checked' in page.text  # the lead's choice kept
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-1",
+                                               PortalLink.case_id == case_id)).one()
+        assert not list(s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)))
+
+
+def test_the_leads_consolidation_is_stored_and_the_run_takes_the_changed_rating_with_its_reason(portal):
+    case_id, path = _all_filed(portal, "LEADOK", ("符合", "不符合", "符合"))
+    page = post_fields(browser(), portal.url + path, {"hearing": "机构负责人作了说明", "rating_2": "基本符合",
+                                                      "reason_2": "复核后系个别资料缺失", "rating_6": "符合"})
+    assert page.status_code == 200 and "已收到" in page.text
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-1",
+                                               PortalLink.case_id == case_id)).one()
+        sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
+    assert sub.payload["changes"] == {"2": {"rating": "基本符合", "reason": "复核后系个别资料缺失"}}
+    assert si.record_consolidation(case_id, 1, sub.id).accepted
+    with session_scope() as s:
+        matters = {m.matter_no: m for m in s.exec(select(SpecialInspectionMatter).join(
+            SpecialInspection, SpecialInspection.id == SpecialInspectionMatter.special_id)
+            .where(SpecialInspection.case_id == case_id))}
+    assert (matters[2].draft_rating, matters[2].draft_change_reason) == ("基本符合", "复核后系个别资料缺失")
+    assert matters[6].draft_rating == "符合"
