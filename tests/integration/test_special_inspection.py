@@ -22,6 +22,7 @@ from models import (
     SpecialInspectionDeadline,
     SpecialInspectionFinding,
     SpecialInspectionMember,
+    SpecialInspectionRebuttalPoint,
 )
 from procedures import portal_submissions, staff
 from procedures import special_inspection as si
@@ -250,3 +251,48 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
     assert link.recipient_email == next(m.email for m in world["sups"] if m.card_code == view.lead.card_code)
     assert link.instructions.startswith("退回修改：事实不清") and "第十四条（六）质量管控：不符合" in link.instructions
+
+
+def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
+    """Findings in, the lead's consolidation taken, the draft approved and sent: the run waits for
+    the rebuttal. Returns the view and the rebuttal link's token."""
+    from procedures import portal_forms
+
+    with session_scope() as s:
+        _, code = staff.add(s, "CITY-B", f"审核{run_id}", "审核")
+    view = si.open_special(run_id, opening())
+    si.send_notices(view.case_id)
+    for m in view.members:
+        stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                                  {"rating_2": "不符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
+        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    si.invite_lead(view.case_id, 1)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
+                                                       PortalLink.step_key == "consolidation-1")).one()
+    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["lead_consolidation"],
+                                          {"hearing": ["机构作了说明"]}, [])
+    assert lead.status == "stored", lead.errors
+    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
+    si.send_draft(view.case_id)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
+                                                       PortalLink.step_key == "rebuttal")).one()
+    return view, portal_tokens.token_for(key)
+
+
+def _points(case_id: int) -> list[str]:
+    with session_scope() as s:
+        special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
+        return [p.text for p in s.exec(select(SpecialInspectionRebuttalPoint).where(
+            SpecialInspectionRebuttalPoint.special_id == special.id).order_by(SpecialInspectionRebuttalPoint.position))]
+
+
+def test_each_numbered_line_of_a_rebuttal_is_a_point_to_weigh_without_its_number(world):
+    view, token = _draft_sent(world, "run-rebut-lines")
+    sub = portal_submissions.submit(token, "1、超等级评价系备案变更在途\n\n2. 录像已补齐", [])
+    assert sub.status == "stored", sub.errors
+    assert si.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
+    assert _points(view.case_id) == ["超等级评价系备案变更在途", "录像已补齐"]
+
