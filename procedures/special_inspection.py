@@ -372,6 +372,25 @@ def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str)
     return read_for_step(submission_id, flow_run_id, step_key).statement
 
 
+def _self_report_view(s: Session, si: SpecialInspection) -> dict:
+    """What the team sees of the institution's 自评（自查）报告 while it reviews (第十五条（二）2):
+    its text and the names of its files (kept by the agency), or why there is none yet."""
+    from procedures.portal_submissions import receipt_for
+
+    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
+                                                         SpecialInspectionDeadline.step_key == "self-report")).first()
+    if row is None:
+        return {"state": "none", "note": "本次督导未要求评价机构提交自评（自查）报告。"}
+    if row.submission_id:
+        sub = s.get(PortalSubmission, row.submission_id)
+        r = receipt_for(s, s.get(PortalLink, sub.link_id))
+        return {"state": "received", "received_on": str(row.received_on), "statement": r.statement,
+                "files": [f.display_name for f in r.files]}
+    if row.status == "closed":
+        return {"state": "missing", "note": f"评价机构未在 {row.due} 前提交自评（自查）报告；评议时据实记录。"}
+    return {"state": "waiting", "note": f"评价机构的自评（自查）报告尚未提交（期限 {row.due}）。"}
+
+
 def record_self_report(case_id: int, submission_id: int | None) -> str:
     with session_scope() as s:
         case, si, _, _ = _load(s, case_id)
@@ -446,7 +465,8 @@ def findings_context(link: PortalLink) -> dict:
         closed = "" if findings_step_waits(link) else "该成员的督导情况已经提交（或本案已不在收集督导情况），此链接无需再使用。"
         return {"institution": inst.name, "batch_number": case.batch_number, "lead": lead,
                 "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matter_rows,
-                "ratings": rules.RATINGS, "member": f"{sup.name}（{sup.card_code}）", "closed": closed}
+                "ratings": rules.RATINGS, "member": f"{sup.name}（{sup.card_code}）", "closed": closed,
+                "self_report": _self_report_view(s, si)}
 
 
 def _link_member(link: PortalLink) -> int:
@@ -661,7 +681,8 @@ def consolidation_context(link: PortalLink) -> dict:
         waits = case.status == "special_open" and si.stage == "consolidation"
         return {"institution": inst.name, "batch_number": case.batch_number,
                 "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matters, "ratings": rules.RATINGS,
-                "closed": "" if waits else "初步督导意见已经提交（或本案已不在此环节），此链接无需再使用。"}
+                "closed": "" if waits else "初步督导意见已经提交（或本案已不在此环节），此链接无需再使用。",
+                "self_report": _self_report_view(s, si)}
 
 
 def consolidation_step_waits(link: PortalLink) -> bool:

@@ -25,8 +25,8 @@ from models import (
     SpecialInspectionMember,
     Supervisor,
 )
+from procedures import portal_submissions, staff
 from procedures import special_inspection as si
-from procedures import staff
 from tests.portal_client import (
     browser,
     pdf_bytes,
@@ -91,6 +91,7 @@ def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evi
     assert "评价机构在备案职业（工种）、等级和地域范围内开展活动等方面的情况" in page
     assert page.count('name="rating_2"') == 3 and 'name="facts_6"' in page and 'name="files_6"' in page
     assert "提交督导情况" in page and "Submit" not in page and "评定：基本符合；事实" not in page
+    assert "自评（自查）报告尚未提交（期限 " in page  # the team reviews it with the site visit (第十五条（二）2)
 
 
 @pytest.mark.parametrize("name, change, field, message", [
@@ -192,6 +193,11 @@ def _all_filed(portal, tag: str, ratings: tuple[str, ...]) -> tuple[int, str]:
     """Every member's findings filed through the portal and taken by the run; the lead's
     consolidation link (its URL path)."""
     case_id, _ = opened(tag)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report",
+                                                       PortalLink.case_id == case_id)).one()
+    report = portal_submissions.submit(portal_tokens.token_for(key), "本机构严格按备案范围开展评价<b>", [])
+    si.record_self_report(case_id, report.receipt.submission_id)
     for m, rating in zip(si.view(case_id).members, ratings, strict=True):
         step = f"findings-{m.member_id}-1"
         with session_scope() as s:
@@ -216,6 +222,7 @@ def test_the_lead_sees_every_members_findings_and_the_worst_rating_proposed_per_
     assert "（二）备案范围" in page and page.count("事实") >= 3 and "（组长）" in page
     assert "系统拟定：不符合" in page and "系统拟定：符合" in page
     assert 'name="rating_2" value="不符合" checked' in page and "听取意见" in page and "评定：符合；理由" not in page
+    assert "本机构严格按备案范围开展评价&lt;b&gt;" in page  # the self-report beside the findings, escaped
 
 
 def test_a_rating_changed_without_a_reason_or_no_hearing_is_refused_beside_its_field(portal):
