@@ -250,3 +250,19 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
     assert link.recipient_email == next(m.email for m in world["sups"] if m.card_code == view.lead.card_code)
     assert link.instructions.startswith("退回修改：事实不清") and "第十四条（六）质量管控：不符合" in link.instructions
+
+
+def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
+    """`make demo-data` then the README's special inspection: the demo supervisors carry employers."""
+    from cli.demo_data import load_demo
+
+    values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"),
+              "SUPERVISION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'supervision.db'}",
+              "SUPERVISION_SMTP_PORT": str(free_port()),
+              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    with app_env(values):
+        upgrade()
+        with session_scope() as s:
+            load_demo(s, date(2026, 11, 27))
+        view = si.open_special("run-demo", opening(institution="DEMO-A-001"))
+    assert view.refusal_reason == "" and len(view.members) == 3
