@@ -101,7 +101,7 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
     with session_scope() as s:
         mails = s.exec(select(OutboxMessage)).all()
         docs = s.exec(select(Document)).all()
-    assert len(docs) == 1 and docs[0].title.endswith("专项督导通知")
+    assert len(docs) == 1 and docs[0].title.endswith("开展技能人才评价质量专项督导的通知")
     text = docx_text(docs[0].content)
     assert "第十四条（二）备案范围" in text and "自评（自查）报告" in text and "超范围" not in text
     assert all("张举报" not in m.text_body + m.html_body + m.subject for m in mails)
@@ -266,3 +266,9 @@ def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
             load_demo(s, date(2026, 11, 27))
         view = si.open_special("run-demo", opening(institution="DEMO-A-001"))
     assert view.refusal_reason == "" and len(view.members) == 3
+
+
+def test_the_timeline_names_staff_steps_in_chinese_not_by_pause_key():
+    assert si._step_name("approval-1-2") == "初步督导意见审核（第1次）"
+    assert si._step_name("weighing-2") == "申辩意见综合分析"
+    assert si._step_name("review-2-1") == "整改工作报告审核（第2次）"
