@@ -610,7 +610,7 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     problems = [x for x in (d.get("problems") or "").splitlines() if x.strip()] or [case.facts]
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
                supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.name,
-               batch_number=sess.batch_number if sess else "（无）", problems=problems,
+               batch_number=sess.batch_number if sess else "", problems=problems,
                requirements=d.get("requirements") or "强化考点管理，规范评价组织", due=rect_due)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")
