@@ -26,7 +26,7 @@ from adapters.db import session_scope
 from adapters.documents import Document, OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
-from adapters.templates import render_email, render_paragraphs
+from adapters.templates import chinese_date, render_email, render_paragraphs
 from models import (
     Agency,
     EvaluationSession,
@@ -544,7 +544,7 @@ def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) 
     if case.report_only:
         return f"本机构非负责备案的人社部门，已将处理意见报告{p['filing_authority']}，由其依职责处理。"
     return {
-        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{rect_due}），并对社会公布。",
+        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{chinese_date(rect_due)}），并对社会公布。",
         "interview": f"约谈时间：{d.get('interview_time')}；约谈地点：{d.get('interview_place')}。",
         "revocation": "撤销备案回执的通知另行送达，并对社会公布。",
         "improvement": "改进要求另行送达。",
