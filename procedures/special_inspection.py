@@ -367,14 +367,10 @@ def _take_window(s: Session, si: SpecialInspection, step_key: str, submission_id
     return False
 
 
-def _read_submission(submission_id: int, flow_run_id: str, step_key: str):
+def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
     from procedures.portal_submissions import read_for_step
 
-    return read_for_step(submission_id, flow_run_id, step_key)
-
-
-def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
-    return _read_submission(submission_id, flow_run_id, step_key).statement
+    return read_for_step(submission_id, flow_run_id, step_key).statement
 
 
 def record_self_report(case_id: int, submission_id: int | None) -> str:
@@ -804,12 +800,11 @@ def record_report(case_id: int, round_no: int, submission_id: int | None) -> str
 def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
     """What staff review: the rectification report as submitted (statement, file names, receipt),
     as Markdown for the review form (the files themselves stay in var/uploads, 第八条)."""
+    from procedures.portal_submissions import summary_markdown
+
     with session_scope() as s:
         flow_run_id = s.get(InspectionCase, case_id).flow_run_id
-    view = _read_submission(submission_id, flow_run_id, f"report-{round_no}")
-    files = "、".join(f.display_name for f in view.files) or "无"
-    quoted = "\n".join(f"> {line}" for line in view.statement.splitlines() if line.strip())
-    return f"回执编号 {view.receipt_number}；附件：{files}\n\n{quoted}"
+    return summary_markdown(submission_id, flow_run_id, f"report-{round_no}")
 
 
 def review_context(case_id: int) -> dict:
