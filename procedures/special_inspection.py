@@ -830,6 +830,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
         if outcome == "accepted":
             case.status, si.stage, si.outcome = "closed", "closed", next_step
             add_event(s, case.id, pause_key, today, f"整改工作报告审核通过（{label}），结案")
+            _tell_closed(s, case, inst, today)
         elif outcome == "refused":
             case.status, si.stage, si.outcome = "closed", "referred", next_step
             open_pending(s, "sanction", inst.id, case.id, article,
@@ -856,6 +857,24 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
             inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1)
         _invite(case, agency, inv)
     return outcome
+
+
+def _tell_closed(s: Session, case: InspectionCase, inst: Institution, today: date) -> None:
+    """The institution hears that its report was accepted and the inspection is closed (once), so
+    its last upload is not the end of the story."""
+    from adapters.mailer import enqueue
+    from adapters.templates import render_email
+    from models import Document
+
+    agency = s.get(Agency, case.agency_id)
+    opinion = s.exec(select(Document).where(Document.idempotency_key == f"case-{case.id}-special_opinion")).first()
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【专项督导结案】{inst.name}", greeting=inst.name,
+        paragraphs=[f"你单位按照《质量督导意见书》{f'（{opinion.number}）' if opinion else ''}报送的整改工作报告，"
+                    "经我单位审核已通过。"
+                    f"本次专项督导于{chinese_date(today)}结案。",
+                    "请你单位持续按照备案范围和有关规定规范开展评价活动。"], sender=agency.name)
+    enqueue(s, f"special-closed:{case.id}", inst.contact_email, "institution", subject, text, html, case.id)
 
 
 def _opinion_number(s: Session, case_id: int) -> str:

@@ -272,3 +272,17 @@ def test_the_timeline_names_staff_steps_in_chinese_not_by_pause_key():
     assert si._step_name("approval-1-2") == "初步督导意见审核（第1次）"
     assert si._step_name("weighing-2") == "申辩意见综合分析"
     assert si._step_name("review-2-1") == "整改工作报告审核（第2次）"
+
+
+def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world):
+    with session_scope() as s:
+        _, code = staff.add(s, "CITY-B", "王经办", "经办")
+    view = si.open_special("run-closed", opening())
+    si.send_notices(view.case_id)
+    ok = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    again = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    assert ok.accepted and again.accepted
+    with session_scope() as s:
+        told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
+    assert len(told) == 1 and told[0].recipient_kind == "institution" and "审核已通过" in told[0].text_body
+    assert "张举报" not in told[0].text_body
