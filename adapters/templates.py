@@ -1,5 +1,6 @@
 """Jinja2 rendering of emails and letters (templates/, Chinese)."""
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -8,15 +9,27 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+def chinese_date(value) -> str:
+    """`{{ day|cndate }}`: a date (or its ISO text) as letters write it, 2026年12月4日; other text as is."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return f"{value.year}年{value.month}月{value.day}日" if isinstance(value, date) else str(value)
+
+
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=StrictUndefined,  # a missing variable is an error, never a blank in a letter
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["cndate"] = chinese_date
+    return env
 
 
 def render(name: str, **context) -> str:

@@ -78,6 +78,9 @@ DEMO_DAY_SESSIONS = (
 )
 
 
+DEMO_EMPLOYERS = ("某技师学院", "某职业学院", "某装备制造集团", "某行业协会", "某高级技工学校", "某职业培训中心")
+
+
 def demo_batch(day: date, suffix: str) -> str:
     return f"DEMO-{day:%Y%m%d}-{suffix}"
 
@@ -99,11 +102,13 @@ def _demo_institutions(s: Session) -> dict[str, Institution]:
         add_institution(s, "青岛某职业培训学校", "DEMO-B-001", city="B", occupations=["育婴员"]),
     ]
     names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
+    # each with an employer of their own: a special inspection's team takes no two from one
+    # employer and cannot draw a supervisor whose employer is blank (regulation/special_inspection.py)
     for n in range(6):
-        add_supervisor(s, f"{names[n]}督导", "0", n + 1)
-        add_supervisor(s, f"{names[n + 6]}督导", "A", n + 1)
+        add_supervisor(s, f"{names[n]}督导", "0", n + 1, employer=f"山东省{DEMO_EMPLOYERS[n]}")
+        add_supervisor(s, f"{names[n + 6]}督导", "A", n + 1, employer=f"济南{DEMO_EMPLOYERS[n]}")
     for n in range(4):
-        add_supervisor(s, f"{names[n + 12]}督导", "B", n + 1)
+        add_supervisor(s, f"{names[n + 12]}督导", "B", n + 1, employer=f"青岛{DEMO_EMPLOYERS[n]}")
     return {i.filing_number: i for i in made}
 
 

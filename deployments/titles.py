@@ -33,6 +33,8 @@ def titled_schema(deployment_name: str, schema: dict) -> dict:
         prop["title"], prop["description"] = title, description
         if name in DATE_PARAMETERS:
             prop["format"] = "date"
+            if prop.get("default") == "":  # the UI checks a default against the format: '' is not a 'date',
+                del prop["default"]         # so an untouched 业务日期 blocked the run; omitted, the flow's '' applies
     return schema
 
 

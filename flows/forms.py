@@ -68,6 +68,9 @@ class _Form:
 
         def keep_required(schema: dict, _model) -> None:
             schema["required"] = list(dict.fromkeys([*schema.get("required", []), *required]))
+            for prop in schema.get("properties", {}).values():  # an optional date left empty: the UI
+                if prop.get("format") == "date" and prop.get("default") == "":  # refuses '' ("'' is not
+                    del prop["default"]  # a 'date'") and blocked Submit; omitted, the model's '' applies
 
         base = type(f"{name}Base", (RunInput,), {
             "model_config": ConfigDict(extra="forbid", json_schema_extra=keep_required)})

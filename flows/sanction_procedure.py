@@ -91,10 +91,12 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
         for round_no in count(1):
             step = f"rectification-{round_no}"
             t.invite(case_id, step, run_id)
-            case = t.record_report(case_id, wait_for_submission(step), round_no)
+            submitted = wait_for_submission(step)
+            case = t.record_report(case_id, submitted, round_no)
             if case["status"] != "rectifying":
                 break  # the deadline passed without a report: the sweep opened the escalation
-            review_header = f"**{case['institution']}** · 第{round_no}轮整改报告已收到，请审核（附件4）"
+            review_header = (f"**{case['institution']}** · 第{round_no}轮整改报告已收到，请审核（附件4）\n\n"
+                             + t.report_summary(submitted, run_id, step))
             _ask(f"review-{round_no}", lambda e, prev, f, h=review_header: forms.review_form(h, e, prev, f),
                  lambda key, a: t.review(case_id, key, a))
             case = t.read_view(case_id, f"after-review-{round_no}")

@@ -52,6 +52,17 @@ def _run_name() -> str:
     return f"专项督导 · {runtime.flow_run.parameters.get('institution', '')}"
 
 
+def _approval_header(ctx: dict) -> str:
+    """What staff approve: the draft (with the lead's reasons), the hearing, the members' findings."""
+    lines = [f"**{ctx['institution']}** · 初步督导意见："]
+    lines += [f"- {lbl}：**{r}**" + (f"（组长改变评定，理由：{why}）" if why else "") for lbl, r, why in ctx["draft"]]
+    lines.append(f"\n听取意见：{ctx.get('hearing') or '（未记录）'}")
+    if ctx.get("findings"):
+        lines.append("\n督导小组成员的督导情况：")
+        lines += [f"- {lbl} · {who}：{r}；{facts}" for lbl, who, r, facts in ctx["findings"]]
+    return "\n".join(lines)
+
+
 def _portal_rounds(prefix: str, record) -> None:
     """A portal step: wait for the submission; a refused one gets a new link (round n+1)."""
     for n in count(1):
@@ -103,7 +114,7 @@ def special_inspection(
         while not t.record_consolidation(cid, c, wait_for_submission(f"consolidation-{c}")).accepted:
             c += 1  # refused: the lead already has the next link, with the errors
         ctx = t.context("approval", cid)
-        header = f"**{ctx['institution']}** · 初步督导意见：" + "；".join(f"{lbl} {r}" for lbl, r, _ in ctx["draft"])
+        header = _approval_header(ctx)
         answers = _ask(f"approval-{a}", lambda e, p, f, h=header: forms.approval_form(h, e, p, f),
                        lambda key, ans: t.approve_draft(cid, key, ans))
         if answers["decision"] == "批准初步督导意见":
@@ -122,10 +133,12 @@ def special_inspection(
     # 4. the rectification report, reviewed by staff; asked again while incomplete
     ctx = t.context("review", cid)
     for n in count(1):
-        if t.record_report(cid, n, wait_for_submission_or_close(f"report-{n}")) == "overdue":
+        submitted = wait_for_submission_or_close(f"report-{n}")
+        if t.record_report(cid, n, submitted) == "overdue":
             t.publish_timeline(cid)
             return Completed(message="整改工作报告逾期未交：已转处理程序（第二十二条（六）），本案结案")
-        header = f"**{ctx['institution']}** · 整改工作报告（第{n}次提交）：请审核"
+        header = (f"**{ctx['institution']}** · 整改工作报告（第{n}次提交）：请审核\n\n"
+                  + t.report_summary(cid, n, submitted))
         answers = _ask(f"review-{n}", lambda e, p, f, h=header: forms.review_form(h, ctx, e, p, f),
                        lambda key, ans, n=n: t.review_report(cid, key, ans, n))
         if answers["outcome"] != "需补充，退回重新提交":

@@ -749,7 +749,7 @@ def _invite(case: InspectionCase, agency: Agency, step_key: str, recipient: port
                                         recipient, contact, title, deadline, instructions, kind, key)
         subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
                                            url=link.url, deadline=deadline, expires_at=link.expires_at,
-                                           instructions=instructions)
+                                           instructions=instructions, kind=kind)
         enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html, case.id)
 
 

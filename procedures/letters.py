@@ -17,14 +17,17 @@ def chinese_date(day: date) -> str:
 
 
 def issue_letter(s: Session, case_id: int, agency: Agency, inst: Institution, kind: str, template: str,
-                 title: str, today: date, **context) -> Document:
-    """Render (once), number and mail (once) one letter to the institution."""
+                 title: str, today: date, full_title: str = "", **context) -> Document:
+    """Render (once), number and mail (once) one letter to the institution. Its title is
+    关于<机构>技能人才评价质量督导情况的<title>, or `full_title` when that does not read (a notice
+    of an inspection still to come)."""
     key = f"case-{case_id}-{kind}"
     doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
     if doc is None:
         paragraphs = render_paragraphs(template, **context)
         letter = OfficialLetter(kind, agency.name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
-                                f"关于{inst.name}技能人才评价质量督导情况的{title}", inst.name, paragraphs, today)
+                                full_title or f"关于{inst.name}技能人才评价质量督导情况的{title}", inst.name,
+                                paragraphs, today)
         doc = store_document(s, key, letter, agency.id, case_id)
     subject, text, html = render_email("official_letter", title=doc.title, number=doc.number,
                                        filename=doc.filename, text=docx_text(doc.content), html=doc.html)

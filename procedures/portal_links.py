@@ -107,7 +107,7 @@ def invite(step: CaseStep, recipient: Recipient, contact: Contact, title: str, d
         link = create_link(s, step, recipient, contact, title, deadline, instructions, kind, key)
         subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
                                            url=link.url, deadline=aware(deadline), expires_at=link.expires_at,
-                                           instructions=instructions)
+                                           instructions=instructions, kind=kind)
         mailer.enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html)
         return link
 

@@ -301,6 +301,15 @@ def read_for_step(submission_id: int, flow_run_id: str, step_key: str) -> Submis
         return SubmissionView(sub.id, sub.receipt_number, link.case_kind, link.case_id, r.statement, r.files)
 
 
+def summary_markdown(submission_id: int, flow_run_id: str, step_key: str) -> str:
+    """A submission as staff read it in a Prefect form: receipt, file names, the statement quoted
+    (the files stay in var/uploads; the portal never serves them, 第八条)."""
+    view = read_for_step(submission_id, flow_run_id, step_key)
+    files = "、".join(f.display_name for f in view.files) or "无"
+    quoted = "\n".join(f"> {line}" for line in view.statement.splitlines() if line.strip())
+    return f"回执编号 {view.receipt_number}；附件：{files}" + (f"\n\n{quoted}" if quoted else "")
+
+
 def read_payload(submission_id: int, flow_run_id: str, step_key: str) -> dict:
     """The structured answers a form of the registry stored, checked like `read_for_step`."""
     with session_scope() as s:

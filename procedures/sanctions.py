@@ -26,7 +26,7 @@ from adapters.db import session_scope
 from adapters.documents import Document, OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
-from adapters.templates import render_email, render_paragraphs
+from adapters.templates import chinese_date, render_email, render_paragraphs
 from models import (
     Agency,
     EvaluationSession,
@@ -544,7 +544,7 @@ def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) 
     if case.report_only:
         return f"本机构非负责备案的人社部门，已将处理意见报告{p['filing_authority']}，由其依职责处理。"
     return {
-        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{rect_due}），并对社会公布。",
+        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{chinese_date(rect_due)}），并对社会公布。",
         "interview": f"约谈时间：{d.get('interview_time')}；约谈地点：{d.get('interview_place')}。",
         "revocation": "撤销备案回执的通知另行送达，并对社会公布。",
         "improvement": "改进要求另行送达。",
@@ -610,7 +610,7 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     problems = [x for x in (d.get("problems") or "").splitlines() if x.strip()] or [case.facts]
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
                supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.name,
-               batch_number=sess.batch_number if sess else "（无）", problems=problems,
+               batch_number=sess.batch_number if sess else "", problems=problems,
                requirements=d.get("requirements") or "强化考点管理，规范评价组织", due=rect_due)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")

@@ -307,10 +307,10 @@ def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, to
 
 def _brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> str:
     matters = "；".join(_matter_label(m.matter_no) for m in _matters(s, si.id))
-    complaint = (f"投诉举报（{si.complaint_source}，{si.complaint_received_on} 收到）内容：{si.complaint_content}。"
-                 if si.origin == "complaint" else "")
-    return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划 {si.planned_start} 至 {si.planned_end}"
-            f"进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
+    complaint = (f"投诉举报（{si.complaint_source}，{chinese_date(si.complaint_received_on)}收到）内容："
+                 f"{si.complaint_content.rstrip('。 ')}。" if si.origin == "complaint" else "")
+    return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划于{chinese_date(si.planned_start)}至"
+            f"{chinese_date(si.planned_end)}进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
             "请于现场督导结束后通过本链接逐项填写督导情况（评定、事实、查看的证据，可附照片或扫描件）。如有第十三条规定的回避情形，请立即告知委派机构。")
 
 
@@ -332,8 +332,8 @@ def send_notices(case_id: int) -> str:
                 s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{m.id}",
                                                 opened_on=today, due=findings_due))
         invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
-                                  f"专项督导督导情况（{inst.name}）", si.planned_end + timedelta(days=7),
-                                  _brief(s, si, inst, lead) + f"督导情况应于 {findings_due} 前提交。",
+                                  f"专项督导督导情况（{inst.name}）", findings_due,
+                                  _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内。",
                                   "member_findings")
                        for m, sup in members]
         invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
@@ -341,6 +341,7 @@ def send_notices(case_id: int) -> str:
                                       "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。"))
         matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
         issue_letter(s, case.id, agency, inst, "special_notice", "special_notice", "专项督导通知", today,
+                     full_title=f"关于对{inst.name}开展技能人才评价质量专项督导的通知",
                      institution=inst.name, matters=matters, planned_start=chinese_date(si.planned_start),
                      planned_end=chinese_date(si.planned_end), team_size=len(members),
                      self_report_due=chinese_date(due), days=settings.special_self_report_working_days)
@@ -753,9 +754,15 @@ def _staff(s: Session, case: InspectionCase, answers: dict, refusal: Refusal) ->
 def approval_context(case_id: int) -> dict:
     with session_scope() as s:
         case, si, inst, _ = _load(s, case_id)
+        names = {m.supervisor_id: sup.name for m, sup in _members(s, si.id)}
+        findings = s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)
+                          .order_by(SpecialInspectionFinding.matter_no, SpecialInspectionFinding.id)).all()
         return {"institution": inst.name, "hearing": si.hearing_notes,
                 "draft": [(_matter_label(m.matter_no), m.draft_rating, m.draft_change_reason)
-                          for m in _matters(s, si.id)]}
+                          for m in _matters(s, si.id)],
+                # what staff approve rests on: each member's rating and facts per matter (agency only)
+                "findings": [(_matter_label(f.matter_no), names.get(f.supervisor_id, ""), f.rating, f.facts)
+                             for f in findings]}
 
 
 def approve_draft(case_id: int, pause_key: str, answers: dict) -> Outcome:
@@ -808,10 +815,14 @@ def send_draft(case_id: int) -> str:
 def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
     out = []
     for m in _matters(s, si.id):
-        facts = [f"{f.facts}（证据：{f.evidence}）" if f.evidence else f.facts for f in s.exec(
-            select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
-                                                   SpecialInspectionFinding.matter_no == m.matter_no)
-            .order_by(SpecialInspectionFinding.id))]
+        facts: list[str] = []  # the members' facts, each once, without the members (第八条)
+        for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
+                                                               SpecialInspectionFinding.matter_no == m.matter_no)
+                        .order_by(SpecialInspectionFinding.id)):
+            fact = f.facts.strip().rstrip("。；;. ") + (f"（查看的证据：{f.evidence.strip().rstrip('。')}）"
+                                                      if f.evidence.strip() else "")
+            if fact and fact not in facts:
+                facts.append(fact)
         out.append({"label": _matter_label(m.matter_no), "rating": m.draft_rating if draft else m.final_rating,
                     "facts": facts})
     return out
@@ -942,6 +953,16 @@ def record_report(case_id: int, round_no: int, submission_id: int | None) -> str
         return "overdue"
 
 
+def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
+    """What staff review: the rectification report as submitted (statement, file names, receipt),
+    as Markdown for the review form (the files themselves stay in var/uploads, 第八条)."""
+    from procedures.portal_submissions import summary_markdown
+
+    with session_scope() as s:
+        flow_run_id = s.get(InspectionCase, case_id).flow_run_id
+    return summary_markdown(submission_id, flow_run_id, f"report-{round_no}")
+
+
 def review_context(case_id: int) -> dict:
     with session_scope() as s:
         case, si, inst, _ = _load(s, case_id)
@@ -965,6 +986,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
         if outcome == "accepted":
             case.status, si.stage, si.outcome = "closed", "closed", next_step
             add_event(s, case.id, pause_key, today, f"整改工作报告审核通过（{label}），结案")
+            _tell_closed(s, case, inst, today)
         elif outcome == "refused":
             case.status, si.stage, si.outcome = "closed", "referred", next_step
             open_pending(s, "sanction", inst.id, case.id, article,
@@ -991,6 +1013,24 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
             inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1)
         _invite(case, agency, inv)
     return outcome
+
+
+def _tell_closed(s: Session, case: InspectionCase, inst: Institution, today: date) -> None:
+    """The institution hears that its report was accepted and the inspection is closed (once), so
+    its last upload is not the end of the story."""
+    from adapters.mailer import enqueue
+    from adapters.templates import render_email
+    from models import Document
+
+    agency = s.get(Agency, case.agency_id)
+    opinion = s.exec(select(Document).where(Document.idempotency_key == f"case-{case.id}-special_opinion")).first()
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【专项督导结案】{inst.name}", greeting=inst.name,
+        paragraphs=[f"你单位按照《质量督导意见书》{f'（{opinion.number}）' if opinion else ''}报送的整改工作报告，"
+                    "经我单位审核已通过。"
+                    f"本次专项督导于{chinese_date(today)}结案。",
+                    "请你单位持续按照备案范围和有关规定规范开展评价活动。"], sender=agency.name)
+    enqueue(s, f"special-closed:{case.id}", inst.contact_email, "institution", subject, text, html, case.id)
 
 
 def _opinion_number(s: Session, case_id: int) -> str:
@@ -1108,6 +1148,17 @@ def sweep(as_of: date) -> SweepReport:
 
 
 # -- the timeline ---------------------------------------------------------------------------------------
+_STEP_NAMES = {"approval": "初步督导意见审核", "weighing": "申辩意见综合分析", "review": "整改工作报告审核"}
+
+
+def _step_name(pause_key: str) -> str:
+    """A staff form's pause key (approval-1-2, review-2-1) as staff read it: the step and its round."""
+    kind, _, rest = pause_key.partition("-")
+    name = _STEP_NAMES.get(kind, pause_key)
+    round_no = rest.split("-")[0] if rest else ""
+    return f"{name}（第{round_no}次）" if kind in ("approval", "review") and round_no else name
+
+
 def timeline_markdown(case_id: int) -> str:
     from models import CaseEvent, Document
 
@@ -1115,8 +1166,8 @@ def timeline_markdown(case_id: int) -> str:
         case, si, inst, _ = _load(s, case_id)
         events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
         rows = "\n".join(f"| {e.on} | {e.text} |" for e in events)
-        docs = "\n".join(f"- {d.title}（{d.number}，{d.filename}）" for d in
+        docs = "\n".join(f"- {d.number}《{d.title}》" for d in
                          s.exec(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
-        decided = "\n".join(f"- {k}：{v}" for k, v in si.decided_by.items() if k != "report_days")
+        decided = "\n".join(f"- {_step_name(k)}：{v}" for k, v in si.decided_by.items() if k != "report_days")
         return (f"# 专项督导案卷：{case.batch_number}（{inst.name}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
                 f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")

@@ -149,6 +149,13 @@ def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
     return v
 
 
+@task(name="rectification-report-summary", **PERSISTED)
+def report_summary(submission_id: int, flow_run_id: str, step: str) -> str:
+    from procedures.portal_submissions import summary_markdown
+
+    return summary_markdown(submission_id, flow_run_id, step)
+
+
 @task(name="review-rectification", **PERSISTED)
 def review(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions

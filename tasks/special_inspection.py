@@ -124,6 +124,13 @@ def record_report(case_id: int, round_no: int, submission_id: int | None):
     return _done("record-rectification-report", si.record_report(case_id, round_no, submission_id))
 
 
+@task(name="rectification-report-summary", **PERSISTED)
+def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
+    from procedures import special_inspection as si
+
+    return si.report_summary(case_id, round_no, submission_id)
+
+
 @task(name="review-rectification-report", **PERSISTED)
 def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
     from procedures import special_inspection as si

@@ -104,7 +104,7 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     with session_scope() as s:
         assert s.get(Institution, w["institution_id"]).status == "suspended"
         notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-rectification")).one()
-        assert "限期3个月（至2026-06-02）" in docx_text(notice.content)
+        assert "限期3个月（至2026年6月2日）" in docx_text(notice.content)
     register = httpx.get(f"{portal.url}/register.json").json()
     mine = [e for e in register["entries"] if e["filing_number"] == filing]
     assert [e["measure"] for e in mine] == ["暂停评价活动并限期整改（发出《整改通知书》）"]

@@ -50,4 +50,8 @@ def test_prefect_yaml_deployments_get_the_same_chinese_parameter_titles_as_the_s
         assert deployed["properties"] == served[name]._parameter_openapi_schema.model_dump()["properties"], name
     daily = served["daily-inspection"]._parameter_openapi_schema.model_dump()["properties"]
     assert daily["batch_number"]["title"] == "批次编号" and daily["as_of"]["format"] == "date"
+    # an optional date left empty: no '' default, which the UI refuses ("'' is not a 'date'") before the run starts
+    for name, d in served.items():
+        for prop in d._parameter_openapi_schema.model_dump()["properties"].values():
+            assert not (prop.get("format") == "date" and prop.get("default") == ""), name
     assert set(TITLES) <= set(declared)

@@ -58,3 +58,14 @@ def test_a_refused_field_shows_its_error_once_even_when_it_is_the_first_field():
     s = schema(decision_form("h", "提醒函", [error], {}, {"decision": error}))
     shown = s["properties"]["decision"]["title"] + s["properties"]["decision"]["description"]
     assert shown.count(error) == 1
+
+
+def test_an_optional_date_left_empty_does_not_block_submit_in_the_ui():
+    """The UI checks a default against its format: a '' default ("'' is not a 'date'") kept staff
+    from answering 恢复评价活动 at all; without it the field may stay empty and the model gives ''."""
+    from flows import sanction_forms
+
+    model = sanction_forms.review_form("审核", [], {}, {})
+    due = schema(model)["properties"]["new_due"]
+    assert due["format"] == "date" and "default" not in due
+    assert model(outcome="恢复评价活动", staff_code="0007-X").new_due == ""

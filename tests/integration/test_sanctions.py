@@ -78,7 +78,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
         assert inst.status == "suspended"
         notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-rectification")).one()
         text = docx_text(notice.content)
-        assert "整改通知书" in notice.title and "限期3个月（至2026-06-02）" in text and "超职业评价" in text
+        assert "整改通知书" in notice.title and "限期3个月（至2026年6月2日）" in text and "超职业评价" in text
         assert "整改期间不得组织任何职业技能等级认定" in text
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
         assert "有记录为证" in docx_text(decision.content)

@@ -102,7 +102,7 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
     with session_scope() as s:
         mails = s.exec(select(OutboxMessage)).all()
         docs = s.exec(select(Document)).all()
-    assert len(docs) == 1 and docs[0].title.endswith("专项督导通知")
+    assert len(docs) == 1 and docs[0].title.endswith("开展技能人才评价质量专项督导的通知")
     text = docx_text(docs[0].content)
     assert "第十四条（二）备案范围" in text and "自评（自查）报告" in text and "超范围" not in text
     assert all("张举报" not in m.text_body + m.html_body + m.subject for m in mails)
@@ -296,3 +296,38 @@ def test_each_numbered_line_of_a_rebuttal_is_a_point_to_weigh_without_its_number
     assert si.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
     assert _points(view.case_id) == ["超等级评价系备案变更在途", "录像已补齐"]
 
+
+def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
+    """`make demo-data` then the README's special inspection: the demo supervisors carry employers."""
+    from cli.demo_data import load_demo
+
+    values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"),
+              "SUPERVISION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'supervision.db'}",
+              "SUPERVISION_SMTP_PORT": str(free_port()),
+              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    with app_env(values):
+        upgrade()
+        with session_scope() as s:
+            load_demo(s, date(2026, 11, 27))
+        view = si.open_special("run-demo", opening(institution="DEMO-A-001"))
+    assert view.refusal_reason == "" and len(view.members) == 3
+
+
+def test_the_timeline_names_staff_steps_in_chinese_not_by_pause_key():
+    assert si._step_name("approval-1-2") == "初步督导意见审核（第1次）"
+    assert si._step_name("weighing-2") == "申辩意见综合分析"
+    assert si._step_name("review-2-1") == "整改工作报告审核（第2次）"
+
+
+def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world):
+    with session_scope() as s:
+        _, code = staff.add(s, "CITY-B", "王经办", "经办")
+    view = si.open_special("run-closed", opening())
+    si.send_notices(view.case_id)
+    ok = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    again = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    assert ok.accepted and again.accepted
+    with session_scope() as s:
+        told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
+    assert len(told) == 1 and told[0].recipient_kind == "institution" and "审核已通过" in told[0].text_body
+    assert "张举报" not in told[0].text_body
