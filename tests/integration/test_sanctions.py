@@ -273,3 +273,47 @@ def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, cas
 def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
     with pytest.raises(sanctions.SanctionError, match="^条款："):
         sanctions._article_case(article)
+
+
+@pytest.fixture
+def any_db(db_url, tmp_path):
+    """A migrated database of each kind (conftest's db_url: SQLite, then a real PostgreSQL)."""
+    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
+        upgrade(db_url)
+        with session_scope() as s:
+            add_agencies(s)
+        yield db_url
+
+
+def _failed_sessions(inst_id: int, tag: str, confirmed: list[date]) -> None:
+    """One session per day, each with a 不合格 record confirmed that day."""
+    from cli.demo_data import add_session, add_supervisor
+    from models import InspectionCase, InspectionRecord
+
+    with session_scope() as s:
+        inst = s.get(Institution, inst_id)
+        sup = add_supervisor(s, f"督导{tag}", "A", 900 + len(tag), year=2024, term_start=date(2025, 1, 1))
+        for n, day in enumerate(confirmed):
+            sess = add_session(s, f"PC-{tag}-{n}", inst, day)
+            case = InspectionCase(flow_run_id=f"{tag}-{n}", session_id=sess.id, batch_number=sess.batch_number,
+                                  institution_id=inst_id, agency_id="CITY-A", opened_on=day, status="closed")
+            s.add(case)
+            s.flush()
+            s.add(InspectionRecord(case_id=case.id, form_kind="theory", form_version="2022", submitted_by=sup.id,
+                                   submitted_on=day, inspection_ended_on=day, late=False, overall_evaluation="x",
+                                   verdict="不合格", confirmed_on=day, negative_count=6, item_count=23))
+
+
+def test_the_third_failed_session_counts_within_one_calendar_year_on_sqlite_and_postgresql(any_db):
+    """第二十三条（十）: two in December and one in January are not three; the third of the new year is."""
+    inst_id = _inst("Y1")
+    _failed_sessions(inst_id, "Y1", [date(2025, 12, 5), date(2025, 12, 20), date(2026, 1, 10)])
+    for day in (date(2025, 12, 31), date(2026, 1, 12)):
+        assert not [k for k in sanction_sweep.sweep(day, resume=False).opened if k.startswith("fails:")]
+    _failed_sessions(inst_id, "Y1B", [date(2026, 2, 2), date(2026, 2, 20)])
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 2, 23), resume=False)
+    with session_scope() as s:
+        (case,) = s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst_id,
+                                                    SanctionCase.finding_case == "fail"))
+    assert (case.key, case.opened_on) == (f"fails:{inst_id}:2026", date(2026, 2, 20)) and "3场次" in case.facts
