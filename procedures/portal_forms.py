@@ -4,11 +4,14 @@ Each kind says which template renders it, how many form fields it may post, how 
 posted fields into answers, what the page shows beside the form, and how the answers are
 checked before anything is stored (by the procedure that owns the step: one implementation
 of its rules) and turned into the payload that is stored: the daily inspection's record form and
-its confirmations, the special inspection's member findings.
+its confirmations, the special inspection's member findings, the sanction decision's 送达回执.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
 
 from models import PortalLink
 from procedures.cases import Refusal
@@ -30,6 +33,13 @@ class PortalForm:
     waiting: Callable[[PortalLink], bool] = lambda link: True
     # The answers a file may belong to for this link (None: any); a file elsewhere is refused.
     file_fields: Callable[[PortalLink], set[str]] | None = None
+    # False: the answer is evidence for the case, and no run waits for it (stored, never resumed).
+    resumes: bool = True
+    # Called in the transaction that stores the answer (session, link, payload, server time): a
+    # step that no run waits for records itself on its case here, once.
+    stored: Callable[[Session, PortalLink, dict, datetime], None] | None = None
+    # A document the page offers for download through the link (file name, .docx bytes), or None.
+    document: Callable[[PortalLink], tuple[str, bytes] | None] | None = None
 
 
 def _first(fields: Fields, name: str) -> str:
