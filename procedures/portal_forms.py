@@ -137,6 +137,35 @@ def _findings_file_fields(link: PortalLink) -> set[str]:
     return special_inspection.findings_file_fields(link)
 
 
+# -- 第二十五条: the 处理决定书's 送达回执 (the institution signs for the decision) -------------------------
+def _parse_receipt(fields: Fields) -> dict:
+    return {"signer": _first(fields, "signer").strip()}
+
+
+def _receipt_context(link: PortalLink) -> dict:
+    from procedures import sanctions
+
+    return sanctions.receipt_context(link)
+
+
+def _check_receipt(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import sanctions
+
+    return sanctions.check_receipt(link, answers)
+
+
+def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
+    from procedures import sanctions
+
+    sanctions.record_receipt(s, link, payload, at)
+
+
+def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
+    from procedures import sanctions
+
+    return sanctions.receipt_document(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
                               _check_record, _evidence_field, _step_waits),
@@ -145,4 +174,7 @@ FORMS: dict[str, PortalForm] = {
     "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
                                   _findings_context, _check_findings, _matter_files,
                                   file_fields=_findings_file_fields),
+    "decision_receipt": PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,
+                                   _receipt_context, _check_receipt, resumes=False, stored=_receipt_stored,
+                                   document=_receipt_document, file_fields=lambda link: set()),
 }

@@ -17,7 +17,7 @@ from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalLink
 
-KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings"}  # procedures/portal_forms.py
+KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings", "decision_receipt"}  # procedures/portal_forms.py
 RECIPIENT_KINDS = {"institution", "supervisor", "staff"}
 
 
