@@ -152,19 +152,35 @@ def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: boo
 _SENTINEL_NAME, _SENTINEL_TEXT = "\x00name\x00", "\x00text\x00"
 
 
-def _reminder_mail(left: int):
-    """The reminder rendered once per day count; each institution's values put in afterwards
-    (escaped in the HTML body): one template render per sweep, not one per case."""
-    subject, text, html = render_email("supervisor_notice", subject_text=f"【整改期限提醒】还有{left}天",
+def _notice_mail(subject_text: str):
+    """A notice to an institution rendered once; each one's name and text put in afterwards
+    (escaped in the HTML body): one template render per sweep and kind, not one per case."""
+    subject, text, html = render_email("supervisor_notice", subject_text=subject_text,
                                        greeting=_SENTINEL_NAME, paragraphs=[_SENTINEL_TEXT],
                                        sender="技能人才评价质量督导")
 
-    def fill(name: str, due: date, number: str) -> tuple[str, str, str]:
-        body = (f"你单位的整改期限为{due}（《整改通知书》{number}，附件4）。请在期限前通过整改报告链接提交书面整改报告；"
-                "整改期间不得组织职业技能等级认定。")
+    def fill(name: str, body: str) -> tuple[str, str, str]:
         return (subject, text.replace(_SENTINEL_NAME, name).replace(_SENTINEL_TEXT, body),
                 html.replace(escape(_SENTINEL_NAME), escape(name)).replace(escape(_SENTINEL_TEXT), escape(body)))
     return fill
+
+
+def _outbox_row(key: str, email: str, mail: tuple[str, str, str], at) -> dict:
+    """An outbox row for a bulk insert (every column given)."""
+    subject, text, html = mail
+    return {"idempotency_key": key, "case_id": None, "recipient": email, "recipient_kind": "institution",
+            "subject": subject, "text_body": text, "html_body": html, "document_ids": [], "status": "pending",
+            "attempts": 0, "last_error": "", "created_at": at}
+
+
+def _reminder_mail(left: int):
+    """The rectification reminder, rendered once per day count."""
+    fill = _notice_mail(f"【整改期限提醒】还有{left}天")
+
+    def reminder(name: str, due: date, number: str) -> tuple[str, str, str]:
+        return fill(name, f"你单位的整改期限为{due}（《整改通知书》{number}，附件4）。请在期限前通过整改报告链接提交"
+                          "书面整改报告；整改期间不得组织职业技能等级认定。")
+    return reminder
 
 
 def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
@@ -184,10 +200,7 @@ def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
             continue
         left = (due - as_of).days
         fill = mails.setdefault(left, _reminder_mail(left))
-        subject, text, html = fill(name, due, (details or {}).get("notice_number", ""))
-        new.append({"idempotency_key": key, "case_id": None, "recipient": email, "recipient_kind": "institution",
-                    "subject": subject, "text_body": text, "html_body": html, "document_ids": [],
-                    "status": "pending", "attempts": 0, "last_error": "", "created_at": now_})
+        new.append(_outbox_row(key, email, fill(name, due, (details or {}).get("notice_number", "")), now_))
         summary.reminded.append(case_id)
     if new:
         s.exec(insert(OutboxMessage), params=new)
@@ -195,7 +208,8 @@ def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     """A decision not signed for by its receipt date: the institution reminded with its link (while
-    the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on)."""
+    the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
+    Set-based like the other reminders: one render, one bulk insert."""
     from procedures.portal_links import aware, url_of
     from procedures.sanctions import RECEIPT_STEP
 
@@ -211,20 +225,22 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     for part in _chunks([r[2] for r in rows if r[2]]):  # by the run's indexed id
         links.update({link.flow_run_id: link for link in s.exec(select(PortalLink).where(
             col(PortalLink.flow_run_id).in_(part), PortalLink.step_key == RECEIPT_STEP))})
-    by_agency: dict[str, list[str]] = {}
+    fill, now_ = _notice_mail("【送达回执待签收】质量督导处理决定书"), now()
+    new, by_agency = [], {}
     for case_id, agency_id, run_id, served, due, details, name, email in rows:
         number = (details or {}).get("decision_number", "")
         link = links.get(run_id)
-        live = link is not None and link.accepted_at is None and aware(link.expires_at) > now()
-        how = (f"请于{aware(link.expires_at):%Y-%m-%d %H:%M}前打开以下链接查看、下载并签收：{url_of(link)}" if live
+        how = (f"请于{aware(link.expires_at):%Y-%m-%d %H:%M}前打开以下链接查看、下载并签收：{url_of(link)}"
+               if link is not None and aware(link.expires_at) > now_
                else f"签收链接已过期，请与{link.agency_name if link else '委派机构'}联系办理签收。")
-        subject, text, html = render_email(
-            "supervisor_notice", subject_text=f"【送达回执待签收】处理决定书 {number}", greeting=name,
-            paragraphs=[f"《质量督导处理决定书》（{number}）已于{served}邮寄送达你单位，签收期限为{due}，至今未签收送达回执。",
-                        how], sender="技能人才评价质量督导")
-        enqueue(s, f"sanction-receipt-remind:{case_id}", email, "institution", subject, text, html)
+        new.append(_outbox_row(f"sanction-receipt-remind:{case_id}", email, fill(
+            name, f"《质量督导处理决定书》（{number}）已于{served}邮寄送达你单位，签收期限为{due}，至今未签收送达回执。{how}"),
+            now_))
         by_agency.setdefault(agency_id, []).append(f"案件{case_id}（{name}，决定书 {number}，{served}送达，期限{due}）")
         summary.receipts_reminded.append(case_id)
+    sent = _existing(s, OutboxMessage.idempotency_key, [r["idempotency_key"] for r in new])
+    if len(sent) < len(new):
+        s.exec(insert(OutboxMessage), params=[r for r in new if r["idempotency_key"] not in sent])
     agencies = {a.id: a for a in s.exec(select(Agency).where(col(Agency.id).in_(list(by_agency))))}
     for agency_id, cases in by_agency.items():
         subject, text, html = render_email(
