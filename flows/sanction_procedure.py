@@ -99,7 +99,7 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     def decision_form(errors, previous, field_errors):
         ctx = t.decision_context(case_id, f"decision-{next(attempts)}")
         p = ctx["proposal"]
-        late = f"（其中逾期提交 {ctx['late']} 条）" if ctx["late"] else ""
+        late = f"（其中 {ctx['late']} 条于陈述申辩期届满后转入，见各条标注）" if ctx["late"] else ""
         header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
                   f"申辩要点 {len(ctx['points'])} 条{late}。事实、理由、依据和监管档案见本运行的 Artifacts。")
         return forms.decision_form(header, f"{p['measure_name']}（{p['article']}）", ctx["measure"], ctx["points"],

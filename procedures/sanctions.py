@@ -289,7 +289,10 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
         text = f"陈述申辩期限 {case.hearing_due}" if case.hearing_due else "无（第二十四条移交不事先告知）"
     late = d.get("late") or late_defence(s, case)
     if late:
-        text += (f"\n\n**{LATE}**：{late['received_at']} 收到（回执 {late['receipt']}），在作出处理决定时予以审阅：\n"
+        weighed = ("作出处理决定时已审阅" if d.get("late") else
+                   "处理决定作出后收到，未经审阅" if case.decided_on else "待作出处理决定时审阅")
+        how = LATE if late.get("late", True) else "期限内提交、期限届满后转入"
+        text += (f"\n\n**{how}**：{late['received_at']} 收到（回执 {late['receipt']}），{weighed}：\n"
                  + "\n".join(f"- {x}" for x in late["points"]))
     return text
 
@@ -448,19 +451,27 @@ def late_defence(s: Session, case: SanctionCase) -> dict | None:
         return None
     sub, _link = row
     points = [x.strip() for x in str(sub.payload.get("statement", "")).splitlines() if x.strip()]
-    return {"received_at": f"{aware(sub.received_at):%Y-%m-%d %H:%M}", "receipt": sub.receipt_number,
-            "points": points}
+    received = aware(sub.received_at)
+    # In the case's time: a defence stored by the last day whose run was told "none" first (a
+    # resume that lost the race with the sweep) came in time, and is not called late.
+    late = received.date() + timedelta(days=case.clock_offset_days) > case.hearing_due if case.hearing_due else True
+    return {"received_at": f"{received:%Y-%m-%d %H:%M}", "receipt": sub.receipt_number, "points": points,
+            "late": late}
 
 
 def _points(s: Session, case: SanctionCase) -> list[dict]:
     """The defence points staff answer: those in time, then any submitted late (marked so)."""
     points = [{"text": p, "late": ""} for p in case.defence.get("points", [])]
     late = case.defence.get("late") or late_defence(s, case)
-    return points + [{"text": p, "late": late["received_at"]} for p in (late or {}).get("points", [])]
+    return points + [{"text": p, "late": late["received_at"], "after_close": late.get("late", True)}
+                     for p in (late or {}).get("points", [])]
 
 
 def point_label(point: dict) -> str:
-    return f"（{LATE}，{point['late']}收到）{point['text']}" if point["late"] else point["text"]
+    if not point["late"]:
+        return point["text"]
+    how = LATE if point.get("after_close", True) else "期限内提交、期限届满后转入"
+    return f"（{how}，{point['late']}收到）{point['text']}"
 
 
 def decision_context(case_id: int) -> dict:
@@ -528,7 +539,8 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             answer = str(answers.get(f"point_{n:02d}", ""))
             why = str(answers.get(f"point_reason_{n:02d}", "")).strip()
             if point["late"] and f"point_{n:02d}" not in answers:  # it came after this form was shown
-                refusal.add(f"point_{n:02d}", f"申辩要点{n}：评价机构于{point['late']}{LATE}了陈述和申辩，"
+                refusal.add(f"point_{n:02d}", f"申辩要点{n}：评价机构的陈述和申辩于{point['late']}收到"
+                                              f"（{LATE if point.get('after_close', True) else '期限内提交'}），"
                                               "表单已更新，请审阅后逐条作答")
             elif answer not in ("采纳", "不采纳"):
                 refusal.add(f"point_{n:02d}", f"申辩要点{n}：请选择采纳或不采纳")

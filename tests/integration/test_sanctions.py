@@ -331,18 +331,40 @@ def test_an_improvement_returned_and_its_new_date_missed_opens_article_27_3_once
     assert sanctions.record_improvement(case_id, 0)["status"] == "closed"  # the waiting run is told
 
 
-def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_kept_in_the_case_file(db):
-    code, inst_id = _staff(), _inst("L1")
-    case_id = _start("run-l1", inst_id, "第二十二条（二）")["case_id"]
+def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) -> int:
+    """A case whose period the sweep closed (the run told: none), then a defence through the
+    case's own defence link, received `hours_after_deadline` after the link's deadline."""
+    from datetime import timedelta
+
+    case_id = _start(f"run-{tag}", _inst(tag), "第二十二条（二）")["case_id"]
     sanctions.notify_hearing(case_id)
     assert sanction_sweep.sweep(date(2026, 3, 10), resume=False).hearings_closed == [case_id]
-    sanctions.record_defence(case_id, 0)  # the run was told: no defence in time
+    sanctions.record_defence(case_id, 0)
     assert sanctions.decision_context(case_id)["points"] == []
-    _submit(case_id, "run-l1", "defence", "超范围系误会")  # in the link's grace days
+    a = sanctions.invite_args(case_id, "defence")
+    with session_scope() as s:
+        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, "defence", f"run-{tag}"),
+                                        portal_links.Recipient(*a["recipient"]), portal_links.Contact(*a["contact"]),
+                                        a["title"], a["deadline"])
+    at = a["deadline"] + timedelta(hours=hours_after_deadline)
+    assert portal_submissions.submit(link.token, statement, [], at=at).status == "stored"
+    return case_id
+
+
+def test_a_defence_stored_in_time_but_read_after_the_close_is_not_called_late(db):
+    case_id = _defence_after_close("L2", -2, "已整改")  # the resume lost the race with the sweep
+    (shown,) = sanctions.decision_context(case_id)["points"]
+    assert shown.startswith("（期限内提交、期限届满后转入，") and "逾期" not in shown
+
+
+def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_kept_in_the_case_file(db):
+    code = _staff()
+    case_id = _defence_after_close("L1", 2, "超范围系误会")  # in the link's grace days
     ctx = sanctions.decision_context(case_id)
     (shown,) = ctx["points"]
     assert ctx["late"] == 1 and re.fullmatch(r"（逾期提交，\d{4}-\d\d-\d\d \d\d:\d\d收到）超范围系误会", shown)
     assert "逾期提交" in sanctions.proposal_markdown(case_id) and "超范围系误会" in sanctions.proposal_markdown(case_id)
+    assert "待作出处理决定时审阅" in sanctions.proposal_markdown(case_id)
     unseen = sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert not unseen.accepted and "逾期提交" in unseen.field_errors["point_01"]  # a form shown before it came
     assert sanctions.decide(case_id, "d-2", {"decision": "采纳拟处理意见", "staff_code": code, "point_01": "不采纳",
@@ -352,6 +374,7 @@ def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_
         case = s.get(SanctionCase, case_id)
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
     assert case.defence["late"]["points"] == ["超范围系误会"] and case.defence["late"]["receipt"]
+    assert "作出处理决定时已审阅" in sanctions.proposal_markdown(case_id)
     text = docx_text(decision.content)
     assert "逾期提交" in text and "超范围系误会" in text and "与现场记录不符" in text
 
