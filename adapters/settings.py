@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # 告知书); reminders this many days before a rectification deadline; how far back a daily
     # sweep looks for a threshold it has missed (a day the sweep did not run).
     sanction_hearing_working_days: int = Field(default=5, ge=1)
+    # The 处理决定书's 送达回执: working days the institution has to sign for it through its portal
+    # link; the first sweep after that reminds it and tells the agency, once.
+    decision_receipt_working_days: int = Field(default=5, ge=1)
     rectification_reminder_days: list[int] = [30, 7, 1]
     sweep_catchup_days: int = Field(default=31, ge=0)
 

@@ -1,5 +1,6 @@
 """The sanctions' daily sweep over a province with history: 10,000 items due today (2,000
-defence periods ending, 3,000 rectification reminders, 2,000 rectifications overdue, 1,500
+defence periods ending, 2,000 rectification reminders, 1,000 decisions whose 送达回执 is unsigned
+(reminder with its portal link, agency told), 2,000 rectifications overdue, 1,500
 institutions at their third 不合格 session of the year, 1,500 at one year without evaluation)
 beside 10,000 and then 1,000,000 historical cases and records (closed sanction cases, 监管档案
 entries, sessions, inspection cases and their records, all older than the sweep's window).
@@ -18,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 TODAY = date(2026, 11, 27)
-DUE = {"hearing": 2000, "remind": 3000, "overdue": 2000, "fails": 1500, "inactive": 1500}
+DUE = {"hearing": 2000, "remind": 2000, "receipt": 1000, "overdue": 2000, "fails": 1500, "inactive": 1500}
 SHARE = {"sanction_case": 0.30, "institution_history": 0.25, "evaluation_session": 0.15,
          "inspection_case": 0.15, "inspection_record": 0.15}
 DEFAULTS = {"INTEGER": "0", "BOOLEAN": "0", "JSON": "'{}'", "DATE": f"'{TODAY}'", "DATETIME": f"'{TODAY} 00:00:00'",
@@ -120,6 +121,17 @@ def build(path: Path, history: int) -> None:
             "details": "'{\"notice_number\": \"济人社督〔2026〕1号\"}'"})
         _fill(conn, "sanction_case", DUE["overdue"], base + 200_000, open_case | {
             "status": "'rectifying'", "rectification_due": _day("'-1 days'")})
+        receipts = base + 400_000  # decisions served 8 days ago, their receipt due yesterday, unsigned
+        _fill(conn, "sanction_case", DUE["receipt"], receipts, open_case | {
+            "status": "'rectifying'", "rectification_due": _day("'+60 days'"), "flow_run_id": "'run-r-' || i",
+            "decision_served_on": _day("'-8 days'"), "receipt_due": _day("'-1 days'"),
+            "details": "'{\"decision_number\": \"济人社督〔2026〕' || i || '号\"}'"})
+        _fill(conn, "portal_link", DUE["receipt"], receipts, {
+            "link_key": "'sanction:' || i || ':decision-receipt'", "token_hash": "'h' || i", "kind": "'decision_receipt'",
+            "case_kind": "'sanction'", "case_id": "i", "step_key": "'decision-receipt'", "flow_run_id": "'run-r-' || i",
+            "recipient_kind": "'institution'", "recipient_name": "'机构'", "recipient_email": "'i@example.cn'",
+            "agency_name": "'济南市人社局'", "agency_email": "'a@example.cn'", "title": "'处理决定书送达回执'",
+            "deadline": "'2099-01-01 00:00:00'", "expires_at": "'2099-01-04 00:00:00'"})
         for k in range(3):  # three failed sessions this year per institution, the third confirmed today
             start = base + 300_000 + k * 10_000
             on = _day("'-0 days'") if k == 2 else _day(f"'-{40 + 30 * k} days'")
@@ -153,8 +165,10 @@ def measure(history: int) -> tuple[float, float, dict]:
             again = sanction_sweep.sweep(TODAY, resume=False)
             t_again = time.perf_counter() - t0
         counts = {"hearings": len(result.hearings_closed), "reminders": len(result.reminded),
+                  "receipts": len(result.receipts_reminded),
                   "escalations": len(result.escalated), "opened": len(result.opened),
-                  "second_run_new": len(again.reminded) + len(again.escalated) + len(again.opened)}
+                  "second_run_new": len(again.reminded) + len(again.receipts_reminded) + len(again.escalated)
+                  + len(again.opened)}
         print(f"  history {history:>9,}: build {t_build:5.1f} s; sweep {t_sweep:.3f} s "
               f"(second run {t_again:.3f} s); {counts}")
         return t_sweep, t_build, counts

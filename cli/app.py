@@ -304,7 +304,7 @@ def _run_findings(as_json: bool, repair: bool) -> None:
     if not findings:
         typer.echo("全部运行与案件一致，没有卡住或中断的运行。")
     for f in findings:
-        case = f"案件 {f.case_id}（{f.case_status}）" if f.case_id else "无案件"
+        case = f"{f.case_kind}案件 {f.case_id}（{f.case_status}）" if f.case_id else "无案件"
         verb = ("已" if f.run_id in done else "将") + f.action_text if f.action == run_health.CONTINUE else f.action_text
         typer.echo(f"{f.run_name or '—'}  {f.run_id}  [{f.deployment or '—'}] {case}\n  问题：{f.problem}\n  处理：{verb}")
     if findings and not repair and any(f.action == run_health.CONTINUE for f in findings):

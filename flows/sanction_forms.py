@@ -1,5 +1,6 @@
 """The staff forms of the sanction procedure (Prefect UI): the decision after the hearing
-(第二十五条), the interview minutes (第二十一条), the rectification review (附件4). Each carries
+(第二十五条), the interview minutes (第二十一条), the review of a rectification report (附件4) or
+of a 第二十七条 improvement report. Each carries
 the deciding person's staff code, checked against the case's agency and stored with the decision."""
 
 from typing import Literal
@@ -11,6 +12,10 @@ from flows.forms import DateText, _Form
 Decision = Literal["采纳拟处理意见", "变更处理", "不予处理"]
 PointAnswer = Literal["采纳", "不采纳"]
 Review = Literal["恢复评价活动", "提出整改要求并另定期限"]
+ImprovementReview = Literal["改进到位，结案", "提出改进要求并另定期限"]
+# what a report round's review offers: (the choices, their help)
+RECTIFICATION_REVIEW = (Review, "整改完成：恢复评价活动（对社会公布）；未完成：写明要求并另定期限")
+IMPROVEMENT_REVIEW = (ImprovementReview, "改进到位：结案；未到位：写明改进要求并另定期限（逾期未报送按第二十七条（三）处理）")
 CODE_HELP = "本人的工作人员代码（由 supervise staff add 发给本人，如 0007-K7QF-M3XZ-P2HD）；用于记录由谁作出本决定"
 
 
@@ -25,7 +30,8 @@ def decision_form(header: str, proposed: str, measure: str, points: list[str], r
     f.add("changed_article", str, "变更后的条款（仅变更处理时填写）", "如“第二十一条（三）”", default="")
     f.add("reason", str, "理由", "变更或不予处理时必填；写入处理决定书", default="")
     for n, point in enumerate(points, 1):
-        f.add(f"point_{n:02d}", PointAnswer, f"申辩要点{n}：{point[:80]}", "评价机构的陈述和申辩要点：采纳或不采纳")
+        f.add(f"point_{n:02d}", PointAnswer, f"申辩要点{n}：{point[:100]}",
+              "评价机构的陈述和申辩要点（标明“逾期提交”的，在陈述申辩期届满后收到）：采纳或不采纳")
         f.add(f"point_reason_{n:02d}", str, f"申辩要点{n}不予采纳的理由", "不采纳时必填；写入处理决定书", default="")
     if not report_only:
         if measure == "interview":
@@ -51,10 +57,13 @@ def minutes_form(header: str, errors: list[str], previous: dict, field_errors: d
     return f.model("InterviewMinutesForm", header)
 
 
-def review_form(header: str, errors: list[str], previous: dict, field_errors: dict) -> type[RunInput]:
+def review_form(header: str, review: tuple, errors: list[str], previous: dict,
+                field_errors: dict) -> type[RunInput]:
+    """The review of one report round: `review` is RECTIFICATION_REVIEW or IMPROVEMENT_REVIEW."""
+    choices, help_text = review
     f = _Form(errors, field_errors, previous)
-    f.add("outcome", Review, "审核结论", "整改完成：恢复评价活动（对社会公布）；未完成：写明要求并另定期限")
-    f.add("requirements", str, "整改要求或说明", "另定期限时必填", default="")
-    f.add("new_due", DateText, "新的整改期限", "另定期限时填写（YYYY-MM-DD）", default="")
+    f.add("outcome", choices, "审核结论", help_text)
+    f.add("requirements", str, "整改（改进）要求或说明", "另定期限时必填；写入发给评价机构的新链接邮件", default="")
+    f.add("new_due", DateText, "新的期限", "另定期限时填写（YYYY-MM-DD）", default="")
     _code(f)
-    return f.model("RectificationReviewForm", header)
+    return f.model("ReportReviewForm", header)

@@ -6,9 +6,11 @@
    portal link; the run waits for the defence, or for the sweep to close the period.
 3. Staff decide (staff code): adopt, change or drop; a reason for each defence point not
    accepted → 处理决定书. An agency that did not file the institution reports to the one that did.
+   Served by mail with a 送达回执 link (the institution signs for it); nothing waits for the receipt.
 4. The measure, once: 第二十二条 整改通知书 + suspension + register, the rectification report
-   through the portal, the review → 恢复评价活动 or a new date; 第二十一条 interview minutes;
-   第二十条 the institution's explanation; 第二十三条 revocation; 第二十四条 transfer; 第二十七条.
+   through the portal, the review → 恢复评价活动 or a new date; 第二十七条 the improvement report
+   through the portal, the review → closed or a new date; 第二十一条 interview minutes;
+   第二十条 the institution's explanation; 第二十三条 revocation; 第二十四条 transfer.
 
 Durable like the daily inspection: every side effect is a persisted task with a database key;
 "today" is the case's (its as_of). A refused start ends Cancelled, named 已拒绝.
@@ -35,6 +37,33 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
     "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
 }
 DONE = {"closed": "已结案", "dropped": "不予处理，已结案", "reported": "已报告负责备案的人社部门"}
+# status → (report step, review pause prefix, record task, review task, review form, what is reviewed)
+ROUNDS = {
+    "rectifying": ("rectification", "review", t.record_report, t.review, forms.RECTIFICATION_REVIEW, "整改报告（附件4）"),
+    "improving": ("improvement", "improvement-review", t.record_improvement, t.review_improvement,
+                  forms.IMPROVEMENT_REVIEW, "改进情况报告（第二十七条）"),
+}
+
+
+def _report_rounds(case: dict, run_id: str, step: str, review_key: str, record, review, review_choices,
+                   what: str) -> None:
+    """Report, staff review, and again with a new date until accepted; a date missed without a
+    report ends it (the sweep opened the escalation and told the run)."""
+    case_id, status = case["case_id"], case["status"]
+    for round_no in count(1):
+        key = f"{step}-{round_no}"
+        t.invite(case_id, key, run_id)
+        submitted = wait_for_submission(key)
+        case = record(case_id, submitted, round_no)
+        if case["status"] != status:
+            break  # the deadline passed without a report: the sweep opened the escalation
+        header = (f"**{case['institution']}** · 第{round_no}轮{what}已收到，请审核\n\n"
+                  + t.report_summary(submitted, run_id, key))
+        _ask(f"{review_key}-{round_no}", lambda e, prev, f, h=header: forms.review_form(h, review_choices, e, prev, f),
+             lambda k, a: review(case_id, k, a))
+        case = t.read_view(case_id, f"after-{review_key}-{round_no}")
+        if case["status"] != status:
+            break
 
 
 def _run_name() -> str:
@@ -67,15 +96,20 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     else:
         t.skip_hearing(case_id)
 
-    ctx = t.decision_context(case_id)
-    p = ctx["proposal"]
-    header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
-              f"申辩要点 {len(ctx['points'])} 条。事实、理由、依据和监管档案见本运行的 Artifacts。")
-    _ask("decision", lambda e, prev, f: forms.decision_form(header, f"{p['measure_name']}（{p['article']}）",
-                                                            ctx["measure"], ctx["points"], ctx["report_only"],
-                                                            e, prev, f),
-         lambda key, a: t.decide(case_id, key, a))
-    case = t.carry_out(case_id)
+    attempts = count(1)  # the form is read again each time it is asked: a late defence shows
+
+    def decision_form(errors, previous, field_errors):
+        ctx = t.decision_context(case_id, f"decision-{next(attempts)}")
+        p = ctx["proposal"]
+        late = f"（其中 {ctx['late']} 条于陈述申辩期届满后转入，见各条标注）" if ctx["late"] else ""
+        header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
+                  f"申辩要点 {len(ctx['points'])} 条{late}。事实、理由、依据和监管档案见本运行的 Artifacts。")
+        return forms.decision_form(header, f"{p['measure_name']}（{p['article']}）", ctx["measure"], ctx["points"],
+                                   ctx["report_only"], errors, previous, field_errors)
+
+    _ask("decision", decision_form, lambda key, a: t.decide(case_id, key, a))
+    case = t.carry_out(case_id)  # the 处理决定书 served by mail, with its 送达回执 link; never waits for it
+    t.publish_case(case_id)
 
     if case["status"] == "awaiting_minutes":  # 第二十一条
         _ask("minutes", lambda e, prev, f: forms.minutes_form(f"**{case['institution']}** · 约谈记录（第二十一条）",
@@ -84,24 +118,8 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     elif case["status"] == "awaiting_report":  # 第二十条
         t.invite(case_id, "explanation", run_id)
         t.record_explanation(case_id, wait_for_submission("explanation"))
-    elif case["status"] == "improving":  # 第二十七条
-        t.invite(case_id, "improvement", run_id)
-        t.record_improvement(case_id, wait_for_submission("improvement"))
-    elif case["status"] == "rectifying":  # 第二十二条, 附件4
-        for round_no in count(1):
-            step = f"rectification-{round_no}"
-            t.invite(case_id, step, run_id)
-            submitted = wait_for_submission(step)
-            case = t.record_report(case_id, submitted, round_no)
-            if case["status"] != "rectifying":
-                break  # the deadline passed without a report: the sweep opened the escalation
-            review_header = (f"**{case['institution']}** · 第{round_no}轮整改报告已收到，请审核（附件4）\n\n"
-                             + t.report_summary(submitted, run_id, step))
-            _ask(f"review-{round_no}", lambda e, prev, f, h=review_header: forms.review_form(h, e, prev, f),
-                 lambda key, a: t.review(case_id, key, a))
-            case = t.read_view(case_id, f"after-review-{round_no}")
-            if case["status"] != "rectifying":
-                break
+    elif case["status"] in ROUNDS:  # 第二十七条 improvement, 第二十二条 rectification (附件4)
+        _report_rounds(case, run_id, *ROUNDS[case["status"]])
     case = t.read_view(case_id, "end")
     t.publish_case(case_id)
     return Completed(message=DONE.get(case["status"], case["status"]))

@@ -46,7 +46,7 @@ class PortalSubmission(SQLModel, table=True):
     receipt_number: str = Field(unique=True, max_length=32)
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(sa_column=_when(nullable=False))
-    resume_status: str = Field(default="pending", max_length=16, index=True)  # pending | resuming | resumed | obsolete
+    resume_status: str = Field(default="pending", max_length=16, index=True)  # pending | resuming | resumed | obsolete | none (no run waits)
     resume_claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     resume_attempts: int = 0
     resumed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))

@@ -2,9 +2,9 @@
 escalates on, and the public register (一公开). Confidential parts (defence, minutes) never
 leave the agency; the register rows carry only what 第二十二条/第二十三条 publish."""
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -20,7 +20,8 @@ class SanctionCase(SQLModel, table=True):
 
     __tablename__ = "sanction_case"
     __table_args__ = (Index("ix_sanction_case_status_rect_due", "status", "rectification_due"),
-                      Index("ix_sanction_case_status_hearing_due", "status", "hearing_due"))
+                      Index("ix_sanction_case_status_hearing_due", "status", "hearing_due"),
+                      Index("ix_sanction_case_receipt_due", "receipt_due"))
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=128)  # where it came from: pending:N, overdue:N, inactive-1y:…
     pending_case_id: int | None = Field(default=None, foreign_key="pending_case.id", unique=True)
@@ -53,6 +54,14 @@ class SanctionCase(SQLModel, table=True):
     report_received_on: date | None = None
     resumed_on: date | None = None
     escalated_on: date | None = None  # the sweep opened the escalation (once)
+    # 送达回执 of the 处理决定书: served by mail on decision_served_on (that counts as served); the
+    # receipt (签收: who, the server's time) is the proof, asked through a portal link by
+    # receipt_due; the sweep reminds the institution and tells the agency once (receipt_reminded_on).
+    decision_served_on: date | None = None
+    receipt_due: date | None = None
+    receipt_signed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    receipt_signer: str = ""
+    receipt_reminded_on: date | None = None
 
 
 class InstitutionHistory(SQLModel, table=True):

@@ -8,6 +8,7 @@ The portal calls procedures/ only, and never exposes Prefect's API.
 
 import logging
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from procedures.portal_submissions import IncomingFile
 
 log = logging.getLogger("portal")
 CSRF_COOKIE = "portal_csrf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSS = (TEMPLATES / "portal" / "portal.css").read_text(encoding="utf-8")
 JS = (TEMPLATES / "portal" / "portal.js").read_text(encoding="utf-8")
 
@@ -95,6 +97,15 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
                         staff=link.recipient_kind == "staff", **form.context(link))
         return with_cookie(response, key, new)
 
+    def served_document(link) -> Response:
+        form = portal_forms.FORMS.get(link.kind)
+        found = form.document(link) if form and form.document else None
+        if found is None:
+            return problem("not_found", 404)
+        name, content = found
+        return Response(content, media_type=DOCX, headers={
+            "Content-Disposition": f"attachment; filename=\"document.docx\"; filename*=UTF-8''{quote(name)}"})
+
     async def read_fields(form) -> tuple[dict, list]:
         fields: dict[str, list[str]] = {}
         files = []
@@ -148,10 +159,12 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return Response(CSS, media_type="text/css; charset=utf-8")
 
     @app.get("/l/{token}")
-    async def show(token: str, request: Request, done: str = ""):
+    async def show(token: str, request: Request, done: str = "", document: str = ""):
         found, receipt, stop = await opened(token, request)
         if stop is not None:
             return stop
+        if document:  # the document the link serves (a decision to sign for), before and after signing
+            return await run_in_threadpool(served_document, found.link)
         if found.problem == "used":
             return page("receipt.html.j2", link=found.link, receipt=receipt, again=done != "1")
         if found.link.kind in portal_forms.FORMS:

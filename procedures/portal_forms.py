@@ -4,11 +4,15 @@ Each kind says which template renders it, how many form fields it may post, how 
 posted fields into answers, what the page shows beside the form, and how the answers are
 checked before anything is stored (by the procedure that owns the step: one implementation
 of its rules) and turned into the payload that is stored: the daily inspection's record form and
-its confirmations, the special inspection's member findings and the lead's consolidation.
+its confirmations, the special inspection's member findings and the lead's consolidation, the
+sanction decision's 送达回执.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
 
 from models import PortalLink
 from procedures.cases import Refusal
@@ -30,6 +34,13 @@ class PortalForm:
     waiting: Callable[[PortalLink], bool] = lambda link: True
     # The answers a file may belong to for this link (None: any); a file elsewhere is refused.
     file_fields: Callable[[PortalLink], set[str]] | None = None
+    # False: the answer is evidence for the case, and no run waits for it (stored, never resumed).
+    resumes: bool = True
+    # Called in the transaction that stores the answer (session, link, payload, server time): a
+    # step that no run waits for records itself on its case here, once.
+    stored: Callable[[Session, PortalLink, dict, datetime], None] | None = None
+    # A document the page offers for download through the link (file name, .docx bytes), or None.
+    document: Callable[[PortalLink], tuple[str, bytes] | None] | None = None
 
 
 def _first(fields: Fields, name: str) -> str:
@@ -158,6 +169,35 @@ def _consolidation_waits(link: PortalLink) -> bool:
     return special_inspection.consolidation_step_waits(link)
 
 
+# -- 第二十五条: the 处理决定书's 送达回执 (the institution signs for the decision) -------------------------
+def _parse_receipt(fields: Fields) -> dict:
+    return {"signer": _first(fields, "signer").strip()}
+
+
+def _receipt_context(link: PortalLink) -> dict:
+    from procedures import sanctions
+
+    return sanctions.receipt_context(link)
+
+
+def _check_receipt(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import sanctions
+
+    return sanctions.check_receipt(link, answers)
+
+
+def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
+    from procedures import sanctions
+
+    sanctions.record_receipt(s, link, payload, at)
+
+
+def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
+    from procedures import sanctions
+
+    return sanctions.receipt_document(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
                               _check_record, _evidence_field, _step_waits),
@@ -168,4 +208,7 @@ FORMS: dict[str, PortalForm] = {
                                   file_fields=_findings_file_fields),
     "lead_consolidation": PortalForm("lead_consolidation", "consolidation_form.html.j2", 30, _parse_consolidation,
                                      _consolidation_context, _check_consolidation, waiting=_consolidation_waits),
+    "decision_receipt": PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,
+                                   _receipt_context, _check_receipt, resumes=False, stored=_receipt_stored,
+                                   document=_receipt_document, file_fields=lambda link: set()),
 }

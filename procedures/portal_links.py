@@ -17,7 +17,8 @@ from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalLink
 
-KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings", "lead_consolidation"}  # procedures/portal_forms.py
+KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings", "lead_consolidation",
+         "decision_receipt"}  # procedures/portal_forms.py
 RECIPIENT_KINDS = {"institution", "supervisor", "staff"}
 
 

@@ -212,12 +212,13 @@ def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tupl
         return SubmitResult("invalid", errors=errors, link=link, field_errors=field_errors, answers=answers)
     payload = payload | {"files": [{"position": n, "field": form.file_field(name) or ""}
                                    for n, (name, _) in enumerate(files)]}
-    return _store(link, payload, [f for _, f in files], at or now(), "")
+    return _store(link, payload, [f for _, f in files], at or now(), payload.get("statement", ""), form)
 
 
 def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received: datetime,
-           text: str) -> SubmitResult:
-    """Files kept, receipt and mail made before the write; then one short transaction."""
+           text: str, form=None) -> SubmitResult:
+    """Files kept, receipt and mail made before the write; then one short transaction (with the
+    form's own `stored` step, when it has one). An answer no run waits for is never resumed."""
     link_id = link.id
     kept = [uploads.store(f.data) for f in files]
     views = [FileView(f.name.strip(), uploads.sniff(f.data[:16], f.data).label, len(f.data), size_text(len(f.data)),
@@ -229,9 +230,13 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
             locked = s.exec(select(PortalLink).where(PortalLink.id == link_id).with_for_update()).one()
             if locked.accepted_at is not None:  # another tab won while we validated
                 raise _AlreadyAccepted
-            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload=payload, received_at=received)
+            resumes = form is None or form.resumes
+            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload=payload, received_at=received,
+                                   resume_status="pending" if resumes else "none")
             s.add(sub)
             s.flush()
+            if form is not None and form.stored is not None:
+                form.stored(s, locked, payload, received)
             for position, (f, view) in enumerate(zip(files, views, strict=True)):
                 kind = uploads.sniff(f.data[:16], f.data)
                 s.add(PortalFile(submission_id=sub.id, position=position, sha256=view.sha256, size=view.size,

@@ -8,15 +8,15 @@ results, the database keys and the stored answers (flows/asking.py) make that re
 nothing and lose no answer. Everything else out of step is reported for staff to judge.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from adapters import orchestrator, processes
 from adapters.db import session_scope
 from adapters.orchestrator import RunInfo
 from adapters.settings import get_settings
-from models import InspectionCase
 
 CONTINUE, REPORT = "continue", "report"
 # A run is Pending for a moment before its process exists: younger states are left alone.
@@ -24,10 +24,59 @@ GRACE_SECONDS = 20.0
 # Beyond this many legs a run that keeps dying is a fault to look at, not to retry again.
 MAX_RUN_COUNT = 60
 RUNNER_SHUTDOWN = "Runner is shutting down"
-TERMINAL_CASE_STATUSES = frozenset({"refused", "closed"})
+TERMINAL_CASE_STATUSES = frozenset({"refused", "closed"})  # an inspection case's (procedures.cases)
 _STATE_NAMES = {"RUNNING": "运行中", "PENDING": "待启动", "CRASHED": "崩溃", "CANCELLED": "已取消",
                 "CANCELLING": "取消中", "PAUSED": "等待表单", "SCHEDULED": "已排队", "COMPLETED": "已完成",
                 "FAILED": "失败"}
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Where a case of any procedure says it stands, and which run owns it."""
+
+    kind: str  # 日常督导 | 专项督导 | 处理程序
+    case_id: int
+    run_id: str
+    status: str  # the case's own status value
+    closed: bool  # a terminal status: its run should have ended
+    step: str  # where the case says it stands, in Chinese (its status or stage name)
+
+
+def _inspection_cases(s: Session) -> list[CaseFile]:
+    """Daily and special inspections share the case table; a special one has its stage beside."""
+    from models import InspectionCase, SpecialInspection
+    from procedures.cases import STATUS_NAMES
+    from procedures.special_inspection import STAGE_NAMES
+
+    rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage)
+                  .join(SpecialInspection, col(SpecialInspection.case_id) == InspectionCase.id, isouter=True))
+    return [CaseFile("日常督导" if stage is None else "专项督导", case_id, run_id, status,
+                     status in TERMINAL_CASE_STATUSES,
+                     STATUS_NAMES.get(status, status) if stage is None or status in TERMINAL_CASE_STATUSES
+                     else STAGE_NAMES.get(stage, stage))
+            for case_id, run_id, status, stage in rows]
+
+
+def _sanction_cases(s: Session) -> list[CaseFile]:
+    """A sanction case has a run once staff start sanction-procedure for it (the sweep's open
+    without one, and they are not out of step)."""
+    from models import SanctionCase
+    from procedures.sanctions import FINAL_STATUSES, STATUS_NAMES
+
+    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status)
+                  .where(col(SanctionCase.flow_run_id).is_not(None)))
+    return [CaseFile("处理程序", case_id, run_id, status, status in FINAL_STATUSES, STATUS_NAMES.get(status, status))
+            for case_id, run_id, status in rows]
+
+
+# Every procedure whose cases are owned by a run: one reader each, one check for all.
+CASE_READERS: tuple[Callable[[Session], list[CaseFile]], ...] = (_inspection_cases, _sanction_cases)
+
+
+def case_files() -> dict[str, CaseFile]:
+    """Every case that has a run, by its run's id."""
+    with session_scope() as s:
+        return {f.run_id: f for read in CASE_READERS for f in read(s)}
 
 
 @dataclass(frozen=True)
@@ -40,16 +89,22 @@ class Finding:
     case_status: str | None
     problem: str
     action: str  # continue | report
+    case_kind: str = ""  # 日常督导 | 专项督导 | 处理程序
 
     @property
     def action_text(self) -> str:
         return "重新排队，从头重放继续执行" if self.action == CONTINUE else "仅报告，请人工核查"
 
 
-def judge(run: RunInfo, alive: bool, case_status: str | None, grace: float = GRACE_SECONDS) -> tuple[str, str] | None:
-    """(problem, action) for one run, or None when run and case agree. Pure."""
+def judge(run: RunInfo, alive: bool, case_status: str | None, grace: float = GRACE_SECONDS,
+          closed: bool | None = None, step: str | None = None) -> tuple[str, str] | None:
+    """(problem, action) for one run, or None when run and case agree. Pure. `closed`: whether
+    the case's status is terminal (default: an inspection case's terminal statuses); `step`: where
+    the case says it stands, for the message (default: its status)."""
     state = _STATE_NAMES.get(run.state_type, run.state_type)
-    case_open = case_status is None or case_status not in TERMINAL_CASE_STATUSES
+    if closed is None:
+        closed = case_status in TERMINAL_CASE_STATUSES
+    case_open = case_status is None or not closed
     orphan = (run.state_type in ("RUNNING", "PENDING") and not alive and run.age_seconds >= grace)
     lost = orphan or (run.state_type == "CRASHED" and case_open) or (
         run.state_type == "CANCELLED" and case_open and RUNNER_SHUTDOWN in run.message)
@@ -61,39 +116,44 @@ def judge(run: RunInfo, alive: bool, case_status: str | None, grace: float = GRA
         return why, CONTINUE
     if case_status is None:
         return None
+    ended = "结案" if case_status == "closed" else f"终止（{step or case_status}）"
     if not case_open and run.state_type in ("PAUSED", "SCHEDULED", "RUNNING", "PENDING"):
-        return f"案件已{'结案' if case_status == 'closed' else '终止'}，运行却仍为“{state}”", REPORT
+        return f"案件已{ended}，运行却仍为“{state}”", REPORT
     if not case_open and run.state_type in ("CRASHED", "FAILED"):
-        return f"案件已{'结案' if case_status == 'closed' else '终止'}，运行却以“{state}”结束（{run.message}）", REPORT
+        return f"案件已{ended}，运行却以“{state}”结束（{run.message}）", REPORT
     if case_open and run.state_type in ("COMPLETED", "FAILED", "CANCELLED", "CRASHED"):
-        return f"运行已结束（{state}），案件状态却为“{case_status}”", REPORT
+        return f"运行已结束（{state}），案件状态却为“{step or case_status}”", REPORT
     return None
 
 
 STRANDABLE = ["RUNNING", "PENDING", "CRASHED", "CANCELLED"]
 
 
-def check(stranded_only: bool = False, grace: float = GRACE_SECONDS) -> list[Finding]:
-    """Every run that is stranded or out of step with its case, and every open case whose
-    run no longer exists. `stranded_only`: just the runs that lost their process (the
-    service's own watch, every few seconds). `grace` 0: no run of ours is alive (at start)."""
-    runs = orchestrator.list_runs(STRANDABLE if stranded_only else None)
-    alive = processes.live_flow_run_ids(processes.mark_value(get_settings().var_dir))
-    with session_scope() as s:
-        cases = {c.flow_run_id: (c.id, c.status) for c in s.exec(select(InspectionCase))}
-        known = {r.id for r in runs}
-        missing = list(s.exec(select(InspectionCase).where(
-            col(InspectionCase.status).not_in(TERMINAL_CASE_STATUSES))))
+def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[RunInfo] | None = None,
+          alive: set[str] | None = None) -> list[Finding]:
+    """Every run that is stranded or out of step with its case — a daily inspection's, a special
+    inspection's or a sanction procedure's (CASE_READERS) — and every open case whose run no
+    longer exists. `stranded_only`: just the runs that lost their process (the service's own
+    watch, every few seconds). `grace` 0: no run of ours is alive (at start). `runs`/`alive`: the
+    server's runs and the live run processes, when the caller has them already (read otherwise)."""
+    if runs is None:
+        runs = orchestrator.list_runs(STRANDABLE if stranded_only else None)
+    if alive is None:
+        alive = processes.live_flow_run_ids(processes.mark_value(get_settings().var_dir))
+    cases = case_files()
     findings = []
     for run in runs:
-        case_id, status = cases.get(run.id, (None, None))
-        verdict = judge(run, run.id in alive, status, grace)
+        case = cases.get(run.id)
+        verdict = judge(run, run.id in alive, case.status if case else None, grace,
+                        case.closed if case else None, case.step if case else None)
         if verdict:
-            findings.append(Finding(run.id, run.name, run.deployment, run.state_type, case_id, status, *verdict))
-    for case in [] if stranded_only else missing:
-        if case.flow_run_id not in known:
-            findings.append(Finding(case.flow_run_id, "", "", "MISSING", case.id, case.status,
-                                    "案件未结，但其运行在 Prefect 中不存在", REPORT))
+            findings.append(Finding(run.id, run.name, run.deployment, run.state_type, case.case_id if case else None,
+                                    case.status if case else None, *verdict, case_kind=case.kind if case else ""))
+    known = {r.id for r in runs}
+    for case in [] if stranded_only else cases.values():
+        if not case.closed and case.run_id not in known:
+            findings.append(Finding(case.run_id, "", "", "MISSING", case.case_id, case.status,
+                                    f"案件未结（{case.step}），但其运行在 Prefect 中不存在", REPORT, case.kind))
     return findings
 
 

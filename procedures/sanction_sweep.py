@@ -5,6 +5,9 @@
 - 附件4: reminders before a rectification deadline (settings: 30, 7, 1 days); a deadline passed
   without a report → the escalation (第二十二条(六), or 第二十三条(一) after an earlier written
   notice) is opened once, and the waiting run is told;
+- 送达回执: a 处理决定书 not signed for through its portal link by its receipt date → the
+  institution is reminded (with the link) and the agency told, once each (the decision was served
+  by mail all the same; the receipt is the proof);
 - 第二十三条(十): the third 不合格 session of a calendar year;
 - 第二十二条(四) / 第二十三条(七): no evaluation for 1 / 2 years (counted from the last evaluation,
   else the filing date).
@@ -34,6 +37,7 @@ from models import (
     InspectionRecord,
     Institution,
     OutboxMessage,
+    PortalLink,
     SanctionCase,
 )
 from regulation import sanctions as ladder
@@ -45,6 +49,7 @@ class SanctionSweep:
     as_of: date
     hearings_closed: list[int] = field(default_factory=list)
     reminded: list[int] = field(default_factory=list)
+    receipts_reminded: list[int] = field(default_factory=list)  # 送达回执 not signed by its date
     escalated: list[int] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
     escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
@@ -55,6 +60,7 @@ class SanctionSweep:
             f"## 处理程序巡检：{self.as_of}", "",
             f"- 陈述申辩期限届满：{len(self.hearings_closed)} 件",
             f"- 整改期限提醒：{len(self.reminded)} 件",
+            f"- 处理决定书送达回执逾期未签收（已提醒并告知委派机构）：{len(self.receipts_reminded)} 件",
             f"- 逾期未整改（改进），已启动升级处理：{len(self.escalated)} 件",
             f"- 新开处理案件（年度第三次不合格、长期未开展评价）：{len(self.opened)} 件",
             *([f"- 待重试续办：{len(self.waiting)} 件（下次巡检再试）"] if self.waiting else []),
@@ -99,6 +105,7 @@ def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
     with session_scope() as s:
         _close_hearings(s, as_of, summary, resume)
         _remind(s, as_of, summary)
+        _remind_receipts(s, as_of, summary)
         _escalate(s, as_of, summary, resume)
         _third_fail(s, as_of, summary)
         _inactivity(s, as_of, summary)
@@ -145,19 +152,35 @@ def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: boo
 _SENTINEL_NAME, _SENTINEL_TEXT = "\x00name\x00", "\x00text\x00"
 
 
-def _reminder_mail(left: int):
-    """The reminder rendered once per day count; each institution's values put in afterwards
-    (escaped in the HTML body): one template render per sweep, not one per case."""
-    subject, text, html = render_email("supervisor_notice", subject_text=f"【整改期限提醒】还有{left}天",
+def _notice_mail(subject_text: str):
+    """A notice to an institution rendered once; each one's name and text put in afterwards
+    (escaped in the HTML body): one template render per sweep and kind, not one per case."""
+    subject, text, html = render_email("supervisor_notice", subject_text=subject_text,
                                        greeting=_SENTINEL_NAME, paragraphs=[_SENTINEL_TEXT],
                                        sender="技能人才评价质量督导")
 
-    def fill(name: str, due: date, number: str) -> tuple[str, str, str]:
-        body = (f"你单位的整改期限为{due}（《整改通知书》{number}，附件4）。请在期限前通过整改报告链接提交书面整改报告；"
-                "整改期间不得组织职业技能等级认定。")
+    def fill(name: str, body: str) -> tuple[str, str, str]:
         return (subject, text.replace(_SENTINEL_NAME, name).replace(_SENTINEL_TEXT, body),
                 html.replace(escape(_SENTINEL_NAME), escape(name)).replace(escape(_SENTINEL_TEXT), escape(body)))
     return fill
+
+
+def _outbox_row(key: str, email: str, mail: tuple[str, str, str], at) -> dict:
+    """An outbox row for a bulk insert (every column given)."""
+    subject, text, html = mail
+    return {"idempotency_key": key, "case_id": None, "recipient": email, "recipient_kind": "institution",
+            "subject": subject, "text_body": text, "html_body": html, "document_ids": [], "status": "pending",
+            "attempts": 0, "last_error": "", "created_at": at}
+
+
+def _reminder_mail(left: int):
+    """The rectification reminder, rendered once per day count."""
+    fill = _notice_mail(f"【整改期限提醒】还有{left}天")
+
+    def reminder(name: str, due: date, number: str) -> tuple[str, str, str]:
+        return fill(name, f"你单位的整改期限为{due}（《整改通知书》{number}，附件4）。请在期限前通过整改报告链接提交"
+                          "书面整改报告；整改期间不得组织职业技能等级认定。")
+    return reminder
 
 
 def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
@@ -177,18 +200,63 @@ def _remind(s: Session, as_of: date, summary: SanctionSweep) -> None:
             continue
         left = (due - as_of).days
         fill = mails.setdefault(left, _reminder_mail(left))
-        subject, text, html = fill(name, due, (details or {}).get("notice_number", ""))
-        new.append({"idempotency_key": key, "case_id": None, "recipient": email, "recipient_kind": "institution",
-                    "subject": subject, "text_body": text, "html_body": html, "document_ids": [],
-                    "status": "pending", "attempts": 0, "last_error": "", "created_at": now_})
+        new.append(_outbox_row(key, email, fill(name, due, (details or {}).get("notice_number", "")), now_))
         summary.reminded.append(case_id)
     if new:
         s.exec(insert(OutboxMessage), params=new)
 
 
+def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """A decision not signed for by its receipt date: the institution reminded with its link (while
+    the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
+    Set-based like the other reminders: one render, one bulk insert."""
+    from procedures.portal_links import aware, url_of
+    from procedures.sanctions import RECEIPT_STEP
+
+    rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
+                         SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
+                         Institution.name, Institution.contact_email)
+                  .join(Institution, Institution.id == SanctionCase.institution_id)
+                  .where(SanctionCase.receipt_due < as_of, col(SanctionCase.receipt_signed_at).is_(None),
+                         col(SanctionCase.receipt_reminded_on).is_(None))).all()
+    if not rows:
+        return
+    links = {}
+    for part in _chunks([r[2] for r in rows if r[2]]):  # by the run's indexed id
+        links.update({link.flow_run_id: link for link in s.exec(select(PortalLink).where(
+            col(PortalLink.flow_run_id).in_(part), PortalLink.step_key == RECEIPT_STEP))})
+    fill, now_ = _notice_mail("【送达回执待签收】质量督导处理决定书"), now()
+    new, by_agency = [], {}
+    for case_id, agency_id, run_id, served, due, details, name, email in rows:
+        number = (details or {}).get("decision_number", "")
+        link = links.get(run_id)
+        how = (f"请于{aware(link.expires_at):%Y-%m-%d %H:%M}前打开以下链接查看、下载并签收：{url_of(link)}"
+               if link is not None and aware(link.expires_at) > now_
+               else f"签收链接已过期，请与{link.agency_name if link else '委派机构'}联系办理签收。")
+        new.append(_outbox_row(f"sanction-receipt-remind:{case_id}", email, fill(
+            name, f"《质量督导处理决定书》（{number}）已于{served}邮寄送达你单位，签收期限为{due}，至今未签收送达回执。{how}"),
+            now_))
+        by_agency.setdefault(agency_id, []).append(f"案件{case_id}（{name}，决定书 {number}，{served}送达，期限{due}）")
+        summary.receipts_reminded.append(case_id)
+    sent = _existing(s, OutboxMessage.idempotency_key, [r["idempotency_key"] for r in new])
+    if len(sent) < len(new):
+        s.exec(insert(OutboxMessage), params=[r for r in new if r["idempotency_key"] not in sent])
+    agencies = {a.id: a for a in s.exec(select(Agency).where(col(Agency.id).in_(list(by_agency))))}
+    for agency_id, cases in by_agency.items():
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text=f"【送达回执未签收】{as_of} {len(cases)} 件", greeting=agencies[agency_id].name,
+            paragraphs=[f"以下处理决定书已邮寄送达，但评价机构至签收期限未签收送达回执，已提醒评价机构一次：{'；'.join(cases[:50])}"
+                        + (f"等 {len(cases)} 件。" if len(cases) > 50 else "。"),
+                        "邮寄送达仍然有效，处理措施照常执行；如需送达证明，请另行取得（如邮寄回执）并归入案卷。"],
+            sender="督导系统")
+        enqueue(s, f"sanction-receipt-missing:{agency_id}:{as_of}:{summary.receipts_reminded[0]}",
+                agencies[agency_id].email, "agency", subject, text, html)
+    _set(s, summary.receipts_reminded, receipt_reminded_on=as_of)
+
+
 # status → (the pause the run waits at, the case the missed date opens, 情节严重)
 _WAITING = {"rectifying": ("rectification-{round}", "22.6", False),  # 第二十二条（六）
-            "improving": ("improvement", "27.3", True),  # 第二十七条（三） 对督导意见拒不采取整改措施
+            "improving": ("improvement-{round}", "27.3", True),  # 第二十七条（三） 对督导意见拒不采取整改措施
             "awaiting_report": ("explanation", None, False)}  # 第二十条: recorded, no sanction of its own
 
 
@@ -201,7 +269,9 @@ def _new_case(key: str, institution_id: int, agency_id: str, finding: str, facts
             "status": "pending", "proposal": {}, "report_only": False, "hearing_due": None, "hearing_closed_on": None,
             "defence": {}, "decision": "", "decided_case": "", "measure": "", "decision_reason": "",
             "point_replies": [], "details": {}, "decided_on": None, "decided_by": "", "rectification_due": None,
-            "rectification_round": 0, "report_received_on": None, "resumed_on": None, "escalated_on": None}
+            "rectification_round": 0, "report_received_on": None, "resumed_on": None, "escalated_on": None,
+            "decision_served_on": None, "receipt_due": None, "receipt_signed_at": None, "receipt_signer": "",
+            "receipt_reminded_on": None}
 
 
 def _insert_cases(s: Session, rows: list[dict], summary: SanctionSweep | None = None) -> list[dict]:

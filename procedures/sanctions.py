@@ -53,6 +53,9 @@ OPEN_STATUSES = ("pending", "hearing", "awaiting_decision", "awaiting_report", "
                  "improving")
 DECISIONS = {"采纳拟处理意见": "adopt", "变更处理": "change", "不予处理": "drop"}
 REVIEW_RESUME, REVIEW_AGAIN = "恢复评价活动", "提出整改要求并另定期限"
+IMPROVEMENT_DONE, IMPROVEMENT_AGAIN = "改进到位，结案", "提出改进要求并另定期限"
+RECEIPT_STEP = "decision-receipt"  # the 送达回执 link of the 处理决定书 (no run waits for it)
+LATE = "逾期提交"
 FILING_AUTHORITY_NAMES = {"mohrss": "人力资源社会保障部"}
 REGISTER_MEASURES = {"rectification": "暂停评价活动并限期整改（发出《整改通知书》）", "revocation": "撤销备案回执",
                      "resumption": "恢复评价活动"}
@@ -271,7 +274,27 @@ def proposal_markdown(case_id: int) -> str:
         return (f"# 处理程序：{inst.name}（{inst.filing_number}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{case.facts}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
+                f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
+                f"## 处理决定书送达\n\n{service_text(case)}\n\n"
                 f"## 监管档案\n\n| 日期 | 事项 | 文号 | 条款 |\n|---|---|---|---|\n{history}\n")
+
+
+def _defence_markdown(s: Session, case: SanctionCase) -> str:
+    d = case.defence
+    if d.get("receipt"):
+        text = f"{d['received_on']} 收到（回执 {d['receipt']}）：\n" + "\n".join(f"- {x}" for x in d["points"])
+    elif d.get("closed_on"):
+        text = f"期限（{case.hearing_due}）届满未提交，{d['closed_on']} 期限巡检结束陈述申辩期"
+    else:
+        text = f"陈述申辩期限 {case.hearing_due}" if case.hearing_due else "无（第二十四条移交不事先告知）"
+    late = d.get("late") or late_defence(s, case)
+    if late:
+        weighed = ("作出处理决定时已审阅" if d.get("late") else
+                   "处理决定作出后收到，未经审阅" if case.decided_on else "待作出处理决定时审阅")
+        how = LATE if late.get("late", True) else "期限内提交、期限届满后转入"
+        text += (f"\n\n**{how}**：{late['received_at']} 收到（回执 {late['receipt']}），{weighed}：\n"
+                 + "\n".join(f"- {x}" for x in late["points"]))
+    return text
 
 
 # -- documents, mail, history, register ------------------------------------------------------------
@@ -287,11 +310,15 @@ def _doc(s: Session, case: SanctionCase, kind: str, title: str, recipient: str, 
     return doc
 
 
-def _mail(s: Session, key: str, to: str, kind: str, doc: Document, extra: str = "") -> None:
+def _mail(s: Session, key: str, to: str, kind: str, doc: Document, extra: str = "",
+          link: tuple[str, str] | None = None) -> None:
+    """The letter by mail (.docx attached); `link`: (what it is for, the portal address), in both bodies."""
     from adapters.documents import docx_text
 
+    link_text, link_url = link or ("", "")
     subject, text, html = render_email("official_letter", title=doc.title, number=doc.number, filename=doc.filename,
-                                       text=docx_text(doc.content) + (f"\n\n{extra}" if extra else ""), html=doc.html)
+                                       text=docx_text(doc.content) + (f"\n\n{extra}" if extra else ""), html=doc.html,
+                                       link_text=link_text, link_url=link_url)
     enqueue(s, key, to, kind, subject, text, html, None, [doc.id])
 
 
@@ -363,8 +390,6 @@ def notify_hearing(case_id: int) -> dict:
 
 def invite_args(case_id: int, step: str) -> dict:
     """What the portal invitation needs: recipient, contact, title, deadline (end of the day)."""
-    from datetime import datetime, time
-
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
@@ -376,11 +401,20 @@ def invite_args(case_id: int, step: str) -> dict:
             "improvement": (case.rectification_due, "改进情况报告（第二十七条）", "请提交改进情况的书面报告及材料。"),
         }.get(step.split("-")[0]) or (case.rectification_due, "整改报告（第二十二条、附件4）",
                                       "请提交书面整改报告及相关举措材料。")
-        # The link lives in real time: a case opened with an as_of (tests, late entry) shifts its
-        # deadline back by the case's clock offset (0 in normal use).
-        deadline = datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
+        reviews = case.details.get("reviews", [])
+        if step.split("-")[0] in ("improvement", "rectification") and case.rectification_round > 1 and reviews:
+            what = f"审核意见（{reviews[-1]['on']}）：{reviews[-1]['requirements']}。请于{due}前按上述要求再次报送。{what}"
         return {"recipient": ("institution", inst.name, inst.contact_email), "contact": (agency.name, agency.email),
-                "title": title, "deadline": deadline, "instructions": what}
+                "title": title, "deadline": link_deadline(case, due), "instructions": what}
+
+
+def link_deadline(case: SanctionCase, due: date):
+    """The end of a step's last day, for its portal link. The link lives in real time: a case
+    opened with an as_of (tests, late entry) shifts its deadline back by the case's clock
+    offset (0 in normal use)."""
+    from datetime import datetime, time
+
+    return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
 
 
 def record_defence(case_id: int, submission_id: int) -> dict:
@@ -402,11 +436,52 @@ def record_defence(case_id: int, submission_id: int) -> dict:
 
 
 # -- the decision ----------------------------------------------------------------------------------
+def late_defence(s: Session, case: SanctionCase) -> dict | None:
+    """A defence the portal stored after the sweep had closed the period (the link lives a few
+    grace days longer): never read by the run, so read here — for the decision form and the
+    case file. None when the defence came in time or none came at all."""
+    from models import PortalLink, PortalSubmission
+    from procedures.portal_links import aware
+
+    if case.defence.get("receipt") or not case.flow_run_id:
+        return None
+    row = s.exec(select(PortalSubmission, PortalLink).join(PortalLink, PortalLink.id == PortalSubmission.link_id)
+                 .where(PortalLink.flow_run_id == case.flow_run_id, PortalLink.step_key == "defence")).first()
+    if row is None:
+        return None
+    sub, _link = row
+    points = [x.strip() for x in str(sub.payload.get("statement", "")).splitlines() if x.strip()]
+    received = aware(sub.received_at)
+    # In the case's time: a defence stored by the last day whose run was told "none" first (a
+    # resume that lost the race with the sweep) came in time, and is not called late.
+    late = received.date() + timedelta(days=case.clock_offset_days) > case.hearing_due if case.hearing_due else True
+    return {"received_at": f"{received:%Y-%m-%d %H:%M}", "receipt": sub.receipt_number, "points": points,
+            "late": late}
+
+
+def _points(s: Session, case: SanctionCase) -> list[dict]:
+    """The defence points staff answer: those in time, then any submitted late (marked so)."""
+    points = [{"text": p, "late": ""} for p in case.defence.get("points", [])]
+    late = case.defence.get("late") or late_defence(s, case)
+    return points + [{"text": p, "late": late["received_at"], "after_close": late.get("late", True)}
+                     for p in (late or {}).get("points", [])]
+
+
+def point_label(point: dict) -> str:
+    if not point["late"]:
+        return point["text"]
+    how = LATE if point.get("after_close", True) else "期限内提交、期限届满后转入"
+    return f"（{how}，{point['late']}收到）{point['text']}"
+
+
 def decision_context(case_id: int) -> dict:
+    """What the decision form shows, read again for each time it is asked (a defence submitted
+    late may have come in meanwhile)."""
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
-        return {"points": list(case.defence.get("points", [])), "proposal": case.proposal,
-                "measure": case.proposal["measure"], "report_only": case.report_only}
+        points = _points(s, case)
+        return {"points": [point_label(p) for p in points], "late": sum(1 for p in points if p["late"]),
+                "proposal": case.proposal, "measure": case.proposal["measure"], "report_only": case.report_only}
 
 
 def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
@@ -459,14 +534,19 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if decision == "drop" and not reason:
             refusal.add("reason", "理由：不予处理须写明理由")
         replies = []
-        for n, point in enumerate(case.defence.get("points", []), 1):
+        points = _points(s, case)
+        for n, point in enumerate(points, 1):
             answer = str(answers.get(f"point_{n:02d}", ""))
             why = str(answers.get(f"point_reason_{n:02d}", "")).strip()
-            if answer not in ("采纳", "不采纳"):
+            if point["late"] and f"point_{n:02d}" not in answers:  # it came after this form was shown
+                refusal.add(f"point_{n:02d}", f"申辩要点{n}：评价机构的陈述和申辩于{point['late']}收到"
+                                              f"（{LATE if point.get('after_close', True) else '期限内提交'}），"
+                                              "表单已更新，请审阅后逐条作答")
+            elif answer not in ("采纳", "不采纳"):
                 refusal.add(f"point_{n:02d}", f"申辩要点{n}：请选择采纳或不采纳")
             elif answer == "不采纳" and not why:
                 refusal.add(f"point_reason_{n:02d}", f"申辩要点{n}不予采纳的理由：不采纳须写明理由")
-            replies.append({"text": point, "answer": answer, "reason": why})
+            replies.append({"text": point_label(point), "answer": answer, "reason": why})
         details = {k: str(answers.get(k, "")).strip() for k in ("interview_time", "interview_place", "authority",
                                                                 "requirements", "persons", "problems")}
         final_case = changed or case.proposal["case"]
@@ -479,6 +559,9 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         case.decision_reason, case.point_replies = reason, replies
         case.decided_on, case.decided_by = today, who.label
         case.details = case.details | {"decision_details": details}
+        late = late_defence(s, case)
+        if late and not case.defence.get("late"):
+            case.defence = case.defence | {"late": late}  # in the case file, with its time
     return _answer_once(case_id, pause_key, judge)
 
 
@@ -525,7 +608,7 @@ def carry_out(case_id: int) -> dict:
                                        for r in case.point_replies],
                        decision=case.decision, reason=case.decision_reason, article=article,
                        article_text=article_text, measure_text=name, followup=followup)
-            _mail(s, f"sanction-decision:{case.id}", inst.contact_email, "institution", doc)
+            _serve_decision(s, case, inst, doc, today)
             _history(s, case, "decision", today, f"处理决定：{name if case.decision != 'drop' else '不予处理'}",
                      doc.number, article)
         if case.decision == "drop":
@@ -536,6 +619,81 @@ def carry_out(case_id: int) -> dict:
             _measure(s, case, inst, today, article, article_text, d, rect_due)
         case.details = case.details | {"carried_out": str(today)}
     return _step(case_id, act)
+
+
+def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Document, today: date) -> None:
+    """The 处理决定书 by mail — served so; the measure goes on at once — with a one-time portal link
+    where the institution opens it again and signs for it (送达回执: the proof of service)."""
+    from procedures.portal_links import CaseStep, Contact, Recipient, create_link
+    from regulation.calendar import default_calendar
+
+    agency = s.get(Agency, case.agency_id)
+    due = default_calendar().add_working_days(today, get_settings().decision_receipt_working_days)
+    link = create_link(s, CaseStep("sanction", case.id, RECEIPT_STEP, case.flow_run_id or ""),
+                       Recipient("institution", inst.name, inst.contact_email), Contact(agency.name, agency.email),
+                       "处理决定书送达回执", link_deadline(case, due),
+                       f"请查看、下载《{doc.title}》（{doc.number}），填写签收人姓名后签收。", kind="decision_receipt")
+    _mail(s, f"sanction-decision:{case.id}", inst.contact_email, "institution", doc,
+          link=(f"送达回执：本决定书已随本邮件送达。请于{due}前打开以下一次性链接，查看、下载本决定书并签收"
+                "（填写签收人姓名），签收回执作为送达证明：", link.url))
+    case.decision_served_on, case.receipt_due = today, due
+    case.details = case.details | {"decision_number": doc.number}
+
+
+# -- the 送达回执 through the portal (procedures/portal_forms.py "decision_receipt") ------------------
+def _receipt_case(s: Session, link) -> tuple[SanctionCase, Document]:
+    case = s.get(SanctionCase, link.case_id)
+    doc = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-decision")).one()
+    return case, doc
+
+
+def receipt_context(link) -> dict:
+    with session_scope() as s:
+        case, doc = _receipt_case(s, link)
+        inst = s.get(Institution, case.institution_id)
+        return {"institution": inst.name, "document_title": doc.title, "document_number": doc.number,
+                "served_on": str(case.decision_served_on or "")}
+
+
+def receipt_document(link) -> tuple[str, bytes]:
+    with session_scope() as s:
+        _case, doc = _receipt_case(s, link)
+        return doc.filename, doc.content
+
+
+def check_receipt(_link, answers: dict) -> tuple[Refusal, dict]:
+    """签收人: a name, as a person writes it (no control characters, at most 50 characters)."""
+    refusal = Refusal()
+    signer = str(answers.get("signer", "")).strip()
+    if not signer:
+        refusal.add("signer", "签收人姓名：未填写。请填写代表评价机构签收本决定书的人员姓名")
+    elif len(signer) > 50 or any(not ch.isprintable() for ch in signer):
+        refusal.add("signer", "签收人姓名：应为不超过 50 字的姓名，不含换行或控制字符")
+    return refusal, {"signer": signer, "statement": f"签收人：{signer}"}
+
+
+def record_receipt(s: Session, link, payload: dict, at) -> None:
+    """In the portal's storing transaction: the case is served with proof (who, the server's time)."""
+    case = s.get(SanctionCase, link.case_id)
+    if case.receipt_signed_at is not None:
+        return
+    case.receipt_signed_at, case.receipt_signer = at, payload["signer"]
+    s.add(case)
+    _history(s, case, "decision-receipt", case_today(case),
+             f"处理决定书已送达（签收人：{payload['signer']}，{at:%Y-%m-%d %H:%M}）",
+             case.details.get("decision_number", ""), "")
+
+
+def service_text(case: SanctionCase) -> str:
+    """送达 as the case file says it: 已送达（签收人, 时间）, or served by mail and not yet signed for."""
+    from procedures.portal_links import aware
+
+    if case.receipt_signed_at is not None:
+        return f"已送达（签收人：{case.receipt_signer}，{aware(case.receipt_signed_at):%Y-%m-%d %H:%M}）"
+    if case.decision_served_on:
+        reminded = f"；{case.receipt_reminded_on} 已提醒并告知委派机构" if case.receipt_reminded_on else ""
+        return f"已于 {case.decision_served_on} 邮寄送达，送达回执待签收（期限 {case.receipt_due}）{reminded}"
+    return "未送达"
 
 
 def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) -> str:
@@ -590,7 +748,7 @@ def _measure(s, case, inst, today, article, article_text, d, rect_due) -> None:
                    article_text=article_text, requirements=d["requirements"], due=due)
         _mail(s, f"sanction-improvement:{case.id}", inst.contact_email, "institution", doc)
         _history(s, case, "improvement", today, f"提出改进要求（至{due}）", doc.number, article)
-        case.rectification_due, case.status = due, "improving"
+        case.rectification_due, case.rectification_round, case.status = due, 1, "improving"
     elif m == "void_results":
         due = today + timedelta(days=get_settings().report_due_days)
         doc = _doc(s, case, "void-order", "关于作出书面说明并宣布评价结果无效的通知", inst.name, "void_results_order",
@@ -699,38 +857,66 @@ def record_rectification_report(case_id: int, submission_id: int) -> dict:
 
 
 def review_rectification(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    """Staff review: resume (恢复评价活动, register, letter) or requirements and a new date."""
+    """Staff review of a rectification report (附件4): resume (恢复评价活动, register, letter) or
+    requirements and a new date."""
+    return _review(case_id, pause_key, answers, "rectifying", REVIEW_RESUME, REVIEW_AGAIN, _resume,
+                   "整改审核未通过，提出整改要求", "附件4")
+
+
+def review_improvement(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """Staff review of a 第二十七条 improvement report: accepted → closed, or requirements and a new
+    date (another link; missed → 第二十七条（三） once, by the sweep)."""
+    return _review(case_id, pause_key, answers, "improving", IMPROVEMENT_DONE, IMPROVEMENT_AGAIN,
+                   _improvement_done, "改进情况审核未通过，提出改进要求", case_article(case_id))
+
+
+def case_article(case_id: int) -> str:
+    with session_scope() as s:
+        return s.get(SanctionCase, case_id).proposal.get("article", "")
+
+
+def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: str, again: str, on_accept,
+            returned: str, article: str) -> Outcome:
+    """One review of a report (a round): `accept` → on_accept, or `again` with requirements and a
+    new date later than today → the next round (a new link, the run waits again)."""
 
     def judge(s, case, today, refusal):
         who = _decider(s, case, answers, refusal)
         outcome = str(answers.get("outcome", ""))
         remark = str(answers.get("requirements", "")).strip()
-        if outcome not in (REVIEW_RESUME, REVIEW_AGAIN):
-            refusal.add("outcome", f"审核结论：应为“{REVIEW_RESUME}”或“{REVIEW_AGAIN}”")
+        if outcome not in (accept, again):
+            refusal.add("outcome", f"审核结论：应为“{accept}”或“{again}”")
         new_due = None
-        if outcome == REVIEW_AGAIN:
+        if outcome == again:
             if not remark:
-                refusal.add("requirements", "整改要求：另定期限时须写明尚需整改的要求")
+                refusal.add("requirements", "整改要求：另定期限时须写明尚需整改（改进）的要求")
             try:
                 new_due = date.fromisoformat(str(answers.get("new_due", "")))
                 if new_due <= today:
                     refusal.add("new_due", f"新的整改期限：应晚于今天（{today}），实际为 {new_due}")
             except ValueError:
                 refusal.add("new_due", f"新的整改期限：应为有效日期（YYYY-MM-DD），实际为“{answers.get('new_due', '')}”")
+        if case.status != status:
+            refusal.add("outcome", f"审核结论：案件状态为“{STATUS_NAMES[case.status]}”，不能再审核")
         if refusal or who is None:
             return
         inst = s.get(Institution, case.institution_id)
         reviews = list(case.details.get("reviews", [])) + [{"on": str(today), "by": who.label, "outcome": outcome,
                                                             "requirements": remark}]
         case.details = case.details | {"reviews": reviews}
-        if outcome == REVIEW_RESUME:
-            _resume(s, case, inst, today, remark, who.label)
+        if outcome == accept:
+            on_accept(s, case, inst, today, remark, who.label)
         else:
             case.rectification_round += 1
             case.rectification_due, case.report_received_on = new_due, None
             _history(s, case, f"requirements-{case.rectification_round}", today,
-                     f"整改审核未通过，提出整改要求并另定期限至{new_due}：{remark}", "", "附件4")
+                     f"{returned}并另定期限至{new_due}：{remark}", "", article)
     return _answer_once(case_id, pause_key, judge)
+
+
+def _improvement_done(s, case, inst, today, remark, by) -> None:
+    _history(s, case, "improvement-accepted", today, f"改进情况经审核通过，结案（{by}）", "", case.proposal["article"])
+    case.status = "closed"
 
 
 def _resume(s, case, inst, today, remark, by) -> None:
@@ -755,20 +941,21 @@ def skip_hearing(case_id: int) -> dict:
 
 
 def record_improvement(case_id: int, submission_id: int) -> dict:
-    """第二十七条: the improvement report (0: none by the date; the sweep opened 拒不整改 once).
-    Interpretation (ours): a report closes the request; staff who find it a refusal register
-    第二十七条 again as serious (拒不整改)."""
+    """第二十七条: the improvement report of this round, for staff review (0: none by the date;
+    the sweep opened 第二十七条（三） 拒不整改 once, and the case closes)."""
     from procedures import portal_submissions
 
     def act(s, case, today):
-        if case.status != "improving":
+        if case.status != "improving" or case.report_received_on is not None:
             return
         if submission_id:
-            sub = portal_submissions.read_for_step(submission_id, case.flow_run_id, "improvement")
+            rnd = case.rectification_round
+            sub = portal_submissions.read_for_step(submission_id, case.flow_run_id, f"improvement-{rnd}")
             case.report_received_on = today
             case.details = case.details | {"report_receipt": sub.receipt_number}
-            _history(s, case, "improvement-report", today, "评价机构报送改进情况", "", case.proposal["article"])
+            _history(s, case, f"improvement-report-{rnd}", today, f"评价机构报送第{rnd}轮改进情况，待审核", "",
+                     case.proposal["article"])
         else:
             case.details = case.details | {"report_missing": str(case.escalated_on or today)}
-        case.status = "closed"
+            case.status = "closed"
     return _step(case_id, act)

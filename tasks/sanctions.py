@@ -87,7 +87,8 @@ def skip_hearing(case_id: int) -> dict:
 
 
 @task(name="decision-context", **PERSISTED)
-def decision_context(case_id: int) -> dict:
+def decision_context(case_id: int, pause_key: str) -> dict:
+    """What the decision form at `pause_key` shows (persisted per key: a replay builds the same form)."""
     from procedures import sanctions
 
     return sanctions.decision_context(case_id)
@@ -132,12 +133,22 @@ def record_explanation(case_id: int, submission_id: int) -> dict:
 
 
 @task(name="record-improvement", **PERSISTED)
-def record_improvement(case_id: int, submission_id: int) -> dict:
+def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
     from procedures import sanctions
 
     v = sanctions.record_improvement(case_id, submission_id)
-    _log("收到改进情况报告" if submission_id else "改进期限届满未报送改进情况，已启动第二十七条（三）处理")
+    _log(f"收到第{round_no}轮改进情况报告，待审核" if submission_id
+         else "改进期限届满未报送改进情况，已启动第二十七条（三）处理")
     return v
+
+
+@task(name="review-improvement", **PERSISTED)
+def review_improvement(case_id: int, pause_key: str, answers: dict):
+    from procedures import sanctions
+
+    outcome = sanctions.review_improvement(case_id, pause_key, answers)
+    _log("改进情况审核已记录" if outcome.accepted else f"改进情况审核被退回（{len(outcome.errors)} 处问题）")
+    return outcome
 
 
 @task(name="record-rectification-report", **PERSISTED)

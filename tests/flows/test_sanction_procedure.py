@@ -2,11 +2,16 @@
 real database. Time travels by as_of; nothing sleeps for a legal period.
 
 Few runs carry the scenarios (to keep the suite's time modest):
-1. 第二十二条 with a defence through the portal, a refused staff code, the decision, the 整改通知书
-   + suspension + register, the Prefect server restarted while the rectification waits, the
-   report through the portal, the review → 恢复评价活动 and the register updated.
-2. No defence in time (the sweep closes the period once), decided; the 3-month deadline missed
-   → one escalation though the sweep runs twice; the run ends.
+1. 第二十二条 with a defence through the portal, a refused staff code, the decision served with its
+   送达回执 link (the measure goes on; the institution downloads the decision and signs later), the
+   整改通知书 + suspension + register, the Prefect server restarted while the rectification waits,
+   the report through the portal, the review → 恢复评价活动 and the register updated; `supervise
+   runs check` finds the sanction run in step with its case throughout.
+2. No defence in time (the sweep closes the period once), a defence submitted afterwards in the
+   link's grace days shown on the decision form and answered; the 3-month deadline missed → one
+   escalation though the sweep runs twice; the run ends.
+3. The other measures, and 第二十七条's improvement report reviewed: returned with requirements
+   and a new date (a new link), then accepted.
 """
 
 import re
@@ -21,7 +26,7 @@ from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DEADLINE_SWEEP, SANCTION_PROCEDURE
 from models import Document, Institution, RegisterEntry, SanctionCase
-from procedures import staff
+from procedures import run_health, staff
 from tests.flows import harness as h
 from tests.flows.world import decided_by, make_world
 from tests.portal_client import browser, docx_bytes, open_form, post, running_portal
@@ -45,9 +50,14 @@ def code(service):
         return staff.add(s, "CITY-A", "李审核", "审核")[1]
 
 
-def tokens(service, address: str) -> list[str]:
-    return [LINK.search(m.get_body(("plain",)).get_content()).group(1) for m in h.messages(service.mail_dir)
-            if address in m["To"] and LINK.search(m.get_body(("plain",)).get_content())]
+def tokens(service, address: str, subject: str = "", body: str = "") -> list[str]:
+    """The portal link tokens mailed to `address` (in mails whose subject and body hold these)."""
+    found = []
+    for m in h.messages(service.mail_dir):
+        text = m.get_body(("plain",)).get_content()
+        if address in m["To"] and subject in m["Subject"] and body in text and LINK.search(text):
+            found.append(LINK.search(text).group(1))
+    return found
 
 
 def submit(portal, token: str, statement: str, files=()) -> None:
@@ -98,9 +108,15 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     assert "工作人员代码" in again["properties"]["staff_code"]["description"]  # the Chinese error, on the field
     h.resume(run_id, "decision-2", answers | {"staff_code": code})
 
-    h.wait_for_form(run_id, "rectification-1")
+    h.wait_for_form(run_id, "rectification-1")  # the measure went on: nothing waits for the 送达回执
     case = case_of(run_id)
     assert case.status == "rectifying" and case.rectification_due == date(2026, 6, 2)
+    assert case.receipt_signed_at is None and case.decision_served_on == DAY
+    (receipt,) = tokens(service, email, "处理决定书")
+    b, url = browser(), f"{portal.url}/l/{receipt}"
+    assert b.get(f"{url}?document=decision").content[:2] == b"PK"  # the .docx, through the link
+    assert b.post(url, data={"csrf_token": open_form(b, url), "signer": "王五"}).status_code == 303
+    assert case_of(run_id).receipt_signer == "王五"
     with session_scope() as s:
         assert s.get(Institution, w["institution_id"]).status == "suspended"
         notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-rectification")).one()
@@ -111,7 +127,7 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
 
     restart_prefect(service)  # the 3-month wait outlives a Prefect server restart
     assert h.read(run_id).state.type == StateType.PAUSED
-    rect_token = [t for t in tokens(service, email) if t != token][0]
+    (rect_token,) = tokens(service, email, "整改报告")
     submit(portal, rect_token, "整改报告：已完成考点整改", [("整改报告.docx", docx_bytes())])
     h.resume(run_id, "review-1-1", {"outcome": "恢复评价活动", "staff_code": code})
     h.wait_for(run_id, DONE)
@@ -122,10 +138,12 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     page = httpx.get(f"{portal.url}/register").text
     assert "恢复评价活动" in page and filing in page
     letters = [m["Subject"] for m in h.messages(service.mail_dir) if email in m["To"]]
-    assert sum("处理决定书" in x for x in letters) == 1 and sum("恢复评价活动" in x for x in letters) == 1
+    assert sum(x.startswith("【质量督导处理决定书】") for x in letters) == 1
+    assert sum("恢复评价活动" in x for x in letters) == 1 and sum("回执" in x and "送达回执" in x for x in letters) == 1
+    assert not [f for f in run_health.check() if f.run_id == str(run_id)]  # run and case in step
 
 
-def test_no_defence_in_time_then_the_deadline_missed_escalates_once(service, code):
+def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalates_once(service, portal, code):
     w = make_world("SA2", DAY, supervisors=0)
     with session_scope() as s:
         filing = s.get(Institution, w["institution_id"]).filing_number
@@ -136,7 +154,15 @@ def test_no_defence_in_time_then_the_deadline_missed_escalates_once(service, cod
     schema = h.wait_for_form(run_id, "decision-1")
     assert not any(k.startswith("point_") for k in schema["properties"])
     sweep("2026-03-10")
+    (defence,) = tokens(service, w["institution_email"])
+    submit(portal, defence, "宣传内容系合作方擅自发布")  # late: the link lives a few grace days longer
     h.resume(run_id, "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    schema = h.wait_for_form(run_id, "decision-2")  # asked again: the defence read after the close is on it
+    # (its label — 逾期提交, or in time but read after the close — compares real times; this run
+    # travels in time, so tests/integration/test_sanctions.py proves the labels)
+    assert "收到）宣传内容系合作方擅自发布" in schema["properties"]["point_01"]["title"]
+    h.resume(run_id, "decision-2", {"decision": "采纳拟处理意见", "staff_code": code, "point_01": "不采纳",
+                                    "point_reason_01": "逾期提交，且与网站备案信息不符"})
     h.wait_for_form(run_id, "rectification-1")
     for _ in range(2):
         sweep("2026-06-03")
@@ -146,6 +172,7 @@ def test_no_defence_in_time_then_the_deadline_missed_escalates_once(service, cod
         escalations = list(s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == case.id)))
     assert len(escalations) == 1 and escalations[0].finding_case == "22.6"
     assert case.status == "closed" and case.escalated_on == date(2026, 6, 3)
+    assert case.defence["late"]["points"] == ["宣传内容系合作方擅自发布"]
 
 
 def test_the_other_measures_each_carried_out_once_from_registered_and_pending_cases(service, portal, code):
@@ -164,7 +191,7 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
         pending = s.exec(select(PendingCase).where(PendingCase.source_case_id == case_for(held["batch"]).id)).one()
 
     tags = {"SB21": ("第二十一条（三）", False), "SB24": ("第二十四条", False), "SB20": ("第二十条（二）", False),
-            "SB27": ("第二十七条（三）", True)}
+            "SB27": ("第二十七条（三）", True), "SB27I": ("第二十七条（一）", False)}
     worlds = {tag: make_world(tag, DAY, supervisors=0) for tag in tags}
     runs = {"SB23": h.start(SANCTION_PROCEDURE, {"pending_case_id": pending.id, "as_of": str(DAY)})}
     for tag, (article, serious) in tags.items():
@@ -172,7 +199,7 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
             filing = s.get(Institution, worlds[tag]["institution_id"]).filing_number
         runs[tag] = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": article, "serious": serious,
                                                  "facts": f"{tag} 督导发现的问题", "as_of": str(DAY)})
-    for tag in ("SB23", "SB21", "SB20", "SB27"):
+    for tag in ("SB23", "SB21", "SB20", "SB27", "SB27I"):
         h.wait_for_form(runs[tag], "defence")
     h.resume(runs["SB24"], "decision-1", {"decision": "采纳拟处理意见", "authority": "某市公安局", "staff_code": code})
     sweep("2026-03-10")  # every period ended on 03-09 without a defence
@@ -184,6 +211,17 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
     h.resume(runs["SB27"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                           "authority": "某集团公司纪委", "persons": "张某（考务负责人）"})
     h.resume(runs["SB23"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.resume(runs["SB27I"], "decision-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                           "requirements": "建立督导配合制度"})
+    improving = worlds["SB27I"]["institution_email"]
+    h.wait_for_form(runs["SB27I"], "improvement-1")
+    submit(portal, tokens(service, improving, "改进情况报告")[0], "已建立制度")
+    h.resume(runs["SB27I"], "improvement-review-1-1", {"outcome": "提出改进要求并另定期限", "staff_code": code,
+                                                       "requirements": "补充培训记录", "new_due": "2026-05-29"})
+    h.wait_for_form(runs["SB27I"], "improvement-2")
+    (again,) = tokens(service, improving, "改进情况报告", "补充培训记录")  # the new link says what is asked
+    submit(portal, again, "已补充培训记录")
+    h.resume(runs["SB27I"], "improvement-review-2-1", {"outcome": "改进到位，结案", "staff_code": code})
     h.wait_for_form(runs["SB20"], "explanation")
     explanation = [t for t in tokens(service, worlds["SB20"]["institution_email"])][-1]
     submit(portal, explanation, "经核查考生资格不符，现宣布以下成绩无效\nZKZ-0001\nZKZ-0002")
@@ -200,6 +238,8 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
         assert history("SB24") == ["referral"]
         assert history("SB20") == ["decision", "void_results"]
         assert history("SB27") == ["decision", "revocation", "discipline"]
+        assert history("SB27I") == ["decision", "improvement", "improvement-report-1", "requirements-2",
+                                    "improvement-report-2", "improvement-accepted"]
         assert history("SB23", held) == ["decision", "revocation"]
         assert s.get(Institution, worlds["SB27"]["institution_id"]).status == "revoked"
         assert s.get(Institution, held["institution_id"]).status == "revoked"

@@ -1,6 +1,7 @@
 """The sanction procedure's steps on a real database, portal links and documents (no Prefect):
 the flow test drives the same steps through the server, runner, portal and SMTP."""
 
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -273,3 +274,150 @@ def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, cas
 def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
     with pytest.raises(sanctions.SanctionError, match="^条款："):
         sanctions._article_case(article)
+
+
+def _improving(tag: str) -> tuple[str, int]:
+    """A 第二十七条（一） case decided: an improvement request, the report asked for (round 1)."""
+    code, inst_id = _staff(), _inst(tag)
+    case_id = _start(f"run-{tag}", inst_id, "第二十七条（一）")["case_id"]
+    sanctions.notify_hearing(case_id)
+    sanctions.record_defence(case_id, 0)
+    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                             "requirements": "建立督导配合制度"}).accepted
+    v = sanctions.carry_out(case_id)
+    assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 1, "2026-04-01")
+    return code, case_id
+
+
+def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_date_then_accepted(db):
+    code, case_id = _improving("P1")
+    v = sanctions.record_improvement(case_id, _submit(case_id, "run-P1", "improvement-1", "已建立制度"))
+    assert v["status"] == "improving"  # waits for the staff review, not closed by the report
+    refused = sanctions.review_improvement(case_id, "improvement-review-1-1",
+                                           {"outcome": "提出改进要求并另定期限", "staff_code": code})
+    assert {"requirements", "new_due"} <= set(refused.field_errors)
+    assert "staff_code" in sanctions.review_improvement(case_id, "improvement-review-1-2",
+                                                        {"outcome": "改进到位，结案", "staff_code": "x"}).field_errors
+    assert sanctions.review_improvement(case_id, "improvement-review-1-3", {
+        "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录",
+        "new_due": "2026-05-29"}).accepted
+    v = sanctions.read_view(case_id)
+    assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 2, "2026-05-29")
+    assert "补充培训记录" in sanctions.invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
+    sanctions.record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
+    assert sanctions.review_improvement(case_id, "improvement-review-2-1",
+                                        {"outcome": "改进到位，结案", "staff_code": code}).accepted
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        kinds = [h.kind for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.sanction_case_id == case_id)
+                                        .order_by(InstitutionHistory.id))]
+    assert case.status == "closed" and [r["outcome"] for r in case.details["reviews"]] == [
+        "提出改进要求并另定期限", "改进到位，结案"]
+    assert kinds == ["decision", "improvement", "improvement-report-1", "requirements-2", "improvement-report-2",
+                     "improvement-accepted"]
+
+
+def test_an_improvement_returned_and_its_new_date_missed_opens_article_27_3_once(db):
+    code, case_id = _improving("P2")
+    sanctions.record_improvement(case_id, _submit(case_id, "run-P2", "improvement-1", "已建立制度"))
+    assert sanction_sweep.sweep(date(2026, 4, 2), resume=False).escalated == []  # reported, under review
+    sanctions.review_improvement(case_id, "improvement-review-1-1", {
+        "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录", "new_due": "2026-05-29"})
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 5, 30), resume=False)
+    with session_scope() as s:
+        (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == case_id))
+    assert (esc.key, esc.finding_case, esc.serious) == (f"overdue:{case_id}:2", "27.3", True)
+    assert sanctions.record_improvement(case_id, 0)["status"] == "closed"  # the waiting run is told
+
+
+def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) -> int:
+    """A case whose period the sweep closed (the run told: none), then a defence through the
+    case's own defence link, received `hours_after_deadline` after the link's deadline."""
+    from datetime import timedelta
+
+    case_id = _start(f"run-{tag}", _inst(tag), "第二十二条（二）")["case_id"]
+    sanctions.notify_hearing(case_id)
+    assert sanction_sweep.sweep(date(2026, 3, 10), resume=False).hearings_closed == [case_id]
+    sanctions.record_defence(case_id, 0)
+    assert sanctions.decision_context(case_id)["points"] == []
+    a = sanctions.invite_args(case_id, "defence")
+    with session_scope() as s:
+        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, "defence", f"run-{tag}"),
+                                        portal_links.Recipient(*a["recipient"]), portal_links.Contact(*a["contact"]),
+                                        a["title"], a["deadline"])
+    at = a["deadline"] + timedelta(hours=hours_after_deadline)
+    assert portal_submissions.submit(link.token, statement, [], at=at).status == "stored"
+    return case_id
+
+
+def test_a_defence_stored_in_time_but_read_after_the_close_is_not_called_late(db):
+    case_id = _defence_after_close("L2", -2, "已整改")  # the resume lost the race with the sweep
+    (shown,) = sanctions.decision_context(case_id)["points"]
+    assert shown.startswith("（期限内提交、期限届满后转入，") and "逾期" not in shown
+
+
+def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_kept_in_the_case_file(db):
+    code = _staff()
+    case_id = _defence_after_close("L1", 2, "超范围系误会")  # in the link's grace days
+    ctx = sanctions.decision_context(case_id)
+    (shown,) = ctx["points"]
+    assert ctx["late"] == 1 and re.fullmatch(r"（逾期提交，\d{4}-\d\d-\d\d \d\d:\d\d收到）超范围系误会", shown)
+    assert "逾期提交" in sanctions.proposal_markdown(case_id) and "超范围系误会" in sanctions.proposal_markdown(case_id)
+    assert "待作出处理决定时审阅" in sanctions.proposal_markdown(case_id)
+    unseen = sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert not unseen.accepted and "逾期提交" in unseen.field_errors["point_01"]  # a form shown before it came
+    assert sanctions.decide(case_id, "d-2", {"decision": "采纳拟处理意见", "staff_code": code, "point_01": "不采纳",
+                                             "point_reason_01": "与现场记录不符"}).accepted
+    sanctions.carry_out(case_id)
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
+    assert case.defence["late"]["points"] == ["超范围系误会"] and case.defence["late"]["receipt"]
+    assert "作出处理决定时已审阅" in sanctions.proposal_markdown(case_id)
+    text = docx_text(decision.content)
+    assert "逾期提交" in text and "超范围系误会" in text and "与现场记录不符" in text
+
+
+@pytest.fixture
+def any_db(db_url, tmp_path):
+    """A migrated database of each kind (conftest's db_url: SQLite, then a real PostgreSQL)."""
+    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
+        upgrade(db_url)
+        with session_scope() as s:
+            add_agencies(s)
+        yield db_url
+
+
+def _failed_sessions(inst_id: int, tag: str, confirmed: list[date]) -> None:
+    """One session per day, each with a 不合格 record confirmed that day."""
+    from cli.demo_data import add_session, add_supervisor
+    from models import InspectionCase, InspectionRecord
+
+    with session_scope() as s:
+        inst = s.get(Institution, inst_id)
+        sup = add_supervisor(s, f"督导{tag}", "A", 900 + len(tag), year=2024, term_start=date(2025, 1, 1))
+        for n, day in enumerate(confirmed):
+            sess = add_session(s, f"PC-{tag}-{n}", inst, day)
+            case = InspectionCase(flow_run_id=f"{tag}-{n}", session_id=sess.id, batch_number=sess.batch_number,
+                                  institution_id=inst_id, agency_id="CITY-A", opened_on=day, status="closed")
+            s.add(case)
+            s.flush()
+            s.add(InspectionRecord(case_id=case.id, form_kind="theory", form_version="2022", submitted_by=sup.id,
+                                   submitted_on=day, inspection_ended_on=day, late=False, overall_evaluation="x",
+                                   verdict="不合格", confirmed_on=day, negative_count=6, item_count=23))
+
+
+def test_the_third_failed_session_counts_within_one_calendar_year_on_sqlite_and_postgresql(any_db):
+    """第二十三条（十）: two in December and one in January are not three; the third of the new year is."""
+    inst_id = _inst("Y1")
+    _failed_sessions(inst_id, "Y1", [date(2025, 12, 5), date(2025, 12, 20), date(2026, 1, 10)])
+    for day in (date(2025, 12, 31), date(2026, 1, 12)):
+        assert not [k for k in sanction_sweep.sweep(day, resume=False).opened if k.startswith("fails:")]
+    _failed_sessions(inst_id, "Y1B", [date(2026, 2, 2), date(2026, 2, 20)])
+    for _ in range(2):
+        sanction_sweep.sweep(date(2026, 2, 23), resume=False)
+    with session_scope() as s:
+        (case,) = s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst_id,
+                                                    SanctionCase.finding_case == "fail"))
+    assert (case.key, case.opened_on) == (f"fails:{inst_id}:2026", date(2026, 2, 20)) and "3场次" in case.facts
