@@ -92,9 +92,11 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
 
     if case["hearing"]:  # 第二十五条
         t.notify_hearing(case_id, run_id)
+        t.publish_case(case_id)  # the case file says what it waits for: the defence
         t.record_defence(case_id, wait_for_submission("defence"))
     else:
         t.skip_hearing(case_id)
+    t.publish_case(case_id)
 
     attempts = count(1)  # the form is read again each time it is asked: a late defence shows
 

@@ -179,6 +179,22 @@ def description(run_id: UUID) -> str:
         return json.loads(client.read_flow_run_input(run_id, run.state.state_details.run_input_keyset["description"]))
 
 
+def artifact(run_id, key: str) -> str:
+    """The latest markdown of the run's artifact with this key."""
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+            sort=ArtifactSort.CREATED_DESC)
+    return found[0].data
+
+
 def resume(run_id: UUID, key: str, answers: dict, tries: int = 20) -> None:
     """Resume at `key`, waiting for the form and retrying a refused resume (server under load)."""
     for attempt in range(tries):

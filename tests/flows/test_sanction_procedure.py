@@ -94,6 +94,7 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
                                           "facts": "2026年3月1日督导发现超职业范围组织评价", "as_of": str(DAY)})
     h.wait_for_form(run_id, "defence")
+    assert "告知、待陈述申辩（第二十五条）" in h.artifact(run_id, f"sanction-case-{case_of(run_id).id}")
     (token,) = tokens(service, email)
     hearing = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]
     assert hearing and "陈述和申辩" in hearing[0].get_body(("plain",)).get_content()

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from sqlmodel import select
 
@@ -25,19 +24,6 @@ from tests.flows.world import staff_code
 
 DONE = {StateType.COMPLETED}
 ALL_FIVE = {n: True for n in "一二三四五"}
-
-
-def artifact(run_id, key: str) -> str:
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        ArtifactFilterKey,
-    )
-
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
-    return found[0].data
 
 
 def roster(path, rows) -> str:
@@ -60,12 +46,12 @@ def test_roster_import_deployment_reports_and_refuses_a_bad_file(service, tmp_pa
     good = roster(tmp_path / "good.xlsx", [inst("FLOW-R-001"), inst("FLOW-R-002")])
     run_id = h.start("roster-import/roster-import", {"file_path": good})
     h.wait_for(run_id, DONE)
-    assert "新增 2" in artifact(run_id, "roster-import-report")
+    assert "新增 2" in h.artifact(run_id, "roster-import-report")
 
     bad = roster(tmp_path / "bad.xlsx", [inst("FLOW-R-003"), inst("FLOW-R-004", levels="九级")])
     run_id = h.start("roster-import/roster-import", {"file_path": bad})
     run = h.wait_for(run_id, {StateType.FAILED})
-    report = artifact(run_id, "roster-import-report")
+    report = h.artifact(run_id, "roster-import-report")
     assert "第3行" in report and "九级" in report and run.state.type == StateType.FAILED
     with session_scope() as s:
         assert s.exec(select(Institution).where(Institution.filing_number == "FLOW-R-003")).first() is None
@@ -112,7 +98,7 @@ def test_card_issue_appointment_term_end_and_renewal_refused_after_three_terms(s
     run_id = h.start("appointment-draw/appointment-draw",
                      {"agency_id": "CITY-B", "count": 2, "term_start": "2026-04-01", "as_of": str(on)})
     h.wait_for(run_id, DONE)
-    assert "聘书" in artifact(run_id, "appointment-draw")
+    assert "聘书" in h.artifact(run_id, "appointment-draw")
     with session_scope() as s:
         draw = s.exec(select(AppointmentDraw).where(AppointmentDraw.agency_id == "CITY-B")).one()
         assert tuple(draw.chosen) == replay_draw(draw.seed, draw.candidates, 2)
@@ -154,7 +140,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         assert s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).first() is None
     h.resume(run_id, "staff-code-2", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
     h.wait_for(run_id, DONE)
-    assert "案件编号" in artifact(run_id, "misconduct-case")
+    assert "案件编号" in h.artifact(run_id, "misconduct-case")
     assert mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
     with session_scope() as s:
         case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
@@ -172,7 +158,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     assert "账号已停用" in h.wait_for_form(run_id, "staff-code-2")["properties"]["staff_code"]["description"]
     h.resume(run_id, "staff-code-2", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
     h.wait_for(run_id, DONE)
-    assert "解聘" in artifact(run_id, "misconduct-decision")
+    assert "解聘" in h.artifact(run_id, "misconduct-decision")
     mails(service, lambda m: "解聘通报" in m["Subject"])
     subjects = [m["Subject"] for m in h.messages(service.mail_dir)]
     assert any("处理决定" in x for x in subjects) and any("解聘通报" in x for x in subjects)
