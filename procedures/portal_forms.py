@@ -30,6 +30,8 @@ class PortalForm:
     waiting: Callable[[PortalLink], bool] = lambda link: True
     # The answers a file may belong to for this link (None: any); a file elsewhere is refused.
     file_fields: Callable[[PortalLink], set[str]] | None = None
+    # The answers files may belong to, as a person reads them (receipt, staff artifact, export).
+    item_labels: Callable[[PortalLink], dict[str, str]] = lambda link: {}
 
 
 def _first(fields: Fields, name: str) -> str:
@@ -66,6 +68,17 @@ def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refu
     from procedures import daily_inspection
 
     return daily_inspection.check_portal_record(link, answers, _first(fields, "staff_code"))
+
+
+def _record_item_labels(link: PortalLink) -> dict[str, str]:
+    """item_05 → 第5项 and its text (附件3, the case's checklist)."""
+    from adapters.db import session_scope
+    from models import EvaluationSession, InspectionCase
+    from regulation.checklists import load_checklist
+
+    with session_scope() as s:
+        form_kind = s.get(EvaluationSession, s.get(InspectionCase, link.case_id).session_id).form_kind
+    return {f"item_{i.no:02d}": f"第{i.no}项 {i.text}" for i in load_checklist(form_kind).items}
 
 
 def _evidence_field(name: str) -> str | None:
@@ -121,6 +134,13 @@ def _matter_files(name: str) -> str | None:
     return f"matter_{name.removeprefix('files_')}" if name.startswith("files_") else None
 
 
+def _matter_labels(_link: PortalLink) -> dict[str, str]:
+    """matter_6 → 第十四条（六）… (the matters, verbatim)."""
+    from regulation.special_inspection import matters
+
+    return {f"matter_{m.no}": str(m) for m in matters()}
+
+
 def _findings_file_fields(link: PortalLink) -> set[str]:
     from procedures import special_inspection
 
@@ -129,10 +149,10 @@ def _findings_file_fields(link: PortalLink) -> set[str]:
 
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
-                              _check_record, _evidence_field, _step_waits),
+                              _check_record, _evidence_field, _step_waits, item_labels=_record_item_labels),
     "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
                                       _confirmation_context, _check_confirmation, waiting=_step_waits),
     "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
                                   _findings_context, _check_findings, _matter_files,
-                                  file_fields=_findings_file_fields),
+                                  file_fields=_findings_file_fields, item_labels=_matter_labels),
 }

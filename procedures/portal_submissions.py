@@ -49,6 +49,7 @@ class FileView:
     size: int
     size_text: str
     sha256: str
+    item: str = ""  # the item of the form the file was attached to (附件3 第N项, a matter); "" for plain uploads
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,12 @@ def _label(content_type: str) -> str:
 
 
 def receipt_for(s: Session, link: PortalLink) -> Receipt:
+    from procedures.evidence import file_items
+
     sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
-    files = [FileView(f.display_name, _label(f.content_type), f.size, size_text(f.size), f.sha256)
-             for f in _files_of(s, sub.id)]
+    items = file_items(link, sub.payload)
+    files = [FileView(f.display_name, _label(f.content_type), f.size, size_text(f.size), f.sha256,
+                      items.get(f.position, ("", ""))[1]) for f in _files_of(s, sub.id)]
     return Receipt(sub.id, sub.receipt_number, link.title, link.recipient_name, link.agency_name,
                    link.agency_email, aware(sub.received_at), sub.payload.get("statement", ""), files)
 
@@ -212,16 +216,19 @@ def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tupl
         return SubmitResult("invalid", errors=errors, link=link, field_errors=field_errors, answers=answers)
     payload = payload | {"files": [{"position": n, "field": form.file_field(name) or ""}
                                    for n, (name, _) in enumerate(files)]}
-    return _store(link, payload, [f for _, f in files], at or now(), "")
+    labels = form.item_labels(link) if files else {}
+    items = [labels.get(form.file_field(name) or "", "") for name, _ in files]
+    return _store(link, payload, [f for _, f in files], at or now(), "", items)
 
 
 def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received: datetime,
-           text: str) -> SubmitResult:
+           text: str, items: list[str] | None = None) -> SubmitResult:
     """Files kept, receipt and mail made before the write; then one short transaction."""
     link_id = link.id
     kept = [uploads.store(f.data) for f in files]
+    items = items or [""] * len(files)
     views = [FileView(f.name.strip(), uploads.sniff(f.data[:16], f.data).label, len(f.data), size_text(len(f.data)),
-                      digest) for f, (digest, _) in zip(files, kept, strict=True)]
+                      digest, item) for f, (digest, _), item in zip(files, kept, items, strict=True)]
     number = f"HZ{received:%Y%m%d}-{link.id:06d}"
     subject, mail_text, mail_html = _receipt_mail(link, number, received, text, views)
     try:
