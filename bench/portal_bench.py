@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from adapters.db import session_scope
+from adapters.settings import get_settings
 from bench.flow_bench import RssSampler
 from models import PortalLink, PortalSubmission
 from procedures.portal_links import aware
@@ -67,7 +68,7 @@ def main() -> None:
             print(f"  {N} runs waiting at the portal step in {time.monotonic() - began:.0f} s")
             env = svc.env() | {"SUPERVISION_PORTAL_RESUME_RETRY_SECONDS": "1"}
             with running_portal(env, root / "portal.log") as portal:
-                sampler = RssSampler(portal.proc.pid)
+                sampler = RssSampler(portal.proc.pid, tree=True)  # the uvicorn supervisor and its workers
                 sampler.start()
                 idle_kb = sampler.rss_kb()
                 clients = {run_id: browser() for run_id in tokens}
@@ -106,7 +107,10 @@ def main() -> None:
                       f"p95 {pct(s, .95):6.1f} ms   (goal p95 < 200 ms)")
                 print(f"  submit → run resumed              p50 {pct(resumed_ms, .5):6.0f} ms   "
                       f"p95 {pct(resumed_ms, .95):6.0f} ms   (all {N} resumed, each once)")
-                print(f"  portal RSS: {idle_kb / 1024:.0f} MiB idle, peak {sampler.peak_kb / 1024:.0f} MiB "
+                print(f"  portal RSS ({len(sampler.pids())} processes: "
+                      f"{'supervisor + ' if len(sampler.pids()) > 1 else ''}"
+                      f"{get_settings().portal_workers if len(sampler.pids()) > 1 else 1} worker(s)): "
+                      f"{idle_kb / 1024:.0f} MiB idle, peak {sampler.peak_kb / 1024:.0f} MiB "
                       f"(mean submit {statistics.mean(s):.0f} ms)")
     finally:
         pg.stop()
