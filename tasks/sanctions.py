@@ -5,6 +5,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tasks import ANSWER_KEYED
+
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
 
@@ -93,7 +95,7 @@ def decision_context(case_id: int) -> dict:
     return sanctions.decision_context(case_id)
 
 
-@task(name="record-sanction-decision", **PERSISTED)
+@task(name="record-sanction-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
@@ -113,7 +115,7 @@ def carry_out(case_id: int) -> dict:
     return v
 
 
-@task(name="record-minutes", **PERSISTED)
+@task(name="record-minutes", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_minutes(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
@@ -149,7 +151,7 @@ def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
     return v
 
 
-@task(name="review-rectification", **PERSISTED)
+@task(name="review-rectification", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
