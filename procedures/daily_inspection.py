@@ -920,7 +920,7 @@ def record_markdown(case_id: int) -> str:
         lines += ["## 理由", *(f"- {r}" for r in case.proposal.get("reasons", [])), ""]
     from procedures import evidence
 
-    return "\n".join(lines + evidence.markdown(evidence.record_files(case_id)))
+    return "\n".join(lines + evidence.markdown(evidence.record_files(case_id), case_id))
 
 
 _POSITION = {"confirmed": "确认记录表", "disagreed": "不同意", "overdue": "逾期未确认"}

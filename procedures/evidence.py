@@ -136,8 +136,10 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def markdown(files: list[EvidenceFile], heading: str = "## 证据文件（仅限委派机构内部，第八条）") -> list[str]:
-    """The files by item: name, type, size, SHA-256. Never content, never a token."""
+def markdown(files: list[EvidenceFile], case_id: int, kind: str = "inspection",
+             heading: str = "## 证据文件（仅限委派机构内部，第八条）") -> list[str]:
+    """The files by item: name, type, size, SHA-256, and the command that exports them. Never
+    content, never a token."""
     lines = [heading, ""]
     if not files:
         return [*lines, "无。", ""]
@@ -149,7 +151,8 @@ def markdown(files: list[EvidenceFile], heading: str = "## 证据文件（仅限
         lines += [f"- {md(f.original_name)} · {f.type_label} · {size_text(f.size)} · SHA-256 `{f.sha256}`"
                   f"（{md(f.sender)}，{f.received_at:%Y-%m-%d %H:%M}）" for f in group]
         lines.append("")
-    lines.append("导出原件：`supervise evidence export --case <案件编号> --to <目录>`（处理程序案件加 `--kind sanction`；附清单并核对 SHA-256）。")
+    option = " --kind sanction" if kind == SANCTION_KIND else ""
+    lines.append(f"导出原件（附清单，逐个核对 SHA-256）：`supervise evidence export --case {case_id}{option} --to <目录>`")
     return lines
 
 

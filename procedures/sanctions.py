@@ -274,7 +274,7 @@ def proposal_markdown(case_id: int) -> str:
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{case.facts}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 监管档案\n\n| 日期 | 事项 | 文号 | 条款 |\n|---|---|---|---|\n{history}\n\n"
-                + "\n".join(evidence.markdown(evidence.case_files(case_id, "sanction"),
+                + "\n".join(evidence.markdown(evidence.case_files(case_id, "sanction"), case_id, "sanction",
                                               "## 评价机构提交的文件（仅限委派机构内部）")))
 
 

@@ -966,4 +966,4 @@ def timeline_markdown(case_id: int) -> str:
                 f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")
     from procedures import evidence
 
-    return text + "\n" + "\n".join(evidence.markdown(evidence.case_files(case_id)))
+    return text + "\n" + "\n".join(evidence.markdown(evidence.case_files(case_id), case_id))

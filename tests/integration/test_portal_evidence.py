@@ -106,7 +106,7 @@ def test_record_artifact_lists_each_items_files_with_type_size_and_hash_but_neve
     assert f"PDF 文档 · {len(pdf)} 字节 · SHA-256 `{hashlib.sha256(pdf).hexdigest()}`" in section
     assert "签到表\\.pdf" in section and "&lt;img src=x onerror=alert\\(1\\)&gt;" in section  # inert, not HTML
     assert "<img" not in text and token not in text and "evidence)" not in text  # no markup, token, content
-    assert "supervise evidence export" in section
+    assert f"`supervise evidence export --case {case.case_id} --to <目录>`" in section
 
 
 def test_evidence_export_copies_every_file_of_a_case_with_generated_names_and_a_checked_manifest(portal, env,
