@@ -28,6 +28,11 @@ def _mac(purpose: str, value: str) -> bytes:
     return hmac.new(_secret(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
 
 
+def mac_hex(purpose: str, value: str, length: int = 32) -> str:
+    """An HMAC under the server secret, as hex (for other proofs than links, e.g. a staff signature)."""
+    return _mac(purpose, value).hex()[:length]
+
+
 def token_for(link_key: str) -> str:
     """The link's token (43 URL-safe characters), the same every time for the same key."""
     return base64.urlsafe_b64encode(_mac("portal-link", link_key)).decode().rstrip("=")

@@ -18,6 +18,8 @@ from uuid import UUID
 _STATE_NAME = "suspended"
 # A step asked again after its pause fired unanswered waits at `<key>-again-<n>` (pause_key_for).
 _REASK = "-again-"
+# An answer's copy with its staff codes replaced (forget_codes): `<response key>-without-codes`.
+_WITHOUT_CODES = "-without-codes"
 
 
 @dataclass(frozen=True)
@@ -68,20 +70,68 @@ def pause_key_for(key: str, fired: set[str]) -> str:
     return candidate
 
 
-def stored_answer(client, run_id: UUID, key: str) -> dict | None:
-    """The answer stored for the step asked at `key` (at the key or one of its re-asks), or None.
-    One call: every input under the key's prefix but its own (large) form schema."""
-    import json
-
+def _answers_at(client, run_id: UUID, key: str) -> list:
+    """Prefect's stored answers for the step asked at `key` (at the key or a re-ask; the answer
+    itself or its copy without codes, `forget_codes`), in one call: every input under the key's
+    prefix but its own (large) form schema."""
     from prefect.input.run_input import keyset_from_base_key
 
     base = keyset_from_base_key(f"{_STATE_NAME}-{key}")
+    found = []
     for item in client.filter_flow_run_input(run_id, f"{_STATE_NAME}-{key}-", limit=200,
                                              exclude_keys={base["schema"], base["description"]}):
-        found = re.fullmatch(f"{_STATE_NAME}-(.+)-response", item.key)
-        if found and is_pause_of(key, found.group(1)):
-            return json.loads(item.value)
-    return None
+        m = re.fullmatch(f"{_STATE_NAME}-(.+)-response({re.escape(_WITHOUT_CODES)})?", item.key)
+        if m and is_pause_of(key, m.group(1)):
+            found.append(item)
+    return found
+
+
+def stored_answer(client, run_id: UUID, key: str) -> dict | None:
+    """The answer stored for the step asked at `key` (at the key or one of its re-asks), or None."""
+    import json
+
+    found = _answers_at(client, run_id, key)
+    return json.loads(found[0].value) if found else None
+
+
+def forget_codes(client, run_id: UUID, key: str, fields: set[str], replacement: str) -> bool:
+    """Replace Prefect's stored answer at `key` by a copy whose `fields` (staff codes) say
+    `replacement` — call it only once the answer's outcome is stored in our database, where every
+    replay reads it (procedures.cases.answer_once), so the code is never needed again. Prefect
+    cannot update an input (a second create at a key is 409), so: write the copy under
+    `<response key>-without-codes` first, then delete the original. A crash in between leaves both
+    (equivalent for a replay; the next call finishes); at no moment is there no answer, so a replay
+    never asks again. Returns whether a code was removed."""
+    import json
+
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    removed = False
+    items = _answers_at(client, run_id, key)
+    copies = {i.key for i in items if i.key.endswith(_WITHOUT_CODES)}
+    for item in items:
+        if item.key.endswith(_WITHOUT_CODES):
+            continue
+        answer = json.loads(item.value)
+        if not any(answer.get(f) not in (None, "", replacement) for f in fields):
+            continue
+        if item.key + _WITHOUT_CODES not in copies:
+            clean = answer | {f: replacement for f in fields if answer.get(f) not in (None, "")}
+            try:
+                client.create_flow_run_input(run_id, item.key + _WITHOUT_CODES, json.dumps(clean),
+                                             sender="forget-codes")
+            except PrefectHTTPStatusError as exc:  # 409: an earlier call wrote the copy
+                if exc.response.status_code != 409:
+                    raise
+        try:
+            client.delete_flow_run_input(run_id, item.key)
+        except ObjectNotFound:
+            pass
+        except PrefectHTTPStatusError as exc:
+            if exc.response.status_code != 404:
+                raise
+        removed = True
+    return removed
 
 
 def resume_family(run_id: str, family: str, run_input: dict) -> ResumeResult:

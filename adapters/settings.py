@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     portal_bad_token_window_seconds: float = Field(default=600, gt=0)
     # How often the portal retries resumes Prefect refused or could not take (server down).
     portal_resume_retry_seconds: float = Field(default=5, gt=0)
+    # Resumes wait until submits have paused this long (at most 2 s): a burst is stored first.
+    portal_resume_quiet_ms: float = Field(default=150, ge=0)
+    # uvicorn worker processes of the portal (2 on a 2-core machine: multipart parsing is CPU-bound;
+    # every piece of shared state is in the database, see portal/guard.py and portal_submissions).
+    portal_workers: int = Field(default=2, ge=1, le=32)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"

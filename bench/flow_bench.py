@@ -35,15 +35,41 @@ DONE = {StateType.COMPLETED}
 
 
 class RssSampler(threading.Thread):
-    def __init__(self, pid: int):
+    """Peak RSS of a process; `tree=True`: of it and every process below it, summed (the portal's
+    uvicorn supervisor and its workers)."""
+
+    def __init__(self, pid: int, tree: bool = False):
         super().__init__(daemon=True)
-        self.pid, self.peak_kb, self.running = pid, 0, True
+        self.pid, self.peak_kb, self.running, self.tree = pid, 0, True, tree
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def pids(self) -> list[int]:
+        if not self.tree:
+            return [self.pid]
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        found, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [p for p, pp in parents.items() if pp in frontier]
+            found += frontier
+        return found
 
     def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        return sum(self._rss(p) for p in self.pids())
 
     def run(self):
         while self.running:

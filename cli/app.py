@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,8 +22,9 @@ card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 portal_app = typer.Typer(help="门户：委派机构工作人员代录等专用链接", no_args_is_help=True)
 runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不一致的运行，并继续执行", no_args_is_help=True)
+evidence_app = typer.Typer(help="证据文件：门户收到的附件（保密，第八条；仅限委派机构内部）", no_args_is_help=True)
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
-                  ("runs", runs_app)):
+                  ("runs", runs_app), ("evidence", evidence_app)):
     app.add_typer(sub, name=name)
 app.add_typer(roster_app, name="roster")
 app.add_typer(supervisor_app, name="supervisor")
@@ -257,6 +259,34 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
         _fail(link)
     _out({"batch": batch, "url": link.url, "expires_at": link.expires_at.isoformat()}, as_json,
          f"代录链接（仅供本机构工作人员使用，有效至 {link.expires_at:%Y-%m-%d %H:%M}）：\n{link.url}")
+
+
+@evidence_app.command("export")
+def evidence_export(case: Annotated[int, typer.Option("--case", help="案件编号（日常督导、专项督导；处理程序见 --kind）")],
+                    to: Annotated[Path, typer.Option("--to", help="导出目录（新的或空的目录）")],
+                    kind: Annotated[str, typer.Option("--kind", help="inspection（日常、专项督导）或 sanction（处理程序）")]
+                    = "inspection",
+                    as_json: JsonFlag = False):
+    """导出一个案件经门户收到的全部文件（记录表、督导情况、评价机构上传），附清单并逐个核对 SHA-256。
+
+    文件按生成的名称保存（序号-环节-项目-哈希前12位），原文件名只写入清单（manifest.csv、manifest.json）。
+    证据材料保密（第八条）：导出目录仅限委派机构内部使用，不得发给评价机构。"""
+    from procedures import evidence
+
+    if kind not in ("inspection", "sanction"):
+        _fail(f"--kind 应为 inspection 或 sanction，实际为 {kind!r}")
+    try:
+        report = evidence.export(case, to, kind)
+    except evidence.ExportError as exc:
+        _fail(str(exc))
+    ok = len(report.rows) - len(report.problems)
+    status_text = {"missing": "存储中找不到该文件", "mismatch": "文件内容与登记的 SHA-256 不一致"}
+    plain = "\n".join([f"已导出 {ok} 个文件到 {report.directory}（清单：manifest.csv、manifest.json，SHA-256 已逐个核对）",
+                       *(f"未导出：{p['original_name']}（{p['step']} · {p['item'] or '附件'}）：{status_text[p['status']]}"
+                         for p in report.problems)])
+    _out({"directory": str(report.directory), "files": report.rows}, as_json, plain)
+    if report.problems:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

@@ -34,6 +34,31 @@ def ask(form, key: str):
     return suspend_flow_run(wait_for_input=form, key=pause_key_for(key, fired))
 
 
+CODE_FIELDS = {"staff_code"}  # typed by staff in a Prefect form; never kept (procedures.staff)
+FORGOTTEN = "（已核验，代码不保存）"
+
+
+def holds_code(value) -> bool:
+    """Whether an answer's code field still holds what was typed (not yet forgotten: a replay
+    after forget_codes sees FORGOTTEN or a signature, and need not ask Prefect again)."""
+    return bool(value) and "已核验" not in str(value)
+
+
+def forget_codes(key: str, replacement: str = FORGOTTEN) -> bool:
+    """Remove the staff code from Prefect's stored copy of the answer at `key` (its run-input
+    table keeps answers as plain JSON). Call it only once the answer's outcome is stored in our
+    database: a replay reads that outcome by pause key and never judges the answer again, so it
+    needs every answer but the code (adapters/prefect_resume.forget_codes keeps an answer stored
+    at every moment). Best effort: if Prefect does not answer now, the next replay removes it."""
+    from adapters.prefect_resume import forget_codes as forget
+
+    try:
+        with get_client(sync_client=True) as client:
+            return forget(client, UUID(flow_run.id), key, CODE_FIELDS, replacement)
+    except Exception:  # noqa: BLE001 — Prefect busy: the code stays until the next replay of this step
+        return False
+
+
 def ask_until_accepted(prefix: str, make_form, submit) -> dict:
     """Ask a form (keys prefix-1, prefix-2, …) until an answer is accepted as final; a refused
     answer comes back with its errors on the fields and the earlier answers kept. Every
@@ -44,7 +69,9 @@ def ask_until_accepted(prefix: str, make_form, submit) -> dict:
     for attempt in count(1):
         key = f"{prefix}-{attempt}"
         answers = ask(make_form(errors, previous, field_errors), key).model_dump(mode="json")
-        outcome = submit(key, answers)
+        outcome = submit(key, answers)  # stored by pause key (answer_once): replays read it, not the code
+        if any(holds_code(answers.get(f)) for f in CODE_FIELDS):
+            forget_codes(key)
         if outcome.accepted and outcome.final:
             return answers
         errors, field_errors, previous = ((outcome.errors, outcome.field_errors, answers) if not outcome.accepted

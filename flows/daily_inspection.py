@@ -19,7 +19,7 @@ from prefect import flow, runtime
 from prefect.states import Completed
 
 from flows import forms
-from flows.asking import ask
+from flows.asking import ask, forget_codes, holds_code
 from flows.asking import ask_until_accepted as _ask
 from flows.ending import end_refused
 from flows.portal_step import wait_for_submission
@@ -98,6 +98,8 @@ def daily_inspection(
             errors, field_errors = [], {}
         else:
             outcome = t.close_overdue(case.case_id, key, got.staff_code)
+            if holds_code(got.staff_code):
+                forget_codes(key)  # stored by pause key: a replay reads the outcome, not the code
             errors, field_errors = (([], {}) if outcome.accepted else (outcome.errors, outcome.field_errors))
     t.publish_record_summary(case.case_id)
 

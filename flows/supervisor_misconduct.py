@@ -24,7 +24,7 @@ from prefect.runtime import flow_run
 
 from adapters.clock import today
 from flows import forms
-from flows.asking import ask
+from flows.asking import FORGOTTEN, ask, forget_codes, holds_code
 from tasks import supervisors as t
 
 MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解聘": "dismissal"}
@@ -32,12 +32,18 @@ MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解
 
 def _signed(header: str, verify):
     """The staff member who signs this step: asked until a code `verify` accepts. Nothing is
-    written before; the code is never kept, logged or shown back."""
+    written before; the code is never kept, logged or shown back. Once judged, Prefect's stored
+    answer loses the code: an accepted one keeps a signature bound to this run and pause key
+    (procedures.staff.signature), which a replay recalls instead of checking a code again."""
     errors: list[str] = []
+    run_id = str(flow_run.get_id())
     for attempt in count(1):
-        answer = ask(forms.staff_code_form(header, errors, {}, {forms.CODE_FIELD: errors[0]} if errors else {}),
-                     f"staff-code-{attempt}")
-        found = verify(getattr(answer, forms.CODE_FIELD))
+        key = f"staff-code-{attempt}"
+        answer = ask(forms.staff_code_form(header, errors, {}, {forms.CODE_FIELD: errors[0]} if errors else {}), key)
+        value = getattr(answer, forms.CODE_FIELD)
+        found = verify(value) if holds_code(value) else (t.recall_signer(value, run_id, key) or verify(value))
+        if holds_code(value):
+            forget_codes(key, t.signature(found.staff_id, run_id, key) if not isinstance(found, str) else FORGOTTEN)
         if not isinstance(found, str):
             return found
         errors = [found]

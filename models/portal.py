@@ -65,3 +65,14 @@ class PortalFile(SQLModel, table=True):
     size: int
     content_type: str = Field(max_length=80)  # from the content, not the name
     display_name: str  # the sender's file name: display text only, never a path
+
+
+class PortalTokenMiss(SQLModel, table=True):
+    """A request with a wrong link token, by client address: the rate limit on wrong tokens is
+    counted here so that every worker process of the portal sees the same count (portal/guard.py).
+    Rows older than the window are deleted as new misses come in."""
+
+    __tablename__ = "portal_token_miss"
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(index=True, max_length=64)
+    at: float = Field(index=True)  # Unix time (seconds): one clock for every process

@@ -43,7 +43,7 @@ def limits() -> dict:
 
 def create_app(resume_in_background: bool = True) -> FastAPI:
     settings = get_settings()
-    resumer = Resumer(settings.portal_resume_retry_seconds)
+    resumer = Resumer(settings.portal_resume_retry_seconds, settings.portal_resume_quiet_ms / 1000)
     wrong_tokens = WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds)
 
     @asynccontextmanager
@@ -63,8 +63,8 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     def client(request: Request) -> str:
         return request.client.host if request.client else "?"
 
-    def refused(request: Request) -> Response | None:
-        wait = wrong_tokens.blocked_for(client(request))
+    async def refused(request: Request) -> Response | None:
+        wait = await run_in_threadpool(wrong_tokens.blocked_for, client(request))
         if wait:
             return problem("rate", 429, detail=f"请约 {int(wait // 60) + 1} 分钟后再试。")
         return None
@@ -128,11 +128,11 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     async def opened(token: str, request: Request):
         """What a token opens, or the answer that ends the request here (rate-limited, unknown or
         expired link): the same first step for showing and for submitting."""
-        if (blocked := refused(request)) is not None:
+        if (blocked := await refused(request)) is not None:
             return None, None, blocked
         found, receipt = await run_in_threadpool(look, token)
         if found.problem == "unknown":
-            wrong_tokens.miss(client(request))
+            await run_in_threadpool(wrong_tokens.miss, client(request))
             return found, None, problem("unknown", 404)
         if found.problem == "expired":
             return found, None, problem("expired", 410, link=found.link)
@@ -229,9 +229,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         if exc.status_code == 405:
             return problem("method", 405)
         if exc.status_code == 404 and request.url.path.startswith("/l/"):  # a mangled link
-            if (blocked := refused(request)) is not None:
+            if (blocked := await refused(request)) is not None:
                 return blocked
-            wrong_tokens.miss(client(request))
+            await run_in_threadpool(wrong_tokens.miss, client(request))
             return problem("unknown", 404)
         if exc.status_code == 404:
             return problem("not_found", 404)

@@ -3,9 +3,13 @@ limit, an access log that never prints a token, and a limit on wrong tokens per 
 
 import logging
 import re
-import threading
 import time
-from collections import defaultdict, deque
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from adapters.db import session_scope
+from models import PortalTokenMiss
 
 log = logging.getLogger("portal.access")
 
@@ -75,34 +79,25 @@ class Guard:
 
 class WrongTokenLimit:
     """At most `limit` wrong tokens per client address within `window` seconds; past that,
-    every link request from that address is refused until the window has moved on."""
+    every link request from that address is refused until the window has moved on. Counted in
+    the database (portal_token_miss), so every worker process of the portal sees one count."""
 
     def __init__(self, limit: int, window: float):
         self.limit, self.window = limit, window
-        self._misses: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, q: deque, at: float) -> None:
-        while q and q[0] <= at - self.window:
-            q.popleft()
 
     def blocked_for(self, address: str) -> float:
         """Seconds until this address may try again (0: not blocked)."""
-        at = time.monotonic()
-        with self._lock:
-            q = self._misses.get(address)
-            if q is None:
-                return 0
-            self._trim(q, at)
-            if not q:
-                del self._misses[address]  # forget addresses whose misses have aged out
-                return 0
-            if len(q) < self.limit:
-                return 0
-            return max(1.0, q[0] + self.window - at)
+        at = time.time()
+        with session_scope() as s:
+            times = list(s.exec(select(PortalTokenMiss.at).where(PortalTokenMiss.address == address[:64],
+                                                                 PortalTokenMiss.at > at - self.window)
+                                .order_by(col(PortalTokenMiss.at).desc()).limit(self.limit)))
+        if len(times) < self.limit:
+            return 0
+        return max(1.0, times[-1] + self.window - at)  # when the limit-th newest miss ages out
 
     def miss(self, address: str) -> None:
-        with self._lock:
-            q = self._misses[address]
-            self._trim(q, time.monotonic())
-            q.append(time.monotonic())
+        at = time.time()
+        with session_scope() as s:
+            s.exec(delete(PortalTokenMiss).where(col(PortalTokenMiss.at) <= at - self.window))
+            s.add(PortalTokenMiss(address=address[:64], at=at))

@@ -5,6 +5,7 @@ from doing anything twice."""
 
 import logging
 import threading
+import time
 
 from adapters import mailer
 from procedures import portal_submissions
@@ -13,8 +14,8 @@ log = logging.getLogger("portal.resume")
 
 
 class Resumer:
-    def __init__(self, interval: float):
-        self.interval = interval
+    def __init__(self, interval: float, quiet: float = 0.0, longest: float = 2.0):
+        self.interval, self.quiet, self.longest = interval, quiet, longest
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="portal-resume", daemon=True)
@@ -36,9 +37,20 @@ class Resumer:
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
+            self._settle()
             if self._stop.is_set():
                 break
             self.round()
+
+    def _settle(self) -> None:
+        """Let a burst of submits finish first (no poke for `quiet` seconds, at most `longest`):
+        a resume costs CPU here (Prefect's client) and on the server and runner (the run's new
+        process), which would otherwise slow the submits still being parsed and stored."""
+        started = time.monotonic()
+        while self.quiet and time.monotonic() - started < self.longest and self._wake.wait(self.quiet):
+            self._wake.clear()
+            if self._stop.is_set():
+                return
 
     def round(self) -> None:
         try:

@@ -917,8 +917,10 @@ def record_markdown(case_id: int) -> str:
             for n in record.failed_items:
                 lines.append(f"**{n}. {checklist.item(n).text}**")
                 lines += [f"> 备注：{record.remarks[str(n)]}", ""] if record.remarks.get(str(n)) else [""]
-        lines += ["## 理由", *(f"- {r}" for r in case.proposal.get("reasons", []))]
-        return "\n".join(lines)
+        lines += ["## 理由", *(f"- {r}" for r in case.proposal.get("reasons", [])), ""]
+    from procedures import evidence
+
+    return "\n".join(lines + evidence.markdown(evidence.record_files(case_id), case_id))
 
 
 _POSITION = {"confirmed": "确认记录表", "disagreed": "不同意", "overdue": "逾期未确认"}

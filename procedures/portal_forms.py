@@ -41,6 +41,8 @@ class PortalForm:
     stored: Callable[[Session, PortalLink, dict, datetime], None] | None = None
     # A document the page offers for download through the link (file name, .docx bytes), or None.
     document: Callable[[PortalLink], tuple[str, bytes] | None] | None = None
+    # The answers files may belong to, as a person reads them (receipt, staff artifact, export).
+    item_labels: Callable[[PortalLink], dict[str, str]] = lambda link: {}
 
 
 def _first(fields: Fields, name: str) -> str:
@@ -77,6 +79,17 @@ def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refu
     from procedures import daily_inspection
 
     return daily_inspection.check_portal_record(link, answers, _first(fields, "staff_code"))
+
+
+def _record_item_labels(link: PortalLink) -> dict[str, str]:
+    """item_05 → 第5项 and its text (附件3, the case's checklist)."""
+    from adapters.db import session_scope
+    from models import EvaluationSession, InspectionCase
+    from regulation.checklists import load_checklist
+
+    with session_scope() as s:
+        form_kind = s.get(EvaluationSession, s.get(InspectionCase, link.case_id).session_id).form_kind
+    return {f"item_{i.no:02d}": f"第{i.no}项 {i.text}" for i in load_checklist(form_kind).items}
 
 
 def _evidence_field(name: str) -> str | None:
@@ -136,6 +149,13 @@ def _findings_wait(link: PortalLink) -> bool:
 def _matter_files(name: str) -> str | None:
     """`files_6` → matter_6: evidence attached to a matter."""
     return f"matter_{name.removeprefix('files_')}" if name.startswith("files_") else None
+
+
+def _matter_labels(_link: PortalLink) -> dict[str, str]:
+    """matter_6 → 第十四条（六）… (the matters, verbatim)."""
+    from regulation.special_inspection import matters
+
+    return {f"matter_{m.no}": str(m) for m in matters()}
 
 
 def _findings_file_fields(link: PortalLink) -> set[str]:
@@ -200,12 +220,12 @@ def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
 
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
-                              _check_record, _evidence_field, _step_waits),
+                              _check_record, _evidence_field, _step_waits, item_labels=_record_item_labels),
     "record_confirmation": PortalForm("record_confirmation", "confirmation.html.j2", 10, _parse_confirmation,
                                       _confirmation_context, _check_confirmation, waiting=_step_waits),
     "member_findings": PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,
                                   _findings_context, _check_findings, _matter_files, _findings_wait,
-                                  file_fields=_findings_file_fields),
+                                  file_fields=_findings_file_fields, item_labels=_matter_labels),
     "lead_consolidation": PortalForm("lead_consolidation", "consolidation_form.html.j2", 30, _parse_consolidation,
                                      _consolidation_context, _check_consolidation, waiting=_consolidation_waits),
     "decision_receipt": PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,

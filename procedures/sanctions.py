@@ -261,6 +261,8 @@ def read_view(case_id: int) -> dict:
 
 
 def proposal_markdown(case_id: int) -> str:
+    from procedures import evidence
+
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         inst = s.get(Institution, case.institution_id)
@@ -276,7 +278,9 @@ def proposal_markdown(case_id: int) -> str:
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
                 f"## 处理决定书送达\n\n{service_text(case)}\n\n"
-                f"## 监管档案\n\n| 日期 | 事项 | 文号 | 条款 |\n|---|---|---|---|\n{history}\n")
+                f"## 监管档案\n\n| 日期 | 事项 | 文号 | 条款 |\n|---|---|---|---|\n{history}\n\n"
+                + "\n".join(evidence.markdown(evidence.case_files(case_id, "sanction"), case_id, "sanction",
+                                              "## 评价机构提交的文件（仅限委派机构内部）")))
 
 
 def _defence_markdown(s: Session, case: SanctionCase) -> str:

@@ -1169,5 +1169,8 @@ def timeline_markdown(case_id: int) -> str:
         docs = "\n".join(f"- {d.number}《{d.title}》" for d in
                          s.exec(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
         decided = "\n".join(f"- {_step_name(k)}：{v}" for k, v in si.decided_by.items() if k != "report_days")
-        return (f"# 专项督导案卷：{case.batch_number}（{inst.name}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
+        text = (f"# 专项督导案卷：{case.batch_number}（{inst.name}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
                 f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")
+    from procedures import evidence
+
+    return text + "\n" + "\n".join(evidence.markdown(evidence.case_files(case_id), case_id))

@@ -128,3 +128,33 @@ def verify(s: Session, case_agency_id: str, code: str, roles: tuple[str, ...] = 
     if staff.role not in roles:
         return f"本决定须由{'或'.join(roles)}人员作出；该代码的角色是{staff.role}。"
     return Decider(staff.id, staff.name, staff.agency_id, staff.role)
+
+
+# -- a verified code's trace, in place of the code (flows/asking.forget_codes) ---------------------
+_SIGNED = re.compile(r"^已核验：工号 (\d+)（([0-9a-f]{32})）$")
+
+
+def signature(staff_id: int, run_id: str, key: str) -> str:
+    """What Prefect keeps instead of a staff code a step accepted: the account number and a proof
+    (an HMAC under the server secret) bound to this run and pause key, so a replay of a step that
+    has no answer-once row (misconduct's signature form) finds who signed without the code. It
+    proves nothing anywhere else: not at another key, not in another run."""
+    from adapters.portal_tokens import mac_hex
+
+    return f"已核验：工号 {staff_id:04d}（{mac_hex('staff-signature', f'{run_id}:{key}:{staff_id}')}）"
+
+
+def recall(s: Session, value: str, run_id: str, key: str) -> Decider | None:
+    """The account a `signature` names, if it is this run's and key's; else None (then the value is
+    checked as a code, and a signature is no code)."""
+    from adapters.portal_tokens import mac_hex
+
+    m = _SIGNED.fullmatch(value or "")
+    if not m:
+        return None
+    staff_id = int(m.group(1))
+    if not hmac.compare_digest(m.group(2), mac_hex("staff-signature", f"{run_id}:{key}:{staff_id}")):
+        return None
+    staff = s.get(AgencyStaff, staff_id)
+    return Decider(staff.id, staff.name, staff.agency_id, staff.role) if staff else None
+

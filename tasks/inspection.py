@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from procedures import case_reads
 from procedures.views import CaseView, Outcome
+from tasks import ANSWER_KEYED
 
 # The procedures are imported inside each task: a leg that replays cached tasks never runs
 # them, and need not pay for importing the rules, the calendar, templates and mail.
@@ -46,7 +47,7 @@ def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id:
     return case
 
 
-@task(name="decide-go-ahead", **PERSISTED)
+@task(name="decide-go-ahead", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
     from procedures import daily_inspection as inspections
 
@@ -95,7 +96,7 @@ def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Out
     return outcome
 
 
-@task(name="close-overdue-confirmations", **PERSISTED)
+@task(name="close-overdue-confirmations", cache_policy=ANSWER_KEYED, **PERSISTED)
 def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
     from procedures import daily_inspection as inspections
 
@@ -106,7 +107,7 @@ def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
     return outcome
 
 
-@task(name="record-agency-decision", **PERSISTED)
+@task(name="record-agency-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
     from procedures import daily_inspection as inspections
 

@@ -5,6 +5,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tasks import ANSWER_KEYED
+
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
 
@@ -94,7 +96,7 @@ def decision_context(case_id: int, pause_key: str) -> dict:
     return sanctions.decision_context(case_id)
 
 
-@task(name="record-sanction-decision", **PERSISTED)
+@task(name="record-sanction-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
@@ -114,7 +116,7 @@ def carry_out(case_id: int) -> dict:
     return v
 
 
-@task(name="record-minutes", **PERSISTED)
+@task(name="record-minutes", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_minutes(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
@@ -142,7 +144,7 @@ def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
     return v
 
 
-@task(name="review-improvement", **PERSISTED)
+@task(name="review-improvement", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_improvement(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 
@@ -167,7 +169,7 @@ def report_summary(submission_id: int, flow_run_id: str, step: str) -> str:
     return summary_markdown(submission_id, flow_run_id, step)
 
 
-@task(name="review-rectification", **PERSISTED)
+@task(name="review-rectification", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review(case_id: int, pause_key: str, answers: dict):
     from procedures import sanctions
 

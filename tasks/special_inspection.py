@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 
 from procedures.special_views import SpecialView
 from procedures.views import Outcome
+from tasks import ANSWER_KEYED
 
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
@@ -82,7 +83,7 @@ def record_consolidation(case_id: int, round_no: int, submission_id: int):
     return _done("record-consolidation", si.record_consolidation(case_id, round_no, submission_id))
 
 
-@task(name="approve-draft", **PERSISTED)
+@task(name="approve-draft", cache_policy=ANSWER_KEYED, **PERSISTED)
 def approve_draft(case_id: int, pause_key: str, answers: dict):
     from procedures import special_inspection as si
 
@@ -103,7 +104,7 @@ def record_rebuttal(case_id: int, submission_id: int | None):
     return _done("record-rebuttal", si.record_rebuttal(case_id, submission_id))
 
 
-@task(name="weigh-rebuttal", **PERSISTED)
+@task(name="weigh-rebuttal", cache_policy=ANSWER_KEYED, **PERSISTED)
 def weigh_rebuttal(case_id: int, pause_key: str, answers: dict):
     from procedures import special_inspection as si
 
@@ -131,7 +132,7 @@ def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
     return si.report_summary(case_id, round_no, submission_id)
 
 
-@task(name="review-rectification-report", **PERSISTED)
+@task(name="review-rectification-report", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
     from procedures import special_inspection as si
 

@@ -106,3 +106,19 @@ def misconduct_decider(code: str, card_code: str | None = None, case_id: int | N
 
     with session_scope() as s:
         return misconduct.decider_for(s, code, card_code=card_code, case_id=case_id)
+
+
+def recall_signer(value: str, run_id: str, key: str):
+    """A read: the staff member whose signature (not a code) Prefect kept for this run and pause key."""
+    from adapters.db import session_scope
+    from procedures import staff
+
+    with session_scope() as s:
+        return staff.recall(s, value, run_id, key)
+
+
+def signature(staff_id: int, run_id: str, key: str) -> str:
+    from procedures import staff
+
+    return staff.signature(staff_id, run_id, key)
+

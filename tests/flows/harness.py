@@ -208,6 +208,25 @@ def resume(run_id: UUID, key: str, answers: dict, tries: int = 20) -> None:
             time.sleep(0.5)
 
 
+def stored_inputs(run_id: UUID) -> dict[str, str]:
+    """Every input Prefect keeps for the run (its flow_run_input table, as the API returns it)."""
+    with get_client(sync_client=True) as client:
+        return {i.key: i.value for i in client.filter_flow_run_input(run_id, "", limit=1000, exclude_keys=set())}
+
+
+def crash_and_continue(run_id: UUID) -> None:
+    """What a flow process killed after a step leaves behind: the runner reports the run Crashed,
+    and the service continues it (run_health), replaying the flow from the top."""
+    from prefect.states import Crashed
+
+    from adapters.orchestrator import continue_run
+
+    with get_client(sync_client=True) as client:
+        assert client.set_flow_run_state(run_id, Crashed(message="Process exited with status code: -9"),
+                                         force=True).state.is_crashed()
+    continue_run(str(run_id), "continued after a crash")
+
+
 def messages(folder: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             for p in sorted(folder.glob("*.eml"))]

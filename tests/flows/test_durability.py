@@ -1,5 +1,6 @@
 """Deadlines, outages and restarts: nothing is sent twice, nothing is lost."""
 
+import json
 import time
 from datetime import date
 
@@ -7,8 +8,10 @@ from prefect.client.schemas.objects import StateType
 from sqlmodel import select
 
 from adapters.db import session_scope
+from adapters.prefect_resume import is_pause_of
 from adapters.smtp_catcher import SmtpCatcher
 from deployments.serve import DEADLINE_SWEEP
+from flows.asking import FORGOTTEN
 from models import InspectionRecord, OutboxMessage
 from tests.flows import harness as h
 from tests.flows.world import (
@@ -20,6 +23,7 @@ from tests.flows.world import (
     make_world,
     outbox_for,
     record_through_portal,
+    staff_code,
 )
 
 DONE = {StateType.COMPLETED}
@@ -116,28 +120,15 @@ def test_runner_killed_while_suspended_new_runner_completes_without_duplicates(s
         assert len(s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).all()) == 1
 
 
-def _crash_and_continue(run_id) -> None:
-    """What a flow process killed just after its suspend was accepted leaves behind: the runner
-    reports the run Crashed (from Suspended), and the service continues it (run_health)."""
-    from prefect.client.orchestration import get_client
-    from prefect.states import Crashed
-
-    from adapters.orchestrator import continue_run
-
-    with get_client(sync_client=True) as client:
-        assert client.set_flow_run_state(run_id, Crashed(message="Process exited with status code: -9")).state.is_crashed()
-    continue_run(str(run_id), "continued after a crash")
-
-
 def test_process_killed_as_it_suspended_asks_again_and_both_resumes_find_it(service):
     from adapters.prefect_resume import resume_at
 
     w = make_world("REASK", date(2026, 11, 23))
     run_id, code = dispatch_named(w, "2026-11-23")  # suspended at record-1
-    _crash_and_continue(run_id)  # the replay must ask again: record-1 fired, unanswered
+    h.crash_and_continue(run_id)  # the replay must ask again: record-1 fired, unanswered
     record_through_portal(service, w, answers("theory", code, "2026-11-23"))  # the portal resumes the family
     h.wait_for_form(run_id, "decision-1")
-    _crash_and_continue(run_id)
+    h.crash_and_continue(run_id)
     decision = {"decision": "约谈提醒", "opinion": "定于12月1日上午9时在市人社局约谈。", **decided_by()}
     for _ in range(200):  # resume by the step's own key, as the sweeps do
         if (outcome := resume_at(str(run_id), "decision-1", decision).outcome) == "resumed":
@@ -147,3 +138,32 @@ def test_process_killed_as_it_suspended_asks_again_and_both_resumes_find_it(serv
     h.wait_for(run_id, DONE)
     assert resume_at(str(run_id), "decision-1", decision).outcome == "already"
     assert len(to(service, w["institution_email"])) == 1  # the interview notice: the decision was taken
+
+
+def test_after_a_decision_prefect_keeps_no_staff_code_and_a_crashed_rerun_asks_nothing_again(service):
+    w = make_world("NOCODE", date(2026, 11, 23))
+    run_id, code = dispatch_named(w, "2026-11-23")
+    record_through_portal(service, w, answers("theory", code, "2026-11-23"))
+    wrong, mine = staff_code("外市科长", agency_id="CITY-B"), staff_code("王科长")
+    h.resume(run_id, "decision-1", {"decision": "约谈提醒", "opinion": "约谈。", "staff_code": wrong})  # refused
+    h.resume(run_id, "decision-2", {"decision": "调查核实", "opinion": "调阅考场录像，核实考场设施不全。",
+                                    "staff_code": mine})  # accepted, and the decision asked again
+    h.wait_for_form(run_id, "decision-3")
+    kept = h.stored_inputs(run_id)
+    assert not any(c in v for c in (wrong, mine) for v in kept.values())  # neither code, anywhere
+    kept_answer = json.loads(kept["suspended-decision-2-response-without-codes"])  # the answer stays, for replays
+    assert (kept_answer["decision"], kept_answer["staff_code"]) == ("调查核实", FORGOTTEN)
+    assert "suspended-decision-2-response" not in kept and "suspended-decision-1-response-without-codes" in kept
+    h.crash_and_continue(run_id)  # the replay reads decision-1 and -2 from the database: no re-ask
+    schema = h.wait_for_form(run_id, "decision-3-again-2")
+    assert "default" not in schema["properties"]["staff_code"]
+    assert is_pause_of("decision-3", h.read(run_id).state.state_details.pause_key)
+    h.resume(run_id, "decision-3-again-2", {"decision": "约谈提醒", "opinion": "定于12月1日上午9时约谈。",
+                                            "staff_code": mine})
+    h.wait_for(run_id, DONE)
+    case = case_for(w["batch"])
+    assert (len(case.verifications), case.decision, case.status) == (1, "约谈提醒", "closed")
+    assert len(to(service, w["institution_email"])) == 1
+    assert not any(c in v for c in (wrong, mine) for v in h.stored_inputs(run_id).values())
+    logs = h.logs(run_id, until="约谈提醒")
+    assert sum("处理决定：调查核实" in line for line in logs) == 1  # the replays hit the cache by pause key

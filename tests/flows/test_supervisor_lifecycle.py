@@ -145,6 +145,13 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     with session_scope() as s:
         case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
     assert (case.opened_by, case.opened_by_staff_id is not None) == ("王科长", True)
+    typed = (staff_code("王科长", agency_id="CITY-A"), staff_code("王科长", agency_id="CITY-B"))
+    assert not any(c in v for c in typed for v in h.stored_inputs(run_id).values())  # Prefect keeps no code
+    h.crash_and_continue(run_id)  # a replay recalls the signer from the signature Prefect kept: no new form
+    h.wait_for(run_id, DONE)
+    with session_scope() as s:
+        again = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
+    assert (again.id, again.opened_by, again.opened_by_staff_id) == (case.id, "王科长", case.opened_by_staff_id)
     early = h.start("misconduct-decide/misconduct-decide",
                     {"case_id": case.id, "measure": "解聘", "as_of": "2026-06-02"})
     h.resume(early, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})

@@ -8,12 +8,13 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from adapters import settings
 from adapters.clock import now
 from adapters.db import session_scope
-from models import OutboxMessage, PortalFile, PortalLink, PortalSubmission
+from models import OutboxMessage, PortalFile, PortalLink, PortalSubmission, PortalTokenMiss
 from procedures import portal_links as pl
 from tests.portal_client import (
     browser,
@@ -268,15 +269,33 @@ def test_the_log_never_shows_a_token_a_statement_or_a_file_name(portal):
     assert "保密陈述内容XYZ" not in log and "保密证据" not in log
 
 
-def test_wrong_tokens_from_one_address_are_limited(env):
+def worker_processes(pid: int) -> list[int]:
+    """The uvicorn worker processes of the portal started as `pid` (multiprocessing spawns them)."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def test_wrong_tokens_from_one_address_are_limited_across_the_portals_worker_processes(env):
+    with session_scope() as s:  # the misses other tests of this module made from 127.0.0.1
+        s.exec(delete(PortalTokenMiss))
     clean = {k: v for k, v in env.items() if not k.startswith("_")}
-    with running_portal(clean, env["_root"] / "portal-rate.log", bad_token_limit="3") as p:
+    with running_portal(clean, env["_root"] / "portal-rate.log", bad_token_limit="3", workers="2") as p:
+        assert len(worker_processes(p.proc.pid)) == 2
         url, link_id = make_link(p)
-        client = browser()
-        for _ in range(3):
-            assert client.get(f"{p.url}/l/{'Q' * 43}").status_code == 404
-        for target in (f"{p.url}/l/{'Q' * 43}", url):  # now even the right link waits
-            r = client.get(target)
+        for _ in range(3):  # a new connection each time: the kernel hands them to either worker
+            assert browser().get(f"{p.url}/l/{'Q' * 43}").status_code == 404
+        for target in [f"{p.url}/l/{'Q' * 43}", url] * 4:  # now even the right link waits, on every worker
+            r = browser().get(target)
             assert r.status_code == 429 and "尝试次数过多" in r.text and "分钟后再试" in r.text
         assert not stored(link_id)["accepted"]
 
