@@ -66,6 +66,7 @@ def test_supervisor_files_the_record_on_a_phone_refused_verdict_beside_its_field
             page.wait_for_selector("text=已收到")
             body = page.locator("main").inner_text()
             assert "考场照片.png" in body and "SHA-256" in body and "Choose" not in body
+            page.wait_for_load_state("load")  # measured as styled: "已收到" may show before the stylesheet
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
             page.screenshot(path=str(SHOTS / "record-3-receipt-390x844.png"), full_page=True)
         finally:

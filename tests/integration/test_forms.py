@@ -65,7 +65,7 @@ def test_an_optional_date_left_empty_does_not_block_submit_in_the_ui():
     from answering 恢复评价活动 at all; without it the field may stay empty and the model gives ''."""
     from flows import sanction_forms
 
-    model = sanction_forms.review_form("审核", [], {}, {})
+    model = sanction_forms.review_form("审核", sanction_forms.RECTIFICATION_REVIEW, [], {}, {})
     due = schema(model)["properties"]["new_due"]
     assert due["format"] == "date" and "default" not in due
     assert model(outcome="恢复评价活动", staff_code="0007-X").new_due == ""
