@@ -59,6 +59,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     code, inst_id = _staff(), _inst("R1")
     v = _start("run-r1", inst_id, "第二十二条（二）")
     assert v["measure"] == "rectification" and not v["report_only"]
+    assert "待发出事先告知书" in sanctions.proposal_markdown(v["case_id"])  # not "第二十四条移交不事先告知"
     v = sanctions.notify_hearing(v["case_id"])
     case_id = v["case_id"]
     assert v["hearing_due"] == "2026-03-09"  # 5 working days
