@@ -93,6 +93,7 @@ def test_the_institution_signs_for_the_decision_and_the_case_shows_who_and_when(
     assert signed.status_code == 303
     receipt = b.get(url)
     assert "已收到" in receipt.text and "签收人：张三" in receipt.text
+    assert "再次下载决定书" in receipt.text and "附件（0 个）" not in receipt.text  # nothing to attach to a signature
     assert b.get(f"{url}?document=decision").status_code == 200  # still there after signing
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
