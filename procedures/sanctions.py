@@ -290,7 +290,9 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
     elif d.get("closed_on"):
         text = f"期限（{case.hearing_due}）届满未提交，{d['closed_on']} 期限巡检结束陈述申辩期"
     else:
-        text = f"陈述申辩期限 {case.hearing_due}" if case.hearing_due else "无（第二十四条移交不事先告知）"
+        text = (f"陈述申辩期限 {case.hearing_due}" if case.hearing_due
+                else "待发出事先告知书" if (case.proposal or {}).get("hearing", True)
+                else "无（第二十四条移交不事先告知）")
     late = d.get("late") or late_defence(s, case)
     if late:
         weighed = ("作出处理决定时已审阅" if d.get("late") else
@@ -638,7 +640,7 @@ def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Docu
                        "处理决定书送达回执", link_deadline(case, due),
                        f"请查看、下载《{doc.title}》（{doc.number}），填写签收人姓名后签收。", kind="decision_receipt")
     _mail(s, f"sanction-decision:{case.id}", inst.contact_email, "institution", doc,
-          link=(f"送达回执：本决定书已随本邮件送达。请于{due}前打开以下一次性链接，查看、下载本决定书并签收"
+          link=(f"送达回执：本决定书已随本邮件送达。请于{chinese_date(due)}前打开以下一次性链接，查看、下载本决定书并签收"
                 "（填写签收人姓名），签收回执作为送达证明：", link.url))
     case.decision_served_on, case.receipt_due = today, due
     case.details = case.details | {"decision_number": doc.number}
@@ -656,7 +658,7 @@ def receipt_context(link) -> dict:
         case, doc = _receipt_case(s, link)
         inst = s.get(Institution, case.institution_id)
         return {"institution": inst.name, "document_title": doc.title, "document_number": doc.number,
-                "served_on": str(case.decision_served_on or "")}
+                "served_on": chinese_date(case.decision_served_on) if case.decision_served_on else ""}
 
 
 def receipt_document(link) -> tuple[str, bytes]:

@@ -70,7 +70,7 @@ def test_the_decision_is_served_by_mail_with_a_receipt_link_and_the_measure_does
         assert (case.decision_served_on, case.receipt_due, case.receipt_signed_at) == (date(2026, 3, 2),
                                                                                      date(2026, 3, 9), None)
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
-    assert "2026-03-09" in mail.text_body and decision.number in mail.text_body
+    assert "请于2026年3月9日前" in mail.text_body and decision.number in mail.text_body
     assert "已于 2026-03-02 邮寄送达，送达回执待签收" in sanctions.proposal_markdown(case_id)
 
     b, url = browser(), _receipt_url(case_id, portal)
@@ -93,6 +93,7 @@ def test_the_institution_signs_for_the_decision_and_the_case_shows_who_and_when(
     assert signed.status_code == 303
     receipt = b.get(url)
     assert "已收到" in receipt.text and "签收人：张三" in receipt.text
+    assert "再次下载决定书" in receipt.text and "附件（0 个）" not in receipt.text  # nothing to attach to a signature
     assert b.get(f"{url}?document=decision").status_code == 200  # still there after signing
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)

@@ -59,6 +59,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     code, inst_id = _staff(), _inst("R1")
     v = _start("run-r1", inst_id, "第二十二条（二）")
     assert v["measure"] == "rectification" and not v["report_only"]
+    assert "待发出事先告知书" in sanctions.proposal_markdown(v["case_id"])  # not "第二十四条移交不事先告知"
     v = sanctions.notify_hearing(v["case_id"])
     case_id = v["case_id"]
     assert v["hearing_due"] == "2026-03-09"  # 5 working days
@@ -69,7 +70,8 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     assert not refused.accepted and "point_reason_01" in refused.field_errors
     bad_code = sanctions.decide(case_id, "decision-2", answers | {"point_reason_01": "有记录为证", "staff_code": "x"})
     assert "staff_code" in bad_code.field_errors
-    ok = sanctions.decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价"})
+    ok = sanctions.decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价",
+                                                      "requirements": "强化考点管理。"})
     assert ok.accepted and sanctions.decide(case_id, "decision-3", {}).accepted  # a replay reads the outcome
     for _ in range(2):
         v = sanctions.carry_out(case_id)
@@ -81,6 +83,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
         text = docx_text(notice.content)
         assert "整改通知书" in notice.title and "限期3个月（至2026年6月2日）" in text and "超职业评价" in text
         assert "整改期间不得组织任何职业技能等级认定" in text
+        assert "你单位应当强化考点管理，并立即整改" in text  # staff's full stop not doubled into "。，"
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
         assert "有记录为证" in docx_text(decision.content)
         (entry,) = s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id))
