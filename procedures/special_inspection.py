@@ -476,12 +476,21 @@ def _link_member(link: PortalLink) -> int:
 
 
 def findings_step_waits(link: PortalLink) -> bool:
-    """Whether this member's findings are still awaited (not yet taken by the run, case open)."""
+    """Whether this link's answer is still awaited: the case open, the member's findings not yet
+    taken by the run, and no earlier answer stored for the same step through the other link (the
+    member's own, or the staff's 代录 — the run takes members in turn, so one may wait untaken for
+    days). The earlier of two answers wins; the later resumes nothing."""
     with session_scope() as s:
         case = s.get(InspectionCase, link.case_id)
         member = s.get(SpecialInspectionMember, _link_member(link))
-        return (case is not None and case.status == "special_open" and member is not None
-                and member.findings_on is None)
+        if case is None or case.status != "special_open" or member is None or member.findings_on is not None:
+            return False
+        stored = s.exec(select(PortalSubmission.link_id, PortalSubmission.received_at)
+                        .join(PortalLink, PortalLink.id == PortalSubmission.link_id)
+                        .where(PortalLink.case_id == link.case_id, PortalLink.step_key == link.step_key)).all()
+        mine = next((at for link_id, at in stored if link_id == link.id), None)
+        others = [at for link_id, at in stored if link_id != link.id]
+        return not others if mine is None else not any(at < mine for at in others)
 
 
 def check_portal_findings(link: PortalLink, answers: dict, staff_code: str = "") -> tuple[Refusal, dict]:

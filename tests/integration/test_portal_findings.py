@@ -179,12 +179,16 @@ def test_staff_enter_a_members_paper_findings_with_their_own_code_and_the_member
                                                                      PortalLink.recipient_kind == "staff")).one()
         link = s.get(PortalLink, sub.link_id)
     assert sub.payload["entered_by"].startswith("王代录（CITY-B") and "staff_code" not in json.dumps(sub.payload)
+    # Stored, not yet taken by the run (it takes members in turn): the member's own link is closed already.
+    member_page = browser().get(portal.url + member_path).text
+    assert "已经提交" in member_page and "<form" not in member_page
+    assert si.findings_step_waits(link)  # the stored 代录 itself still resumes the run
     member_id = int(link.step_key.split("-")[1])
     assert si.record_findings(case_id, member_id, 1, sub.id).accepted  # the run takes them as the member's
     with session_scope() as s:
         events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id))]
     assert any("（代录：王代录" in e for e in events)
-    assert "已经提交" in browser().get(portal.url + member_path).text  # the member's own link says so
+    assert "已经提交" in browser().get(portal.url + member_path).text  # and still, once taken
     again = run("portal", "staff-link", "--batch", number, "--member", card)
     assert again.returncode == 1 and "无需代录" in again.stderr
 
