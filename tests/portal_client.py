@@ -147,3 +147,21 @@ def portal_env(root: Path, max_request_mb: str = "1", agencies: bool = True):
             with session_scope() as s:
                 add_agencies(s)
         yield dict(os.environ) | values | {"_root": root}
+
+
+def nothing_stored(case_id: int) -> bool:
+    """No portal submission for any link of the case."""
+    from sqlmodel import select
+
+    from adapters.db import session_scope
+    from models import PortalLink, PortalSubmission
+
+    with session_scope() as s:
+        link_ids = [link.id for link in s.exec(select(PortalLink).where(PortalLink.case_id == case_id))]
+        return not list(s.exec(select(PortalSubmission).where(PortalSubmission.link_id.in_(link_ids))))
+
+
+def beside(page: str, field: str, text: str) -> bool:
+    """The error sits beside its field: inside the field's block, before the field's input."""
+    m = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', page)
+    return bool(m) and text in m.group(1)

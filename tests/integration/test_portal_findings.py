@@ -4,7 +4,6 @@ checked by the special-inspection procedure before anything is stored, each refu
 beside its field with the earlier answers kept; evidence files per matter checked by content."""
 
 import json
-import re
 from itertools import count
 
 import pytest
@@ -28,7 +27,9 @@ from models import (
 from procedures import portal_submissions, staff
 from procedures import special_inspection as si
 from tests.portal_client import (
+    beside,
     browser,
+    nothing_stored,
     pdf_bytes,
     png_bytes,
     portal_env,
@@ -71,17 +72,6 @@ def opened(tag: str) -> tuple[int, str]:
         key = s.exec(select(PortalLink.link_key).where(
             PortalLink.case_id == view.case_id, PortalLink.step_key == f"findings-{view.members[0].member_id}-1")).one()
     return view.case_id, f"/l/{portal_tokens.token_for(key)}"
-
-
-def nothing_stored(case_id: int) -> bool:
-    with session_scope() as s:
-        ids = [link.id for link in s.exec(select(PortalLink).where(PortalLink.case_id == case_id))]
-        return not list(s.exec(select(PortalSubmission).where(PortalSubmission.link_id.in_(ids))))
-
-
-def beside(page: str, field: str, text: str) -> bool:
-    m = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', page)
-    return bool(m) and text in m.group(1)
 
 
 def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evidence_and_files(portal):

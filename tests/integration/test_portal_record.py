@@ -19,7 +19,9 @@ from procedures import daily_inspection, portal_forms, portal_submissions, staff
 from procedures.cases import Refusal
 from tests.flows.world import answers, make_world
 from tests.portal_client import (
+    beside,
     browser,
+    nothing_stored,
     pdf_bytes,
     png_bytes,
     portal_env,
@@ -63,18 +65,6 @@ def dispatched(tag: str, form_kind="theory", supervisors=(0,)):
 
 def send(client, url, a: dict, files=(), follow=True):
     return post_fields(client, url, a, files, follow)
-
-
-def nothing_stored(case_id: int) -> bool:
-    with session_scope() as s:
-        link_ids = [link.id for link in s.exec(select(PortalLink).where(PortalLink.case_id == case_id))]
-        return not list(s.exec(select(PortalSubmission).where(PortalSubmission.link_id.in_(link_ids))))
-
-
-def beside(page: str, field: str, text: str) -> bool:
-    """The error sits beside its field: inside the field's block, before the field's input."""
-    m = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', page)
-    return bool(m) and text in m.group(1)
 
 
 def test_record_form_renders_the_checklist_in_chinese_with_every_item(portal):
