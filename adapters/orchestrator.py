@@ -21,7 +21,6 @@ class RunInfo:
 def list_runs(states: list[str] | None = None) -> list[RunInfo]:
     """Every flow run of a deployment on the server (ours are the only ones), optionally only
     those in `states` ("RUNNING", "PAUSED", …)."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterDeploymentId,
@@ -30,11 +29,13 @@ def list_runs(states: list[str] | None = None) -> list[RunInfo]:
     )
     from prefect.client.schemas.objects import StateType
 
+    from adapters.prefect_client import sync_client
+
     flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False))
     if states:
         flt.state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]))
     now = datetime.now(UTC)
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         runs: list = []
         while True:
             batch = client.read_flow_runs(flow_run_filter=flt, limit=200, offset=len(runs))
@@ -55,8 +56,9 @@ def list_runs(states: list[str] | None = None) -> list[RunInfo]:
 def continue_run(run_id: str, message: str) -> None:
     """Back to Scheduled (forced: from Running, Pending or Crashed), so the runner replays the
     flow from the top; persisted task results and database keys make the replay safe."""
-    from prefect.client.orchestration import get_client
     from prefect.states import Scheduled
 
-    with get_client(sync_client=True) as client:
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
         client.set_flow_run_state(UUID(run_id), Scheduled(message=message), force=True)

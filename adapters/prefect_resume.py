@@ -29,9 +29,14 @@ class ResumeResult:
 
 
 def warm() -> None:
-    """Import Prefect's client now (~1 CPU-s), not in the middle of the first burst of submits."""
+    """Import Prefect's client now (~1 CPU-s) and build its TLS context, not in the middle of the
+    first burst of submits."""
     import prefect.client.orchestration  # noqa: F401
     import prefect.input.run_input  # noqa: F401
+
+    from adapters.prefect_client import tls_context
+
+    tls_context()
 
 
 def _input_exists(client, run_id: UUID, key: str) -> bool:
@@ -140,12 +145,13 @@ def resume_family(run_id: str, family: str, run_input: dict) -> ResumeResult:
     a second resume with the same submission (a crash before it was written down) is harmless.
     A run that has ended is "already": nothing waits for this submission any more."""
     import httpx
-    from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
+
+    from adapters.prefect_client import sync_client
 
     rid = UUID(run_id)
     try:
-        with get_client(sync_client=True) as client:
+        with sync_client() as client:
             run = client.read_flow_run(rid)
             state = run.state
             if state is not None and state.is_final():
@@ -164,13 +170,14 @@ def resume_family(run_id: str, family: str, run_input: dict) -> ResumeResult:
 
 def resume_at(run_id: str, key: str, run_input: dict) -> ResumeResult:
     import httpx
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.responses import SetStateStatus
     from prefect.exceptions import ObjectNotFound
 
+    from adapters.prefect_client import sync_client
+
     rid = UUID(run_id)
     try:
-        with get_client(sync_client=True) as client:
+        with sync_client() as client:
             if stored_answer(client, rid, key) is not None:
                 return ResumeResult("already")
             run = client.read_flow_run(rid)

@@ -119,9 +119,9 @@ def address_for(mail_dir: Path, batch: str) -> str:
 def in_run_seconds(run_id) -> float:
     """Time spent inside the run's legs (each Running → the next state), without the runner's
     polling wait and the process start that both flows pay alike."""
-    from prefect.client.orchestration import get_client
+    from adapters.prefect_client import sync_client
 
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         states = sorted(client.read_flow_run_states(run_id), key=lambda st: st.timestamp)
     return sum((nxt.timestamp - st.timestamp).total_seconds()
                for st, nxt in zip(states, states[1:], strict=False) if st.type == StateType.RUNNING)
@@ -155,11 +155,12 @@ def parallel(pool: ThreadPoolExecutor, fn, items) -> list:
 
 def wait_all(ids: list, key: str | None, timeout: float = 3600) -> None:
     """One batched query a second (not a poll per run): all suspended at `key`, or all done."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    from adapters.prefect_client import sync_client
+
     deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         while time.monotonic() < deadline:
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)),
                                          limit=len(ids))

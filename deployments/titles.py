@@ -40,12 +40,13 @@ def titled_schema(deployment_name: str, schema: dict) -> dict:
 
 def apply_to_server(flow_names: dict[str, str] | None = None) -> list[str]:
     """Write the titles into the deployments registered on the server (after `prefect deploy`)."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
+
+    from adapters.prefect_client import sync_client
 
     flow_names = flow_names or {name: name for name in TITLES}  # here each flow is named like its deployment
     done = []
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         for name in TITLES:
             deployment = client.read_deployment_by_name(f"{flow_names[name]}/{name}")
             schema = titled_schema(name, deployment.parameter_openapi_schema)  # a dict, as the API keeps it

@@ -10,10 +10,10 @@ when there is none.
 
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
 from prefect.flow_runs import suspend_flow_run
 from prefect.runtime import flow_run
 
+from adapters.prefect_client import sync_client
 from adapters.prefect_resume import pause_key_for, stored_answer
 
 
@@ -26,7 +26,7 @@ def ask(form, key: str):
     So such a step is asked again at a fresh key derived from `key`; its answer, and the resumes
     by `key` (adapters/prefect_resume.py), find it there."""
     run_id = UUID(flow_run.id)
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         stored = stored_answer(client, run_id, key)
         if stored is not None:
             return form(**stored)
@@ -53,7 +53,7 @@ def forget_codes(key: str, replacement: str = FORGOTTEN) -> bool:
     from adapters.prefect_resume import forget_codes as forget
 
     try:
-        with get_client(sync_client=True) as client:
+        with sync_client() as client:
             return forget(client, UUID(flow_run.id), key, CODE_FIELDS, replacement)
     except Exception:  # noqa: BLE001 — Prefect busy: the code stays until the next replay of this step
         return False

@@ -16,13 +16,14 @@ REFUSED = "已拒绝"
 
 
 def end_refused(message: str) -> NoReturn:
-    from prefect.client.orchestration import get_client
     from prefect.context import FlowRunContext
     from prefect.exceptions import Abort
     from prefect.states import Cancelled
     from prefect.utilities.engine import propose_state_sync
 
+    from adapters.prefect_client import sync_client
+
     run = FlowRunContext.get().flow_run
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         propose_state_sync(client, Cancelled(name=REFUSED, message=message), flow_run_id=run.id)
     raise Abort(f"{REFUSED}：{message}")

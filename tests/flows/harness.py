@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID, uuid4
 
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
-from prefect.flow_runs import resume_flow_run
 
+from adapters.prefect_client import sync_client
 from deployments.environment import prefect_env, runner_command, server_command
 from deployments.run_all import wait_healthy
 
@@ -120,7 +120,7 @@ def wait_deployments(names: list[str], runner: subprocess.Popen, log: Path, time
     from prefect.exceptions import ObjectNotFound
 
     deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         for name in names:
             while True:
                 if runner.poll() is not None:
@@ -140,7 +140,7 @@ def start(deployment: str, parameters: dict) -> UUID:
 
 
 def read(run_id: UUID):
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return client.read_flow_run(run_id)
 
 
@@ -164,7 +164,7 @@ def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
         run = wait_for(run_id, {StateType.PAUSED}, timeout=max(1, deadline - time.monotonic()))
         keyset = run.state.state_details.run_input_keyset or {}
         if run.state.state_details.pause_key == key and keyset:
-            with get_client(sync_client=True) as client:
+            with sync_client() as client:
                 try:
                     return json.loads(client.read_flow_run_input(run_id, keyset["schema"]))
                 except Exception:  # not stored yet: the ~100 ms window ARCHITECTURE describes
@@ -175,7 +175,7 @@ def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
 
 def description(run_id: UUID) -> str:
     run = read(run_id)
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return json.loads(client.read_flow_run_input(run_id, run.state.state_details.run_input_keyset["description"]))
 
 
@@ -188,7 +188,7 @@ def artifact(run_id, key: str) -> str:
     )
     from prefect.client.schemas.sorting import ArtifactSort
 
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(
             key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
             sort=ArtifactSort.CREATED_DESC)
@@ -199,18 +199,19 @@ def resume(run_id: UUID, key: str, answers: dict, tries: int = 20) -> None:
     """Resume at `key`, waiting for the form and retrying a refused resume (server under load)."""
     for attempt in range(tries):
         wait_for_form(run_id, key)
-        try:
-            resume_flow_run(run_id, run_input=answers)
+        # prefect.flow_runs.resume_flow_run, on the shared TLS context (adapters/prefect_client.py)
+        with sync_client() as client:
+            response = client.resume_flow_run(run_id, run_input=answers)
+        if response.status != SetStateStatus.REJECT:
             return
-        except RuntimeError:
-            if attempt + 1 == tries:
-                raise
-            time.sleep(0.5)
+        if attempt + 1 == tries:
+            raise RuntimeError(f"Cannot resume this run: {response.details.reason}")
+        time.sleep(0.5)
 
 
 def stored_inputs(run_id: UUID) -> dict[str, str]:
     """Every input Prefect keeps for the run (its flow_run_input table, as the API returns it)."""
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return {i.key: i.value for i in client.filter_flow_run_input(run_id, "", limit=1000, exclude_keys=set())}
 
 
@@ -221,7 +222,7 @@ def crash_and_continue(run_id: UUID) -> None:
 
     from adapters.orchestrator import continue_run
 
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         assert client.set_flow_run_state(run_id, Crashed(message="Process exited with status code: -9"),
                                          force=True).state.is_crashed()
     continue_run(str(run_id), "continued after a crash")
@@ -251,6 +252,6 @@ def _logs(run_id: UUID) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return [entry.message for entry in client.read_logs(
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), sort=LogSort.TIMESTAMP_ASC)]

@@ -368,10 +368,11 @@ def test_agency_closes_a_missing_confirmation_as_overdue_with_a_staff_code_after
 
 
 def error_levels(run_id) -> list[str]:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
 
-    with get_client(sync_client=True) as client:
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
         return [e.message[:80] for e in client.read_logs(log_filter=LogFilter(
             flow_run_id=LogFilterFlowRunId(any_=[run_id]), level=LogFilterLevel(ge_=40)))]
 

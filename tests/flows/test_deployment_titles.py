@@ -1,17 +1,17 @@
 """The work-pool variant (prefect.yaml): after `prefect deploy`, `python -m deployments.titles`
 gives the registered deployments the same Chinese parameter titles the embedded service has."""
 
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.utilities.callables import parameter_schema
 
+from adapters.prefect_client import sync_client
 from deployments.serve import DAILY_INSPECTION
 from deployments.titles import apply_to_server
 from flows.daily_inspection import daily_inspection
 
 
 def test_titles_are_written_into_a_deployment_registered_without_them(service):
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         deployment = client.read_deployment_by_name(DAILY_INSPECTION)
         bare = parameter_schema(daily_inspection).model_dump()  # what `prefect deploy` registers
         client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=bare))

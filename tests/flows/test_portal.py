@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.input.run_input import keyset_from_base_key
 from sqlmodel import select
 
 from adapters.db import session_scope
+from adapters.prefect_client import sync_client
 from deployments.serve import DEADLINE_SWEEP
 from models import PortalLink, PortalSubmission
 from tests.flows import harness as h
@@ -65,12 +65,12 @@ def submissions_of(run_id) -> list[PortalSubmission]:
 
 
 def resumes(run_id) -> int:
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return sum(1 for st in client.read_flow_run_states(run_id) if st.name == "Resuming")
 
 
 def stored_input(run_id) -> dict:
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         import json
         return json.loads(client.read_flow_run_input(run_id, keyset_from_base_key(f"suspended-{STEP}")["response"]))
 

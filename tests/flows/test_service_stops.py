@@ -255,7 +255,7 @@ def test_twenty_concurrent_cases_on_the_embedded_default_log_no_lock_error():
 
 
 def _history(run_id):
-    from prefect.client.orchestration import get_client
+    from adapters.prefect_client import sync_client
 
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         return client.read_flow_run_states(run_id)

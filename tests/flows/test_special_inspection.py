@@ -14,7 +14,6 @@ Two lifecycles cover the scenarios (the flow tests are the slow part of CI):
 from datetime import date
 
 import pytest
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.objects import StateType
 from sqlmodel import col, select
@@ -22,6 +21,7 @@ from sqlmodel import col, select
 from adapters import portal_tokens
 from adapters.db import session_scope
 from adapters.documents import docx_text
+from adapters.prefect_client import sync_client
 from cli.demo_data import add_institution, add_supervisor
 from deployments.serve import DEADLINE_SWEEP, SPECIAL_INSPECTION
 from models import (
@@ -214,7 +214,7 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
     assert not any(COMPLAINANT[:3] in line or COMPLAINT[:8] in line for line in h.logs(run))
     timeline = events(case.id)
     assert any("督导小组成员" in e for e in timeline) and "整改工作报告审核通过" in timeline[-1]
-    with get_client(sync_client=True) as client:
+    with sync_client() as client:
         (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(
             key=ArtifactFilterKey(any_=[f"special-inspection-{case.id}-timeline"])))
     assert "专项督导案卷" in artifact.data and "质量督导意见书" in artifact.data and COMPLAINANT[:3] not in artifact.data
