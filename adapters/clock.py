@@ -7,6 +7,7 @@ serialisers see nothing new.
 """
 
 from datetime import date, datetime
+from functools import cache
 
 import pendulum
 from pendulum.tz.timezone import Timezone
@@ -16,7 +17,13 @@ from adapters.settings import get_settings
 
 def tz() -> Timezone:
     """The agency's timezone; a `zoneinfo.ZoneInfo` subclass, usable as any tzinfo."""
-    return pendulum.timezone(get_settings().timezone)
+    return _timezone(get_settings().timezone)
+
+
+@cache
+def _timezone(name: str) -> Timezone:
+    # pendulum looks the zone file up on the disk each time; every now() needs it.
+    return pendulum.timezone(name)
 
 
 def now() -> datetime:

@@ -22,7 +22,11 @@ def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # A pool as large as the portal's busiest moment (its threadpool runs up to 40 requests'
+        # reads at once): a connection past pool_size is closed when returned, and the next one
+        # pays the connect and the PRAGMAs again, in the middle of a burst.
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               pool_size=20, max_overflow=20)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):

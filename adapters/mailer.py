@@ -14,7 +14,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
@@ -29,17 +29,25 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 def enqueue(
     s: Session, key: str, recipient: str, recipient_kind: str, subject: str, text: str, html: str,
     case_id: int | None = None, document_ids: list[int] | None = None,
-) -> OutboxMessage:
-    """Write a message to the outbox once; the same key returns the message already there."""
-    existing = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
-    if existing:
+) -> int:
+    """Write a message to the outbox once; the same key returns the message already there (its
+    id). Core statements, not an ORM object: the portal writes its receipt inside the one turn
+    every submit waits for (procedures/portal_submissions._store)."""
+    s.flush()  # the session's own pending writes first (a message may name a case just added)
+    conn = s.connection()
+    existing = conn.execute(_FIND_MESSAGE, {"key": key}).scalar()
+    if existing is not None:
         return existing
-    msg = OutboxMessage(idempotency_key=key, case_id=case_id, recipient=recipient,
-                        recipient_kind=recipient_kind, subject=subject, text_body=text, html_body=html,
-                        document_ids=list(document_ids or []), created_at=now())
-    s.add(msg)
-    s.flush()
-    return msg
+    return conn.execute(_INSERT_MESSAGE, {
+        "idempotency_key": key, "case_id": case_id, "recipient": recipient, "recipient_kind": recipient_kind,
+        "subject": subject, "text_body": text, "html_body": html, "document_ids": list(document_ids or []),
+        "status": "pending", "attempts": 0, "last_error": "", "created_at": now(),
+    }).scalar_one()
+
+
+_OUTBOX = OutboxMessage.__table__
+_FIND_MESSAGE = select(_OUTBOX.c.id).where(_OUTBOX.c.idempotency_key == bindparam("key"))
+_INSERT_MESSAGE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
 def build_email(msg: OutboxMessage, documents: list[Document], settings: Settings) -> EmailMessage:

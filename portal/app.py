@@ -21,6 +21,7 @@ from adapters import portal_tokens, prefect_resume
 from adapters.db import session_scope
 from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
+from portal import pages
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.pages import TEMPLATES, page, problem
 from portal.register import router as register_router
@@ -48,6 +49,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app):
+        await run_in_threadpool(pages.warm)
         if resume_in_background:
             await run_in_threadpool(prefect_resume.warm)
             resumer.start()
@@ -63,11 +65,12 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     def client(request: Request) -> str:
         return request.client.host if request.client else "?"
 
+    def rate_problem(wait: float) -> Response:
+        return problem("rate", 429, detail=f"请约 {int(wait // 60) + 1} 分钟后再试。")
+
     async def refused(request: Request) -> Response | None:
         wait = await run_in_threadpool(wrong_tokens.blocked_for, client(request))
-        if wait:
-            return problem("rate", 429, detail=f"请约 {int(wait // 60) + 1} 分钟后再试。")
-        return None
+        return rate_problem(wait) if wait else None
 
     def browser_key(request: Request) -> tuple[str, bool]:
         key = request.cookies.get(CSRF_COOKIE, "")
@@ -119,18 +122,22 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
                 fields.setdefault(name, []).append(value)
         return fields, files
 
-    def look(token: str):
+    def look(token: str, address: str):
+        """The rate limit and the link in one transaction (each costs a turn in the threadpool)."""
         with session_scope() as s:
+            wait = wrong_tokens.blocked_for(address, s)
+            if wait:
+                return wait, None, None
             found = portal_links.lookup(s, token)
             receipt = portal_submissions.receipt_for(s, found.link) if found.problem == "used" else None
-            return found, receipt
+            return 0, found, receipt
 
     async def opened(token: str, request: Request):
         """What a token opens, or the answer that ends the request here (rate-limited, unknown or
         expired link): the same first step for showing and for submitting."""
-        if (blocked := await refused(request)) is not None:
-            return None, None, blocked
-        found, receipt = await run_in_threadpool(look, token)
+        wait, found, receipt = await run_in_threadpool(look, token, client(request))
+        if wait:
+            return None, None, rate_problem(wait)
         if found.problem == "unknown":
             await run_in_threadpool(wrong_tokens.miss, client(request))
             return found, None, problem("unknown", 404)
@@ -208,9 +215,10 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         finally:
             await form.close()
         if registered:
-            result = await run_in_threadpool(portal_submissions.submit_form, token, registered, fields, named_files)
+            result = await run_in_threadpool(portal_submissions.submit_form, token, registered, fields, named_files,
+                                             found=found)
         else:
-            result = await run_in_threadpool(portal_submissions.submit, token, statement, files)
+            result = await run_in_threadpool(portal_submissions.submit, token, statement, files, found=found)
         if result.status == "invalid" and registered:
             return await run_in_threadpool(kind_page, request, link, 400, result.errors, result.field_errors,
                                            result.answers)

@@ -6,7 +6,7 @@ import re
 import time
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from adapters.db import session_scope
 from models import PortalTokenMiss
@@ -85,13 +85,18 @@ class WrongTokenLimit:
     def __init__(self, limit: int, window: float):
         self.limit, self.window = limit, window
 
-    def blocked_for(self, address: str) -> float:
-        """Seconds until this address may try again (0: not blocked)."""
+    def blocked_for(self, address: str, s: Session | None = None) -> float:
+        """Seconds until this address may try again (0: not blocked); read in `s` when given (the
+        portal asks in the session that then looks the link up: one transaction per request)."""
         at = time.time()
-        with session_scope() as s:
-            times = list(s.exec(select(PortalTokenMiss.at).where(PortalTokenMiss.address == address[:64],
-                                                                 PortalTokenMiss.at > at - self.window)
-                                .order_by(col(PortalTokenMiss.at).desc()).limit(self.limit)))
+        query = (select(PortalTokenMiss.at).where(PortalTokenMiss.address == address[:64],
+                                                  PortalTokenMiss.at > at - self.window)
+                 .order_by(col(PortalTokenMiss.at).desc()).limit(self.limit))
+        if s is None:
+            with session_scope() as own:
+                times = list(own.exec(query))
+        else:
+            times = list(s.exec(query))
         if len(times) < self.limit:
             return 0
         return max(1.0, times[-1] + self.window - at)  # when the limit-th newest miss ages out

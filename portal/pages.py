@@ -27,6 +27,17 @@ def environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+def warm() -> None:
+    """Compile every page and every mail the portal sends before the first request (a burst of
+    submits right after a start would otherwise each pay Jinja's compile)."""
+    from adapters.templates import warm as warm_mail
+
+    env = environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+    warm_mail("email/portal_")
+
+
 def page(name: str, status: int = 200, **context) -> HTMLResponse:
     return HTMLResponse(environment().get_template(name).render(**context), status_code=status)
 

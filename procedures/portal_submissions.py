@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ from adapters.db import session_scope
 from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalFile, PortalLink, PortalSubmission
-from procedures.portal_links import aware, lookup
+from procedures.portal_links import LinkLookup, aware, lookup
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
 # Links whose step_key names a family of pauses (record-1, record-2 …): see resume_family.
@@ -161,15 +161,30 @@ def receipt_for(s: Session, link: PortalLink) -> Receipt:
                    link.agency_email, aware(sub.received_at), sub.payload.get("statement", ""), files)
 
 
-def submit(token: str, statement: str | None, files: list[IncomingFile],
-           at: datetime | None = None) -> SubmitResult:
-    """Validate, then store the submission, its files and its receipt mail in one transaction."""
+def _usable(token: str, at: datetime | None, found: LinkLookup | None) -> tuple[LinkLookup, SubmitResult | None]:
+    """The link a submit is for, or the answer that ends it (used: the first receipt). `found`
+    is the portal's own lookup of this request (read just before the form was parsed): its
+    expiry is checked again at `at`; whether another tab won meanwhile, the write itself checks."""
+    if found is not None and found.problem == "":
+        if (at or now()) > aware(found.link.expires_at):
+            return found, SubmitResult("expired", link=found.link)
+        return found, None
     with session_scope() as s:
         found = lookup(s, token, at)
         if found.problem == "used":
-            return SubmitResult("again", receipt_for(s, found.link), link=found.link)
+            return found, SubmitResult("again", receipt_for(s, found.link), link=found.link)
         if found.problem:
-            return SubmitResult(found.problem, link=found.link)
+            return found, SubmitResult(found.problem, link=found.link)
+        s.expunge(found.link)
+    return found, None
+
+
+def submit(token: str, statement: str | None, files: list[IncomingFile],
+           at: datetime | None = None, found: LinkLookup | None = None) -> SubmitResult:
+    """Validate, then store the submission, its files and its receipt mail in one transaction."""
+    found, ended = _usable(token, at, found)
+    if ended is not None:
+        return ended
     errors = validate(statement, files)
     if errors:
         return SubmitResult("invalid", errors=errors, link=found.link)
@@ -179,17 +194,13 @@ def submit(token: str, statement: str | None, files: list[IncomingFile],
 
 
 def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tuple[str, IncomingFile]],
-                at: datetime | None = None) -> SubmitResult:
+                at: datetime | None = None, found: LinkLookup | None = None) -> SubmitResult:
     """A form of the registry (procedures/portal_forms.py): the procedure that owns the step
     checks the answers, the files are checked by content and size (each error beside the item it
     belongs to); only then is anything stored, in one transaction, with the receipt mail."""
-    with session_scope() as s:
-        found = lookup(s, token, at)
-        if found.problem == "used":
-            return SubmitResult("again", receipt_for(s, found.link), link=found.link)
-        if found.problem:
-            return SubmitResult(found.problem, link=found.link)
-        s.expunge(found.link)
+    found, ended = _usable(token, at, found)
+    if ended is not None:
+        return ended
     link = found.link
     answers = form.parse(fields)
     refusal, payload = form.check(link, answers, fields)
@@ -229,38 +240,50 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
     link_id = link.id
     kept = [uploads.store(f.data) for f in files]
     items = items or [""] * len(files)
-    views = [FileView(f.name.strip(), uploads.sniff(f.data[:16], f.data).label, len(f.data), size_text(len(f.data)),
-                      digest, item) for f, (digest, _), item in zip(files, kept, items, strict=True)]
+    kinds = [uploads.sniff(f.data[:16], f.data) for f in files]
+    views = [FileView(f.name.strip(), kind.label, len(f.data), size_text(len(f.data)), digest, item)
+             for f, kind, (digest, _), item in zip(files, kinds, kept, items, strict=True)]
     number = f"HZ{received:%Y%m%d}-{link.id:06d}"
     subject, mail_text, mail_html = _receipt_mail(link, number, received, text, views)
+    resumes = form is None or form.resumes
     try:
         with _one_writer, session_scope() as s:
-            locked = s.exec(select(PortalLink).where(PortalLink.id == link_id).with_for_update()).one()
-            if locked.accepted_at is not None:  # another tab won while we validated
+            # Statements built once (below), on the session's connection: this transaction is the
+            # turn every submit waits for, and the ORM's unit of work and statement building cost
+            # most of it (bench/portal_bench.py). The link is claimed by its accepted_at (a row
+            # lock on PostgreSQL): another tab that won while we validated leaves nothing to update.
+            conn = s.connection()
+            if conn.execute(_CLAIM_LINK, {"link_id": link_id, "received": received}).rowcount != 1:
                 raise _AlreadyAccepted
-            resumes = form is None or form.resumes
-            sub = PortalSubmission(link_id=link_id, receipt_number=number, payload=payload, received_at=received,
-                                   resume_status="pending" if resumes else "none")
-            s.add(sub)
-            s.flush()
+            submission_id = conn.execute(_INSERT_SUBMISSION, {
+                "link_id": link_id, "receipt_number": number, "payload": payload, "received_at": received,
+                "resume_status": "pending" if resumes else "none", "resume_attempts": 0, "last_error": "",
+            }).scalar_one()
+            if views:
+                conn.execute(_INSERT_FILE, [
+                    {"submission_id": submission_id, "position": position, "sha256": view.sha256,
+                     "size": view.size, "content_type": kind.content_type, "display_name": view.display_name}
+                    for position, (view, kind) in enumerate(zip(views, kinds, strict=True))])
             if form is not None and form.stored is not None:
-                form.stored(s, locked, payload, received)
-            for position, (f, view) in enumerate(zip(files, views, strict=True)):
-                kind = uploads.sniff(f.data[:16], f.data)
-                s.add(PortalFile(submission_id=sub.id, position=position, sha256=view.sha256, size=view.size,
-                                 content_type=kind.content_type, display_name=view.display_name))
-            locked.accepted_at = received
-            s.add(locked)
+                form.stored(s, link, payload, received)
             mailer.enqueue(s, f"portal-receipt:{link_id}", link.recipient_email, link.recipient_kind,
                            subject, mail_text, mail_html)
-            receipt = Receipt(sub.id, number, link.title, link.recipient_name, link.agency_name, link.agency_email,
-                              received, text, views)
-            return SubmitResult("stored", receipt, link=locked)
+        link.accepted_at = received
+        receipt = Receipt(submission_id, number, link.title, link.recipient_name, link.agency_name,
+                          link.agency_email, received, text, views)
+        return SubmitResult("stored", receipt, link=link)
     except (_AlreadyAccepted, IntegrityError):
         _discard_unreferenced([d for d, wrote in kept if wrote])
         with session_scope() as s:
             link = s.get(PortalLink, link_id)
             return SubmitResult("again", receipt_for(s, link), link=link)
+
+
+_LINK, _SUBMISSION = PortalLink.__table__, PortalSubmission.__table__
+_CLAIM_LINK = (update(_LINK).where(_LINK.c.id == bindparam("link_id"), _LINK.c.accepted_at.is_(None))
+               .values(accepted_at=bindparam("received")))
+_INSERT_SUBMISSION = insert(_SUBMISSION).returning(_SUBMISSION.c.id)
+_INSERT_FILE = insert(PortalFile.__table__)
 
 
 class _AlreadyAccepted(Exception):

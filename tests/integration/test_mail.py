@@ -40,9 +40,8 @@ def _queue(url, key="k1", with_doc=False):
             s.add(doc)
             s.flush()
             doc_ids = [doc.id]
-        msg = enqueue(s, key, "评价机构 <inst@example.cn>", "institution", "【提醒函】鲁就人督〔2026〕1号",
-                      "正文", "<p>正文</p>", document_ids=doc_ids)
-        return msg.id
+        return enqueue(s, key, "评价机构 <inst@example.cn>", "institution", "【提醒函】鲁就人督〔2026〕1号",
+                       "正文", "<p>正文</p>", document_ids=doc_ids)
 
 
 def test_enqueue_twice_with_one_key_writes_one_message(mail_env):
