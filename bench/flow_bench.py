@@ -68,6 +68,17 @@ class RssSampler(threading.Thread):
             found += frontier
         return found
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU used so far by the process (and, with `tree`, every process below it)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, ValueError, IndexError):
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
+
     def rss_kb(self) -> int:
         return sum(self._rss(p) for p in self.pids())
 

@@ -119,6 +119,23 @@ def test_an_expired_link_says_so_and_whom_to_contact(portal):
     assert_nothing_stored(link_id, before)
 
 
+def test_a_link_that_expires_while_its_form_is_read_is_refused_and_nothing_is_stored(portal):
+    """The portal looks the link up once, before it reads the form, and hands that lookup to the
+    procedure: a link that expires in between is checked again at the moment of storing."""
+    from procedures import portal_submissions
+
+    url, link_id = make_link(portal, days=0)
+    token = url.rsplit("/", 1)[1]
+    with session_scope() as s:
+        found = pl.lookup(s, token)
+    assert found.problem == ""
+    before = upload_count()
+    later = pl.aware(found.link.expires_at) + timedelta(seconds=1)
+    result = portal_submissions.submit(token, "陈述", [], at=later, found=found)
+    assert result.status == "expired"
+    assert_nothing_stored(link_id, before)
+
+
 def test_a_form_without_its_csrf_token_or_with_another_links_is_refused(portal):
     url, link_id = make_link(portal)
     other_url, _ = make_link(portal)
