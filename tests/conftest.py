@@ -1,10 +1,16 @@
 import itertools
+import os
 
 import pytest
 
 from tests.postgres_server import PostgresServer
 
 _db_counter = itertools.count()
+
+# Every service the tests start (the harness's and `make run`'s) inherits this: its runner looks
+# for runs to start every second instead of the service's 2 s, and the flow tests wait on a start
+# or a resume at each of their steps. The benchmarks keep the service's own setting.
+os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")
 
 
 @pytest.fixture(scope="session")
