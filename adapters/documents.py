@@ -82,8 +82,34 @@ def _paragraph(doc, text: str, font: str, size: float, align=None, indent_chars=
         fmt.first_line_indent = Pt(size * indent_chars)
     if align is not None:
         p.alignment = align
+    if align is not None and align == _justify():
+        _latin_wraps_anywhere(p)
     _font(p.add_run(text), font, size, bold, color)
     return p
+
+
+def _latin_wraps_anywhere(paragraph) -> None:
+    """Word's 「允许西文在单词中间换行」 (w:wordWrap off): a long unbroken Latin string (an address,
+    a file name, a code) breaks at the margin instead of moving whole to the next line and
+    stretching the justified line before it (issue 23)."""
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    wrap = ppr.makeelement(qn("w:wordWrap"), {qn("w:val"): "0"})
+    ppr.insert_element_before(wrap, *_AFTER_WORD_WRAP)  # the schema's order of pPr children
+
+
+_AFTER_WORD_WRAP = ("w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+                    "w:pPrChange")
+
+
+def _justify():
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    return WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
 def _red_rule(paragraph):

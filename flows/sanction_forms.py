@@ -23,29 +23,52 @@ def _code(f: _Form) -> None:
     f.add("staff_code", str, "工作人员代码", CODE_HELP)
 
 
+# Every measure's own fields, on every decision form (a Prefect pause form has one schema: staff
+# who change the measure must find its fields there, issue 17 point 8). key → (title, which
+# measures need it, help); the proposed measure's fields come first under their plain titles.
+MEASURE_FIELDS = {
+    "interview_time": ("约谈时间", ("interview",), "第二十一条约谈", "写入约谈通知书，如 2026年12月10日上午9时"),
+    "interview_place": ("约谈地点", ("interview",), "第二十一条约谈", "写入约谈通知书"),
+    "problems": ("存在的质量问题（每行一条）", ("rectification",), "第二十二条整改",
+                 "写入《整改通知书》（附件4）；留空则用本案事实"),
+    "requirements": ("整改要求或改进要求", ("rectification", "improvement"), "第二十二条整改、第二十七条改进",
+                     "由经办人根据发现的问题写明，写入《整改通知书》或改进要求通知书"),
+    "authority": ("移交部门或处分建议的接收部门", ("referral", "revocation"), "第二十四条移交、第二十七条处分建议",
+                  "第二十四条移交的有关部门；第二十七条撤销备案时处分建议的接收部门"),
+    "persons": ("直接负责的主管人员和其他责任人员", ("revocation",), "第二十七条撤销备案",
+                "仅第二十七条处分建议用（不对外公布）"),
+}
+
+
+def measure_fields(measure: str, report_only: bool, referral_too: bool = False) -> list[tuple[str, str, str]]:
+    """(key, title, help) of every measure field: those the proposed measure needs first, untitled
+    beyond their name; the others say when they are filled in (变更处理为…时填写)."""
+    own = [] if report_only else [k for k, (_t, needs, _w, _h) in MEASURE_FIELDS.items() if measure in needs]
+    if referral_too and "authority" not in own:
+        own.append("authority")
+    rows = [(k, MEASURE_FIELDS[k][0], MEASURE_FIELDS[k][3]) for k in own]
+    rows += [(k, f"{title}（变更为{which}时填写）", help_text)
+             for k, (title, _needs, which, help_text) in MEASURE_FIELDS.items() if k not in own]
+    return rows
+
+
 def decision_form(header: str, proposed: str, measure: str, points: list[str], report_only: bool,
-                  errors: list[str], previous: dict, field_errors: dict) -> type[RunInput]:
+                  errors: list[str], previous: dict, field_errors: dict, filing_authority: str = "",
+                  referral_too: bool = False) -> type[RunInput]:
     f = _Form(errors, field_errors, previous)
-    f.add("decision", Decision, "处理决定", f"拟处理：{proposed}。采纳、变更（写明条款和理由）或不予处理（写明理由）")
-    f.add("changed_article", str, "变更后的条款（仅变更处理时填写）", "如“第二十一条（三）”", default="")
-    f.add("reason", str, "理由", "变更或不予处理时必填；写入处理决定书", default="")
+    what = f"拟处理：{proposed}" + (f"（本机构非负责备案的人社部门：决定后报告{filing_authority}，不向评价机构送达）"
+                                   if report_only else "")
+    f.add("decision", Decision, "处理决定", f"{what}。采纳、变更（写明条款和理由）或不予处理（写明理由）")
+    f.add("changed_article", str, "变更后的条款（仅变更处理时填写）",
+          "如“第二十一条（三）”。变更为更重的处理或其他条款的，先重新告知评价机构并听取陈述申辩（第二十五条），"
+          "再作决定；变更为较轻的处理，当即决定", default="")
+    f.add("reason", str, "理由", "变更或不予处理时必填；写入处理决定书（变更须重新告知的，写入新的告知书）", default="")
     for n, point in enumerate(points, 1):
         f.add(f"point_{n:02d}", PointAnswer, f"申辩要点{n}：{point[:100]}",
               "评价机构的陈述和申辩要点（标明“逾期提交”的，在陈述申辩期届满后收到）：采纳或不采纳")
         f.add(f"point_reason_{n:02d}", str, f"申辩要点{n}不予采纳的理由", "不采纳时必填；写入处理决定书", default="")
-    if not report_only:
-        if measure == "interview":
-            f.add("interview_time", str, "约谈时间", "第二十一条：写入约谈通知书，如 2026年12月10日上午9时", default="")
-            f.add("interview_place", str, "约谈地点", "写入约谈通知书", default="")
-        if measure == "rectification":
-            f.add("problems", str, "存在的质量问题（每行一条）", "写入《整改通知书》（附件4）；留空则用本案事实", default="")
-            f.add("requirements", str, "整改要求", "写入《整改通知书》，如“强化考点管理”", default="")
-        if measure in ("referral", "revocation", "improvement"):
-            f.add("authority", str, "移交或处分建议的接收部门", "第二十四条移交、第二十七条处分建议的接收部门", default="")
-        if measure == "improvement":
-            f.add("requirements", str, "改进要求", "第二十七条：写入改进要求通知书", default="")
-        if measure == "revocation":
-            f.add("persons", str, "直接负责的主管人员和其他责任人员", "仅第二十七条处分建议用（不对外公布）", default="")
+    for key, title, help_text in measure_fields(measure, report_only, referral_too):
+        f.add(key, str, title, help_text, default="")
     _code(f)
     return f.model("SanctionDecisionForm", header)
 

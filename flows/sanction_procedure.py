@@ -90,14 +90,6 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     case_id = case["case_id"]
     t.publish_case(case_id)
 
-    if case["hearing"]:  # 第二十五条
-        t.notify_hearing(case_id, run_id)
-        t.publish_case(case_id)  # the case file says what it waits for: the defence
-        t.record_defence(case_id, wait_for_submission("defence"))
-    else:
-        t.skip_hearing(case_id)
-    t.publish_case(case_id)
-
     attempts = count(1)  # the form is read again each time it is asked: a late defence shows
 
     def decision_form(errors, previous, field_errors):
@@ -107,9 +99,22 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
         header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
                   f"申辩要点 {len(ctx['points'])} 条{late}。事实、理由、依据和监管档案见本运行的 Artifacts。")
         return forms.decision_form(header, f"{p['measure_name']}（{p['article']}）", ctx["measure"], ctx["points"],
-                                   ctx["report_only"], errors, previous, field_errors)
+                                   ctx["report_only"], errors, previous, field_errors, p.get("filing_authority", ""),
+                                   bool(p.get("referral_too")))
 
-    _ask("decision", decision_form, lambda key, a: t.decide(case_id, key, a))
+    for hearing in count(1):  # a change to a heavier measure or another basis is heard again (第二十五条)
+        if case["hearing"]:
+            t.notify_hearing(case_id, run_id, hearing)
+            t.publish_case(case_id)  # the case file says what it waits for: the defence
+            t.record_defence(case_id, wait_for_submission(case["defence_step"]), hearing)
+        else:  # 第二十四条 referral, or a report to the filing authority: no 告知书 of ours
+            t.skip_hearing(case_id, hearing)
+        t.publish_case(case_id)
+        _ask("decision" if hearing == 1 else f"decision-r{hearing}", decision_form,
+             lambda key, a: t.decide(case_id, key, a))
+        case = t.read_view(case_id, f"after-decision-{hearing}")
+        if case["status"] != "pending":
+            break
     case = t.carry_out(case_id)  # the 处理决定书 served by mail, with its 送达回执 link; never waits for it
     t.publish_case(case_id)
 

@@ -141,10 +141,13 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 
 def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:
-    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id)
+    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.details)
                   .where(SanctionCase.status == "hearing", SanctionCase.hearing_due < as_of,
                          col(SanctionCase.hearing_closed_on).is_(None))).all()
-    closed = [case_id for case_id, run_id in rows if not resume or _resume(run_id, "defence", summary)]
+    # a hearing reopened after a change waits at defence-2, defence-3 … (sanctions.defence_step)
+    step = {case_id: "defence" if int((d or {}).get("hearing_round", 1)) == 1 else f"defence-{d['hearing_round']}"
+            for case_id, _run, d in rows}
+    closed = [case_id for case_id, run_id, _d in rows if not resume or _resume(run_id, step[case_id], summary)]
     _set(s, closed, hearing_closed_on=as_of)
     summary.hearings_closed += closed
 

@@ -42,6 +42,7 @@ from procedures.cases import Refusal
 from procedures.views import Outcome
 from regulation import sanctions as ladder
 from regulation.deadlines import rectification_deadline
+from regulation.remedies import remedies_text
 
 STATUS_NAMES = {
     "pending": "待启动", "hearing": "告知、待陈述申辩（第二十五条）", "awaiting_decision": "待作出处理决定",
@@ -104,12 +105,17 @@ def _chinese_number(text: str) -> int:
 
 def _article_case(article: str) -> str:
     """A pending case's article ("第二十二条（八）", "第二十二条(二)、第二十二条（八）", "22.8", "fail")
-    → the case key; of several, the heaviest (the highest article). A bare article is its item 1."""
+    → the case key; of several, the heaviest measure (ladder.heaviest_case). A bare article is its item 1."""
+    return _cited(article).case
+
+
+def _cited(article: str, serious: bool = False) -> ladder.CitedFinding:
+    """The case taken of the articles cited, and whether a 第二十四条 referral goes alongside."""
     text = article.strip()
     if text == "fail" or re.fullmatch(r"\d+\.\d+", text):
         if text == "fail" or (text.split(".")[0] in ladder._CASES
                               and int(text.split(".")[1]) in ladder._CASES[text.split(".")[0]]["items"]):
-            return text
+            return ladder.CitedFinding(text)
     found = []
     for m in _CITED.finditer(text):
         key = str(_chinese_number(m.group(1)))
@@ -120,14 +126,15 @@ def _article_case(article: str) -> str:
             found.append((0, 0))
     if not found:
         raise SanctionError(f"条款：无法识别“{article}”，应为第二十条至第二十七条所列情形，如“第二十二条（二）”或“22.2”")
-    key, item = max(found)
-    return "fail" if key == 0 else f"{key}.{item}"
+    return ladder.heaviest_case(["fail" if key == 0 else f"{key}.{item}" for key, item in found], serious)
 
 
 def open_sanction(s: Session, key: str, institution_id: int, finding_case: str, facts: str, on: date,
                   source: str, agency_id: str | None = None, pending_case_id: int | None = None,
-                  source_sanction_id: int | None = None, serious: bool = False) -> SanctionCase:
-    """A sanction case, once per key (the table's unique key)."""
+                  source_sanction_id: int | None = None, serious: bool = False,
+                  referral_too: bool = False) -> SanctionCase:
+    """A sanction case, once per key (the table's unique key). `referral_too`: 第二十四条 was cited
+    beside the case taken (a referral alongside its measure)."""
     found = s.exec(select(SanctionCase).where(SanctionCase.key == key)).first()
     if found:
         return found
@@ -135,7 +142,8 @@ def open_sanction(s: Session, key: str, institution_id: int, finding_case: str, 
     agency = s.get(Agency, agency_id) if agency_id else acting_agency(s, inst)
     case = SanctionCase(key=key, institution_id=inst.id, agency_id=agency.id, finding_case=finding_case,
                         facts=facts, source=source, opened_on=on, pending_case_id=pending_case_id,
-                        source_sanction_id=source_sanction_id, serious=serious)
+                        source_sanction_id=source_sanction_id, serious=serious,
+                        details={"referral_too": True} if referral_too else {})
     s.add(case)
     s.flush()
     return case
@@ -183,20 +191,21 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
         if pending is None or pending.kind != "sanction":
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
         source = s.get(InspectionCase, pending.source_case_id)
-        finding = _article_case(pending.article)
-        return open_sanction(s, f"pending:{pending.id}", pending.institution_id, finding, pending.facts,
+        cited = _cited(pending.article)
+        return open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case, pending.facts,
                              pending.opened_on, "daily_inspection" if source else "pending",
-                             source.agency_id if source else None, pending_case_id=pending.id)
+                             source.agency_id if source else None, pending_case_id=pending.id,
+                             referral_too=cited.referral)
     if not filing_number.strip():
         raise SanctionError("备案编号：请填写待处理案件编号，或登记发现的问题（备案编号、条款、事实）")
     inst = s.exec(select(Institution).where(Institution.filing_number == filing_number.strip())).first()
     if inst is None:
         raise SanctionError(f"备案编号：找不到备案编号为“{filing_number.strip()}”的评价机构")
-    finding = _article_case(article)
+    cited = _cited(article, serious)
     if not facts.strip():
         raise SanctionError("事实：请写明发现的问题（将写入告知书）")
-    return open_sanction(s, f"registered:{flow_run_id}", inst.id, finding, facts.strip(), today, "registered",
-                         serious=serious)
+    return open_sanction(s, f"registered:{flow_run_id}", inst.id, cited.case, facts.strip(), today, "registered",
+                         serious=serious, referral_too=cited.referral)
 
 
 def history_of(s: Session, institution_id: int, exclude_case: int | None = None) -> list[InstitutionHistory]:
@@ -242,6 +251,8 @@ def _propose(s: Session, case: SanctionCase, today: date) -> None:
         "rests_on": [{"on": str(h.on), "number": h.number, "article": h.article, "text": h.text} for h in rests_on],
         "report_only": report_only, "filing_authority": filing_authority_name(s, inst),
         "fails_this_year": sum(1 for d in fails if d.year == case.opened_on.year),
+        "reasons": [{"article": r.article, "text": r.text} for r in p.reasons],
+        "referral_too": bool(case.details.get("referral_too")) and p.measure != "referral",
     }
 
 
@@ -250,7 +261,10 @@ def view(s: Session, case: SanctionCase) -> dict:
     p = case.proposal or {}
     return {"case_id": case.id, "status": case.status, "institution": inst.name, "filing_number": inst.filing_number,
             "measure": case.measure or p.get("measure", ""), "measure_name": p.get("measure_name", ""),
-            "article": p.get("article", ""), "hearing": p.get("hearing", True), "report_only": case.report_only,
+            "article": p.get("article", ""), "report_only": case.report_only,
+            # 第二十二条、第二十三条: an agency that did not file the institution serves no 告知书 of its own
+            "hearing": p.get("hearing", True) and not case.report_only,
+            "hearing_round": hearing_round(case), "defence_step": defence_step(case),
             "hearing_due": str(case.hearing_due or ""), "rectification_due": str(case.rectification_due or ""),
             "rectification_round": case.rectification_round, "today": str(case_today(case))}
 
@@ -273,6 +287,10 @@ def proposal_markdown(case_id: int) -> str:
             or "| — | 无 | | |"
         report = f"\n\n**本机构非负责备案的人社部门**：处理结果为向{p['filing_authority']}报告，不直接采取措施。" \
             if case.report_only else ""
+        from procedures.sanction_changes import changes_markdown
+
+        changes = changes_markdown(case)
+        report += f"\n\n变更处理并重新告知（第二十五条）：\n{changes}" if changes else ""
         return (f"# 处理程序：{inst.name}（{inst.filing_number}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{case.facts}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
@@ -381,17 +399,38 @@ def notify_hearing(case_id: int) -> dict:
         case.hearing_due = default_calendar().add_working_days(today, get_settings().sanction_hearing_working_days)
         extra = "；".join(x for x in (
             "你单位应作出书面说明，并宣布有关参评人员证书或评价成绩无效" if p["measure"] == "void_results" else "",
-            "并对直接负责的主管人员和其他责任人员提出给予处分的建议" if p["discipline"] else "",
-            f"本机构非负责备案的人社部门，处理意见将报告{p['filing_authority']}" if case.report_only else "") if x)
-        doc = _doc(s, case, "hearing", "质量督导处理事先告知书", inst.name, "sanction_hearing", today,
-                   facts=case.facts, basis=p["basis"], rests_on=p["rests_on"], article=p["article"],
+            "并对直接负责的主管人员和其他责任人员提出给予处分的建议" if p["discipline"] else "") if x)
+        rnd = hearing_round(case)
+        suffix = "" if rnd == 1 else f"-{rnd}"  # a re-hearing (第二十五条 after a change) is its own letter
+        doc = _doc(s, case, f"hearing{suffix}", "质量督导处理事先告知书", inst.name, "sanction_hearing", today,
+                   facts=case.facts, reasons=_hearing_reasons(p), rests_on=p["rests_on"], article=p["article"],
                    article_text=p["article_text"], measure_name=p["measure_name"], extra=extra,
-                   hearing_due=case.hearing_due)
-        _mail(s, f"sanction-hearing:{case.id}", inst.contact_email, "institution", doc,
+                   hearing_due=case.hearing_due, earlier=case.details.get("changes", [])[-1:])
+        _mail(s, f"sanction-hearing{suffix}:{case.id}", inst.contact_email, "institution", doc,
               "陈述和申辩的一次性链接另行发送。")
-        case.details = case.details | {"hearing_doc": doc.number, "hearing_on": str(today)}
+        case.details = case.details | {"hearing_doc": doc.number, "hearing_on": str(today),
+                                       "heard": {"case": p["case"], "measure": p["measure"], "round": rnd}}
         case.status = "hearing"
     return _step(case_id, act)
+
+
+def hearing_round(case: SanctionCase) -> int:
+    """1, or 2, 3 … after a change of the measure reopened the hearing (第二十五条)."""
+    return int(case.details.get("hearing_round", 1))
+
+
+def defence_step(case: SanctionCase) -> str:
+    """The portal step (and the run's pause) of this round's defence: defence, defence-2, …"""
+    rnd = hearing_round(case)
+    return "defence" if rnd == 1 else f"defence-{rnd}"
+
+
+def _hearing_reasons(p: dict) -> list[dict]:
+    """理由 of the 告知书: the reasons beyond the article itself (the article is stated once, under
+    依据); a proposal stored before this change carries its basis only."""
+    if "reasons" in p:
+        return p["reasons"]
+    return [r for r in p["basis"] if not (r["article"] == p["article"] and r["text"] == p.get("article_text"))]
 
 
 def invite_args(case_id: int, step: str) -> dict:
@@ -431,7 +470,7 @@ def record_defence(case_id: int, submission_id: int) -> dict:
         if case.status != "hearing":
             return
         if submission_id:
-            sub = portal_submissions.read_for_step(submission_id, case.flow_run_id, "defence")
+            sub = portal_submissions.read_for_step(submission_id, case.flow_run_id, defence_step(case))
             points = [line.strip() for line in sub.statement.splitlines() if line.strip()]
             case.defence = {"received_on": str(today), "receipt": sub.receipt_number, "points": points,
                             "files": len(sub.files)}
@@ -452,7 +491,7 @@ def late_defence(s: Session, case: SanctionCase) -> dict | None:
     if case.defence.get("receipt") or not case.flow_run_id:
         return None
     row = s.exec(select(PortalSubmission, PortalLink).join(PortalLink, PortalLink.id == PortalSubmission.link_id)
-                 .where(PortalLink.flow_run_id == case.flow_run_id, PortalLink.step_key == "defence")).first()
+                 .where(PortalLink.flow_run_id == case.flow_run_id, PortalLink.step_key == defence_step(case))).first()
     if row is None:
         return None
     sub, _link = row
@@ -529,10 +568,11 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         reason = str(answers.get("reason", "")).strip()
         if decision is None:
             refusal.add("decision", f"处理决定：应为{'、'.join(DECISIONS)}之一")
-        changed = ""
+        changed, referral_too = "", bool(case.details.get("referral_too"))
         if decision == "change":
             try:
-                changed = _article_case(str(answers.get("changed_article", "")))
+                cited = _cited(str(answers.get("changed_article", "")), case.serious)
+                changed, referral_too = cited.case, cited.referral
             except SanctionError:
                 refusal.add("changed_article", "变更后的条款：应为如“第二十一条（三）”，且为第二十条–第二十七条所列情形")
             if not reason:
@@ -557,10 +597,23 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
                                                                 "requirements", "persons", "problems")}
         final_case = changed or case.proposal["case"]
         measure = "none" if decision == "drop" else _measure_of(final_case, case)
-        if decision != "drop" and not case.report_only:
+        report_only = _reports(s, case, final_case) if decision == "change" else case.report_only
+        rehear = decision == "change" and not report_only and ladder.change_needs_hearing(
+            *_heard(case), final_case, measure)
+        if decision != "drop" and not report_only and not rehear:
             _require_details(measure, details, refusal)
+        if decision != "drop" and not rehear and referral_too and measure != "referral" and not details["authority"]:
+            refusal.add("authority", "移交部门：本案同时依第二十四条移交，须写明接收的有关部门")
         if refusal or who is None:
             return
+        if rehear:  # 第二十五条: a heavier measure or another basis is told first, then decided
+            from procedures.sanction_changes import reopen_hearing
+
+            reopen_hearing(s, case, today, final_case, referral_too, reason, who.label, replies)
+            return
+        if decision == "change":  # the filing-authority rule, for the measure as changed
+            case.report_only = report_only
+            case.details = case.details | {"referral_too": referral_too}
         case.decision, case.decided_case, case.measure = decision, final_case or "", measure
         case.decision_reason, case.point_replies = reason, replies
         case.decided_on, case.decided_by = today, who.label
@@ -569,6 +622,22 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if late and not case.defence.get("late"):
             case.defence = case.defence | {"late": late}  # in the case file, with its time
     return _answer_once(case_id, pause_key, judge)
+
+
+def _heard(case: SanctionCase) -> tuple[str | None, str | None]:
+    """The case and measure the last 告知书 stated; (None, None) when none was served."""
+    heard = case.details.get("heard")
+    if heard:
+        return heard["case"], heard["measure"]
+    if case.details.get("hearing_doc"):
+        return case.proposal.get("case"), case.proposal.get("measure")
+    return None, None
+
+
+def _reports(s: Session, case: SanctionCase, final_case: str | None) -> bool:
+    inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
+    return ladder.reports_to_filing_authority(final_case, agency.level, agency.city_letter, inst.filing_authority,
+                                              inst.city_letter)
 
 
 def _measure_of(final_case: str | None, case: SanctionCase) -> str:
@@ -588,6 +657,8 @@ def _require_details(measure: str, d: dict, refusal: Refusal) -> None:
         refusal.add("authority", "移交部门：第二十四条移交须写明接收的有关部门")
     if measure == "improvement" and not d["requirements"]:
         refusal.add("requirements", "整改要求：第二十七条改进要求须写明要求")
+    if measure == "rectification" and not d["requirements"]:  # 附件4: staff write what is required
+        refusal.add("requirements", "整改要求：第二十二条《整改通知书》须写明整改要求")
 
 
 # -- carrying the decision out, once ---------------------------------------------------------------
@@ -606,14 +677,18 @@ def carry_out(case_id: int) -> dict:
         name = ladder.MEASURE_NAMES.get(case.measure, case.measure)
         rect_due = rectification_deadline(today).due if case.measure == "rectification" else None
         followup = _followup_text(case, d, rect_due, p)
-        if case.measure != "referral":  # 第二十四条: the institution is not forewarned
+        # 第二十四条: the institution is not forewarned; an agency that did not file it decides
+        # nothing of its own (第二十二条、第二十三条): a 处理决定书 only where a 告知书 was served.
+        if case.measure != "referral" and not case.report_only and case.details.get("hearing_doc"):
+            agency = s.get(Agency, case.agency_id)
             doc = _doc(s, case, "decision", "质量督导处理决定书", inst.name, "sanction_decision", today,
                        notified_on=case.details.get("hearing_on", ""), hearing_number=case.details.get("hearing_doc", ""),
                        hearing_due=case.hearing_due, defence_on=case.defence.get("received_on", ""),
                        defence_points=[{"text": r["text"], "answer": r["answer"], "reason": r["reason"]}
                                        for r in case.point_replies],
                        decision=case.decision, reason=case.decision_reason, article=article,
-                       article_text=article_text, measure_text=name, followup=followup)
+                       article_text=article_text, measure_text=name, followup=followup,
+                       remedies=remedies_text(agency.level, agency.city_letter))
             _serve_decision(s, case, inst, doc, today)
             _history(s, case, "decision", today, f"处理决定：{name if case.decision != 'drop' else '不予处理'}",
                      doc.number, article)
@@ -623,6 +698,10 @@ def carry_out(case_id: int) -> dict:
             _report_to_filing_authority(s, case, inst, today, article, name)
         else:
             _measure(s, case, inst, today, article, article_text, d, rect_due)
+        if case.decision != "drop" and case.details.get("referral_too") and case.measure != "referral":
+            from procedures.sanction_changes import refer_alongside
+
+            refer_alongside(s, case, inst, today, d)  # 第二十四条 beside the measure, never instead
         case.details = case.details | {"carried_out": str(today)}
     return _step(case_id, act)
 
@@ -698,33 +777,47 @@ def service_text(case: SanctionCase) -> str:
         return f"已送达（签收人：{case.receipt_signer}，{aware(case.receipt_signed_at):%Y-%m-%d %H:%M}）"
     if case.decision_served_on:
         reminded = f"；{case.receipt_reminded_on} 已提醒并告知委派机构" if case.receipt_reminded_on else ""
-        return f"已于 {case.decision_served_on} 邮寄送达，送达回执待签收（期限 {case.receipt_due}）{reminded}"
+        return f"已于 {case.decision_served_on} 电子邮件送达，送达回执待签收（期限 {case.receipt_due}）{reminded}"
     return "未送达"
 
 
 def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) -> str:
     if case.decision == "drop":
         return ""
-    if case.report_only:
-        return f"本机构非负责备案的人社部门，已将处理意见报告{p['filing_authority']}，由其依职责处理。"
+    published = "，并对社会公布" if case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES else ""
     return {
         "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{chinese_date(rect_due)}），并对社会公布。",
         "interview": f"约谈时间：{d.get('interview_time')}；约谈地点：{d.get('interview_place')}。",
-        "revocation": "撤销备案回执的通知另行送达，并对社会公布。",
+        "revocation": f"撤销备案回执的通知另行送达{published}。",
         "improvement": "改进要求另行送达。",
         "void_results": "请你单位通过随附链接作出书面说明，并宣布有关参评人员证书或评价成绩无效。",
     }.get(case.measure, "")
 
 
 def _report_to_filing_authority(s, case, inst, today, article, name) -> None:
+    """第二十条–第二十三条、第二十七条 「由（经）负责备案的人社部门」: a numbered 报告 with the findings and
+    the proposal, no 告知书 or 处理决定书 of our own; the filing authority's own case follows
+    (opened for it here when it is one of ours, so its staff hear and decide)."""
+    from procedures.sanction_changes import case_for_filing_authority
+
     agency, p = s.get(Agency, case.agency_id), case.proposal
+    followed = case_for_filing_authority(s, case, inst, today)
     doc = _doc(s, case, "report", "关于评价机构质量督导问题的报告", p["filing_authority"], "filing_authority_report",
                today, institution_name=inst.name, filing_number=inst.filing_number, facts=case.facts,
-               article=article, measure_text=ladder.measure_text(case.decided_case), measure_name=name,
-               reason=case.decision_reason)
-    _mail(s, f"sanction-report:{case.id}", agency.email, "agency", doc,
-          f"请转送{p['filing_authority']}（负责备案的人社部门）。")
+               reasons=_hearing_reasons(p) if p.get("case") == case.decided_case else [], article=article,
+               article_text=ladder.case_text(case.decided_case), measure_text=ladder.measure_text(case.decided_case),
+               measure_name=name, reason=case.decision_reason, referral_too=bool(case.details.get("referral_too")))
+    if followed is not None:  # one of ours: straight to it, with the case it starts
+        filing = s.get(Agency, followed.agency_id)
+        _mail(s, f"sanction-report:{case.id}", filing.email, "agency", doc,
+              f"已为你单位开立处理案件 {followed.id}：请在流程管理界面以“处理案件编号”{followed.id} 启动 "
+              "sanction-procedure（处理程序），先行告知评价机构（第二十五条）后作出处理决定。")
+    else:
+        _mail(s, f"sanction-report:{case.id}", agency.email, "agency", doc,
+              f"请转送{p['filing_authority']}（负责备案的人社部门）。")
     _history(s, case, "report", today, f"报告{p['filing_authority']}（非本机构备案）", doc.number, article)
+    case.details = case.details | {"report_number": doc.number,
+                                   "filing_authority_case": followed.id if followed is not None else None}
     case.status = "reported"
 
 
@@ -775,7 +868,7 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
                supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.name,
                batch_number=sess.batch_number if sess else "", problems=problems,
-               requirements=d.get("requirements") or "强化考点管理，规范评价组织", due=rect_due)
+               requirements=d.get("requirements") or "", due=rect_due)  # written by staff (decide)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")
     inst.status = "suspended"
@@ -791,7 +884,7 @@ def _revoke(s, case, inst, today, article, article_text, d) -> None:
     agency = s.get(Agency, case.agency_id)
     doc = _doc(s, case, "revocation", "撤销备案回执通知", inst.name, "revocation_receipt", today, article=article,
                article_text=article_text, filing_number=inst.filing_number, on=today,
-               publish=case.proposal["publish"])
+               publish=case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES)  # the decided article's
     _mail(s, f"sanction-revocation:{case.id}", inst.contact_email, "institution", doc)
     inst.status = "revoked"
     s.add(inst)

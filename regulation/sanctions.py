@@ -19,8 +19,17 @@ Corrections (issue 10 review):
   is not published — 第二十七条 does not say so, unlike 第二十二条 and 第二十三条.
 - publication follows the article, never the measure alone: only measures under 第二十二条 and
   第二十三条 (and a resumption after rectification) are published.
-- the acting agency takes a 第二十一条–第二十三条/第二十七条 measure only when it filed the
+- the acting agency takes a 第二十条–第二十三条/第二十七条 measure only when it filed the
   institution; otherwise it reports to the filing authority (reports_to_filing_authority).
+  第二十条 too: 「经负责备案的人社部门核查」 (issue 17).
+
+Issue 17 (second review):
+- the order of measures (data: sanction-cases.yaml ``measure_order``): 撤销备案回执 > 整改通知书并暂停
+  > 约谈 > 书面说明并宣布无效 (第二十条) > 改进要求; of several articles cited in one finding the
+  heaviest measure is taken (heaviest_case), and a 第二十四条 referral goes alongside, never instead.
+- 第二十五条 when staff change the proposed measure (change_needs_hearing): a heavier measure or
+  another legal basis (article and item) needs a new 告知书 and defence period; a lighter one
+  may be decided at once, on the same facts; a referral (no hearing) never needs one.
 """
 
 from dataclasses import dataclass, replace
@@ -49,7 +58,8 @@ MEASURE_NAMES = {
 # (months without an evaluation → the case it opens, and how the notice says it).
 INACTIVITY_THRESHOLDS = ((12, "22.4", "一年"), (24, "23.7", "两年"))
 PUBLISHED_ARTICLES = ("22", "23")  # 第二十二条、第二十三条: 对社会公布; 第二十七条 does not say so
-FILING_AUTHORITY_ARTICLES = ("21", "22", "23", "27")  # 由负责备案的人社部门 …
+FILING_AUTHORITY_ARTICLES = ("20", "21", "22", "23", "27")  # 经/由负责备案的人社部门 …
+MEASURE_ORDER: tuple[str, ...] = tuple(load_yaml("sanction-cases.yaml")["measure_order"])  # heaviest first
 
 
 def item_label(n: int) -> str:
@@ -65,7 +75,10 @@ def case_text(case: str) -> str:
 
 
 def case_citation(case: str) -> str:
+    """第二十二条（二）; an article without items (第二十四条) is cited bare."""
     article, item = case.split(".")
+    if _CASES[article].get("itemless"):
+        return _CASES[article]["article"]
     return _CASES[article]["article"] + item_label(int(item))
 
 
@@ -104,10 +117,18 @@ class Proposal:
         return MEASURE_NAMES[self.measure]
 
     @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The reasons beyond the article itself (escalations, counts): the article's own item is
+        stated once, under 依据 (issue 23: not under 理由 and again under 依据)."""
+        return tuple(r for r in self.basis if r.article != self.article or self.case is None
+                     or r.text != case_text(self.case))
+
+    @property
     def notice_text(self) -> str:
-        """第二十五条: 告知评价机构相关事实、理由和依据，评价机构可以陈述和申辩."""
-        reasons = "；".join(r.text for r in self.basis)
-        text = (f"事实：{self.facts}。理由：{reasons}。依据：{REGULATION_TITLE}{self.article}。"
+        """第二十五条: 告知评价机构相关事实、理由和依据，评价机构可以陈述和申辩. Each article once."""
+        reasons = "；".join(r.text for r in self.reasons) or "上述事实属于下列依据所列情形"
+        cited = f"{self.article}（{case_text(self.case)}）" if self.case else self.article
+        text = (f"事实：{self.facts}。理由：{reasons}。依据：{REGULATION_TITLE}{cited}。"
                 f"拟作出的处理：{self.measure_name}。")
         if self.institution_explains:
             text += "你单位应作出书面说明，并宣布有关参评人员证书或评价成绩无效。"
@@ -152,6 +173,61 @@ def reports_to_filing_authority(case: str | None, acting_level: str, acting_city
     if filing_authority == "province":
         return acting_level != "province"
     return not (acting_level == "city" and acting_city == filing_city)
+
+
+def measure_rank(measure: str) -> int:
+    """Higher is heavier (MEASURE_ORDER); a referral, a reminder or nothing is 0: off the ladder."""
+    return len(MEASURE_ORDER) - MEASURE_ORDER.index(measure) if measure in MEASURE_ORDER else 0
+
+
+def default_measure(case: str, serious: bool = False) -> str:
+    """The measure a case carries by itself (no history): 第二十一条 serious → 第二十二条（一）,
+    第二十七条 serious → revocation, a 不合格 result → a reminder letter."""
+    return propose(Finding(case, date(2000, 1, 1), "", serious), SanctionHistory()).measure
+
+
+@dataclass(frozen=True)
+class CitedFinding:
+    case: str  # the case whose measure is taken
+    referral: bool = False  # 第二十四条 cited too: the referral goes alongside
+
+
+def heaviest_case(cases: list[str], serious: bool = False) -> CitedFinding:
+    """Several articles cited in one finding (「第二十三条（四）、第二十四条」): the case with the heaviest
+    measure by MEASURE_ORDER (not the highest article number: 「第二十三条（一）、第二十七条（三）」 is a
+    revocation); of equally heavy ones, the highest article and item (as before). 第二十四条 never replaces a measure: it is
+    the case only when nothing else is cited, otherwise a referral alongside."""
+    if not cases:
+        raise ValueError("no case cited")
+    others = [c for c in cases if not c.startswith("24.")]
+    referral = len(others) < len(cases)
+    if not others:
+        return CitedFinding(next(c for c in cases if c.startswith("24.")))
+    def weight(case: str) -> tuple[int, int, int]:
+        if case == "fail":
+            return (-1, 0, 0)  # 第十五条（一）: only when nothing else is cited
+        article, item = case.split(".")
+        return (measure_rank(default_measure(case, serious)), int(article), int(item))
+
+    return CitedFinding(max(others, key=weight), referral)
+
+
+def change_needs_hearing(heard_case: str | None, heard_measure: str | None, new_case: str, new_measure: str) -> bool:
+    """第二十五条 「作出处理决定前，应当告知评价机构相关事实、理由和依据」 when staff change the measure.
+
+    Interpretation (ours): the institution must have been told the measure and the basis it is
+    decided on. A change to a heavier measure (MEASURE_ORDER), or to another article or item
+    as heavy, needs a new 告知书 and a new defence period; a lighter measure may be decided at
+    once on the facts already heard. No 告知书 sent yet (a 第二十四条 referral, or a report to
+    the filing authority) → every measure with a hearing needs one. A referral never does."""
+    if new_measure in ("referral", "none"):
+        return False
+    if heard_case is None or heard_measure is None:
+        return True
+    heard, new = measure_rank(heard_measure), measure_rank(new_measure)
+    if new != heard:
+        return new > heard
+    return new_case != heard_case
 
 
 def measure_text(case: str) -> str:

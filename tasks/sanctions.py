@@ -44,13 +44,15 @@ def publish_case(case_id: int) -> None:
 
 
 @task(name="notify-hearing", **PERSISTED)
-def notify_hearing(case_id: int, flow_run_id: str) -> dict:
+def notify_hearing(case_id: int, flow_run_id: str, round_no: int = 1) -> dict:
+    """`round_no`: 2, 3 … after a change reopened the hearing (a new cache key: a new letter)."""
     from procedures import sanctions
 
     v = sanctions.notify_hearing(case_id)
-    _invite(case_id, "defence", flow_run_id)
+    _invite(case_id, v["defence_step"], flow_run_id)
     _deliver()
-    _log(f"已送达事先告知书（第二十五条），陈述申辩期限 {v['hearing_due']}")
+    _log(("已重新送达事先告知书（变更处理，第二十五条）" if round_no > 1 else "已送达事先告知书（第二十五条）")
+         + f"，陈述申辩期限 {v['hearing_due']}")
     return v
 
 
@@ -71,7 +73,7 @@ def invite(case_id: int, step: str, flow_run_id: str) -> None:
 
 
 @task(name="record-defence", **PERSISTED)
-def record_defence(case_id: int, submission_id: int) -> dict:
+def record_defence(case_id: int, submission_id: int, round_no: int = 1) -> dict:
     from procedures import sanctions
 
     v = sanctions.record_defence(case_id, submission_id)
@@ -80,11 +82,12 @@ def record_defence(case_id: int, submission_id: int) -> dict:
 
 
 @task(name="skip-hearing", **PERSISTED)
-def skip_hearing(case_id: int) -> dict:
+def skip_hearing(case_id: int, round_no: int = 1) -> dict:
     from procedures import sanctions
 
     v = sanctions.skip_hearing(case_id)
-    _log("第二十四条移交不事先告知评价机构")
+    _log("本机构非负责备案的人社部门：不送达告知书，作出决定后报告负责备案的人社部门" if v["report_only"]
+         else "第二十四条移交不事先告知评价机构")
     return v
 
 

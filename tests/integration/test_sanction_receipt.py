@@ -45,7 +45,7 @@ def _decided(tag: str) -> int:
     case_id = _start(f"run-{tag}", inst_id, "第二十二条（二）")["case_id"]
     sanctions.notify_hearing(case_id)
     sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code}).accepted
     sanctions.carry_out(case_id)
     return case_id
 
@@ -71,7 +71,7 @@ def test_the_decision_is_served_by_mail_with_a_receipt_link_and_the_measure_does
                                                                                      date(2026, 3, 9), None)
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
     assert "请于2026年3月9日前" in mail.text_body and decision.number in mail.text_body
-    assert "已于 2026-03-02 邮寄送达，送达回执待签收" in sanctions.proposal_markdown(case_id)
+    assert "已于 2026-03-02 电子邮件送达，送达回执待签收" in sanctions.proposal_markdown(case_id)
 
     b, url = browser(), _receipt_url(case_id, portal)
     page = b.get(url)

@@ -155,7 +155,7 @@ def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
     v = _start("run-e1", inst_id, "第二十二条（二）")
     sanctions.notify_hearing(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
     v = sanctions.carry_out(v["case_id"])
     due = date.fromisoformat(v["rectification_due"])
     reminders = sanction_sweep.sweep(date(2026, 5, 26), resume=False)  # 7 days before 06-02
@@ -197,7 +197,7 @@ def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_
     v = _start("run-c1", inst_id, "第二十二条（二）")
     sanctions.notify_hearing(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
     sanctions.carry_out(v["case_id"])
     cli = CliRunner()
     shown = cli.invoke(app, ["institution", "show", "S-C1"])
@@ -370,7 +370,7 @@ def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_
     assert "待作出处理决定时审阅" in sanctions.proposal_markdown(case_id)
     unseen = sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert not unseen.accepted and "逾期提交" in unseen.field_errors["point_01"]  # a form shown before it came
-    assert sanctions.decide(case_id, "d-2", {"decision": "采纳拟处理意见", "staff_code": code, "point_01": "不采纳",
+    assert sanctions.decide(case_id, "d-2", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code, "point_01": "不采纳",
                                              "point_reason_01": "与现场记录不符"}).accepted
     sanctions.carry_out(case_id)
     with session_scope() as s:

@@ -215,9 +215,12 @@ def test_a_measure_belongs_to_the_filing_authority(filing, city, level, acting_c
     assert reports_to_filing_authority("22.2", level, acting_city, filing, city) is reports
 
 
-def test_referral_and_article_20_are_not_reported_to_the_filing_authority():
+def test_a_referral_is_not_reported_but_article_20_goes_through_the_filing_authority():
+    """第二十四条 is any agency's; 第二十条 「经负责备案的人社部门核查」 is the filing authority's."""
     assert not reports_to_filing_authority("24.1", "city", "A", "mohrss", None)
-    assert not reports_to_filing_authority("20.1", "city", "A", "mohrss", None)
+    assert reports_to_filing_authority("20.1", "city", "A", "mohrss", None)
+    assert reports_to_filing_authority("20.2", "province", None, "mohrss", None)
+    assert not reports_to_filing_authority("20.1", "city", "A", "city", "A")
 
 
 def test_inactivity_thresholds_are_one_year_for_22_4_and_two_years_for_23_7():
@@ -225,3 +228,75 @@ def test_inactivity_thresholds_are_one_year_for_22_4_and_two_years_for_23_7():
 
     assert [(months, case) for months, case, _ in INACTIVITY_THRESHOLDS] == [(12, "22.4"), (24, "23.7")]
     assert "第二十二条" in case_citation("22.4") and "第二十三条" in case_citation("23.7")
+
+
+# -- issue 17: the order of measures, several articles in one finding, a change and its hearing --
+from regulation.sanctions import (  # noqa: E402
+    MEASURE_ORDER,
+    change_needs_hearing,
+    heaviest_case,
+    measure_rank,
+)
+
+
+def test_the_order_of_measures_is_revocation_suspension_interview_void_improvement():
+    assert MEASURE_ORDER == ("revocation", "rectification", "interview", "void_results", "improvement")
+    ranks = [measure_rank(m) for m in MEASURE_ORDER]
+    assert ranks == sorted(ranks, reverse=True) and min(ranks) > 0
+    assert measure_rank("referral") == measure_rank("none") == 0  # off the ladder
+
+
+@pytest.mark.parametrize("cited, case, referral", [
+    (["23.1", "27.3"], "23.1", False),          # a revocation, not the higher article's improvement
+    (["27.3", "23.1"], "23.1", False),
+    (["23.4", "24.1"], "23.4", True),           # 第二十四条 alongside, never instead
+    (["24.1", "21.3"], "21.3", True),
+    (["24.1"], "24.1", False),                  # alone, it is the case
+    (["21.3", "22.2"], "22.2", False),          # suspension > interview
+    (["27.1", "21.3"], "21.3", False),          # interview > improvement
+    (["20.1", "27.1"], "20.1", False),          # void results > improvement
+    (["21.3", "20.2"], "21.3", False),          # interview > void results
+    (["22.2", "22.8"], "22.8", False),          # equally heavy: the highest item, as before
+    (["fail", "22.2"], "22.2", False),
+])
+def test_several_articles_in_one_finding_take_the_heaviest_measure(cited, case, referral):
+    found = heaviest_case(cited)
+    assert (found.case, found.referral) == (case, referral)
+
+
+def test_article_27_serious_ranks_as_a_revocation_when_cited_with_a_suspension():
+    assert heaviest_case(["22.2", "27.3"], serious=True).case == "27.3"
+    assert heaviest_case(["22.2", "27.3"]).case == "22.2"
+
+
+@pytest.mark.parametrize("heard, new, rehear", [
+    (("24.1", "referral"), ("23.1", "revocation"), True),     # a referral was never told: hear first
+    ((None, None), ("23.4", "revocation"), True),
+    (("21.3", "interview"), ("23.1", "revocation"), True),    # heavier
+    (("22.2", "rectification"), ("22.8", "rectification"), True),  # as heavy, another basis
+    (("22.2", "rectification"), ("22.2", "rectification"), False),
+    (("22.1", "rectification"), ("21.3", "interview"), False),  # lighter: decided at once
+    (("23.1", "revocation"), ("27.1", "improvement"), False),
+    (("22.2", "rectification"), ("24.1", "referral"), False),   # a referral is never announced
+])
+def test_a_change_to_a_heavier_measure_or_another_basis_is_heard_again(heard, new, rehear):
+    assert change_needs_hearing(*heard, *new) is rehear
+
+
+def test_article_24_is_cited_without_an_item():
+    assert case_citation("24.1") == "第二十四条"
+    assert propose(f("24.1"), NONE).article == "第二十四条"
+
+
+def test_the_notice_states_the_article_once_under_its_basis():
+    text = propose(f("22.2"), NONE).notice_text
+    assert text.count("第二十二条（二）") == 1 and text.count("超职业、超等级、超地域范围评价的") == 1
+
+
+def test_every_decision_names_reconsideration_in_60_days_and_litigation_in_6_months_before_the_right_body():
+    from regulation.remedies import reconsideration_body, remedies_text
+
+    city = remedies_text("city", "A")
+    assert "六十日内向济南市人民政府申请行政复议" in city and "六个月内依法向人民法院提起行政诉讼" in city
+    assert reconsideration_body("province") == "山东省人民政府"
+    assert reconsideration_body("mohrss") == "人力资源社会保障部"

@@ -1,0 +1,85 @@
+"""处理程序: what a change of the proposed measure and a report to the filing authority bring
+(issue 17, points 1, 2 and 9).
+
+- 第二十五条: a change to a heavier measure or another legal basis reopens the hearing — a new
+  告知书 stating the facts, the reasons (the staff member's reason for the change among them)
+  and the new basis, a new defence period; the run waits again (ladder.change_needs_hearing).
+- 第二十二条、第二十三条 「由负责备案的人社部门」: an agency that did not file the institution
+  reports; when the filing authority is one of our agencies its own case is opened here, pending,
+  so its staff start the procedure (their 告知书, their decision).
+- 第二十四条 cited beside another article: the referral goes alongside the measure.
+"""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models import Agency, Institution, SanctionCase
+from regulation import sanctions as ladder
+
+
+def reopen_hearing(s: Session, case: SanctionCase, today: date, new_case: str, referral_too: bool, reason: str,
+                   by: str, replies: list[dict]) -> None:
+    """The proposal becomes the changed measure and the case waits for a new 告知书 (status
+    pending, the next hearing round); the earlier hearing, defence and answers stay on the case."""
+    old = case.proposal
+    p = ladder.propose(ladder.Finding(new_case, case.opened_on, case.facts, case.serious), ladder.SanctionHistory())
+    why = {"article": "", "text": f"经对陈述和申辩的复核，拟变更处理：{reason.rstrip('。')}"}
+    reasons = [why] + [{"article": r.article, "text": r.text} for r in p.reasons]
+    case.proposal = old | {
+        "measure": p.measure, "measure_name": p.measure_name, "case": p.case, "article": p.article,
+        "article_text": ladder.case_text(p.case) if p.case else "", "notice_text": p.notice_text,
+        "basis": [{"article": r.article, "text": r.text} for r in p.basis] + [why], "reasons": reasons,
+        "publish": p.publish, "suspend": p.suspend_evaluation, "hearing": p.hearing_required,
+        "discipline": p.discipline_proposal, "rests_on": [], "report_only": False,
+        "referral_too": referral_too and p.measure != "referral",
+    }
+    change = {"on": str(today), "by": by, "from_case": old.get("case"), "from_article": old.get("article"),
+              "from_measure": old.get("measure_name"), "to_case": p.case, "to_article": p.article,
+              "to_measure": p.measure_name, "reason": reason, "replies": replies,
+              "hearing_doc": case.details.get("hearing_doc", ""), "hearing_on": case.details.get("hearing_on", ""),
+              "defence": case.defence}
+    case.details = case.details | {"hearing_round": int(case.details.get("hearing_round", 1)) + 1,
+                                   "changes": list(case.details.get("changes", [])) + [change],
+                                   "referral_too": referral_too}
+    case.hearing_due, case.hearing_closed_on, case.defence = None, None, {}
+    case.report_only, case.status = False, "pending"
+
+
+def changes_markdown(case: SanctionCase) -> str:
+    """The case file's record of each change that reopened the hearing."""
+    rows = [f"- {c['on']} {c['by']}：{c['from_measure']}（{c['from_article']}）→ {c['to_measure']}（{c['to_article']}），"
+            f"理由：{c['reason']}；重新告知（此前告知书 {c['hearing_doc'] or '无'}）"
+            for c in case.details.get("changes", [])]
+    return "\n".join(rows)
+
+
+def filing_agency(s: Session, inst: Institution) -> Agency | None:
+    """The filing authority when it is one of our agencies (a province- or city-filed institution)."""
+    if inst.filing_authority == "city" and inst.city_letter:
+        return s.get(Agency, f"CITY-{inst.city_letter}")
+    if inst.filing_authority == "province":
+        return s.exec(select(Agency).where(Agency.level == "province")).first()
+    return None  # 人力资源社会保障部: the report goes out by letter
+
+
+def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution, today: date) -> SanctionCase | None:
+    """The filing authority's own case, pending, once (keyed by the reporting case)."""
+    from procedures.sanctions import open_sanction
+
+    agency = filing_agency(s, inst)
+    if agency is None or agency.id == case.agency_id:
+        return None
+    return open_sanction(s, f"reported:{case.id}", inst.id, case.decided_case or case.finding_case, case.facts, today,
+                         "report", agency_id=agency.id, source_sanction_id=case.id, serious=case.serious)
+
+
+def refer_alongside(s: Session, case: SanctionCase, inst: Institution, today: date, d: dict) -> None:
+    """第二十四条 cited beside the measure: the transfer letter too (the institution not forewarned)."""
+    from procedures.sanctions import _doc, _history, _mail
+
+    agency = s.get(Agency, case.agency_id)
+    doc = _doc(s, case, "transfer", "移交函", d["authority"], "transfer_letter", today,
+               institution_name=inst.name, filing_number=inst.filing_number, facts=case.facts)
+    _mail(s, f"sanction-transfer:{case.id}", agency.email, "agency", doc, f"请送达{d['authority']}。")
+    _history(s, case, "referral", today, f"移交{d['authority']}（第二十四条）", doc.number, ladder.case_citation("24.1"))
