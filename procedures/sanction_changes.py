@@ -23,7 +23,10 @@ def reopen_hearing(s: Session, case: SanctionCase, today: date, new_case: str, r
     """The proposal becomes the changed measure and the case waits for a new 告知书 (status
     pending, the next hearing round); the earlier hearing, defence and answers stay on the case."""
     old = case.proposal
-    p = ladder.propose(ladder.Finding(new_case, case.opened_on, case.facts, case.serious), ladder.SanctionHistory())
+    from procedures.sanctions import changed_serious
+
+    p = ladder.propose(ladder.Finding(new_case, case.opened_on, case.facts, changed_serious(case, new_case)),
+                       ladder.SanctionHistory())
     why = {"article": "", "text": f"经对陈述和申辩的复核，拟变更处理：{reason.rstrip('。')}"}
     reasons = [why] + [{"article": r.article, "text": r.text} for r in p.reasons]
     case.proposal = old | {

@@ -237,7 +237,7 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
                if link is not None and aware(link.expires_at) > now_
                else f"签收链接已过期，请与{link.agency_name if link else '委派机构'}联系办理签收。")
         new.append(_outbox_row(f"sanction-receipt-remind:{case_id}", email, fill(
-            name, f"《质量督导处理决定书》（{number}）已于{served}邮寄送达你单位，签收期限为{due}，至今未签收送达回执。{how}"),
+            name, f"《质量督导处理决定书》（{number}）已于{served}以电子邮件送达你单位，签收期限为{due}，至今未签收送达回执。{how}"),
             now_))
         by_agency.setdefault(agency_id, []).append(f"案件{case_id}（{name}，决定书 {number}，{served}送达，期限{due}）")
         summary.receipts_reminded.append(case_id)
@@ -248,9 +248,9 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     for agency_id, cases in by_agency.items():
         subject, text, html = render_email(
             "supervisor_notice", subject_text=f"【送达回执未签收】{as_of} {len(cases)} 件", greeting=agencies[agency_id].name,
-            paragraphs=[f"以下处理决定书已邮寄送达，但评价机构至签收期限未签收送达回执，已提醒评价机构一次：{'；'.join(cases[:50])}"
+            paragraphs=[f"以下处理决定书已以电子邮件送达，但评价机构至签收期限未签收送达回执，已提醒评价机构一次：{'；'.join(cases[:50])}"
                         + (f"等 {len(cases)} 件。" if len(cases) > 50 else "。"),
-                        "邮寄送达仍然有效，处理措施照常执行；如需送达证明，请另行取得（如邮寄回执）并归入案卷。"],
+                        "电子邮件送达仍然有效，处理措施照常执行；如需送达证明，请另行取得（如纸质送达回执）并归入案卷。"],
             sender="督导系统")
         enqueue(s, f"sanction-receipt-missing:{agency_id}:{as_of}:{summary.receipts_reminded[0]}",
                 agencies[agency_id].email, "agency", subject, text, html)

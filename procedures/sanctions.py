@@ -643,8 +643,15 @@ def _reports(s: Session, case: SanctionCase, final_case: str | None) -> bool:
 def _measure_of(final_case: str | None, case: SanctionCase) -> str:
     if final_case == case.proposal["case"]:
         return case.proposal["measure"]
-    p = ladder.propose(ladder.Finding(final_case, case.opened_on, case.facts, case.serious), ladder.SanctionHistory())
+    p = ladder.propose(ladder.Finding(final_case, case.opened_on, case.facts, changed_serious(case, final_case)),
+                       ladder.SanctionHistory())
     return p.measure
+
+
+def changed_serious(case: SanctionCase, final_case: str | None) -> bool:
+    """Staff who change to a 第二十一条 item chose the interview: 情节严重 would make it 第二十二条（一）,
+    which they would cite instead. 第二十七条 keeps it (拒不整改或情节严重 → revocation)."""
+    return case.serious and not (final_case or "").startswith("21.")
 
 
 def _require_details(measure: str, d: dict, refusal: Refusal) -> None:

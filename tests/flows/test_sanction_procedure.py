@@ -253,3 +253,45 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
     assert "ZKZ-0001" not in " ".join(h.logs(runs["SB20"]))  # personal data never in logs
     register = httpx.get(f"{portal.url}/register.json").text
     assert "张某" not in register and "ZKZ" not in register and "SB27 督导发现的问题" not in register
+
+
+def test_a_referral_changed_to_a_revocation_waits_for_a_new_hearing_before_it_is_decided(service, portal, code):
+    """Issue 17 point 1 (24 → 23): the referral's decision form carries every measure's fields; the
+    change to 第二十三条（四） sends a new 告知书 and a defence link, the run waits for the defence,
+    and only the second decision revokes; no letter reads 「（）」 or 「None」."""
+    w = make_world("SH24", DAY, supervisors=0)
+    email = w["institution_email"]
+    with session_scope() as s:
+        filing = s.get(Institution, w["institution_id"]).filing_number
+    run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十四条",
+                                          "facts": "督导发现其贩卖证书", "as_of": str(DAY)})
+    schema = h.wait_for_form(run_id, "decision-1")  # a referral is not announced: no hearing first
+    assert schema["properties"]["interview_time"]["title"] == "约谈时间（变更为第二十一条约谈时填写）"
+    assert not tokens(service, email)
+    h.resume(run_id, "decision-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
+                                    "reason": "经核实属贩卖证书", "staff_code": code})
+    h.wait_for_form(run_id, "defence-2")
+    assert s_status(run_id) == ("hearing", "active")  # told, not yet decided
+    (token,) = tokens(service, email)  # the defence link of the new 告知书 (round 1 had none)
+    submit(portal, token, "证书系他人伪造")
+    schema = h.wait_for_form(run_id, "decision-r2-1")
+    assert schema["properties"]["point_01"]["title"].endswith("证书系他人伪造")
+    h.resume(run_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
+                                       "point_reason_01": "有交易记录为证", "staff_code": code})
+    h.wait_for(run_id, DONE)
+    assert s_status(run_id) == ("closed", "revoked")
+    case = case_of(run_id)
+    with session_scope() as s:
+        letters = {d.idempotency_key.rsplit("-", 1)[-1]: docx_text(d.content) for d in s.exec(
+            select(Document).where(Document.idempotency_key.startswith(f"sanction-{case.id}-")))}
+    assert {"2", "decision", "revocation"} <= set(letters)  # hearing-2, the decision, the revocation
+    for text in letters.values():
+        assert "（）" not in text and "None" not in text
+    assert "申请行政复议" in letters["decision"] and "自2026年3月2日起" in letters["revocation"]
+    assert "变更处理并重新告知" in h.artifact(run_id, f"sanction-case-{case.id}")
+
+
+def s_status(run_id) -> tuple[str, str]:
+    case = case_of(run_id)
+    with session_scope() as s:
+        return case.status, s.get(Institution, case.institution_id).status

@@ -112,3 +112,21 @@ def test_dispatch_notice_says_random_draw_only_when_drawn(drawn):
                                        assignment_code="ABCD-EFGH", record_due="2026-11-25", form_url="http://x",
                                        drawn=drawn, several=False)
     assert ("经随机抽取" in text) is drawn and ("经随机抽取" in html) is drawn
+
+
+def test_a_long_unbroken_latin_string_wraps_inside_a_justified_body_paragraph():
+    """Issue 23: an address or code without spaces breaks at the margin (Word's 允许西文在单词中间换行),
+    it does not move whole to the next line and stretch the justified line before it."""
+    from adapters.documents import render_docx
+
+    letter = OfficialLetter("x", "济南市技能人才评价管理部门", "济南人社督〔2026〕1号", "标题", "某机构",
+                            ["请打开https://portal.example.cn/l/" + "A" * 60 + "查看"], date(2026, 3, 2))
+    doc = DocxDocument(io.BytesIO(render_docx(letter)))
+    body = next(p for p in doc.paragraphs if "portal.example.cn" in p.text)
+    ppr = body._p.pPr
+    wrap = ppr.find(qn("w:wordWrap"))
+    assert wrap is not None and wrap.get(qn("w:val")) == "0"
+    names = [child.tag.split("}")[1] for child in ppr]
+    assert names.index("wordWrap") < names.index("spacing") < names.index("jc")  # the schema's order
+    title = next(p for p in doc.paragraphs if p.text == "标题")
+    assert title._p.pPr.find(qn("w:wordWrap")) is None  # centred lines are left alone

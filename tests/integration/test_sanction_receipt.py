@@ -123,6 +123,6 @@ def test_an_unsigned_receipt_is_reminded_and_the_agency_told_once_though_the_swe
         told = [m for m in s.exec(select(OutboxMessage).where(
             col(OutboxMessage.idempotency_key).startswith("sanction-receipt-missing:"))) if f"案件{case_id}" in m.text_body]
         case = s.get(SanctionCase, case_id)
-    assert len(told) == 1 and told[0].recipient_kind == "agency" and "邮寄送达仍然有效" in told[0].text_body
+    assert len(told) == 1 and told[0].recipient_kind == "agency" and "电子邮件送达仍然有效" in told[0].text_body
     assert case.receipt_reminded_on == date(2026, 3, 10) and case.status == "rectifying"
     assert "2026-03-10 已提醒并告知委派机构" in sanctions.proposal_markdown(case_id)

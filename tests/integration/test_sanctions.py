@@ -123,9 +123,8 @@ def test_interview_history_escalates_the_next_article_21_case_and_the_proposal_n
 def test_an_agency_that_did_not_file_the_institution_reports_to_the_filing_authority(db):
     code, inst_id = _staff("PROV"), _inst("M1", authority="mohrss")
     v = _start("run-m1", inst_id, "第二十二条（七）")
-    assert v["report_only"]
-    sanctions.notify_hearing(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
+    assert v["report_only"] and not v["hearing"]  # no 告知书 of its own (第二十二条 由负责备案的人社部门)
+    sanctions.skip_hearing(v["case_id"])
     sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert sanctions.carry_out(v["case_id"])["status"] == "reported"
     with session_scope() as s:
