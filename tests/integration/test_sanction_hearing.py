@@ -278,3 +278,18 @@ def test_an_article_27_revocation_letter_does_not_say_it_is_published(db):
     sanctions.carry_out(v["case_id"])
     for kind in ("decision", "revocation"):
         assert "对社会公布" not in _letter(v["case_id"], kind)
+
+
+def test_an_escalation_notice_states_its_article_once_and_the_earlier_notice_as_the_reason(db):
+    """Issue 23: 第二十三条（一） under 依据 only; the reason says what happened before."""
+    inst_id = _inst("E23")
+    with session_scope() as s:
+        s.add(InstitutionHistory(key="test-e23", institution_id=inst_id, kind="written_notice", on=date(2026, 1, 5),
+                                 number="济南人社督〔2026〕1号", article="第二十二条（二）", text="发出《整改通知书》"))
+    v = _start("run-e23", inst_id, "第二十二条（二）")
+    assert v["article"] == "第二十三条（一）"
+    sanctions.notify_hearing(v["case_id"])
+    hearing = _letter(v["case_id"], "hearing")
+    _no_blank_in(hearing)
+    assert hearing.count("第二十三条（一）") == 1 and hearing.count("已被出具书面通知后再次违反第二十二条规定的") == 1
+    assert "已于2026-01-05被出具《整改通知书》" in hearing
