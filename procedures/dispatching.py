@@ -18,7 +18,10 @@ from models import (
     ConflictDeclaration,
     Dispatch,
     EvaluationSession,
+    InspectionCase,
     Institution,
+    SpecialInspection,
+    SpecialInspectionMember,
     Supervisor,
 )
 from regulation.dispatch import AgencyFacts, InstitutionFacts, SupervisorFacts
@@ -81,19 +84,33 @@ def session_people(sess: EvaluationSession, on: date) -> SessionPeople:
 
 
 def history(s: Session, institution_id: int, on: date) -> InstitutionHistory:
-    """External occasions at the institution in the recusal window (第十三条), by person key."""
+    """External occasions at the institution in the recusal window (第十三条), by person key.
+
+    Every external supervision counts, whichever procedure sent the supervisor: the daily
+    dispatches (one occasion per session) and the special-inspection teams (one occasion per
+    inspection, on the day the team was appointed). The daily draw and the team draw read the
+    same history, so a team membership blocks a third daily dispatch in a row and the other
+    way round."""
+    since = on - REPEAT_WINDOW - timedelta(days=1)
     rows = s.exec(
         select(Dispatch.dispatched_on, EvaluationSession.batch_number, Supervisor.person_key)
         .join(EvaluationSession, EvaluationSession.id == Dispatch.session_id)
         .join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
         .where(Dispatch.institution_id == institution_id, Supervisor.kind == "external",
-               Dispatch.status != "cancelled", Dispatch.dispatched_on >= on - REPEAT_WINDOW - timedelta(days=1))
+               Dispatch.status != "cancelled", Dispatch.dispatched_on >= since)
     )
     occasions: dict[str, tuple[date, set[str]]] = {}
     for dispatched_on, batch, person_key in rows:
         day, people = occasions.setdefault(batch, (dispatched_on, set()))
         people.add(person_key)
-    return history_from([PastDispatch(batch, day, frozenset(people)) for batch, (day, people) in occasions.items()])
+    for ref, appointed_on, person_key in s.exec(
+            select(InspectionCase.flow_run_id, SpecialInspectionMember.appointed_on, Supervisor.person_key)
+            .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+            .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
+            .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
+            .where(InspectionCase.institution_id == institution_id, SpecialInspectionMember.appointed_on >= since)):
+        occasions.setdefault(f"special:{ref}", (appointed_on, set()))[1].add(person_key)
+    return history_from([PastDispatch(ref, day, frozenset(people)) for ref, (day, people) in occasions.items()])
 
 
 def declared_conflicts(s: Session, institution_id: int) -> frozenset[str]:
