@@ -2,7 +2,8 @@
 
 What follows the person, not the card row (第十三条, 第二十六条; RULES.md): declared
 conflicts and the earlier dispatches are read by identity number (`Supervisor.person_key`),
-and a dismissal under any card of a person bars all of that person's cards. A term's
+a dismissal under any card of a person bars all of that person's cards, and 第十条's
+consecutive terms are counted over the person's terms under every card and issuer. A term's
 stored end is passed on (regulation.terms: it wins when the term ended early).
 """
 
@@ -56,10 +57,15 @@ def institution_facts(inst: Institution) -> InstitutionFacts:
 
 
 def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[SupervisorFacts]:
-    ids = [sup.id for sup in supervisors]
-    terms = defaultdict(list)
-    for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(ids))):
-        terms[t.supervisor_id].append(Term(t.start, t.end))
+    terms, person_terms = defaultdict(list), defaultdict(list)
+    people = {sup.person_key for sup in supervisors}
+    # 第十条 counts the person's terms under every card and issuer; in office is per card
+    for t, card_id, person in s.exec(
+            select(AppointmentTerm, Supervisor.id, Supervisor.person_key)
+            .join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
+            .where(col(Supervisor.person_key).in_(people))):
+        terms[card_id].append(Term(t.start, t.end))
+        person_terms[person].append(Term(t.start, t.end))
     gap_months = get_settings().term_gap_months
     dismissed_people = set(s.exec(select(Supervisor.person_key).where(
         Supervisor.status == "dismissed",
@@ -71,7 +77,8 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
             str(sup.id), sup.person_key, sup.card_code, sup.kind, area, sup.card_status,
             dispatch_suspended=sup.status == "dispatch_suspended", terms=tuple(terms[sup.id]),
             dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people,
-            term_gap_months=gap_months, employer=sup.employer))
+            term_gap_months=gap_months, employer=sup.employer,
+            person_terms=tuple(sorted(person_terms[sup.person_key], key=lambda x: x.start))))
     return out
 
 
