@@ -134,6 +134,33 @@ def agency_init(email_domain: Annotated[str, typer.Option(help="各委派机构�
     typer.echo("委派机构已就绪：PROV（省就业人才中心）、CITY-A … CITY-R（各设区市）")
 
 
+@agency_app.command("letterhead")
+def agency_letterhead(agency: Annotated[str, typer.Argument(help="委派机构编码，如 PROV、CITY-A")],
+                      name: Annotated[str | None, typer.Argument(
+                          help="发文机关名称，如 济南市人力资源和社会保障局；受委托的写明委托机关，"
+                               "如 山东省就业人才中心（受山东省人力资源和社会保障厅委托）。不填则显示当前名称")] = None):
+    """设置（或查看）本机构文书的发文机关名称：文书版头和落款均用此名称。"""
+    from adapters.db import session_scope, upgrade
+    from models import Agency
+
+    upgrade()
+    with session_scope() as s:
+        row = s.get(Agency, agency.strip().upper())
+        if row is None:
+            _fail(f"委派机构编码：没有编码为“{agency}”的委派机构（先运行 supervise agency init）")
+        if name is None:
+            typer.echo(f"{row.id} 发文机关：{row.letterhead_name}" + ("" if row.letterhead.strip() else "（未设置，用机构名称）"))
+            return
+        value = " ".join(name.split())
+        if not value:
+            _fail("发文机关名称：不能为空")
+        if len(value) > 128 or any(not ch.isprintable() for ch in value):
+            _fail("发文机关名称：应为不超过 128 字的一行文字")
+        row.letterhead = value
+        s.add(row)
+    typer.echo(f"已设置 {agency.strip().upper()} 的发文机关：{value}（此后生成的文书用此名称，已生成的文书不变）")
+
+
 def _day(value: str | None) -> date:
     from adapters.clock import today
 
@@ -248,35 +275,48 @@ def misconduct_open(code: Annotated[str, typer.Argument(help="证卡编码")],
     typer.echo(f"已立案，案件编号 {case.id}")
 
 
+MEASURE_HELP = "criticism 批评教育 / suspension 暂停委派 / dismissal 解聘 / referral 移送司法机关（含解聘）"
+
+
 @misconduct_app.command("hear")
-def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")], day: DateOpt = None):
-    """告知当事人事实、理由和依据（告知书 .docx 邮件送达），开始陈述申辩期。"""
-    from procedures.misconduct import notify_hearing
+def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
+                    measure: Annotated[str, typer.Option(help=f"拟作出的处理（告知书只写这一项）：{MEASURE_HELP}")],
+                    day: DateOpt = None):
+    """告知当事人事实、理由、依据和拟作出的处理（告知书 .docx 邮件送达，附本人陈述申辩链接）；
+    内督员则向其委派机构（第十二条）提出处理建议。"""
+    from models import Supervisor
+    from models.lifecycle import MisconductCase
+    from procedures.misconduct import notify_hearing, propose_to_appointing_body
+    from regulation.misconduct import agency_decides
 
-    c = _procedure(lambda s: notify_hearing(s, case, _day(day)))
-    typer.echo(f"已告知，陈述申辩期限至 {c.statement_due}")
+    def act(s):
+        row = s.get(MisconductCase, case)
+        if row is None:
+            _fail(f"案件编号：没有编号为 {case} 的督导员违规案件")
+        if not agency_decides(s.get(Supervisor, row.supervisor_id).kind):
+            return propose_to_appointing_body(s, case, _day(day), measure.strip().lower())
+        return notify_hearing(s, case, _day(day), measure.strip().lower())
 
-
-@misconduct_app.command("statement")
-def misconduct_statement(case: Annotated[int, typer.Argument(help="案件编号")],
-                         text: Annotated[str, typer.Option(help="陈述申辩内容")], day: DateOpt = None):
-    """登记当事人的陈述和申辩。"""
-    from procedures.misconduct import record_statement
-
-    _procedure(lambda s: record_statement(s, case, text, _day(day)))
-    typer.echo("已登记陈述申辩")
+    c = _procedure(act)
+    if c.status == "proposed":
+        typer.echo(f"内督员由其委派机构处理（第十二条），已向{c.appointing_body}提出处理建议")
+    else:
+        typer.echo(f"已告知，陈述申辩期限至 {c.statement_due}（当事人通过本人链接提交）")
 
 
 @misconduct_app.command("decide")
 def misconduct_decide(case: Annotated[int, typer.Argument(help="案件编号")],
-                      measure: Annotated[str, typer.Option(help="criticism 批评教育 / suspension 暂停委派 / dismissal 解聘")],
+                      measure: Annotated[str, typer.Option(help=MEASURE_HELP)],
                       by: Annotated[str, typer.Option("--by", help="决定人")],
                       months: Annotated[int | None, typer.Option(help="暂停委派的月数（1-24）")] = None,
+                      authority: Annotated[str, typer.Option(help="接收移送的司法机关名称（仅 referral）")] = "",
                       day: DateOpt = None):
-    """作出处理决定并记入督导员档案；解聘同时取消证卡、禁入并通报所在单位。"""
+    """作出处理决定并记入督导员档案；解聘同时取消证卡、禁入并通报所在单位；移送司法机关另出移送函。
+    当事人的陈述申辩只能由其本人通过陈述申辩链接提交，不在此录入。"""
     from procedures.misconduct import decide
 
-    c = _procedure(lambda s: decide(s, case, measure, _day(day), by, months))
+    c = _procedure(lambda s: decide(s, case, measure.strip().lower(), _day(day), by, months,
+                                    referral_authority=authority))
     typer.echo(f"已决定：{c.decision_text}")
 
 

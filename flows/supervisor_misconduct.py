@@ -1,12 +1,17 @@
 """督导员违规处理 — 第二十六条, for staff in the Prefect UI.
 
 Two buttons, because the law puts a hearing between them: **misconduct-register** opens the
-case with its item (第二十六条（一）–（八）) and mails the supervisor the 告知书 (facts, reasons,
-basis, the period to state their case); **misconduct-decide** records the statement (if any)
-and the measure. A suspension or dismissal before the period has ended and without a
-statement is refused with the reason (regulation.misconduct). Every step is written in the
-supervisor's file; a dismissal also cancels the card, ends the term, bans the person and
-produces the letter to the employer.
+case with its item (第二十六条（一）–（八）) and the measure proposed, and mails the supervisor the
+告知书 (facts, reasons, basis, that measure, the period) with their own portal link to state
+their case; **misconduct-decide** records the measure. The supervisor's statement comes only
+through that link: staff never type it, so a suspension, dismissal or referral before the
+period has ended and without the supervisor's own statement is refused with the reason, and so
+is a measure heavier than the one the 告知书 named (regulation.misconduct). Every step is
+written in the supervisor's file; a dismissal also cancels the card, ends the term, bans the
+person and produces the letter to the employer; a referral adds the 移送函.
+
+An internal supervisor (第十二条) is handled by the body that appointed them: registering sends
+it the agency's 处理建议 (recorded), and misconduct-decide refuses to decide.
 
 Each button is signed: before anything is written the run asks for the staff code of the
 person deciding (a form, never a parameter — parameters show on the run's page), checks it
@@ -27,7 +32,8 @@ from flows import forms
 from flows.asking import FORGOTTEN, ask, forget_codes, holds_code
 from tasks import supervisors as t
 
-MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解聘": "dismissal"}
+MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解聘": "dismissal", "移送司法机关": "referral"}
+Measure = Literal["批评教育", "暂停委派", "解聘", "移送司法机关"]
 
 
 def _signed(header: str, verify):
@@ -50,42 +56,48 @@ def _signed(header: str, verify):
 
 
 @flow(name="misconduct-register", persist_result=True)
-def misconduct_register(card_code: str, item: int, facts: str, as_of: date | None = None) -> dict:
-    """登记督导员违规情形并告知当事人（第二十六条）。登记人在随后的表单中填写本人工作人员代码。
+def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure,
+                        as_of: date | None = None) -> dict:
+    """登记督导员违规情形并告知当事人拟作出的处理（第二十六条）。登记人在随后的表单中填写本人工作人员代码。
 
     Args:
         card_code: 督导员证卡编码
         item: 第二十六条第几项（1-8）
         facts: 违规事实（将写入告知书）
+        proposed: 拟作出的处理（告知书只写这一项；决定时不得更重）：批评教育 / 暂停委派 / 解聘 / 移送司法机关。内督员则为向其委派机构提出的处理建议
         as_of: 登记日期，默认今天
     """
     decider = _signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, card_code=card_code))
     case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
-                                  f"registered:{flow_run.get_id()}", decider.staff_id)
+                                  f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed])
     t.deliver_mail()
-    create_markdown_artifact(f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}；"
-                             f"陈述申辩期限至 {case['statement_due']}。期满或收到陈述后运行 misconduct-decide。",
-                             key="misconduct-case", description="督导员违规立案")
+    if case["appointing_body"]:
+        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}（内督员）。依据第十二条、第二十六条，"
+                f"由其委派机构（{case['appointing_body']}）作出处理，已向其提出处理建议：{case['proposed']}。")
+    else:
+        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}；拟作出的处理：{case['proposed']}；"
+                f"陈述申辩期限至 {case['statement_due']}（当事人通过本人链接提交）。期满或收到陈述后运行 misconduct-decide。")
+    create_markdown_artifact(text, key="misconduct-case", description="督导员违规立案")
     return case
 
 
 @flow(name="misconduct-decide", persist_result=True)
-def misconduct_decide(case_id: int, measure: Literal["批评教育", "暂停委派", "解聘"],
-                      suspension_months: int | None = None, statement: str = "", as_of: date | None = None) -> str:
+def misconduct_decide(case_id: int, measure: Measure, suspension_months: int | None = None,
+                      referral_authority: str = "", as_of: date | None = None) -> str:
     """对督导员违规案件作出处理决定（第二十六条）。决定人在随后的表单中填写本人工作人员代码。
 
     Args:
         case_id: 案件编号（misconduct-register 的结果）
-        measure: 处理措施：批评教育 / 暂停委派 / 解聘（情节严重）
+        measure: 处理措施：批评教育 / 暂停委派 / 解聘（情节严重）/ 移送司法机关（情节特别严重构成犯罪，含解聘）；不得重于告知书所写
         suspension_months: 暂停委派的月数（1-24），仅暂停委派时填写
-        statement: 当事人的陈述申辩（书面材料摘要），没有则留空
+        referral_authority: 接收移送的司法机关名称，仅移送司法机关时填写
         as_of: 决定日期，默认今天
     """
     decider = _signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, case_id=case_id))
-    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months, statement,
-                                    as_of or today(), decider.staff_id)
+    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months,
+                                    as_of or today(), decider.staff_id, referral_authority)
     t.deliver_mail()
     create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{text}", key="misconduct-decision",
                              description="督导员违规处理决定")

@@ -2,7 +2,8 @@
 
 What follows the person, not the card row (第十三条, 第二十六条; RULES.md): declared
 conflicts and the earlier dispatches are read by identity number (`Supervisor.person_key`),
-and a dismissal under any card of a person bars all of that person's cards. A term's
+a dismissal under any card of a person bars all of that person's cards, and 第十条's
+consecutive terms are counted over the person's terms under every card and issuer. A term's
 stored end is passed on (regulation.terms: it wins when the term ended early).
 """
 
@@ -18,7 +19,10 @@ from models import (
     ConflictDeclaration,
     Dispatch,
     EvaluationSession,
+    InspectionCase,
     Institution,
+    SpecialInspection,
+    SpecialInspectionMember,
     Supervisor,
 )
 from regulation.dispatch import AgencyFacts, InstitutionFacts, SupervisorFacts
@@ -53,10 +57,15 @@ def institution_facts(inst: Institution) -> InstitutionFacts:
 
 
 def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[SupervisorFacts]:
-    ids = [sup.id for sup in supervisors]
-    terms = defaultdict(list)
-    for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(ids))):
-        terms[t.supervisor_id].append(Term(t.start, t.end))
+    terms, person_terms = defaultdict(list), defaultdict(list)
+    people = {sup.person_key for sup in supervisors}
+    # 第十条 counts the person's terms under every card and issuer; in office is per card
+    for t, card_id, person in s.exec(
+            select(AppointmentTerm, Supervisor.id, Supervisor.person_key)
+            .join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
+            .where(col(Supervisor.person_key).in_(people))):
+        terms[card_id].append(Term(t.start, t.end))
+        person_terms[person].append(Term(t.start, t.end))
     gap_months = get_settings().term_gap_months
     dismissed_people = set(s.exec(select(Supervisor.person_key).where(
         Supervisor.status == "dismissed",
@@ -68,7 +77,8 @@ def supervisor_facts(s: Session, supervisors: list[Supervisor]) -> list[Supervis
             str(sup.id), sup.person_key, sup.card_code, sup.kind, area, sup.card_status,
             dispatch_suspended=sup.status == "dispatch_suspended", terms=tuple(terms[sup.id]),
             dismissed=sup.status == "dismissed", person_dismissed=sup.person_key in dismissed_people,
-            term_gap_months=gap_months, employer=sup.employer))
+            term_gap_months=gap_months, employer=sup.employer,
+            person_terms=tuple(sorted(person_terms[sup.person_key], key=lambda x: x.start))))
     return out
 
 
@@ -81,19 +91,33 @@ def session_people(sess: EvaluationSession, on: date) -> SessionPeople:
 
 
 def history(s: Session, institution_id: int, on: date) -> InstitutionHistory:
-    """External occasions at the institution in the recusal window (第十三条), by person key."""
+    """External occasions at the institution in the recusal window (第十三条), by person key.
+
+    Every external supervision counts, whichever procedure sent the supervisor: the daily
+    dispatches (one occasion per session) and the special-inspection teams (one occasion per
+    inspection, on the day the team was appointed). The daily draw and the team draw read the
+    same history, so a team membership blocks a third daily dispatch in a row and the other
+    way round."""
+    since = on - REPEAT_WINDOW - timedelta(days=1)
     rows = s.exec(
         select(Dispatch.dispatched_on, EvaluationSession.batch_number, Supervisor.person_key)
         .join(EvaluationSession, EvaluationSession.id == Dispatch.session_id)
         .join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
         .where(Dispatch.institution_id == institution_id, Supervisor.kind == "external",
-               Dispatch.status != "cancelled", Dispatch.dispatched_on >= on - REPEAT_WINDOW - timedelta(days=1))
+               Dispatch.status != "cancelled", Dispatch.dispatched_on >= since)
     )
     occasions: dict[str, tuple[date, set[str]]] = {}
     for dispatched_on, batch, person_key in rows:
         day, people = occasions.setdefault(batch, (dispatched_on, set()))
         people.add(person_key)
-    return history_from([PastDispatch(batch, day, frozenset(people)) for batch, (day, people) in occasions.items()])
+    for ref, appointed_on, person_key in s.exec(
+            select(InspectionCase.flow_run_id, SpecialInspectionMember.appointed_on, Supervisor.person_key)
+            .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+            .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
+            .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
+            .where(InspectionCase.institution_id == institution_id, SpecialInspectionMember.appointed_on >= since)):
+        occasions.setdefault(f"special:{ref}", (appointed_on, set()))[1].add(person_key)
+    return history_from([PastDispatch(ref, day, frozenset(people)) for ref, (day, people) in occasions.items()])
 
 
 def declared_conflicts(s: Session, institution_id: int) -> frozenset[str]:

@@ -25,7 +25,7 @@ def issue_letter(s: Session, case_id: int, agency: Agency, inst: Institution, ki
     doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
     if doc is None:
         paragraphs = render_paragraphs(template, **context)
-        letter = OfficialLetter(kind, agency.name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
+        letter = OfficialLetter(kind, agency.letterhead_name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
                                 full_title or f"关于{inst.name}技能人才评价质量督导情况的{title}", inst.name,
                                 paragraphs, today)
         doc = store_document(s, key, letter, agency.id, case_id)

@@ -6,37 +6,97 @@
   (the daily sweep lifts it);
 - dismissal (情节严重): card cancelled, appointment ended on the decision day, a ban on any
   supervision work in Shandong (by identity number: never drawn, carded or appointed
-  again), the employer notified by letter (.docx, sent through the agency).
-The hearing rule is regulation.misconduct.check_measure (see its interpretations).
+  again), the employer notified by letter (.docx, sent through the agency);
+- referral (情节特别严重构成犯罪, 移送司法机关): dismissal with all of the above, and a numbered
+  移送函 to the judicial authority the decision names (sent through the agency), recorded.
+The 告知书 names the one measure proposed, with a one-time portal link through which the
+supervisor states their case; only that submission ends the period early (a statement is
+never typed in by staff). An internal supervisor's 委派机构 is the institution or industry
+department that appointed them (第十二条): the agency sends it a numbered 处理建议 and decides
+nothing itself. The rules are regulation.misconduct (see its interpretations).
 """
 
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlmodel import Session, col, select
 
+from adapters import clock
 from adapters.documents import OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
 from adapters.templates import render_email, render_paragraphs
-from models import Agency, AppointmentTerm, Dispatch, EvaluationSession, Supervisor
+from models import (
+    Agency,
+    AppointmentTerm,
+    Dispatch,
+    Document,
+    EvaluationSession,
+    Institution,
+    PortalLink,
+    Supervisor,
+)
 from models.lifecycle import MisconductCase, SupervisionBan
+from procedures import portal_links
+from procedures.cases import Refusal
 from procedures.supervisors import file_entry
+from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months
+from regulation.internal_supervision import InstitutionIssuer
 from regulation.misconduct import (
+    DISMISSES,
+    INTERNAL_APPOINTERS,
     MEASURES,
     OVERDUE_RECORD_ITEM,
     Hearing,
+    agency_decides,
+    check_agency_decides,
     check_item,
     check_measure,
+    check_measure_name,
     item_label,
 )
 from regulation.reasons import RuleViolation
 
+CASE_KIND = "misconduct"
+STATEMENT_STEP = "statement"  # the supervisor's 陈述申辩 through the portal (no run waits for it)
+STATEMENT_KIND = "misconduct_statement"  # procedures/portal_forms.py
+STATEMENT_MAX_CHARS = 5000
+
+
+def appointing_body(s: Session, sup: Supervisor) -> tuple[str, str, Institution | None]:
+    """An internal supervisor's 委派机构 (第十二条, 附件1 二): the institution whose filing number
+    gives a Y/S card's issuer code, or the industry department of an H card's code: (name,
+    e-mail or "" when the system has none, the institution found)."""
+    try:
+        card = parse_card(sup.card_code)
+    except CardCodeError:
+        card = None
+    if not isinstance(card, InternalCard):
+        return "", "", None
+    institutions = list(s.exec(select(Institution).order_by(Institution.id)))
+    if card.category == "H":
+        inst = next((i for i in institutions if i.industry_code == card.issuer_code), None)
+        return f"行业部门（颁发机构代码 {card.issuer_code}）", "", inst
+    for inst in institutions:
+        if InstitutionIssuer(inst.filing_authority, inst.filing_number).own_issuer_code() == card.issuer_code:
+            return inst.name, inst.contact_email, inst
+    return f"{INTERNAL_APPOINTERS[card.category]}（颁发机构代码 {card.issuer_code}）", "", None
+
+
+def handling_agency(s: Session, sup: Supervisor) -> Agency:
+    """The agency that handles a misconduct case: an external card's issuer; for an internal
+    card, the agency that supervises its institution (第十一条); the province otherwise."""
+    from procedures.dispatching import responsible_agency
+
+    found = s.get(Agency, sup.issuer) if sup.kind == "external" else None
+    if found is None and sup.kind != "external":
+        inst = appointing_body(s, sup)[2]
+        found = responsible_agency(s, inst) if inst else None
+    return found or s.exec(select(Agency).where(Agency.level == "province")).first()
+
 
 def owning_agency_id(s: Session, sup: Supervisor) -> str:
-    """The agency that handles a misconduct case: the card's issuer (the province when unknown)."""
-    agency = s.get(Agency, sup.issuer) or s.exec(select(Agency).where(Agency.level == "province")).first()
-    return agency.id
+    return handling_agency(s, sup).id
 
 
 def decider_for(s: Session, code: str, card_code: str | None = None, case_id: int | None = None):
@@ -96,73 +156,174 @@ def open_overdue_cases(s: Session, as_of: date) -> list[MisconductCase]:
 def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, kind: str, title: str,
             recipient: str, template: str, on: date, **ctx) -> int:
     key = f"misconduct-{kind}:{case.id}"
-    from models import Document
-
     doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
     if doc is None:
         paragraphs = render_paragraphs(template, facts=case.facts, item_label=item_label(case.item),
                                        person_name=sup.name, card_code=sup.card_code, **ctx)
-        letter = OfficialLetter(kind=kind, issuer=agency.name, title=title, recipient=recipient,
+        letter = OfficialLetter(kind=kind, issuer=agency.letterhead_name, title=title, recipient=recipient,
                                 number=allocate_number(s, agency.id, agency.letter_prefix, on.year),
                                 paragraphs=paragraphs, issued_on=on)
         doc = store_document(s, key, letter, agency.id, None)
     return doc.id
 
 
-def notify_hearing(s: Session, case_id: int, on: date) -> MisconductCase:
-    """Tell the supervisor the facts, reasons and basis; they may state their case until statement_due."""
+def _statement_deadline(case: MisconductCase, on: date) -> datetime:
+    """The end of the period's last day, for the portal link. The link lives in real time: a
+    case handled with another business date (tests, late entry) shifts it by that offset."""
+    return datetime.combine(case.statement_due - (on - clock.today()), time(23, 59), tzinfo=clock.tz())
+
+
+def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
+    """Tell the supervisor the facts, reasons, basis and the measure proposed (告知书); they may
+    state their case through their own portal link until statement_due."""
     from regulation.calendar import default_calendar
 
     case = s.get(MisconductCase, case_id)
+    if case is None:
+        raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
     if case.hearing_notified_on:
         return case
-    if case.status == "decided":
-        raise RuleViolation("该案已作出决定", "第二十六条")
-    sup, agency = s.get(Supervisor, case.supervisor_id), None
-    agency = s.get(Agency, sup.issuer) or s.exec(select(Agency).where(Agency.level == "province")).first()
+    if case.status in ("decided", "proposed"):
+        raise RuleViolation("该案已作出决定或已提出处理建议", "第二十六条")
+    sup = s.get(Supervisor, case.supervisor_id)
+    check_agency_decides(sup.kind, appointing_body(s, sup)[0])
+    check_measure_name(proposed)
+    agency = handling_agency(s, sup)
     case.statement_due = default_calendar().add_working_days(on, get_settings().misconduct_statement_working_days)
-    case.hearing_notified_on, case.status = on, "hearing"
+    case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
-                     "misconduct_hearing", on, statement_due=case.statement_due)
+                     "misconduct_hearing", on, statement_due=case.statement_due, proposed_text=MEASURES[proposed])
+    link = portal_links.create_link(
+        s, portal_links.CaseStep(CASE_KIND, case.id, STATEMENT_STEP, ""),
+        portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.name, agency.email),
+        "质量督导员陈述和申辩（第二十六条）", _statement_deadline(case, on),
+        "请写明你的陈述和申辩意见。提交后不能修改；期限届满未提交的，视为放弃陈述和申辩。", kind=STATEMENT_KIND)
     subject, text, html = render_email(
         "supervisor_notice", subject_text="【告知】质量督导员违规情形告知书", greeting=sup.name,
-        paragraphs=[f"本机构拟依据第二十六条对你作出处理，事实、理由和依据见附件告知书。你可于 {case.statement_due} 前书面陈述和申辩。"],
+        paragraphs=[f"本机构拟依据第二十六条对你作出“{MEASURES[proposed]}”的处理，事实、理由和依据见附件告知书。",
+                    f"你可于 {case.statement_due} 前通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
         sender=agency.name)
     enqueue(s, f"misconduct-hearing-mail:{case.id}", sup.email, "supervisor", subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-hearing:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"已告知拟处理的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
+               f"已告知拟作出“{MEASURES[proposed]}”的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
     return case
 
 
-def record_statement(s: Session, case_id: int, statement: str, on: date) -> MisconductCase:
+def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
+    """An internal supervisor: the numbered 处理建议 to the institution or industry department
+    that appointed them (第十二条, 第二十六条 由委派机构处理), recorded; nothing decided here."""
     case = s.get(MisconductCase, case_id)
-    if case.hearing_notified_on is None:
-        raise RuleViolation("尚未告知当事人，不能登记陈述申辩", "第二十六条")
-    if not statement.strip():
-        raise RuleViolation("陈述申辩内容不能为空", "第二十六条")
-    if case.statement_received_on is None:
-        case.statement, case.statement_received_on = statement.strip(), on
-        s.add(case)
-        sup = s.get(Supervisor, case.supervisor_id)
-        file_entry(s, f"misconduct-statement:{case.id}", sup.person_key, sup.id, on, "misconduct", "收到当事人陈述申辩")
+    if case is None:
+        raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
+    if case.status == "proposed":
+        return case
+    sup = s.get(Supervisor, case.supervisor_id)
+    if agency_decides(sup.kind):
+        raise RuleViolation("外督员由本机构依照第二十六条处理，无须向其他机构提出建议", "第二十六条")
+    check_measure_name(proposed)
+    body, body_email, _inst = appointing_body(s, sup)
+    agency = handling_agency(s, sup)
+    case.status, case.proposed_measure, case.appointing_body, case.proposal_sent_on = "proposed", proposed, body, on
+    s.add(case)
+    doc_id = _letter(s, case, sup, agency, "misconduct_proposal", "关于质量督导员违规情形的处理建议", body,
+                     "misconduct_proposal", on, proposed_text=MEASURES[proposed], agency_name=agency.name)
+    number = s.get(Document, doc_id).number
+    to, kind = (body_email, "institution") if body_email else (agency.email, "agency")
+    forward = [] if body_email else [f"系统中没有{body}的电子邮箱，请将附件建议函送达该机构。"]
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【处理建议】内督员 {sup.name}（{sup.card_code}）违规情形",
+        greeting=body if body_email else agency.name,
+        paragraphs=[f"内督员 {sup.name}（{sup.card_code}）存在{item_label(case.item)}情形。依据第十二条、第二十六条，"
+                    f"由其委派机构作出处理；本机构建议：{MEASURES[proposed]}。处理建议函（{number}）见附件，"
+                    "请作出处理决定并将结果告知本机构。", *forward], sender=agency.name)
+    enqueue(s, f"misconduct-proposal-mail:{case.id}", to, kind, subject, text, html, None, [doc_id])
+    file_entry(s, f"misconduct-proposal:{case.id}", sup.person_key, sup.id, on, "misconduct",
+               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{MEASURES[proposed]}”，建议函 {number}", doc_id)
     return case
+
+
+def record_statement(s: Session, case_id: int, statement: str, on: date, receipt: str) -> MisconductCase:
+    """The supervisor's own statement, as their portal link stored it (the only way in: staff
+    never type it). It ends the period early; one that comes after the decision is only filed."""
+    case = s.get(MisconductCase, case_id)
+    sup = s.get(Supervisor, case.supervisor_id)
+    if case.status != "hearing":
+        file_entry(s, f"misconduct-statement:{case.id}", sup.person_key, sup.id, on, "misconduct",
+                   f"收到当事人陈述申辩（回执 {receipt}），该案已于 {case.decided_on} 作出决定，附卷")
+        return case
+    if case.statement_received_on is None:
+        case.statement, case.statement_received_on, case.statement_receipt = statement.strip(), on, receipt
+        s.add(case)
+        file_entry(s, f"misconduct-statement:{case.id}", sup.person_key, sup.id, on, "misconduct",
+                   f"收到当事人本人提交的陈述申辩（回执 {receipt}）")
+    return case
+
+
+# -- the supervisor's 陈述申辩 through the portal (procedures/portal_forms.py) ------------------------
+def _link_case(s: Session, link: PortalLink) -> tuple[MisconductCase, Supervisor]:
+    case = s.get(MisconductCase, link.case_id)
+    return case, s.get(Supervisor, case.supervisor_id)
+
+
+def statement_context(link: PortalLink) -> dict:
+    from adapters.db import session_scope
+
+    with session_scope() as s:
+        case, sup = _link_case(s, link)
+        return {"person_name": sup.name, "card_code": sup.card_code, "item_label": item_label(case.item),
+                "facts": case.facts, "proposed_text": MEASURES.get(case.proposed_measure, ""),
+                "statement_due": case.statement_due}
+
+
+def statement_document(link: PortalLink) -> tuple[str, bytes] | None:
+    from adapters.db import session_scope
+
+    with session_scope() as s:
+        doc = s.exec(select(Document).where(Document.idempotency_key == f"misconduct-misconduct_hearing:{link.case_id}")
+                     ).first()
+        return (doc.filename, doc.content) if doc else None
+
+
+def check_statement(_link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
+    refusal = Refusal()
+    text = str(answers.get("statement", "")).strip()
+    if not text:
+        refusal.add("statement", "陈述和申辩：未填写。请写明你的陈述和申辩意见")
+    elif len(text) > STATEMENT_MAX_CHARS:
+        refusal.add("statement", f"陈述和申辩：不超过 {STATEMENT_MAX_CHARS} 字，现为 {len(text)} 字")
+    return refusal, {"statement": text}
+
+
+def statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
+    """In the portal's storing transaction: the case's day is the link's (shifted back by the
+    offset its deadline was given, see _statement_deadline)."""
+    from models import PortalSubmission
+    from procedures.cases import local_date
+
+    case = s.get(MisconductCase, link.case_id)
+    offset = local_date(portal_links.aware(link.deadline)) - case.statement_due
+    receipt = s.exec(select(PortalSubmission.receipt_number).where(PortalSubmission.link_id == link.id)).one()
+    record_statement(s, case.id, payload["statement"], local_date(at) - offset, receipt)
 
 
 def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
-           suspension_months: int | None = None, decided_by_staff_id: int | None = None) -> MisconductCase:
-    """Decide the measure (第二十六条); refused when the hearing rule is not met."""
+           suspension_months: int | None = None, decided_by_staff_id: int | None = None,
+           referral_authority: str = "") -> MisconductCase:
+    """Decide the measure (第二十六条); refused when the hearing rule is not met, or when the
+    supervisor is an internal one (their appointing body decides, 第十二条)."""
     case = s.get(MisconductCase, case_id)
     if case is None:
         raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
     if case.status == "decided":
         return case
-    check_measure(measure, Hearing(case.hearing_notified_on, case.statement_due, case.statement_received_on is not None),
-                  on, suspension_months)
+    sup = s.get(Supervisor, case.supervisor_id)
+    check_agency_decides(sup.kind, case.appointing_body or appointing_body(s, sup)[0])
+    check_measure(measure, Hearing(case.hearing_notified_on, case.statement_due, case.statement_received_on is not None,
+                                   case.proposed_measure), on, suspension_months, referral_authority)
     if not decided_by.strip():
         raise RuleViolation("须写明决定人", "第二十六条")
-    sup = s.get(Supervisor, case.supervisor_id)
-    agency = s.get(Agency, sup.issuer) or s.exec(select(Agency).where(Agency.level == "province")).first()
+    agency = handling_agency(s, sup)
     text = MEASURES[measure]
     if measure == "suspension":
         case.suspended_until = add_calendar_months(on, suspension_months)
@@ -170,8 +331,12 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
         # card_status "suspended" (pool_exclusions, 第二十六条): status "dispatch_suspended" is 18
         # characters and does not fit supervisor.status (VARCHAR(16)) on PostgreSQL.
         sup.card_status = "suspended"
-    elif measure == "dismissal":
+    elif measure in DISMISSES:
         _dismiss(s, case, sup, agency, on)
+    if measure == "referral":
+        case.referral_authority = referral_authority.strip()
+        text = f"{MEASURES['dismissal']}，并移送{case.referral_authority}依法追究刑事责任"
+        _refer(s, case, sup, agency, on)
     case.measure, case.decided_on, case.decided_by, case.decision_text, case.status = \
         measure, on, decided_by.strip(), text, "decided"
     case.decided_by_staff_id = decided_by_staff_id
@@ -185,6 +350,22 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     file_entry(s, f"misconduct-decision:{case.id}", sup.person_key, sup.id, on, "misconduct",
                f"处理决定（{decided_by.strip()}）：{text}。依据：{item_label(case.item)}", doc_id)
     return case
+
+
+def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
+    """移送司法机关 (第二十六条 情节特别严重构成犯罪): the numbered 移送函, sent through the agency
+    (the system has no address of the judicial authority), recorded in the file."""
+    doc_id = _letter(s, case, sup, agency, "misconduct_referral", "关于移送质量督导员涉嫌犯罪线索的函",
+                     case.referral_authority, "misconduct_referral", on, agency_name=agency.name)
+    number = s.get(Document, doc_id).number
+    subject, body, html = render_email(
+        "supervisor_notice", subject_text=f"【移送司法机关】{sup.name}（{sup.card_code}）", greeting=agency.name,
+        paragraphs=[f"依据第二十六条，{sup.name}（{sup.card_code}）的违规行为情节特别严重、涉嫌犯罪，决定移送"
+                    f"{case.referral_authority}依法追究刑事责任。移送函（{number}）见附件，请连同有关材料送达。"],
+        sender="督导系统")
+    enqueue(s, f"misconduct-referral-mail:{case.id}", agency.email, "agency", subject, body, html, None, [doc_id])
+    file_entry(s, f"misconduct-referral:{case.id}", sup.person_key, sup.id, on, "referral",
+               f"移送{case.referral_authority}依法追究刑事责任（第二十六条），移送函 {number}", doc_id)
 
 
 def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:

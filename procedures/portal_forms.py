@@ -218,6 +218,35 @@ def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
     return sanctions.receipt_document(link)
 
 
+# -- 第二十六条: a supervisor's own 陈述申辩 on a misconduct case (no run waits for it) ----------------
+def _parse_statement(fields: Fields) -> dict:
+    return {"statement": _first(fields, "statement")}
+
+
+def _statement_context(link: PortalLink) -> dict:
+    from procedures import misconduct
+
+    return misconduct.statement_context(link)
+
+
+def _check_statement(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    from procedures import misconduct
+
+    return misconduct.check_statement(link, answers)
+
+
+def _statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
+    from procedures import misconduct
+
+    misconduct.statement_stored(s, link, payload, at)
+
+
+def _statement_document(link: PortalLink) -> tuple[str, bytes] | None:
+    from procedures import misconduct
+
+    return misconduct.statement_document(link)
+
+
 FORMS: dict[str, PortalForm] = {
     "record_form": PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,
                               _check_record, _evidence_field, _step_waits, item_labels=_record_item_labels),
@@ -231,4 +260,8 @@ FORMS: dict[str, PortalForm] = {
     "decision_receipt": PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,
                                    _receipt_context, _check_receipt, resumes=False, stored=_receipt_stored,
                                    document=_receipt_document, file_fields=lambda link: set()),
+    "misconduct_statement": PortalForm("misconduct_statement", "misconduct_statement.html.j2", 5, _parse_statement,
+                                       _statement_context, _check_statement, resumes=False,
+                                       stored=_statement_stored, document=_statement_document,
+                                       file_fields=lambda link: set()),
 }

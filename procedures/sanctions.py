@@ -85,7 +85,7 @@ def filing_authority_name(s: Session, inst: Institution) -> str:
         return FILING_AUTHORITY_NAMES[inst.filing_authority]
     if inst.filing_authority == "city":
         agency = s.get(Agency, f"CITY-{inst.city_letter}")
-        return agency.name if agency else f"{inst.city_letter}市人社局"
+        return agency.letterhead_name if agency else f"{inst.city_letter}市人社局"
     return "山东省人力资源和社会保障厅"
 
 
@@ -329,7 +329,7 @@ def _doc(s: Session, case: SanctionCase, kind: str, title: str, recipient: str, 
     doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
     if doc is None:
         agency = s.get(Agency, case.agency_id)
-        letter = OfficialLetter(kind, agency.name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
+        letter = OfficialLetter(kind, agency.letterhead_name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
                                 title, recipient, render_paragraphs(template, **ctx), today)
         doc = store_document(s, key, letter, agency.id, None)
     return doc

@@ -54,7 +54,7 @@ from procedures.special_views import Member, SpecialView
 from procedures.views import Outcome
 from regulation import special_inspection as rules
 from regulation.reasons import RuleViolation
-from regulation.recusal import REPEAT_WINDOW, PastDispatch, SessionPeople
+from regulation.recusal import SessionPeople
 
 CASE_KIND = "special_inspection"
 ORIGINS = {"投诉举报": "complaint", "待处理案件": "pending", "主动开展": "initiative"}
@@ -252,20 +252,8 @@ def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening
 
 def _history(s: Session, institution_id: int, today: date):
     """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
-    dispatches and the special-inspection teams (by identity number)."""
-    history = dispatching.history(s, institution_id, today)
-    occasions: dict[str, tuple[date, set[str]]] = {}
-    for ref, on, person in s.exec(
-            select(InspectionCase.flow_run_id, SpecialInspectionMember.appointed_on, Supervisor.person_key)
-            .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
-            .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
-            .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
-            .where(InspectionCase.institution_id == institution_id,
-                   SpecialInspectionMember.appointed_on >= today - REPEAT_WINDOW - timedelta(days=1))):
-        occasions.setdefault(f"special:{ref}", (on, set()))[1].add(person)
-    for ref, (on, people) in occasions.items():
-        history.add(PastDispatch(ref, on, frozenset(people)))
-    return history
+    dispatches and the special-inspection teams (by identity number; procedures.dispatching)."""
+    return dispatching.history(s, institution_id, today)
 
 
 # -- 2. notices ---------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 most three consecutive terms), the term-end sweep, and internal cards (第十二条).
 
 Each operation is one transaction (the caller's session) and idempotent by a database key:
-a registration by identity number, a card by registration, a draw by its key, a term by
+a registration by identity number (one per person, whatever cards follow), a card by person
+and kind (an internal one also by issuer), a draw by its key, a term by
 (supervisor, start), a file entry, message or document by its key.
 
 Interpretations (ours, also in README):
@@ -168,8 +169,9 @@ def issue_card(s: Session, registration_id: int, agency_id: str, on: date) -> Su
     reg = s.get(SupervisorRegistration, registration_id)
     if reg is None:
         raise RuleViolation(f"登记记录 {registration_id} 不存在", "第九条")
-    if reg.supervisor_id:
-        return s.get(Supervisor, reg.supervisor_id)
+    held = _held_card(s, reg.person_key, "external")
+    if held:
+        return held
     check_not_banned(s, reg.person_key)
     if not may_be_carded(s, reg.person_key, on):
         raise RuleViolation("须经培训并考核合格后方可核发证卡", "第九条、第十条")
@@ -191,8 +193,6 @@ def issue_internal_card(s: Session, registration_id: int, category: str, institu
     reg = s.get(SupervisorRegistration, registration_id)
     if reg is None:
         raise RuleViolation(f"登记记录 {registration_id} 不存在", "第十二条")
-    if reg.supervisor_id:
-        return s.get(Supervisor, reg.supervisor_id)
     check_not_banned(s, reg.person_key)
     if not may_be_carded(s, reg.person_key, on):
         raise RuleViolation("须经培训并考核合格后方可核发证卡", "第九条、第十二条")
@@ -210,10 +210,24 @@ def issue_internal_card(s: Session, registration_id: int, category: str, institu
             issuer_code = internal_issuer_code(inst.filing_authority, inst.filing_number)
         except ValueError as exc:
             raise RuleViolation(str(exc), "附件1 二") from None
+    held = _held_card(s, reg.person_key, "internal", category + issuer_code)
+    if held:
+        return held
     prefix = f"{category}{issuer_code}{on.year % 100:02d}"
     codes = s.exec(select(Supervisor.card_code).where(col(Supervisor.card_code).startswith(prefix)))
     code = next_internal(codes, category, issuer_code, on.year)
     return _card_holder(s, reg, code, "internal", category + issuer_code, on, f"{inst.name}核发内督证卡")
+
+
+def _held_card(s: Session, person_key: str, kind: str, issuer: str | None = None) -> Supervisor | None:
+    """The person's card of this kind (and internal issuer) that is not cancelled: issuing again
+    returns it. One registration per person: a card of another kind never stands in for it (an
+    internal supervisor who qualifies as external gets an R card under the same person)."""
+    query = select(Supervisor).where(Supervisor.person_key == person_key, Supervisor.kind == kind,
+                                     Supervisor.card_status != "revoked")
+    if issuer is not None:
+        query = query.where(Supervisor.issuer == issuer)
+    return s.exec(query.order_by(col(Supervisor.id).desc())).first()
 
 
 def _card_holder(s: Session, reg: SupervisorRegistration, code: str, kind: str, issuer: str, on: date,
@@ -263,6 +277,12 @@ def _terms(s: Session, supervisor_id: int) -> list[AppointmentTerm]:
                        .order_by(AppointmentTerm.start)))
 
 
+def _person_terms(s: Session, person_key: str) -> list[AppointmentTerm]:
+    """第十条 counts per person: the terms under every card of the identity number, whoever issued it."""
+    return list(s.exec(select(AppointmentTerm).join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
+                       .where(Supervisor.person_key == person_key).order_by(AppointmentTerm.start)))
+
+
 def _rule_terms(rows: list[AppointmentTerm]) -> list[Term]:
     """The stored end wins when a term ended early (第十条, regulation.terms)."""
     return [Term(t.start, t.end) for t in rows]
@@ -275,7 +295,7 @@ def _gap() -> int:
 
 def assessment_for(s: Session, sup: Supervisor, start: date, on: date) -> bool:
     """第九条/第十条: first appointment needs the card assessment; renewal one since the last term began."""
-    rows = _terms(s, sup.id)
+    rows = [r for r in _person_terms(s, sup.person_key) if r.start < start]
     if consecutive_run(_rule_terms(rows), start, _gap()):
         return _passed(s, sup.person_key, ("renewal",), rows[-1].start, on)
     return _passed(s, sup.person_key, ("assessment", "renewal"), None, on)
@@ -288,7 +308,7 @@ def appointable(s: Session, sup: Supervisor, start: date, on: date) -> str | Non
     if sup.card_status != "valid" or sup.status == "dismissed":
         return "证卡无效或已解聘（第二十六条）"
     try:
-        check_appointment(_rule_terms(_terms(s, sup.id)), start, assessment_for(s, sup, start, on),
+        check_appointment(_rule_terms(_person_terms(s, sup.person_key)), start, assessment_for(s, sup, start, on),
                           gap_months=_gap())
     except RuleViolation as exc:
         return str(exc)
@@ -342,18 +362,20 @@ def appoint(s: Session, supervisor_id: int, start: date, on: date, agency_id: st
         refusal = appointable(s, sup, start, on)
         if refusal:
             raise RuleViolation(refusal.rsplit("（", 1)[0], "第十条")
-        term = check_appointment(_rule_terms(rows), start, True, gap_months=_gap())
-        run = consecutive_run(_rule_terms(rows), start, _gap())
+        person_rows = _rule_terms(_person_terms(s, sup.person_key))
+        term = check_appointment(person_rows, start, True, gap_months=_gap())
+        run = consecutive_run(person_rows, start, _gap())
         existing = AppointmentTerm(supervisor_id=sup.id, start=start, end=term.end, assessment_passed=True,
                                    instrument="聘书")
         s.add(existing)
         s.flush()
     else:
-        run = consecutive_run(_rule_terms([t for t in rows if t.start < start]), start, _gap())
+        run = consecutive_run(_rule_terms([t for t in _person_terms(s, sup.person_key) if t.start < start]), start,
+                              _gap())
     agency = s.get(Agency, agency_id or sup.issuer)
     renewal = run > 0
     letter = OfficialLetter(
-        kind="appointment_letter", issuer=agency.name, number="", title="聘　书", recipient=sup.name,
+        kind="appointment_letter", issuer=agency.letterhead_name, number="", title="聘　书", recipient=sup.name,
         paragraphs=render_paragraphs("appointment_letter", person_name=sup.name, card_code=sup.card_code,
                                      agency_name=agency.name, start=_date_text(existing.start),
                                      end=_date_text(existing.end), renewal=renewal, consecutive=run + 1),
@@ -435,7 +457,7 @@ def _warn_term_end(s: Session, term: AppointmentTerm, sup: Supervisor, as_of: da
     if s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"{key}:supervisor")).first():
         return False
     days = (term.end - as_of).days
-    run = consecutive_run(_rule_terms([t for t in _terms(s, sup.id) if t.start <= term.start]),
+    run = consecutive_run(_rule_terms([t for t in _person_terms(s, sup.person_key) if t.start <= term.start]),
                           term.end + timedelta(days=1), _gap())
     renewable = "可经续聘考核合格后续聘" if run < MAX_CONSECUTIVE_TERMS else "已连续聘任三届，不得再续聘"
     text = (f"外督员 {sup.name}（{sup.card_code}）的聘期将于 {term.end} 届满（还有 {days} 天），届满自动解聘（第十条）；"

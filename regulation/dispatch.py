@@ -86,6 +86,7 @@ class SupervisorFacts:
     person_dismissed: bool = False  # the same person was dismissed under another card (不得再从事)
     term_gap_months: int = CONSECUTIVE_GAP_MONTHS  # 第十条: what still counts as consecutive (setting)
     employer: str = ""  # 工作单位: a special-inspection team takes no two from one employer
+    person_terms: tuple[Term, ...] | None = None  # 第十条: the person's terms under every card (None: `terms`)
 
     def ref(self) -> CandidateRef:
         return CandidateRef(self.supervisor_id, self.person_key, self.card_code)
@@ -120,7 +121,7 @@ def pool_exclusions(s: SupervisorFacts, agency: AgencyFacts, on: date) -> list[R
         reasons.append(Reason("第二十六条", "已被暂停质量督导任务委派"))
     if active_term(s.terms, on) is None:
         reasons.append(term_status(s.terms, on))
-    elif excess := excess_consecutive(s.terms, on, s.term_gap_months):
+    elif excess := excess_consecutive(s.terms, on, s.term_gap_months, s.person_terms):
         reasons.append(excess)
     return reasons
 

@@ -5,17 +5,28 @@
 质量督导相关工作；情节特别严重构成犯罪的，移送司法机关依法追究刑事责任。
 
 Interpretations (ours; the article is silent on procedure):
-- every measure heavier than criticism (suspension of dispatch, dismissal) is taken only
-  after the supervisor was told the facts, reasons and basis and could state their case —
+- every measure heavier than criticism (suspension of dispatch, dismissal, referral) is taken
+  only after the supervisor was told the facts, reasons and basis and could state their case —
   by analogy with 第二十五条 for institutions; the period is a setting in working days
   (default 5) and the supervisor may answer earlier;
+- the 告知书 names the one measure proposed (not every measure the article lists), and the
+  hearing covers that measure only: a heavier one needs a new 告知书 (by analogy with the
+  第二十五条 reading for institutions); a lighter one may be decided on the same hearing;
+- only the supervisor's own statement ends the period early: one they submit through their
+  portal link. Whatever the deciding staff member writes is never taken for it; without the
+  supervisor's statement the period ends by time;
 - a suspension of dispatch runs for a stated period (1 to 24 months here), after which the
   supervisor is drawable again;
 - dismissal (情节严重) does all four things at once: card cancelled, appointment ended on the
   decision day, a ban on any supervision work in Shandong (keyed on the identity number, so
   a new card changes nothing) and a letter to the employer;
-- a criminal matter (情节特别严重构成犯罪) is dismissal plus referral; the referral is recorded
-  in the decision's text.
+- a criminal matter (情节特别严重构成犯罪) is its own measure, 移送司法机关: dismissal with all
+  its effects plus a numbered referral letter (移送函) to the judicial authority named in the
+  decision, recorded in the supervisor's file;
+- 委派机构 (第二十六条) for an internal supervisor is whoever appointed them (第十二条): the
+  institution (Y/S card) or the industry department (H card). That body decides; the agency
+  that found the misconduct only proposes — a numbered 处理建议 letter to that body, recorded
+  — and takes no measure itself.
 """
 
 from dataclasses import dataclass
@@ -44,9 +55,14 @@ MEASURES: dict[str, str] = {
     "criticism": "批评教育",
     "suspension": "暂停质量督导任务委派",
     "dismissal": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作",
+    "referral": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作，移送司法机关依法追究刑事责任",
 }
-NEEDS_HEARING = frozenset({"suspension", "dismissal"})
+# The article's order, lightest first: 批评教育 < 暂停委派 < 情节严重（解聘）< 情节特别严重构成犯罪（移送）.
+SEVERITY: dict[str, int] = {"criticism": 1, "suspension": 2, "dismissal": 3, "referral": 4}
+NEEDS_HEARING = frozenset({"suspension", "dismissal", "referral"})
+DISMISSES = frozenset({"dismissal", "referral"})
 SUSPENSION_MONTHS = (1, 24)
+INTERNAL_APPOINTERS = {"H": "行业部门", "Y": "用人单位", "S": "社会培训评价组织"}  # 附件1 表5, 第十二条
 
 
 def item_label(item: int) -> str:
@@ -63,19 +79,45 @@ def check_item(item: int) -> int:
 class Hearing:
     notified_on: date | None
     statement_due: date | None
-    statement_received: bool
+    statement_received: bool  # the supervisor's own statement (their portal submission), never staff's
+    proposed: str = ""  # the measure the 告知书 named
 
 
-def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: int | None = None) -> None:
-    """Raise RuleViolation when the measure may not be decided on `on` (see module docstring)."""
+def check_measure_name(measure: str) -> str:
     if measure not in MEASURES:
         raise RuleViolation(f"处理措施应为 {'/'.join(MEASURES.values())} 之一，实际为 {measure!r}", ARTICLE)
+    return measure
+
+
+def agency_decides(card_kind: str) -> bool:
+    """第二十六条 由委派机构处理: the agency decides for the external supervisors it dispatches; an
+    internal supervisor's 委派机构 is the institution or industry department that appointed
+    them (第十二条), so the agency only proposes."""
+    return card_kind == "external"
+
+
+def check_agency_decides(card_kind: str, appointing_body: str) -> None:
+    if not agency_decides(card_kind):
+        raise RuleViolation(f"内督员由其委派机构（{appointing_body or '所在评价机构或行业部门'}，第十二条）依照第二十六条"
+                            "作出处理，本机构只能向其提出处理建议，不能自行决定", ARTICLE)
+
+
+def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: int | None = None,
+                  referral_authority: str = "") -> None:
+    """Raise RuleViolation when the measure may not be decided on `on` (see module docstring)."""
+    check_measure_name(measure)
     if measure == "suspension":
         lo, hi = SUSPENSION_MONTHS
         if suspension_months is None or not lo <= suspension_months <= hi:
             raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {suspension_months}", ARTICLE)
+    if measure == "referral" and not referral_authority.strip():
+        raise RuleViolation("移送司法机关：须写明接收移送的司法机关名称", ARTICLE)
     if measure in NEEDS_HEARING:
         if hearing.notified_on is None:
             raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
+        if hearing.proposed and SEVERITY[measure] > SEVERITY[hearing.proposed]:
+            raise RuleViolation(f"告知书拟作出的处理为“{MEASURES[hearing.proposed]}”，作出更重的“{MEASURES[measure]}”"
+                                "须重新告知当事人并听取其陈述申辩", ARTICLE)
         if not hearing.statement_received and hearing.statement_due is not None and on <= hearing.statement_due:
-            raise RuleViolation(f"陈述申辩期限至 {hearing.statement_due} 止，当事人尚未陈述，期满前不得决定", ARTICLE)
+            raise RuleViolation(f"陈述申辩期限至 {hearing.statement_due} 止，当事人尚未通过本人的陈述申辩链接提交陈述，"
+                                "期满前不得决定", ARTICLE)

@@ -7,7 +7,9 @@
    days before the new one, newest first, and refuse when the two newest are both this
    supervisor. With several supervisors on one session we compare *occasions*
    (sessions): refused when this supervisor was on each of the two newest occasions —
-   identical to RULES.md when each occasion has one supervisor;
+   identical to RULES.md when each occasion has one supervisor. Every external supervision
+   at the institution is an occasion, whichever procedure sent the supervisor: a daily
+   dispatch's session and a special-inspection team alike (the history the caller builds);
 4. an external supervisor may not be internal supervisor at the same session.
 People are matched by `person_key` (the ID-card number), since one person holds
 different card codes as external and internal supervisor. Checks 1 and 3 follow the

@@ -15,6 +15,10 @@ Interpretations (RULES.md and ours):
   office) is always consecutive, even with a gap of 0. So with the default, a term
   ending 2025-12-31 followed by one starting 2026-12-31 is consecutive (364 days out),
   one starting 2027-01-01 is not (a full year out). A one-day gap never resets the count.
+- the terms counted are the person's (identity number), whatever card they were made under
+  and whichever agency appointed: a re-issued card or an appointment by another agency
+  continues the chain. Each appointment is a term (届), so two made by different agencies at
+  once count as two. Whether a given card is in office is still read from that card's terms.
 """
 
 from collections.abc import Sequence
@@ -99,18 +103,22 @@ def consecutive_run(terms: Sequence[Term], new_start: date, gap_months: int = CO
     return run
 
 
-def excess_consecutive(terms: Sequence[Term], as_of: date, gap_months: int = CONSECUTIVE_GAP_MONTHS) -> Reason | None:
+def excess_consecutive(terms: Sequence[Term], as_of: date, gap_months: int = CONSECUTIVE_GAP_MONTHS,
+                       person_terms: Sequence[Term] | None = None) -> Reason | None:
     """Why the term in force on `as_of` may not be used (it is a 4th consecutive term), or None.
 
     A guard for terms recorded without `check_appointment` (imported rosters): 连续聘任不得
-    超过三届, so a supervisor serving such a term is not dispatched.
+    超过三届, so a supervisor serving such a term is not dispatched. `terms` are the card's
+    (which term is in force); `person_terms` all of the person's, under every card and issuer
+    (what is counted; the card's own when not given).
     """
-    if len(terms) <= MAX_CONSECUTIVE_TERMS:  # no 3 earlier terms: nothing to count (the common case)
+    counted = terms if person_terms is None else person_terms
+    if len(counted) <= MAX_CONSECUTIVE_TERMS:  # no 3 earlier terms: nothing to count (the common case)
         return None
     term = active_term(terms, as_of)
     if term is None:
         return None
-    run = consecutive_run(terms, term.start, gap_months)
+    run = consecutive_run(counted, term.start, gap_months)
     if run < MAX_CONSECUTIVE_TERMS:
         return None
     return Reason(ARTICLE, f"本届（{term.start} 起）为连续第{run + 1}届聘任，连续聘任不得超过{MAX_CONSECUTIVE_TERMS}届")

@@ -69,13 +69,15 @@ def deliver_mail() -> dict:
 
 @task(name="open-misconduct-case", persist_result=True)  # a refusal is an answer: no retries
 def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: str, on: date, key: str,
-                         staff_id: int | None = None) -> dict:
-    """Open the case and send the hearing notice (告知书): one transaction."""
+                         staff_id: int | None = None, proposed: str = "") -> dict:
+    """Open the case and, in the same transaction, send the 告知书 naming the proposed measure
+    (an external supervisor) or the 处理建议 to the body that appointed them (an internal one)."""
     from sqlmodel import select
 
     from adapters.db import session_scope
     from models import Supervisor
     from procedures import misconduct
+    from regulation.misconduct import MEASURES, agency_decides
     from regulation.reasons import RuleViolation
 
     with session_scope() as s:
@@ -83,20 +85,26 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
         if sup is None:
             raise RuleViolation(f"系统中没有证卡编码为 {card_code} 的督导员", "第二十六条")
         case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
-        case = misconduct.notify_hearing(s, case.id, on)
-        return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name}
+        if not agency_decides(sup.kind):
+            case = misconduct.propose_to_appointing_body(s, case.id, on, proposed)
+            return {"case_id": case.id, "statement_due": "", "supervisor": sup.name, "proposed": MEASURES[proposed],
+                    "appointing_body": case.appointing_body}
+        case = misconduct.notify_hearing(s, case.id, on, proposed)
+        return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name,
+                "proposed": MEASURES[proposed], "appointing_body": ""}
 
 
 @task(name="decide-misconduct-case", persist_result=True)
-def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: int | None, statement: str,
-                           on: date, staff_id: int | None = None) -> str:
+def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: int | None, on: date,
+                           staff_id: int | None = None, referral_authority: str = "") -> str:
+    """The decision; the supervisor's statement is whatever their own portal link stored, never
+    anything typed here."""
     from adapters.db import session_scope
     from procedures import misconduct
 
     with session_scope() as s:
-        if statement.strip():
-            misconduct.record_statement(s, case_id, statement, on)
-        return misconduct.decide(s, case_id, measure, on, decided_by, months, staff_id).decision_text
+        return misconduct.decide(s, case_id, measure, on, decided_by, months, staff_id,
+                                 referral_authority).decision_text
 
 
 def misconduct_decider(code: str, card_code: str | None = None, case_id: int | None = None):

@@ -20,7 +20,7 @@ from regulation.dispatch import pool_exclusions, replay_draw
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
 from tests.flows import harness as h
-from tests.flows.world import staff_code
+from tests.flows.world import staff_code, through_portal
 
 DONE = {StateType.COMPLETED}
 ALL_FIVE = {n: True for n in "一二三四五"}
@@ -131,7 +131,8 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == code)).one()
         supervisors.appoint(s, sup.id, date(2026, 4, 1), on)
     run_id = h.start("misconduct-register/misconduct-register",
-                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "as_of": "2026-06-01"})
+                     {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "proposed": "解聘",
+                      "as_of": "2026-06-01"})
     # signed with a staff code: the card's issuer (CITY-B) handles the case, not another agency
     h.resume(run_id, "staff-code-1", {"staff_code": staff_code("王科长", agency_id="CITY-A")})
     schema = h.wait_for_form(run_id, "staff-code-2")
@@ -141,7 +142,8 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     h.resume(run_id, "staff-code-2", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
     h.wait_for(run_id, DONE)
     assert "案件编号" in h.artifact(run_id, "misconduct-case")
-    assert mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
+    (notice,) = mails(service, lambda m: "告知" in m["Subject"] and sup.email in m["To"])
+    assert "拟依据第二十六条对你作出“通报所在单位、取消证卡、解聘" in notice.get_body(("plain",)).get_content()
     with session_scope() as s:
         case = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
     assert (case.opened_by, case.opened_by_staff_id is not None) == ("王科长", True)
@@ -159,8 +161,13 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     assert "陈述申辩" in (run.state.message or ""), run.state.message
     with session_scope() as s:
         assert s.get(Supervisor, sup.id).card_status == "valid"  # nothing decided
+    # the supervisor states their case through their own link (the 告知书's mail); the period ends with it
+    page = through_portal(service, sup.email, {"statement": "本人无异议"})
+    assert page.status_code == 200 and "回执" in page.text, page.text
+    with session_scope() as s:
+        assert s.get(MisconductCase, case.id).statement_receipt
     run_id = h.start("misconduct-decide/misconduct-decide",
-                     {"case_id": case.id, "measure": "解聘", "statement": "本人无异议", "as_of": "2026-06-15"})
+                     {"case_id": case.id, "measure": "解聘", "as_of": "2026-06-03"})
     h.resume(run_id, "staff-code-1", {"staff_code": staff_code("已停用处长", agency_id="CITY-B", active=False)})
     assert "账号已停用" in h.wait_for_form(run_id, "staff-code-2")["properties"]["staff_code"]["description"]
     h.resume(run_id, "staff-code-2", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
@@ -179,3 +186,37 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         assert (decided.measure, decided.decided_by) == ("dismissal", "李处长") and decided.decided_by_staff_id
         kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sup.id))]
         assert "dismissal" in kinds
+
+
+def test_misconduct_of_an_internal_supervisor_is_proposed_to_its_institution_and_not_decided(service):
+    from cli.demo_data import add_institution
+
+    on = date(2026, 3, 2)
+    with session_scope() as s:
+        inst = add_institution(s, "青岛某集团评价中心", "37020020240777", city="B", category="employer",
+                               email="hr-flow@group.example.cn")
+        reg = supervisors.register(s, person_key=make_number("370202", date(1976, 2, 3), 7), name="流程内督",
+                                   email="flow-internal@supervisor.example.cn", city_letter="B", on=on,
+                                   attestations=ALL_FIVE, kind="internal")
+        supervisors.record_assessment(s, reg.person_key, "training", on, True)
+        supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+        code = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, on).card_code
+    run_id = h.start("misconduct-register/misconduct-register",
+                     {"card_code": code, "item": 2, "facts": "未按规定履行内部督导职责", "proposed": "暂停委派",
+                      "as_of": "2026-06-01"})
+    # the agency supervising the institution (第十一条: CITY-B) signs the proposal
+    h.resume(run_id, "staff-code-1", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
+    h.wait_for(run_id, DONE)
+    assert "由其委派机构（青岛某集团评价中心）作出处理" in h.artifact(run_id, "misconduct-case")
+    (mail,) = mails(service, lambda m: "hr-flow@group.example.cn" in m["To"] and "处理建议" in m["Subject"])
+    assert any(p.get_filename().endswith(".docx") for p in mail.iter_attachments())
+    assert not mails(service, lambda m: "flow-internal@" in m["To"] and "告知" in m["Subject"], timeout=1)
+    with session_scope() as s:
+        case = s.exec(select(MisconductCase).join(Supervisor, Supervisor.id == MisconductCase.supervisor_id)
+                      .where(Supervisor.card_code == code)).one()
+        assert (case.status, case.appointing_body) == ("proposed", "青岛某集团评价中心")
+    decide = h.start("misconduct-decide/misconduct-decide", {"case_id": case.id, "measure": "批评教育",
+                                                             "as_of": "2026-06-15"})
+    h.resume(decide, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
+    run = h.wait_for(decide, {StateType.FAILED})
+    assert "只能向其提出处理建议" in (run.state.message or ""), run.state.message

@@ -165,3 +165,39 @@ def test_fourth_consecutive_term_after_a_one_day_gap_is_not_dispatched_unless_th
     monkeypatch.setenv("SUPERVISION_TERM_GAP_MONTHS", "0")  # only a next-day renewal is consecutive
     settings_module.get_settings.cache_clear()
     assert inspect(world["A"], ["R3725A001"]).status == "awaiting_record"
+
+
+# -- 第十三条: every external supervision at the institution counts, whichever procedure sent it ----
+def _special(inst_filing: str, on: date):
+    """A special inspection opened for real (procedures.special_inspection.open_special)."""
+    from procedures import special_inspection as si
+
+    view = si.open_special(f"run-{next(_runs)}", si.Opening(
+        institution=inst_filing, origin="主动开展", reason="重点领域抽查", matters=[2], planned_start=str(on + timedelta(days=1)),
+        planned_end=str(on + timedelta(days=2)), as_of=str(on)))
+    assert view.status == "special_open", view.refusal_reason
+    return view
+
+
+def _team_codes(view) -> set[str]:
+    return {m.card_code for m in view.members}
+
+
+def test_two_special_inspection_teams_bar_a_third_daily_dispatch_in_a_row(world):
+    for serial, employer in ((1, "甲大学"), (2, "乙公司"), (3, "丙协会")):
+        supervisor(f"组员{serial}", serial=serial, employer=employer)
+    supervisor("无单位", serial=4)  # a blank employer is never drawn into a team
+    for _ in range(2):
+        assert _team_codes(_special("T-A-001", DAY)) == {"R3725A001", "R3725A002", "R3725A003"}
+    named = inspect(world["A"], ["R3725A001"])
+    assert named.status == "refused" and "一年内已连续2次" in named.refusal_reason
+    drawn = inspect(world["A"])
+    assert dispatched_codes(drawn.case_id) == ["R3725A004"]
+
+
+def test_two_daily_dispatches_bar_a_third_occasion_on_a_special_inspection_team(world):
+    for serial, employer in ((1, "甲大学"), (2, "乙公司"), (3, "丙协会"), (4, "丁医院")):
+        supervisor(f"督导{serial}", serial=serial, employer=employer)
+    for _ in range(2):
+        assert inspect(world["A"], ["R3725A001"]).status == "awaiting_record"
+    assert _team_codes(_special("T-A-001", DAY)) == {"R3725A002", "R3725A003", "R3725A004"}

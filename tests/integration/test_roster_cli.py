@@ -78,8 +78,27 @@ def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
     assert "案件编号 1" in r.stdout
     r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-01", db=db)
     assert r.returncode == 1 and "陈述申辩" in r.stderr
-    assert "陈述申辩期限至 2026-06-08" in run("misconduct", "hear", "1", "--date", "2026-06-01", db=db).stdout
+    assert "陈述申辩期限至 2026-06-08" in run("misconduct", "hear", "1", "--measure", "dismissal", "--date", "2026-06-01",
+                                         db=db).stdout
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-08", db=db)
+    assert r.returncode == 1 and "期满前不得决定" in r.stderr  # no statement typed in here: only by time
+    assert run("misconduct", "statement", "1", "--text", "无异议", db=db).returncode != 0  # no such command
     r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-09", db=db)
     assert r.returncode == 0 and "解聘" in r.stdout
     r = run("supervisor", "file", "R3726A001", db=db)
     assert "revoked" in r.stdout and "取消证卡" in r.stdout
+
+
+def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
+    db = f"sqlite:///{tmp_path / 'letterhead.db'}"
+    run("agency", "init", db=db)
+    r = run("agency", "letterhead", "CITY-A", db=db)
+    assert r.returncode == 0 and "济南市人力资源和社会保障局" in r.stdout
+    r = run("agency", "letterhead", "CITY-Z", "某局", db=db)
+    assert r.returncode == 1 and "委派机构编码" in r.stderr
+    r = run("agency", "letterhead", "city-a", "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）", db=db)
+    assert r.returncode == 0, r.stderr
+    with session_scope(db) as s:
+        from models import Agency
+
+        assert s.get(Agency, "CITY-A").letterhead_name == "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）"

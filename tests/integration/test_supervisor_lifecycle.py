@@ -144,17 +144,16 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         case = misconduct.open_case(s, bad.id, 5, "篡改督导记录", date(2026, 6, 1), "赵六", "registered:1")
         with pytest.raises(RuleViolation, match="陈述申辩"):
             misconduct.decide(s, case.id, "dismissal", date(2026, 6, 1), "钱七")
-        misconduct.notify_hearing(s, case.id, date(2026, 6, 1))
+        misconduct.notify_hearing(s, case.id, date(2026, 6, 1), "dismissal")
         with pytest.raises(RuleViolation, match="期满前"):
-            misconduct.decide(s, case.id, "dismissal", date(2026, 6, 2), "钱七")
-        misconduct.record_statement(s, case.id, "本人无异议", date(2026, 6, 3))
-        misconduct.decide(s, case.id, "dismissal", date(2026, 6, 4), "钱七")
+            misconduct.decide(s, case.id, "dismissal", date(2026, 6, 8), "钱七")
+        misconduct.decide(s, case.id, "dismissal", date(2026, 6, 9), "钱七")  # no statement: ended by time
     with session_scope(db) as s:
         bad = s.get(Supervisor, bad.id)
         assert (bad.card_status, bad.status) == ("revoked", "dismissed")
         assert s.get(SupervisionBan, bad.person_key) is not None
         term = s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == bad.id)).one()
-        assert term.end == date(2026, 6, 4)
+        assert term.end == date(2026, 6, 9)
         kinds = {d.kind for d in s.exec(select(Document))}
         assert {"misconduct_hearing", "misconduct_decision", "employer_notice"} <= kinds
         employer = s.exec(select(Document).where(Document.kind == "employer_notice")).one()
@@ -162,7 +161,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         # never drawn again: out of the dispatch pool, the appointment draw, and no new card
         agency = agency_facts(s, s.get(Agency, "CITY-A"))
         (facts,) = supervisor_facts(s, [bad])
-        assert pool_exclusions(facts, agency, date(2026, 6, 5))
+        assert pool_exclusions(facts, agency, date(2026, 6, 10))
         assert supervisors.appointable(s, bad, date(2029, 4, 1), date(2029, 4, 1)) is not None
         with pytest.raises(RuleViolation, match="第二十六条"):
             supervisors.register(s, person_key=bad.person_key, name=bad.name, email="x@example.cn",
@@ -186,7 +185,7 @@ def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db):
         (case,) = misconduct.open_overdue_cases(s, date(2026, 5, 12))
         assert misconduct.open_overdue_cases(s, date(2026, 5, 13)) == []
         assert case.item == 2 and "B1" in case.facts
-        misconduct.notify_hearing(s, case.id, date(2026, 5, 12))
+        misconduct.notify_hearing(s, case.id, date(2026, 5, 12), "suspension")
         misconduct.decide(s, case.id, "suspension", date(2026, 5, 25), "钱七", suspension_months=2)
         assert s.get(Supervisor, sup.id).card_status == "suspended"
         assert s.get(MisconductCase, case.id).suspended_until == date(2026, 7, 25)

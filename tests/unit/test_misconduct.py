@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from regulation.misconduct import Hearing, check_item, check_measure, item_label
+from regulation.misconduct import (
+    Hearing,
+    agency_decides,
+    check_agency_decides,
+    check_item,
+    check_measure,
+    item_label,
+)
 from regulation.reasons import RuleViolation
 
 D = date(2026, 12, 10)
@@ -50,3 +57,40 @@ def test_misconduct_suspension_period_between_1_and_24_months(months, ok):
 def test_misconduct_unknown_measure_refused():
     with pytest.raises(RuleViolation, match="处理措施"):
         check_measure("fine", NOT_HEARD, D)
+
+
+@pytest.mark.parametrize("proposed, heavier", [("criticism", "suspension"), ("suspension", "dismissal"),
+                                               ("dismissal", "referral")])
+def test_misconduct_measure_heavier_than_the_one_the_notice_named_needs_a_new_notice(proposed, heavier):
+    heard = Hearing(date(2026, 12, 1), date(2026, 12, 5), False, proposed)
+    with pytest.raises(RuleViolation, match="须重新告知"):
+        check_measure(heavier, heard, D, 3, "济南市公安局")
+
+
+@pytest.mark.parametrize("lighter, months", [("criticism", None), ("suspension", 6), ("dismissal", None)])
+def test_misconduct_measure_lighter_than_the_one_the_notice_named_is_decided_on_the_same_hearing(lighter, months):
+    check_measure(lighter, Hearing(date(2026, 12, 1), date(2026, 12, 5), False, "referral"), D, months)
+
+
+def test_misconduct_hearing_period_ends_only_by_the_supervisors_statement_or_by_time():
+    # statement_received is the supervisor's own portal submission; nothing else ends the period
+    with pytest.raises(RuleViolation, match="本人的陈述申辩链接"):
+        check_measure("suspension", Hearing(date(2026, 12, 1), D, False, "suspension"), D, 3)
+    check_measure("suspension", Hearing(date(2026, 12, 1), D, True, "suspension"), D, 3)
+    check_measure("suspension", Hearing(date(2026, 12, 1), D, False, "suspension"), date(2026, 12, 11), 3)
+
+
+def test_misconduct_referral_to_judicial_authorities_needs_the_hearing_and_names_the_authority():
+    heard = Hearing(date(2026, 12, 1), date(2026, 12, 5), True, "referral")
+    with pytest.raises(RuleViolation, match="司法机关名称"):
+        check_measure("referral", heard, D)
+    check_measure("referral", heard, D, referral_authority="济南市公安局")
+    with pytest.raises(RuleViolation, match="陈述申辩"):
+        check_measure("referral", NOT_HEARD, D, referral_authority="济南市公安局")
+
+
+def test_misconduct_of_an_internal_supervisor_is_decided_by_the_body_that_appointed_them():
+    assert agency_decides("external") and not agency_decides("internal")
+    check_agency_decides("external", "")
+    with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
+        check_agency_decides("internal", "某公司")

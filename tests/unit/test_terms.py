@@ -129,3 +129,12 @@ def test_a_fourth_consecutive_term_in_force_is_flagged():
     assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2024, 6, 1), gap_months=0) is None
     assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP[:3], date(2022, 6, 1)) is None  # the 3rd is lawful
     assert excess_consecutive(FOUR_WITH_A_ONE_DAY_GAP, date(2023, 1, 1)) is None  # the gap day: no term in force
+
+
+def test_a_fourth_consecutive_term_is_counted_over_the_persons_terms_under_every_card():
+    # three terms under the first card (e.g. a city's), the fourth under a re-issued card (the province's)
+    first_card, new_card = FOUR_WITH_A_ONE_DAY_GAP[:3], FOUR_WITH_A_ONE_DAY_GAP[3:]
+    assert excess_consecutive(new_card, date(2024, 6, 1)) is None  # the card alone hides the chain
+    reason = excess_consecutive(new_card, date(2024, 6, 1), person_terms=FOUR_WITH_A_ONE_DAY_GAP)
+    assert "连续第4届" in reason.text
+    assert excess_consecutive(first_card, date(2024, 6, 1), person_terms=FOUR_WITH_A_ONE_DAY_GAP) is None  # not in force

@@ -1,0 +1,229 @@
+"""第二十六条 for supervisors, 第十条/第十二条 per person, and the agency's letterhead, through the
+procedures and the portal's own submit path on a real database (SQLite and PostgreSQL), no Prefect."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from adapters import portal_tokens
+from adapters import settings as settings_module
+from adapters.db import get_engine, session_scope, upgrade
+from adapters.documents import docx_text
+from cli.demo_data import add_agencies, add_institution
+from models import Agency, AppointmentTerm, Document, OutboxMessage, PortalLink, Supervisor
+from models.lifecycle import (
+    MisconductCase,
+    SupervisionBan,
+    SupervisorFileEntry,
+    SupervisorRegistration,
+)
+from procedures import misconduct, portal_submissions, supervisors
+from procedures.dispatching import agency_facts, supervisor_facts
+from procedures.portal_forms import FORMS
+from regulation.dispatch import pool_exclusions
+from regulation.identity import make_number
+from regulation.reasons import RuleViolation
+from tests.postgres_server import free_port
+
+ALL_FIVE = {n: True for n in "一二三四五"}
+D0 = date(2026, 3, 2)
+HEARD = date(2026, 6, 1)  # the 告知书's day; 5 working days: the period runs to 2026-06-08
+
+
+@pytest.fixture
+def db(db_url, tmp_path, monkeypatch):
+    """The demo agencies on db_url, and every default session (the portal's too) pointing at it."""
+    monkeypatch.setenv("SUPERVISION_DATABASE_URL", db_url)
+    monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))  # nothing listens: mail stays in the outbox
+    settings_module.get_settings.cache_clear()
+    get_engine.cache_clear()
+    upgrade()
+    with session_scope() as s:
+        add_agencies(s)
+    yield db_url
+    get_engine().dispose()
+    get_engine.cache_clear()
+    settings_module.get_settings.cache_clear()
+
+
+def _person(s, n: int, kind="external", on=D0) -> SupervisorRegistration:
+    reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, n), n), name=f"督导{n}",
+                               email=f"m{n}@example.cn", employer="某技师学院", city_letter="A", on=on,
+                               attestations=ALL_FIVE, kind=kind)
+    supervisors.record_assessment(s, reg.person_key, "training", on, True)
+    supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+    return reg
+
+
+def _appointed(n: int) -> int:
+    with session_scope() as s:
+        sup = supervisors.issue_card(s, _person(s, n).id, "CITY-A", D0)
+        supervisors.appoint(s, sup.id, date(2026, 4, 1), D0)
+        return sup.id
+
+
+def _heard(supervisor_id: int, proposed: str, item=4) -> int:
+    with session_scope() as s:
+        case = misconduct.open_case(s, supervisor_id, item, "督导期间干扰评价机构正常工作", HEARD, "赵六",
+                                    f"registered:{supervisor_id}-{proposed}")
+        misconduct.notify_hearing(s, case.id, HEARD, proposed)
+        return case.id
+
+
+def _statement_by_portal(case_id: int, text: str = "本人对事实无异议，请从轻处理") -> str:
+    """The supervisor's own link, submitted as the portal does it (procedures.portal_submissions)."""
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.case_kind == "misconduct",
+                                               PortalLink.case_id == case_id)).one()
+        assert (link.kind, link.recipient_kind) == ("misconduct_statement", "supervisor")
+        token = portal_tokens.token_for(link.link_key)
+    result = portal_submissions.submit_form(token, FORMS["misconduct_statement"], {"statement": [text]}, [])
+    assert result.status == "stored", result.errors
+    return result.receipt.receipt_number
+
+
+def _decide(case_id: int, measure: str, on: date, **kw) -> MisconductCase:
+    with session_scope() as s:
+        return misconduct.decide(s, case_id, measure, on, "钱七", **kw)
+
+
+def _doc(kind: str) -> str:
+    with session_scope() as s:
+        return docx_text(s.exec(select(Document).where(Document.kind == kind)).one().content)
+
+
+def test_misconduct_hearing_period_ends_only_by_the_supervisors_portal_statement_or_by_time(db):
+    first, second = _appointed(1), _appointed(2)
+    by_portal, by_time = _heard(first, "dismissal"), _heard(second, "suspension")
+    with pytest.raises(RuleViolation, match="期满前不得决定"):
+        _decide(by_portal, "dismissal", date(2026, 6, 2))
+    empty = portal_submissions.submit_form(
+        portal_tokens.token_for(f"misconduct:{by_portal}:statement:supervisor:m1@example.cn"),
+        FORMS["misconduct_statement"], {"statement": ["  "]}, [])
+    assert empty.status == "invalid" and "陈述和申辩：未填写" in empty.field_errors["statement"]
+    receipt = _statement_by_portal(by_portal)
+    with session_scope() as s:
+        case = s.get(MisconductCase, by_portal)
+        assert (case.statement_receipt, case.statement_received_on) == (receipt, HEARD)
+    assert _decide(by_portal, "dismissal", date(2026, 6, 2)).measure == "dismissal"
+    # no statement: the period ends by time only (its last day still refused)
+    with pytest.raises(RuleViolation, match="本人的陈述申辩链接"):
+        _decide(by_time, "suspension", date(2026, 6, 8), suspension_months=2)
+    assert _decide(by_time, "suspension", date(2026, 6, 9), suspension_months=2).suspended_until == date(2026, 8, 9)
+
+
+def test_misconduct_notice_names_the_proposed_measure_only_and_a_heavier_one_needs_a_new_notice(db):
+    case_id = _heard(_appointed(1), "suspension")
+    hearing = _doc("misconduct_hearing")
+    assert "拟对你作出如下处理：暂停质量督导任务委派。" in hearing
+    assert "批评教育" not in hearing and "解聘" not in hearing and "取消" not in hearing
+    with session_scope() as s:
+        mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-hearing-mail:{case_id}")
+                      ).one()
+        assert "暂停质量督导任务委派" in mail.text_body and "/l/" in mail.text_body  # the supervisor's own link
+    with pytest.raises(RuleViolation, match="须重新告知"):
+        _decide(case_id, "dismissal", date(2026, 6, 9))
+    assert _decide(case_id, "criticism", date(2026, 6, 9)).measure == "criticism"  # lighter: on the same hearing
+
+
+def test_misconduct_referral_to_judicial_authorities_is_a_recorded_measure_with_its_letter(db):
+    sid = _appointed(1)
+    case_id = _heard(sid, "referral", item=6)
+    _statement_by_portal(case_id)
+    with pytest.raises(RuleViolation, match="司法机关名称"):
+        _decide(case_id, "referral", date(2026, 6, 3))
+    case = _decide(case_id, "referral", date(2026, 6, 3), referral_authority="济南市公安局")
+    assert (case.measure, case.referral_authority) == ("referral", "济南市公安局")
+    assert "移送济南市公安局依法追究刑事责任" in case.decision_text
+    letter = _doc("misconduct_referral")
+    assert "济南市公安局：" in letter and "依法追究其刑事责任" in letter and "第二十六条（六）" in letter
+    with session_scope() as s:
+        sup = s.get(Supervisor, sid)
+        assert (sup.card_status, sup.status) == ("revoked", "dismissed") and s.get(SupervisionBan, sup.person_key)
+        kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sid))]
+        assert "referral" in kinds and "dismissal" in kinds
+        (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-referral-mail:{case_id}"))
+        assert mail.recipient.startswith("city-a@") and "移送函" in mail.text_body
+
+
+def test_misconduct_of_an_internal_supervisor_is_proposed_to_the_institution_that_appointed_them(db):
+    with session_scope() as s:
+        inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer",
+                               email="hr@company.example.cn")
+        sup = supervisors.issue_internal_card(s, _person(s, 3, kind="internal").id, "Y", inst.id, D0)
+        case = misconduct.open_case(s, sup.id, 2, "未按规定履行内部督导职责", HEARD, "赵六", "registered:in-1")
+        sid, case_id = sup.id, case.id
+        with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
+            misconduct.notify_hearing(s, case_id, HEARD, "suspension")
+    with session_scope() as s:
+        case = misconduct.propose_to_appointing_body(s, case_id, HEARD, "suspension")
+        assert (case.status, case.appointing_body, case.proposal_sent_on) == ("proposed", "济南某公司评价中心", HEARD)
+        (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case_id}"))
+        assert mail.recipient == "hr@company.example.cn" and "处理建议" in mail.subject
+    proposal = _doc("misconduct_proposal")
+    assert "济南某公司评价中心：" in proposal and "建议你单位对其作出如下处理：暂停质量督导任务委派" in proposal
+    with pytest.raises(RuleViolation, match="委派机构（济南某公司评价中心，第十二条）"):
+        _decide(case_id, "criticism", date(2026, 6, 9))
+    with session_scope() as s:
+        assert s.get(Supervisor, sid).card_status == "valid"  # the agency took no measure
+        entry = s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.key == f"misconduct-proposal:{case_id}")).one()
+        assert "提出处理建议" in entry.text
+
+
+def test_a_person_with_an_internal_card_who_qualifies_as_external_gets_an_r_card_under_the_same_registration(db):
+    with session_scope() as s:
+        inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer")
+        reg = _person(s, 4, kind="internal")
+        internal = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        again = supervisors.register(s, person_key=reg.person_key, name=reg.name, email=reg.email, on=D0,
+                                     attestations=ALL_FIVE, kind="external")
+        assert again.id == reg.id  # one person, one registration
+        external = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        assert (internal.card_code[0], external.card_code) == ("Y", "R3726A001")
+        assert external.person_key == internal.person_key and external.kind == "external"
+        assert supervisors.issue_card(s, reg.id, "CITY-A", D0).id == external.id  # once
+        assert supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0).id == internal.id  # once
+        assert s.get(SupervisorRegistration, reg.id).supervisor_id == external.id  # the newest card
+
+
+def test_consecutive_terms_are_counted_per_person_across_a_reissued_card_and_another_issuer(db):
+    with session_scope() as s:
+        reg = _person(s, 5)
+        city = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        for start in (date(2017, 4, 1), date(2020, 4, 1)):
+            s.add(AppointmentTerm(supervisor_id=city.id, start=start, end=date(start.year + 3, 3, 31),
+                                  assessment_passed=True))
+        supervisors.record_assessment(s, reg.person_key, "renewal", date(2023, 3, 1), True)
+        supervisors.appoint(s, city.id, date(2023, 4, 1), date(2023, 3, 1))  # the 3rd in a row
+        city.card_status = "revoked"  # moved to the province: the card is re-issued there
+        s.add(city)
+        s.flush()
+        province = supervisors.issue_card(s, reg.id, "PROV", D0)
+        assert province.id != city.id and province.card_code.startswith("R37260")
+        supervisors.record_assessment(s, reg.person_key, "renewal", date(2026, 3, 1), True)
+        with pytest.raises(RuleViolation, match="连续聘任不得超过3届"):
+            supervisors.appoint(s, province.id, date(2026, 4, 1), date(2026, 3, 2))
+        assert "连续聘任" in supervisors.appointable(s, province, date(2026, 4, 1), date(2026, 3, 2))
+        # a 4th term recorded without the check (an imported roster) is not dispatched either
+        s.add(AppointmentTerm(supervisor_id=province.id, start=date(2026, 4, 1), end=date(2029, 3, 31),
+                              assessment_passed=True))
+        s.flush()
+        (facts,) = supervisor_facts(s, [province])
+        reasons = pool_exclusions(facts, agency_facts(s, s.get(Agency, "PROV")), date(2026, 6, 1))
+        assert any("连续第4届" in r.text for r in reasons)
+
+
+def test_letters_go_out_under_the_agencys_letterhead_as_the_data_names_it(db):
+    case_id = _heard(_appointed(1), "criticism")
+    with session_scope() as s:
+        doc = s.exec(select(Document).where(Document.kind == "misconduct_hearing")).one()
+        lines = docx_text(doc.content).splitlines()
+        assert lines[0] == "济南市人力资源和社会保障局" and "济南市人力资源和社会保障局" in lines[-2:]
+        assert "济南市技能人才评价管理部门" not in doc.html
+        prov = s.get(Agency, "PROV")
+        assert prov.letterhead_name == "山东省就业人才中心（受山东省人力资源和社会保障厅委托）"
+        prov.letterhead = ""
+        assert prov.letterhead_name == "山东省就业人才中心"  # none stored: the agency's name
+    assert _decide(case_id, "criticism", date(2026, 6, 2)).measure == "criticism"
