@@ -15,7 +15,7 @@ from cli.database import NOT_CREATED, OUTDATED
 from models import OutboxMessage
 from tests.integration.test_cli import run
 
-READERS = [("register", "export"), ("institution", "show", "DEMO-A-001"), ("mail", "check")]
+READERS = [("register", "export"), ("institution", "show", "37010020240201"), ("mail", "check")]
 
 
 @pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a[:2]))
@@ -35,7 +35,7 @@ def test_cli_on_an_empty_sqlite_file_says_the_database_is_not_created(tmp_path):
 
 def test_cli_on_a_database_behind_the_code_says_to_upgrade(db_url):
     command.upgrade(alembic_config(db_url), "0011")
-    r = run("institution", "show", "DEMO-A-001", db=db_url)
+    r = run("institution", "show", "37010020240201", db=db_url)
     assert r.returncode == 2 and OUTDATED in r.stderr and "Traceback" not in r.stderr
 
 
