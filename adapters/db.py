@@ -69,3 +69,40 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_problem(url: str | None = None) -> str | None:
+    """Why the database is not ready for use, creating nothing on the way: "missing" (never
+    created: no file, or no schema in it), "outdated" (not at the migrations' head), or None.
+    A SQLite file is opened read-only and only if it exists (an engine would create it empty);
+    PostgreSQL is asked for its alembic_version table. A server that cannot be reached raises."""
+    import sqlite3
+
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect, text
+    from sqlalchemy.pool import NullPool
+
+    url = url or database_url()
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            return "missing"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            current = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+        except sqlite3.OperationalError:  # no such table: an empty file
+            current = set()
+        finally:
+            conn.close()
+    else:
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                current = ({row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+                           if inspect(conn).has_table("alembic_version") else set())
+        finally:
+            engine.dispose()
+    if not current:
+        return "missing"
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    return None if current == heads else "outdated"

@@ -2,17 +2,28 @@
 then sent by `deliver_pending`; an SMTP outage leaves it pending for the next sweep.
 
 A message is claimed (pending → sending) in its own transaction before the SMTP call,
-so two processes never send the same message; a claim older than CLAIM_TIMEOUT (the
-sender died mid-send) is released back to pending.
+so two processes never send the same message. The claim records who holds it (pid, host,
+time), so a sender killed mid-send loses nothing:
+- at start the service takes back every claim (`release_claims`: it is then the only sender);
+- while it runs, a claim older than DEAD_CLAIM_AFTER whose process is gone from this host is
+  taken back (`release_abandoned`), and a claim older than CLAIM_TIMEOUT is taken back
+  whoever holds it (a sender on another host, or a pid reused by another process);
+- `unsent` lists what is still unsent after N minutes (`supervise mail check`).
+A message taken back after the SMTP server accepted it (the kill fell between acceptance
+and marking it sent) goes out a second time with the same Message-ID, derived from the
+idempotency key: a receiving system drops the duplicate.
 """
 
 import hashlib
+import os
 import smtplib
+import socket
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
 
 from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
@@ -22,7 +33,12 @@ from adapters.db import session_scope
 from adapters.settings import Settings, get_settings
 from models import Document, OutboxMessage
 
-CLAIM_TIMEOUT = timedelta(minutes=10)
+CLAIM_TIMEOUT = timedelta(minutes=10)  # whoever holds it: no send takes this long
+DEAD_CLAIM_AFTER = timedelta(minutes=1)  # a claim of a process gone from this host
+# Tests only: "claimed:FILE" or "accepted:FILE" holds the sender at that point (after the
+# claim; after the SMTP server accepted the message, before it is marked sent), writing its
+# pid to FILE, so a test kills it there and not by a race.
+TEST_HOLD = "SUPERVISION_TEST_MAIL_HOLD"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
@@ -52,23 +68,33 @@ _INSERT_MESSAGE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 def build_email(msg: OutboxMessage, documents: list[Document], settings: Settings) -> EmailMessage:
     """The MIME message: Chinese subject (RFC 2047) and attachment names (RFC 2231) intact; a
-    Date (when it is sent, Beijing time) and a Message-ID fixed by the idempotency key (a
-    re-delivery carries the same one), both required of an originating message (RFC 5322 3.6)."""
+    Date (when it is sent, Beijing time) and a Message-ID, both required of an originating
+    message (RFC 5322 3.6). The Message-ID is the idempotency key's digest and nothing else
+    (no time, pid or random part): every send of one message carries the same one, so a
+    receiving system drops a re-delivery."""
     email = EmailMessage()
     email["From"] = settings.mail_from
     name, addr = parseaddr(msg.recipient)
     email["To"] = formataddr((name, addr)) if name else addr
     email["Subject"] = msg.subject
     email["Date"] = format_datetime(now())
-    digest = hashlib.sha1(msg.idempotency_key.encode()).hexdigest()
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "supervision.local"
-    email["Message-ID"] = make_msgid(idstring=digest, domain=domain)
-    email["X-Idempotency-Key"] = digest  # lets a receiving system drop a re-delivery
+    email["Message-ID"] = message_id_for(msg.idempotency_key, settings.mail_from)
+    email["X-Idempotency-Key"] = _digest(msg.idempotency_key)  # the same, for filters that read headers
     email.set_content(msg.text_body)
     email.add_alternative(msg.html_body, subtype="html")
     for doc in documents:
         email.add_attachment(doc.content, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=doc.filename)
     return email
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def message_id_for(key: str, mail_from: str) -> str:
+    """`<sha256(key)[:32]@domain of the sender>`: the same for every send of one message."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "supervision.local"
+    return f"<{_digest(key)}@{domain}>"
 
 
 @dataclass
@@ -86,9 +112,94 @@ def _claim(message_id: int, url: str | None) -> bool:
             .where(col(OutboxMessage.id) == message_id)
             .where(or_(col(OutboxMessage.status) == "pending",
                        (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_at) < stale)))
-            .values(status="sending", claimed_at=now())
+            .values(status="sending", claimed_at=now(), claimed_pid=os.getpid(), claimed_host=_HOST)
         )
         return result.rowcount == 1
+
+
+_HOST = socket.gethostname()[:255]
+
+
+@dataclass
+class Unsent:
+    id: int
+    key: str
+    case_id: int | None
+    recipient_kind: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str  # "pid@host" while claimed
+
+
+def _take_back(s: Session, ids: list[int]) -> list[Unsent]:
+    """Claims back to pending, each only if still claimed by the same holder (a sender that
+    finished meanwhile keeps its `sent`); returns the messages taken back, as they were."""
+    taken = []
+    for m in s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))).all() if ids else []:
+        before = _unsent(m)
+        done = s.exec(update(OutboxMessage)
+                      .where(col(OutboxMessage.id) == m.id, col(OutboxMessage.status) == "sending",
+                             col(OutboxMessage.claimed_at) == m.claimed_at)
+                      .values(status="pending", claimed_at=None, claimed_pid=None, claimed_host=None)
+                      .execution_options(synchronize_session=False))
+        if done.rowcount == 1:
+            taken.append(before)
+    return taken
+
+
+def release_claims(url: str | None = None) -> list[Unsent]:
+    """At the service's start: every claim is taken back. No sender of ours is running yet, so
+    each one was cut by a stop or a kill; whether the SMTP server accepted the message before
+    is unknown, and sending it again (same Message-ID) is the safe side."""
+    with session_scope(url) as s:
+        ids = list(s.exec(select(OutboxMessage.id).where(OutboxMessage.status == "sending")))
+        return _take_back(s, ids)
+
+
+def release_abandoned(url: str | None = None) -> list[Unsent]:
+    """While the service runs: a claim older than DEAD_CLAIM_AFTER whose process is gone from this
+    host (the sender was killed) is taken back; one older than CLAIM_TIMEOUT whatever holds it
+    (a sender on another host cannot be checked from here; a pid may have been reused)."""
+    from adapters.processes import alive
+
+    moment = now()
+    with session_scope(url) as s:
+        claims = s.exec(select(OutboxMessage.id, OutboxMessage.claimed_at, OutboxMessage.claimed_pid,
+                               OutboxMessage.claimed_host)
+                        .where(OutboxMessage.status == "sending",
+                               col(OutboxMessage.claimed_at) < moment - DEAD_CLAIM_AFTER)).all()
+        ids = [i for i, at, pid, host in claims
+               if at < moment - CLAIM_TIMEOUT or (host == _HOST and pid is not None and not alive(pid))]
+        return _take_back(s, ids)
+
+
+def unsent(minutes: float, url: str | None = None) -> list[Unsent]:
+    """Messages written more than `minutes` ago and not sent yet (pending or claimed)."""
+    with session_scope(url) as s:
+        rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.status) != "sent",
+                                                  col(OutboxMessage.created_at) < now() - timedelta(minutes=minutes))
+                      .order_by(OutboxMessage.id))
+        return [_unsent(m) for m in rows]
+
+
+def _unsent(m: OutboxMessage) -> Unsent:
+    return Unsent(id=m.id, key=m.idempotency_key, case_id=m.case_id, recipient_kind=m.recipient_kind,
+                  subject=m.subject, status=m.status, attempts=m.attempts, last_error=m.last_error,
+                  created_at=m.created_at, claimed_at=m.claimed_at,
+                  claimed_by=f"{m.claimed_pid}@{m.claimed_host}" if m.claimed_pid else "")
+
+
+def _hold(point: str) -> None:
+    """The test hook (TEST_HOLD): stop here until killed."""
+    spec = os.environ.get(TEST_HOLD, "")
+    if spec.partition(":")[0] == point:
+        Path(spec.partition(":")[2]).write_text(str(os.getpid()))
+        while True:
+            time.sleep(3600)
 
 
 def _smtp_send(email: EmailMessage, settings: Settings) -> None:
@@ -102,14 +213,18 @@ def _smtp_send(email: EmailMessage, settings: Settings) -> None:
 
 def deliver_pending(
     url: str | None = None, case_id: int | None = None, tries: int = 3, backoff_seconds: float = 0.5,
+    only: list[int] | None = None,
 ) -> DeliveryReport:
-    """Send every pending message (of one case, or all); each with `tries` attempts."""
+    """Send every pending message (of one case, or all, or the ids in `only`); each with `tries`
+    attempts."""
     settings = get_settings()
     report = DeliveryReport()
     with session_scope(url) as s:
         query = select(OutboxMessage.id).where(col(OutboxMessage.status).in_(["pending", "sending"]))
         if case_id is not None:
             query = query.where(OutboxMessage.case_id == case_id)
+        if only is not None:
+            query = query.where(col(OutboxMessage.id).in_(only))
         ids = list(s.exec(query.order_by(OutboxMessage.id)))
     for message_id in ids:
         if not _claim(message_id, url):
@@ -118,6 +233,7 @@ def deliver_pending(
             msg = s.get(OutboxMessage, message_id)
             docs = [s.get(Document, d) for d in msg.document_ids]
             email = build_email(msg, docs, settings)
+        _hold("claimed")
         error = ""
         for attempt in range(tries):
             try:
@@ -129,9 +245,12 @@ def deliver_pending(
                 error = f"{type(exc).__name__}: {exc}"[:300]
                 if attempt + 1 < tries:
                     time.sleep(backoff_seconds * (2**attempt))
+        if not error:
+            _hold("accepted")
         with session_scope(url) as s:
             msg = s.get(OutboxMessage, message_id)
             msg.attempts += 1  # delivery rounds, each of up to `tries` SMTP attempts
+            msg.claimed_pid = msg.claimed_host = None
             if error:
                 msg.status, msg.claimed_at, msg.last_error = "pending", None, error
                 report.pending.append(message_id)

@@ -77,6 +77,17 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def descendants(pid: int) -> list[int]:
+    """Children, their children and so on (a runner's flow-run processes live in sessions of
+    their own: a signal to the runner's group misses them)."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
 def signal_all(pids: list[int], sig: int) -> None:
     for pid in pids:
         try:

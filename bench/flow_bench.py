@@ -22,6 +22,7 @@ from prefect.client.schemas.objects import StateType
 
 from adapters.db import session_scope
 from bench.serve import BARE
+from bench.signals import stop_on_sigterm
 from cli.demo_data import add_institution, add_session, add_supervisor
 from deployments.serve import DAILY_INSPECTION
 from tests.flows import harness as h
@@ -219,8 +220,10 @@ def scale(mail_dir: Path, sampler: RssSampler, bare: bool) -> dict:
 
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="flow-bench-"))
-    pg = PostgresServer().start()
+    stop_on_sigterm()
+    pg = PostgresServer()
     try:
+        pg.start()  # inside: a signal during the start still stops what started
         with h.running_service(root, pg, "bench.serve", (BARE,)) as svc:
             sampler = RssSampler(svc.server.pid)
             sampler.start()

@@ -21,6 +21,7 @@ from sqlmodel import select
 from adapters.db import session_scope
 from adapters.settings import get_settings
 from bench.flow_bench import RssSampler
+from bench.signals import stop_on_sigterm
 from models import PortalLink, PortalSubmission
 from procedures.portal_links import aware
 from tests.flows import harness as h
@@ -60,8 +61,10 @@ def start_runs(svc) -> dict:
 def main() -> None:
     print(f"\n== portal: {N} submissions at once (real uvicorn, Prefect on PostgreSQL, SQLite app database) ==")
     root = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    pg = PostgresServer().start()
+    stop_on_sigterm()
+    pg = PostgresServer()
     try:
+        pg.start()  # inside: a signal during the start still stops what started
         with h.running_service(root, pg, "tests.flows.portal_probe", (PORTAL_PROBE,)) as svc:
             began = time.monotonic()
             tokens = start_runs(svc)

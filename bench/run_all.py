@@ -9,9 +9,11 @@ from bench import (
     service_bench,
     special_bench,
 )
+from bench.signals import stop_on_sigterm
 
 
 def main() -> None:
+    stop_on_sigterm()
     dispatch_bench.main()
     roster_bench.main()
     sanction_sweep_bench.main()

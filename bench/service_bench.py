@@ -14,6 +14,7 @@ import time
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
+from bench.signals import stop_on_sigterm
 from tests.flows import harness as h
 from tests.flows import test_service_stops as t
 from tests.flows.service_process import service_process
@@ -29,6 +30,7 @@ def _timed(calls: list, fn, *args):
 
 def main() -> None:
     print("\n== service: stop, restart, continue, 20 at once (make run, Prefect on PostgreSQL) ==")
+    stop_on_sigterm()
     with service_process() as svc:
         svc.start()
         t._add_agencies()

@@ -16,6 +16,7 @@ from adapters import portal_tokens
 from adapters.db import session_scope
 from bench.flow_bench import in_run_seconds
 from bench.serve import BARE_SUSPENDS
+from bench.signals import stop_on_sigterm
 from cli.demo_data import add_institution, add_supervisor
 from deployments.serve import SPECIAL_INSPECTION
 from models import InspectionCase, PortalLink, SpecialInspection, SpecialInspectionMember
@@ -96,8 +97,10 @@ def bare_lifecycle() -> tuple[float, float]:
 
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="special-bench-"))
-    pg = PostgresServer().start()
+    stop_on_sigterm()
+    pg = PostgresServer()
     try:
+        pg.start()  # inside: a signal during the start still stops what started
         with h.running_service(root, pg, "bench.serve", (BARE_SUSPENDS,)) as svc:
             env = svc.env() | {"SUPERVISION_PORTAL_RESUME_RETRY_SECONDS": "1"}
             with running_portal(env, root / "portal.log") as portal:

@@ -1,6 +1,7 @@
 """The `supervise` command: rules checked by hand, JSON with --json.
 
-Exit 0 on success, 1 on a rule violation or invalid input (the reason on stderr).
+Exit 0 on success, 1 on a rule violation or invalid input (the reason on stderr), 2 when the
+database has not been created or upgraded yet (cli/database.py: what to run, nothing created).
 """
 
 import json
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from cli.database import require_database
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
 from cli.sanctions import institution_app, register_app
 
@@ -23,8 +25,9 @@ db_app = typer.Typer(help="数据库", no_args_is_help=True)
 portal_app = typer.Typer(help="门户：委派机构工作人员代录等专用链接", no_args_is_help=True)
 runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不一致的运行，并继续执行", no_args_is_help=True)
 evidence_app = typer.Typer(help="证据文件：门户收到的附件（保密，第八条；仅限委派机构内部）", no_args_is_help=True)
+mail_app = typer.Typer(help="邮件：发件箱中超时未发出的邮件", no_args_is_help=True)
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
-                  ("runs", runs_app), ("evidence", evidence_app)):
+                  ("runs", runs_app), ("evidence", evidence_app), ("mail", mail_app)):
     app.add_typer(sub, name=name)
 app.add_typer(roster_app, name="roster")
 app.add_typer(supervisor_app, name="supervisor")
@@ -249,6 +252,7 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
     from procedures.daily_inspection import staff_link
     from procedures.special_inspection import staff_findings_link
 
+    require_database()
     if member:
         link = staff_findings_link(batch, member)
     elif batch.strip().startswith("专项督导-"):
@@ -275,6 +279,7 @@ def evidence_export(case: Annotated[int, typer.Option("--case", help="案件编�
 
     if kind not in ("inspection", "sanction"):
         _fail(f"--kind 应为 inspection 或 sanction，实际为 {kind!r}")
+    require_database()
     try:
         report = evidence.export(case, to, kind)
     except evidence.ExportError as exc:
@@ -319,6 +324,7 @@ def _run_findings(as_json: bool, repair: bool) -> None:
 
     from adapters.settings import get_settings
 
+    require_database()
     os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url())
     from procedures import run_health
 
@@ -339,6 +345,52 @@ def _run_findings(as_json: bool, repair: bool) -> None:
         typer.echo(f"{f.run_name or '—'}  {f.run_id}  [{f.deployment or '—'}] {case}\n  问题：{f.problem}\n  处理：{verb}")
     if findings and not repair and any(f.action == run_health.CONTINUE for f in findings):
         typer.echo("运行 supervise runs repair 执行上述处理。")
+    typer.echo(_mail_line(MAIL_CHECK_MINUTES))
+
+
+MAIL_CHECK_MINUTES = 10.0  # a message is tried at once and again by each sweep: 10 minutes is late
+
+
+def _mail_line(minutes: float) -> str:
+    from adapters.mailer import unsent
+
+    late = unsent(minutes)
+    if not late:
+        return f"邮件：没有超过 {minutes:g} 分钟未发出的邮件。"
+    return f"邮件：{len(late)} 封超过 {minutes:g} 分钟未发出，运行 supervise mail check 查看。"
+
+
+@mail_app.command("check")
+def mail_check(minutes: Annotated[float, typer.Option("--minutes", help="列出写入超过 N 分钟仍未发出的邮件")]
+               = MAIL_CHECK_MINUTES, as_json: JsonFlag = False):
+    """列出发件箱中写入超过 N 分钟仍未发出的邮件（案件、幂等键、状态、最后错误）。
+
+    被终止的发送进程所占的邮件由服务在启动时、运行中（进程已不存在且超过1分钟）收回并重发。"""
+    from adapters.mailer import unsent
+
+    if minutes < 0:
+        _fail(f"--minutes 应为非负数，实际为 {minutes:g}")
+    require_database()
+    late = unsent(minutes)
+    if as_json:
+        typer.echo(json.dumps([asdict(m) for m in late], ensure_ascii=False, default=str))
+        return
+    if not late:
+        typer.echo(f"没有超过 {minutes:g} 分钟未发出的邮件。")
+        return
+    typer.echo(f"超过 {minutes:g} 分钟未发出的邮件：{len(late)} 封")
+    for m in late:
+        state = (f"发送中（{m.claimed_by}，{m.claimed_at.astimezone(_tz()):%Y-%m-%d %H:%M:%S} 起）" if m.status == "sending"
+                 else "待发送")
+        error = f"；最后错误：{m.last_error}" if m.last_error else ""
+        typer.echo(f"  邮件{m.id}  案件 {m.case_id or '—'}  {m.key}  {m.subject}\n"
+                   f"    {state}；写入于 {m.created_at.astimezone(_tz()):%Y-%m-%d %H:%M}；已尝试 {m.attempts} 轮{error}")
+
+
+def _tz():
+    from adapters.clock import tz
+
+    return tz()
 
 
 @runs_app.command("check")

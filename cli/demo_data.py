@@ -2,13 +2,29 @@
 valid cards and terms, and sessions of all three form kinds. The builders are reused by
 the flow tests, so the demo and the tests describe the world the same way."""
 
+import zlib
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from adapters.clock import tz
 from models import Agency, AppointmentTerm, EvaluationSession, Institution, Supervisor
-from regulation.cards import CITY_NAMES, format_external
+from regulation.cards import CITY_NAMES, format_external, format_internal, internal_issuer_code
+from regulation.identity import make_number
+
+
+def card_holder_identity(area: str, year: int, serial: int) -> str:
+    """A valid GB 11643 number for the sample holder of external card (area, year, serial): one
+    number per card code (address 370 + the area's character code, born 1970 + serial days,
+    sequence the card's year), so two sample supervisors are never taken for one person."""
+    return make_number(f"370{ord(area):03d}", date(1970, 1, 1) + timedelta(days=serial), year % 100)
+
+
+def sample_identity(address: str, who: str) -> str:
+    """A valid GB 11643 number for a sample examiner or internal supervisor, fixed by `who`; their
+    address codes (370211, 370311) keep them apart from the card holders above."""
+    n = zlib.crc32(who.encode())
+    return make_number(address, date(1960, 1, 1) + timedelta(days=n % 14000), n // 14000 % 1000)
 
 
 def add_agencies(s: Session, email_domain: str = "example.gov.cn") -> None:
@@ -43,7 +59,9 @@ def add_institution(s: Session, name: str, filing_number: str, authority="city",
 def add_supervisor(s: Session, name: str, area: str, serial: int, year=2025, term_start=date(2025, 1, 1),
                    issuer: str | None = None, **kw) -> Supervisor:
     code = format_external(area, year, serial)
-    sup = Supervisor(name=name, person_key=kw.pop("person_key", f"ID{code}"), kind="external", card_code=code,
+    kw.setdefault("city_letter", "0" if area in ("0", "O") else area)  # where they work: the card's area
+    sup = Supervisor(name=name, person_key=kw.pop("person_key", card_holder_identity(area, year, serial)),
+                     kind="external", card_code=code,
                      issuer=issuer or ("PROV" if area == "0" else f"CITY-{area}"),
                      email=kw.pop("email", f"{code.lower()}@supervisor.example.cn"),
                      eligibility={n: True for n in "一二三四五"}, eligibility_attested_on=term_start, **kw)
@@ -62,22 +80,24 @@ def add_session(s: Session, batch: str, inst: Institution, day: date, form_kind=
         level=kw.pop("level", "四级"), form_kind=form_kind, site=kw.pop("site", inst.exam_sites[0]),
         starts_at=start, ends_at=start + timedelta(hours=kw.pop("hours", 3)),
         candidate_count=kw.pop("candidates", 40),
-        examiners=kw.pop("examiners", [{"name": "考评员甲", "person_key": f"EX-{batch}-1"},
-                                        {"name": "考评员乙", "person_key": f"EX-{batch}-2"}]),
+        examiners=kw.pop("examiners", [{"name": "考评员甲", "person_key": sample_identity("370211", f"{batch}-1")},
+                                        {"name": "考评员乙", "person_key": sample_identity("370211", f"{batch}-2")}]),
         internal_supervisors=kw.pop("internal_supervisors", [{"name": "内督员丙", "card_code": "S123456250001",
-                                                              "person_key": f"IN-{batch}"}]), **kw)
+                                                              "person_key": sample_identity("370311", batch)}]), **kw)
     s.add(sess)
     s.flush()
     return sess
 
 
-# The day's sessions: (batch suffix, institution filing number, 附件3 form kind).
+# The day's sessions: (batch suffix, institution filing number, 附件3 form kind). Filing numbers
+# with digits, as on a 备案回执: an institution's internal cards carry the code derived from it
+# (附件1 二), so the sample rosters export and import again unchanged.
 DEMO_DAY_SESSIONS = (
-    ("P1", "DEMO-P-001", "theory"),
-    ("M1", "DEMO-M-001", "review"),
-    ("A1", "DEMO-A-001", "skill"),
-    ("A2", "DEMO-A-002", "skill"),
-    ("B1", "DEMO-B-001", "theory"),
+    ("P1", "37000020240101", "theory"),
+    ("M1", "10000020240107", "review"),
+    ("A1", "37010020240201", "skill"),
+    ("A2", "37010020240202", "skill"),
+    ("B1", "37020020240301", "theory"),
 )
 
 
@@ -95,15 +115,19 @@ def _demo_institutions(s: Session) -> dict[str, Institution]:
         select(Institution).where(col(Institution.filing_number).in_(filings)))}
     if found:
         return found
+    # a database loaded before the sample filing numbers changed already has the supervisors
+    with_supervisors = s.exec(select(Supervisor).where(Supervisor.card_code == format_external("0", 2025, 1))).first() is None
     made = [
-        add_institution(s, "山东省某技能人才评价中心", "DEMO-P-001", authority="province"),
-        add_institution(s, "某全国性社会培训评价组织山东分支", "DEMO-M-001", authority="mohrss",
+        add_institution(s, "山东省某技能人才评价中心", "37000020240101", authority="province"),
+        add_institution(s, "某全国性社会培训评价组织山东分支", "10000020240107", authority="mohrss",
                         occupations=["养老护理员"]),
-        add_institution(s, "济南某职业技能评价中心", "DEMO-A-001", city="A"),
-        add_institution(s, "济南某企业（自主评价）", "DEMO-A-002", city="A", category="employer",
+        add_institution(s, "济南某职业技能评价中心", "37010020240201", city="A"),
+        add_institution(s, "济南某企业（自主评价）", "37010020240202", city="A", category="employer",
                         occupations=["焊工"]),
-        add_institution(s, "青岛某职业培训学校", "DEMO-B-001", city="B", occupations=["育婴员"]),
+        add_institution(s, "青岛某职业培训学校", "37020020240301", city="B", occupations=["育婴员"]),
     ]
+    if not with_supervisors:
+        return {i.filing_number: i for i in made}
     names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
     # each with an employer of their own: a special inspection's team takes no two from one
     # employer and cannot draw a supervisor whose employer is blank (regulation/special_inspection.py)
@@ -113,6 +137,14 @@ def _demo_institutions(s: Session) -> dict[str, Institution]:
     for n in range(4):
         add_supervisor(s, f"{names[n + 12]}督导", "B", n + 1, employer=f"青岛{DEMO_EMPLOYERS[n]}")
     return {i.filing_number: i for i in made}
+
+
+def own_internal_supervisor(inst: Institution, batch: str) -> dict:
+    """The institution's own internal supervisor, with a card of its own issuer code (第十二条,
+    附件1 二: S for a social training organization, Y for an employer)."""
+    category = "Y" if inst.category == "employer" else "S"
+    code = format_internal(category, internal_issuer_code(inst.filing_authority, inst.filing_number), 2025, 1)
+    return {"name": "内督员丙", "card_code": code, "person_key": sample_identity("370311", inst.filing_number)}
 
 
 def load_demo(s: Session, day: date) -> list[str]:
@@ -125,5 +157,6 @@ def load_demo(s: Session, day: date) -> list[str]:
         col(EvaluationSession.batch_number).in_(batches))))
     for (_, filing, kind), batch in zip(DEMO_DAY_SESSIONS, batches, strict=True):
         if batch not in existing:
-            add_session(s, batch, institutions[filing], day, kind)
+            add_session(s, batch, institutions[filing], day, kind,
+                        internal_supervisors=[own_internal_supervisor(institutions[filing], batch)])
     return batches

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from cli.database import require_database
+
 institution_app = typer.Typer(help="评价机构：状态、未结处理和期限", no_args_is_help=True)
 register_app = typer.Typer(help="处理情况公布（第二十二条、第二十三条）", no_args_is_help=True)
 
@@ -28,6 +30,7 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
     from models import Institution, InstitutionHistory, SanctionCase
     from procedures.sanctions import OPEN_STATUSES, STATUS_NAMES
 
+    require_database()
     with session_scope() as s:
         inst = s.exec(select(Institution).where(Institution.filing_number == code.strip())).first()
         if inst is None:
@@ -66,6 +69,7 @@ def register_export(fmt: Annotated[str, typer.Option("--format", help="csv 或 j
 
     if fmt not in ("csv", "json"):
         _fail(f"--format：应为 csv 或 json，实际为“{fmt}”")
+    require_database()
     rows = register.entries()
     text = register.as_csv(rows) if fmt == "csv" else register.as_json(rows)
     if output:

@@ -19,6 +19,9 @@ Stops and crashes lose nothing:
   service mark and is killed at start, and a PostgreSQL still running is reused.
 - At start, and every few seconds, runs whose process is gone are continued
   (procedures/run_health.py).
+- Mail survives a kill (adapters/mailer.py): at start every outbox claim is taken back (no
+  sender is running yet), and every few seconds a claim older than a minute whose process
+  is gone; what is taken back is sent from here at once, with the same Message-ID.
 """
 
 import os
@@ -29,7 +32,7 @@ import threading
 import time
 import urllib.request
 
-from adapters import processes
+from adapters import mailer, processes
 from adapters.db import database_url, upgrade
 from adapters.settings import Settings, get_settings
 from adapters.smtp_catcher import SmtpCatcher
@@ -73,6 +76,7 @@ class Service:
         self.postgres: LocalPostgres | None = None
         self.catcher: SmtpCatcher | None = None
         self.watch: threading.Thread | None = None
+        self.mail_taken_back: list[int] = []
 
     # -- start ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -83,6 +87,9 @@ class Service:
             say("start", f"stopped {len(left)} process(es) an earlier run left behind: {left}")
         upgrade()
         say("db", f"upgraded to head: {database_url().split('@')[-1]}")
+        self.mail_taken_back = [m.id for m in mailer.release_claims()]  # this is the only sender now
+        if self.mail_taken_back:
+            say("mail", f"took back {len(self.mail_taken_back)} message(s) a stopped sender had claimed")
         self.catcher = SmtpCatcher(s.resolved_mail_dir(), s.smtp_host, s.smtp_port).start()
         say("mail", f"SMTP catcher on {s.smtp_host}:{s.smtp_port} → {s.resolved_mail_dir()}")
         api = s.prefect_api_url()
@@ -136,6 +143,22 @@ class Service:
                 self._continue_stranded()
             except Exception as exc:  # noqa: BLE001 — the server may be busy; look again next time
                 say("runs", f"watch skipped: {type(exc).__name__}: {exc}")
+            try:
+                self._mail_taken_back()
+            except Exception as exc:  # noqa: BLE001 — the database may be busy; look again next time
+                say("mail", f"watch skipped: {type(exc).__name__}: {exc}")
+
+    def _mail_taken_back(self) -> None:
+        """Send what was taken back from a killed sender (at start, or a dead claim now): for a
+        closed case nobody else would send it before the next day's sweep."""
+        for m in mailer.release_abandoned():
+            say("mail", f"took back message {m.id} ({m.key}) from {m.claimed_by or 'a sender'} that is gone")
+            self.mail_taken_back.append(m.id)
+        if self.mail_taken_back:
+            report = mailer.deliver_pending(only=self.mail_taken_back, tries=1)
+            if report.sent:
+                say("mail", f"sent {len(report.sent)} message(s) taken back")
+            self.mail_taken_back = report.pending  # an SMTP outage: again next round
 
     # -- run and stop ------------------------------------------------------------------------
     def wait(self) -> None:

@@ -295,6 +295,8 @@ class OutboxMessage(SQLModel, table=True):
     document_ids: list[int] = Field(default_factory=list, sa_column=_json())
     status: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent
     claimed_at: datetime | None = None  # set while one process sends it
+    claimed_pid: int | None = None  # who holds the claim: a claim of a dead process is taken back
+    claimed_host: str | None = Field(default=None, max_length=255)
     attempts: int = 0
     last_error: str = ""
     created_at: datetime

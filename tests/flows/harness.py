@@ -64,7 +64,13 @@ class Service:
             self.runner.wait()
 
     def stop(self) -> None:
+        from adapters.processes import descendants, signal_all
+
+        # The runner's flow-run processes too (sessions of their own: the group kill misses
+        # them), so a stopped test or benchmark leaves nothing behind.
+        legs = descendants(self.runner.pid) if self.runner and self.runner.poll() is None else []
         self.kill_runner()
+        signal_all(legs, signal.SIGKILL)
         if self.server and self.server.poll() is None:
             self.server.terminate()
             try:

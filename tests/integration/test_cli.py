@@ -104,6 +104,8 @@ def test_cli_runs_check_without_a_prefect_server_exits_1_saying_so(tmp_path):
 
     env = dict(os.environ, SUPERVISION_PREFECT_PORT=str(free_port()), SUPERVISION_VAR_DIR=str(tmp_path))
     env.pop("PREFECT_API_URL", None)
+    env.pop("SUPERVISION_DATABASE_URL", None)
+    subprocess.run([str(SUPERVISE), "db", "upgrade"], check=True, capture_output=True, env=env)  # the database is there
     done = subprocess.run([str(SUPERVISE), "runs", "check"], capture_output=True, text=True, env=env)
     assert done.returncode == 1
     assert "无法连接 Prefect 服务器" in done.stderr and "make run" in done.stderr

@@ -309,7 +309,7 @@ def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
         upgrade()
         with session_scope() as s:
             load_demo(s, date(2026, 11, 27))
-        view = si.open_special("run-demo", opening(institution="DEMO-A-001"))
+        view = si.open_special("run-demo", opening(institution="37010020240201"))
     assert view.refusal_reason == "" and len(view.members) == 3
 
 

@@ -50,3 +50,13 @@ def test_identity_number_born_after_today_is_refused():
 
 def test_identity_make_number_round_trips():
     assert is_valid(make_number("370102", date(1980, 5, 17), 123))
+
+
+def test_sample_card_holders_and_people_get_valid_numbers_one_per_card():
+    from cli.demo_data import card_holder_identity, sample_identity
+    from regulation.identity import is_valid
+
+    holders = {card_holder_identity(area, year, serial) for area in "0AB" for year in (2024, 2025) for serial in range(1, 400)}
+    assert len(holders) == 3 * 2 * 399 and all(is_valid(n) for n in holders)
+    assert is_valid(sample_identity("370211", "DEMO-20261207-P1-1"))
+    assert sample_identity("370211", "x") == sample_identity("370211", "x") != sample_identity("370211", "y")
