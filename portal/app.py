@@ -158,11 +158,11 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
             return found, None, problem("expired", 410, link=found.link)
         return found, receipt, None
 
-    @app.get("/", response_class=Response)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=Response)
     def home():
-        return page("home.html.j2")
+        return page("home.html.j2", register_url=settings.resolved_portal_url().rstrip("/") + "/register")
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz():
         return PlainTextResponse("ok")
 
