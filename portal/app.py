@@ -275,7 +275,7 @@ def _too_large_message(size: int | None) -> str:
     sent = f"约 {size / 1024 / 1024:.1f} MB，" if size else ""
     return (f"「附件」：本次提交合计{sent}超过整张表单的上限 {lim['max_request_mb']} MB"
             f"（每个文件最大 {lim['max_file_mb']} MB，最多 {lim['max_files']} 个文件），未保存任何内容。"
-            f"请删去或压缩较大的文件后重新选择；已填写的文字由本浏览器保留在本页。")
+            f"请删去或压缩较大的文件后重新选择；本浏览器已保存的填写内容会自动填回本页。")
 
 
 def _too_large_detail() -> str:

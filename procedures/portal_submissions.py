@@ -208,8 +208,9 @@ def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tupl
     refusal, payload = form.check(link, answers, fields)
     errors, field_errors = list(refusal), dict(refusal.fields)
     for name, message in portal_limits.too_long(fields).items():  # every text field has its limit
-        errors.append(message)
-        field_errors[name] = f"{field_errors[name]}；{message}" if name in field_errors else message
+        if name not in refusal.fields:  # a field the step's own check refused already says why
+            errors.append(message)
+            field_errors[name] = message
     settings = get_settings()
     if len(files) > settings.portal_max_files:
         message = f"{FILES_FIELD}：共选择了 {len(files)} 个文件，超过上限。最多 {settings.portal_max_files} 个。"

@@ -47,27 +47,20 @@
     } catch (e) { /* full (a very long text): what was saved before stays */ }
   }
 
-  // Fills in what the page does not already hold: the server's answers (a refused submit) win.
+  // Fills the kept answers in. They are the newest the browser has: a refused submit's page holds
+  // the same answers, and a fresh page only the server's defaults (such as a proposed rating).
   function restore(form) {
     var store = storage();
     var saved = null;
     try { saved = store && JSON.parse(store.getItem(KEY) || "null"); } catch (e) { saved = null; }
     if (!saved || !saved.answers) { return; }
     var answers = saved.answers;
-    var groups = {};
     each(form.elements, function (el) {
-      if (!kept(el) || !(el.name in answers)) { return; }
+      if (!kept(el) || !Object.prototype.hasOwnProperty.call(answers, el.name)) { return; }
       var value = answers[el.name];
       if (el.type === "radio" || el.type === "checkbox") {
-        if (!(el.name in groups)) {
-          groups[el.name] = Array.prototype.some.call(form.elements, function (o) {
-            return o.name === el.name && o.checked;
-          });
-        }
-        if (!groups[el.name]) {
-          el.checked = Array.isArray(value) ? value.indexOf(el.value) !== -1 : value === el.value;
-        }
-      } else if (!el.value && typeof value === "string") {
+        el.checked = Array.isArray(value) ? value.indexOf(el.value) !== -1 : value === el.value;
+      } else if (typeof value === "string") {
         el.value = value;
       }
     });
