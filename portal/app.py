@@ -44,6 +44,7 @@ def limits() -> dict:
 
 def create_app(resume_in_background: bool = True) -> FastAPI:
     settings = get_settings()
+    max_request_bytes = int(settings.portal_max_request_mb * 1024 * 1024)
     resumer = Resumer(settings.portal_resume_retry_seconds, settings.portal_resume_quiet_ms / 1000)
     wrong_tokens = WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds)
 
@@ -109,6 +110,18 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return Response(content, media_type=DOCX, headers={
             "Content-Disposition": f"attachment; filename=\"document.docx\"; filename*=UTF-8''{quote(name)}"})
 
+    async def too_large(request: Request, found, registered) -> Response:
+        """Over the request-size limit: the form again (the browser restores its answers from its
+        own storage, portal.js), saying which limit was passed; nothing was read or stored."""
+        link = found.link
+        if found.problem == "used":
+            return problem("too_large", 413, link=link, detail=_too_large_detail())
+        declared = dict(request.scope.get("headers") or []).get(b"content-length", b"")
+        message = _too_large_message(int(declared) if declared.isdigit() else None)
+        if registered:
+            return await run_in_threadpool(kind_page, request, link, 413, [message], {"files": message})
+        return form_page(request, link, 413, [message])
+
     async def read_fields(form) -> tuple[dict, list]:
         fields: dict[str, list[str]] = {}
         files = []
@@ -145,11 +158,11 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
             return found, None, problem("expired", 410, link=found.link)
         return found, receipt, None
 
-    @app.get("/", response_class=Response)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=Response)
     def home():
-        return page("home.html.j2")
+        return page("home.html.j2", register_url=settings.resolved_portal_url().rstrip("/") + "/register")
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz():
         return PlainTextResponse("ok")
 
@@ -184,14 +197,17 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         if stop is not None:
             return stop
         link = found.link
-        if request.scope["state"].get("declared_too_large"):
-            return problem("too_large", 413, link=link, detail=_too_large_detail())
         registered = portal_forms.FORMS.get(link.kind)
+        if request.scope["state"].get("declared_too_large"):
+            return await too_large(request, found, registered)
         try:
+            # A text field may be as long as the whole request: the limits table then names the
+            # field and its limit (Starlette's own 1 MiB per part would only say 提交格式有误).
             form = await request.form(max_files=settings.portal_max_files * 5,
-                                      max_fields=registered.max_fields if registered else 20)
+                                      max_fields=registered.max_fields if registered else 20,
+                                      max_part_size=max_request_bytes)
         except BodyTooLarge:
-            return problem("too_large", 413, link=link, detail=_too_large_detail())
+            return await too_large(request, found, registered)
         except (MultiPartException, StarletteHTTPException, ValueError):
             return problem("bad_form", 400, link=link)
         try:
@@ -251,7 +267,15 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return problem("error", 500)
 
     app.include_router(register_router)  # the public register (一公开), its own module
-    return Guard(app, int(settings.portal_max_request_mb * 1024 * 1024))
+    return Guard(app, max_request_bytes)
+
+
+def _too_large_message(size: int | None) -> str:
+    lim = limits()
+    sent = f"约 {size / 1024 / 1024:.1f} MB，" if size else ""
+    return (f"「附件」：本次提交合计{sent}超过整张表单的上限 {lim['max_request_mb']} MB"
+            f"（每个文件最大 {lim['max_file_mb']} MB，最多 {lim['max_files']} 个文件），未保存任何内容。"
+            f"请删去或压缩较大的文件后重新选择；本浏览器已保存的填写内容会自动填回本页。")
 
 
 def _too_large_detail() -> str:

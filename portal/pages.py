@@ -6,6 +6,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.templates import TEMPLATES
+from procedures import portal_limits
 
 PROBLEMS = {
     "unknown": ("链接无效", "此链接无效：它不存在，或不完整。请从邮件中完整复制链接后再打开。"),
@@ -23,8 +24,10 @@ PROBLEMS = {
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES / "portal"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES / "portal"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["cap"] = portal_limits.for_field  # every page's field limits from the one table
+    return env
 
 
 def warm() -> None:

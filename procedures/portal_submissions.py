@@ -27,6 +27,7 @@ from adapters.db import session_scope
 from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalFile, PortalLink, PortalSubmission
+from procedures import portal_limits
 from procedures.portal_links import LinkLookup, aware, lookup
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -99,10 +100,11 @@ def validate(statement: str | None, files: list[IncomingFile]) -> list[str]:
     settings = get_settings()
     errors = []
     text = (statement or "").strip()
+    most = portal_limits.for_field("statement").max_chars
     if not text:
-        errors.append(f"{STATEMENT_FIELD}：未填写。请写明您的陈述，最多 {settings.portal_statement_max_chars} 字。")
-    elif len(text) > settings.portal_statement_max_chars:
-        errors.append(f"{STATEMENT_FIELD}：共 {len(text)} 字，超过上限。最多 {settings.portal_statement_max_chars} 字。")
+        errors.append(f"{STATEMENT_FIELD}：未填写。请写明您的陈述，最多 {most} 字。")
+    elif portal_limits.measured(text) > most:
+        errors.append(f"{STATEMENT_FIELD}：共 {portal_limits.measured(text)} 字，超过上限。最多 {most} 字。")
     elif _has_control(text, allow_newlines=True):
         errors.append(f"{STATEMENT_FIELD}：含有不可显示的控制字符。只能填写普通文字、标点和换行。")
     if len(files) > settings.portal_max_files:
@@ -205,6 +207,10 @@ def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tupl
     answers = form.parse(fields)
     refusal, payload = form.check(link, answers, fields)
     errors, field_errors = list(refusal), dict(refusal.fields)
+    for name, message in portal_limits.too_long(fields).items():  # every text field has its limit
+        if name not in refusal.fields:  # a field the step's own check refused already says why
+            errors.append(message)
+            field_errors[name] = message
     settings = get_settings()
     if len(files) > settings.portal_max_files:
         message = f"{FILES_FIELD}：共选择了 {len(files)} 个文件，超过上限。最多 {settings.portal_max_files} 个。"

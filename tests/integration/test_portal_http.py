@@ -180,14 +180,15 @@ def test_bad_input_is_refused_naming_the_field_why_and_what_is_allowed_and_nothi
     assert_nothing_stored(link_id, before)
 
 
-def test_a_request_over_the_size_limit_is_refused_whole(portal):
+def test_a_request_over_the_size_limit_is_refused_whole_and_the_form_shown_again(portal):
     url, link_id = make_link(portal)
     before = upload_count()
     client = browser()
     parts = [(f"{n}.pdf", b"%PDF-1.4\n" + bytes(40_000)) for n in range(6)]  # 240 KB > 0.2 MB
     r = post(client, url, open_form(client, url), "陈述", parts)
     assert r.status_code == 413
-    assert "提交内容过大" in r.text and "合计最大 0.2 MB" in r.text and "未被保存" in r.text
+    assert "超过整张表单的上限 0.2 MB" in r.text and "每个文件最大 0.05 MB" in r.text and "未保存任何内容" in r.text
+    assert 'id="statement"' in r.text  # the form again (the browser fills the statement in from its storage)
     assert_nothing_stored(link_id, before)
 
 
