@@ -111,7 +111,7 @@ def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, k
 
 def notify_hearing(s: Session, case_id: int, on: date) -> MisconductCase:
     """Tell the supervisor the facts, reasons and basis; they may state their case until statement_due."""
-    from regulation.calendar import default_calendar
+    from procedures.work_calendar import current_calendar
 
     case = s.get(MisconductCase, case_id)
     if case.hearing_notified_on:
@@ -120,7 +120,7 @@ def notify_hearing(s: Session, case_id: int, on: date) -> MisconductCase:
         raise RuleViolation("该案已作出决定", "第二十六条")
     sup, agency = s.get(Supervisor, case.supervisor_id), None
     agency = s.get(Agency, sup.issuer) or s.exec(select(Agency).where(Agency.level == "province")).first()
-    case.statement_due = default_calendar().add_working_days(on, get_settings().misconduct_statement_working_days)
+    case.statement_due = current_calendar(s).add_working_days(on, get_settings().misconduct_statement_working_days)
     case.hearing_notified_on, case.status = on, "hearing"
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
