@@ -87,7 +87,8 @@ def _year(value, where: str, problems: list[str]) -> int:
 
 def _read_yaml(path: Path, problems: list[str]) -> Declaration:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # every scalar as text: a wrong date is named with its row, not a parser error for the file
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DeclarationRefused([f"文件不是有效的 YAML：{exc}"]) from exc
     if not isinstance(data, dict):
