@@ -53,7 +53,7 @@ def words(due: date | None, reason: str = "") -> str:
 def tell_fixed(s: Session, key: str, to: str, kind: str, name: str, what: str, due: date,
                case_id: int | None = None) -> None:
     """The person whose letter said 「期限待定」, once the sweep computed the date."""
-    subject, text, html = render_email("deadline_fixed", name=name, what=what, due=due)
+    subject, text, html = render_email("deadline_fixed", recipient_name=name, what=what, due=due)
     enqueue(s, f"deadline-fixed:{key}", to, kind, subject, text, html, case_id)
 
 
