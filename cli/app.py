@@ -155,7 +155,7 @@ def deadline_record(inspection_end: str, as_json: JsonFlag = False):
     from regulation.deadlines import record_due
 
     try:
-        d = record_due(_date(inspection_end, "督导结束日期"))
+        d = record_due(_date(inspection_end, "督导结束日期"), _calendar()[0])
     except CalendarDataMissing as exc:
         _fail(str(exc))
     _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
@@ -177,10 +177,14 @@ def deadline_window(start: str, n: int, as_json: JsonFlag = False):
 
 @deadline_app.command("rectification")
 def deadline_rectification(notice_date: str, as_json: JsonFlag = False):
-    """整改期限（附件4：限期3个月，月末对齐）。"""
+    """整改期限（附件4：限期3个月，月末对齐；最后一日为法定休假日的顺延至其后第一个工作日，民法典第二百零三条）。"""
     from regulation.deadlines import rectification_deadline
 
-    d = rectification_deadline(_date(notice_date, "通知日期"))
+    cal, missing = _calendar()
+    try:
+        d = rectification_deadline(_date(notice_date, "通知日期"), cal)
+    except missing as exc:
+        _fail(str(exc))
     _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
 
 

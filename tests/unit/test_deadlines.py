@@ -7,9 +7,9 @@ import pytest
 from regulation.calendar import CalendarDataMissing, DeclaredYear, WorkingCalendar
 from regulation.deadlines import (
     add_calendar_months,
-    period_last_day,
     inactivity,
     is_record_late,
+    period_last_day,
     record_due,
     rectification_deadline,
 )
