@@ -32,7 +32,7 @@ working_days:
 
 def _env(url: str, tmp_path):
     return app_env({"SUPERVISION_DATABASE_URL": url, "SUPERVISION_VAR_DIR": str(tmp_path / "var"),
-                    "SUPERVISION_SMTP_PORT": str(free_port())})  # nothing listens: mail stays in the outbox
+                    "SUPERVISION_SMTP_PORT": str(free_port()), "SUPERVISION_SMTP_TIMEOUT_SECONDS": "1"})  # mail stays in the outbox
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ def world(tmp_path):
     values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"),
               "SUPERVISION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'supervision.db'}",
               "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
+              "SUPERVISION_SMTP_TIMEOUT_SECONDS": "1",
               "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
     with app_env(values):
         upgrade()
@@ -188,3 +189,28 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
     assert case.rectification_due == date(2100, 3, 1)  # 02-28 is a Sunday (民法典第二百零三条)
     (told,) = _mails("【期限已确定】整改期限")
     assert "2100年3月1日" in told.text_body
+
+
+def test_a_letters_report_date_in_an_undeclared_year_is_pending_and_the_sweep_computes_it_once(world):
+    from models import AgencyDecision, InspectionCase
+    from procedures import deadline_sweep
+
+    with session_scope() as s:
+        inst = s.exec(select(Institution).where(Institution.filing_number == "T-Y-1")).one()
+        case = InspectionCase(flow_run_id="run-letter", batch_number="PC-Y-1", institution_id=inst.id,
+                              agency_id="CITY-B", opened_on=date(2099, 12, 1), status="closed")
+        s.add(case)
+        s.flush()
+        s.add(AgencyDecision(case_id=case.id, option="提醒函", proposed_option="提醒函", report_due=None,
+                             report_days=30, handled_by="王审核", decided_on=date(2099, 12, 10)))
+    deadline_sweep.sweep_deadlines(date(2099, 12, 11))
+    with session_scope() as s:
+        assert s.exec(select(AgencyDecision)).one().report_due is None  # 2100 unknown: still pending
+    declare_year(2100)
+    first = deadline_sweep.sweep_deadlines(date(2099, 12, 12))
+    second = deadline_sweep.sweep_deadlines(date(2099, 12, 13))
+    assert first.due_computed == ["PC-Y-1"] and second.due_computed == []
+    with session_scope() as s:
+        assert s.exec(select(AgencyDecision)).one().report_due == date(2100, 1, 11)  # 01-09 is a Saturday
+    (told,) = _mails("【期限已确定】提醒函")
+    assert told.recipient == "inst-y@institution.example.cn" and "2100年1月11日" in told.text_body
