@@ -297,6 +297,7 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
         text = f"期限（{case.hearing_due}）届满未提交，{d['closed_on']} 期限巡检结束陈述申辩期"
     else:
         text = (f"陈述申辩期限 {case.hearing_due}" if case.hearing_due
+                else f"陈述申辩期限：{_due_words(case, 'hearing_due')}" if _pending_text(case, "hearing_due")
                 else "待发出事先告知书" if (case.proposal or {}).get("hearing", True)
                 else "无（第二十四条移交不事先告知）")
     late = d.get("late") or late_defence(s, case)
