@@ -149,11 +149,13 @@ def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> No
     pending entry removed). Until then nothing closes or escalates on them (NULL is never < day)."""
     from procedures.unknown_dues import Period, due_or_unknown, tell_fixed
 
-    rows = s.exec(select(SanctionCase).where(or_(
+    rows = list(s.exec(select(SanctionCase).where(or_(  # indexed on (status, due)
         and_(SanctionCase.status == "hearing", col(SanctionCase.hearing_due).is_(None)),
-        and_(col(SanctionCase.status).in_(_WAITING), col(SanctionCase.rectification_due).is_(None)),
-        and_(col(SanctionCase.decision_served_on).is_not(None), col(SanctionCase.receipt_due).is_(None),
-             col(SanctionCase.receipt_signed_at).is_(None))))).all()
+        and_(col(SanctionCase.status).in_(_WAITING), col(SanctionCase.rectification_due).is_(None))))))
+    # the partial index ix_sanction_case_receipt_open (0012_cal): only served, unsigned decisions
+    rows += [c for c in s.exec(select(SanctionCase).where(
+        col(SanctionCase.receipt_due).is_(None), col(SanctionCase.decision_served_on).is_not(None),
+        col(SanctionCase.receipt_signed_at).is_(None))) if c not in rows]
     for case in rows:
         pending = dict((case.details or {}).get("due_pending", {}))
         if not pending:

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
+RECEIPT_OPEN = "decision_served_on IS NOT NULL AND receipt_signed_at IS NULL"
+
 revision = '0012_cal'
 down_revision = '0011'
 branch_labels = None
@@ -38,9 +40,15 @@ def upgrade() -> None:
                                       server_default=''))
     with op.batch_alter_table('agency_decision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('report_days', sa.Integer(), nullable=False, server_default='0'))
+    # The sweep looks for 送达回执 periods left 期限待定 (procedures/sanction_sweep._compute_unknown_dues):
+    # a partial index of the served, unsigned decisions only, so the look-up (receipt_due IS NULL)
+    # stays flat beside a long history of cases that never had a decision served (NULL there too).
+    op.create_index('ix_sanction_case_receipt_open', 'sanction_case', ['receipt_due'], unique=False,
+                    sqlite_where=sa.text(RECEIPT_OPEN), postgresql_where=sa.text(RECEIPT_OPEN))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_sanction_case_receipt_open', table_name='sanction_case')
     with op.batch_alter_table('agency_decision', schema=None) as batch_op:
         batch_op.drop_column('report_days')
     with op.batch_alter_table('special_inspection_deadline', schema=None) as batch_op:
