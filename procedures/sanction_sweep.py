@@ -143,11 +143,16 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
                 subject, text, html)
 
 
+# the portal links whose deadline is each period's (procedures/sanctions.invite_args, RECEIPT_STEP)
+_LINK_STEPS = {"hearing_due": (["defence"], []), "receipt_due": (["decision-receipt"], []),
+               "rectification_due": (["explanation"], ["rectification-", "improvement-"])}
+
+
 def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
     """Periods left 期限待定 (a year not yet declared, procedures/unknown_dues.py): computed as
     soon as the year is known, and the institution told the date — once (the field is set, the
     pending entry removed). Until then nothing closes or escalates on them (NULL is never < day)."""
-    from procedures.unknown_dues import Period, due_or_unknown, tell_fixed
+    from procedures.unknown_dues import Period, due_or_unknown, fix_links, tell_fixed
 
     rows = list(s.exec(select(SanctionCase).where(or_(  # indexed on (status, due)
         and_(SanctionCase.status == "hearing", col(SanctionCase.hearing_due).is_(None)),
@@ -170,6 +175,8 @@ def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> No
             del pending[field_name]
             tell_fixed(s, f"sanction:{case.id}:{field_name}", inst.contact_email, "institution", inst.name,
                        entry["what"], due)
+            keys, prefixes = _LINK_STEPS[field_name]
+            fix_links(s, "sanction", case.id, keys, prefixes, due, case.clock_offset_days)
             summary.due_computed.append(case.id)
         case.details = case.details | {"due_pending": pending}
         s.add(case)

@@ -617,7 +617,8 @@ def carry_out(case_id: int) -> dict:
             else p.get("article_text", "")
         name = ladder.MEASURE_NAMES.get(case.measure, case.measure)
         rect_due = _due_or_pending(s, case, "rectification_due", unknown_dues.Period(today, months=RECTIFICATION_MONTHS),
-                                   "整改期限") if case.measure == "rectification" else None
+                                   "整改期限") \
+            if case.measure == "rectification" and case.decision != "drop" and not case.report_only else None
         followup = _followup_text(case, d, rect_due, p)
         if case.measure != "referral":  # 第二十四条: the institution is not forewarned
             doc = _doc(s, case, "decision", "质量督导处理决定书", inst.name, "sanction_decision", today,

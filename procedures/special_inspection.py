@@ -1147,6 +1147,8 @@ def _compute_unknown_ends(s: Session, as_of: date) -> None:
             inst = s.get(Institution, case.institution_id)
             to, kind, name = inst.contact_email, "institution", inst.name
         unknown_dues.tell_fixed(s, f"special:{row.id}", to, kind, name, WINDOW_NAMES[row.kind], due, case.id)
+        unknown_dues.fix_links(s, CASE_KIND, case.id, [row.step_key], [f"{row.step_key}-"] if row.kind == "findings"
+                               else [], due, case.clock_offset_days)
         add_event(s, case.id, f"due-computed-{row.step_key}", as_of,
                   f"工作日历已录入：{WINDOW_NAMES[row.kind]}确定为 {due}，已通知{name}")
 

@@ -105,3 +105,24 @@ def pending_due(s: Session, agency: Agency, period: Period, what: str, case_labe
     reason, what it is), after telling the administrator once per agency and year."""
     due, reason = due_or_unknown(s, agency, period.due, what, case_label, case_id)
     return (due, None) if due is not None else (None, {"period": period.as_dict(), "reason": reason, "what": what})
+
+
+def fix_links(s: Session, case_kind: str, case_id: int, step_keys: list[str], step_prefixes: list[str],
+              due: date, clock_offset_days: int = 0) -> None:
+    """The portal links of a window whose end was 期限待定: their deadline becomes the computed
+    day's end (real time: shifted back by the case's clock offset), so the form shows the real
+    date and the link expires after it plus the usual grace days."""
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import or_, update
+
+    from adapters import clock
+    from adapters.settings import get_settings
+    from models import PortalLink
+
+    deadline = datetime.combine(due - timedelta(days=clock_offset_days), time(23, 59), tzinfo=clock.tz())
+    which = [PortalLink.step_key == k for k in step_keys] + [PortalLink.step_key.startswith(p) for p in step_prefixes]
+    s.exec(update(PortalLink).where(PortalLink.case_kind == case_kind, PortalLink.case_id == case_id,
+                                    PortalLink.accepted_at.is_(None), or_(*which))
+           .values(deadline=deadline,
+                   expires_at=deadline + timedelta(days=get_settings().portal_link_grace_days)))

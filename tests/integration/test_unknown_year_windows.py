@@ -104,6 +104,9 @@ def test_a_special_inspection_window_into_an_undeclared_year_is_pending_and_the_
     si.sweep(date(2099, 12, 30))
     fixed = _windows()["self-report"]
     assert fixed.due == date(2100, 1, 4) and fixed.due_reason == ""  # 12-28..31, then 01-04 (01-01 off)
+    with session_scope() as s:  # the portal form now shows the computed day (in real time)
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "self-report")).one()
+    assert (link.deadline.date() - clock.today()).days == (date(2100, 1, 4) - date(2099, 12, 25)).days
     (told,) = _mails("【期限已确定】自评（自查）报告提交期限")
     assert told.recipient_kind == "institution" and "2100年1月4日" in told.text_body
     assert len(_mails("【工作日历缺失】")) == 1  # once per agency and year
