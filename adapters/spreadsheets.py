@@ -115,3 +115,15 @@ def read_roster(path: Path) -> Iterator[SheetRows]:
             yield SheetRows(ws.title, headers, rows())
     finally:
         wb.close()
+
+
+def read_sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """The first sheet's non-empty rows as (row number, cell values): a small form staff fill
+    in (the calendar declaration), read whole."""
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        return [(n, list(row)) for n, row in enumerate(ws.iter_rows(values_only=True), start=1)
+                if any(v not in (None, "") for v in row)]
+    finally:
+        wb.close()

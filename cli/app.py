@@ -61,9 +61,70 @@ def _out(payload: dict, as_json: bool, plain: str) -> None:
 
 
 def _calendar():
-    from regulation.calendar import CalendarDataMissing, default_calendar
+    """The calendar with the years staff declared (when the database exists), as procedures use it."""
+    from procedures.work_calendar import current_calendar
+    from regulation.calendar import CalendarDataMissing
 
-    return default_calendar(), CalendarDataMissing
+    return current_calendar(), CalendarDataMissing
+
+
+def _declared_db():
+    """A database that has the calendar table; otherwise say what to run (exit 2), creating nothing."""
+    if not _has_declarations():
+        typer.echo("错误：数据库尚未创建或未升级到最新版本，请先运行 supervise db upgrade", err=True)
+        raise typer.Exit(2)
+
+
+@calendar_app.command("declare")
+def calendar_declare(file: Annotated[Path, typer.Argument(help="YAML 或 .xlsx：通知文号、通知标题、放假日、调休上班日")],
+                     by: Annotated[str, typer.Option("--by", help="录入人")],
+                     replace: Annotated[bool, typer.Option("--replace", help="替换已录入的同一年度安排")] = False):
+    """录入某一年度的法定节假日安排（国务院办公厅通知），所有流程即时生效。"""
+    from adapters.db import session_scope
+    from procedures import calendar_declarations as cd
+
+    try:
+        decl = cd.read_file(file)
+    except cd.DeclarationRefused as exc:
+        _fail(f"{file} 未录入：\n" + "\n".join(exc.problems))
+    _declared_db()
+    try:
+        with session_scope() as s:
+            result = cd.declare(s, decl, by, replace)
+    except cd.DeclarationRefused as exc:
+        _fail("\n".join(exc.problems))
+    typer.echo(result.message)
+    if not result.stored and "--replace" in result.message:
+        raise typer.Exit(1)
+
+
+@calendar_app.command("show")
+def calendar_show(year: int):
+    """某一年度的放假日和调休上班日，及其来源（holidays 包 / 随程序发布的补充文件 / 工作人员录入）。"""
+    from adapters.db import session_scope
+    from procedures import calendar_declarations as cd
+    from procedures.work_calendar import current_calendar
+
+    try:
+        if _has_declarations():
+            with session_scope() as s:
+                typer.echo(cd.show(s, year))
+        else:
+            typer.echo(cd.show_calendar(current_calendar(), year))
+    except cd.DeclarationRefused as exc:
+        _fail("\n".join(exc.problems))
+
+
+def _has_declarations() -> bool:
+    """The database exists and has the calendar table (a fresh clone's CLI creates nothing)."""
+    from sqlalchemy import inspect
+
+    from adapters.db import database_url, get_engine
+
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False
+    return inspect(get_engine()).has_table("calendar_declaration")
 
 
 @calendar_app.command("add-working-days")
@@ -97,7 +158,7 @@ def deadline_record(inspection_end: str, as_json: JsonFlag = False):
     from regulation.deadlines import record_due
 
     try:
-        d = record_due(_date(inspection_end, "督导结束日期"))
+        d = record_due(_date(inspection_end, "督导结束日期"), _calendar()[0])
     except CalendarDataMissing as exc:
         _fail(str(exc))
     _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
@@ -119,10 +180,14 @@ def deadline_window(start: str, n: int, as_json: JsonFlag = False):
 
 @deadline_app.command("rectification")
 def deadline_rectification(notice_date: str, as_json: JsonFlag = False):
-    """整改期限（附件4：限期3个月，月末对齐）。"""
+    """整改期限（附件4：限期3个月，月末对齐；最后一日为法定休假日的顺延至其后第一个工作日，民法典第二百零三条）。"""
     from regulation.deadlines import rectification_deadline
 
-    d = rectification_deadline(_date(notice_date, "通知日期"))
+    cal, missing = _calendar()
+    try:
+        d = rectification_deadline(_date(notice_date, "通知日期"), cal)
+    except missing as exc:
+        _fail(str(exc))
     _out({"due": d.due, "article": d.reason.article, "reason": d.reason.text}, as_json, str(d.due))
 
 

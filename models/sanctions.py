@@ -4,12 +4,15 @@ leave the agency; the register rows carry only what 第二十二条/第二十三
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 
 def _json() -> Column:
     return Column(JSON, nullable=False)
+
+
+_RECEIPT_OPEN = "decision_served_on IS NOT NULL AND receipt_signed_at IS NULL"
 
 
 class SanctionCase(SQLModel, table=True):
@@ -21,7 +24,10 @@ class SanctionCase(SQLModel, table=True):
     __tablename__ = "sanction_case"
     __table_args__ = (Index("ix_sanction_case_status_rect_due", "status", "rectification_due"),
                       Index("ix_sanction_case_status_hearing_due", "status", "hearing_due"),
-                      Index("ix_sanction_case_receipt_due", "receipt_due"))
+                      Index("ix_sanction_case_receipt_due", "receipt_due"),
+                      # 0012_cal: served, unsigned decisions only (a receipt period left 期限待定)
+                      Index("ix_sanction_case_receipt_open", "receipt_due", sqlite_where=text(_RECEIPT_OPEN),
+                            postgresql_where=text(_RECEIPT_OPEN)))
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=128)  # where it came from: pending:N, overdue:N, inactive-1y:…
     pending_case_id: int | None = Field(default=None, foreign_key="pending_case.id", unique=True)

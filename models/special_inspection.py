@@ -105,9 +105,11 @@ class SpecialInspectionDeadline(SQLModel, table=True):
     kind: str = Field(max_length=16)  # self_report | rebuttal | report
     step_key: str = Field(max_length=40)  # the pause key the run waits at
     opened_on: date
-    due: date
+    due: date | None = None  # None: the year has no official calendar yet (due_reason says so); the sweep fixes it (0012)
     status: str = Field(default="open", max_length=16, index=True)  # open | received | closing | closed
     received_on: date | None = None
     submission_id: int | None = Field(default=None, foreign_key="portal_submission.id")
     closed_on: date | None = None  # the sweep closed it: nothing came in time
     resumed: bool = False  # the sweep's resume reached the run
+    working_days: int = 0  # the window's length, to compute `due` once the year is known (0012)
+    due_reason: str = ""  # why `due` is unknown, for staff (0012)

@@ -235,6 +235,7 @@ class AgencyDecision(SQLModel, table=True):
     opinion: str = ""
     problems: list[str] = Field(default_factory=list, sa_column=_json())  # written by staff
     report_due: date | None = None  # the written report a letter asks for
+    report_days: int = 0  # its calendar days, to compute report_due once an unknown year is declared (0012)
     handled_by: str  # the decider's name, for the letters and existing readers
     decided_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")  # who decided
     decided_on: date

@@ -45,7 +45,7 @@ from models import (
     RecordConfirmation,
     Supervisor,
 )
-from procedures import dispatching, portal_links, staff
+from procedures import dispatching, portal_links, staff, unknown_dues
 from procedures.case_reads import _view, decision_context, run_name, view
 from procedures.cases import (
     STATUS_NAMES,
@@ -60,6 +60,7 @@ from procedures.cases import (
 from procedures.letters import chinese_date, issue_letter
 from procedures.pending import open_pending
 from procedures.views import CaseView, Outcome
+from procedures.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
@@ -156,7 +157,7 @@ def _set_record_due(s: Session, case: InspectionCase, agency: Agency, scheduled_
     """第十七条 from the scheduled end; a year with no official calendar leaves it unknown (with
     the reason), tells the agency's administrator once per year, and never blocks the dispatch."""
     try:
-        case.record_due, case.record_due_reason = record_due(scheduled_end).due, ""
+        case.record_due, case.record_due_reason = record_due(scheduled_end, current_calendar(s)).due, ""
     except CalendarDataMissing as exc:
         case.record_due, case.record_due_reason = None, str(exc)
         subject, text, html = render_email("calendar_missing", agency_name=agency.name, year=exc.year,
@@ -399,11 +400,11 @@ def _answer_field(problem: str) -> str | None:
     return f"veto_{int(m.group(2))}" if m.group(1) == "一票否决项" else f"item_{int(m.group(2)):02d}"
 
 
-def _due_from(case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
+def _due_from(s: Session, case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
     if counted_from == scheduled_end and case.record_due:
         return case.record_due
     try:
-        return record_due(counted_from).due
+        return record_due(counted_from, current_calendar(s)).due
     except CalendarDataMissing:
         return None
 
@@ -411,7 +412,7 @@ def _due_from(case: InspectionCase, counted_from: date, scheduled_end: date) -> 
 def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items,
                   answers, result, today, entered_by: str = ""):
     supervisor = s.get(Supervisor, signer.supervisor_id)
-    due = _due_from(case, counted_from, scheduled_end)
+    due = _due_from(s, case, counted_from, scheduled_end)
     # Late from the same end as the sweep; a stated later end never undoes an overdue report.
     late = (due is not None and today > due) or case.overdue_reported_on is not None
     remarks = {str(i.no): answers.get(f"remark_{i.no:02d}", "") for i in checklist.items
@@ -815,9 +816,14 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             s.add(case)
             add_event(s, case.id, f"verify-{pause_key}", today, f"{decider.label} 调查核实：已记录核实情况，待作出处理决定")
             return False
-        due = report_due(today, days) if option in REPORTING_LETTERS else None
+        due = None
+        if option in REPORTING_LETTERS:  # a year not yet declared: 期限待定, the sweep computes it later
+            agency = s.get(Agency, case.agency_id)
+            due, _ = unknown_dues.due_or_unknown(s, agency, lambda cal: report_due(today, days, cal),
+                                                 "书面报告期限", f"批次编号 {case.batch_number} 的{option}", case.id)
         s.add(AgencyDecision(case_id=case.id, option=option, proposed_option=case.proposal.get("option", ""),
                              opinion=opinion, problems=written, report_due=due, handled_by=decider.name,
+                             report_days=days if option in REPORTING_LETTERS else 0,
                              decided_by_staff_id=decider.staff_id, decided_on=today))
         case.decision = option
         s.add(case)
@@ -873,7 +879,9 @@ def carry_out(case_id: int) -> str:
                 inspected_on=chinese_date(record.inspection_ended_on), occupation=sess.occupation, level=sess.level,
                 form_name=FORM_NAMES[sess.form_kind], batch_number=sess.batch_number, verdict=record.verdict,
                 problems=_record_problems(record) + decision.problems, opinion=decision.opinion,
-                report_due=chinese_date(decision.report_due) if decision.report_due else "")
+                report_due=unknown_dues.words(decision.report_due, str(
+                    (decision.decided_on + timedelta(days=decision.report_days)).year))
+                if decision.option in REPORTING_LETTERS else "")
             summary = f"已向评价机构发出《{doc.title}》（{doc.number}）"
         elif decision.option in PENDING_KINDS:
             facts = case.proposal.get("notice_text") or "；".join(case.proposal.get("reasons", []))

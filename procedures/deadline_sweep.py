@@ -1,7 +1,9 @@
 """The daily deadline sweep (第十七条, 第二十六条(二)): remind, report overdue, retry mail.
 
 A case whose record deadline was unknown (a year with no official calendar) gets it as soon
-as the year's data exist (override file or a newer `holidays`). With several supervisors on
+as the year's data exist (a staff declaration, the override file or a newer `holidays`); so
+does a 提醒函/质量通报's report date (the institution is told the date). From 1 November each
+agency's administrator is told once that next year's schedule is not yet official. With several supervisors on
 one session, those who have neither filed nor confirmed the record are reminded and reported
 like a missing record (the deadline is the record's).
 
@@ -17,12 +19,23 @@ from sqlmodel import col, select
 from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.templates import render_email
-from models import Agency, Dispatch, EvaluationSession, InspectionCase, Institution, Supervisor
+from models import (
+    Agency,
+    AgencyDecision,
+    Dispatch,
+    EvaluationSession,
+    InspectionCase,
+    Institution,
+    Supervisor,
+)
 from procedures.cases import add_event, local_date
 from procedures.daily_inspection import open_link_url
-from regulation.calendar import CalendarDataMissing
-from regulation.deadlines import overdue_from, record_due
+from procedures.unknown_dues import tell_fixed
+from procedures.work_calendar import current_calendar
+from regulation.calendar import CalendarDataMissing, WorkingCalendar
+from regulation.deadlines import overdue_from, record_due, report_due
 
+NEXT_YEAR_NOTICE_MONTH = 11  # from 1 November: next year's schedule should be official
 OPEN_STATUSES = ("awaiting_go_ahead", "dispatching", "awaiting_record", "awaiting_confirmation")
 
 
@@ -41,7 +54,7 @@ class SweepSummary:
             f"# 期限巡检：{self.as_of}", "",
             "| 事项 | 数量 | 批次 |", "|---|---|---|",
             f"| 记录表到期提醒（第十七条） | {len(self.reminded)} | {'、'.join(self.reminded) or '—'} |",
-            f"| 记录表期限已补算（工作日历已载入） | {len(self.due_computed)} | {'、'.join(self.due_computed) or '—'} |",
+            f"| 期限已补算（工作日历已录入） | {len(self.due_computed)} | {'、'.join(self.due_computed) or '—'} |",
             f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {'、'.join(self.overdue) or '—'} |",
             f"| 邮件发送成功 | {len(d.sent)} | |",
             f"| 邮件仍待发送（SMTP 不可用） | {len(d.pending)} | |",
@@ -49,26 +62,26 @@ class SweepSummary:
         ])
 
 
-def _overdue(due: date, as_of: date, summary: "SweepSummary") -> bool:
+def _overdue(due: date, as_of: date, summary: "SweepSummary", cal: WorkingCalendar) -> bool:
     """From the working day after the due day (第十七条). A year with no official calendar is
     reported in the summary for that case, not allowed to stop the whole sweep."""
     if as_of <= due:
         return False
     try:
-        return as_of >= overdue_from(due)
+        return as_of >= overdue_from(due, cal)
     except CalendarDataMissing as exc:
         summary.calendar_errors.append(str(exc))
         return False
 
 
-def _compute_unknown_dues(s, as_of: date, summary: SweepSummary) -> None:
+def _compute_unknown_dues(s, as_of: date, summary: SweepSummary, cal: WorkingCalendar) -> None:
     unknown = s.exec(select(InspectionCase, EvaluationSession).join(
         EvaluationSession, EvaluationSession.id == InspectionCase.session_id).where(
         col(InspectionCase.status).in_(OPEN_STATUSES), col(InspectionCase.record_due).is_(None),
         InspectionCase.record_due_reason != ""))
     for case, sess in unknown:
         try:
-            case.record_due = record_due(local_date(sess.ends_at)).due
+            case.record_due = record_due(local_date(sess.ends_at), cal).due
         except CalendarDataMissing as exc:
             summary.calendar_errors.append(str(exc))
             continue
@@ -78,10 +91,50 @@ def _compute_unknown_dues(s, as_of: date, summary: SweepSummary) -> None:
         add_event(s, case.id, "due-computed", as_of, f"工作日历已载入，记录表应于 {case.record_due} 前提交（第十七条）")
 
 
+def _compute_unknown_report_dues(s, as_of: date, summary: SweepSummary, cal: WorkingCalendar) -> None:
+    """A 提醒函/质量通报 whose report date was 期限待定: the date, and the institution told, once."""
+    rows = s.exec(select(AgencyDecision, InspectionCase, Institution)
+                  .join(InspectionCase, InspectionCase.id == AgencyDecision.case_id)
+                  .join(Institution, Institution.id == InspectionCase.institution_id)
+                  .where(col(AgencyDecision.report_due).is_(None), AgencyDecision.report_days > 0))
+    for decision, case, inst in rows:
+        try:
+            decision.report_due = report_due(decision.decided_on, decision.report_days, cal)
+        except CalendarDataMissing as exc:
+            summary.calendar_errors.append(str(exc))
+            continue
+        s.add(decision)
+        what = f"{decision.option}（批次编号 {case.batch_number}）要求的书面报告"
+        tell_fixed(s, f"report:{decision.id}", inst.contact_email, "institution", inst.name, what,
+                   decision.report_due, case.id)
+        summary.due_computed.append(case.batch_number)
+        add_event(s, case.id, "report-due-computed", as_of, f"工作日历已录入，书面报告应于 {decision.report_due} 前报送")
+
+
+def _tell_next_year_missing(s, as_of: date, cal: WorkingCalendar) -> None:
+    """From 1 November (Interpretation: the State Council usually publishes the next year's
+    schedule in October–November): every agency's administrator is told once per year, keyed,
+    while next year is not official, so it is declared before any deadline reaches it."""
+    if as_of.month < NEXT_YEAR_NOTICE_MONTH:
+        return
+    year = as_of.year + 1
+    try:
+        cal.source_of(year)
+        return
+    except CalendarDataMissing as exc:
+        reason = str(exc)
+    for agency in s.exec(select(Agency)):
+        subject, text, html = render_email("calendar_next_year", agency_name=agency.name, year=year, reason=reason)
+        enqueue(s, f"calendar-next-year:{agency.id}:{year}", agency.email, "agency", subject, text, html)
+
+
 def sweep_deadlines(as_of: date) -> SweepSummary:
     summary = SweepSummary(as_of)
     with session_scope() as s:
-        _compute_unknown_dues(s, as_of, summary)
+        cal = current_calendar(s)
+        _tell_next_year_missing(s, as_of, cal)
+        _compute_unknown_dues(s, as_of, summary, cal)
+        _compute_unknown_report_dues(s, as_of, summary, cal)
         cases = s.exec(select(InspectionCase).where(
             col(InspectionCase.status).in_(("awaiting_record", "awaiting_confirmation")),
             col(InspectionCase.record_due).is_not(None)))
@@ -103,7 +156,7 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
                 if due_today:
                     summary.reminded.append(case.batch_number)
                     add_event(s, case.id, "reminder", as_of, "记录表今日到期，已提醒外督员")
-            elif case.overdue_reported_on is None and _overdue(case.record_due, as_of, summary):
+            elif case.overdue_reported_on is None and _overdue(case.record_due, as_of, summary, cal):
                 subject, text, html = render_email(
                     "record_overdue", agency_name=agency.name, batch_number=case.batch_number,
                     institution=inst.name, record_due=case.record_due, as_of=as_of,

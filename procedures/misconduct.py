@@ -176,7 +176,7 @@ def _statement_deadline(case: MisconductCase, on: date) -> datetime:
 def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
     """Tell the supervisor the facts, reasons, basis and the measure proposed (告知书); they may
     state their case through their own portal link until statement_due."""
-    from regulation.calendar import default_calendar
+    from procedures.work_calendar import current_calendar
 
     case = s.get(MisconductCase, case_id)
     if case is None:
@@ -189,7 +189,7 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> Miscond
     check_agency_decides(sup.kind, appointing_body(s, sup)[0])
     check_measure_name(proposed)
     agency = handling_agency(s, sup)
-    case.statement_due = default_calendar().add_working_days(on, get_settings().misconduct_statement_working_days)
+    case.statement_due = current_calendar(s).add_working_days(on, get_settings().misconduct_statement_working_days)
     case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,

@@ -44,7 +44,10 @@ def reopen_hearing(s: Session, case: SanctionCase, today: date, new_case: str, r
               "defence": case.defence}
     case.details = case.details | {"hearing_round": int(case.details.get("hearing_round", 1)) + 1,
                                    "changes": list(case.details.get("changes", [])) + [change],
-                                   "referral_too": referral_too}
+                                   "referral_too": referral_too,
+                                   # the next round's period is computed anew (期限待定 included)
+                                   "due_pending": {k: v for k, v in case.details.get("due_pending", {}).items()
+                                                   if k != "hearing_due"}}
     case.hearing_due, case.hearing_closed_on, case.defence = None, None, {}
     case.report_only, case.status = False, "pending"
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 
-from sqlalchemy import String, func, insert, update
+from sqlalchemy import String, and_, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
@@ -51,6 +51,7 @@ class SanctionSweep:
     reminded: list[int] = field(default_factory=list)
     receipts_reminded: list[int] = field(default_factory=list)  # 送达回执 not signed by its date
     escalated: list[int] = field(default_factory=list)
+    due_computed: list[int] = field(default_factory=list)  # 期限待定 computed once the year was declared
     opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
     escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
     waiting: list[str] = field(default_factory=list)  # runs that could not be resumed yet
@@ -58,6 +59,7 @@ class SanctionSweep:
     def markdown(self) -> str:
         return "\n".join([
             f"## 处理程序巡检：{self.as_of}", "",
+            *([f"- 期限待定已补算（工作日历已录入）：{len(self.due_computed)} 项"] if self.due_computed else []),
             f"- 陈述申辩期限届满：{len(self.hearings_closed)} 件",
             f"- 整改期限提醒：{len(self.reminded)} 件",
             f"- 处理决定书送达回执逾期未签收（已提醒并告知委派机构）：{len(self.receipts_reminded)} 件",
@@ -103,6 +105,7 @@ def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
     """`resume=False` leaves the waiting runs alone (tests of the database part, the bench)."""
     summary = SanctionSweep(as_of)
     with session_scope() as s:
+        _compute_unknown_dues(s, as_of, summary)
         _close_hearings(s, as_of, summary, resume)
         _remind(s, as_of, summary)
         _remind_receipts(s, as_of, summary)
@@ -138,6 +141,45 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
             sender="督导系统")
         enqueue(s, f"sanction-opened:{agency_id}:{as_of}:{cases[0][0]}", agencies[agency_id].email, "agency",
                 subject, text, html)
+
+
+# the portal links whose deadline is each period's (procedures/sanctions.invite_args, RECEIPT_STEP)
+_LINK_STEPS = {"hearing_due": (["defence"], []), "receipt_due": (["decision-receipt"], []),
+               "rectification_due": (["explanation"], ["rectification-", "improvement-"])}
+
+
+def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """Periods left 期限待定 (a year not yet declared, procedures/unknown_dues.py): computed as
+    soon as the year is known, and the institution told the date — once (the field is set, the
+    pending entry removed). Until then nothing closes or escalates on them (NULL is never < day)."""
+    from procedures.unknown_dues import Period, due_or_unknown, fix_links, tell_fixed
+
+    rows = list(s.exec(select(SanctionCase).where(or_(  # indexed on (status, due)
+        and_(SanctionCase.status == "hearing", col(SanctionCase.hearing_due).is_(None)),
+        and_(col(SanctionCase.status).in_(_WAITING), col(SanctionCase.rectification_due).is_(None))))))
+    # the partial index ix_sanction_case_receipt_open (0012_cal): only served, unsigned decisions
+    rows += [c for c in s.exec(select(SanctionCase).where(
+        col(SanctionCase.receipt_due).is_(None), col(SanctionCase.decision_served_on).is_not(None),
+        col(SanctionCase.receipt_signed_at).is_(None))) if c not in rows]
+    for case in rows:
+        pending = dict((case.details or {}).get("due_pending", {}))
+        if not pending:
+            continue
+        inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
+        for field_name, entry in list(pending.items()):
+            due, _ = due_or_unknown(s, agency, Period.from_dict(entry["period"]).due, entry["what"],
+                                    f"处理案件 {case.id}")
+            if due is None:
+                continue
+            setattr(case, field_name, due)
+            del pending[field_name]
+            tell_fixed(s, f"sanction:{case.id}:{field_name}", inst.contact_email, "institution", inst.name,
+                       entry["what"], due)
+            keys, prefixes = _LINK_STEPS[field_name]
+            fix_links(s, "sanction", case.id, keys, prefixes, due, case.clock_offset_days)
+            summary.due_computed.append(case.id)
+        case.details = case.details | {"due_pending": pending}
+        s.add(case)
 
 
 def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:

@@ -38,10 +38,11 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
+from procedures import unknown_dues
 from procedures.cases import Refusal
 from procedures.views import Outcome
 from regulation import sanctions as ladder
-from regulation.deadlines import rectification_deadline
+from regulation.deadlines import RECTIFICATION_MONTHS
 from regulation.remedies import remedies_text
 
 STATUS_NAMES = {
@@ -265,8 +266,13 @@ def view(s: Session, case: SanctionCase) -> dict:
             # 第二十二条、第二十三条: an agency that did not file the institution serves no 告知书 of its own
             "hearing": p.get("hearing", True) and not case.report_only,
             "hearing_round": hearing_round(case), "defence_step": defence_step(case),
-            "hearing_due": str(case.hearing_due or ""), "rectification_due": str(case.rectification_due or ""),
+            "hearing_due": str(case.hearing_due or _pending_text(case, "hearing_due")),
+            "rectification_due": str(case.rectification_due or _pending_text(case, "rectification_due")),
             "rectification_round": case.rectification_round, "today": str(case_today(case))}
+
+
+def _pending_text(case: SanctionCase, field: str) -> str:
+    return unknown_dues.PENDING if field in case.details.get("due_pending", {}) else ""
 
 
 def read_view(case_id: int) -> dict:
@@ -310,6 +316,7 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
     else:
         text = (f"陈述申辩期限 {case.hearing_due}" if case.hearing_due
                 else "无（本机构非负责备案的人社部门，不送达告知书，由负责备案的人社部门告知）" if case.report_only
+                else f"陈述申辩期限：{_due_words(case, 'hearing_due')}" if _pending_text(case, "hearing_due")
                 else "待发出事先告知书" if (case.proposal or {}).get("hearing", True)
                 else "无（第二十四条移交不事先告知）")
     late = d.get("late") or late_defence(s, case)
@@ -390,14 +397,15 @@ def _step(case_id: int, fn) -> dict:
 
 # -- 第二十五条: tell, then hear -----------------------------------------------------------------------
 def notify_hearing(case_id: int) -> dict:
-    """The 告知书 (numbered, .docx) by mail; the period in working days (setting)."""
-    from regulation.calendar import default_calendar
-
+    """The 告知书 (numbered, .docx) by mail; the period in working days (setting); 期限待定 in a
+    year not yet declared (the sweep computes it and tells the institution)."""
     def act(s, case, today):
-        if case.hearing_due:
+        # done for this round (a 期限待定 period leaves hearing_due empty; a change reopens the next round)
+        if case.hearing_due or (case.details.get("heard") or {}).get("round") == hearing_round(case):
             return
         inst, p = s.get(Institution, case.institution_id), case.proposal
-        case.hearing_due = default_calendar().add_working_days(today, get_settings().sanction_hearing_working_days)
+        period = unknown_dues.Period(today, working_days=get_settings().sanction_hearing_working_days)
+        case.hearing_due = _due_or_pending(s, case, "hearing_due", period, "陈述和申辩期限")
         extra = "；".join(x for x in (
             "你单位应作出书面说明，并宣布有关参评人员证书或评价成绩无效" if p["measure"] == "void_results" else "",
             "并对直接负责的主管人员和其他责任人员提出给予处分的建议" if p["discipline"] else "") if x)
@@ -406,7 +414,7 @@ def notify_hearing(case_id: int) -> dict:
         doc = _doc(s, case, f"hearing{suffix}", "质量督导处理事先告知书", inst.name, "sanction_hearing", today,
                    facts=case.facts, reasons=_hearing_reasons(p), rests_on=p["rests_on"], article=p["article"],
                    article_text=p["article_text"], measure_name=p["measure_name"], extra=extra,
-                   hearing_due=case.hearing_due, earlier=case.details.get("changes", [])[-1:])
+                   hearing_due=_due_words(case, "hearing_due"), earlier=case.details.get("changes", [])[-1:])
         _mail(s, f"sanction-hearing{suffix}:{case.id}", inst.contact_email, "institution", doc,
               "陈述和申辩的一次性链接另行发送。")
         case.details = case.details | {"hearing_doc": doc.number, "hearing_on": str(today),
@@ -450,6 +458,10 @@ def invite_args(case_id: int, step: str) -> dict:
         reviews = case.details.get("reviews", [])
         if step.split("-")[0] in ("improvement", "rectification") and case.rectification_round > 1 and reviews:
             what = f"审核意见（{reviews[-1]['on']}）：{reviews[-1]['requirements']}。请于{due}前按上述要求再次报送。{what}"
+        if due is None:  # 期限待定: the link's bound; the sweep ends the period once the date is known
+            field = "hearing_due" if step.split("-")[0] == "defence" else "rectification_due"
+            pending = case.details.get("due_pending", {}).get(field)
+            due = unknown_dues.Period.from_dict(pending["period"]).bound() if pending else case_today(case)
         return {"recipient": ("institution", inst.name, inst.contact_email), "contact": (agency.name, agency.email),
                 "title": title, "deadline": link_deadline(case, due), "instructions": what}
 
@@ -500,7 +512,8 @@ def late_defence(s: Session, case: SanctionCase) -> dict | None:
     received = aware(sub.received_at)
     # In the case's time: a defence stored by the last day whose run was told "none" first (a
     # resume that lost the race with the sweep) came in time, and is not called late.
-    late = received.date() + timedelta(days=case.clock_offset_days) > case.hearing_due if case.hearing_due else True
+    late = received.date() + timedelta(days=case.clock_offset_days) > case.hearing_due if case.hearing_due \
+        else "hearing_due" not in case.details.get("due_pending", {})  # 期限待定: the period runs
     return {"received_at": f"{received:%Y-%m-%d %H:%M}", "receipt": sub.receipt_number, "points": points,
             "late": late}
 
@@ -683,7 +696,9 @@ def carry_out(case_id: int) -> dict:
         article_text = ladder.case_text(case.decided_case) if case.decided_case and case.decided_case != "fail" \
             else p.get("article_text", "")
         name = ladder.MEASURE_NAMES.get(case.measure, case.measure)
-        rect_due = rectification_deadline(today).due if case.measure == "rectification" else None
+        rect_due = _due_or_pending(s, case, "rectification_due", unknown_dues.Period(today, months=RECTIFICATION_MONTHS),
+                                   "整改期限") \
+            if case.measure == "rectification" and case.decision != "drop" and not case.report_only else None
         followup = _followup_text(case, d, rect_due, p)
         # 第二十四条: the institution is not forewarned; an agency that did not file it decides
         # nothing of its own (第二十二条、第二十三条): a 处理决定书 only where a 告知书 was served.
@@ -718,16 +733,16 @@ def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Docu
     """The 处理决定书 by mail — served so; the measure goes on at once — with a one-time portal link
     where the institution opens it again and signs for it (送达回执: the proof of service)."""
     from procedures.portal_links import CaseStep, Contact, Recipient, create_link
-    from regulation.calendar import default_calendar
 
     agency = s.get(Agency, case.agency_id)
-    due = default_calendar().add_working_days(today, get_settings().decision_receipt_working_days)
+    period = unknown_dues.Period(today, working_days=get_settings().decision_receipt_working_days)
+    due = _due_or_pending(s, case, "receipt_due", period, "送达回执签收期限")
     link = create_link(s, CaseStep("sanction", case.id, RECEIPT_STEP, case.flow_run_id or ""),
                        Recipient("institution", inst.name, inst.contact_email), Contact(agency.name, agency.email),
-                       "处理决定书送达回执", link_deadline(case, due),
+                       "处理决定书送达回执", link_deadline(case, due or period.bound()),
                        f"请查看、下载《{doc.title}》（{doc.number}），填写签收人姓名后签收。", kind="decision_receipt")
     _mail(s, f"sanction-decision:{case.id}", inst.contact_email, "institution", doc,
-          link=(f"送达回执：本决定书已随本邮件送达。请于{chinese_date(due)}前打开以下一次性链接，查看、下载本决定书并签收"
+          link=(f"送达回执：本决定书已随本邮件送达。请于{_due_words(case, 'receipt_due')}前打开以下一次性链接，查看、下载本决定书并签收"
                 "（填写签收人姓名），签收回执作为送达证明：", link.url))
     case.decision_served_on, case.receipt_due = today, due
     case.details = case.details | {"decision_number": doc.number}
@@ -789,12 +804,30 @@ def service_text(case: SanctionCase) -> str:
     return "未送达"
 
 
+def _due_or_pending(s: Session, case: SanctionCase, field: str, period, what: str) -> date | None:
+    """The due day, or None with what the sweep needs kept in details["due_pending"][field]
+    (a year not yet declared: 期限待定, the administrator told once; procedures/unknown_dues.py)."""
+    due, pending = unknown_dues.pending_due(s, s.get(Agency, case.agency_id), period, what,
+                                            f"处理案件 {case.id}", None)
+    if pending is not None:
+        case.details = case.details | {"due_pending": case.details.get("due_pending", {}) | {field: pending}}
+    setattr(case, field, due)  # the letters written next read it from the case
+    return due
+
+
+def _due_words(case: SanctionCase, field: str) -> str:
+    """A due day as the letter states it: the date, or 「期限待定」 while its year is unknown."""
+    pending = case.details.get("due_pending", {}).get(field)
+    return unknown_dues.words(getattr(case, field), pending["reason"] if pending else "")
+
+
 def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) -> str:
     if case.decision == "drop":
         return ""
     published = "，并对社会公布" if case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES else ""
     return {
-        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{chinese_date(rect_due)}），并对社会公布。",
+        "rectification": f"《整改通知书》另行送达；整改期间暂停评价活动，限期3个月（至{_due_words(case, 'rectification_due')}），"
+                         "并对社会公布。",
         "interview": f"约谈时间：{d.get('interview_time')}；约谈地点：{d.get('interview_place')}。",
         "revocation": f"撤销备案回执的通知另行送达{published}。",
         "improvement": "改进要求另行送达。",
@@ -850,16 +883,18 @@ def _measure(s, case, inst, today, article, article_text, d, rect_due) -> None:
         _history(s, case, "referral", today, f"移交{d['authority']}（第二十四条）", doc.number, article)
         case.status = "closed"
     elif m == "improvement":
-        due = today + timedelta(days=get_settings().report_due_days)
+        due = _due_or_pending(s, case, "rectification_due",
+                              unknown_dues.Period(today, calendar_days=get_settings().report_due_days), "改进期限")
         doc = _doc(s, case, "improvement", "改进要求通知书", inst.name, "improvement_request", today, article=article,
-                   article_text=article_text, requirements=d["requirements"], due=due)
+                   article_text=article_text, requirements=d["requirements"], due=_due_words(case, "rectification_due"))
         _mail(s, f"sanction-improvement:{case.id}", inst.contact_email, "institution", doc)
-        _history(s, case, "improvement", today, f"提出改进要求（至{due}）", doc.number, article)
+        _history(s, case, "improvement", today, f"提出改进要求（至{due or unknown_dues.PENDING}）", doc.number, article)
         case.rectification_due, case.rectification_round, case.status = due, 1, "improving"
     elif m == "void_results":
-        due = today + timedelta(days=get_settings().report_due_days)
+        due = _due_or_pending(s, case, "rectification_due",
+                              unknown_dues.Period(today, calendar_days=get_settings().report_due_days), "书面说明期限")
         doc = _doc(s, case, "void-order", "关于作出书面说明并宣布评价结果无效的通知", inst.name, "void_results_order",
-                   today, article=article, article_text=article_text, due=due)
+                   today, article=article, article_text=article_text, due=_due_words(case, "rectification_due"))
         _mail(s, f"sanction-void:{case.id}", inst.contact_email, "institution", doc)
         case.rectification_due, case.status = due, "awaiting_report"
     else:
@@ -876,12 +911,13 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
                supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.name,
                batch_number=sess.batch_number if sess else "", problems=problems,
-               requirements=d.get("requirements") or "", due=rect_due)  # written by staff (decide)
+               requirements=d.get("requirements") or "", due=_due_words(case, "rectification_due"))  # written by staff (decide)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")
     inst.status = "suspended"
     s.add(inst)
-    _history(s, case, "written_notice", today, f"发出《整改通知书》，暂停评价活动，限期整改至{rect_due}", doc.number,
+    _history(s, case, "written_notice", today,
+             f"发出《整改通知书》，暂停评价活动，限期整改至{rect_due or unknown_dues.PENDING}", doc.number,
              article)
     _register(s, case, "rectification", article, doc.number, today, rect_due)
     case.rectification_due, case.rectification_round, case.status = rect_due, 1, "rectifying"

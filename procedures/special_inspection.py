@@ -46,7 +46,7 @@ from models import (
     SpecialInspectionRebuttalPoint,
     Supervisor,
 )
-from procedures import dispatching, portal_links, staff
+from procedures import dispatching, portal_links, staff, unknown_dues
 from procedures.cases import Refusal, add_event, answer_once, case_today
 from procedures.letters import chinese_date, issue_letter
 from procedures.pending import open_pending
@@ -264,9 +264,10 @@ class Invitation:
     step_key: str
     recipient: tuple[str, str, str]
     title: str
-    due: date
+    due: date | None
     instructions: str
     kind: str = "statement_files"
+    provisional_due: date | None = None  # the link's bound while `due` is 期限待定
 
 
 def _contact(agency: Agency) -> portal_links.Contact:
@@ -276,21 +277,41 @@ def _contact(agency: Agency) -> portal_links.Contact:
 def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:
     """`inv.due` is in the case's time (its as_of); the link expires in real time, so a case
     opened on another business date (补录, tests) shifts it back by the case's clock offset."""
-    real_due = inv.due - timedelta(days=case.clock_offset_days)
+    # a window whose end is not yet known (期限待定) keeps its link open to a provisional bound;
+    # the sweep closes the link when the computed end has passed
+    real_due = (inv.due or inv.provisional_due) - timedelta(days=case.clock_offset_days)
     portal_links.invite(portal_links.CaseStep(CASE_KIND, case.id, inv.step_key, case.flow_run_id),
                         portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(real_due),
                         inv.instructions, inv.kind)
 
 
-def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, today: date, days: int) -> date:
+def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, today: date, days: int) -> date | None:
+    """The window's last day; None (期限待定, reason on the row) in a year not yet declared."""
     row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
                                                          SpecialInspectionDeadline.step_key == step_key)).first()
     if row is None:
         row = SpecialInspectionDeadline(special_id=si.id, kind=kind, step_key=step_key, opened_on=today,
-                                        due=rules.window_end(today, days))
+                                        working_days=days)
+        row.due, row.due_reason = _window_end(s, si, today, days, kind)
         s.add(row)
         s.flush()
     return row.due
+
+
+def _window_end(s: Session, si: SpecialInspection, today: date, days: int, kind: str) -> tuple[date | None, str]:
+    case = s.get(InspectionCase, si.case_id)
+    return unknown_dues.due_or_unknown(s, s.get(Agency, case.agency_id), lambda cal: rules.window_end(today, days, cal),
+                                       WINDOW_NAMES[kind], f"专项督导 {case.batch_number}", case.id)
+
+
+WINDOW_NAMES = {"self_report": "自评（自查）报告提交期限", "rebuttal": "申辩意见提交期限",
+                "report": "整改工作报告提交期限", "findings": "督导情况提交期限"}
+
+
+def _due_words(s: Session, si: SpecialInspection, step_key: str) -> str:
+    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
+                                                         SpecialInspectionDeadline.step_key == step_key)).one()
+    return unknown_dues.words(row.due, row.due_reason)
 
 
 def _brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> str:
@@ -312,29 +333,35 @@ def send_notices(case_id: int) -> str:
         members = _members(s, si.id)
         lead = next(f"{sup.name}（{sup.card_code}）" for m, sup in members if m.is_lead)
         due = _open_window(s, si, "self_report", "self-report", today, settings.special_self_report_working_days)
-        findings_due = rules.window_end(si.planned_end, FINDINGS_WORKING_DAYS)
+        findings_due, findings_reason = _window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
         for m, _ in members:  # reported to the agency when passed (the run waits for every member)
             if not s.exec(select(SpecialInspectionDeadline).where(
                     SpecialInspectionDeadline.special_id == si.id,
                     SpecialInspectionDeadline.step_key == f"findings-{m.id}")).first():
                 s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{m.id}",
-                                                opened_on=today, due=findings_due))
+                                                opened_on=today, due=findings_due,
+                                                working_days=FINDINGS_WORKING_DAYS, due_reason=findings_reason))
+        findings_bound = unknown_dues.provisional_end(si.planned_end, FINDINGS_WORKING_DAYS)
         invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
                                   f"专项督导督导情况（{inst.name}）", findings_due,
-                                  _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内。",
-                                  "member_findings")
+                                  _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
+                                  + ("" if findings_due else f"（{unknown_dues.words(None, findings_reason)}）") + "。",
+                                  "member_findings", findings_bound)
                        for m, sup in members]
+        self_bound = unknown_dues.provisional_end(today, settings.special_self_report_working_days)
         invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
                                       "专项督导自评（自查）报告", due,
-                                      "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。"))
+                                      "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。",
+                                      provisional_due=self_bound))
         matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
         issue_letter(s, case.id, agency, inst, "special_notice", "special_notice", "专项督导通知", today,
                      full_title=f"关于对{inst.name}开展技能人才评价质量专项督导的通知",
                      institution=inst.name, matters=matters, planned_start=chinese_date(si.planned_start),
                      planned_end=chinese_date(si.planned_end), team_size=len(members),
-                     self_report_due=chinese_date(due), days=settings.special_self_report_working_days)
+                     self_report_due=_due_words(s, si, "self-report"), days=settings.special_self_report_working_days)
         add_event(s, case.id, "notices", today,
-                  f"已向督导小组 {len(members)} 名成员发送任务简报和提交链接；自评（自查）报告应于 {due} 前提交")
+                  f"已向督导小组 {len(members)} 名成员发送任务简报和提交链接；自评（自查）报告应于 "
+                  f"{due or unknown_dues.PENDING} 前提交")
         si.stage = "self_report"
         s.add(si)
     for inv in invitations:
@@ -377,7 +404,7 @@ def _self_report_view(s: Session, si: SpecialInspection) -> dict:
                 "files": [f.display_name for f in r.files]}
     if row.status == "closed":
         return {"state": "missing", "note": f"评价机构未在 {row.due} 前提交自评（自查）报告；评议时据实记录。"}
-    return {"state": "waiting", "note": f"评价机构的自评（自查）报告尚未提交（期限 {row.due}）。"}
+    return {"state": "waiting", "note": f"评价机构的自评（自查）报告尚未提交（期限 {row.due or unknown_dues.PENDING}）。"}
 
 
 def record_self_report(case_id: int, submission_id: int | None) -> str:
@@ -796,17 +823,19 @@ def send_draft(case_id: int) -> str:
         case, si, inst, agency = _load(s, case_id)
         today = case_today(case)
         due = _open_window(s, si, "rebuttal", "rebuttal", today, days)
+        due_words = _due_words(s, si, "rebuttal")
         doc = issue_letter(s, case.id, agency, inst, "special_draft", "special_draft", "初步督导意见", today,
                            institution=inst.name, matters=_letter_matters(s, si, draft=True),
-                           hearing=si.hearing_notes, rebuttal_due=chinese_date(due), days=days)
+                           hearing=si.hearing_notes, rebuttal_due=due_words, days=days)
         si.stage = "rebuttal"
         s.add(si)
         inv = Invitation("rebuttal", ("institution", inst.name, inst.contact_email), "对初步督导意见的申辩意见", due,
                          f"对《初步督导意见》（{doc.number}）有不同意见的，请逐条写明申辩意见（每条一行）并附证明材料；"
-                         f"{due} 前未提交的，视为无申辩意见。")
+                         f"{due or due_words} 前未提交的，视为无申辩意见。",
+                         provisional_due=unknown_dues.provisional_end(today, days))
         number = doc.number
     _invite(case, agency, inv)
-    return f"初步督导意见 {number} 已送达评价机构；申辩期限 {due}（{days}个工作日）"
+    return f"初步督导意见 {number} 已送达评价机构；申辩期限 {due or unknown_dues.PENDING}（{days}个工作日）"
 
 
 def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
@@ -871,13 +900,8 @@ def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if not str(answers.get("requirements", "")).strip():
             refusal.add("requirements", "「整改要求」：未填写，写入质量督导意见书")
         days = answers.get("report_days")
-        if not isinstance(days, int) or days < 1:
+        if not isinstance(days, int) or days < 1:  # a year not yet declared is no refusal: 期限待定
             refusal.add("report_days", "「整改工作报告期限」：应为至少1个工作日")
-        else:
-            try:
-                rules.window_end(today, days)
-            except Exception as exc:  # a year with no official calendar names itself
-                refusal.add("report_days", f"「整改工作报告期限」：{exc}")
         matters = _matters(s, si.id)
         for m in matters:
             if answers.get(f"rating_{m.matter_no}") not in rules.RATINGS:
@@ -910,26 +934,29 @@ def issue_opinion(case_id: int) -> str:
         today = case_today(case)
         days = int(si.decided_by.get("report_days", get_settings().special_report_working_days))
         due = _open_window(s, si, "report", "report-1", today, days)
+        due_words = _due_words(s, si, "report-1")
         points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
             SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
         doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
                            institution=inst.name, matters=_letter_matters(s, si, draft=False),
                            points=[{"text": p.text, "accepted": p.accepted, "reason": p.reason} for p in points],
-                           requirements=si.outcome, report_due=chinese_date(due))
+                           requirements=si.outcome, report_due=due_words)
         si.stage = "report"
         s.add(si)
-        inv = _report_invitation(inst, due, doc.number, "")
+        inv = _report_invitation(inst, due, doc.number, "", due_words=due_words,
+                                 bound=unknown_dues.provisional_end(today, days))
         number = doc.number
     _invite(case, agency, inv)
-    return f"质量督导意见书 {number} 已送达；整改工作报告应于 {due} 前提交"
+    return f"质量督导意见书 {number} 已送达；整改工作报告应于 {due or unknown_dues.PENDING} 前提交"
 
 
-def _report_invitation(inst: Institution, due: date, number: str, reasons: str, round_no: int = 1) -> Invitation:
+def _report_invitation(inst: Institution, due: date | None, number: str, reasons: str, round_no: int = 1,
+                       due_words: str = "", bound: date | None = None) -> Invitation:
     again = f"上次提交的整改工作报告需补充：{reasons}。" if reasons else ""
     return Invitation(f"report-{round_no}", ("institution", inst.name, inst.contact_email),
                       "整改工作报告" + ("（补充）" if reasons else ""), due,
-                      f"{again}请按《质量督导意见书》（{number}）完善或整改相关工作，并于 {due} 前上传整改工作报告"
-                      "（第十五条（二）4）。逾期未完成整改的，依第二十二条（六）处理。")
+                      f"{again}请按《质量督导意见书》（{number}）完善或整改相关工作，并于 {due or due_words} 前上传整改工作报告"
+                      "（第十五条（二）4）。逾期未完成整改的，依第二十二条（六）处理。", provisional_due=bound)
 
 
 def record_report(case_id: int, round_no: int, submission_id: int | None) -> str:
@@ -994,7 +1021,8 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
             days = int(answers.get("report_days") or get_settings().special_report_working_days)
             due = _open_window(s, si, "report", f"report-{round_no + 1}", today, days)
             si.stage = "report"
-            add_event(s, case.id, pause_key, today, f"整改工作报告需补充（{label}）：{reasons}；应于 {due} 前重新提交")
+            add_event(s, case.id, pause_key, today,
+                      f"整改工作报告需补充（{label}）：{reasons}；应于 {due or unknown_dues.PENDING} 前重新提交")
         s.add(case)
         s.add(si)
         return True
@@ -1007,7 +1035,9 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
                 SpecialInspectionDeadline.special_id == si.id,
                 SpecialInspectionDeadline.step_key == f"report-{round_no + 1}")).one()
             number = _opinion_number(s, case.id)
-            inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1)
+            inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1,
+                                     unknown_dues.words(row.due, row.due_reason),
+                                     unknown_dues.provisional_end(row.opened_on, row.working_days))
         _invite(case, agency, inv)
     return outcome
 
@@ -1084,6 +1114,33 @@ def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: I
     report.findings_overdue.append(f"{case.batch_number}·{sup.name}")
 
 
+def _compute_unknown_ends(s: Session, as_of: date) -> None:
+    """Windows whose end was 期限待定: computed once the year is declared; the person is told."""
+    rows = s.exec(select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
+                  .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
+                  .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
+                  .where(SpecialInspectionDeadline.status == "open", col(SpecialInspectionDeadline.due).is_(None),
+                         InspectionCase.status == "special_open"))
+    for row, si, case in rows:
+        start = si.planned_end if row.kind == "findings" else row.opened_on  # findings: from the visit's end
+        due, reason = _window_end(s, si, start, row.working_days, row.kind)
+        if due is None:
+            continue
+        row.due, row.due_reason = due, ""
+        s.add(row)
+        if row.kind == "findings":
+            sup = s.get(Supervisor, s.get(SpecialInspectionMember, int(row.step_key.removeprefix("findings-"))).supervisor_id)
+            to, kind, name = sup.email, "supervisor", sup.name
+        else:
+            inst = s.get(Institution, case.institution_id)
+            to, kind, name = inst.contact_email, "institution", inst.name
+        unknown_dues.tell_fixed(s, f"special:{row.id}", to, kind, name, WINDOW_NAMES[row.kind], due, case.id)
+        unknown_dues.fix_links(s, CASE_KIND, case.id, [row.step_key], [f"{row.step_key}-"] if row.kind == "findings"
+                               else [], due, case.clock_offset_days)
+        add_event(s, case.id, f"due-computed-{row.step_key}", as_of,
+                  f"工作日历已录入：{WINDOW_NAMES[row.kind]}确定为 {due}，已通知{name}")
+
+
 def sweep(as_of: date) -> SweepReport:
     """Close every window whose last day has passed with nothing submitted — once (a conditional
     update claims it) — and resume the waiting run with "window closed"; an overdue
@@ -1093,6 +1150,7 @@ def sweep(as_of: date) -> SweepReport:
 
     report = SweepReport([], [], [])
     with session_scope() as s:
+        _compute_unknown_ends(s, as_of)
         due = list(s.exec(select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
                           .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
                           .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)

@@ -53,10 +53,28 @@ def record_counted_from(scheduled_end: date, stated_end: date, reason: str) -> t
     return stated_end, None
 
 
-def report_due(letter_date: date, days: int) -> date:
+def period_last_day(last_day: date, cal: WorkingCalendar | None = None) -> date:
+    """民法典第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日.
+
+    Interpretation (our reading, for every period counted in calendar months or calendar days:
+    附件4's 3 months, the report dates of letters): a day off — a weekend or an official
+    holiday — moves the last day to the next working day (a 调休 make-up Saturday is a working
+    day). Periods counted in working days never end on a day off and are unchanged. Raises
+    CalendarDataMissing when the last day's year has no official schedule yet."""
+    return (cal or default_calendar()).next_working_day_from(last_day)
+
+
+def calendar_days_due(letter_date: date, days: int, cal: WorkingCalendar | None = None) -> date:
+    """The last day of a period of `days` calendar days from `letter_date`, moved off a day off
+    (民法典第二百零三条)."""
+    return period_last_day(date.fromordinal(letter_date.toordinal() + days), cal)
+
+
+def report_due(letter_date: date, days: int, cal: WorkingCalendar | None = None) -> date:
     """The written report a 提醒函 or 质量通报 asks for (第十五条(一)4): `days` calendar days after
-    the letter (Interpretation: the regulation sets no period; a setting, 30 by default)."""
-    return date.fromordinal(letter_date.toordinal() + days)
+    the letter (Interpretation: the regulation sets no period; a setting, 30 by default), moved
+    to the next working day when that day is a day off (民法典第二百零三条)."""
+    return calendar_days_due(letter_date, days, cal)
 
 
 def is_record_late(inspection_end: date, submitted_on: date, cal: WorkingCalendar | None = None) -> bool:
@@ -64,10 +82,14 @@ def is_record_late(inspection_end: date, submitted_on: date, cal: WorkingCalenda
     return record_due(inspection_end, cal).missed_by(submitted_on)
 
 
-def rectification_deadline(notice_date: date) -> Deadline:
-    """附件4: 限期3个月 — same day number three months later, clamped to the month's end."""
-    due = add_calendar_months(notice_date, RECTIFICATION_MONTHS)
-    return Deadline(due, Reason("附件4", f"整改通知书于{notice_date}发出，限期3个月，应于{due}前完成整改"))
+def rectification_deadline(notice_date: date, cal: WorkingCalendar | None = None) -> Deadline:
+    """附件4: 限期3个月 — same day number three months later, clamped to the month's end; a last
+    day that is a day off moves to the next working day (民法典第二百零三条): 2026-07-03 →
+    2026-10-08 (National Day), 2026-11-30 → 2027-03-01 (02-28 is a Sunday)."""
+    nominal = add_calendar_months(notice_date, RECTIFICATION_MONTHS)
+    due = period_last_day(nominal, cal)
+    moved = f"（{nominal}为法定休假日，依民法典第二百零三条顺延）" if due != nominal else ""
+    return Deadline(due, Reason("附件4", f"整改通知书于{notice_date}发出，限期3个月，应于{due}前完成整改{moved}"))
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,8 @@ def test_fail_path_five_negatives_reminder_letter_reaches_institution_with_docx(
     assert "试题形式和内容符合职业（工种）和级别要求" in text  # item 3
     assert "内部督导员的安排与评价计划一致" in text  # item 11
     assert "济南人社督〔2026〕" in text and "不合格" in text
-    assert text.count("书面报送") == 1 and "于2026年12月13日前将整改情况书面报送" in text  # 11-23 + 20 days
+    # 11-23 + 20 days is Sunday 12-13: the next working day (民法典第二百零三条)
+    assert text.count("书面报送") == 1 and "于2026年12月14日前将整改情况书面报送" in text
     body = letter.get_body(("plain",)).get_content()
     assert "现场发现问题" not in body and "督导FAIL" not in body  # no remarks, no supervisor names (第八条)
     assert case_for(w["batch"]).proposal["option"] == "提醒函"
@@ -255,7 +256,7 @@ def test_missing_calendar_year_does_not_block_the_dispatch(service):
     run_id, code = dispatch_named(w, "2098-12-30")
     dispatch_named(w2, "2098-12-31")
     case = case_for(w["batch"])
-    assert case.record_due is None and "2098年的全国节假日安排" in case.record_due_reason
+    assert case.record_due is None and "2098年的法定节假日安排尚未录入，期限待定" in case.record_due_reason
     notice = to(service, w["emails"][0])[0].get_body(("plain",)).get_content()
     assert "待定" in notice
     admin = [m for m in to(service, "city-a@") if m["Subject"].startswith("【工作日历缺失】2098年")]

@@ -34,6 +34,7 @@ def run(*args, db=None):
         (["calendar", "is-working-day", "2026-02-15"], "no"),
         (["deadline", "record", "2026-09-30"], "2026-10-09"),
         (["deadline", "rectification", "2026-08-31"], "2026-11-30"),
+        (["deadline", "rectification", "2026-07-03"], "2026-10-08"),  # 民法典第二百零三条
     ],
 )
 def test_cli_answers_calendar_and_deadlines(args, out):

@@ -12,8 +12,18 @@ from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
 from procedures import daily_inspection, deadline_sweep
-from regulation.calendar import CalendarOverrides, WorkingCalendar
+from regulation.calendar import DeclaredYear, WorkingCalendar
 from tests.postgres_server import free_port
+
+
+def declare_year(year: int, days_off=None, working_days=()) -> None:
+    """The year as staff declare it (the database table every process reads)."""
+    from procedures.calendar_declarations import Declaration, declare
+
+    decl = Declaration(year, f"国办发明电〔{year - 1}〕1号", f"国务院办公厅关于{year}年部分节假日安排的通知",
+                       {d: "测试" for d in (days_off or [date(year, 1, 1)])}, {d: "测试" for d in working_days})
+    with session_scope() as s:
+        assert declare(s, decl, "测试管理员").stored
 
 
 @pytest.fixture
@@ -40,7 +50,7 @@ def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_
     first = daily_inspection.open_case("run-cal-1", app_db[0], "2098-12-28", None)
     second = daily_inspection.open_case("run-cal-2", app_db[1], "2098-12-29", None)
     assert (first.status, first.record_due) == ("dispatching", None)
-    assert "2098年的全国节假日安排" in first.record_due_reason and second.record_due is None
+    assert "2098年的法定节假日安排尚未录入，期限待定" in first.record_due_reason and second.record_due is None
     with session_scope() as s:
         admin = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【工作日历缺失】"))).all()
     assert len(admin) == 1 and admin[0].recipient_kind == "agency"  # once per agency and year
@@ -48,9 +58,9 @@ def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_
     summary = deadline_sweep.sweep_deadlines(date(2098, 12, 29))
     assert summary.due_computed == [] and any("2098" in e for e in summary.calendar_errors)
 
-    # The year's data arrive (the override file declares 2098): the next sweep computes the deadline.
-    declared = WorkingCalendar(CalendarOverrides(official_years=frozenset({2098})))
-    monkeypatch.setattr("regulation.deadlines.default_calendar", lambda: declared)
+    # Staff declare 2098 (supervise calendar declare): the next sweep computes the deadline.
+    declare_year(2098)
+    declared = WorkingCalendar(declared=(DeclaredYear(2098, frozenset({date(2098, 1, 1)}), frozenset()),))
     summary = deadline_sweep.sweep_deadlines(date(2098, 12, 29))
     assert sorted(summary.due_computed) == sorted(app_db)
     with session_scope() as s:

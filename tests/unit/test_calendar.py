@@ -94,3 +94,28 @@ def test_override_file_parses_dates():
          "working_days": [{"date": date(2099, 1, 3)}]})
     assert o.official_years == {2099}
     assert o.holidays == {date(2099, 1, 1)} and o.working_days == {date(2099, 1, 3)}
+
+
+def test_a_declared_year_is_the_whole_schedule_with_its_make_up_days():
+    from regulation.calendar import DeclaredYear
+
+    year = DeclaredYear(2099, frozenset({date(2099, 1, 1), date(2099, 1, 2)}), frozenset({date(2099, 1, 10)}), "测试")
+    cal = WorkingCalendar(declared=(year,))
+    assert not cal.is_working_day(date(2099, 1, 1)) and not cal.is_working_day(date(2099, 1, 2))
+    assert cal.is_working_day(date(2099, 1, 10))  # a make-up Saturday
+    assert not cal.is_working_day(date(2099, 1, 3))  # an ordinary Saturday
+    assert cal.next_working_day_from(date(2099, 1, 1)) == date(2099, 1, 5)
+    assert cal.source_of(2099).startswith("工作人员录入")
+    with pytest.raises(CalendarDataMissing, match="2100年的法定节假日安排尚未录入"):
+        cal.is_working_day(date(2100, 1, 4))
+
+
+def test_a_declaration_is_refused_for_a_day_outside_its_year_a_day_both_off_and_worked_or_a_weekday_make_up():
+    from regulation.calendar import declaration_problems
+
+    problems = dict(declaration_problems(2099, [date(2099, 1, 1), date(2100, 1, 1), date(2099, 1, 10)],
+                                         [date(2099, 1, 10), date(2099, 1, 5)]))
+    assert problems[date(2100, 1, 1)] == "2100-01-01 不在2099年内"
+    assert problems[date(2099, 1, 10)] == "2099-01-10 既列为放假日又列为调休上班日"
+    assert "本来就是工作日" in problems[date(2099, 1, 5)]
+    assert declaration_problems(2099, [], []) == [(None, "2099年：未列出任何放假日")]

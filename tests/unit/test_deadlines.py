@@ -4,10 +4,12 @@ from datetime import date
 
 import pytest
 
+from regulation.calendar import CalendarDataMissing, DeclaredYear, WorkingCalendar
 from regulation.deadlines import (
     add_calendar_months,
     inactivity,
     is_record_late,
+    period_last_day,
     record_due,
     rectification_deadline,
 )
@@ -28,20 +30,41 @@ def test_record_is_late_only_after_the_due_day(submitted, late):
     assert is_record_late(date(2026, 9, 30), date.fromisoformat(submitted)) is late
 
 
+# A stand-in for the State Council's 2027 notice (not yet published): 元旦 and a Spring
+# Festival week off, one make-up Saturday. Only the edges below depend on it.
+DECLARED_2027 = DeclaredYear(2027, frozenset({date(2027, 1, 1), *(date(2027, 2, d) for d in range(5, 12))}),
+                             frozenset({date(2027, 2, 20)}), "测试")
+CAL = WorkingCalendar(declared=(DECLARED_2027,))
+
+
 @pytest.mark.parametrize(
     "notice, due",
     [
-        ("2026-08-31", "2026-11-30"),  # clamped: November has 30 days
-        ("2026-11-30", "2027-02-28"),  # clamped to February, across the year
-        ("2027-11-30", "2028-02-29"),  # leap year
-        ("2026-05-15", "2026-08-15"),  # same day number
-        ("2026-10-31", "2027-01-31"),
+        ("2026-08-31", "2026-11-30"),  # clamped: November has 30 days; 11-30 is a Monday
+        ("2026-05-15", "2026-08-17"),  # 08-15 is a Saturday: the Monday after
+        ("2026-05-19", "2026-08-19"),  # a working day: unchanged
+        ("2026-07-03", "2026-10-08"),  # 10-03 in the National Day holiday (10-01..10-07)
+        ("2026-07-10", "2026-10-10"),  # 10-10 is a Saturday but a 调休 working day
+        ("2026-11-30", "2027-03-01"),  # clamped to 02-28, a Sunday: Monday 03-01
+        ("2026-11-05", "2027-02-12"),  # 02-05 in the declared Spring Festival week
+        ("2026-11-20", "2027-02-20"),  # a declared make-up Saturday: unchanged
     ],
 )
-def test_rectification_deadline_three_calendar_months_clamped_to_month_end(notice, due):
-    d = rectification_deadline(date.fromisoformat(notice))
+def test_rectification_deadline_ending_on_a_day_off_moves_to_the_next_working_day(notice, due):
+    d = rectification_deadline(date.fromisoformat(notice), CAL)
     assert d.due == date.fromisoformat(due)
     assert d.reason.article == "附件4"
+    assert ("民法典第二百零三条" in d.reason.text) is (d.due != add_calendar_months(date.fromisoformat(notice), 3))
+
+
+def test_rectification_deadline_in_a_year_with_no_official_calendar_is_unknown_not_guessed():
+    with pytest.raises(CalendarDataMissing, match="2027年的法定节假日安排尚未录入"):
+        rectification_deadline(date(2026, 11, 30))  # the installed package has no 2027
+
+
+def test_period_last_day_on_a_working_day_is_that_day():
+    assert period_last_day(date(2026, 12, 4)) == date(2026, 12, 4)
+    assert period_last_day(date(2026, 12, 5)) == date(2026, 12, 7)
 
 
 def test_inactivity_one_year_reaches_article_22_4_on_the_anniversary():
@@ -110,8 +133,13 @@ def test_record_later_stated_end_with_a_reason_counts_from_the_stated_end():
     assert record_counted_from(date(2026, 11, 16), date(2026, 11, 17), "评价结束后数据比对") == (date(2026, 11, 17), None)
 
 
-def test_report_due_counts_calendar_days_from_the_letter():
+def test_report_due_counts_calendar_days_from_the_letter_and_leaves_a_day_off():
     from regulation.deadlines import report_due
 
     assert report_due(date(2026, 11, 23), 30) == date(2026, 12, 23)
-    assert report_due(date(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert report_due(date(2026, 9, 3), 30) == date(2026, 10, 8)  # 10-03: National Day → 10-08
+    assert report_due(date(2026, 11, 4), 30) == date(2026, 12, 4)  # Friday
+    assert report_due(date(2026, 11, 5), 30) == date(2026, 12, 7)  # Saturday → Monday
+    assert report_due(date(2026, 12, 31), 1, CAL) == date(2027, 1, 4)  # 元旦, then a weekend
+    with pytest.raises(CalendarDataMissing):
+        report_due(date(2026, 12, 31), 1)
