@@ -172,7 +172,8 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
     case_id = _sanction("T-Y-2", "2099-11-30", code)
     assert sanctions.notify_hearing(case_id)["hearing_due"] == "2099-12-07"  # within 2099: known
     sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                                "requirements": "按规定设置考场，重新组织评价"}).accepted
     v = sanctions.carry_out(case_id)
     assert v["status"] == "rectifying" and v["rectification_due"] == "期限待定"  # 2100-02-28: year unknown
     with session_scope() as s:
