@@ -2,6 +2,7 @@
 hearing (第二十五条) when staff change the proposed measure, only the filing authority decides
 (第二十条、第二十二条、第二十三条), several articles in one finding, and what the letters say."""
 
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -23,7 +24,8 @@ from procedures import portal_links, portal_submissions, sanctions, staff
 from tests.app_env import app_env
 
 D0 = date(2026, 3, 2)
-NEVER = ("（）", "None", "强化考点管理")  # no letter reads an empty bracket, None or a default requirement
+NEVER = ("（）", "None", "强化考点管理", "。。", "。，", "。；")  # no empty bracket, None, default text, doubled stop
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # letters write 2026年1月5日
 
 
 @pytest.fixture
@@ -81,6 +83,23 @@ def _letter(case_id: int, kind: str) -> str:
 
 def _no_blank_in(text: str) -> None:
     assert text and not [x for x in NEVER if x in text], text
+    assert not ISO_DATE.search(text), text
+
+
+def _record(inst_id: int, kind: str, on: date, number: str, article: str, text: str) -> None:
+    """An earlier measure on the institution's record (监管档案)."""
+    with session_scope() as s:
+        s.add(InstitutionHistory(key=f"test-{kind}-{inst_id}-{on}", institution_id=inst_id, kind=kind, on=on,
+                                 number=number, article=article, text=text))
+
+
+def _heard_then_changed(run: str, inst_id: int, article: str, code: str, change: dict, **kw) -> int:
+    """A case told (告知书) whose period ended without a defence, then a change asked: the case id."""
+    case_id = _start(run, inst_id, article, **kw)["case_id"]
+    sanctions.notify_hearing(case_id)
+    sanctions.record_defence(case_id, 0)
+    assert sanctions.decide(case_id, "decision-1", {"decision": "变更处理", "staff_code": code} | change).accepted
+    return case_id
 
 
 def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db):
@@ -91,8 +110,11 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     assert (v["measure"], v["article"], v["hearing"]) == ("referral", "第二十四条", False)
     case_id = v["case_id"]
     sanctions.skip_hearing(case_id)
-    changed = sanctions.decide(case_id, "decision-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
-                                                       "reason": "核实其贩卖证书", "staff_code": code})
+    change = {"decision": "变更处理", "changed_article": "第二十三条（四）", "reason": "核实其贩卖证书",
+              "staff_code": code}
+    refused = sanctions.decide(case_id, "decision-0", change)
+    assert set(refused.field_errors) == {"changed_facts"} and refused.errors[0].startswith("变更后的事实：")
+    changed = sanctions.decide(case_id, "decision-1", change | {"changed_facts": "经核实，该机构向他人出售证书3本。"})
     assert changed.accepted
     v = sanctions.read_view(case_id)
     assert (v["status"], v["measure"], v["hearing"], v["defence_step"]) == ("pending", "revocation", True, "defence-2")
@@ -104,6 +126,13 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     _no_blank_in(hearing)
     assert "第二十三条（四）" in hearing and "贩卖证书或证书数据造假的" in hearing and "核实其贩卖证书" in hearing
     assert "拟作出的处理：撤销备案回执" in hearing
+    # the first 告知书 this institution receives: the ordinary wording, no "change" of an unannounced referral
+    assert "我单位在作出处理决定前，现将拟作出处理的事实、理由和依据告知如下" in hearing
+    assert "拟变更" not in hearing and "重新告知" not in hearing and "陈述和申辩的复核" not in hearing
+    assert "经进一步核查" in hearing and "向他人出售证书3本" in hearing and "考场未按规定设置" not in hearing
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        assert case.details["changes"][0]["from_facts"] == "考场未按规定设置"
     sanctions.record_defence(case_id, _submit(case_id, "run-c24", "defence-2", "证书系他人伪造"))
     decided = sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
                                                           "point_reason_01": "有交易记录为证", "staff_code": code})
@@ -121,25 +150,26 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
 
 
 def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earlier_one_named(any_db):
-    """21 → 23: a defence against an interview is no defence against a revocation."""
+    """21 → 23.1: a defence against an interview is no defence against a revocation; the new
+    告知书 states the changed facts and the 整改通知书 the revocation rests on, in Chinese dates."""
     code, inst_id = _staff(), _inst("C21")
+    _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）",
+            "发出《整改通知书》，暂停评价活动")
     case_id = _start("run-c21", inst_id, "第二十一条（三）")["case_id"]
     sanctions.notify_hearing(case_id)
     first = sanctions.read_view(case_id)
     sanctions.record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
-    missing = sanctions.decide(case_id, "decision-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
-                                                       "point_01": "不采纳", "point_reason_01": "未见整改材料",
-                                                       "staff_code": code})
+    change = {"decision": "变更处理", "changed_article": "第二十三条（一）", "point_01": "不采纳",
+              "point_reason_01": "未见整改材料", "staff_code": code, "changed_facts": "整改期满后再次超范围评价。"}
+    missing = sanctions.decide(case_id, "decision-1", change)
     assert missing.field_errors == {"reason": "理由：变更处理须写明理由"}
-    assert sanctions.decide(case_id, "decision-2", {"decision": "变更处理", "changed_article": "第二十三条（一）",
-                                                    "reason": "已被出具整改通知书后再次违反", "point_01": "不采纳",
-                                                    "point_reason_01": "未见整改材料", "staff_code": code}).accepted
+    assert sanctions.decide(case_id, "decision-2", change | {"reason": "已被出具整改通知书后再次违反"}).accepted
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
-        (change,) = case.details["changes"]
-        assert (change["from_article"], change["to_article"]) == ("第二十一条（三）", "第二十三条（一）")
-        assert change["defence"]["points"] == ["考场设置已整改"] and case.defence == {}
-        assert case.proposal["publish"] and not case.proposal["rests_on"]
+        (change_row,) = case.details["changes"]
+        assert (change_row["from_article"], change_row["to_article"]) == ("第二十一条（三）", "第二十三条（一）")
+        assert change_row["defence"]["points"] == ["考场设置已整改"] and case.defence == {}
+        assert case.proposal["publish"] and case.proposal["rests_on"][0]["number"] == "济南人社督〔2026〕1号"
     v = sanctions.notify_hearing(case_id)
     assert v["hearing_round"] == 2 and v["hearing_due"] == first["hearing_due"]
     again = _letter(case_id, "hearing-2")
@@ -149,6 +179,8 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
         mails = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.in_(
             [f"sanction-hearing:{case_id}", f"sanction-hearing-2:{case_id}"]))).all()
     assert f"（{earlier.number}）" in again and "约谈（第二十一条（三））" in again and "拟变更为撤销备案回执" in again
+    assert "经对陈述和申辩的复核，拟变更处理" in again and "整改期满后再次超范围评价" in again
+    assert "已于2026年1月5日被出具《整改通知书》" in again and "2026年1月5日，发出《整改通知书》" in again
     assert len(mails) == 2  # a new 告知书, a new mail
     sanctions.record_defence(case_id, 0)  # the second period ended without a defence
     assert sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
@@ -156,6 +188,36 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
     decision = _letter(case_id, "decision")
     _no_blank_in(decision)
     assert "在规定期限（2026年3月9日前）内未提交陈述和申辩意见" in decision
+
+
+def test_a_change_to_23_1_without_a_rectification_notice_on_record_is_refused_beside_the_field(any_db):
+    """第二十三条（一） 「已被出具书面通知后」: no 整改通知书 on record, no change to it (nothing re-heard)."""
+    code, inst_id = _staff(), _inst("N231")
+    case_id = _start("run-n231", inst_id, "第二十一条（三）")["case_id"]
+    sanctions.notify_hearing(case_id)
+    sanctions.record_defence(case_id, 0)
+    refused = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
+                                                "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
+    assert set(refused.field_errors) == {"changed_article"} and "整改通知书" in refused.field_errors["changed_article"]
+    ten = sanctions.decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十三条（十）",
+                                            "reason": "多次不合格", "changed_facts": "多次不合格", "staff_code": code})
+    assert "2026年度记录为0次" in ten.field_errors["changed_article"]
+    one = sanctions.decide(case_id, "d-3", {"decision": "变更处理", "changed_article": "第二十二条（一）",
+                                            "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
+    assert "约谈" in one.field_errors["changed_article"]
+    assert sanctions.read_view(case_id)["hearing_round"] == 1
+
+
+def test_a_change_to_article_15_is_refused_beside_the_field(db):
+    """第十五条（一） 提醒函 is no measure of the 处理程序: never 「决定：提醒函」 with no letter sent."""
+    code, inst_id = _staff(), _inst("F15")
+    case_id = _start("run-f15", inst_id, "第二十一条（三）")["case_id"]
+    sanctions.notify_hearing(case_id)
+    sanctions.record_defence(case_id, 0)
+    for n, article in enumerate(("第十五条", "fail"), 1):
+        refused = sanctions.decide(case_id, f"d-{n}", {"decision": "变更处理", "changed_article": article,
+                                                       "reason": "情节轻微", "staff_code": code})
+        assert set(refused.field_errors) == {"changed_article"} and "第十五条" in refused.field_errors["changed_article"]
 
 
 def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
@@ -268,16 +330,28 @@ def test_a_rectification_notice_carries_the_requirements_staff_wrote(db):
     assert "六十日内向济南市人民政府申请行政复议" in decision and "并对社会公布" in decision
 
 
-def test_an_article_27_revocation_letter_does_not_say_it_is_published(db):
+def test_an_article_27_revocation_letter_does_not_say_it_is_published_or_bars_new_filings(db):
+    """第二十七条: revoked and a discipline proposal; not published, and 「不再受理其备案或遴选申请」 is
+    第二十三条's alone. The recipient and the persons are required (named beside the fields)."""
     code, inst_id = _staff(), _inst("P27")
-    v = _start("run-p27", inst_id, "第二十七条（三）", serious=True)
+    v = _start("run-p27", inst_id, "第二十七条（三）", serious=True, facts="督导意见下达后未采取任何整改措施。")
     sanctions.notify_hearing(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                           "authority": "某集团纪委", "persons": "张某"})
-    sanctions.carry_out(v["case_id"])
-    for kind in ("decision", "revocation"):
-        assert "对社会公布" not in _letter(v["case_id"], kind)
+    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert set(refused.field_errors) == {"authority", "persons"}
+    assert refused.field_errors["persons"].startswith("直接负责的主管人员和其他责任人员：")
+    assert sanctions.decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
+                                                  "authority": "某集团纪委", "persons": "张某"}).accepted
+    assert sanctions.carry_out(v["case_id"])["status"] == "closed"
+    letters = {kind: _letter(v["case_id"], kind) for kind in ("decision", "revocation", "discipline")}
+    for kind, text in letters.items():
+        _no_blank_in(text)
+        assert "对社会公布" not in text and "不再受理" not in text, kind
+    assert "某集团纪委" in letters["discipline"] and "张某" in letters["discipline"]
+    assert "（见附件材料）" not in letters["discipline"] and "未采取任何整改措施，拒不整改" in letters["discipline"]
+    with session_scope() as s:
+        texts = [h.text for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.institution_id == inst_id))]
+    assert "撤销备案回执" in texts and not [x for x in texts if "不再受理" in x]
 
 
 def test_an_escalation_notice_states_its_article_once_and_the_earlier_notice_as_the_reason(db):
@@ -292,4 +366,5 @@ def test_an_escalation_notice_states_its_article_once_and_the_earlier_notice_as_
     hearing = _letter(v["case_id"], "hearing")
     _no_blank_in(hearing)
     assert hearing.count("第二十三条（一）") == 1 and hearing.count("已被出具书面通知后再次违反第二十二条规定的") == 1
-    assert "已于2026-01-05被出具《整改通知书》" in hearing
+    assert "已于2026年1月5日被出具《整改通知书》，再次违反第二十二条（二）" in hearing
+    assert "第二十二条（第二十二条" not in hearing and "2026年1月5日，发出《整改通知书》" in hearing

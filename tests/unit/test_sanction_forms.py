@@ -15,7 +15,7 @@ def test_a_rectification_form_also_carries_the_interview_and_referral_fields_tit
     assert set(MEASURE_FIELDS) <= set(props)
     assert props["requirements"]["title"] == "整改要求或改进要求"  # the proposed measure's own: plain
     assert props["interview_time"]["title"] == "约谈时间（变更为第二十一条约谈时填写）"
-    assert props["authority"]["title"].endswith("（变更为第二十四条移交、第二十七条处分建议时填写）")
+    assert props["authority"]["title"].endswith("（变更为第二十四条移交、第二十七条撤销备案时填写）")
     order = list(props)
     assert order.index("problems") < order.index("interview_time")  # its own fields first
 
