@@ -20,8 +20,11 @@ from models import Agency, Institution, SanctionCase
 from regulation import sanctions as ladder
 
 
-def proposal_fields(p: ladder.Proposal, rests_on: list) -> dict:
-    """What the case stores of a changed proposal (as _propose stores the first)."""
+def proposal_fields(p: ladder.Proposal, rests_on: list, finding_case: str) -> dict:
+    """What the case stores of a changed proposal (as _propose stores the first). `told`: its case
+    and the finding's case when a reason cites it (a change that kept the finding's escalation)."""
+    cited = " ".join(r.text for r in p.reasons)
+    told = [c for c in ladder.told_cases(p.case, finding_case) if c == p.case or ladder.case_citation(c) in cited]
     return {
         "measure": p.measure, "measure_name": p.measure_name, "case": p.case, "article": p.article,
         "article_text": ladder.case_text(p.case) if p.case else "", "notice_text": p.notice_text,
@@ -30,7 +33,7 @@ def proposal_fields(p: ladder.Proposal, rests_on: list) -> dict:
         "publish": p.publish, "suspend": p.suspend_evaluation, "hearing": p.hearing_required,
         "discipline": p.discipline_proposal,
         "rests_on": [{"on": str(h.on), "number": h.number, "article": h.article, "text": h.text} for h in rests_on],
-        "told": list(ladder.told_cases(p.case, p.case)),
+        "told": told,
     }
 
 
@@ -46,7 +49,7 @@ def reopen_hearing(s: Session, case: SanctionCase, today: date, p: ladder.Propos
     lead = ("经对陈述和申辩的复核，拟变更处理" if served and case.defence.get("points")
             else "经复核，拟变更处理" if served else "经进一步核查")
     why = {"article": "", "text": f"{lead}：{reason.rstrip('。')}"}
-    fields = proposal_fields(p, rests_on)
+    fields = proposal_fields(p, rests_on, case.finding_case)
     case.proposal = old | fields | {
         "basis": fields["basis"] + [why], "reasons": [why] + fields["reasons"],
         "discipline": p.discipline_proposal or bool(discipline and p.measure == "revocation"),

@@ -661,7 +661,8 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             if report_only:  # nothing was told: the 报告 states the changed case, its reasons and facts
                 from procedures.sanction_changes import proposal_fields
 
-                case.proposal = case.proposal | proposal_fields(changed_p, rests_on_rows(changed_p, _past(s, case)[0]))
+                case.proposal = case.proposal | proposal_fields(changed_p, rests_on_rows(changed_p, _past(s, case)[0]),
+                                                                case.finding_case)
                 if facts and facts != case.facts:
                     case.details = case.details | {"facts_before_change": case.facts}
                     case.facts = facts

@@ -313,18 +313,25 @@ def change_refusal(new_case: str, finding: Finding, history: SanctionHistory) ->
     article's own precondition (第二十五条 states it as the reason): 第二十三条（一） needs a
     《整改通知书》 on record, 第二十三条（十） three 不合格 results in the calendar year, 第二十二条（一）
     an earlier interview or 情节严重 (`finding.serious`); 第十五条 is no measure of this procedure.
-    `history.failed_results` are all the year's results, the finding's own included."""
+    `history.failed_results`: the year's results up to the finding's day (a 不合格 finding counts itself)."""
     if new_case == "fail":
         return CHANGE_REFUSED_15
     if new_case == "23.1" and not history.written_notices:
         return "变更后的条款：第二十三条（一）须此前已被出具《整改通知书》（书面通知），监管档案中无记录"
-    count = sum(1 for d in history.failed_results if d.year == finding.on.year)
+    count = _fails_counted(finding, history)
     if new_case == "23.10" and count < FAILS_FOR_REVOCATION:
         return (f"变更后的条款：第二十三条（十）须一个自然年度内外督总体评价结果三次及以上“不合格”，"
                 f"{finding.on.year}年度记录为{count}次")
     if new_case == "22.1" and not history.interviews and not finding.serious:
         return "变更后的条款：第二十二条（一）须此前已约谈（监管档案中无约谈记录）或情节严重（本案未认定情节严重）"
     return ""
+
+
+def _fails_counted(finding: Finding, history: SanctionHistory) -> int:
+    """The year's 不合格 results for a change: a 不合格 finding counts itself (fails_this_year)."""
+    if finding.case == "fail":
+        return fails_this_year(history, finding.on)
+    return sum(1 for d in history.failed_results if d.year == finding.on.year)
 
 
 def propose_change(new_case: str, finding: Finding, history: SanctionHistory, serious: bool) -> Proposal:
@@ -342,7 +349,7 @@ def propose_change(new_case: str, finding: Finding, history: SanctionHistory, se
                                        "再次违反第二十二条规定")
         return _proposal("23.1", new, why)
     if new_case == "23.10":
-        count = sum(1 for d in history.failed_results if d.year == finding.on.year)
+        count = _fails_counted(finding, history)
         return _proposal("23.10", new, Reason("第二十三条（十）",
                                               f"{finding.on.year}年度外督总体评价结果第{count}次“不合格”"))
     if new_case == "22.1":

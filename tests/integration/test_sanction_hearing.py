@@ -616,3 +616,26 @@ def test_the_filing_authority_case_after_an_adopted_escalation_keeps_the_intervi
     _no_blank_in(hearing)
     assert "已于2026年1月5日约谈，第二十一条（三）所列情况又发生" in hearing and "2026年1月5日，约谈主要负责人" in hearing
     assert "属于下列依据所列情形" not in hearing
+
+
+def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_the_steps_it_stated(db):
+    """21.3 after an interview and a 整改通知书 → 第二十三条（一）, whose 告知书 states 第二十二条（一） and
+    第二十一条（三）: a change to 第二十二条（一） is decided at once; the improvement under 第二十七条 is not."""
+    code, inst_id = _staff(), _inst("CH3")
+    _record(inst_id, "interview", date(2026, 1, 5), "济南人社督〔2026〕2号", "第二十一条（三）", "约谈主要负责人")
+    _record(inst_id, "written_notice", date(2026, 2, 5), "济南人社督〔2026〕3号", "第二十二条（一）", "发出《整改通知书》")
+    case_id = _start("run-ch3", inst_id, "第二十一条（三）")["case_id"]
+    assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
+    sanctions.notify_hearing(case_id)
+    hearing = _letter(case_id, "hearing")
+    _no_blank_in(hearing)
+    assert "第二十一条（三）" in hearing and "再次违反第二十二条（一）" in hearing
+    sanctions.record_defence(case_id, 0)
+    other = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十七条（一）",
+                                              "reason": "情节较轻", "requirements": "配合督导", "staff_code": code})
+    assert set(other.field_errors) == {"changed_facts"}
+    stated = sanctions.decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（一）",
+                                               "reason": "整改期间已有改进", "requirements": "规范考场设置",
+                                               "staff_code": code})
+    assert stated.accepted
+    assert sanctions.carry_out(case_id)["status"] == "rectifying"

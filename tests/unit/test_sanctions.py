@@ -340,6 +340,12 @@ def test_a_change_to_23_10_needs_three_fails_in_the_calendar_year():
     assert change_refusal("23.10", f("21.3"), three) == ""
 
 
+def test_a_third_fail_finding_counts_itself_for_a_change_to_23_10():
+    two_before = SanctionHistory(failed_results=(date(2026, 2, 1), date(2026, 5, 1)))
+    assert change_refusal("23.10", f("fail"), two_before) == ""
+    assert propose_change("23.10", f("fail"), two_before, False).case == "23.10"
+
+
 def test_a_change_to_22_1_needs_an_earlier_interview_or_a_serious_case():
     assert change_refusal("22.1", f("21.3"), NONE).startswith("变更后的条款：第二十二条（一）")
     assert change_refusal("22.1", f("21.3", serious=True), NONE) == ""
