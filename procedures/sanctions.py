@@ -193,11 +193,11 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
         source = s.get(InspectionCase, pending.source_case_id)
         cited = _cited(pending.article)
-        return _discipline_too(open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case,
-                                             pending.facts, pending.opened_on,
-                                             "daily_inspection" if source else "pending",
-                                             source.agency_id if source else None, pending_case_id=pending.id,
-                                             referral_too=cited.referral), cited)
+        case = open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case, pending.facts,
+                             pending.opened_on, "daily_inspection" if source else "pending",
+                             source.agency_id if source else None, pending_case_id=pending.id,
+                             referral_too=cited.referral)
+        return _discipline_too(case, cited)
     if not filing_number.strip():
         raise SanctionError("备案编号：请填写待处理案件编号，或登记发现的问题（备案编号、条款、事实）")
     inst = s.exec(select(Institution).where(Institution.filing_number == filing_number.strip())).first()
@@ -206,8 +206,9 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
     cited = _cited(article, serious)
     if not facts.strip():
         raise SanctionError("事实：请写明发现的问题（将写入告知书）")
-    return _discipline_too(open_sanction(s, f"registered:{flow_run_id}", inst.id, cited.case, facts.strip(), today,
-                                         "registered", serious=serious, referral_too=cited.referral), cited)
+    case = open_sanction(s, f"registered:{flow_run_id}", inst.id, cited.case, facts.strip(), today, "registered",
+                         serious=serious, referral_too=cited.referral)
+    return _discipline_too(case, cited)
 
 
 def _discipline_too(case: SanctionCase, cited: ladder.CitedFinding) -> SanctionCase:
