@@ -33,17 +33,20 @@ MEASURE_FIELDS = {
                  "写入《整改通知书》（附件4）；留空则用本案事实"),
     "requirements": ("整改要求或改进要求", ("rectification", "improvement"), "第二十二条整改、第二十七条改进",
                      "由经办人根据发现的问题写明，写入《整改通知书》或改进要求通知书"),
-    "authority": ("移交部门或处分建议的接收部门", ("referral", "revocation"), "第二十四条移交、第二十七条处分建议",
+    "authority": ("移交部门或处分建议的接收部门", ("referral", "discipline"), "第二十四条移交、第二十七条撤销备案",
                   "第二十四条移交的有关部门；第二十七条撤销备案时处分建议的接收部门"),
-    "persons": ("直接负责的主管人员和其他责任人员", ("revocation",), "第二十七条撤销备案",
+    "persons": ("直接负责的主管人员和其他责任人员", ("discipline",), "第二十七条撤销备案",
                 "仅第二十七条处分建议用（不对外公布）"),
 }
 
 
-def measure_fields(measure: str, report_only: bool, referral_too: bool = False) -> list[tuple[str, str, str]]:
+def measure_fields(measure: str, report_only: bool, referral_too: bool = False,
+                   discipline: bool = False) -> list[tuple[str, str, str]]:
     """(key, title, help) of every measure field: those the proposed measure needs first, untitled
-    beyond their name; the others say when they are filled in (变更处理为…时填写)."""
-    own = [] if report_only else [k for k, (_t, needs, _w, _h) in MEASURE_FIELDS.items() if measure in needs]
+    beyond their name; the others say when they are filled in (变更处理为…时填写). `discipline`: a
+    revocation that brings 第二十七条's discipline proposal (a 第二十三条 one alone does not ask for it)."""
+    needs_of = {measure} | ({"discipline"} if discipline and measure == "revocation" else set())
+    own = [] if report_only else [k for k, (_t, needs, _w, _h) in MEASURE_FIELDS.items() if needs_of & set(needs)]
     if referral_too and "authority" not in own:
         own.append("authority")
     rows = [(k, MEASURE_FIELDS[k][0], MEASURE_FIELDS[k][3]) for k in own]
@@ -54,20 +57,23 @@ def measure_fields(measure: str, report_only: bool, referral_too: bool = False) 
 
 def decision_form(header: str, proposed: str, measure: str, points: list[str], report_only: bool,
                   errors: list[str], previous: dict, field_errors: dict, filing_authority: str = "",
-                  referral_too: bool = False) -> type[RunInput]:
+                  referral_too: bool = False, discipline: bool = False) -> type[RunInput]:
     f = _Form(errors, field_errors, previous)
     what = f"拟处理：{proposed}" + (f"（本机构非负责备案的人社部门：决定后报告{filing_authority}，不向评价机构送达）"
                                    if report_only else "")
     f.add("decision", Decision, "处理决定", f"{what}。采纳、变更（写明条款和理由）或不予处理（写明理由）")
     f.add("changed_article", str, "变更后的条款（仅变更处理时填写）",
-          "如“第二十一条（三）”。变更为更重的处理或其他条款的，先重新告知评价机构并听取陈述申辩（第二十五条），"
-          "再作决定；变更为较轻的处理，当即决定", default="")
+          "如“第二十一条（三）”。仅当变更后的情形已在上次告知书中告知（原条款，或其理由所依据的条款）且处理不更重时，"
+          "当即决定；其他变更（其他条款、更重的处理、新的事实）先重新告知评价机构并听取陈述申辩（第二十五条），再作决定",
+          default="")
+    f.add("changed_facts", str, "变更后的事实（变更须重新告知时必填）",
+          "写入新的告知书、处理决定书和报告；原事实保留在变更记录中。当即决定的变更留空（沿用已告知的事实）", default="")
     f.add("reason", str, "理由", "变更或不予处理时必填；写入处理决定书（变更须重新告知的，写入新的告知书）", default="")
     for n, point in enumerate(points, 1):
         f.add(f"point_{n:02d}", PointAnswer, f"申辩要点{n}：{point[:100]}",
               "评价机构的陈述和申辩要点（标明“逾期提交”的，在陈述申辩期届满后收到）：采纳或不采纳")
         f.add(f"point_reason_{n:02d}", str, f"申辩要点{n}不予采纳的理由", "不采纳时必填；写入处理决定书", default="")
-    for key, title, help_text in measure_fields(measure, report_only, referral_too):
+    for key, title, help_text in measure_fields(measure, report_only, referral_too, discipline):
         f.add(key, str, title, help_text, default="")
     _code(f)
     return f.model("SanctionDecisionForm", header)

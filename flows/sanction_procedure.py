@@ -100,7 +100,7 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
                   f"申辩要点 {len(ctx['points'])} 条{late}。事实、理由、依据和监管档案见本运行的 Artifacts。")
         return forms.decision_form(header, f"{p['measure_name']}（{p['article']}）", ctx["measure"], ctx["points"],
                                    ctx["report_only"], errors, previous, field_errors, p.get("filing_authority", ""),
-                                   bool(p.get("referral_too")))
+                                   bool(p.get("referral_too")), bool(p.get("discipline")))
 
     for hearing in count(1):  # a change to a heavier measure or another basis is heard again (第二十五条)
         if case["hearing"]:

@@ -1,9 +1,11 @@
 """处理程序: what a change of the proposed measure and a report to the filing authority bring
 (issue 17, points 1, 2 and 9).
 
-- 第二十五条: a change to a heavier measure or another legal basis reopens the hearing — a new
-  告知书 stating the facts, the reasons (the staff member's reason for the change among them)
+- 第二十五条: a change the last 告知书 did not state (another basis, a heavier measure, new
+  facts) reopens the hearing — a new 告知书 stating the facts as changed (变更后的事实), the reasons
+  (the staff member's reason for the change among them, the precondition the new case rests on)
   and the new basis, a new defence period; the run waits again (ladder.change_needs_hearing).
+  The earlier round's defence link is closed: its defence answered another proposal.
 - 第二十二条、第二十三条 「由负责备案的人社部门」: an agency that did not file the institution
   reports; when the filing authority is one of our agencies its own case is opened here, pending,
   so its staff start the procedure (their 告知书, their decision).
@@ -18,33 +20,52 @@ from models import Agency, Institution, SanctionCase
 from regulation import sanctions as ladder
 
 
-def reopen_hearing(s: Session, case: SanctionCase, today: date, new_case: str, referral_too: bool, reason: str,
-                   by: str, replies: list[dict]) -> None:
-    """The proposal becomes the changed measure and the case waits for a new 告知书 (status
-    pending, the next hearing round); the earlier hearing, defence and answers stay on the case."""
-    old = case.proposal
-    from procedures.sanctions import changed_serious
-
-    p = ladder.propose(ladder.Finding(new_case, case.opened_on, case.facts, changed_serious(case, new_case)),
-                       ladder.SanctionHistory())
-    why = {"article": "", "text": f"经对陈述和申辩的复核，拟变更处理：{reason.rstrip('。')}"}
-    reasons = [why] + [{"article": r.article, "text": r.text} for r in p.reasons]
-    case.proposal = old | {
+def proposal_fields(p: ladder.Proposal, rests_on: list, finding_case: str) -> dict:
+    """What the case stores of a changed proposal (as _propose stores the first). `told`: its case
+    and the finding's case when a reason cites it (a change that kept the finding's escalation)."""
+    cited = " ".join(r.text for r in p.reasons)
+    told = [c for c in ladder.told_cases(p.case, finding_case) if c == p.case or ladder.case_citation(c) in cited]
+    return {
         "measure": p.measure, "measure_name": p.measure_name, "case": p.case, "article": p.article,
         "article_text": ladder.case_text(p.case) if p.case else "", "notice_text": p.notice_text,
-        "basis": [{"article": r.article, "text": r.text} for r in p.basis] + [why], "reasons": reasons,
+        "basis": [{"article": r.article, "text": r.text} for r in p.basis], "reasons": [
+            {"article": r.article, "text": r.text} for r in p.reasons],
         "publish": p.publish, "suspend": p.suspend_evaluation, "hearing": p.hearing_required,
-        "discipline": p.discipline_proposal, "rests_on": [], "report_only": False,
-        "referral_too": referral_too and p.measure != "referral",
+        "discipline": p.discipline_proposal,
+        "rests_on": [{"on": str(h.on), "number": h.number, "article": h.article, "text": h.text} for h in rests_on],
+        "told": told,
+    }
+
+
+def reopen_hearing(s: Session, case: SanctionCase, today: date, p: ladder.Proposal, rests_on: list,
+                   referral_too: bool, discipline: str, reason: str, facts: str, by: str, replies: list[dict]) -> None:
+    """The proposal becomes the changed one (`p`, from ladder.propose_change on the real record)
+    and the case waits for a new 告知书 on the changed facts (status pending, the next hearing
+    round); the earlier hearing, facts, defence and answers stay on the case, in the change record."""
+    old = case.proposal
+    served = bool(case.details.get("hearing_doc"))
+    # Only what happened is said: a review of a defence, a review, or — nothing told yet (a
+    # 第二十四条 referral is never announced) — a further inquiry.
+    lead = ("经对陈述和申辩的复核，拟变更处理" if served and case.defence.get("points")
+            else "经复核，拟变更处理" if served else "经进一步核查")
+    why = {"article": "", "text": f"{lead}：{reason.rstrip('。')}"}
+    fields = proposal_fields(p, rests_on, case.finding_case)
+    case.proposal = old | fields | {
+        "basis": fields["basis"] + [why], "reasons": [why] + fields["reasons"],
+        "discipline": p.discipline_proposal or bool(discipline and p.measure == "revocation"),
+        "referral_too": referral_too and p.measure != "referral", "report_only": False,
     }
     change = {"on": str(today), "by": by, "from_case": old.get("case"), "from_article": old.get("article"),
               "from_measure": old.get("measure_name"), "to_case": p.case, "to_article": p.article,
               "to_measure": p.measure_name, "reason": reason, "replies": replies,
+              "from_facts": case.facts, "to_facts": facts,
               "hearing_doc": case.details.get("hearing_doc", ""), "hearing_on": case.details.get("hearing_on", ""),
               "defence": case.defence}
+    _close_defence_links(s, case)
+    case.facts = facts
     case.details = case.details | {"hearing_round": int(case.details.get("hearing_round", 1)) + 1,
                                    "changes": list(case.details.get("changes", [])) + [change],
-                                   "referral_too": referral_too,
+                                   "referral_too": referral_too, "discipline_too": discipline,
                                    # the next round's period is computed anew (期限待定 included)
                                    "due_pending": {k: v for k, v in case.details.get("due_pending", {}).items()
                                                    if k != "hearing_due"}}
@@ -52,10 +73,27 @@ def reopen_hearing(s: Session, case: SanctionCase, today: date, new_case: str, r
     case.report_only, case.status = False, "pending"
 
 
+def _close_defence_links(s: Session, case: SanctionCase) -> None:
+    """The earlier round's defence link, still open (a grace period runs past the due day), closes
+    now: a defence against the proposal no longer made would be read by no one."""
+    from adapters.clock import now
+    from models import PortalLink
+    from procedures.sanctions import defence_step
+
+    if not case.flow_run_id:
+        return
+    for link in s.exec(select(PortalLink).where(PortalLink.flow_run_id == case.flow_run_id,
+                                                PortalLink.step_key == defence_step(case),
+                                                PortalLink.accepted_at.is_(None))):
+        link.expires_at = now()
+        s.add(link)
+
+
 def changes_markdown(case: SanctionCase) -> str:
     """The case file's record of each change that reopened the hearing."""
     rows = [f"- {c['on']} {c['by']}：{c['from_measure']}（{c['from_article']}）→ {c['to_measure']}（{c['to_article']}），"
-            f"理由：{c['reason']}；重新告知（此前告知书 {c['hearing_doc'] or '无'}）"
+            f"理由：{c['reason'].strip().rstrip('。；')}；重新告知（此前告知书 {c['hearing_doc'] or '无'}）"
+            + (f"；变更前的事实：{c['from_facts'].strip().rstrip('。；')}" if c.get("from_facts") else "")
             for c in case.details.get("changes", [])]
     return "\n".join(rows)
 
@@ -76,7 +114,14 @@ def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution,
     agency = filing_agency(s, inst)
     if agency is None or agency.id == case.agency_id:
         return None
-    return open_sanction(s, f"reported:{case.id}", inst.id, case.decided_case or case.finding_case, case.facts, today,
+    if case.decision == "change":  # the case as changed and reported, never heavier than the 报告
+        found = open_sanction(s, f"reported:{case.id}", inst.id, case.decided_case, case.facts, today, "report",
+                              agency_id=agency.id, source_sanction_id=case.id,
+                              serious=bool(case.details.get("decided_serious", case.serious)))
+        found.details = found.details | {"as_reported": True}
+        return found
+    # adopted: the original finding, so its escalation (and the reasons it rests on) is rebuilt from history
+    return open_sanction(s, f"reported:{case.id}", inst.id, case.finding_case, case.facts, today,
                          "report", agency_id=agency.id, source_sanction_id=case.id, serious=case.serious)
 
 

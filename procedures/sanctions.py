@@ -17,6 +17,7 @@ of 第二十三条(一) for its own escalation: only an earlier notice turns 第
 """
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
@@ -193,10 +194,11 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
         source = s.get(InspectionCase, pending.source_case_id)
         cited = _cited(pending.article)
-        return open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case, pending.facts,
+        case = open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case, pending.facts,
                              pending.opened_on, "daily_inspection" if source else "pending",
                              source.agency_id if source else None, pending_case_id=pending.id,
                              referral_too=cited.referral)
+        return _discipline_too(case, cited)
     if not filing_number.strip():
         raise SanctionError("备案编号：请填写待处理案件编号，或登记发现的问题（备案编号、条款、事实）")
     inst = s.exec(select(Institution).where(Institution.filing_number == filing_number.strip())).first()
@@ -205,8 +207,17 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
     cited = _cited(article, serious)
     if not facts.strip():
         raise SanctionError("事实：请写明发现的问题（将写入告知书）")
-    return open_sanction(s, f"registered:{flow_run_id}", inst.id, cited.case, facts.strip(), today, "registered",
+    case = open_sanction(s, f"registered:{flow_run_id}", inst.id, cited.case, facts.strip(), today, "registered",
                          serious=serious, referral_too=cited.referral)
+    return _discipline_too(case, cited)
+
+
+def _discipline_too(case: SanctionCase, cited: ladder.CitedFinding) -> SanctionCase:
+    """「第二十三条（x）、第二十七条（y）」 情节严重: the 第二十三条 revocation is taken and 第二十七条's
+    discipline proposal goes with it (ladder.heaviest_case)."""
+    if cited.discipline and not case.details.get("discipline_too"):
+        case.details = case.details | {"discipline_too": cited.discipline}
+    return case
 
 
 def history_of(s: Session, institution_id: int, exclude_case: int | None = None) -> list[InstitutionHistory]:
@@ -224,23 +235,40 @@ def failed_sessions(s: Session, institution_id: int) -> list[tuple[int, date]]:
     return [(sid, on) for sid, on in rows if sid is not None]
 
 
+def _past(s: Session, case: SanctionCase) -> tuple[list[InstitutionHistory], tuple, ladder.SanctionHistory]:
+    """The institution's record as the ladder reads it: (history rows, 不合格 dates, SanctionHistory)."""
+    history = history_of(s, case.institution_id, exclude_case=case.source_sanction_id)
+    fails = ladder.failed_results_per_session(failed_sessions(s, case.institution_id))
+    past = ladder.SanctionHistory(tuple(h.on for h in history if h.kind == "interview"),
+                                  tuple(h.on for h in history if h.kind == "written_notice"),
+                                  tuple(d for d in fails if d < case.opened_on))
+    return history, fails, past
+
+
+def rests_on_rows(p: ladder.Proposal, history: list[InstitutionHistory]) -> list[InstitutionHistory]:
+    """The earlier measures a proposal's reasons rest on (告知书 「此前已采取的措施」): the interview
+    a 第二十二条（一） reason names, the 整改通知书 of 第二十三条（一）, the improvement request of a
+    第二十七条 revocation."""
+    rests_on = []
+    if any(r.article == "第二十二条（一）" and "约谈" in r.text for r in p.basis):
+        rests_on += [h for h in history if h.kind == "interview"][-1:]
+    if p.case == "23.1":
+        rests_on += [h for h in history if h.kind == "written_notice"][-1:]
+    if p.case and p.case.startswith("27.") and p.measure == "revocation":
+        rests_on += [h for h in history if h.kind == "improvement"][-1:]
+    return rests_on
+
+
 def _propose(s: Session, case: SanctionCase, today: date) -> None:
     inst = s.get(Institution, case.institution_id)
     agency = s.get(Agency, case.agency_id)
-    history = history_of(s, inst.id, exclude_case=case.source_sanction_id)
-    interviews = [h for h in history if h.kind == "interview"]
-    notices = [h for h in history if h.kind == "written_notice"]
-    fails = ladder.failed_results_per_session(failed_sessions(s, inst.id))
-    past = ladder.SanctionHistory(tuple(h.on for h in interviews), tuple(h.on for h in notices),
-                                  tuple(d for d in fails if d < case.opened_on))
-    p = ladder.propose(ladder.Finding(case.finding_case, case.opened_on, case.facts, case.serious), past)
-    rests_on = []
-    if p.case == "22.1" and case.finding_case.startswith("21.") and interviews:
-        rests_on.append(interviews[-1])
-    if p.case == "23.1" and notices:
-        rests_on.append(notices[-1])
-    if p.case and p.case.startswith("27.") and p.measure == "revocation":
-        rests_on += [h for h in history if h.kind == "improvement"][-1:]
+    history, fails, past = _past(s, case)
+    finding = ladder.Finding(case.finding_case, case.opened_on, case.facts, case.serious)
+    if case.details.get("as_reported"):  # the filing authority's case after a changed report: that case only
+        p = ladder.propose_change(case.finding_case, finding, past, case.serious)
+    else:
+        p = ladder.propose(finding, past)
+    rests_on = rests_on_rows(p, history)
     report_only = ladder.reports_to_filing_authority(p.case, agency.level, agency.city_letter,
                                                      inst.filing_authority, inst.city_letter)
     case.report_only = report_only
@@ -254,7 +282,10 @@ def _propose(s: Session, case: SanctionCase, today: date) -> None:
         "fails_this_year": sum(1 for d in fails if d.year == case.opened_on.year),
         "reasons": [{"article": r.article, "text": r.text} for r in p.reasons],
         "referral_too": bool(case.details.get("referral_too")) and p.measure != "referral",
+        "told": list(ladder.told_cases(p.case, case.finding_case)),
     }
+    if case.details.get("discipline_too") and p.measure == "revocation":
+        case.proposal = case.proposal | {"discipline": True}
 
 
 def view(s: Session, case: SanctionCase) -> dict:
@@ -287,7 +318,7 @@ def proposal_markdown(case_id: int) -> str:
         case = s.get(SanctionCase, case_id)
         inst = s.get(Institution, case.institution_id)
         p = case.proposal
-        basis = "\n".join(f"- {r['article']}：{r['text']}" for r in p["basis"])
+        basis = "\n".join(f"- {r['article'] + '：' if r['article'] else ''}{r['text']}" for r in p["basis"])
         rests = "\n".join(f"- {r['on']} {r['text']}（{r['number']}，{r['article']}）" for r in p["rests_on"]) or "- 无"
         history = "\n".join(f"| {h.on} | {h.text} | {h.number} | {h.article} |" for h in history_of(s, inst.id)) \
             or "| — | 无 | | |"
@@ -418,7 +449,8 @@ def notify_hearing(case_id: int) -> dict:
         _mail(s, f"sanction-hearing{suffix}:{case.id}", inst.contact_email, "institution", doc,
               "陈述和申辩的一次性链接另行发送。")
         case.details = case.details | {"hearing_doc": doc.number, "hearing_on": str(today),
-                                       "heard": {"case": p["case"], "measure": p["measure"], "round": rnd}}
+                                       "heard": {"case": p["case"], "measure": p["measure"], "round": rnd,
+                                                 "told": p.get("told") or [p["case"]]}}
         case.status = "hearing"
     return _step(case_id, act)
 
@@ -583,12 +615,17 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if decision is None:
             refusal.add("decision", f"处理决定：应为{'、'.join(DECISIONS)}之一")
         changed, referral_too = "", bool(case.details.get("referral_too"))
+        discipline, changed_p = case.details.get("discipline_too", ""), None
+        facts = str(answers.get("changed_facts", "")).strip()
         if decision == "change":
             try:
                 cited = _cited(str(answers.get("changed_article", "")), case.serious)
-                changed, referral_too = cited.case, cited.referral
             except SanctionError:
                 refusal.add("changed_article", "变更后的条款：应为如“第二十一条（三）”，且为第二十条–第二十七条所列情形")
+            else:
+                changed_p = _changed_proposal(s, case, cited.case, refusal)
+                if changed_p is not None:
+                    changed, referral_too, discipline = cited.case, cited.referral, cited.discipline
             if not reason:
                 refusal.add("reason", "理由：变更处理须写明理由")
         if decision == "drop" and not reason:
@@ -610,12 +647,17 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         details = {k: str(answers.get(k, "")).strip() for k in ("interview_time", "interview_place", "authority",
                                                                 "requirements", "persons", "problems")}
         final_case = changed or case.proposal["case"]
-        measure = "none" if decision == "drop" else _measure_of(final_case, case)
+        measure = "none" if decision == "drop" else changed_p.measure if changed_p else case.proposal["measure"]
         report_only = _reports(s, case, final_case) if decision == "change" else case.report_only
-        rehear = decision == "change" and not report_only and ladder.change_needs_hearing(
-            *_heard(case), final_case, measure)
-        if decision != "drop" and not report_only and not rehear:
-            _require_details(measure, details, refusal)
+        # 第二十五条: another basis, a heavier measure or new facts are told before they are decided
+        rehear = changed_p is not None and not report_only and (
+            ladder.change_needs_hearing(*_heard(case)[:2], final_case, measure, _heard(case)[2])
+            or bool(facts and facts != case.facts))
+        if rehear and not facts:
+            refusal.add("changed_facts", "变更后的事实：变更后须重新告知评价机构（第二十五条），请写明变更后拟处理所依据的"
+                                         "事实（写入新的告知书）")
+        if decision != "drop" and not report_only and not rehear and (decision != "change" or changed_p):
+            _require_details(measure, details, refusal, discipline_due(case, final_case, measure, discipline))
         if decision != "drop" and not rehear and referral_too and measure != "referral" and not details["authority"]:
             refusal.add("authority", "移交部门：本案同时依第二十四条移交，须写明接收的有关部门")
         if refusal or who is None:
@@ -623,11 +665,21 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if rehear:  # 第二十五条: a heavier measure or another basis is told first, then decided
             from procedures.sanction_changes import reopen_hearing
 
-            reopen_hearing(s, case, today, final_case, referral_too, reason, who.label, replies)
+            reopen_hearing(s, case, today, changed_p, rests_on_rows(changed_p, _past(s, case)[0]), referral_too,
+                           discipline, reason, facts, who.label, replies)
             return
         if decision == "change":  # the filing-authority rule, for the measure as changed
             case.report_only = report_only
-            case.details = case.details | {"referral_too": referral_too}
+            case.details = case.details | {"referral_too": referral_too, "discipline_too": discipline,
+                                           "decided_serious": changed_serious(case, final_case)}
+            if report_only:  # nothing was told: the 报告 states the changed case, its reasons and facts
+                from procedures.sanction_changes import proposal_fields
+
+                case.proposal = case.proposal | proposal_fields(changed_p, rests_on_rows(changed_p, _past(s, case)[0]),
+                                                                case.finding_case)
+                if facts and facts != case.facts:
+                    case.details = case.details | {"facts_before_change": case.facts}
+                    case.facts = facts
         case.decision, case.decided_case, case.measure = decision, final_case or "", measure
         case.decision_reason, case.point_replies = reason, replies
         case.decided_on, case.decided_by = today, who.label
@@ -638,14 +690,31 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
     return _answer_once(case_id, pause_key, judge)
 
 
-def _heard(case: SanctionCase) -> tuple[str | None, str | None]:
-    """The case and measure the last 告知书 stated; (None, None) when none was served."""
+def _heard(case: SanctionCase) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The case and measure the last 告知书 stated, and the cases it stated (ladder.told_cases);
+    (None, None, ()) when none was served."""
     heard = case.details.get("heard")
     if heard:
-        return heard["case"], heard["measure"]
+        return heard["case"], heard["measure"], tuple(heard.get("told") or (heard["case"],))
     if case.details.get("hearing_doc"):
-        return case.proposal.get("case"), case.proposal.get("measure")
-    return None, None
+        p = case.proposal
+        return p.get("case"), p.get("measure"), tuple(p.get("told") or (p.get("case"),))
+    return None, None, ()
+
+
+def _changed_proposal(s: Session, case: SanctionCase, new_case: str, refusal: Refusal) -> ladder.Proposal | None:
+    """The proposal for a change to `new_case`, built from the institution's real record; None
+    (and the reason beside the field) when the article's precondition is not met or it is 第十五条."""
+    history, fails, past = _past(s, case)
+    finding = ladder.Finding(case.finding_case, case.opened_on, case.facts, case.serious)
+    # the year's 不合格 results up to the case's day count for 第二十三条（十）
+    record = past if case.finding_case == "fail" else replace(
+        past, failed_results=tuple(d for d in fails if d <= case.opened_on))
+    why_not = ladder.change_refusal(new_case, finding, record)
+    if why_not:
+        refusal.add("changed_article", why_not)
+        return None
+    return ladder.propose_change(new_case, finding, record, changed_serious(case, new_case))
 
 
 def _reports(s: Session, case: SanctionCase, final_case: str | None) -> bool:
@@ -654,21 +723,28 @@ def _reports(s: Session, case: SanctionCase, final_case: str | None) -> bool:
                                               inst.city_letter)
 
 
-def _measure_of(final_case: str | None, case: SanctionCase) -> str:
-    if final_case == case.proposal["case"]:
-        return case.proposal["measure"]
-    p = ladder.propose(ladder.Finding(final_case, case.opened_on, case.facts, changed_serious(case, final_case)),
-                       ladder.SanctionHistory())
-    return p.measure
-
-
 def changed_serious(case: SanctionCase, final_case: str | None) -> bool:
     """Staff who change to a 第二十一条 item chose the interview: 情节严重 would make it 第二十二条（一）,
-    which they would cite instead. 第二十七条 keeps it (拒不整改或情节严重 → revocation)."""
-    return case.serious and not (final_case or "").startswith("21.")
+    which they would cite instead. 第二十七条 keeps it (拒不整改或情节严重 → revocation) — except a
+    change to the very 第二十七条 item of a proposed revocation, which can only mean the
+    improvement requirement (adopting would keep the revocation). Interpretation (ours)."""
+    final = final_case or ""
+    p = case.proposal or {}
+    if final.startswith("27.") and final == p.get("case") and p.get("measure") == "revocation":
+        return False
+    return case.serious and not final.startswith("21.")
 
 
-def _require_details(measure: str, d: dict, refusal: Refusal) -> None:
+def discipline_due(case: SanctionCase, final_case: str | None, measure: str, alongside: str | None = None) -> bool:
+    """第二十七条 「拒不整改或者情节严重的，对机构撤销备案回执，对直接负责的主管人员…提出给予处分的建议」:
+    a 第二十七条 revocation, or a 第二十三条 one with a 第二十七条 revocation cited beside it."""
+    if measure != "revocation" or not final_case:
+        return False
+    alongside = case.details.get("discipline_too") if alongside is None else alongside
+    return final_case.startswith("27.") or (final_case.startswith("23.") and bool(alongside))
+
+
+def _require_details(measure: str, d: dict, refusal: Refusal, discipline: bool = False) -> None:
     if measure == "interview":
         if not d["interview_time"]:
             refusal.add("interview_time", "约谈时间：约谈须写明时间（第二十一条）")
@@ -680,6 +756,11 @@ def _require_details(measure: str, d: dict, refusal: Refusal) -> None:
         refusal.add("requirements", "整改要求：第二十七条改进要求须写明要求")
     if measure == "rectification" and not d["requirements"]:  # 附件4: staff write what is required
         refusal.add("requirements", "整改要求：第二十二条《整改通知书》须写明整改要求")
+    if discipline and not d["authority"]:
+        refusal.add("authority", "处分建议的接收部门：第二十七条撤销备案须对直接负责的主管人员和其他责任人员"
+                                 "向有关部门提出给予处分的建议，请写明接收部门")
+    if discipline and not d["persons"]:
+        refusal.add("persons", "直接负责的主管人员和其他责任人员：第二十七条处分建议须写明责任人员")
 
 
 # -- carrying the decision out, once ---------------------------------------------------------------
@@ -715,6 +796,8 @@ def carry_out(case_id: int) -> dict:
             _serve_decision(s, case, inst, doc, today)
             _history(s, case, "decision", today, f"处理决定：{name if case.decision != 'drop' else '不予处理'}",
                      doc.number, article)
+        elif case.measure == "referral" and not case.report_only and case.details.get("hearing_doc"):
+            _terminate(s, case, inst, today)
         if case.decision == "drop":
             case.status = "dropped"
         elif case.report_only:
@@ -727,6 +810,18 @@ def carry_out(case_id: int) -> dict:
             refer_alongside(s, case, inst, today, d)  # 第二十四条 beside the measure, never instead
         case.details = case.details | {"carried_out": str(today)}
     return _step(case_id, act)
+
+
+def _terminate(s: Session, case: SanctionCase, inst: Institution, today: date) -> None:
+    """A 告知书 was served, then staff changed the measure to a 第二十四条 referral alone: the
+    institution told of a proposed measure learns that the proceedings end — never of the
+    referral (第二十四条 is not announced). Interpretation (ours)."""
+    heard = case.details.get("heard") or {}
+    doc = _doc(s, case, "termination", "质量督导处理终止通知书", inst.name, "sanction_termination", today,
+               notified_on=case.details.get("hearing_on", ""), hearing_number=case.details.get("hearing_doc", ""),
+               measure_name=ladder.MEASURE_NAMES.get(heard.get("measure") or "", case.proposal.get("measure_name")))
+    _mail(s, f"sanction-termination:{case.id}", inst.contact_email, "institution", doc)
+    _history(s, case, "termination", today, "终止处理程序，不作出告知书所列处理", doc.number, "第二十五条")
 
 
 def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Document, today: date) -> None:
@@ -926,21 +1021,22 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
 
 def _revoke(s, case, inst, today, article, article_text, d) -> None:
     agency = s.get(Agency, case.agency_id)
+    bars = case.decided_case.startswith("23.")  # 第二十三条 「不再受理其备案或遴选申请」: its own, not 第二十七条's
     doc = _doc(s, case, "revocation", "撤销备案回执通知", inst.name, "revocation_receipt", today, article=article,
-               article_text=article_text, filing_number=inst.filing_number, on=today,
+               article_text=article_text, filing_number=inst.filing_number, on=today, bars=bars,
                publish=case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES)  # the decided article's
     _mail(s, f"sanction-revocation:{case.id}", inst.contact_email, "institution", doc)
     inst.status = "revoked"
     s.add(inst)
-    _history(s, case, "revocation", today, "撤销备案回执，不再受理其备案或遴选申请", doc.number, article)
+    _history(s, case, "revocation", today, "撤销备案回执，不再受理其备案或遴选申请" if bars else "撤销备案回执",
+             doc.number, article)
     if case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES:
         _register(s, case, "revocation", article, doc.number, today)
-    if case.decided_case.startswith("27."):
-        prop = _doc(s, case, "discipline", "关于给予处分的建议", d.get("authority") or "有关主管部门",
+    if discipline_due(case, case.decided_case, case.measure):
+        prop = _doc(s, case, "discipline", "关于给予处分的建议", d["authority"],
                     "discipline_proposal", today, institution_name=inst.name, filing_number=inst.filing_number,
-                    facts=case.facts, persons=d.get("persons") or "（见附件材料）")
-        _mail(s, f"sanction-discipline:{case.id}", agency.email, "agency", prop,
-              f"请送达{d.get('authority') or '责任人员的主管部门'}。")
+                    facts=case.facts, persons=d["persons"])  # both required by decide (_require_details)
+        _mail(s, f"sanction-discipline:{case.id}", agency.email, "agency", prop, f"请送达{d['authority']}。")
         _history(s, case, "discipline", today, "提出给予处分的建议（第二十七条）", prop.number, article)
     case.status = "closed"
 

@@ -27,9 +27,18 @@ Issue 17 (second review):
 - the order of measures (data: sanction-cases.yaml ``measure_order``): 撤销备案回执 > 整改通知书并暂停
   > 约谈 > 书面说明并宣布无效 (第二十条) > 改进要求; of several articles cited in one finding the
   heaviest measure is taken (heaviest_case), and a 第二十四条 referral goes alongside, never instead.
-- 第二十五条 when staff change the proposed measure (change_needs_hearing): a heavier measure or
-  another legal basis (article and item) needs a new 告知书 and defence period; a lighter one
-  may be decided at once, on the same facts; a referral (no hearing) never needs one.
+- 第二十五条 when staff change the proposed measure (change_needs_hearing): decided at once only
+  when the new case was stated in the last 告知书 (the heard case itself, or a case its reasons
+  rest on: 第二十一条 under 第二十二条（一）, 第二十二条 under 第二十三条（一）, told_cases) and its
+  measure is not heavier (第二十七条 improvement under a 第二十七条 revocation of the same item);
+  anything else — a heavier measure, another basis, new facts — needs a new 告知书 and defence
+  period; a referral (no hearing) never needs one.
+- a change keeps the law's preconditions (propose_change, change_refusal): 第二十三条（一） only
+  after a 整改通知书 on record, 第二十三条（十） only with three 不合格 in the year, 第二十二条（一）
+  only after an interview or when 情节严重; the changed proposal states them as its reasons.
+- several articles of equal weight: 第二十三条 before 第二十七条 (its consequences — 不再受理、对社会
+  公布 — are the article's own); a 第二十七条 拒不整改或情节严重 cited beside it adds its discipline
+  proposal alongside (CitedFinding.discipline).
 """
 
 from dataclasses import dataclass, replace
@@ -43,6 +52,11 @@ _CASES = load_yaml("sanction-cases.yaml")["articles"]
 REGULATION_TITLE = "《山东省技能人才评价质量督导工作实施细则（试行）》（鲁人社字〔2022〕68号）"
 FAILS_FOR_REVOCATION = 3  # 第二十三条(十): 一个自然年度内…三次及以上“不合格”
 CHINESE_NUMERALS = "零一二三四五六七八九十"
+
+
+def chinese_date(day: date) -> str:
+    """2026年1月5日, as letters write a date (never the ISO form in a reason)."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 MEASURE_NAMES = {
     "none": "无需处理",
@@ -163,7 +177,7 @@ def _proposal(case: str, finding: Finding, *basis: Reason, measure: str | None =
 
 def reports_to_filing_authority(case: str | None, acting_level: str, acting_city: str | None,
                                 filing_authority: str, filing_city: str | None) -> bool:
-    """第二十一条–第二十三条、第二十七条: the measure is the 负责备案的人社部门's. An agency that did
+    """第二十条–第二十三条、第二十七条: the measure is the 负责备案的人社部门's. An agency that did
     not file the institution (ministry-filed, or filed with another city, or a city acting on a
     province-filed one) reports to the filing authority instead of taking the measure."""
     if not case or case.split(".")[0] not in FILING_AUTHORITY_ARTICLES:
@@ -190,13 +204,17 @@ def default_measure(case: str, serious: bool = False) -> str:
 class CitedFinding:
     case: str  # the case whose measure is taken
     referral: bool = False  # 第二十四条 cited too: the referral goes alongside
+    discipline: str = ""  # a 第二十七条 revocation cited beside a 第二十三条 one: its discipline proposal too
 
 
 def heaviest_case(cases: list[str], serious: bool = False) -> CitedFinding:
     """Several articles cited in one finding (「第二十三条（四）、第二十四条」): the case with the heaviest
     measure by MEASURE_ORDER (not the highest article number: 「第二十三条（一）、第二十七条（三）」 is a
-    revocation); of equally heavy ones, the highest article and item (as before). 第二十四条 never replaces a measure: it is
-    the case only when nothing else is cited, otherwise a referral alongside."""
+    revocation); of equally heavy ones 第二十三条 before 第二十七条 (a revocation under 第二十三条 is
+    also published and bars new filings), otherwise the highest article and item (as before); the
+    第二十七条 revocation left aside still brings its discipline proposal (discipline). 第二十四条
+    never replaces a measure: it is the case only when nothing else is cited, otherwise a referral
+    alongside."""
     if not cases:
         raise ValueError("no case cited")
     others = [c for c in cases if not c.startswith("24.")]
@@ -207,27 +225,49 @@ def heaviest_case(cases: list[str], serious: bool = False) -> CitedFinding:
         if case == "fail":
             return (-1, 0, 0)  # 第十五条（一）: only when nothing else is cited
         article, item = case.split(".")
-        return (measure_rank(default_measure(case, serious)), int(article), int(item))
+        return (measure_rank(default_measure(case, serious)), 0 if article == "27" else int(article), int(item))
 
-    return CitedFinding(max(others, key=weight), referral)
+    taken = max(others, key=weight)
+    discipline = ""
+    if taken.startswith("23.") and default_measure(taken) == "revocation":
+        discipline = next((c for c in others if c.startswith("27.") and default_measure(c, serious) == "revocation"), "")
+    return CitedFinding(taken, referral, discipline)
 
 
-def change_needs_hearing(heard_case: str | None, heard_measure: str | None, new_case: str, new_measure: str) -> bool:
+def told_cases(proposed_case: str | None, finding_case: str | None) -> tuple[str, ...]:
+    """The cases a 告知书 states: the proposed case, and the case its reasons rest on (the
+    第二十一条 item escalated to 第二十二条（一）, the 第二十二条 item escalated to 第二十三条（一）, both
+    for 第二十一条 → 第二十三条（一）)."""
+    if not proposed_case:
+        return ()
+    told = [proposed_case]
+    finding = finding_case or proposed_case
+    if finding != proposed_case and finding != "fail":
+        if proposed_case == "23.1" and finding.startswith("21."):
+            told.append("22.1")
+        if proposed_case in ("22.1", "23.1") and finding.split(".")[0] in ("21", "22"):
+            told.append(finding)
+    return tuple(told)
+
+
+def change_needs_hearing(heard_case: str | None, heard_measure: str | None, new_case: str, new_measure: str,
+                         told: tuple[str, ...] = ()) -> bool:
     """第二十五条 「作出处理决定前，应当告知评价机构相关事实、理由和依据」 when staff change the measure.
 
-    Interpretation (ours): the institution must have been told the measure and the basis it is
-    decided on. A change to a heavier measure (MEASURE_ORDER), or to another article or item
-    as heavy, needs a new 告知书 and a new defence period; a lighter measure may be decided at
-    once on the facts already heard. No 告知书 sent yet (a 第二十四条 referral, or a report to
-    the filing authority) → every measure with a hearing needs one. A referral never does."""
+    Interpretation (ours): a changed measure is decided at once only when the new case was stated
+    in the last 告知书 — the heard case itself, or a case its reasons rest on (`told`, from
+    told_cases) — and its measure is not heavier (MEASURE_ORDER): 第二十二条（一） → the 第二十一条
+    item it escalated, 第二十三条（一） → the 第二十二条 item, a 第二十七条 revocation → the improvement
+    under the same item. Anything else (a heavier measure, another article or item, whatever its
+    weight) needs a new 告知书 and a new defence period. No 告知书 sent yet (a 第二十四条 referral, or
+    a report to the filing authority) → every measure with a hearing needs one. A referral never does."""
     if new_measure in ("referral", "none"):
         return False
     if heard_case is None or heard_measure is None:
         return True
-    heard, new = measure_rank(heard_measure), measure_rank(new_measure)
-    if new != heard:
-        return new > heard
-    return new_case != heard_case
+    if new_case != heard_case and new_case not in told:
+        return True
+    return measure_rank(new_measure) > measure_rank(heard_measure)
 
 
 def measure_text(case: str) -> str:
@@ -245,7 +285,7 @@ def propose(finding: Finding, history: SanctionHistory) -> Proposal:
             return _escalate_22(replace(finding, case="22.1"), history, why)
         if history.interviews:
             why = Reason("第二十二条（一）",
-                         f"已于{max(history.interviews)}约谈，{case_citation(finding.case)}所列情况又发生")
+                         f"已于{chinese_date(max(history.interviews))}约谈，{case_citation(finding.case)}所列情况又发生")
             return _escalate_22(replace(finding, case="22.1"), history, why)
     if article == "22":
         return _escalate_22(finding, history)
@@ -258,10 +298,65 @@ def propose(finding: Finding, history: SanctionHistory) -> Proposal:
 def _escalate_22(finding: Finding, history: SanctionHistory, *why: Reason) -> Proposal:
     if history.written_notices:
         notice = Reason("第二十三条（一）",
-                        f"已于{max(history.written_notices)}被出具《整改通知书》，再次违反第二十二条"
-                        f"（{case_citation(finding.case)}{case_text(finding.case)}）")
+                        f"已于{chinese_date(max(history.written_notices))}被出具《整改通知书》，再次违反"
+                        f"{case_citation(finding.case)}“{case_text(finding.case)}”的规定")
         return _proposal("23.1", finding, *why, notice)
     return _proposal(finding.case, finding, *why)
+
+
+CHANGE_REFUSED_15 = ("变更后的条款：第十五条（一）提醒函不是处理程序的处理措施；请填写第二十条至第二十七条所列情形，"
+                     "或选择“不予处理”")
+
+
+def change_refusal(new_case: str, finding: Finding, history: SanctionHistory) -> str:
+    """Why staff cannot change the measure to `new_case` (empty: they can). A change keeps the
+    article's own precondition (第二十五条 states it as the reason): 第二十三条（一） needs a
+    《整改通知书》 on record, 第二十三条（十） three 不合格 results in the calendar year, 第二十二条（一）
+    an earlier interview or 情节严重 (`finding.serious`); 第十五条 is no measure of this procedure.
+    `history.failed_results`: the year's results up to the finding's day (a 不合格 finding counts itself)."""
+    if new_case == "fail":
+        return CHANGE_REFUSED_15
+    if new_case == "23.1" and not history.written_notices:
+        return "变更后的条款：第二十三条（一）须此前已被出具《整改通知书》（书面通知），监管档案中无记录"
+    count = _fails_counted(finding, history)
+    if new_case == "23.10" and count < FAILS_FOR_REVOCATION:
+        return (f"变更后的条款：第二十三条（十）须一个自然年度内外督总体评价结果三次及以上“不合格”，"
+                f"{finding.on.year}年度记录为{count}次")
+    if new_case == "22.1" and not history.interviews and not finding.serious:
+        return "变更后的条款：第二十二条（一）须此前已约谈（监管档案中无约谈记录）或情节严重（本案未认定情节严重）"
+    return ""
+
+
+def _fails_counted(finding: Finding, history: SanctionHistory) -> int:
+    """The year's 不合格 results for a change: a 不合格 finding counts itself (fails_this_year)."""
+    if finding.case == "fail":
+        return fails_this_year(history, finding.on)
+    return sum(1 for d in history.failed_results if d.year == finding.on.year)
+
+
+def propose_change(new_case: str, finding: Finding, history: SanctionHistory, serious: bool) -> Proposal:
+    """The proposal when staff change the measure to `new_case` (checked by change_refusal first):
+    the escalation the original finding itself leads to when it ends in `new_case` (its reasons
+    kept), else `new_case` by itself (情节严重 as `serious` says) with the precondition it rests on
+    as its reason — never escalated beyond the case staff chose (they chose 第二十二条（二）, not the
+    第二十三条（一） it might lead to)."""
+    own = propose(finding, history)
+    if own.case == new_case and new_case != finding.case:
+        return own
+    new = replace(finding, case=new_case, serious=serious)
+    if new_case == "23.1":
+        why = Reason("第二十三条（一）", f"已于{chinese_date(max(history.written_notices))}被出具《整改通知书》，"
+                                       "再次违反第二十二条规定")
+        return _proposal("23.1", new, why)
+    if new_case == "23.10":
+        count = _fails_counted(finding, history)
+        return _proposal("23.10", new, Reason("第二十三条（十）",
+                                              f"{finding.on.year}年度外督总体评价结果第{count}次“不合格”"))
+    if new_case == "22.1":
+        why = (Reason("第二十二条（一）", f"已于{chinese_date(max(history.interviews))}约谈，第二十一条所列情况又发生")
+               if history.interviews else Reason("第二十二条（一）", "第二十一条所列情况，情节严重"))
+        return _proposal("22.1", new, why)
+    return propose(new, SanctionHistory())
 
 
 def fails_this_year(history: SanctionHistory, on: date) -> int:

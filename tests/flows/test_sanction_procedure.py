@@ -268,8 +268,10 @@ def test_a_referral_changed_to_a_revocation_waits_for_a_new_hearing_before_it_is
     schema = h.wait_for_form(run_id, "decision-1")  # a referral is not announced: no hearing first
     assert schema["properties"]["interview_time"]["title"] == "约谈时间（变更为第二十一条约谈时填写）"
     assert not tokens(service, email)
+    assert schema["properties"]["changed_facts"]["title"] == "变更后的事实（变更须重新告知时必填）"
     h.resume(run_id, "decision-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
-                                    "reason": "经核实属贩卖证书", "staff_code": code})
+                                    "reason": "经核实属贩卖证书", "changed_facts": "经核实，该机构出售证书3本。",
+                                    "staff_code": code})
     h.wait_for_form(run_id, "defence-2")
     assert s_status(run_id) == ("hearing", "active")  # told, not yet decided
     (token,) = tokens(service, email)  # the defence link of the new 告知书 (round 1 had none)
@@ -288,6 +290,7 @@ def test_a_referral_changed_to_a_revocation_waits_for_a_new_hearing_before_it_is
     for text in letters.values():
         assert "（）" not in text and "None" not in text
     assert "申请行政复议" in letters["decision"] and "自2026年3月2日起" in letters["revocation"]
+    assert "出售证书3本" in letters["2"] and "拟变更" not in letters["2"]  # the first 告知书 it receives
     assert "变更处理并重新告知" in h.artifact(run_id, f"sanction-case-{case.id}")
 
 

@@ -50,7 +50,7 @@ def test_serious_article_21_case_escalates_to_rectification_22_1():
 
 def test_article_21_case_recurring_after_interview_escalates_to_rectification():
     p = propose(f("21.9"), SanctionHistory(interviews=(date(2026, 3, 1),)))
-    assert p.article == "第二十二条（一）" and "2026-03-01约谈" in p.basis[0].text
+    assert p.article == "第二十二条（一）" and "已于2026年3月1日约谈" in p.basis[0].text
 
 
 def test_article_22_case_proposes_rectification_notice_and_suspension():
@@ -61,7 +61,14 @@ def test_article_22_case_proposes_rectification_notice_and_suspension():
 def test_article_22_violation_after_written_notice_escalates_to_revocation_23_1():
     p = propose(f("22.7"), SanctionHistory(written_notices=(date(2026, 2, 1),)))
     assert (p.measure, p.article) == ("revocation", "第二十三条（一）")
-    assert "2026-02-01" in p.basis[0].text
+    assert "已于2026年2月1日被出具《整改通知书》" in p.basis[0].text
+
+
+def test_an_escalation_reason_writes_a_chinese_date_and_the_article_once():
+    """Letters write 2026年2月1日, never the ISO form; 「再次违反第二十二条（七）…」, not 第二十二条（第二十二条（七）…）."""
+    text = propose(f("22.7"), SanctionHistory(written_notices=(date(2026, 2, 1),))).basis[0].text
+    assert "2026-" not in text and text.count("第二十二条") == 1
+    assert "再次违反第二十二条（七）“进行评价“包过”“保过”等虚假宣传的”的规定" in text
 
 
 def test_interview_then_notice_then_recurrence_reaches_revocation():
@@ -232,10 +239,14 @@ def test_inactivity_thresholds_are_one_year_for_22_4_and_two_years_for_23_7():
 
 # -- issue 17: the order of measures, several articles in one finding, a change and its hearing --
 from regulation.sanctions import (  # noqa: E402
+    CHANGE_REFUSED_15,
     MEASURE_ORDER,
     change_needs_hearing,
+    change_refusal,
     heaviest_case,
     measure_rank,
+    propose_change,
+    told_cases,
 )
 
 
@@ -264,23 +275,110 @@ def test_several_articles_in_one_finding_take_the_heaviest_measure(cited, case, 
     assert (found.case, found.referral) == (case, referral)
 
 
+def test_article_23_goes_before_article_27_when_both_are_revocations_and_27_brings_its_discipline_proposal():
+    """「第二十三条（一）、第二十七条（三）」 情节严重: 第二十三条 (published, no new filings), discipline alongside."""
+    for cited in (["23.1", "27.3"], ["27.3", "23.1"]):
+        found = heaviest_case(cited, serious=True)
+        assert (found.case, found.discipline) == ("23.1", "27.3")
+    assert heaviest_case(["23.1", "27.3"]).discipline == ""  # not serious: an improvement, nothing alongside
+
+
 def test_article_27_serious_ranks_as_a_revocation_when_cited_with_a_suspension():
     assert heaviest_case(["22.2", "27.3"], serious=True).case == "27.3"
     assert heaviest_case(["22.2", "27.3"]).case == "22.2"
 
 
-@pytest.mark.parametrize("heard, new, rehear", [
-    (("24.1", "referral"), ("23.1", "revocation"), True),     # a referral was never told: hear first
-    ((None, None), ("23.4", "revocation"), True),
-    (("21.3", "interview"), ("23.1", "revocation"), True),    # heavier
-    (("22.2", "rectification"), ("22.8", "rectification"), True),  # as heavy, another basis
-    (("22.2", "rectification"), ("22.2", "rectification"), False),
-    (("22.1", "rectification"), ("21.3", "interview"), False),  # lighter: decided at once
-    (("23.1", "revocation"), ("27.1", "improvement"), False),
-    (("22.2", "rectification"), ("24.1", "referral"), False),   # a referral is never announced
+@pytest.mark.parametrize("heard, new, told, rehear", [
+    (("24.1", "referral"), ("23.1", "revocation"), (), True),     # a referral was never told: hear first
+    ((None, None), ("23.4", "revocation"), (), True),
+    (("21.3", "interview"), ("23.1", "revocation"), (), True),    # heavier
+    (("22.2", "rectification"), ("22.8", "rectification"), (), True),  # as heavy, another basis
+    (("22.2", "rectification"), ("22.2", "rectification"), (), False),
+    (("22.1", "rectification"), ("21.3", "interview"), ("21.3",), False),  # the item 22.1 rested on, lighter
+    (("22.1", "rectification"), ("21.5", "interview"), ("21.3",), True),   # another 第二十一条 item: never told
+    (("23.1", "revocation"), ("22.2", "rectification"), ("22.2",), False),  # the 第二十二条 item 23.1 rested on
+    (("23.1", "revocation"), ("22.7", "rectification"), ("22.2",), True),   # 虚假宣传 was never stated
+    (("23.1", "revocation"), ("27.1", "improvement"), (), True),    # lighter, but another basis
+    (("23.4", "revocation"), ("20.2", "void_results"), (), True),   # lighter, but no 告知书 on 第二十条
+    (("21.3", "interview"), ("20.2", "void_results"), (), True),    # 21 → 20 is "lighter" yet never told
+    (("21.3", "interview"), ("27.1", "improvement"), (), True),
+    (("27.3", "revocation"), ("27.3", "improvement"), (), False),  # the improvement under the same item
+    (("22.2", "rectification"), ("24.1", "referral"), (), False),   # a referral is never announced
 ])
-def test_a_change_to_a_heavier_measure_or_another_basis_is_heard_again(heard, new, rehear):
-    assert change_needs_hearing(*heard, *new) is rehear
+def test_a_change_is_decided_at_once_only_when_the_last_notice_stated_it_and_it_is_not_heavier(heard, new, told,
+                                                                                                  rehear):
+    """第二十五条: the institution must have been told the basis it is decided on."""
+    assert change_needs_hearing(*heard, *new, told) is rehear
+
+
+@pytest.mark.parametrize("proposed, finding, told", [
+    ("22.1", "21.3", ("22.1", "21.3")),
+    ("23.1", "22.2", ("23.1", "22.2")),
+    ("23.1", "21.3", ("23.1", "22.1", "21.3")),
+    ("22.2", "22.2", ("22.2",)),
+    ("23.10", "fail", ("23.10",)),
+    ("27.3", "27.3", ("27.3",)),
+])
+def test_a_notice_states_its_case_and_the_case_its_reasons_rest_on(proposed, finding, told):
+    assert told_cases(proposed, finding) == told
+
+
+def test_an_escalation_states_the_finding_it_rests_on():
+    p = propose(f("22.2"), SanctionHistory(written_notices=(date(2026, 2, 1),)))
+    assert told_cases(p.case, "22.2") == ("23.1", "22.2")
+
+
+def test_a_change_to_23_1_needs_a_rectification_notice_on_record():
+    assert "整改通知书" in change_refusal("23.1", f("21.3"), NONE)
+    assert change_refusal("23.1", f("21.3"), SanctionHistory(written_notices=(date(2026, 2, 1),))) == ""
+
+
+def test_a_change_to_23_10_needs_three_fails_in_the_calendar_year():
+    two = SanctionHistory(failed_results=(date(2026, 2, 1), date(2026, 5, 1), date(2025, 5, 1)))
+    assert "2026年度记录为2次" in change_refusal("23.10", f("21.3"), two)
+    three = SanctionHistory(failed_results=(date(2026, 2, 1), date(2026, 5, 1), date(2026, 9, 1)))
+    assert change_refusal("23.10", f("21.3"), three) == ""
+
+
+def test_a_third_fail_finding_counts_itself_for_a_change_to_23_10():
+    two_before = SanctionHistory(failed_results=(date(2026, 2, 1), date(2026, 5, 1)))
+    assert change_refusal("23.10", f("fail"), two_before) == ""
+    assert propose_change("23.10", f("fail"), two_before, False).case == "23.10"
+
+
+def test_a_change_to_22_1_needs_an_earlier_interview_or_a_serious_case():
+    assert change_refusal("22.1", f("21.3"), NONE).startswith("变更后的条款：第二十二条（一）")
+    assert change_refusal("22.1", f("21.3", serious=True), NONE) == ""
+    assert change_refusal("22.1", f("21.3"), SanctionHistory(interviews=(date(2026, 1, 5),))) == ""
+
+
+def test_a_change_to_article_15_is_refused():
+    assert change_refusal("fail", f("21.3"), NONE) == CHANGE_REFUSED_15 and "第十五条" in CHANGE_REFUSED_15
+
+
+def test_a_change_keeps_the_precondition_as_its_reason():
+    notice = SanctionHistory(written_notices=(date(2026, 2, 1),))
+    p = propose_change("23.1", f("21.3"), notice, False)
+    assert (p.case, p.measure) == ("23.1", "revocation")
+    assert "已于2026年2月1日被出具《整改通知书》" in " ".join(r.text for r in p.reasons)
+    interview = propose_change("22.1", f("22.2"), SanctionHistory(interviews=(date(2026, 1, 5),)), False)
+    assert "已于2026年1月5日约谈" in interview.reasons[0].text
+
+
+def test_a_change_to_the_escalated_case_keeps_the_escalation_reasons():
+    """21.3 with an earlier interview, changed to 22.1: the reason names the 第二十一条 item again."""
+    p = propose_change("22.1", f("21.3"), SanctionHistory(interviews=(date(2026, 1, 5),)), False)
+    assert "第二十一条（三）所列情况又发生" in p.reasons[0].text
+
+
+def test_a_change_is_never_escalated_beyond_the_case_staff_chose():
+    p = propose_change("22.2", f("22.7"), SanctionHistory(written_notices=(date(2026, 2, 1),)), False)
+    assert (p.case, p.measure) == ("22.2", "rectification")
+
+
+def test_a_serious_article_27_case_changed_to_its_improvement_is_not_serious():
+    assert propose_change("27.3", f("27.3", serious=True), NONE, False).measure == "improvement"
+    assert propose_change("27.3", f("27.3", serious=True), NONE, True).measure == "revocation"
 
 
 def test_article_24_is_cited_without_an_item():
@@ -300,3 +398,11 @@ def test_every_decision_names_reconsideration_in_60_days_and_litigation_in_6_mon
     assert "六十日内向济南市人民政府申请行政复议" in city and "六个月内依法向人民法院提起行政诉讼" in city
     assert reconsideration_body("province") == "山东省人民政府"
     assert reconsideration_body("mohrss") == "人力资源社会保障部"
+
+
+def test_the_filing_authority_rule_covers_article_20_to_23_and_27():
+    """The docstring and the data agree: 第二十条–第二十三条、第二十七条."""
+    from regulation.sanctions import FILING_AUTHORITY_ARTICLES
+
+    assert FILING_AUTHORITY_ARTICLES == ("20", "21", "22", "23", "27")
+    assert "第二十条–第二十三条" in reports_to_filing_authority.__doc__
