@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
+from adapters.markdown_text import inert
 from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
@@ -31,7 +32,8 @@ NEVER_KEPT = {"assignment_code", CODE_FIELD}  # codes are typed again, never sho
 
 
 def _errors_markdown(errors: list[str]) -> str:
-    return "**上次提交未通过，请修改后重新提交：**\n\n" + "\n".join(f"- {e}" for e in errors) + "\n\n"
+    # an error may quote what was typed: outside text
+    return "**上次提交未通过，请修改后重新提交：**\n\n" + "\n".join(f"- {inert(e)}" for e in errors) + "\n\n"
 
 
 class _Form:

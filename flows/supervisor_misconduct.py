@@ -23,6 +23,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from adapters.clock import today
+from adapters.markdown_text import inert
 from flows import forms
 from flows.asking import FORGOTTEN, ask, forget_codes, holds_code
 from tasks import supervisors as t
@@ -64,7 +65,7 @@ def misconduct_register(card_code: str, item: int, facts: str, as_of: date | Non
     case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
                                   f"registered:{flow_run.get_id()}", decider.staff_id)
     t.deliver_mail()
-    create_markdown_artifact(f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}；"
+    create_markdown_artifact(f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{inert(case['supervisor'])}；"
                              f"陈述申辩期限至 {case['statement_due']}。期满或收到陈述后运行 misconduct-decide。",
                              key="misconduct-case", description="督导员违规立案")
     return case
@@ -87,6 +88,6 @@ def misconduct_decide(case_id: int, measure: Literal["批评教育", "暂停委�
     text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months, statement,
                                     as_of or today(), decider.staff_id)
     t.deliver_mail()
-    create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{text}", key="misconduct-decision",
+    create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{inert(text)}", key="misconduct-decision",
                              description="督导员违规处理决定")
     return text

@@ -1,0 +1,60 @@
+"""Text from outside the agency made inert for the Prefect UI.
+
+Prefect's UI renders artifacts and the description above a pause form as Markdown with raw
+HTML allowed (React markdown + rehype-raw in the 3.9 UI), so a remark, statement, file name,
+signer or institution name typed as `<img src=x onerror=…>` or `[x](javascript:…)` would become
+a live element on a staff member's screen, and `**x**` or `| a | b |` would change what staff
+read. Every piece of outside text that goes into an artifact, a form header or title, or a log
+line passes `inert()` (the one helper; `procedures.evidence.md` is this function). It:
+- writes `& < > " '` as HTML entities, so no tag or attribute can form;
+- backslash-escapes every Markdown special character (including `[ ] ( ) * _ ` | # ! - + .`),
+  so no link, image, emphasis, table cell, heading or list marker can form — at the start of a
+  line or anywhere else;
+- inserts a zero-width space into long runs of characters a browser cannot break (a 2,000-
+  character word without spaces), so the line wraps instead of widening the page; runs of
+  Chinese text break anywhere already and are left alone;
+- joins the lines of multi-line text with " / " (`inline`, for table cells, titles and log
+  lines) or with Markdown hard breaks (`block`), so no line of outside text starts a block.
+What staff read is the text as typed, apart from those invisible break points.
+"""
+
+import re
+
+BREAK_AFTER = 40  # characters without a break opportunity before a zero-width space is inserted
+_ZWSP = "\u200b"
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_HTML_RE = re.compile(r"[&<>\"']")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$^])")
+# A run a browser cannot break: no whitespace and no CJK (ideographs, kana, hangul and CJK
+# punctuation break anywhere), longer than BREAK_AFTER.
+_UNBROKEN = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+                       + f"{{{BREAK_AFTER + 1},}}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_LINES = re.compile(r"\r\n|\r|\n")
+
+
+def _break_runs(text: str) -> str:
+    def split(m: re.Match) -> str:
+        run = m.group(0)
+        return _ZWSP.join(run[i:i + BREAK_AFTER] for i in range(0, len(run), BREAK_AFTER))
+    return _UNBROKEN.sub(split, text)
+
+
+def _line(text: str) -> str:
+    text = _break_runs(_CONTROL.sub("", text))
+    # Markdown first (its backslashes must not escape our entities), then HTML entities: an
+    # entity's own & and ; are then literal to Markdown (`;` is not special, `&` is an entity).
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _HTML_RE.sub(lambda m: _HTML[m.group(0)], text)
+
+
+def inert(text: object, block: bool = False) -> str:
+    """`text` (from outside: a person, a file, a roster) as Markdown that renders as exactly that
+    text, with no HTML element and no Markdown structure. `block=True` keeps its line breaks
+    (hard breaks inside one paragraph); otherwise its lines are joined with " / "."""
+    if text is None:
+        return ""
+    lines = [_line(part) for part in _LINES.split(str(text))]
+    if block:
+        return "\\\n".join(line for line in lines)
+    return " / ".join(line for line in lines if line) if len(lines) > 1 else lines[0]
