@@ -58,3 +58,18 @@ def inert(text: object, block: bool = False) -> str:
     if block:
         return "\\\n".join(line for line in lines)
     return " / ".join(line for line in lines if line) if len(lines) > 1 else lines[0]
+
+
+_TOKENS = re.compile(r"\\(.)|\*\*|&(amp|lt|gt|quot|#39);", re.S)
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
+
+
+def as_plain(markdown: str) -> str:
+    """The text a Markdown line of ours shows (outside text in it passed `inert`): our `**` dropped,
+    escapes and entities turned back into the characters typed. For places that show plain text
+    (a form field's title): there the text is shown as it is, and no markup can form."""
+    def back(m: re.Match) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        return _ENTITIES[m.group(2)] if m.group(2) else ""
+    return _TOKENS.sub(back, markdown)
