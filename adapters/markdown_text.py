@@ -4,8 +4,10 @@ Prefect's UI renders artifacts and the description above a pause form as Markdow
 HTML allowed (React markdown + rehype-raw in the 3.9 UI), so a remark, statement, file name,
 signer or institution name typed as `<img src=x onerror=…>` or `[x](javascript:…)` would become
 a live element on a staff member's screen, and `**x**` or `| a | b |` would change what staff
-read. Every piece of outside text that goes into an artifact, a form header or title, or a log
-line passes `inert()` (the one helper; `procedures.evidence.md` is this function). It:
+read. Every piece of outside text that goes into an artifact or a form header passes `inert()`
+(the one helper; `procedures.evidence.md` is this function); a log line passes `log_text()`, its
+plain-text sibling (the UIs show logs as text); a form's case line shown as a field title (plain
+text in both UIs) is turned back with `as_plain()`. `inert()`:
 - writes `& < > " '` as HTML entities, so no tag or attribute can form;
 - backslash-escapes every Markdown special character (including `[ ] ( ) * _ ` | # ! - + .`),
   so no link, image, emphasis, table cell, heading or list marker can form — at the start of a
@@ -73,3 +75,14 @@ def as_plain(markdown: str) -> str:
             return m.group(1)
         return _ENTITIES[m.group(2)] if m.group(2) else ""
     return _TOKENS.sub(back, markdown)
+
+
+def log_text(text: object) -> str:
+    """Outside text for a log line. Both Prefect UIs show log messages as plain text (checked in
+    Chromium: `<img …>` in a log line shows as typed), so no Markdown or HTML escaping here —
+    it would show as backslashes and entities; but one line per message (a newline in a name
+    cannot forge a second log line), no control characters, and break points in long runs."""
+    if text is None:
+        return ""
+    lines = [_break_runs(_CONTROL.sub("", part)) for part in _LINES.split(str(text))]
+    return " / ".join(line for line in lines if line) if len(lines) > 1 else lines[0]

@@ -78,3 +78,18 @@ def test_block_text_keeps_its_line_breaks_and_no_line_starts_a_heading_or_list()
 def test_control_characters_are_dropped_and_none_is_empty():
     assert inert("a\x00b\x1bc\u2028d") == "abcd"
     assert inert(None) == ""
+
+
+def test_a_log_line_keeps_outside_text_as_typed_on_one_line():
+    from adapters.markdown_text import log_text
+
+    assert log_text("机构<img src=x onerror=alert(1)>**x**") == "机构<img src=x onerror=alert(1)>**x**"
+    assert log_text("第一行\n[伪造] 第二行\x1b[31m") == "第一行 / [伪造] 第二行[31m"
+    assert "\u200b" in log_text(LONG) and "\n" not in log_text(LONG)
+
+
+@pytest.mark.parametrize("text", CATALOGUE + MORE)
+def test_our_bold_case_line_turns_back_into_the_text_typed(text):
+    from adapters.markdown_text import as_plain
+
+    assert as_plain(f"**{inert(text)}** · 拟处理 **整改**").replace("\u200b", "") == f"{text} · 拟处理 整改"
