@@ -9,9 +9,10 @@ read. Every piece of outside text that goes into an artifact or a form header pa
 plain-text sibling (the UIs show logs as text); a form's case line shown as a field title (plain
 text in both UIs) is turned back with `as_plain()`. `inert()`:
 - writes `& < > " '` as HTML entities, so no tag or attribute can form;
-- backslash-escapes every Markdown special character (including `[ ] ( ) * _ ` | # ! - + .`),
-  so no link, image, emphasis, table cell, heading or list marker can form — at the start of a
-  line or anywhere else;
+- backslash-escapes every Markdown special character that makes a link, image, emphasis, code,
+  table cell or autolink (`[ ] ( ) * _ ` | ! . :` …) wherever it stands, and the ones that start
+  a heading, list item or rule (`# - + =`; a `>` is an entity already) where a line of outside text starts (ordered-list
+  numbers lose their `.`), so no Markdown structure can form;
 - inserts a zero-width space into long runs of characters a browser cannot break (a 2,000-
   character word without spaces), so the line wraps instead of widening the page; runs of
   Chinese text break anywhere already and are left alone;
@@ -26,7 +27,12 @@ BREAK_AFTER = 40  # characters without a break opportunity before a zero-width s
 _ZWSP = "\u200b"
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _HTML_RE = re.compile(r"[&<>\"']")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$^])")
+# Escaped wherever they are: they make links, images, emphasis, code, table cells, HTML, autolinks
+# (`:` and `.` break `https://…`, `www.…` and `a@b.c`).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:$^.])")
+# Escaped where a line of outside text starts: they make headings, list items, thematic breaks
+# and setext underlines only there (a `-` inside CITY-A is just a hyphen).
+_LINE_START = re.compile(r"^(\s*)([-+#=])")
 # A run a browser cannot break: no whitespace and no CJK (ideographs, kana, hangul and CJK
 # punctuation break anywhere), longer than BREAK_AFTER.
 _UNBROKEN = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
@@ -46,7 +52,7 @@ def _line(text: str) -> str:
     text = _break_runs(_CONTROL.sub("", text))
     # Markdown first (its backslashes must not escape our entities), then HTML entities: an
     # entity's own & and ; are then literal to Markdown (`;` is not special, `&` is an entity).
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", text))
     return _HTML_RE.sub(lambda m: _HTML[m.group(0)], text)
 
 

@@ -93,3 +93,8 @@ def test_our_bold_case_line_turns_back_into_the_text_typed(text):
     from adapters.markdown_text import as_plain
 
     assert as_plain(f"**{inert(text)}** · 拟处理 **整改**").replace("\u200b", "") == f"{text} · 拟处理 整改"
+
+
+def test_a_hyphen_or_plus_inside_a_line_stays_as_typed_only_a_line_start_is_escaped():
+    assert inert("CITY-A 1+1") == "CITY-A 1+1"
+    assert inert("- 列表", block=True).startswith("\\-") and inert("a\n+ b", block=True).endswith("\\+ b")
