@@ -407,7 +407,7 @@ def _run_findings(as_json: bool, repair: bool) -> None:
     for f in findings:
         case = f"{f.case_kind}案件 {f.case_id}（{f.case_status}）" if f.case_id else "无案件"
         verb = ("已" if f.run_id in done else "将") + f.action_text if f.action == run_health.CONTINUE else f.action_text
-        typer.echo(f"{f.run_name or '—'}  {f.run_id}  [{f.deployment or '—'}] {case}\n  问题：{f.problem}\n  处理：{verb}")
+        typer.echo(f"{f.named}  {f.run_id}  [{f.deployment or '—'}] {case}\n  问题：{f.problem}\n  处理：{verb}")
     if findings and not repair and any(f.action == run_health.CONTINUE for f in findings):
         typer.echo("运行 supervise runs repair 执行上述处理。")
     typer.echo(_mail_line(MAIL_CHECK_MINUTES))

@@ -135,7 +135,7 @@ class Service:
         kw = {} if grace is None else {"grace": grace}
         findings = run_health.check(stranded_only=True, **kw)
         for f in run_health.repair(findings):
-            say("runs", f"continued {f.run_name or f.run_id} ({f.deployment}): {f.problem}")
+            say("runs", f"continued {f.named} (run {f.run_id[:8]}): {f.problem}")
 
     def _watch(self) -> None:
         while not self.stopping.wait(self.settings.run_watch_seconds):

@@ -18,6 +18,7 @@ from itertools import count
 from prefect import flow, runtime
 from prefect.states import Completed
 
+from adapters.markdown_text import inert
 from flows import forms
 from flows.asking import ask, forget_codes, holds_code
 from flows.asking import ask_until_accepted as _ask
@@ -45,14 +46,14 @@ def _run_name() -> str:
 
 
 def _confirmation_header(case) -> str:
-    return (f"**{case.institution}** · 批次 {case.batch_number} · 记录表已由一名督导员提交，其他督导员正通过各自的"
+    return (f"**{inert(case.institution)}** · 批次 {inert(case.batch_number)} · 记录表已由一名督导员提交，其他督导员正通过各自的"
             f"门户链接确认（第十七条）。期限届满后仍未确认的，委派机构可在此按逾期未确认处理（填写工作人员代码）。")
 
 
 def _decision_header(case, ctx: dict) -> str:
     p = ctx["proposal"]
-    checked = "".join(f" 已调查核实（{v['on']}，{v['by']}）。" for v in ctx["verifications"])
-    return (f"**{case.institution}** · 批次 {case.batch_number} · 评定 **{ctx['verdict']}**"
+    checked = "".join(f" 已调查核实（{v['on']}，{inert(v['by'])}）。" for v in ctx["verifications"])
+    return (f"**{inert(case.institution)}** · 批次 {inert(case.batch_number)} · 评定 **{ctx['verdict']}**"
             f"（否定项 {ctx['negative_count']}/{ctx['item_count']}）。系统建议：**{p['option']}**（{p['article']}）。"
             f"{checked}评定详情见本运行的 Artifacts。")
 
@@ -68,7 +69,7 @@ def daily_inspection(
     """日常督导：委派 → 记录表（2个工作日内）→ 委派机构处理。"""
     case = t.open_case(str(runtime.flow_run.id), batch_number, as_of or None, agency_id or None)
     if case.status == "awaiting_go_ahead":
-        header = f"**{case.institution}** · 批次 {case.batch_number} · 不应开展：{case.finding}"
+        header = f"**{inert(case.institution)}** · 批次 {inert(case.batch_number)} · 不应开展：{inert(case.finding)}"
         _ask("go-ahead", lambda e, p, f: forms.go_ahead_form(header, e, p, f),
              lambda key, a: t.decide_go_ahead(case.case_id, key, a))
     if case.status != "refused":

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
+from adapters.markdown_text import as_plain, inert
 from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
@@ -27,11 +28,17 @@ _REQUIRED: Any = ...
 # run could never go on. So: a string with the date format (the UI still shows a date
 # picker), checked by the flow with a Chinese message.
 DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
+# A staff code is typed into a masked field: Prefect's UI (3.9, the default /v2 UI) renders a string
+# with `format: password` as <input type="password"> (with a show/hide eye). The value stays a plain
+# str (pydantic's SecretStr would dump as "**********" and the check would never see the code); the
+# classic UI shows such a field as a plain text box.
+CodeText = Annotated[str, Field(json_schema_extra={"format": "password"})]
 NEVER_KEPT = {"assignment_code", CODE_FIELD}  # codes are typed again, never shown back
 
 
 def _errors_markdown(errors: list[str]) -> str:
-    return "**上次提交未通过，请修改后重新提交：**\n\n" + "\n".join(f"- {e}" for e in errors) + "\n\n"
+    # an error may quote what was typed: outside text
+    return "**上次提交未通过，请修改后重新提交：**\n\n" + "\n".join(f"- {inert(e)}" for e in errors) + "\n\n"
 
 
 class _Form:
@@ -47,16 +54,27 @@ class _Form:
             self.required.append(name)
         if name in self.previous and name not in NEVER_KEPT:
             default = self.previous[name]
+        if name == CODE_FIELD:
+            kind = CodeText
         if name in self.field_errors:
             title = f"【请修改】{title}"
             description = f"⚠ {self.field_errors[name]}" + (f"｜{description}" if description else "")
         self.fields[name] = [kind, default, title, description]
 
     def model(self, name: str, header: str) -> type[RunInput]:
+        first_name = next(iter(self.fields))
+        first = self.fields[first_name]
+        # The header's first paragraph (which case, what is proposed) also heads the first field's
+        # title. The classic UI (Prefect 3.9 "V1") lays the form's markdown header and the fields in
+        # one flex column whose markdown box has `overflow:auto`, so it may shrink to nothing: at
+        # 1366×900 a decision form shows a sliver of its first line, a sanction decision form none.
+        # Field titles are shown whole, as plain text, in both UIs. A case line is the header's
+        # first paragraph when it starts with the institution in bold, as every flow writes it.
+        case_line = as_plain(header.split("\n\n")[0]).strip() if header.startswith("**") else ""
+        if case_line:
+            first[2] = f"【{case_line}】{first[2]}"
         if self.errors:  # the whole list where the UI shows it: on the first field
-            first_name = next(iter(self.fields))
-            first = self.fields[first_name]
-            first[2] = f"⚠ 上次提交未通过（{len(self.errors)} 处问题，见各项标注）｜{first[2].removeprefix('【请修改】')}"
+            first[2] = f"⚠ 上次提交未通过（{len(self.errors)} 处问题，见各项标注）｜{first[2].replace('【请修改】', '', 1)}"
             # each error once per field: the first field already shows its own
             own = self.field_errors.get(first_name, "")
             others = [e for e in self.errors if not own or e not in own]

@@ -22,6 +22,7 @@ from itertools import count
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
 
+from adapters.markdown_text import inert
 from flows import sanction_forms as forms
 from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission
@@ -57,7 +58,7 @@ def _report_rounds(case: dict, run_id: str, step: str, review_key: str, record, 
         case = record(case_id, submitted, round_no)
         if case["status"] != status:
             break  # the deadline passed without a report: the sweep opened the escalation
-        header = (f"**{case['institution']}** · 第{round_no}轮{what}已收到，请审核\n\n"
+        header = (f"**{inert(case['institution'])}** · 第{round_no}轮{what}已收到，请审核\n\n"
                   + t.report_summary(submitted, run_id, key))
         _ask(f"{review_key}-{round_no}", lambda e, prev, f, h=header: forms.review_form(h, review_choices, e, prev, f),
              lambda k, a: review(case_id, k, a))
@@ -96,7 +97,7 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
         ctx = t.decision_context(case_id, f"decision-{next(attempts)}")
         p = ctx["proposal"]
         late = f"（其中 {ctx['late']} 条于陈述申辩期届满后转入，见各条标注）" if ctx["late"] else ""
-        header = (f"**{case['institution']}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
+        header = (f"**{inert(case['institution'])}** · 拟处理 **{p['measure_name']}**（{p['article']}）· "
                   f"申辩要点 {len(ctx['points'])} 条{late}。事实、理由、依据和监管档案见本运行的 Artifacts。")
         return forms.decision_form(header, f"{p['measure_name']}（{p['article']}）", ctx["measure"], ctx["points"],
                                    ctx["report_only"], errors, previous, field_errors, p.get("filing_authority", ""),
@@ -119,7 +120,7 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     t.publish_case(case_id)
 
     if case["status"] == "awaiting_minutes":  # 第二十一条
-        _ask("minutes", lambda e, prev, f: forms.minutes_form(f"**{case['institution']}** · 约谈记录（第二十一条）",
+        _ask("minutes", lambda e, prev, f: forms.minutes_form(f"**{inert(case['institution'])}** · 约谈记录（第二十一条）",
                                                               e, prev, f),
              lambda key, a: t.record_minutes(case_id, key, a))
     elif case["status"] == "awaiting_report":  # 第二十条

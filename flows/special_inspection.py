@@ -23,6 +23,7 @@ from itertools import count
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
 
+from adapters.markdown_text import inert
 from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
@@ -54,12 +55,12 @@ def _run_name() -> str:
 
 def _approval_header(ctx: dict) -> str:
     """What staff approve: the draft (with the lead's reasons), the hearing, the members' findings."""
-    lines = [f"**{ctx['institution']}** · 初步督导意见："]
-    lines += [f"- {lbl}：**{r}**" + (f"（组长改变评定，理由：{why}）" if why else "") for lbl, r, why in ctx["draft"]]
-    lines.append(f"\n听取意见：{ctx.get('hearing') or '（未记录）'}")
+    lines = [f"**{inert(ctx['institution'])}** · 初步督导意见："]
+    lines += [f"- {lbl}：**{r}**" + (f"（组长改变评定，理由：{inert(why)}）" if why else "") for lbl, r, why in ctx["draft"]]
+    lines.append(f"\n听取意见：{inert(ctx.get('hearing')) or '（未记录）'}")
     if ctx.get("findings"):
         lines.append("\n督导小组成员的督导情况：")
-        lines += [f"- {lbl} · {who}：{r}；{facts}" for lbl, who, r, facts in ctx["findings"]]
+        lines += [f"- {lbl} · {inert(who)}：{r}；{inert(facts)}" for lbl, who, r, facts in ctx["findings"]]
     return "\n".join(lines)
 
 
@@ -125,7 +126,7 @@ def special_inspection(
 
     # 3. weigh each rebuttal point → 质量督导意见书
     ctx = t.context("weighing", cid)
-    header = f"**{ctx['institution']}** · 申辩意见 {len(ctx['points'])} 条：逐条采纳或不予采纳（不予采纳须写明理由）"
+    header = f"**{inert(ctx['institution'])}** · 申辩意见 {len(ctx['points'])} 条：逐条采纳或不予采纳（不予采纳须写明理由）"
     _ask("weighing", lambda e, p, f: forms.weighing_form(header, ctx, e, p, f),
          lambda key, ans: t.weigh_rebuttal(cid, key, ans))
     t.issue_opinion(cid)
@@ -137,7 +138,7 @@ def special_inspection(
         if t.record_report(cid, n, submitted) == "overdue":
             t.publish_timeline(cid)
             return Completed(message="整改工作报告逾期未交：已转处理程序（第二十二条（六）），本案结案")
-        header = (f"**{ctx['institution']}** · 整改工作报告（第{n}次提交）：请审核\n\n"
+        header = (f"**{inert(ctx['institution'])}** · 整改工作报告（第{n}次提交）：请审核\n\n"
                   + t.report_summary(cid, n, submitted))
         answers = _ask(f"review-{n}", lambda e, p, f, h=header: forms.review_form(h, ctx, e, p, f),
                        lambda key, ans, n=n: t.review_report(cid, key, ans, n))

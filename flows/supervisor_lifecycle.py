@@ -12,6 +12,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
+from adapters.markdown_text import inert
 from tasks import supervisors as t
 
 
@@ -43,6 +44,6 @@ def appointment_draw(agency_id: str, count: int, term_start: date, as_of: date |
     seed = t.new_seed()
     chosen = t.draw_appointments(agency_id, count, term_start, seed, as_of or today())
     t.deliver_mail()
-    create_markdown_artifact("# 聘任抽取结果\n\n" + f"种子：`{seed}`\n\n" + "\n".join(f"- {c}" for c in chosen),
+    create_markdown_artifact("# 聘任抽取结果\n\n" + f"种子：`{seed}`\n\n" + "\n".join(f"- {inert(c)}" for c in chosen),
                              key="appointment-draw", description="聘任抽取")
     return chosen

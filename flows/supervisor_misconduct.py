@@ -28,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from adapters.clock import today
+from adapters.markdown_text import inert
 from flows import forms
 from flows.asking import FORGOTTEN, ask, forget_codes, holds_code
 from tasks import supervisors as t
@@ -73,10 +74,10 @@ def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure
                                   f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed])
     t.deliver_mail()
     if case["appointing_body"]:
-        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}（内督员）。依据第十二条、第二十六条，"
-                f"由其委派机构（{case['appointing_body']}）作出处理，已向其提出处理建议：{case['proposed']}。")
+        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{inert(case['supervisor'])}（内督员）。依据第十二条、第二十六条，"
+                f"由其委派机构（{inert(case['appointing_body'])}）作出处理，已向其提出处理建议：{case['proposed']}。")
     else:
-        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{case['supervisor']}；拟作出的处理：{case['proposed']}；"
+        text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{inert(case['supervisor'])}；拟作出的处理：{case['proposed']}；"
                 f"陈述申辩期限至 {case['statement_due']}（当事人通过本人链接提交）。期满或收到陈述后运行 misconduct-decide。")
     create_markdown_artifact(text, key="misconduct-case", description="督导员违规立案")
     return case
@@ -99,6 +100,6 @@ def misconduct_decide(case_id: int, measure: Measure, suspension_months: int | N
     text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months,
                                     as_of or today(), decider.staff_id, referral_authority)
     t.deliver_mail()
-    create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{text}", key="misconduct-decision",
+    create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{inert(text)}", key="misconduct-decision",
                              description="督导员违规处理决定")
     return text

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from adapters import clock
 from adapters.db import session_scope
+from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import CaseEvent, FormSubmission, InspectionCase
 from procedures.views import Outcome
@@ -87,6 +88,6 @@ def timeline_markdown(case_id: int) -> str:
     with session_scope() as s:
         case = s.get(InspectionCase, case_id)
         events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
-        rows = "\n".join(f"| {e.on} | {e.text} |" for e in events)
-        return (f"# 日常督导案卷：{case.batch_number}\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
+        rows = "\n".join(f"| {e.on} | {inert(e.text)} |" for e in events)  # names, reasons: outside text
+        return (f"# 日常督导案卷：{inert(case.batch_number)}\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
                 f"| 日期 | 事项 |\n|---|---|\n{rows}\n")

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from adapters import assignment_codes, clock
 from adapters.db import session_scope
 from adapters.mailer import enqueue
+from adapters.markdown_text import inert
 from adapters.templates import render_email
 from models import (
     Agency,
@@ -907,15 +908,15 @@ def record_markdown(case_id: int) -> str:
             Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case_id)))
         checklist = load_checklist(record.form_kind)
         due = f"应于 {record.due_on} 前" if record.due_on else "提交期限暂无法计算"
-        lines = [f"# 督导记录：{case.batch_number}", "",
+        lines = [f"# 督导记录：{inert(case.batch_number)}", "",
                  f"- 评定结果：**{record.verdict}**（否定项 {record.negative_count}/{record.item_count}，"
                  f"{record.negative_count / record.item_count:.1%}）；督导员评定：**{record.supervisor_verdict}**",
-                 f"- 总体评价：{record.overall_evaluation}",
+                 f"- 总体评价：{inert(record.overall_evaluation)}",
                  f"- 督导结束：{record.inspection_ended_on}；提交：{received_text(record)}"
                  f"（{'逾期，' if record.late else '按期，'}{due}）",
-                 *([f"- 结束日期晚于计划的原因：{record.stated_end_reason}"] if record.stated_end_reason else []),
-                 f"- 督导方式：{'、'.join(record.methods)}",
-                 *(f"- 督导员 {sup.name}：{_POSITION[c.position]}{'：' + c.text if c.text else ''}"
+                 *([f"- 结束日期晚于计划的原因：{inert(record.stated_end_reason)}"] if record.stated_end_reason else []),
+                 f"- 督导方式：{inert('、'.join(record.methods))}",
+                 *(f"- 督导员 {inert(sup.name)}：{_POSITION[c.position]}{'：' + inert(c.text) if c.text else ''}"
                    for c, sup in confirmations),
                  f"- 建议处理：**{case.proposal.get('option')}**（{case.proposal.get('article')}）", ""]
         if record.veto_hits:
@@ -924,8 +925,8 @@ def record_markdown(case_id: int) -> str:
             lines += ["## 否定项", ""]
             for n in record.failed_items:
                 lines.append(f"**{n}. {checklist.item(n).text}**")
-                lines += [f"> 备注：{record.remarks[str(n)]}", ""] if record.remarks.get(str(n)) else [""]
-        lines += ["## 理由", *(f"- {r}" for r in case.proposal.get("reasons", [])), ""]
+                lines += [f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""] if record.remarks.get(str(n)) else [""]
+        lines += ["## 理由", *(f"- {inert(r)}" for r in case.proposal.get("reasons", [])), ""]
     from procedures import evidence
 
     return "\n".join(lines + evidence.markdown(evidence.record_files(case_id), case_id))

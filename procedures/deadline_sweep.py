@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
+from adapters.markdown_text import inert
 from adapters.templates import render_email
 from models import (
     Agency,
@@ -53,9 +54,9 @@ class SweepSummary:
         return "\n".join([
             f"# 期限巡检：{self.as_of}", "",
             "| 事项 | 数量 | 批次 |", "|---|---|---|",
-            f"| 记录表到期提醒（第十七条） | {len(self.reminded)} | {'、'.join(self.reminded) or '—'} |",
-            f"| 期限已补算（工作日历已录入） | {len(self.due_computed)} | {'、'.join(self.due_computed) or '—'} |",
-            f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {'、'.join(self.overdue) or '—'} |",
+            f"| 记录表到期提醒（第十七条） | {len(self.reminded)} | {inert('、'.join(self.reminded)) or '—'} |",
+            f"| 期限已补算（工作日历已录入） | {len(self.due_computed)} | {inert('、'.join(self.due_computed)) or '—'} |",
+            f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {inert('、'.join(self.overdue)) or '—'} |",
             f"| 邮件发送成功 | {len(d.sent)} | |",
             f"| 邮件仍待发送（SMTP 不可用） | {len(d.pending)} | |",
             *(f"\n**工作日历缺失：** {e}" for e in sorted(set(self.calendar_errors))),

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from adapters import uploads
 from adapters.db import session_scope
+from adapters.markdown_text import inert
 from models import FormSubmission, PortalFile, PortalLink, PortalSubmission
 from procedures.portal_links import aware
 
@@ -126,14 +127,8 @@ def record_files(case_id: int) -> list[EvidenceFile]:
         return [f for f in _files_of_links(s, links) if f.submission_id in ids]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
-
-
-def md(text: str) -> str:
-    """A sender's text made inert in markdown and in the HTML it becomes: markup characters
-    escaped, angle brackets and ampersands as entities (no tag can form)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+# A sender's text made inert in Markdown and in the HTML it becomes: the one helper.
+md = inert
 
 
 def markdown(files: list[EvidenceFile], case_id: int, kind: str = "inspection",

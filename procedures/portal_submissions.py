@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from adapters import mailer, prefect_resume, uploads
 from adapters.clock import now
 from adapters.db import session_scope
+from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalFile, PortalLink, PortalSubmission
@@ -382,8 +383,8 @@ def summary_markdown(submission_id: int, flow_run_id: str, step_key: str) -> str
     """A submission as staff read it in a Prefect form: receipt, file names, the statement quoted
     (the files stay in var/uploads; the portal never serves them, 第八条)."""
     view = read_for_step(submission_id, flow_run_id, step_key)
-    files = "、".join(f.display_name for f in view.files) or "无"
-    quoted = "\n".join(f"> {line}" for line in view.statement.splitlines() if line.strip())
+    files = "、".join(inert(f.display_name) for f in view.files) or "无"
+    quoted = "\n".join(f"> {inert(line)}" for line in view.statement.splitlines() if line.strip())
     return f"回执编号 {view.receipt_number}；附件：{files}" + (f"\n\n{quoted}" if quoted else "")
 
 

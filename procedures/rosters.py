@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from adapters.clock import tz
 from adapters.db import session_scope
+from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from adapters.spreadsheets import SheetSpec, read_roster, write_roster
 from models import Agency, AgencyStaff, AppointmentTerm, EvaluationSession, Institution, Supervisor
@@ -104,8 +105,8 @@ class ImportReport:
         return "\n".join(self.summary_lines())
 
     def markdown(self) -> str:
-        head = f"# 名册导入：{Path(self.path).name}\n\n"
-        return head + "\n".join(f"- {line.strip()}" for line in self.summary_lines())
+        head = f"# 名册导入：{inert(Path(self.path).name)}\n\n"  # cell values are outside text
+        return head + "\n".join(f"- {inert(line.strip())}" for line in self.summary_lines())
 
 
 class RosterRejected(Exception):

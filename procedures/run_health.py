@@ -40,6 +40,7 @@ class CaseFile:
     status: str  # the case's own status value
     closed: bool  # a terminal status: its run should have ended
     step: str  # where the case says it stands, in Chinese (its status or stage name)
+    label: str = ""  # the case as staff name it: 日常督导 批次 …, 专项督导-N, 处理程序 第N号
 
 
 def _inspection_cases(s: Session) -> list[CaseFile]:
@@ -48,13 +49,15 @@ def _inspection_cases(s: Session) -> list[CaseFile]:
     from procedures.cases import STATUS_NAMES
     from procedures.special_inspection import STAGE_NAMES
 
-    rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage)
+    rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage,
+                         InspectionCase.batch_number)
                   .join(SpecialInspection, col(SpecialInspection.case_id) == InspectionCase.id, isouter=True))
     return [CaseFile("日常督导" if stage is None else "专项督导", case_id, run_id, status,
                      status in TERMINAL_CASE_STATUSES,
                      STATUS_NAMES.get(status, status) if stage is None or status in TERMINAL_CASE_STATUSES
-                     else STAGE_NAMES.get(stage, stage))
-            for case_id, run_id, status, stage in rows]
+                     else STAGE_NAMES.get(stage, stage),
+                     f"日常督导 批次 {batch}" if stage is None else batch)  # a special one's is 专项督导-N
+            for case_id, run_id, status, stage, batch in rows]
 
 
 def _sanction_cases(s: Session) -> list[CaseFile]:
@@ -65,8 +68,8 @@ def _sanction_cases(s: Session) -> list[CaseFile]:
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status)
                   .where(col(SanctionCase.flow_run_id).is_not(None)))
-    return [CaseFile("处理程序", case_id, run_id, status, status in FINAL_STATUSES, STATUS_NAMES.get(status, status))
-            for case_id, run_id, status in rows]
+    return [CaseFile("处理程序", case_id, run_id, status, status in FINAL_STATUSES, STATUS_NAMES.get(status, status),
+                     f"处理程序 第{case_id}号") for case_id, run_id, status in rows]
 
 
 # Every procedure whose cases are owned by a run: one reader each, one check for all.
@@ -90,6 +93,13 @@ class Finding:
     problem: str
     action: str  # continue | report
     case_kind: str = ""  # 日常督导 | 专项督导 | 处理程序
+    case_label: str = ""  # the case as staff name it (CaseFile.label)
+
+    @property
+    def named(self) -> str:
+        """The run as the service log names it: by its case; a run with no case (a sweep, a
+        roster import) by its Prefect name — which a run that never started still has at random."""
+        return self.case_label or (f"{self.deployment} {self.run_name}".strip() if self.run_name else self.run_id)
 
     @property
     def action_text(self) -> str:
@@ -148,12 +158,14 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
                         case.closed if case else None, case.step if case else None)
         if verdict:
             findings.append(Finding(run.id, run.name, run.deployment, run.state_type, case.case_id if case else None,
-                                    case.status if case else None, *verdict, case_kind=case.kind if case else ""))
+                                    case.status if case else None, *verdict, case_kind=case.kind if case else "",
+                                    case_label=case.label if case else ""))
     known = {r.id for r in runs}
     for case in [] if stranded_only else cases.values():
         if not case.closed and case.run_id not in known:
             findings.append(Finding(case.run_id, "", "", "MISSING", case.case_id, case.status,
-                                    f"案件未结（{case.step}），但其运行在 Prefect 中不存在", REPORT, case.kind))
+                                    f"案件未结（{case.step}），但其运行在 Prefect 中不存在", REPORT, case.kind,
+                                    case.label))
     return findings
 
 

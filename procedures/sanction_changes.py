@@ -16,6 +16,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from adapters.markdown_text import inert
 from models import Agency, Institution, SanctionCase
 from regulation import sanctions as ladder
 
@@ -91,9 +92,9 @@ def _close_defence_links(s: Session, case: SanctionCase) -> None:
 
 def changes_markdown(case: SanctionCase) -> str:
     """The case file's record of each change that reopened the hearing."""
-    rows = [f"- {c['on']} {c['by']}：{c['from_measure']}（{c['from_article']}）→ {c['to_measure']}（{c['to_article']}），"
-            f"理由：{c['reason'].strip().rstrip('。；')}；重新告知（此前告知书 {c['hearing_doc'] or '无'}）"
-            + (f"；变更前的事实：{c['from_facts'].strip().rstrip('。；')}" if c.get("from_facts") else "")
+    rows = [f"- {c['on']} {inert(c['by'])}：{c['from_measure']}（{c['from_article']}）→ {c['to_measure']}（{c['to_article']}），"
+            f"理由：{inert(c['reason'].strip().rstrip('。；'))}；重新告知（此前告知书 {c['hearing_doc'] or '无'}）"
+            + (f"；变更前的事实：{inert(c['from_facts'].strip().rstrip('。；'))}" if c.get("from_facts") else "")
             for c in case.details.get("changes", [])]
     return "\n".join(rows)
 

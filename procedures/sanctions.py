@@ -26,6 +26,7 @@ from adapters import clock
 from adapters.db import session_scope
 from adapters.documents import Document, OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
+from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from adapters.templates import chinese_date, render_email, render_paragraphs
 from models import (
@@ -318,9 +319,9 @@ def proposal_markdown(case_id: int) -> str:
         case = s.get(SanctionCase, case_id)
         inst = s.get(Institution, case.institution_id)
         p = case.proposal
-        basis = "\n".join(f"- {r['article'] + '：' if r['article'] else ''}{r['text']}" for r in p["basis"])
-        rests = "\n".join(f"- {r['on']} {r['text']}（{r['number']}，{r['article']}）" for r in p["rests_on"]) or "- 无"
-        history = "\n".join(f"| {h.on} | {h.text} | {h.number} | {h.article} |" for h in history_of(s, inst.id)) \
+        basis = "\n".join(f"- {r['article'] + '：' if r['article'] else ''}{inert(r['text'])}" for r in p["basis"])
+        rests = "\n".join(f"- {r['on']} {inert(r['text'])}（{inert(r['number'])}，{r['article']}）" for r in p["rests_on"]) or "- 无"
+        history = "\n".join(f"| {h.on} | {inert(h.text)} | {inert(h.number)} | {h.article} |" for h in history_of(s, inst.id)) \
             or "| — | 无 | | |"
         report = f"\n\n**本机构非负责备案的人社部门**：处理结果为向{p['filing_authority']}报告，不直接采取措施。" \
             if case.report_only else ""
@@ -328,8 +329,8 @@ def proposal_markdown(case_id: int) -> str:
 
         changes = changes_markdown(case)
         report += f"\n\n变更处理并重新告知（第二十五条）：\n{changes}" if changes else ""
-        return (f"# 处理程序：{inst.name}（{inst.filing_number}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
-                f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{case.facts}\n\n理由：\n{basis}\n\n"
+        return (f"# 处理程序：{inert(inst.name)}（{inert(inst.filing_number)}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
+                f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{inert(case.facts, block=True)}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
                 f"## 处理决定书送达\n\n{service_text(case)}\n\n"
@@ -341,7 +342,7 @@ def proposal_markdown(case_id: int) -> str:
 def _defence_markdown(s: Session, case: SanctionCase) -> str:
     d = case.defence
     if d.get("receipt"):
-        text = f"{d['received_on']} 收到（回执 {d['receipt']}）：\n" + "\n".join(f"- {x}" for x in d["points"])
+        text = f"{d['received_on']} 收到（回执 {d['receipt']}）：\n" + "\n".join(f"- {inert(x)}" for x in d["points"])
     elif d.get("closed_on"):
         text = f"期限（{case.hearing_due}）届满未提交，{d['closed_on']} 期限巡检结束陈述申辩期"
     else:
@@ -356,7 +357,7 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
                    "处理决定作出后收到，未经审阅" if case.decided_on else "待作出处理决定时审阅")
         how = LATE if late.get("late", True) else "期限内提交、期限届满后转入"
         text += (f"\n\n**{how}**：{late['received_at']} 收到（回执 {late['receipt']}），{weighed}：\n"
-                 + "\n".join(f"- {x}" for x in late["points"]))
+                 + "\n".join(f"- {inert(x)}" for x in late["points"]))
     return text
 
 

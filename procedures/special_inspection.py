@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from adapters import clock
 from adapters.db import session_scope
+from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import (
     Agency,
@@ -1220,11 +1221,11 @@ def timeline_markdown(case_id: int) -> str:
     with session_scope() as s:
         case, si, inst, _ = _load(s, case_id)
         events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
-        rows = "\n".join(f"| {e.on} | {e.text} |" for e in events)
-        docs = "\n".join(f"- {d.number}《{d.title}》" for d in
+        rows = "\n".join(f"| {e.on} | {inert(e.text)} |" for e in events)
+        docs = "\n".join(f"- {inert(d.number)}《{inert(d.title)}》" for d in
                          s.exec(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
-        decided = "\n".join(f"- {_step_name(k)}：{v}" for k, v in si.decided_by.items() if k != "report_days")
-        text = (f"# 专项督导案卷：{case.batch_number}（{inst.name}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
+        decided = "\n".join(f"- {_step_name(k)}：{inert(v)}" for k, v in si.decided_by.items() if k != "report_days")
+        text = (f"# 专项督导案卷：{inert(case.batch_number)}（{inert(inst.name)}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
                 f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")
     from procedures import evidence
 

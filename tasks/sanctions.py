@@ -5,13 +5,14 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from adapters.markdown_text import log_text
 from tasks import ANSWER_KEYED
 
 PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
 
 def _log(text: str) -> None:
-    get_run_logger().info(text)
+    get_run_logger().info(log_text(text))  # names, reasons: outside text, one line
 
 
 def _deliver() -> None:
