@@ -125,13 +125,20 @@ agency_app = typer.Typer(help="委派机构", no_args_is_help=True)
 @agency_app.command("init")
 def agency_init(email_domain: Annotated[str, typer.Option(help="各委派机构邮箱的域名")] = "example.gov.cn"):
     """建立省就业人才中心和16个设区市委派机构（附件1 表3），已有则不变。"""
+    from sqlmodel import select
+
     from adapters.db import session_scope, upgrade
     from cli.demo_data import add_agencies
+    from models import Agency
 
     upgrade()
     with session_scope() as s:
-        add_agencies(s, email_domain)
+        add_agencies(s, email_domain, sample_letterheads=False)
+        unset = [a.id for a in s.exec(select(Agency).order_by(Agency.id)) if not a.letterhead.strip()]
     typer.echo("委派机构已就绪：PROV（省就业人才中心）、CITY-A … CITY-R（各设区市）")
+    if unset:  # told on every init until each agency has stated its own
+        typer.echo(f"提醒：{'、'.join(unset)} 尚未设置发文机关名称，文书暂以机构名称落款；"
+                   "请用 supervise agency letterhead <编码> <名称> 设置（受委托的写明委托机关）", err=True)
 
 
 @agency_app.command("letterhead")

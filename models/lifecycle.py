@@ -81,6 +81,9 @@ class MisconductCase(SQLModel, table=True):
     statement: str = ""
     statement_received_on: date | None = None  # only the supervisor's own portal submission
     statement_receipt: str = Field(default="", max_length=32)  # 0012: its portal receipt number
+    proposed_months: int | None = None  # 0014: a proposed suspension's months, stated in the 告知书
+    body_measure: str = Field(default="", max_length=16)  # 0014: the appointing body's reported decision
+    body_decided_on: date | None = None  # 0014: the day the appointing body decided (as it reported)
     measure: str = Field(default="", max_length=16)  # criticism | suspension | dismissal | referral
     referral_authority: str = ""  # 0012: the judicial authority a referral goes to (移送司法机关)
     suspended_until: date | None = None

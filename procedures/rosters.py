@@ -452,6 +452,7 @@ class _Plan:
     def _check_sessions(self, rows: list[Row]) -> None:
         file_insts = {r.values["filing_number"]: r.values for r in self.rows.get("institutions", [])
                       if "filing_number" in r.values}
+        banned = set(self.s.exec(select(SupervisionBan.person_key)))  # 第二十六条: no internal work either
         for row in rows:
             v = row.values
             number = v.get("institution_filing_number")
@@ -470,7 +471,8 @@ class _Plan:
                                      f"{person['name']} 同时是本场次考评人员，督导员不得兼任同场次考评工作（第十三条）")
                 if inst is not None:
                     refused = internal_card_refusal(person["card_code"], InstitutionIssuer(
-                        inst["filing_authority"], inst["filing_number"], inst.get("industry_code") or ""))
+                        inst["filing_authority"], inst["filing_number"], inst.get("industry_code") or ""),
+                        person.get("person_key") in banned)
                     if refused:
                         self.check.error(row, "internal_supervisors", f"{person['name']}（{person['card_code']}）：{refused}")
             if "internal_supervisors" in v:

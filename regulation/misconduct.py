@@ -11,7 +11,9 @@ Interpretations (ours; the article is silent on procedure):
   (default 5) and the supervisor may answer earlier;
 - the 告知书 names the one measure proposed (not every measure the article lists), and the
   hearing covers that measure only: a heavier one needs a new 告知书 (by analogy with the
-  第二十五条 reading for institutions); a lighter one may be decided on the same hearing;
+  第二十五条 reading for institutions); a lighter one may be decided on the same hearing, but
+  only once the hearing is over: after a 告知书 every measure, criticism included, waits for
+  the supervisor's statement or the period's end. Criticism without any 告知书 stays possible;
 - only the supervisor's own statement ends the period early: one they submit through their
   portal link. Whatever the deciding staff member writes is never taken for it; without the
   supervisor's statement the period ends by time;
@@ -112,12 +114,15 @@ def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: i
             raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {suspension_months}", ARTICLE)
     if measure == "referral" and not referral_authority.strip():
         raise RuleViolation("移送司法机关：须写明接收移送的司法机关名称", ARTICLE)
-    if measure in NEEDS_HEARING:
-        if hearing.notified_on is None:
-            raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
-        if hearing.proposed and SEVERITY[measure] > SEVERITY[hearing.proposed]:
-            raise RuleViolation(f"告知书拟作出的处理为“{MEASURES[hearing.proposed]}”，作出更重的“{MEASURES[measure]}”"
-                                "须重新告知当事人并听取其陈述申辩", ARTICLE)
-        if not hearing.statement_received and hearing.statement_due is not None and on <= hearing.statement_due:
-            raise RuleViolation(f"陈述申辩期限至 {hearing.statement_due} 止，当事人尚未通过本人的陈述申辩链接提交陈述，"
-                                "期满前不得决定", ARTICLE)
+    if measure in NEEDS_HEARING and hearing.notified_on is None:
+        raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
+    if hearing.notified_on is None:
+        return  # criticism without a notice (the article asks no hearing for it)
+    if hearing.proposed and SEVERITY[measure] > SEVERITY[hearing.proposed]:
+        raise RuleViolation(f"告知书拟作出的处理为“{MEASURES[hearing.proposed]}”，作出更重的“{MEASURES[measure]}”"
+                            "须重新告知当事人并听取其陈述申辩", ARTICLE)
+    # Once a 告知书 is out, the period it states is the supervisor's whatever is decided: even a
+    # criticism waits for their statement or the period's end.
+    if not hearing.statement_received and (hearing.statement_due is None or on <= hearing.statement_due):
+        due = f"陈述申辩期限至 {hearing.statement_due} 止" if hearing.statement_due else "陈述申辩期限待定"
+        raise RuleViolation(f"{due}，当事人尚未通过本人的陈述申辩链接提交陈述，期满前不得决定", ARTICLE)

@@ -91,9 +91,12 @@ def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
 
 def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
     db = f"sqlite:///{tmp_path / 'letterhead.db'}"
-    run("agency", "init", db=db)
+    r = run("agency", "init", db=db)  # production setup states no letterhead for anyone: it warns
+    assert r.returncode == 0 and "尚未设置发文机关名称" in r.stderr and "PROV" in r.stderr
+    r = run("agency", "letterhead", "PROV", db=db)
+    assert r.returncode == 0 and "受" not in r.stdout and "（未设置，用机构名称）" in r.stdout
     r = run("agency", "letterhead", "CITY-A", db=db)
-    assert r.returncode == 0 and "济南市人力资源和社会保障局" in r.stdout
+    assert r.returncode == 0 and "济南市技能人才评价管理部门（未设置" in r.stdout
     r = run("agency", "letterhead", "CITY-Z", "某局", db=db)
     assert r.returncode == 1 and "委派机构编码" in r.stderr
     r = run("agency", "letterhead", "city-a", "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）", db=db)
@@ -102,6 +105,7 @@ def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
         from models import Agency
 
         assert s.get(Agency, "CITY-A").letterhead_name == "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）"
+    assert "CITY-A" not in run("agency", "init", db=db).stderr  # set: no longer in the reminder
 
 
 def test_demo_data_exported_and_imported_into_a_fresh_database_gives_the_same_rows(tmp_path):
