@@ -288,6 +288,9 @@ MEASURE_HELP = "criticism 批评教育 / suspension 暂停委派 / dismissal 解
 @misconduct_app.command("hear")
 def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
                     measure: Annotated[str, typer.Option(help=f"拟作出的处理（告知书只写这一项）：{MEASURE_HELP}")],
+                    months: Annotated[int | None, typer.Option(help="拟暂停委派的月数（1-24，仅 suspension）")] = None,
+                    institution: Annotated[int | None, typer.Option(
+                        help="内督证卡颁发机构代码对应多个评价机构时，颁发该证卡的评价机构编号")] = None,
                     day: DateOpt = None):
     """告知当事人事实、理由、依据和拟作出的处理（告知书 .docx 邮件送达，附本人陈述申辩链接）；
     内督员则向其委派机构（第十二条）提出处理建议。"""
@@ -301,8 +304,8 @@ def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
         if row is None:
             _fail(f"案件编号：没有编号为 {case} 的督导员违规案件")
         if not agency_decides(s.get(Supervisor, row.supervisor_id).kind):
-            return propose_to_appointing_body(s, case, _day(day), measure.strip().lower())
-        return notify_hearing(s, case, _day(day), measure.strip().lower())
+            return propose_to_appointing_body(s, case, _day(day), measure.strip().lower(), institution, months)
+        return notify_hearing(s, case, _day(day), measure.strip().lower(), months)
 
     c = _procedure(act)
     if c.status == "proposed":

@@ -53,7 +53,9 @@ from regulation.misconduct import (
     check_item,
     check_measure,
     check_measure_name,
+    check_suspension_months,
     item_label,
+    proposed_text,
 )
 from regulation.reasons import RuleViolation
 
@@ -205,11 +207,12 @@ def check_not_future(on: date, what: str) -> date:
     return on
 
 
-def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
+def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: int | None = None) -> MisconductCase:
     """Tell the supervisor the facts, reasons, basis and the measure proposed (告知书); they may
     state their case through their own portal link until statement_due. The notice is dated,
     and its period counted, from the real day it is sent (clock.today()): `on`, the day staff
-    registered the case, may lie in the past and never shortens the period."""
+    registered the case, may lie in the past and never shortens the period. A proposed suspension
+    states its `months` (the decision may not be longer)."""
     from regulation.calendar import default_calendar
 
     case = s.get(MisconductCase, case_id)
@@ -217,22 +220,25 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> Miscond
         raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
     check_not_future(on, "登记日期")
     if case.hearing_notified_on:
-        if proposed == case.proposed_measure:
+        if proposed == case.proposed_measure and (proposed != "suspension" or months == case.proposed_months):
             return case
         raise RuleViolation(
-            f"该案已于 {case.hearing_notified_on} 告知拟作出“{MEASURES[case.proposed_measure]}”，陈述申辩期限至 "
+            f"该案已于 {case.hearing_notified_on} 告知拟作出“{proposed_text(case.proposed_measure, case.proposed_months)}”，陈述申辩期限至 "
             f"{case.statement_due}。本案只能作出不重于该项的处理；拟作出其他处理的，请以该处理重新登记违规情形"
             "（misconduct-register），将发出新的告知书并重新计算陈述申辩期限", "第二十六条")
     sup = s.get(Supervisor, case.supervisor_id)
     check_agency_decides(sup.kind, appointing_body(s, sup)[0])
     check_measure_name(proposed)
+    if proposed == "suspension":
+        case.proposed_months = check_suspension_months(months)
     agency = handling_agency(s, sup)
     on = clock.today()  # the sending day: the period runs from here
     case.statement_due = default_calendar().add_working_days(on, get_settings().misconduct_statement_working_days)
     case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
-                     "misconduct_hearing", on, statement_due=case.statement_due, proposed_text=MEASURES[proposed])
+                     "misconduct_hearing", on, statement_due=case.statement_due,
+                     proposed_text=proposed_text(proposed, case.proposed_months))
     link = portal_links.create_link(
         s, portal_links.CaseStep(CASE_KIND, case.id, STATEMENT_STEP, ""),
         portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.letterhead_name, agency.email),
@@ -240,17 +246,17 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> Miscond
         "请写明你的陈述和申辩意见。提交后不能修改；期限届满未提交的，视为放弃陈述和申辩。", kind=STATEMENT_KIND)
     subject, text, html = render_email(
         "supervisor_notice", subject_text="【告知】质量督导员违规情形告知书", greeting=sup.name,
-        paragraphs=[f"本机构拟依据第二十六条对你作出“{MEASURES[proposed]}”的处理，事实、理由和依据见附件告知书。",
+        paragraphs=[f"本机构拟依据第二十六条对你作出“{proposed_text(proposed, case.proposed_months)}”的处理，事实、理由和依据见附件告知书。",
                     f"你可于 {case.statement_due} 前通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
         sender=agency.letterhead_name)
     enqueue(s, f"misconduct-hearing-mail:{case.id}", sup.email, "supervisor", subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-hearing:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"已告知拟作出“{MEASURES[proposed]}”的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
+               f"已告知拟作出“{proposed_text(proposed, case.proposed_months)}”的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
     return case
 
 
 def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str,
-                               institution_id: int | None = None) -> MisconductCase:
+                               institution_id: int | None = None, months: int | None = None) -> MisconductCase:
     """An internal supervisor: the numbered 处理建议 to the institution or industry department
     that appointed them (第十二条, 第二十六条 由委派机构处理), recorded; nothing decided here.
     `institution_id`: staff name the issuing institution when the card's code fits several
@@ -271,11 +277,14 @@ def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str
         sup.issuer_institution_id = institution_id
         s.add(sup)
     body, body_email, _inst = appointing_body(s, sup, strict=True)
+    if proposed == "suspension":
+        case.proposed_months = check_suspension_months(months)
+    text = proposed_text(proposed, case.proposed_months)
     agency = handling_agency(s, sup)
     case.status, case.proposed_measure, case.appointing_body, case.proposal_sent_on = "proposed", proposed, body, on
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_proposal", "关于质量督导员违规情形的处理建议", body,
-                     "misconduct_proposal", on, proposed_text=MEASURES[proposed], agency_name=agency.letterhead_name)
+                     "misconduct_proposal", on, proposed_text=text, agency_name=agency.letterhead_name)
     number = s.get(Document, doc_id).number
     to, kind = (body_email, "institution") if body_email else (agency.email, "agency")
     forward = [] if body_email else [f"系统中没有{body}的电子邮箱，请将附件建议函送达该机构。"]
@@ -283,11 +292,11 @@ def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str
         "supervisor_notice", subject_text=f"【处理建议】内督员 {sup.name}（{sup.card_code}）违规情形",
         greeting=body if body_email else agency.name,
         paragraphs=[f"内督员 {sup.name}（{sup.card_code}）存在{item_label(case.item)}情形。依据第十二条、第二十六条，"
-                    f"由其委派机构作出处理；本机构建议：{MEASURES[proposed]}。处理建议函（{number}）见附件，"
+                    f"由其委派机构作出处理；本机构建议：{text}。处理建议函（{number}）见附件，"
                     "请作出处理决定并将结果告知本机构。", *forward], sender=agency.letterhead_name)
     enqueue(s, f"misconduct-proposal-mail:{case.id}", to, kind, subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-proposal:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{MEASURES[proposed]}”，建议函 {number}", doc_id)
+               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{text}”，建议函 {number}", doc_id)
     return case
 
 
@@ -320,7 +329,8 @@ def statement_context(link: PortalLink) -> dict:
     with session_scope() as s:
         case, sup = _link_case(s, link)
         return {"person_name": sup.name, "card_code": sup.card_code, "item_label": item_label(case.item),
-                "facts": case.facts, "proposed_text": MEASURES.get(case.proposed_measure, ""),
+                "facts": case.facts,
+                "proposed_text": proposed_text(case.proposed_measure, case.proposed_months) if case.proposed_measure else "",
                 "statement_due": case.statement_due}
 
 
@@ -368,7 +378,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     if case.hearing_notified_on and on < case.hearing_notified_on:
         raise RuleViolation(f"决定日期 {on} 早于告知书发出之日（{case.hearing_notified_on}）", "第二十六条")
     check_measure(measure, Hearing(case.hearing_notified_on, case.statement_due, case.statement_received_on is not None,
-                                   case.proposed_measure), on, suspension_months, referral_authority)
+                                   case.proposed_measure, case.proposed_months), on, suspension_months, referral_authority)
     if not decided_by.strip():
         raise RuleViolation("须写明决定人", "第二十六条")
     agency = handling_agency(s, sup)

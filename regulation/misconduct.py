@@ -18,7 +18,8 @@ Interpretations (ours; the article is silent on procedure):
   portal link. Whatever the deciding staff member writes is never taken for it; without the
   supervisor's statement the period ends by time;
 - a suspension of dispatch runs for a stated period (1 to 24 months here), after which the
-  supervisor is drawable again;
+  supervisor is drawable again; a proposed suspension states its months in the 告知书, and the
+  decision may not be longer (a longer one is heavier: a new 告知书);
 - dismissal (情节严重) does all four things at once: card cancelled, appointment ended on the
   decision day, a ban on any supervision work in Shandong (keyed on the identity number, so
   a new card changes nothing) and a letter to the employer;
@@ -83,12 +84,27 @@ class Hearing:
     statement_due: date | None
     statement_received: bool  # the supervisor's own statement (their portal submission), never staff's
     proposed: str = ""  # the measure the 告知书 named
+    proposed_months: int | None = None  # a proposed suspension's months, as the 告知书 stated them
 
 
 def check_measure_name(measure: str) -> str:
     if measure not in MEASURES:
         raise RuleViolation(f"处理措施应为 {'/'.join(MEASURES.values())} 之一，实际为 {measure!r}", ARTICLE)
     return measure
+
+
+def check_suspension_months(months: int | None) -> int:
+    lo, hi = SUSPENSION_MONTHS
+    if months is None or not lo <= months <= hi:
+        raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {months}", ARTICLE)
+    return months
+
+
+def proposed_text(measure: str, months: int | None = None) -> str:
+    """What a 告知书 or 处理建议 proposes: a suspension with its months."""
+    if measure == "suspension" and months:
+        return f"{MEASURES[measure]} {months} 个月"
+    return MEASURES[measure]
 
 
 def agency_decides(card_kind: str) -> bool:
@@ -109,9 +125,10 @@ def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: i
     """Raise RuleViolation when the measure may not be decided on `on` (see module docstring)."""
     check_measure_name(measure)
     if measure == "suspension":
-        lo, hi = SUSPENSION_MONTHS
-        if suspension_months is None or not lo <= suspension_months <= hi:
-            raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {suspension_months}", ARTICLE)
+        check_suspension_months(suspension_months)
+        if hearing.proposed == "suspension" and hearing.proposed_months and suspension_months > hearing.proposed_months:
+            raise RuleViolation(f"告知书拟暂停委派 {hearing.proposed_months} 个月，决定不得长于该期限"
+                                f"（实际为 {suspension_months} 个月）；更长的期限须重新告知", ARTICLE)
     if measure == "referral" and not referral_authority.strip():
         raise RuleViolation("移送司法机关：须写明接收移送的司法机关名称", ARTICLE)
     if measure in NEEDS_HEARING and hearing.notified_on is None:

@@ -193,7 +193,7 @@ def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db, monk
         (case,) = misconduct.open_overdue_cases(s, date(2026, 5, 12))
         assert misconduct.open_overdue_cases(s, date(2026, 5, 13)) == []
         assert case.item == 2 and "B1" in case.facts
-        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension")
+        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
         misconduct.decide(s, case.id, "suspension", _on(monkeypatch, date(2026, 5, 25)), "钱七", suspension_months=2)
         assert s.get(Supervisor, sup.id).card_status == "suspended"
         assert s.get(MisconductCase, case.id).suspended_until == date(2026, 7, 25)

@@ -79,11 +79,11 @@ def _appointed(n: int) -> int:
         return sup.id
 
 
-def _heard(supervisor_id: int, proposed: str, item=4) -> int:
+def _heard(supervisor_id: int, proposed: str, item=4, months: int | None = None) -> int:
     with session_scope() as s:
         case = misconduct.open_case(s, supervisor_id, item, "督导期间干扰评价机构正常工作", HEARD, "赵六",
                                     f"registered:{supervisor_id}-{proposed}")
-        misconduct.notify_hearing(s, case.id, HEARD, proposed)
+        misconduct.notify_hearing(s, case.id, HEARD, proposed, months)
         return case.id
 
 
@@ -111,7 +111,7 @@ def _doc(kind: str) -> str:
 
 def test_misconduct_hearing_period_ends_only_by_the_supervisors_portal_statement_or_by_time(db, travel):
     first, second = _appointed(1), _appointed(2)
-    by_portal, by_time = _heard(first, "dismissal"), _heard(second, "suspension")
+    by_portal, by_time = _heard(first, "dismissal"), _heard(second, "suspension", months=3)
     with pytest.raises(RuleViolation, match="期满前不得决定"):
         _decide(by_portal, "dismissal", HEARD)
     empty = portal_submissions.submit_form(
@@ -131,9 +131,9 @@ def test_misconduct_hearing_period_ends_only_by_the_supervisors_portal_statement
 
 
 def test_misconduct_notice_names_the_proposed_measure_only_and_a_heavier_one_needs_a_new_notice(db, travel):
-    case_id = _heard(_appointed(1), "suspension")
+    case_id = _heard(_appointed(1), "suspension", months=6)
     hearing = _doc("misconduct_hearing")
-    assert "拟对你作出如下处理：暂停质量督导任务委派。" in hearing
+    assert "拟对你作出如下处理：暂停质量督导任务委派 6 个月。" in hearing
     assert "批评教育" not in hearing and "解聘" not in hearing and "取消" not in hearing
     with session_scope() as s:
         mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-hearing-mail:{case_id}")
@@ -174,12 +174,12 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_the_institution_tha
         with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
             misconduct.notify_hearing(s, case_id, HEARD, "suspension")
     with session_scope() as s:
-        case = misconduct.propose_to_appointing_body(s, case_id, HEARD, "suspension")
+        case = misconduct.propose_to_appointing_body(s, case_id, HEARD, "suspension", months=3)
         assert (case.status, case.appointing_body, case.proposal_sent_on) == ("proposed", "济南某公司评价中心", HEARD)
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case_id}"))
         assert mail.recipient == "hr@company.example.cn" and "处理建议" in mail.subject
     proposal = _doc("misconduct_proposal")
-    assert "济南某公司评价中心：" in proposal and "建议你单位对其作出如下处理：暂停质量督导任务委派" in proposal
+    assert "济南某公司评价中心：" in proposal and "建议你单位对其作出如下处理：暂停质量督导任务委派 3 个月" in proposal
     with pytest.raises(RuleViolation, match="委派机构（济南某公司评价中心，第十二条）"):
         _decide(case_id, "criticism", HEARD)
     with session_scope() as s:
@@ -364,3 +364,17 @@ def test_a_card_reissued_mid_term_by_the_same_agency_carries_the_term_as_the_sam
         (facts,) = supervisor_facts(s, [new])
         reasons = pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-A")), date(2026, 10, 1))
         assert not any(r.article == "第十条" for r in reasons), reasons  # in office, and still the 3rd term
+
+
+def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_capped_there(db, travel):
+    with session_scope() as s:
+        case = misconduct.open_case(s, _appointed(1), 2, "未履行督导职责", HEARD, "赵六", "registered:months")
+        with pytest.raises(RuleViolation, match="暂停委派须写明期限"):
+            misconduct.notify_hearing(s, case.id, HEARD, "suspension")
+        case_id = case.id
+    case_id = _heard(_appointed(2), "suspension", months=2)
+    assert "暂停质量督导任务委派 2 个月" in _doc("misconduct_hearing")
+    after = travel(_due(case_id) + timedelta(days=1))
+    with pytest.raises(RuleViolation, match="不得长于该期限"):
+        _decide(case_id, "suspension", after, suspension_months=3)
+    assert _decide(case_id, "suspension", after, suspension_months=2).suspended_until == add_calendar_months(after, 2)
