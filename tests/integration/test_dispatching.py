@@ -12,6 +12,7 @@ from adapters import settings as settings_module
 from adapters.db import get_engine, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
+from models.special_inspection import SpecialInspection
 from procedures import daily_inspection
 
 DAY = date(2026, 11, 26)
@@ -200,4 +201,8 @@ def test_two_daily_dispatches_bar_a_third_occasion_on_a_special_inspection_team(
         supervisor(f"督导{serial}", serial=serial, employer=employer)
     for _ in range(2):
         assert inspect(world["A"], ["R3725A001"]).status == "awaiting_record"
-    assert _team_codes(_special("T-A-001", DAY)) == {"R3725A002", "R3725A003", "R3725A004"}
+    view = _special("T-A-001", DAY)
+    with session_scope() as s:  # R001 is not drawn because it was never a candidate (第十三条), not by the seed
+        candidates = s.get(SpecialInspection, view.special_id).draw_candidates
+    assert "R3725A001" not in candidates and {"R3725A002", "R3725A003", "R3725A004"} <= set(candidates)
+    assert _team_codes(view) == {"R3725A002", "R3725A003", "R3725A004"}
