@@ -330,6 +330,19 @@ def misconduct_decide(case: Annotated[int, typer.Argument(help="案件编号")],
     typer.echo(f"已决定：{c.decision_text}")
 
 
+@misconduct_app.command("reported-back")
+def misconduct_reported_back(case: Annotated[int, typer.Argument(help="案件编号（已向委派机构提出处理建议的内督员案件）")],
+                             measure: Annotated[str, typer.Option(help=f"委派机构作出的处理：{MEASURE_HELP}")],
+                             by: Annotated[str, typer.Option("--by", help="登记人")], day: DateOpt = None):
+    """登记内督员的委派机构对处理建议作出的处理结果（第十二条、第二十六条）；委派机构解聘的，
+    同时记录禁入并取消该人员的全部证卡。"""
+    from procedures.misconduct import record_body_decision
+    from regulation.misconduct import MEASURES
+
+    c = _procedure(lambda s: record_body_decision(s, case, measure.strip().lower(), _day(day), by))
+    typer.echo(f"已登记委派机构（{c.appointing_body}）的处理结果：{MEASURES[c.body_measure]}（{c.body_decided_on}）")
+
+
 staff_app = typer.Typer(help="委派机构工作人员账号：每项处理决定须填写本人工作人员代码", no_args_is_help=True)
 
 

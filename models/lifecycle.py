@@ -70,7 +70,7 @@ class MisconductCase(SQLModel, table=True):
     opened_on: date
     opened_by: str = ""
     opened_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")
-    status: str = Field(default="open", max_length=16)  # open | hearing | decided | proposed
+    status: str = Field(default="open", max_length=16)  # open | hearing | decided | proposed | reported
     # 0012: the measure the 告知书 names (the hearing covers it and nothing heavier)
     proposed_measure: str = Field(default="", max_length=16)
     # 0012: an internal supervisor's 委派机构 (第十二条), which decides; the agency only proposes

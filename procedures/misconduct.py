@@ -427,6 +427,13 @@ def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on
 
 
 def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
+    _cancel_every_card(s, case, sup, agency, on)
+    if s.get(SupervisionBan, sup.person_key) is None:
+        s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
+    _employer_notice(s, case, sup, agency, on)
+
+
+def _cancel_every_card(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     """取消证卡、予以解聘且不得再从事我省…相关工作 (第二十六条): every card the person holds is
     cancelled and every term ended, whoever issued it; each other issuer is told."""
     cards = list(s.exec(select(Supervisor).where(Supervisor.person_key == sup.person_key)))
@@ -443,8 +450,9 @@ def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, 
                 s.add(term)
         if card.id != sup.id and was_valid:
             _tell_other_issuer(s, case, sup, card, agency, on)
-    if s.get(SupervisionBan, sup.person_key) is None:
-        s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
+
+
+def _employer_notice(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     employer = sup.employer or "当事人所在单位"
     doc_id = _letter(s, case, sup, agency, "employer_notice", "关于取消质量督导员证卡并予以解聘的通报", employer,
                      "employer_notice", on, decided_on=on)
@@ -479,3 +487,34 @@ def _tell_other_issuer(s: Session, case: MisconductCase, sup: Supervisor, card: 
             subject, text, html, None, [])
     file_entry(s, f"misconduct-card-cancelled:{case.id}:{card.id}", sup.person_key, card.id, on, "dismissal",
                f"因案件 {case.id} 解聘，证卡 {card.card_code} 一并取消；已告知{body or '其颁发机构'}")
+
+
+def record_body_decision(s: Session, case_id: int, measure: str, on: date, recorded_by: str) -> MisconductCase:
+    """An internal supervisor's case: what the appointing body decided on the 处理建议, as it
+    reported back (第十二条, 第二十六条), recorded in the file. A dismissal by the body has the
+    article's province-wide effect, which is the system's to give: the ban, every card of the
+    person cancelled (each other issuer told). The body's own letter to the employer is its own."""
+    case = s.get(MisconductCase, case_id)
+    if case is None:
+        raise RuleViolation(f"案件编号：没有编号为 {case_id} 的督导员违规案件", "第二十六条")
+    if case.status == "reported" and case.body_measure == measure:
+        return case
+    if case.status != "proposed":
+        raise RuleViolation("只有已向委派机构提出处理建议的内督员案件才能登记其处理结果", "第二十六条")
+    check_measure_name(measure)
+    check_not_future(on, "委派机构决定日期")
+    if case.proposal_sent_on and on < case.proposal_sent_on:
+        raise RuleViolation(f"委派机构决定日期 {on} 早于处理建议发出之日（{case.proposal_sent_on}）", "第二十六条")
+    if not recorded_by.strip():
+        raise RuleViolation("须写明登记人", "第二十六条")
+    sup = s.get(Supervisor, case.supervisor_id)
+    case.body_measure, case.body_decided_on, case.status = measure, on, "reported"
+    s.add(case)
+    if measure in DISMISSES:
+        _cancel_every_card(s, case, sup, handling_agency(s, sup), on)
+        if s.get(SupervisionBan, sup.person_key) is None:
+            s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
+    file_entry(s, f"misconduct-reported:{case.id}", sup.person_key, sup.id, on,
+               "dismissal" if measure in DISMISSES else "misconduct",
+               f"委派机构（{case.appointing_body}）于 {on} 作出处理：{MEASURES[measure]}（{recorded_by.strip()} 登记）")
+    return case

@@ -378,3 +378,26 @@ def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_ca
     with pytest.raises(RuleViolation, match="不得长于该期限"):
         _decide(case_id, "suspension", after, suspension_months=3)
     assert _decide(case_id, "suspension", after, suspension_months=2).suspended_until == add_calendar_months(after, 2)
+
+
+def test_appointing_bodys_dismissal_of_an_internal_supervisor_is_recorded_with_the_ban(db):
+    with session_scope() as s:
+        inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer", email="hr@c.example.cn")
+        reg = _person(s, 12, kind="internal")
+        sup = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        external = supervisors.issue_card(s, reg.id, "CITY-A", D0)  # the same person also holds an R card
+        case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:body")
+        with pytest.raises(RuleViolation, match="已向委派机构提出处理建议"):
+            misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+        with pytest.raises(RuleViolation, match="晚于今天"):
+            misconduct.record_body_decision(s, case.id, "dismissal", HEARD + timedelta(days=1), "赵六")
+        case = misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+        assert (case.status, case.body_measure, case.body_decided_on) == ("reported", "dismissal", HEARD)
+        assert s.get(SupervisionBan, reg.person_key).misconduct_case_id == case.id
+        assert (sup.card_status, s.get(Supervisor, external.id).card_status) == ("revoked", "revoked")
+        entry = s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.key == f"misconduct-reported:{case.id}")).one()
+        assert "委派机构（济南某公司评价中心）" in entry.text and "解聘" in entry.text
+        (mail,) = s.exec(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == f"misconduct-card-cancelled-mail:{case.id}:{external.id}"))
+        assert mail.recipient.startswith("city-a@")  # the R card's issuer is told
