@@ -401,3 +401,30 @@ def test_appointing_bodys_dismissal_of_an_internal_supervisor_is_recorded_with_t
         (mail,) = s.exec(select(OutboxMessage).where(
             OutboxMessage.idempotency_key == f"misconduct-card-cancelled-mail:{case.id}:{external.id}"))
         assert mail.recipient.startswith("city-a@")  # the R card's issuer is told
+
+
+def test_migration_0014_no_longer_takes_a_staff_typed_statement_for_the_supervisors_own(tmp_path):
+    """Before 0012 staff could type a statement in; a case still in hearing with one and no portal
+    receipt must not have its period ended early by it (第二十六条 interpretation)."""
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0013_mail")
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO agency (id, name, level, email, letter_prefix, city_letter, principal_id, letterhead) "
+                       "VALUES ('CITY-A', 'A', 'city', 'a@x.cn', 'A', 'A', NULL, '')"))
+        c.execute(text("INSERT INTO supervisor (id, name, person_key, kind, card_code, issuer, employer, status, "
+                       "card_status, email, eligibility, phone, city_letter) VALUES (1, '甲', 'p', 'external', "
+                       "'R3726A001', 'CITY-A', '', 'active', 'valid', 'm@x.cn', '{}', '', 'A')"))
+        for n, status, receipt in ((1, "hearing", ""), (2, "hearing", "R-1"), (3, "decided", "")):
+            c.execute(text("INSERT INTO misconduct_case (id, key, supervisor_id, item, facts, source, opened_on, "
+                           "opened_by, status, statement, statement_received_on, statement_receipt, proposed_measure, measure, "
+                           "appointing_body, referral_authority, decided_by, decision_text) VALUES (:n, :k, 1, 2, 'f', 'registered', "
+                           "'2026-06-01', 'x', :st, '员工代填', '2026-06-02', :r, 'suspension', '', '', '', '', '')"),
+                      {"n": n, "k": f"k{n}", "st": status, "r": receipt})
+    upgrade(url)
+    with engine.begin() as c:
+        rows = dict(c.execute(text("SELECT id, statement_received_on FROM misconduct_case")).all())
+    engine.dispose()
+    assert rows[1] is None and rows[2] is not None and rows[3] is not None
