@@ -279,7 +279,7 @@ def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str
     body, body_email, _inst = appointing_body(s, sup, strict=True)
     if proposed == "suspension":
         case.proposed_months = check_suspension_months(months)
-    text = proposed_text(proposed, case.proposed_months)
+    text = proposed_text(proposed, case.proposed_months, to_body=True)
     agency = handling_agency(s, sup)
     case.status, case.proposed_measure, case.appointing_body, case.proposal_sent_on = "proposed", proposed, body, on
     s.add(case)

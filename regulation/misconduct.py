@@ -60,6 +60,15 @@ MEASURES: dict[str, str] = {
     "dismissal": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作",
     "referral": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作，移送司法机关依法追究刑事责任",
 }
+# What a 处理建议 asks of an internal supervisor's appointing body (第十二条): the body cancels its
+# own card and dismisses; the province-wide ban (不得再从事我省…相关工作) is the article's effect,
+# recorded by the system when the body reports a dismissal back, not something the body imposes.
+BODY_MEASURES: dict[str, str] = {
+    "criticism": "批评教育",
+    "suspension": "暂停质量督导任务委派",
+    "dismissal": "通报其所在单位、取消其内部质量督导员证卡并予以解聘",
+    "referral": "通报其所在单位、取消其内部质量督导员证卡并予以解聘，移送司法机关依法追究刑事责任",
+}
 # The article's order, lightest first: 批评教育 < 暂停委派 < 情节严重（解聘）< 情节特别严重构成犯罪（移送）.
 SEVERITY: dict[str, int] = {"criticism": 1, "suspension": 2, "dismissal": 3, "referral": 4}
 NEEDS_HEARING = frozenset({"suspension", "dismissal", "referral"})
@@ -100,11 +109,10 @@ def check_suspension_months(months: int | None) -> int:
     return months
 
 
-def proposed_text(measure: str, months: int | None = None) -> str:
-    """What a 告知书 or 处理建议 proposes: a suspension with its months."""
-    if measure == "suspension" and months:
-        return f"{MEASURES[measure]} {months} 个月"
-    return MEASURES[measure]
+def proposed_text(measure: str, months: int | None = None, to_body: bool = False) -> str:
+    """What a 告知书 (or, `to_body`, a 处理建议) proposes: a suspension with its months."""
+    text = (BODY_MEASURES if to_body else MEASURES)[measure]
+    return f"{text} {months} 个月" if measure == "suspension" and months else text
 
 
 def agency_decides(card_kind: str) -> bool:

@@ -96,7 +96,8 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
         if not agency_decides(sup.kind):
             case = misconduct.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
             return {"case_id": case.id, "statement_due": "", "supervisor": sup.name,
-                    "proposed": proposed_text(proposed, case.proposed_months), "appointing_body": case.appointing_body}
+                    "proposed": proposed_text(proposed, case.proposed_months, to_body=True),
+                    "appointing_body": case.appointing_body}
         case = misconduct.notify_hearing(s, case.id, on, proposed, months)
         return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name,
                 "proposed": proposed_text(proposed, case.proposed_months), "appointing_body": ""}

@@ -428,3 +428,17 @@ def test_migration_0014_no_longer_takes_a_staff_typed_statement_for_the_supervis
         rows = dict(c.execute(text("SELECT id, statement_received_on FROM misconduct_case")).all())
     engine.dispose()
     assert rows[1] is None and rows[2] is not None and rows[3] is not None
+
+
+def test_dismissal_letters_say_the_date_in_chinese_and_a_proposal_asks_only_what_the_body_can_do(db):
+    case_id = _heard(_appointed(1), "dismissal")
+    _statement_by_portal(case_id)
+    _decide(case_id, "dismissal", HEARD)
+    assert f"已于{HEARD.year}年{HEARD.month}月{HEARD.day}日取消其质量督导员证卡" in _doc("employer_notice")
+    with session_scope() as s:
+        inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer")
+        sup = supervisors.issue_internal_card(s, _person(s, 13, kind="internal").id, "Y", inst.id, D0)
+        case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:wording")
+        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+    proposal = _doc("misconduct_proposal")
+    assert "取消其内部质量督导员证卡并予以解聘" in proposal and "不得再从事我省" not in proposal
