@@ -16,7 +16,7 @@ department that appointed them (第十二条): the agency sends it a numbered �
 nothing itself. The rules are regulation.misconduct (see its interpretations).
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -39,6 +39,7 @@ from models.lifecycle import MisconductCase, SupervisionBan
 from procedures import portal_links
 from procedures.cases import Refusal
 from procedures.supervisors import file_entry
+from regulation.calendar import CalendarDataMissing
 from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months
 from regulation.internal_supervision import InstitutionIssuer
@@ -195,8 +196,10 @@ def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, k
 
 
 def _statement_deadline(case: MisconductCase) -> datetime:
-    """The end of the period's last day, for the portal link (the period runs in real days)."""
-    return datetime.combine(case.statement_due, time(23, 59), tzinfo=clock.tz())
+    """The end of the period's last day, for the portal link (the period runs in real days); a
+    generous bound while it is unknown (the sweep sets it)."""
+    last = case.statement_due or case.hearing_notified_on + timedelta(days=UNKNOWN_PERIOD_LINK_DAYS)
+    return datetime.combine(last, time(23, 59), tzinfo=clock.tz())
 
 
 def check_not_future(on: date, what: str) -> date:
@@ -233,11 +236,17 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: in
         case.proposed_months = check_suspension_months(months)
     agency = handling_agency(s, sup)
     on = clock.today()  # the sending day: the period runs from here
-    case.statement_due = default_calendar().add_working_days(on, get_settings().misconduct_statement_working_days)
+    days = get_settings().misconduct_statement_working_days
+    try:
+        case.statement_due = default_calendar().add_working_days(on, days)
+    except CalendarDataMissing as exc:  # as the daily inspection does: 期限待定, told once, the sweep fixes it
+        case.statement_due = None
+        _calendar_missing(s, agency, exc)
     case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
     s.add(case)
+    due_text = f"{case.statement_due} 前" if case.statement_due else f"告知书发出之日起{days}个工作日内（具体日期待定，另行告知）"
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
-                     "misconduct_hearing", on, statement_due=case.statement_due,
+                     "misconduct_hearing", on, statement_due=case.statement_due, working_days=days,
                      proposed_text=proposed_text(proposed, case.proposed_months))
     link = portal_links.create_link(
         s, portal_links.CaseStep(CASE_KIND, case.id, STATEMENT_STEP, ""),
@@ -247,12 +256,60 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: in
     subject, text, html = render_email(
         "supervisor_notice", subject_text="【告知】质量督导员违规情形告知书", greeting=sup.name,
         paragraphs=[f"本机构拟依据第二十六条对你作出“{proposed_text(proposed, case.proposed_months)}”的处理，事实、理由和依据见附件告知书。",
-                    f"你可于 {case.statement_due} 前通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
+                    f"你可于 {due_text}通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
         sender=agency.letterhead_name)
     enqueue(s, f"misconduct-hearing-mail:{case.id}", sup.email, "supervisor", subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-hearing:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"已告知拟作出“{proposed_text(proposed, case.proposed_months)}”的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
+               f"已告知拟作出“{proposed_text(proposed, case.proposed_months)}”的事实、理由和依据，陈述申辩期限："
+               f"{case.statement_due or '待定（工作日历未载入）'}", doc_id)
     return case
+
+
+# While the period's end is unknown the link stays open this long; the sweep sets the real end.
+UNKNOWN_PERIOD_LINK_DAYS = 31
+
+
+def _calendar_missing(s: Session, agency: Agency, exc: CalendarDataMissing) -> None:
+    """The agency's administrator is told once per year that periods falling in it are 期限待定."""
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【工作日历缺失】{exc.year}年 督导员陈述申辩期限暂无法计算", greeting=agency.name,
+        paragraphs=[f"系统尚未载入 {exc.year} 年的全国节假日安排：{exc}",
+                    "在载入之前，落在该年的督导员违规案件陈述申辩期限显示为“待定”，期满前不能作出决定；"
+                    "载入后，每日期限巡检会自动补算期限并告知当事人。本邮件每个年度只发送一次。"], sender="督导系统")
+    enqueue(s, f"calendar-missing-misconduct:{agency.id}:{exc.year}", agency.email, "agency", subject, text, html)
+
+
+def compute_unknown_statement_dues(s: Session) -> list[int]:
+    """The daily sweep: each case heard while the calendar was missing gets its period's end once
+    the year is loaded — the portal link takes it, the supervisor is told, the file records it."""
+    from regulation.calendar import default_calendar
+
+    done = []
+    for case in s.exec(select(MisconductCase).where(MisconductCase.status == "hearing",
+                                                    col(MisconductCase.statement_due).is_(None),
+                                                    col(MisconductCase.hearing_notified_on).is_not(None))):
+        try:
+            case.statement_due = default_calendar().add_working_days(
+                case.hearing_notified_on, get_settings().misconduct_statement_working_days)
+        except CalendarDataMissing:
+            continue
+        s.add(case)
+        deadline = _statement_deadline(case)
+        for link in s.exec(select(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id)):
+            link.deadline = deadline
+            link.expires_at = deadline + timedelta(days=get_settings().portal_link_grace_days)
+            s.add(link)
+        sup = s.get(Supervisor, case.supervisor_id)
+        agency = handling_agency(s, sup)
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text="【告知】陈述申辩期限", greeting=sup.name,
+            paragraphs=[f"你的督导员违规案件（告知书于 {case.hearing_notified_on} 发出）陈述申辩期限为 {case.statement_due}，"
+                        "请在此前通过告知书邮件中的链接陈述和申辩。"], sender=agency.letterhead_name)
+        enqueue(s, f"misconduct-due-mail:{case.id}", sup.email, "supervisor", subject, text, html)
+        file_entry(s, f"misconduct-due:{case.id}", sup.person_key, sup.id, clock.today(), "misconduct",
+                   f"工作日历已载入，陈述申辩期限确定为 {case.statement_due}，已告知当事人")
+        done.append(case.id)
+    return done
 
 
 def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str,
