@@ -206,3 +206,15 @@ def test_two_daily_dispatches_bar_a_third_occasion_on_a_special_inspection_team(
         candidates = s.get(SpecialInspection, view.special_id).draw_candidates
     assert "R3725A001" not in candidates and {"R3725A002", "R3725A003", "R3725A004"} <= set(candidates)
     assert _team_codes(view) == {"R3725A002", "R3725A003", "R3725A004"}
+
+
+@pytest.mark.parametrize("days_before, barred", [(365, True), (366, False)])
+def test_team_memberships_bar_a_third_daily_dispatch_within_365_days_only(world, days_before, barred):
+    for serial, employer in ((1, "甲大学"), (2, "乙公司"), (3, "丙协会")):
+        supervisor(f"组员{serial}", serial=serial, employer=employer)
+    supervisor("无单位", serial=4)
+    for _ in range(2):  # both teams appointed the same day, `days_before` the daily dispatch (第十三条)
+        assert _team_codes(_special("T-A-001", DAY - timedelta(days=days_before))) == {
+            "R3725A001", "R3725A002", "R3725A003"}
+    named = inspect(world["A"], ["R3725A001"])
+    assert (named.status == "refused") is barred, named.refusal_reason

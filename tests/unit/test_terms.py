@@ -168,3 +168,11 @@ def test_overlapping_appointments_by_two_agencies_count_as_one_term():
 
 def test_a_renewal_the_day_after_a_full_term_is_a_new_term():
     assert len(appointments([Term(date(2020, 4, 1)), Term(date(2023, 4, 1))])) == 2
+
+
+def test_a_full_gap_resets_the_count_across_cards_of_the_same_person():
+    old_card = [Term(date(2014, 4, 1)), Term(date(2017, 4, 1))]  # last day 2020-03-31
+    new_card = [Term(date(2021, 4, 1))]  # a full year out of office: the chain starts again
+    assert consecutive_run(old_card + new_card, date(2024, 4, 1)) == 1
+    assert excess_consecutive(new_card, date(2022, 6, 1), person_terms=old_card + new_card) is None
+    assert consecutive_run(old_card + [Term(date(2021, 3, 31))], date(2024, 3, 31)) == 3  # a day short of it
