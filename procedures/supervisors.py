@@ -48,6 +48,7 @@ from regulation.cards import (
 from regulation.dispatch import candidates_digest, replay_draw
 from regulation.identity import IdentityNumberError
 from regulation.identity import validate as validate_identity
+from regulation.misconduct import INTERNAL_APPOINTERS
 from regulation.reasons import RuleViolation
 from regulation.terms import (
     MAX_CONSECUTIVE_TERMS,
@@ -228,6 +229,9 @@ def issue_internal_card(s: Session, registration_id: int, category: str, institu
     inst = s.get(Institution, institution_id)
     if inst is None:
         raise RuleViolation(f"评价机构 {institution_id} 不存在", "第十二条")
+    wrong = {"Y": ("social_org", "社会培训评价组织"), "S": ("employer", "用人单位")}.get(category)
+    if wrong and inst.category == wrong[0]:  # 附件1 表5: Y 用人单位, S 社会培训评价组织
+        raise RuleViolation(f"该机构为{wrong[1]}，不能核发{INTERNAL_APPOINTERS[category]}内督证卡（{category}）", "附件1 表5")
     if category == "H":
         if not inst.industry_code:
             raise RuleViolation("该机构未登记行业代码，不能核发行业部门内督证卡（H）", "附件1 二")

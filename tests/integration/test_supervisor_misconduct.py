@@ -312,6 +312,8 @@ def test_internal_card_issuer_code_shared_by_two_cities_goes_to_the_institution_
         jinan = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer", email="jn@x.example.cn")
         qingdao = add_institution(s, "青岛某公司评价中心", "37020020240001", city="B", category="employer",
                                   email="qd@x.example.cn")
+        with pytest.raises(RuleViolation, match="该机构为用人单位，不能核发社会培训评价组织内督证卡"):
+            supervisors.issue_internal_card(s, _person(s, 14, kind="internal").id, "S", qingdao.id, D0)
         sup = supervisors.issue_internal_card(s, _person(s, 7, kind="internal").id, "Y", qingdao.id, D0)
         assert sup.issuer_institution_id == qingdao.id
         assert misconduct.appointing_body(s, sup)[2].id == qingdao.id
