@@ -460,8 +460,8 @@ def sweep_terms(s: Session, as_of: date, warn_days: int | None = None) -> TermSw
                   .where(AppointmentTerm.end >= as_of - timedelta(days=1),
                          AppointmentTerm.end <= as_of + timedelta(days=warn_days)))
     for term, sup in rows:
-        if sup.status == "dismissed":
-            continue
+        if sup.status == "dismissed" or sup.card_status == "revoked":
+            continue  # a cancelled card's term does not run out: it ended (or went on under a re-issued card)
         following = s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == sup.id,
                                                          AppointmentTerm.start > term.start)).first()
         if term.end >= as_of and following is None:

@@ -366,6 +366,8 @@ def test_a_card_reissued_mid_term_by_the_same_agency_carries_the_term_as_the_sam
         (facts,) = supervisor_facts(s, [new])
         reasons = pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-A")), date(2026, 10, 1))
         assert not any(r.article == "第十条" for r in reasons), reasons  # in office, and still the 3rd term
+        sweep = supervisors.sweep_terms(s, date(2026, 9, 1))
+        assert old.card_code not in sweep.ended  # the old record's cut is no 聘期届满
 
 
 def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_capped_there(db, travel):
