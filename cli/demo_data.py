@@ -27,18 +27,21 @@ def sample_identity(address: str, who: str) -> str:
     return make_number(address, date(1960, 1, 1) + timedelta(days=n % 14000), n // 14000 % 1000)
 
 
-def add_agencies(s: Session, email_domain: str = "example.gov.cn") -> None:
-    """The provincial center and the 16 city bureaus (附件1 表3), once."""
+def add_agencies(s: Session, email_domain: str = "example.gov.cn", sample_letterheads: bool = True) -> None:
+    """The provincial center and the 16 city bureaus (附件1 表3), once. `sample_letterheads`:
+    the demo's made-up 发文机关; production setup (`supervise agency init`) leaves them blank —
+    only an agency can state its own letterhead, and a delegation in it."""
     if s.get(Agency, "PROV"):
         return
     # The letterhead is what each agency's letters go out under (发文机关): the sample names a
     # delegation as a real center states it; an agency sets its own (`supervise agency letterhead`).
     s.add(Agency(id="PROV", name="山东省就业人才中心", level="province", email=f"prov@{email_domain}",
-                 letter_prefix="鲁就人督", letterhead="山东省就业人才中心（受山东省人力资源和社会保障厅委托）"))
+                 letter_prefix="鲁就人督",
+                 letterhead="山东省就业人才中心（受山东省人力资源和社会保障厅委托）" if sample_letterheads else ""))
     for letter, city in CITY_NAMES.items():
         s.add(Agency(id=f"CITY-{letter}", name=f"{city}技能人才评价管理部门", level="city", city_letter=letter,
                      email=f"city-{letter.lower()}@{email_domain}", letter_prefix=f"{city[:2]}人社督",
-                     letterhead=f"{city}人力资源和社会保障局"))
+                     letterhead=f"{city}人力资源和社会保障局" if sample_letterheads else ""))
     s.flush()
 
 

@@ -125,13 +125,20 @@ agency_app = typer.Typer(help="委派机构", no_args_is_help=True)
 @agency_app.command("init")
 def agency_init(email_domain: Annotated[str, typer.Option(help="各委派机构邮箱的域名")] = "example.gov.cn"):
     """建立省就业人才中心和16个设区市委派机构（附件1 表3），已有则不变。"""
+    from sqlmodel import select
+
     from adapters.db import session_scope, upgrade
     from cli.demo_data import add_agencies
+    from models import Agency
 
     upgrade()
     with session_scope() as s:
-        add_agencies(s, email_domain)
+        add_agencies(s, email_domain, sample_letterheads=False)
+        unset = [a.id for a in s.exec(select(Agency).order_by(Agency.id)) if not a.letterhead.strip()]
     typer.echo("委派机构已就绪：PROV（省就业人才中心）、CITY-A … CITY-R（各设区市）")
+    if unset:  # told on every init until each agency has stated its own
+        typer.echo(f"提醒：{'、'.join(unset)} 尚未设置发文机关名称，文书暂以机构名称落款；"
+                   "请用 supervise agency letterhead <编码> <名称> 设置（受委托的写明委托机关）", err=True)
 
 
 @agency_app.command("letterhead")
@@ -281,6 +288,9 @@ MEASURE_HELP = "criticism 批评教育 / suspension 暂停委派 / dismissal 解
 @misconduct_app.command("hear")
 def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
                     measure: Annotated[str, typer.Option(help=f"拟作出的处理（告知书只写这一项）：{MEASURE_HELP}")],
+                    months: Annotated[int | None, typer.Option(help="拟暂停委派的月数（1-24，仅 suspension）")] = None,
+                    institution: Annotated[int | None, typer.Option(
+                        help="内督证卡颁发机构代码对应多个评价机构时，颁发该证卡的评价机构编号")] = None,
                     day: DateOpt = None):
     """告知当事人事实、理由、依据和拟作出的处理（告知书 .docx 邮件送达，附本人陈述申辩链接）；
     内督员则向其委派机构（第十二条）提出处理建议。"""
@@ -294,8 +304,8 @@ def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
         if row is None:
             _fail(f"案件编号：没有编号为 {case} 的督导员违规案件")
         if not agency_decides(s.get(Supervisor, row.supervisor_id).kind):
-            return propose_to_appointing_body(s, case, _day(day), measure.strip().lower())
-        return notify_hearing(s, case, _day(day), measure.strip().lower())
+            return propose_to_appointing_body(s, case, _day(day), measure.strip().lower(), institution, months)
+        return notify_hearing(s, case, _day(day), measure.strip().lower(), months)
 
     c = _procedure(act)
     if c.status == "proposed":
@@ -318,6 +328,19 @@ def misconduct_decide(case: Annotated[int, typer.Argument(help="案件编号")],
     c = _procedure(lambda s: decide(s, case, measure.strip().lower(), _day(day), by, months,
                                     referral_authority=authority))
     typer.echo(f"已决定：{c.decision_text}")
+
+
+@misconduct_app.command("reported-back")
+def misconduct_reported_back(case: Annotated[int, typer.Argument(help="案件编号（已向委派机构提出处理建议的内督员案件）")],
+                             measure: Annotated[str, typer.Option(help=f"委派机构作出的处理：{MEASURE_HELP}")],
+                             by: Annotated[str, typer.Option("--by", help="登记人")], day: DateOpt = None):
+    """登记内督员的委派机构对处理建议作出的处理结果（第十二条、第二十六条）；委派机构解聘的，
+    同时记录禁入并取消该人员的全部证卡。"""
+    from procedures.misconduct import record_body_decision
+    from regulation.misconduct import MEASURES
+
+    c = _procedure(lambda s: record_body_decision(s, case, measure.strip().lower(), _day(day), by))
+    typer.echo(f"已登记委派机构（{c.appointing_body}）的处理结果：{MEASURES[c.body_measure]}（{c.body_decided_on}）")
 
 
 staff_app = typer.Typer(help="委派机构工作人员账号：每项处理决定须填写本人工作人员代码", no_args_is_help=True)

@@ -1,7 +1,8 @@
 """督导员违规处理 — 第二十六条, for staff in the Prefect UI.
 
 Two buttons, because the law puts a hearing between them: **misconduct-register** opens the
-case with its item (第二十六条（一）–（八）) and the measure proposed, and mails the supervisor the
+case with its item (第二十六条（一）–（八）) and the measure proposed (or, given a case_id, takes
+a case the deadline sweep opened), and mails the supervisor the
 告知书 (facts, reasons, basis, that measure, the period) with their own portal link to state
 their case; **misconduct-decide** records the measure. The supervisor's statement comes only
 through that link: staff never type it, so a suspension, dismissal or referral before the
@@ -58,7 +59,8 @@ def _signed(header: str, verify):
 
 @flow(name="misconduct-register", persist_result=True)
 def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure,
-                        as_of: date | None = None) -> dict:
+                        suspension_months: int | None = None, case_id: int | None = None,
+                        institution_id: int | None = None, as_of: date | None = None) -> dict:
     """登记督导员违规情形并告知当事人拟作出的处理（第二十六条）。登记人在随后的表单中填写本人工作人员代码。
 
     Args:
@@ -66,12 +68,16 @@ def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure
         item: 第二十六条第几项（1-8）
         facts: 违规事实（将写入告知书）
         proposed: 拟作出的处理（告知书只写这一项；决定时不得更重）：批评教育 / 暂停委派 / 解聘 / 移送司法机关。内督员则为向其委派机构提出的处理建议
-        as_of: 登记日期，默认今天
+        suspension_months: 拟暂停委派的月数（1-24），仅暂停委派时填写；告知书写明，决定时不得更长
+        case_id: 已立案的案件编号（如期限巡检因记录表逾期立案的）：填写时不再新立案，只对该案发出告知书（或处理建议）
+        institution_id: 内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号
+        as_of: 登记日期，默认今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算
     """
     decider = _signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, card_code=card_code))
     case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
-                                  f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed])
+                                  f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed],
+                                  case_id, suspension_months, institution_id)
     t.deliver_mail()
     if case["appointing_body"]:
         text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{inert(case['supervisor'])}（内督员）。依据第十二条、第二十六条，"
@@ -93,7 +99,7 @@ def misconduct_decide(case_id: int, measure: Measure, suspension_months: int | N
         measure: 处理措施：批评教育 / 暂停委派 / 解聘（情节严重）/ 移送司法机关（情节特别严重构成犯罪，含解聘）；不得重于告知书所写
         suspension_months: 暂停委派的月数（1-24），仅暂停委派时填写
         referral_authority: 接收移送的司法机关名称，仅移送司法机关时填写
-        as_of: 决定日期，默认今天
+        as_of: 决定日期，默认今天；不得晚于今天，也不得早于告知书发出之日
     """
     decider = _signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, case_id=case_id))

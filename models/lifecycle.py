@@ -70,7 +70,7 @@ class MisconductCase(SQLModel, table=True):
     opened_on: date
     opened_by: str = ""
     opened_by_staff_id: int | None = Field(default=None, foreign_key="agency_staff.id")
-    status: str = Field(default="open", max_length=16)  # open | hearing | decided | proposed
+    status: str = Field(default="open", max_length=16)  # open | hearing | decided | proposed | reported
     # 0012: the measure the 告知书 names (the hearing covers it and nothing heavier)
     proposed_measure: str = Field(default="", max_length=16)
     # 0012: an internal supervisor's 委派机构 (第十二条), which decides; the agency only proposes
@@ -81,6 +81,9 @@ class MisconductCase(SQLModel, table=True):
     statement: str = ""
     statement_received_on: date | None = None  # only the supervisor's own portal submission
     statement_receipt: str = Field(default="", max_length=32)  # 0012: its portal receipt number
+    proposed_months: int | None = None  # 0014: a proposed suspension's months, stated in the 告知书
+    body_measure: str = Field(default="", max_length=16)  # 0014: the appointing body's reported decision
+    body_decided_on: date | None = None  # 0014: the day the appointing body decided (as it reported)
     measure: str = Field(default="", max_length=16)  # criticism | suspension | dismissal | referral
     referral_authority: str = ""  # 0012: the judicial authority a referral goes to (移送司法机关)
     suspended_until: date | None = None

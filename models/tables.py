@@ -69,6 +69,7 @@ class Supervisor(SQLModel, table=True):
     phone: str = Field(default="", max_length=32)  # 0004: rosters
     city_letter: str = Field(default="", max_length=1)  # 0004: where the supervisor lives/works (附件1 表3, 0 省直)
     card_issued_on: date | None = None  # 0004: 第十条 card issue
+    issuer_institution_id: int | None = None  # 0014: the institution that issued an internal card (第十二条)
 
 
 class AppointmentTerm(SQLModel, table=True):

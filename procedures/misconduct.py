@@ -16,7 +16,7 @@ department that appointed them (第十二条): the agency sends it a numbered �
 nothing itself. The rules are regulation.misconduct (see its interpretations).
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -39,6 +39,7 @@ from models.lifecycle import MisconductCase, SupervisionBan
 from procedures import portal_links
 from procedures.cases import Refusal
 from procedures.supervisors import file_entry
+from regulation.calendar import CalendarDataMissing
 from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months
 from regulation.internal_supervision import InstitutionIssuer
@@ -53,7 +54,9 @@ from regulation.misconduct import (
     check_item,
     check_measure,
     check_measure_name,
+    check_suspension_months,
     item_label,
+    proposed_text,
 )
 from regulation.reasons import RuleViolation
 
@@ -63,29 +66,54 @@ STATEMENT_KIND = "misconduct_statement"  # procedures/portal_forms.py
 STATEMENT_MAX_CHARS = 5000
 
 
-def appointing_body(s: Session, sup: Supervisor) -> tuple[str, str, Institution | None]:
-    """An internal supervisor's 委派机构 (第十二条, 附件1 二): the institution whose filing number
-    gives a Y/S card's issuer code, or the industry department of an H card's code: (name,
-    e-mail or "" when the system has none, the institution found)."""
+# A Y card is an employer's (用人单位), an S card a social organisation's (附件1 表5): an institution
+# of the other category never issued it.
+_NOT_ISSUER_CATEGORY = {"Y": "social_org", "S": "employer"}
+
+
+def card_institutions(s: Session, sup: Supervisor) -> list[Institution]:
+    """The institutions that may have issued a Y/S card: the one stored at issue, else every
+    institution whose filing number gives the card's 6-digit issuer code (not unique: a city
+    code and a serial, so Jinan's 37010020240001 and Qingdao's 37020020240001 both give 240001)."""
+    if sup.issuer_institution_id is not None:
+        inst = s.get(Institution, sup.issuer_institution_id)
+        return [inst] if inst else []
+    card = parse_card(sup.card_code)
+    return [i for i in s.exec(select(Institution).order_by(Institution.id))
+            if i.category != _NOT_ISSUER_CATEGORY.get(card.category)
+            and InstitutionIssuer(i.filing_authority, i.filing_number).own_issuer_code() == card.issuer_code]
+
+
+def appointing_body(s: Session, sup: Supervisor, strict: bool = False) -> tuple[str, str, Institution | None]:
+    """An internal supervisor's 委派机构 (第十二条, 附件1 二): (name, e-mail or "" when the system has
+    none, the institution). A Y/S card: the institution that issued it (stored on the card, or the
+    only one its issuer code fits). An H card: the industry department of its code — the system
+    records no such department, so it is named by the code and reached through the province.
+    When several institutions fit and none is stored, `strict` refuses (nothing may go to the
+    wrong institution, 第八条) and lists them; otherwise the body is named by its code only."""
     try:
         card = parse_card(sup.card_code)
     except CardCodeError:
         card = None
     if not isinstance(card, InternalCard):
         return "", "", None
-    institutions = list(s.exec(select(Institution).order_by(Institution.id)))
+    by_code = f"颁发机构代码为 {card.issuer_code} 的{INTERNAL_APPOINTERS[card.category]}"
     if card.category == "H":
-        inst = next((i for i in institutions if i.industry_code == card.issuer_code), None)
-        return f"行业部门（颁发机构代码 {card.issuer_code}）", "", inst
-    for inst in institutions:
-        if InstitutionIssuer(inst.filing_authority, inst.filing_number).own_issuer_code() == card.issuer_code:
-            return inst.name, inst.contact_email, inst
-    return f"{INTERNAL_APPOINTERS[card.category]}（颁发机构代码 {card.issuer_code}）", "", None
+        return by_code, "", None
+    found = card_institutions(s, sup)
+    if len(found) == 1:
+        return found[0].name, found[0].contact_email, found[0]
+    if len(found) > 1 and strict:
+        listed = "；".join(f"{i.name}（备案号 {i.filing_number}，编号 {i.id}）" for i in found)
+        raise RuleViolation(f"证卡 {sup.card_code} 的颁发机构代码 {card.issuer_code} 对应多个评价机构：{listed}。"
+                            "系统无法确定其委派机构，请写明颁发该证卡的评价机构编号后重试", "第十二条")
+    return by_code, "", None
 
 
 def handling_agency(s: Session, sup: Supervisor) -> Agency:
-    """The agency that handles a misconduct case: an external card's issuer; for an internal
-    card, the agency that supervises its institution (第十一条); the province otherwise."""
+    """The agency that handles a misconduct case: an external card's issuer; for a Y/S card, the
+    agency that supervises its institution (第十一条); the province otherwise (an H card, whose
+    industry department is provincial, or an institution not determined)."""
     from procedures.dispatching import responsible_agency
 
     found = s.get(Agency, sup.issuer) if sup.kind == "external" else None
@@ -167,52 +195,129 @@ def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, k
     return doc.id
 
 
-def _statement_deadline(case: MisconductCase, on: date) -> datetime:
-    """The end of the period's last day, for the portal link. The link lives in real time: a
-    case handled with another business date (tests, late entry) shifts it by that offset."""
-    return datetime.combine(case.statement_due - (on - clock.today()), time(23, 59), tzinfo=clock.tz())
+def _statement_deadline(case: MisconductCase) -> datetime:
+    """The end of the period's last day, for the portal link (the period runs in real days); a
+    generous bound while it is unknown (the sweep sets it)."""
+    last = case.statement_due or case.hearing_notified_on + timedelta(days=UNKNOWN_PERIOD_LINK_DAYS)
+    return datetime.combine(last, time(23, 59), tzinfo=clock.tz())
 
 
-def notify_hearing(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
+def check_not_future(on: date, what: str) -> date:
+    """A date typed by staff never lies ahead of the real day (第二十六条: nothing decided in advance)."""
+    today = clock.today()
+    if on > today:
+        raise RuleViolation(f"{what}：{on} 晚于今天（{today}），不能填写将来的日期", "第二十六条")
+    return on
+
+
+def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: int | None = None) -> MisconductCase:
     """Tell the supervisor the facts, reasons, basis and the measure proposed (告知书); they may
-    state their case through their own portal link until statement_due."""
+    state their case through their own portal link until statement_due. The notice is dated,
+    and its period counted, from the real day it is sent (clock.today()): `on`, the day staff
+    registered the case, may lie in the past and never shortens the period. A proposed suspension
+    states its `months` (the decision may not be longer)."""
     from procedures.work_calendar import current_calendar
 
     case = s.get(MisconductCase, case_id)
     if case is None:
         raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
+    check_not_future(on, "登记日期")
     if case.hearing_notified_on:
-        return case
-    if case.status in ("decided", "proposed"):
-        raise RuleViolation("该案已作出决定或已提出处理建议", "第二十六条")
+        if proposed == case.proposed_measure and (proposed != "suspension" or months == case.proposed_months):
+            return case
+        raise RuleViolation(
+            f"该案已于 {case.hearing_notified_on} 告知拟作出“{proposed_text(case.proposed_measure, case.proposed_months)}”，陈述申辩期限至 "
+            f"{case.statement_due}。本案只能作出不重于该项的处理；拟作出其他处理的，请以该处理重新登记违规情形"
+            "（misconduct-register），将发出新的告知书并重新计算陈述申辩期限", "第二十六条")
     sup = s.get(Supervisor, case.supervisor_id)
     check_agency_decides(sup.kind, appointing_body(s, sup)[0])
     check_measure_name(proposed)
+    if proposed == "suspension":
+        case.proposed_months = check_suspension_months(months)
     agency = handling_agency(s, sup)
-    case.statement_due = current_calendar(s).add_working_days(on, get_settings().misconduct_statement_working_days)
+    on = clock.today()  # the sending day: the period runs from here
+    days = get_settings().misconduct_statement_working_days
+    try:
+        case.statement_due = current_calendar(s).add_working_days(on, days)
+    except CalendarDataMissing as exc:  # as the daily inspection does: 期限待定, told once, the sweep fixes it
+        case.statement_due = None
+        _calendar_missing(s, agency, exc)
     case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
     s.add(case)
+    due_text = f"{case.statement_due} 前" if case.statement_due else f"告知书发出之日起{days}个工作日内（具体日期待定，另行告知）"
     doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
-                     "misconduct_hearing", on, statement_due=case.statement_due, proposed_text=MEASURES[proposed])
+                     "misconduct_hearing", on, statement_due=case.statement_due, working_days=days,
+                     proposed_text=proposed_text(proposed, case.proposed_months))
     link = portal_links.create_link(
         s, portal_links.CaseStep(CASE_KIND, case.id, STATEMENT_STEP, ""),
-        portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.name, agency.email),
-        "质量督导员陈述和申辩（第二十六条）", _statement_deadline(case, on),
+        portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.letterhead_name, agency.email),
+        "质量督导员陈述和申辩（第二十六条）", _statement_deadline(case),
         "请写明你的陈述和申辩意见。提交后不能修改；期限届满未提交的，视为放弃陈述和申辩。", kind=STATEMENT_KIND)
     subject, text, html = render_email(
         "supervisor_notice", subject_text="【告知】质量督导员违规情形告知书", greeting=sup.name,
-        paragraphs=[f"本机构拟依据第二十六条对你作出“{MEASURES[proposed]}”的处理，事实、理由和依据见附件告知书。",
-                    f"你可于 {case.statement_due} 前通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
-        sender=agency.name)
+        paragraphs=[f"本机构拟依据第二十六条对你作出“{proposed_text(proposed, case.proposed_months)}”的处理，事实、理由和依据见附件告知书。",
+                    f"你可于 {due_text}通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
+        sender=agency.letterhead_name)
     enqueue(s, f"misconduct-hearing-mail:{case.id}", sup.email, "supervisor", subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-hearing:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"已告知拟作出“{MEASURES[proposed]}”的事实、理由和依据，陈述申辩期限至 {case.statement_due}", doc_id)
+               f"已告知拟作出“{proposed_text(proposed, case.proposed_months)}”的事实、理由和依据，陈述申辩期限："
+               f"{case.statement_due or '待定（工作日历未载入）'}", doc_id)
     return case
 
 
-def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str) -> MisconductCase:
+# While the period's end is unknown the link stays open this long; the sweep sets the real end.
+UNKNOWN_PERIOD_LINK_DAYS = 31
+
+
+def _calendar_missing(s: Session, agency: Agency, exc: CalendarDataMissing) -> None:
+    """The agency's administrator is told once per year that periods falling in it are 期限待定."""
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【工作日历缺失】{exc.year}年 督导员陈述申辩期限暂无法计算", greeting=agency.name,
+        paragraphs=[f"系统尚未载入 {exc.year} 年的全国节假日安排：{exc}",
+                    "在载入之前，落在该年的督导员违规案件陈述申辩期限显示为“待定”，期满前不能作出决定；"
+                    "载入后，每日期限巡检会自动补算期限并告知当事人。本邮件每个年度只发送一次。"], sender="督导系统")
+    enqueue(s, f"calendar-missing-misconduct:{agency.id}:{exc.year}", agency.email, "agency", subject, text, html)
+
+
+def compute_unknown_statement_dues(s: Session) -> list[int]:
+    """The daily sweep: each case heard while the calendar was missing gets its period's end once
+    the year is loaded — the portal link takes it, the supervisor is told, the file records it."""
+    from procedures.work_calendar import current_calendar
+
+    done = []
+    for case in s.exec(select(MisconductCase).where(MisconductCase.status == "hearing",
+                                                    col(MisconductCase.statement_due).is_(None),
+                                                    col(MisconductCase.hearing_notified_on).is_not(None))):
+        try:
+            case.statement_due = current_calendar(s).add_working_days(
+                case.hearing_notified_on, get_settings().misconduct_statement_working_days)
+        except CalendarDataMissing:
+            continue
+        s.add(case)
+        deadline = _statement_deadline(case)
+        for link in s.exec(select(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id)):
+            link.deadline = deadline
+            link.expires_at = deadline + timedelta(days=get_settings().portal_link_grace_days)
+            s.add(link)
+        sup = s.get(Supervisor, case.supervisor_id)
+        agency = handling_agency(s, sup)
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text="【告知】陈述申辩期限", greeting=sup.name,
+            paragraphs=[f"你的督导员违规案件（告知书于 {case.hearing_notified_on} 发出）陈述申辩期限为 {case.statement_due}，"
+                        "请在此前通过告知书邮件中的链接陈述和申辩。"], sender=agency.letterhead_name)
+        enqueue(s, f"misconduct-due-mail:{case.id}", sup.email, "supervisor", subject, text, html)
+        file_entry(s, f"misconduct-due:{case.id}", sup.person_key, sup.id, clock.today(), "misconduct",
+                   f"工作日历已载入，陈述申辩期限确定为 {case.statement_due}，已告知当事人")
+        done.append(case.id)
+    return done
+
+
+def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str,
+                               institution_id: int | None = None, months: int | None = None) -> MisconductCase:
     """An internal supervisor: the numbered 处理建议 to the institution or industry department
-    that appointed them (第十二条, 第二十六条 由委派机构处理), recorded; nothing decided here."""
+    that appointed them (第十二条, 第二十六条 由委派机构处理), recorded; nothing decided here.
+    `institution_id`: staff name the issuing institution when the card's code fits several
+    (kept on the card)."""
     case = s.get(MisconductCase, case_id)
     if case is None:
         raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
@@ -222,12 +327,21 @@ def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str
     if agency_decides(sup.kind):
         raise RuleViolation("外督员由本机构依照第二十六条处理，无须向其他机构提出建议", "第二十六条")
     check_measure_name(proposed)
-    body, body_email, _inst = appointing_body(s, sup)
+    if institution_id is not None and sup.issuer_institution_id is None:
+        if institution_id not in {i.id for i in card_institutions(s, sup)}:
+            raise RuleViolation(f"评价机构编号 {institution_id} 不是证卡 {sup.card_code} 的颁发机构代码所对应的机构",
+                                "第十二条")
+        sup.issuer_institution_id = institution_id
+        s.add(sup)
+    body, body_email, _inst = appointing_body(s, sup, strict=True)
+    if proposed == "suspension":
+        case.proposed_months = check_suspension_months(months)
+    text = proposed_text(proposed, case.proposed_months, to_body=True)
     agency = handling_agency(s, sup)
     case.status, case.proposed_measure, case.appointing_body, case.proposal_sent_on = "proposed", proposed, body, on
     s.add(case)
     doc_id = _letter(s, case, sup, agency, "misconduct_proposal", "关于质量督导员违规情形的处理建议", body,
-                     "misconduct_proposal", on, proposed_text=MEASURES[proposed], agency_name=agency.name)
+                     "misconduct_proposal", on, proposed_text=text, agency_name=agency.letterhead_name)
     number = s.get(Document, doc_id).number
     to, kind = (body_email, "institution") if body_email else (agency.email, "agency")
     forward = [] if body_email else [f"系统中没有{body}的电子邮箱，请将附件建议函送达该机构。"]
@@ -235,11 +349,11 @@ def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str
         "supervisor_notice", subject_text=f"【处理建议】内督员 {sup.name}（{sup.card_code}）违规情形",
         greeting=body if body_email else agency.name,
         paragraphs=[f"内督员 {sup.name}（{sup.card_code}）存在{item_label(case.item)}情形。依据第十二条、第二十六条，"
-                    f"由其委派机构作出处理；本机构建议：{MEASURES[proposed]}。处理建议函（{number}）见附件，"
-                    "请作出处理决定并将结果告知本机构。", *forward], sender=agency.name)
+                    f"由其委派机构作出处理；本机构建议：{text}。处理建议函（{number}）见附件，"
+                    "请作出处理决定并将结果告知本机构。", *forward], sender=agency.letterhead_name)
     enqueue(s, f"misconduct-proposal-mail:{case.id}", to, kind, subject, text, html, None, [doc_id])
     file_entry(s, f"misconduct-proposal:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{MEASURES[proposed]}”，建议函 {number}", doc_id)
+               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{text}”，建议函 {number}", doc_id)
     return case
 
 
@@ -272,7 +386,8 @@ def statement_context(link: PortalLink) -> dict:
     with session_scope() as s:
         case, sup = _link_case(s, link)
         return {"person_name": sup.name, "card_code": sup.card_code, "item_label": item_label(case.item),
-                "facts": case.facts, "proposed_text": MEASURES.get(case.proposed_measure, ""),
+                "facts": case.facts,
+                "proposed_text": proposed_text(case.proposed_measure, case.proposed_months) if case.proposed_measure else "",
                 "statement_due": case.statement_due}
 
 
@@ -296,15 +411,12 @@ def check_statement(_link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
 
 
 def statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    """In the portal's storing transaction: the case's day is the link's (shifted back by the
-    offset its deadline was given, see _statement_deadline)."""
+    """In the portal's storing transaction: the statement's day is the real day it came."""
     from models import PortalSubmission
     from procedures.cases import local_date
 
-    case = s.get(MisconductCase, link.case_id)
-    offset = local_date(portal_links.aware(link.deadline)) - case.statement_due
     receipt = s.exec(select(PortalSubmission.receipt_number).where(PortalSubmission.link_id == link.id)).one()
-    record_statement(s, case.id, payload["statement"], local_date(at) - offset, receipt)
+    record_statement(s, link.case_id, payload["statement"], local_date(at), receipt)
 
 
 def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
@@ -319,8 +431,11 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
         return case
     sup = s.get(Supervisor, case.supervisor_id)
     check_agency_decides(sup.kind, case.appointing_body or appointing_body(s, sup)[0])
+    check_not_future(on, "决定日期")
+    if case.hearing_notified_on and on < case.hearing_notified_on:
+        raise RuleViolation(f"决定日期 {on} 早于告知书发出之日（{case.hearing_notified_on}）", "第二十六条")
     check_measure(measure, Hearing(case.hearing_notified_on, case.statement_due, case.statement_received_on is not None,
-                                   case.proposed_measure), on, suspension_months, referral_authority)
+                                   case.proposed_measure, case.proposed_months), on, suspension_months, referral_authority)
     if not decided_by.strip():
         raise RuleViolation("须写明决定人", "第二十六条")
     agency = handling_agency(s, sup)
@@ -345,7 +460,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
                      "misconduct_decision", on, statement=case.statement, measure_text=text)
     subject, body, html = render_email("supervisor_notice", subject_text="【处理决定】质量督导员违规处理决定书",
                                        greeting=sup.name, paragraphs=[f"依据第二十六条，决定：{text}。决定书见附件。"],
-                                       sender=agency.name)
+                                       sender=agency.letterhead_name)
     enqueue(s, f"misconduct-decision-mail:{case.id}", sup.email, "supervisor", subject, body, html, None, [doc_id])
     file_entry(s, f"misconduct-decision:{case.id}", sup.person_key, sup.id, on, "misconduct",
                f"处理决定（{decided_by.strip()}）：{text}。依据：{item_label(case.item)}", doc_id)
@@ -356,7 +471,7 @@ def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on
     """移送司法机关 (第二十六条 情节特别严重构成犯罪): the numbered 移送函, sent through the agency
     (the system has no address of the judicial authority), recorded in the file."""
     doc_id = _letter(s, case, sup, agency, "misconduct_referral", "关于移送质量督导员涉嫌犯罪线索的函",
-                     case.referral_authority, "misconduct_referral", on, agency_name=agency.name)
+                     case.referral_authority, "misconduct_referral", on, agency_name=agency.letterhead_name)
     number = s.get(Document, doc_id).number
     subject, body, html = render_email(
         "supervisor_notice", subject_text=f"【移送司法机关】{sup.name}（{sup.card_code}）", greeting=agency.name,
@@ -369,16 +484,32 @@ def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on
 
 
 def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
-    sup.card_status, sup.status = "revoked", "dismissed"
-    for term in s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == sup.id,
-                                                     AppointmentTerm.end >= on)):
-        if term.start > on:
-            s.delete(term)  # a future term never begins
-        else:
-            term.end = on  # the stored end wins (第十条 interpretation in RULES.md)
-            s.add(term)
+    _cancel_every_card(s, case, sup, agency, on)
     if s.get(SupervisionBan, sup.person_key) is None:
         s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
+    _employer_notice(s, case, sup, agency, on)
+
+
+def _cancel_every_card(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
+    """取消证卡、予以解聘且不得再从事我省…相关工作 (第二十六条): every card the person holds is
+    cancelled and every term ended, whoever issued it; each other issuer is told."""
+    cards = list(s.exec(select(Supervisor).where(Supervisor.person_key == sup.person_key)))
+    for card in cards:
+        was_valid = card.card_status != "revoked"
+        card.card_status, card.status = "revoked", "dismissed"
+        s.add(card)
+        for term in s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == card.id,
+                                                         AppointmentTerm.end >= on)):
+            if term.start > on:
+                s.delete(term)  # a future term never begins
+            else:
+                term.end = on  # the stored end wins (第十条 interpretation in RULES.md)
+                s.add(term)
+        if card.id != sup.id and was_valid:
+            _tell_other_issuer(s, case, sup, card, agency, on)
+
+
+def _employer_notice(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     employer = sup.employer or "当事人所在单位"
     doc_id = _letter(s, case, sup, agency, "employer_notice", "关于取消质量督导员证卡并予以解聘的通报", employer,
                      "employer_notice", on, decided_on=on)
@@ -389,3 +520,58 @@ def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, 
     enqueue(s, f"misconduct-employer-mail:{case.id}", agency.email, "agency", subject, body, html, None, [doc_id])
     file_entry(s, f"misconduct-dismissal:{case.id}", sup.person_key, sup.id, on, "dismissal",
                f"取消证卡 {sup.card_code}，解聘，不得再从事我省质量督导工作；已通报所在单位（{employer}）", doc_id)
+
+
+def _tell_other_issuer(s: Session, case: MisconductCase, sup: Supervisor, card: Supervisor, agency: Agency,
+                       on: date) -> None:
+    """Another card of the dismissed person (an internal card, or an external one of another agency)
+    is cancelled with the rest: its issuer — the appointing body or agency — is told by mail."""
+    if card.kind == "external":
+        other = s.get(Agency, card.issuer)
+        body, to, kind = (other.letterhead_name, other.email, "agency") if other else ("", "", "")
+    else:
+        body, to, _inst = appointing_body(s, card)
+        kind = "institution"
+    forward = [] if to else [f"系统中没有{body or '该证卡颁发机构'}的电子邮箱，请将本通知转送。"]
+    subject, text, html = render_email(
+        "supervisor_notice", subject_text=f"【证卡取消】{card.name}（{card.card_code}）",
+        greeting=(body or agency.letterhead_name) if to else agency.letterhead_name,
+        paragraphs=[f"依据第二十六条，{agency.letterhead_name}已于{on.year}年{on.month}月{on.day}日对{sup.name}"
+                    f"（{sup.card_code}）作出解聘处理，其不得再从事我省技能人才评价质量督导相关工作。"
+                    f"其持有的证卡 {card.card_code} 已一并取消，请勿再委派其督导任务。", *forward],
+        sender=agency.letterhead_name)
+    enqueue(s, f"misconduct-card-cancelled-mail:{case.id}:{card.id}", to or agency.email, kind if to else "agency",
+            subject, text, html, None, [])
+    file_entry(s, f"misconduct-card-cancelled:{case.id}:{card.id}", sup.person_key, card.id, on, "dismissal",
+               f"因案件 {case.id} 解聘，证卡 {card.card_code} 一并取消；已告知{body or '其颁发机构'}")
+
+
+def record_body_decision(s: Session, case_id: int, measure: str, on: date, recorded_by: str) -> MisconductCase:
+    """An internal supervisor's case: what the appointing body decided on the 处理建议, as it
+    reported back (第十二条, 第二十六条), recorded in the file. A dismissal by the body has the
+    article's province-wide effect, which is the system's to give: the ban, every card of the
+    person cancelled (each other issuer told). The body's own letter to the employer is its own."""
+    case = s.get(MisconductCase, case_id)
+    if case is None:
+        raise RuleViolation(f"案件编号：没有编号为 {case_id} 的督导员违规案件", "第二十六条")
+    if case.status == "reported" and case.body_measure == measure:
+        return case
+    if case.status != "proposed":
+        raise RuleViolation("只有已向委派机构提出处理建议的内督员案件才能登记其处理结果", "第二十六条")
+    check_measure_name(measure)
+    check_not_future(on, "委派机构决定日期")
+    if case.proposal_sent_on and on < case.proposal_sent_on:
+        raise RuleViolation(f"委派机构决定日期 {on} 早于处理建议发出之日（{case.proposal_sent_on}）", "第二十六条")
+    if not recorded_by.strip():
+        raise RuleViolation("须写明登记人", "第二十六条")
+    sup = s.get(Supervisor, case.supervisor_id)
+    case.body_measure, case.body_decided_on, case.status = measure, on, "reported"
+    s.add(case)
+    if measure in DISMISSES:
+        _cancel_every_card(s, case, sup, handling_agency(s, sup), on)
+        if s.get(SupervisionBan, sup.person_key) is None:
+            s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
+    file_entry(s, f"misconduct-reported:{case.id}", sup.person_key, sup.id, on,
+               "dismissal" if measure in DISMISSES else "misconduct",
+               f"委派机构（{case.appointing_body}）于 {on} 作出处理：{MEASURES[measure]}（{recorded_by.strip()} 登记）")
+    return case

@@ -44,7 +44,14 @@ from regulation.cards import ExternalCard, parse_card
 from regulation.filing import scope_findings, status_finding
 from regulation.internal_supervision import InstitutionIssuer, coverage_gap, internal_card_refusal
 from regulation.reasons import RuleViolation
-from regulation.terms import Term, check_appointment, term_end
+from regulation.terms import (
+    MAX_CONSECUTIVE_TERMS,
+    Term,
+    appointments,
+    check_appointment,
+    consecutive_run,
+    term_end,
+)
 
 ORDER = ("institutions", "supervisors", "staff", "sessions")
 
@@ -404,6 +411,12 @@ class _Plan:
         for t in self.s.exec(select(AppointmentTerm)) if ids else ():
             if t.supervisor_id in ids:
                 db_terms[ids[t.supervisor_id]].add((t.start, t.end))
+        person_terms = defaultdict(list)  # 第十条 counts per person: terms under the person's other cards
+        for t, key, card_code in self.s.exec(select(AppointmentTerm, Supervisor.person_key, Supervisor.card_code)
+                                             .join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
+                                             ) if people else ():
+            if key in people:
+                person_terms[key].append((card_code, Term(t.start, t.end)))
         in_file: dict[tuple, int] = {}
         for row in rows:
             v = row.values
@@ -421,7 +434,10 @@ class _Plan:
                 in_file.setdefault((person, kind), row.number)
                 if code in existing and existing[code].person_key != person:
                     self.check.error(row, "person_key", f"证卡 {code} 在系统中属于另一人员，身份证号不能更改")
-                others = [c for c in other_cards.get((person, kind), []) if c != code]
+                # one card per kind — for internal cards, one per issuer (issue_internal_card): an
+                # internal supervisor may hold cards of two institutions
+                others = [c for c in other_cards.get((person, kind), [])
+                          if c != code and (kind == "external" or c[:7] == code[:7])]
                 if others:
                     self.check.error(row, "card_code", f"该人员在系统中已持有有效证卡 {'、'.join(others)}，一人只能持一张同类证卡")
             issued = v.get("card_issued_on")
@@ -431,13 +447,15 @@ class _Plan:
             if terms and kind == "internal":
                 self.check.error(row, "terms", "内督员由评价机构、行业部门管理，不登记外督聘期（第十二条）")
                 continue
-            self._check_terms(row, terms)
+            self._check_terms(row, terms, [term for c, term in person_terms.get(person, []) if c != code])
             missing = db_terms.get(code, set()) - set(terms)
             if missing:
                 self.check.error(row, "terms", "名册不能删除系统中已有的聘期："
                                  + "；".join(f"{a}至{b}" for a, b in sorted(missing)) + "（第十条）")
 
-    def _check_terms(self, row: Row, terms: list[tuple[date, date]]) -> None:
+    def _check_terms(self, row: Row, terms: list[tuple[date, date]], elsewhere: list[Term] = ()) -> None:
+        """第十条 on the card's terms, and the consecutive count over the person's terms under every
+        card (`elsewhere`: a re-issued card's terms continue the chain of the old one's)."""
         previous: list[Term] = []
         for start, end in terms:
             if end > term_end(start):
@@ -449,10 +467,18 @@ class _Plan:
                 self.check.error(row, "terms", f"聘期 {start}至{end}：{exc}")
                 return
             previous.append(Term(start, end))
+            every = [*elsewhere, *previous]
+            its_start = next(a.start for a in appointments(every) if a.start <= start <= a.end)  # its 届
+            run = consecutive_run(every, its_start, get_settings().term_gap_months)
+            if run >= MAX_CONSECUTIVE_TERMS:
+                self.check.error(row, "terms", f"聘期 {start}至{end}：连同该人员其他证卡的聘期，为连续第{run + 1}届聘任，"
+                                 f"连续聘任不得超过{MAX_CONSECUTIVE_TERMS}届（第十条）")
+                return
 
     def _check_sessions(self, rows: list[Row]) -> None:
         file_insts = {r.values["filing_number"]: r.values for r in self.rows.get("institutions", [])
                       if "filing_number" in r.values}
+        banned = set(self.s.exec(select(SupervisionBan.person_key)))  # 第二十六条: no internal work either
         for row in rows:
             v = row.values
             number = v.get("institution_filing_number")
@@ -471,7 +497,8 @@ class _Plan:
                                      f"{person['name']} 同时是本场次考评人员，督导员不得兼任同场次考评工作（第十三条）")
                 if inst is not None:
                     refused = internal_card_refusal(person["card_code"], InstitutionIssuer(
-                        inst["filing_authority"], inst["filing_number"], inst.get("industry_code") or ""))
+                        inst["filing_authority"], inst["filing_number"], inst.get("industry_code") or ""),
+                        person.get("person_key") in banned)
                     if refused:
                         self.check.error(row, "internal_supervisors", f"{person['name']}（{person['card_code']}）：{refused}")
             if "internal_supervisors" in v:

@@ -44,6 +44,7 @@ from procedures import unknown_dues
 from procedures.cases import Refusal
 from procedures.views import Outcome
 from regulation import sanctions as ladder
+from regulation.cards import CITY_NAMES
 from regulation.deadlines import RECTIFICATION_MONTHS
 from regulation.remedies import remedies_text
 
@@ -88,7 +89,7 @@ def filing_authority_name(s: Session, inst: Institution) -> str:
         return FILING_AUTHORITY_NAMES[inst.filing_authority]
     if inst.filing_authority == "city":
         agency = s.get(Agency, f"CITY-{inst.city_letter}")
-        return agency.letterhead_name if agency else f"{inst.city_letter}市人社局"
+        return agency.letterhead_name if agency else f"{CITY_NAMES.get(inst.city_letter or '', '设区市')}人力资源和社会保障局"
     return "山东省人力资源和社会保障厅"
 
 
@@ -402,7 +403,7 @@ def _register(s: Session, case: SanctionCase, kind: str, article: str, number: s
         inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
         s.add(RegisterEntry(key=key, institution_id=inst.id, institution_name=inst.name,
                             filing_number=inst.filing_number, measure=REGISTER_MEASURES[kind], article=article,
-                            document_number=number, decided_on=on, until=until, agency_name=agency.name))
+                            document_number=number, decided_on=on, until=until, agency_name=agency.letterhead_name))
 
 
 FINAL_STATUSES = ("closed", "dropped", "reported")
@@ -1005,7 +1006,7 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     sess = s.get(EvaluationSession, icase.session_id) if icase and icase.session_id else None
     problems = [x for x in (d.get("problems") or "").splitlines() if x.strip()] or [case.facts]
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
-               supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.name,
+               supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.letterhead_name,
                batch_number=sess.batch_number if sess else "", problems=problems,
                requirements=d.get("requirements") or "", due=_due_words(case, "rectification_due"))  # written by staff (decide)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,

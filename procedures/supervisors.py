@@ -48,6 +48,7 @@ from regulation.cards import (
 from regulation.dispatch import candidates_digest, replay_draw
 from regulation.identity import IdentityNumberError
 from regulation.identity import validate as validate_identity
+from regulation.misconduct import INTERNAL_APPOINTERS
 from regulation.reasons import RuleViolation
 from regulation.terms import (
     MAX_CONSECUTIVE_TERMS,
@@ -169,23 +170,50 @@ def issue_card(s: Session, registration_id: int, agency_id: str, on: date) -> Su
     reg = s.get(SupervisorRegistration, registration_id)
     if reg is None:
         raise RuleViolation(f"登记记录 {registration_id} 不存在", "第九条")
-    held = _held_card(s, reg.person_key, "external")
-    if held:
-        return held
-    check_not_banned(s, reg.person_key)
-    if not may_be_carded(s, reg.person_key, on):
-        raise RuleViolation("须经培训并考核合格后方可核发证卡", "第九条、第十条")
     agency = s.get(Agency, agency_id)
     if agency is None:
         raise RuleViolation(f"委派机构 {agency_id} 不存在", "第十条")
     acting = _acting(s, agency)
+    held = _held_card(s, reg.person_key, "external")
+    if held and held.issuer == acting.id:
+        return held  # issued already (a retried step)
+    if held:  # one external card per person: another agency's is never handed back as this one's
+        other = s.get(Agency, held.issuer)
+        raise RuleViolation(f"该人员已持有{other.name if other else held.issuer}核发的外督证卡 {held.card_code}，"
+                            "一人只能持一张外督证卡；如需改由本机构核发，须先由原发证机构注销该证卡", "第十条")
+    check_not_banned(s, reg.person_key)
+    if not may_be_carded(s, reg.person_key, on):
+        raise RuleViolation("须经培训并考核合格后方可核发证卡", "第九条、第十条")
     if acting.level not in ("province", "city"):
         raise RuleViolation("外督证卡由省、市技能人才评价管理部门核发", "第十条")
     area = "0" if acting.level == "province" else acting.city_letter
     prefix = format_external(area, on.year, 1)[:6]
     codes = s.exec(select(Supervisor.card_code).where(col(Supervisor.card_code).startswith(prefix)))
     code = next_external(codes, area, on.year)
-    return _card_holder(s, reg, code, "external", acting.id, on, f"{acting.name}核发外督证卡")
+    sup = _card_holder(s, reg, code, "external", acting.id, on, f"{acting.name}核发外督证卡")
+    _carry_term(s, sup, on)
+    return sup
+
+
+def _carry_term(s: Session, new: Supervisor, on: date) -> None:
+    """A card re-issued by the same agency mid-term (lost, damaged, cancelled and replaced): the
+    appointment goes on under the new card — its remainder moves there, so the person stays in
+    office and drawable, and 第十条 counts it as the same 届 (regulation.terms.appointments)."""
+    old_ids = [c.id for c in s.exec(select(Supervisor).where(
+        Supervisor.person_key == new.person_key, Supervisor.kind == "external", Supervisor.issuer == new.issuer,
+        Supervisor.card_status == "revoked", Supervisor.id != new.id))]
+    for term in list(s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_(old_ids),
+                                                          AppointmentTerm.start <= on, AppointmentTerm.end >= on))):
+        end = term.end
+        s.add(AppointmentTerm(supervisor_id=new.id, start=on, end=end, assessment_passed=term.assessment_passed,
+                              instrument=term.instrument))
+        if term.start < on:
+            term.end = on - timedelta(days=1)
+            s.add(term)
+        else:
+            s.delete(term)
+        file_entry(s, f"term-carried:{term.id}:{new.id}", new.person_key, new.id, on, "appointment",
+                   f"换发证卡 {new.card_code}：聘期剩余部分 {on} 至 {end} 转至新证卡，仍为同一届聘任（第十条）")
 
 
 def issue_internal_card(s: Session, registration_id: int, category: str, institution_id: int, on: date) -> Supervisor:
@@ -201,6 +229,9 @@ def issue_internal_card(s: Session, registration_id: int, category: str, institu
     inst = s.get(Institution, institution_id)
     if inst is None:
         raise RuleViolation(f"评价机构 {institution_id} 不存在", "第十二条")
+    wrong = {"Y": ("social_org", "社会培训评价组织"), "S": ("employer", "用人单位")}.get(category)
+    if wrong and inst.category == wrong[0]:  # 附件1 表5: Y 用人单位, S 社会培训评价组织
+        raise RuleViolation(f"该机构为{wrong[1]}，不能核发{INTERNAL_APPOINTERS[category]}内督证卡（{category}）", "附件1 表5")
     if category == "H":
         if not inst.industry_code:
             raise RuleViolation("该机构未登记行业代码，不能核发行业部门内督证卡（H）", "附件1 二")
@@ -216,7 +247,11 @@ def issue_internal_card(s: Session, registration_id: int, category: str, institu
     prefix = f"{category}{issuer_code}{on.year % 100:02d}"
     codes = s.exec(select(Supervisor.card_code).where(col(Supervisor.card_code).startswith(prefix)))
     code = next_internal(codes, category, issuer_code, on.year)
-    return _card_holder(s, reg, code, "internal", category + issuer_code, on, f"{inst.name}核发内督证卡")
+    sup = _card_holder(s, reg, code, "internal", category + issuer_code, on, f"{inst.name}核发内督证卡")
+    if category != "H":  # the 6-digit code is not unique across cities: keep who issued it (第十二条)
+        sup.issuer_institution_id = inst.id
+        s.add(sup)
+    return sup
 
 
 def _held_card(s: Session, person_key: str, kind: str, issuer: str | None = None) -> Supervisor | None:
@@ -377,7 +412,7 @@ def appoint(s: Session, supervisor_id: int, start: date, on: date, agency_id: st
     letter = OfficialLetter(
         kind="appointment_letter", issuer=agency.letterhead_name, number="", title="聘　书", recipient=sup.name,
         paragraphs=render_paragraphs("appointment_letter", person_name=sup.name, card_code=sup.card_code,
-                                     agency_name=agency.name, start=_date_text(existing.start),
+                                     agency_name=agency.letterhead_name, start=_date_text(existing.start),
                                      end=_date_text(existing.end), renewal=renewal, consecutive=run + 1),
         issued_on=on)
     key = f"appointment-letter:{existing.id}"
@@ -389,9 +424,9 @@ def appoint(s: Session, supervisor_id: int, start: date, on: date, agency_id: st
         file_entry(s, f"appointed:{existing.id}", sup.person_key, sup.id, on, "appointment",
                    f"{what}为外督员，聘期 {existing.start} 至 {existing.end}，聘书 {doc.number}", doc.id)
         subject, text, html = render_email(
-            "supervisor_notice", subject_text=f"【聘书】{agency.name}外部质量督导员", greeting=sup.name,
-            paragraphs=[f"你已被{what}为{agency.name}技能人才评价外部质量督导员，聘期自 {existing.start} 至 "
-                        f"{existing.end}（第十条）。聘书见附件。"], sender=agency.name)
+            "supervisor_notice", subject_text=f"【聘书】{agency.letterhead_name}外部质量督导员", greeting=sup.name,
+            paragraphs=[f"你已被{what}为{agency.letterhead_name}技能人才评价外部质量督导员，聘期自 {existing.start} 至 "
+                        f"{existing.end}（第十条）。聘书见附件。"], sender=agency.letterhead_name)
         enqueue(s, f"appointment-mail:{existing.id}", sup.email, "supervisor", subject, text, html, None, [doc.id])
     return existing, doc
 
@@ -425,8 +460,8 @@ def sweep_terms(s: Session, as_of: date, warn_days: int | None = None) -> TermSw
                   .where(AppointmentTerm.end >= as_of - timedelta(days=1),
                          AppointmentTerm.end <= as_of + timedelta(days=warn_days)))
     for term, sup in rows:
-        if sup.status == "dismissed":
-            continue
+        if sup.status == "dismissed" or sup.card_status == "revoked":
+            continue  # a cancelled card's term does not run out: it ended (or went on under a re-issued card)
         following = s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == sup.id,
                                                          AppointmentTerm.start > term.start)).first()
         if term.end >= as_of and following is None:
@@ -519,14 +554,16 @@ def daily_supervisor_sweep(as_of: date) -> str:
     expired suspensions, internal coverage; returns the summary (markdown)."""
     from adapters.db import session_scope
     from adapters.mailer import deliver_pending
-    from procedures.misconduct import open_overdue_cases
+    from procedures.misconduct import compute_unknown_statement_dues, open_overdue_cases
 
     with session_scope() as s:
         opened = open_overdue_cases(s, as_of)
+        dues = compute_unknown_statement_dues(s)
         terms = sweep_terms(s, as_of)
         flagged = flag_internal_coverage(s, as_of)
         lines = [terms.markdown(),
                  f"| 第二十六条（二）逾期立案 | {len(opened)} | {'、'.join(str(c.id) for c in opened) or '—'} |",
+                 f"| 陈述申辩期限补算（工作日历载入） | {len(dues)} | {'、'.join(map(str, dues)) or '—'} |",
                  f"| 内督未全覆盖提醒（第十六条） | {len(flagged)} | {'、'.join(flagged) or '—'} |"]
     deliver_pending()
     return "\n".join(lines)

@@ -33,8 +33,12 @@ class InstitutionIssuer:
             return None
 
 
-def internal_card_refusal(card_code: str, institution: InstitutionIssuer) -> Reason | None:
-    """None when the internal card may be used at the institution, else why not (第十二条)."""
+def internal_card_refusal(card_code: str, institution: InstitutionIssuer, banned: bool = False) -> Reason | None:
+    """None when the internal card may be used at the institution, else why not (第十二条). A
+    person dismissed under 第二十六条 (`banned`) may do no supervision work in Shandong: their
+    internal card is refused too."""
+    if banned:
+        return Reason("第二十六条", "该人员已被取消证卡、予以解聘，不得再从事我省技能人才评价质量督导相关工作")
     try:
         card = parse_card(card_code)
     except CardCodeError as exc:

@@ -11,12 +11,15 @@ Interpretations (ours; the article is silent on procedure):
   (default 5) and the supervisor may answer earlier;
 - the 告知书 names the one measure proposed (not every measure the article lists), and the
   hearing covers that measure only: a heavier one needs a new 告知书 (by analogy with the
-  第二十五条 reading for institutions); a lighter one may be decided on the same hearing;
+  第二十五条 reading for institutions); a lighter one may be decided on the same hearing, but
+  only once the hearing is over: after a 告知书 every measure, criticism included, waits for
+  the supervisor's statement or the period's end. Criticism without any 告知书 stays possible;
 - only the supervisor's own statement ends the period early: one they submit through their
   portal link. Whatever the deciding staff member writes is never taken for it; without the
   supervisor's statement the period ends by time;
 - a suspension of dispatch runs for a stated period (1 to 24 months here), after which the
-  supervisor is drawable again;
+  supervisor is drawable again; a proposed suspension states its months in the 告知书, and the
+  decision may not be longer (a longer one is heavier: a new 告知书);
 - dismissal (情节严重) does all four things at once: card cancelled, appointment ended on the
   decision day, a ban on any supervision work in Shandong (keyed on the identity number, so
   a new card changes nothing) and a letter to the employer;
@@ -57,6 +60,15 @@ MEASURES: dict[str, str] = {
     "dismissal": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作",
     "referral": "通报所在单位、取消证卡、解聘并不得再从事我省质量督导工作，移送司法机关依法追究刑事责任",
 }
+# What a 处理建议 asks of an internal supervisor's appointing body (第十二条): the body cancels its
+# own card and dismisses; the province-wide ban (不得再从事我省…相关工作) is the article's effect,
+# recorded by the system when the body reports a dismissal back, not something the body imposes.
+BODY_MEASURES: dict[str, str] = {
+    "criticism": "批评教育",
+    "suspension": "暂停质量督导任务委派",
+    "dismissal": "通报其所在单位、取消其内部质量督导员证卡并予以解聘",
+    "referral": "通报其所在单位、取消其内部质量督导员证卡并予以解聘，移送司法机关依法追究刑事责任",
+}
 # The article's order, lightest first: 批评教育 < 暂停委派 < 情节严重（解聘）< 情节特别严重构成犯罪（移送）.
 SEVERITY: dict[str, int] = {"criticism": 1, "suspension": 2, "dismissal": 3, "referral": 4}
 NEEDS_HEARING = frozenset({"suspension", "dismissal", "referral"})
@@ -81,12 +93,26 @@ class Hearing:
     statement_due: date | None
     statement_received: bool  # the supervisor's own statement (their portal submission), never staff's
     proposed: str = ""  # the measure the 告知书 named
+    proposed_months: int | None = None  # a proposed suspension's months, as the 告知书 stated them
 
 
 def check_measure_name(measure: str) -> str:
     if measure not in MEASURES:
         raise RuleViolation(f"处理措施应为 {'/'.join(MEASURES.values())} 之一，实际为 {measure!r}", ARTICLE)
     return measure
+
+
+def check_suspension_months(months: int | None) -> int:
+    lo, hi = SUSPENSION_MONTHS
+    if months is None or not lo <= months <= hi:
+        raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {months}", ARTICLE)
+    return months
+
+
+def proposed_text(measure: str, months: int | None = None, to_body: bool = False) -> str:
+    """What a 告知书 (or, `to_body`, a 处理建议) proposes: a suspension with its months."""
+    text = (BODY_MEASURES if to_body else MEASURES)[measure]
+    return f"{text} {months} 个月" if measure == "suspension" and months else text
 
 
 def agency_decides(card_kind: str) -> bool:
@@ -107,17 +133,21 @@ def check_measure(measure: str, hearing: Hearing, on: date, suspension_months: i
     """Raise RuleViolation when the measure may not be decided on `on` (see module docstring)."""
     check_measure_name(measure)
     if measure == "suspension":
-        lo, hi = SUSPENSION_MONTHS
-        if suspension_months is None or not lo <= suspension_months <= hi:
-            raise RuleViolation(f"暂停委派须写明期限（{lo}-{hi}个月），实际为 {suspension_months}", ARTICLE)
+        check_suspension_months(suspension_months)
+        if hearing.proposed == "suspension" and hearing.proposed_months and suspension_months > hearing.proposed_months:
+            raise RuleViolation(f"告知书拟暂停委派 {hearing.proposed_months} 个月，决定不得长于该期限"
+                                f"（实际为 {suspension_months} 个月）；更长的期限须重新告知", ARTICLE)
     if measure == "referral" and not referral_authority.strip():
         raise RuleViolation("移送司法机关：须写明接收移送的司法机关名称", ARTICLE)
-    if measure in NEEDS_HEARING:
-        if hearing.notified_on is None:
-            raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
-        if hearing.proposed and SEVERITY[measure] > SEVERITY[hearing.proposed]:
-            raise RuleViolation(f"告知书拟作出的处理为“{MEASURES[hearing.proposed]}”，作出更重的“{MEASURES[measure]}”"
-                                "须重新告知当事人并听取其陈述申辩", ARTICLE)
-        if not hearing.statement_received and hearing.statement_due is not None and on <= hearing.statement_due:
-            raise RuleViolation(f"陈述申辩期限至 {hearing.statement_due} 止，当事人尚未通过本人的陈述申辩链接提交陈述，"
-                                "期满前不得决定", ARTICLE)
+    if measure in NEEDS_HEARING and hearing.notified_on is None:
+        raise RuleViolation(f"作出“{MEASURES[measure]}”前须先告知当事人事实、理由和依据并听取其陈述申辩", ARTICLE)
+    if hearing.notified_on is None:
+        return  # criticism without a notice (the article asks no hearing for it)
+    if hearing.proposed and SEVERITY[measure] > SEVERITY[hearing.proposed]:
+        raise RuleViolation(f"告知书拟作出的处理为“{MEASURES[hearing.proposed]}”，作出更重的“{MEASURES[measure]}”"
+                            "须重新告知当事人并听取其陈述申辩", ARTICLE)
+    # Once a 告知书 is out, the period it states is the supervisor's whatever is decided: even a
+    # criticism waits for their statement or the period's end.
+    if not hearing.statement_received and (hearing.statement_due is None or on <= hearing.statement_due):
+        due = f"陈述申辩期限至 {hearing.statement_due} 止" if hearing.statement_due else "陈述申辩期限待定"
+        raise RuleViolation(f"{due}，当事人尚未通过本人的陈述申辩链接提交陈述，期满前不得决定", ARTICLE)

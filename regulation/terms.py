@@ -17,8 +17,10 @@ Interpretations (RULES.md and ours):
   one starting 2027-01-01 is not (a full year out). A one-day gap never resets the count.
 - the terms counted are the person's (identity number), whatever card they were made under
   and whichever agency appointed: a re-issued card or an appointment by another agency
-  continues the chain. Each appointment is a term (届), so two made by different agencies at
-  once count as two. Whether a given card is in office is still read from that card's terms.
+  continues the chain. A 届 is a span of office, not a record: terms that overlap (two
+  agencies at once) are one 届, and a term that carries on an early-ended one from its next
+  day to no later than that one's planned end (the remainder moved to a re-issued card) is
+  the same 届. Whether a given card is in office is still read from that card's terms.
 """
 
 from collections.abc import Sequence
@@ -89,12 +91,38 @@ def _is_consecutive(previous_end: date, next_start: date, gap_months: int) -> bo
     return next_start <= back_in_office or next_start < add_calendar_months(back_in_office, gap_months)
 
 
+@dataclass(frozen=True)
+class Appointment:
+    """One 届: a span of office made of one or more term records (see the module docstring)."""
+
+    start: date
+    end: date
+    planned_end: date  # the last day the 届 was appointed for (its first record's full term)
+
+
+def appointments(terms: Sequence[Term]) -> list[Appointment]:
+    """The person's terms merged into 届, by start: overlapping terms, and a continuation of an
+    early-ended term (next day on, ending no later than its planned end), are one 届."""
+    merged: list[Appointment] = []
+    for term in sorted(terms, key=lambda x: (x.start, x.end)):
+        last = merged[-1] if merged else None
+        overlaps = last is not None and term.start <= last.end
+        continues = (last is not None and term.start == last.end + timedelta(days=1)
+                     and last.end < last.planned_end and term.end <= last.planned_end)
+        if overlaps or continues:
+            merged[-1] = Appointment(last.start, max(last.end, term.end),
+                                     last.planned_end if continues else max(last.planned_end, term.computed_end))
+        else:
+            merged.append(Appointment(term.start, term.end, term.computed_end))
+    return merged
+
+
 def consecutive_run(terms: Sequence[Term], new_start: date, gap_months: int = CONSECUTIVE_GAP_MONTHS) -> int:
-    """How many terms form an unbroken chain (each gap shorter than `gap_months`) before `new_start`."""
+    """How many 届 form an unbroken chain (each gap shorter than `gap_months`) before `new_start`."""
     if gap_months < 0:
         raise ValueError(f"连续聘任间隔月数不能为负数，实际为 {gap_months}（第十条）")
     run, boundary = 0, new_start
-    for term in sorted(terms, key=lambda t: t.start, reverse=True):
+    for term in sorted(appointments(terms), key=lambda t: t.start, reverse=True):
         if term.start >= new_start:
             continue
         if not _is_consecutive(term.end, boundary, gap_months):
@@ -118,10 +146,11 @@ def excess_consecutive(terms: Sequence[Term], as_of: date, gap_months: int = CON
     term = active_term(terms, as_of)
     if term is None:
         return None
-    run = consecutive_run(counted, term.start, gap_months)
+    start = next((a.start for a in appointments(counted) if a.start <= term.start <= a.end), term.start)  # its 届
+    run = consecutive_run(counted, start, gap_months)
     if run < MAX_CONSECUTIVE_TERMS:
         return None
-    return Reason(ARTICLE, f"本届（{term.start} 起）为连续第{run + 1}届聘任，连续聘任不得超过{MAX_CONSECUTIVE_TERMS}届")
+    return Reason(ARTICLE, f"本届（{start} 起）为连续第{run + 1}届聘任，连续聘任不得超过{MAX_CONSECUTIVE_TERMS}届")
 
 
 def check_appointment(

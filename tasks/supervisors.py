@@ -69,29 +69,38 @@ def deliver_mail() -> dict:
 
 @task(name="open-misconduct-case", persist_result=True)  # a refusal is an answer: no retries
 def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: str, on: date, key: str,
-                         staff_id: int | None = None, proposed: str = "") -> dict:
-    """Open the case and, in the same transaction, send the 告知书 naming the proposed measure
-    (an external supervisor) or the 处理建议 to the body that appointed them (an internal one)."""
+                         staff_id: int | None = None, proposed: str = "", case_id: int | None = None,
+                         months: int | None = None, institution_id: int | None = None) -> dict:
+    """Open the case (or take the one `case_id` names, e.g. opened by the deadline sweep) and, in
+    the same transaction, send the 告知书 naming the proposed measure (an external supervisor) or
+    the 处理建议 to the body that appointed them (an internal one)."""
     from sqlmodel import select
 
     from adapters.db import session_scope
     from models import Supervisor
+    from models.lifecycle import MisconductCase
     from procedures import misconduct
-    from regulation.misconduct import MEASURES, agency_decides
+    from regulation.misconduct import agency_decides, proposed_text
     from regulation.reasons import RuleViolation
 
     with session_scope() as s:
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == card_code.strip().upper())).first()
         if sup is None:
             raise RuleViolation(f"系统中没有证卡编码为 {card_code} 的督导员", "第二十六条")
-        case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
+        if case_id is not None:
+            case = s.get(MisconductCase, case_id)
+            if case is None or case.supervisor_id != sup.id:
+                raise RuleViolation(f"案件编号：没有证卡 {sup.card_code} 的编号为 {case_id} 的违规案件", "第二十六条")
+        else:
+            case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
         if not agency_decides(sup.kind):
-            case = misconduct.propose_to_appointing_body(s, case.id, on, proposed)
-            return {"case_id": case.id, "statement_due": "", "supervisor": sup.name, "proposed": MEASURES[proposed],
+            case = misconduct.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
+            return {"case_id": case.id, "statement_due": "", "supervisor": sup.name,
+                    "proposed": proposed_text(proposed, case.proposed_months, to_body=True),
                     "appointing_body": case.appointing_body}
-        case = misconduct.notify_hearing(s, case.id, on, proposed)
+        case = misconduct.notify_hearing(s, case.id, on, proposed, months)
         return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name,
-                "proposed": MEASURES[proposed], "appointing_body": ""}
+                "proposed": proposed_text(proposed, case.proposed_months), "appointing_body": ""}
 
 
 @task(name="decide-misconduct-case", persist_result=True)

@@ -154,8 +154,9 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     with session_scope() as s:
         again = s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == sup.id)).one()
     assert (again.id, again.opened_by, again.opened_by_staff_id) == (case.id, "王科长", case.opened_by_staff_id)
-    early = h.start("misconduct-decide/misconduct-decide",
-                    {"case_id": case.id, "measure": "解聘", "as_of": "2026-06-02"})
+    # the registration date typed (2026-06-01) never shortens the period: it runs from the sending day
+    assert case.hearing_notified_on > date(2026, 6, 1) and case.statement_due > case.hearing_notified_on
+    early = h.start("misconduct-decide/misconduct-decide", {"case_id": case.id, "measure": "解聘"})
     h.resume(early, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
     run = h.wait_for(early, {StateType.FAILED})
     assert "陈述申辩" in (run.state.message or ""), run.state.message
@@ -166,8 +167,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     assert page.status_code == 200 and "回执" in page.text, page.text
     with session_scope() as s:
         assert s.get(MisconductCase, case.id).statement_receipt
-    run_id = h.start("misconduct-decide/misconduct-decide",
-                     {"case_id": case.id, "measure": "解聘", "as_of": "2026-06-03"})
+    run_id = h.start("misconduct-decide/misconduct-decide", {"case_id": case.id, "measure": "解聘"})
     h.resume(run_id, "staff-code-1", {"staff_code": staff_code("已停用处长", agency_id="CITY-B", active=False)})
     assert "账号已停用" in h.wait_for_form(run_id, "staff-code-2")["properties"]["staff_code"]["description"]
     h.resume(run_id, "staff-code-2", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
@@ -203,7 +203,7 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_its_institution_and
         code = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, on).card_code
     run_id = h.start("misconduct-register/misconduct-register",
                      {"card_code": code, "item": 2, "facts": "未按规定履行内部督导职责", "proposed": "暂停委派",
-                      "as_of": "2026-06-01"})
+                      "suspension_months": 3, "as_of": "2026-06-01"})
     # the agency supervising the institution (第十一条: CITY-B) signs the proposal
     h.resume(run_id, "staff-code-1", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
     h.wait_for(run_id, DONE)
@@ -220,3 +220,32 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_its_institution_and
     h.resume(decide, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
     run = h.wait_for(decide, {StateType.FAILED})
     assert "只能向其提出处理建议" in (run.state.message or ""), run.state.message
+
+
+def test_misconduct_case_opened_by_the_deadline_sweep_is_heard_through_misconduct_register(service):
+    from procedures import misconduct
+
+    on = date(2026, 3, 2)
+    with session_scope() as s:
+        sup = supervisors.issue_card(s, register_and_pass(s, 11, on), "CITY-B", on)
+        # what the deadline sweep opens for a record overdue (第二十六条（二）): a case with no notice
+        case = misconduct.open_case(s, sup.id, 2, "批次 FLOW-OD 的日常督导情况记录表未在2个工作日内提交", date(2026, 11, 20),
+                                    "期限巡检", "overdue:flow-11", "overdue")
+        code, email, case_id, facts = sup.card_code, sup.email, case.id, case.facts
+    run_id = h.start("misconduct-register/misconduct-register",
+                     {"card_code": code, "item": 2, "facts": "（已立案）", "proposed": "暂停委派",
+                      "suspension_months": 2, "case_id": case_id})
+    h.resume(run_id, "staff-code-1", {"staff_code": staff_code("王科长", agency_id="CITY-B")})
+    h.wait_for(run_id, DONE)
+    assert f"案件编号 {case_id}" in h.artifact(run_id, "misconduct-case")
+    (notice,) = mails(service, lambda m: "告知" in m["Subject"] and email in m["To"])
+    assert "暂停质量督导任务委派 2 个月" in notice.get_body(("plain",)).get_content()
+    with session_scope() as s:
+        heard = s.get(MisconductCase, case_id)
+        assert (heard.status, heard.facts, heard.proposed_months) == ("hearing", facts, 2)
+        assert len(list(s.exec(select(MisconductCase).where(MisconductCase.supervisor_id == heard.supervisor_id)))) == 1
+    # criticism the same day, inside the period the notice states: refused
+    decide = h.start("misconduct-decide/misconduct-decide", {"case_id": case_id, "measure": "批评教育"})
+    h.resume(decide, "staff-code-1", {"staff_code": staff_code("李处长", agency_id="CITY-B", role="审核")})
+    run = h.wait_for(decide, {StateType.FAILED})
+    assert "期满前不得决定" in (run.state.message or ""), run.state.message

@@ -12,6 +12,7 @@ from adapters import settings as settings_module
 from adapters.db import get_engine, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
+from models.special_inspection import SpecialInspection
 from procedures import daily_inspection
 
 DAY = date(2026, 11, 26)
@@ -200,4 +201,20 @@ def test_two_daily_dispatches_bar_a_third_occasion_on_a_special_inspection_team(
         supervisor(f"督导{serial}", serial=serial, employer=employer)
     for _ in range(2):
         assert inspect(world["A"], ["R3725A001"]).status == "awaiting_record"
-    assert _team_codes(_special("T-A-001", DAY)) == {"R3725A002", "R3725A003", "R3725A004"}
+    view = _special("T-A-001", DAY)
+    with session_scope() as s:  # R001 is not drawn because it was never a candidate (第十三条), not by the seed
+        candidates = s.get(SpecialInspection, view.special_id).draw_candidates
+    assert "R3725A001" not in candidates and {"R3725A002", "R3725A003", "R3725A004"} <= set(candidates)
+    assert _team_codes(view) == {"R3725A002", "R3725A003", "R3725A004"}
+
+
+@pytest.mark.parametrize("days_before, barred", [(365, True), (366, False)])
+def test_team_memberships_bar_a_third_daily_dispatch_within_365_days_only(world, days_before, barred):
+    for serial, employer in ((1, "甲大学"), (2, "乙公司"), (3, "丙协会")):
+        supervisor(f"组员{serial}", serial=serial, employer=employer)
+    supervisor("无单位", serial=4)
+    for _ in range(2):  # both teams appointed the same day, `days_before` the daily dispatch (第十三条)
+        assert _team_codes(_special("T-A-001", DAY - timedelta(days=days_before))) == {
+            "R3725A001", "R3725A002", "R3725A003"}
+    named = inspect(world["A"], ["R3725A001"])
+    assert (named.status == "refused") is barred, named.refusal_reason

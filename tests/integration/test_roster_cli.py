@@ -1,9 +1,12 @@
 """`supervise roster|agency|supervisor` through the real entry point, on a real database."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from adapters import clock
 from adapters.db import session_scope, upgrade
+from models.lifecycle import MisconductCase
 from procedures import supervisors
+from regulation.calendar import default_calendar
 from regulation.identity import make_number
 from tests.integration.test_cli import run
 
@@ -78,12 +81,21 @@ def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
     assert "案件编号 1" in r.stdout
     r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-01", db=db)
     assert r.returncode == 1 and "陈述申辩" in r.stderr
-    assert "陈述申辩期限至 2026-06-08" in run("misconduct", "hear", "1", "--measure", "dismissal", "--date", "2026-06-01",
-                                         db=db).stdout
-    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-08", db=db)
+    due = default_calendar().add_working_days(clock.today(), 5)  # from the real sending day, not the typed one
+    assert f"陈述申辩期限至 {due}" in run("misconduct", "hear", "1", "--measure", "dismissal", "--date", "2026-06-01",
+                                       db=db).stdout
+    r = run("misconduct", "hear", "1", "--measure", "referral", db=db)
+    assert r.returncode == 1 and "重新登记违规情形" in r.stderr  # another measure: not a silent 「已告知」
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", str(due), db=db)
+    assert r.returncode == 1 and "晚于今天" in r.stderr  # the period's end typed ahead: refused
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", db=db)
     assert r.returncode == 1 and "期满前不得决定" in r.stderr  # no statement typed in here: only by time
     assert run("misconduct", "statement", "1", "--text", "无异议", db=db).returncode != 0  # no such command
-    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", "--date", "2026-06-09", db=db)
+    with session_scope(db) as s:  # the days of the period pass
+        case = s.get(MisconductCase, 1)
+        case.hearing_notified_on, case.statement_due = clock.today() - timedelta(days=10), clock.today() - timedelta(days=1)
+        s.add(case)
+    r = run("misconduct", "decide", "1", "--measure", "dismissal", "--by", "李", db=db)
     assert r.returncode == 0 and "解聘" in r.stdout
     r = run("supervisor", "file", "R3726A001", db=db)
     assert "revoked" in r.stdout and "取消证卡" in r.stdout
@@ -91,9 +103,12 @@ def test_cli_supervisor_from_registration_to_dismissal(tmp_path):
 
 def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
     db = f"sqlite:///{tmp_path / 'letterhead.db'}"
-    run("agency", "init", db=db)
+    r = run("agency", "init", db=db)  # production setup states no letterhead for anyone: it warns
+    assert r.returncode == 0 and "尚未设置发文机关名称" in r.stderr and "PROV" in r.stderr
+    r = run("agency", "letterhead", "PROV", db=db)
+    assert r.returncode == 0 and "受" not in r.stdout and "（未设置，用机构名称）" in r.stdout
     r = run("agency", "letterhead", "CITY-A", db=db)
-    assert r.returncode == 0 and "济南市人力资源和社会保障局" in r.stdout
+    assert r.returncode == 0 and "济南市技能人才评价管理部门（未设置" in r.stdout
     r = run("agency", "letterhead", "CITY-Z", "某局", db=db)
     assert r.returncode == 1 and "委派机构编码" in r.stderr
     r = run("agency", "letterhead", "city-a", "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）", db=db)
@@ -102,6 +117,7 @@ def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
         from models import Agency
 
         assert s.get(Agency, "CITY-A").letterhead_name == "济南市就业和人才服务中心（受济南市人力资源和社会保障局委托）"
+    assert "CITY-A" not in run("agency", "init", db=db).stderr  # set: no longer in the reminder
 
 
 def test_demo_data_exported_and_imported_into_a_fresh_database_gives_the_same_rows(tmp_path):

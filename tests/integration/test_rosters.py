@@ -313,3 +313,24 @@ def test_a_suspended_institution_gets_no_new_session_but_keeps_one_already_plann
     assert "正暂停评价活动、限期整改" in str(caught.value) and "不受理新的评价场次" in str(caught.value)
     with session_scope(db) as s:
         assert s.exec(select(EvaluationSession).where(EvaluationSession.batch_number == "B00000071")).first() is None
+
+
+@pytest.mark.parametrize("new_terms, ok", [
+    ("2024-04-01至2027-03-31", False),  # a 4th 届 in a row on the re-issued card
+    ("2023-07-01至2024-03-31", True),   # the 3rd 届's remainder carried to the new card: the same 届
+])
+def test_roster_consecutive_terms_are_counted_per_person_across_a_reissued_card(db, tmp_path, new_terms, ok):
+    three = "2015-04-01至2018-03-31；2018-04-01至2021-03-31；2021-04-01至2023-06-30"
+    import_roster(workbook(tmp_path / "a.xlsx", {"supervisors": [sup_row(1, issued=date(2015, 3, 1), code="R3715A001",
+                                                                          terms=three)]}), as_of=AS_OF, url=db)
+    with session_scope(db) as s:
+        old = s.exec(select(Supervisor)).one()
+        old.card_status = "revoked"  # lost: re-issued under a new code
+        s.add(old)
+    path = workbook(tmp_path / "b.xlsx", {"supervisors": [
+        sup_row(1, issued=date(2023, 7, 1), code="R3723A001", terms=new_terms)]})
+    if ok:
+        assert import_roster(path, as_of=AS_OF, url=db).ok
+    else:
+        with pytest.raises(RosterRejected, match="连续第4届"):
+            import_roster(path, as_of=AS_OF, url=db)

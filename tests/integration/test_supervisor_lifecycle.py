@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from adapters import clock
 from adapters.cards_docx import to_pdf
 from adapters.db import session_scope, upgrade
 from adapters.documents import docx_text
@@ -136,7 +137,14 @@ def test_card_issue_appointment_draw_term_end_and_renewal_refused_after_three_te
         assert entries.count("appointment") == 3 and "term_end" in entries
 
 
-def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(db):
+def _on(monkeypatch, day: date) -> date:
+    """The real day the procedures see (adapters.clock.today), moved to `day`: a 告知书's period
+    runs from the real sending day and a decision is never dated ahead of it."""
+    monkeypatch.setattr(clock, "today", lambda: day)
+    return day
+
+
+def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(db, monkeypatch):
     with session_scope(db) as s:
         sups = [carded(s, n) for n in range(1, 4)]
         supervisors.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "s", D0)
@@ -144,10 +152,10 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         case = misconduct.open_case(s, bad.id, 5, "篡改督导记录", date(2026, 6, 1), "赵六", "registered:1")
         with pytest.raises(RuleViolation, match="陈述申辩"):
             misconduct.decide(s, case.id, "dismissal", date(2026, 6, 1), "钱七")
-        misconduct.notify_hearing(s, case.id, date(2026, 6, 1), "dismissal")
+        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 6, 1)), "dismissal")
         with pytest.raises(RuleViolation, match="期满前"):
-            misconduct.decide(s, case.id, "dismissal", date(2026, 6, 8), "钱七")
-        misconduct.decide(s, case.id, "dismissal", date(2026, 6, 9), "钱七")  # no statement: ended by time
+            misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 8)), "钱七")
+        misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 9)), "钱七")  # ended by time
     with session_scope(db) as s:
         bad = s.get(Supervisor, bad.id)
         assert (bad.card_status, bad.status) == ("revoked", "dismissed")
@@ -171,7 +179,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         assert "dismissal" in entries and entries.count("misconduct") >= 3
 
 
-def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db):
+def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db, monkeypatch):
     from cli.demo_data import add_session
     from models import Dispatch
 
@@ -185,8 +193,8 @@ def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db):
         (case,) = misconduct.open_overdue_cases(s, date(2026, 5, 12))
         assert misconduct.open_overdue_cases(s, date(2026, 5, 13)) == []
         assert case.item == 2 and "B1" in case.facts
-        misconduct.notify_hearing(s, case.id, date(2026, 5, 12), "suspension")
-        misconduct.decide(s, case.id, "suspension", date(2026, 5, 25), "钱七", suspension_months=2)
+        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
+        misconduct.decide(s, case.id, "suspension", _on(monkeypatch, date(2026, 5, 25)), "钱七", suspension_months=2)
         assert s.get(Supervisor, sup.id).card_status == "suspended"
         assert s.get(MisconductCase, case.id).suspended_until == date(2026, 7, 25)
         assert supervisors.sweep_terms(s, date(2026, 7, 25)).suspensions_lifted == []

@@ -34,3 +34,9 @@ def test_malformed_internal_card_is_refused_under_annex_1():
 def test_session_without_internal_supervisor_breaks_full_coverage():
     assert coverage_gap([]).article == "第十六条"
     assert coverage_gap([{"name": "甲"}]) is None
+
+
+def test_internal_card_of_a_person_dismissed_under_article_26_is_refused_everywhere():
+    reason = internal_card_refusal("S240001260001", CITY_FILED, banned=True)
+    assert reason.article == "第二十六条" and "不得再从事我省" in reason.text
+    assert internal_card_refusal("S240001260001", CITY_FILED, banned=False) is None

@@ -94,3 +94,25 @@ def test_misconduct_of_an_internal_supervisor_is_decided_by_the_body_that_appoin
     check_agency_decides("external", "")
     with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
         check_agency_decides("internal", "某公司")
+
+
+def test_misconduct_criticism_after_a_notice_waits_for_the_statement_or_the_periods_end():
+    heard = Hearing(date(2026, 12, 1), D, False, "suspension")
+    with pytest.raises(RuleViolation, match="期满前不得决定"):
+        check_measure("criticism", heard, D)  # the period's last day
+    check_measure("criticism", heard, date(2026, 12, 11))
+    check_measure("criticism", Hearing(date(2026, 12, 1), D, True, "suspension"), date(2026, 12, 1))
+
+
+def test_misconduct_decision_waits_while_the_notices_period_is_not_yet_known():
+    with pytest.raises(RuleViolation, match="陈述申辩期限待定"):
+        check_measure("criticism", Hearing(date(2026, 12, 28), None, False, "criticism"), date(2027, 3, 1))
+    check_measure("criticism", Hearing(date(2026, 12, 28), None, True, "criticism"), date(2026, 12, 29))
+
+
+def test_misconduct_suspension_may_not_be_longer_than_the_months_the_notice_stated():
+    heard = Hearing(date(2026, 12, 1), date(2026, 12, 5), True, "suspension", 3)
+    with pytest.raises(RuleViolation, match="不得长于该期限"):
+        check_measure("suspension", heard, D, 4)
+    check_measure("suspension", heard, D, 3)
+    check_measure("suspension", Hearing(date(2026, 12, 1), date(2026, 12, 5), True, "dismissal"), D, 24)  # lighter

@@ -8,6 +8,7 @@ from regulation.reasons import RuleViolation
 from regulation.terms import (
     Term,
     active_term,
+    appointments,
     check_appointment,
     consecutive_run,
     excess_consecutive,
@@ -138,3 +139,40 @@ def test_a_fourth_consecutive_term_is_counted_over_the_persons_terms_under_every
     reason = excess_consecutive(new_card, date(2024, 6, 1), person_terms=FOUR_WITH_A_ONE_DAY_GAP)
     assert "连续第4届" in reason.text
     assert excess_consecutive(first_card, date(2024, 6, 1), person_terms=FOUR_WITH_A_ONE_DAY_GAP) is None  # not in force
+
+
+# the 3rd 届 2023-04-01..2026-03-31, its card re-issued 2024-09-01 (old record ended the day before)
+CHAIN = [Term(date(2017, 4, 1)), Term(date(2020, 4, 1))]
+REISSUED = [Term(date(2023, 4, 1), date(2024, 8, 31)), Term(date(2024, 9, 1), date(2026, 3, 31))]
+
+
+def test_a_term_carried_to_a_reissued_card_is_the_same_term_not_a_fourth():
+    assert len(appointments(CHAIN + REISSUED)) == 3
+    assert excess_consecutive(REISSUED[1:], date(2025, 6, 1), person_terms=CHAIN + REISSUED) is None
+    # the next appointment after it is the 4th in a row
+    with pytest.raises(RuleViolation, match="已连续聘任 3 届"):
+        check_appointment(CHAIN + REISSUED, date(2026, 4, 1), True)
+
+
+def test_a_full_term_after_an_early_ended_one_is_a_new_term():
+    # ended early 2024-08-31, then a fresh 3-year appointment the next day: past the planned end, a new 届
+    terms = [Term(date(2023, 4, 1), date(2024, 8, 31)), Term(date(2024, 9, 1))]
+    assert len(appointments(terms)) == 2
+
+
+def test_overlapping_appointments_by_two_agencies_count_as_one_term():
+    terms = CHAIN + [Term(date(2023, 4, 1)), Term(date(2024, 1, 1))]  # province and city at once
+    assert len(appointments(terms)) == 3
+    assert excess_consecutive(terms[3:], date(2025, 6, 1), person_terms=terms) is None
+
+
+def test_a_renewal_the_day_after_a_full_term_is_a_new_term():
+    assert len(appointments([Term(date(2020, 4, 1)), Term(date(2023, 4, 1))])) == 2
+
+
+def test_a_full_gap_resets_the_count_across_cards_of_the_same_person():
+    old_card = [Term(date(2014, 4, 1)), Term(date(2017, 4, 1))]  # last day 2020-03-31
+    new_card = [Term(date(2021, 4, 1))]  # a full year out of office: the chain starts again
+    assert consecutive_run(old_card + new_card, date(2024, 4, 1)) == 1
+    assert excess_consecutive(new_card, date(2022, 6, 1), person_terms=old_card + new_card) is None
+    assert consecutive_run(old_card + [Term(date(2021, 3, 31))], date(2024, 3, 31)) == 3  # a day short of it
