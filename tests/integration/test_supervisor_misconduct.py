@@ -448,10 +448,8 @@ def test_dismissal_letters_say_the_date_in_chinese_and_a_proposal_asks_only_what
     assert "取消其内部质量督导员证卡并予以解聘" in proposal and "不得再从事我省" not in proposal
 
 
-def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until_the_sweep_computes_it(db, travel,
-                                                                                                       monkeypatch):
-    from regulation import calendar as calendar_module
-    from regulation.calendar import CalendarOverrides, WorkingCalendar
+def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until_the_sweep_computes_it(db, travel):
+    from procedures.calendar_declarations import Declaration, declare
 
     sid = _appointed(1)
     travel(date(2026, 12, 28))  # 5 working days run into 2027, not yet loaded
@@ -465,12 +463,12 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
     assert "具体日期待定" in _doc("misconduct_hearing")
     with pytest.raises(RuleViolation, match="陈述申辩期限待定"):
         _decide(case_id, "criticism", travel(date(2027, 3, 1)))
-    loaded = WorkingCalendar(CalendarOverrides.from_mapping({"official_years": [2027]}))
-    monkeypatch.setattr(calendar_module, "default_calendar", lambda: loaded)
+    with session_scope() as s:  # staff declare 2027 (supervise calendar declare): 1 January off
+        assert declare(s, Declaration(2027, "国办发明电〔2026〕1号", "", {date(2027, 1, 1): "元旦"}, {}), "管理员").stored
     with session_scope() as s:
         assert misconduct.compute_unknown_statement_dues(s) == [case_id]
         case = s.get(MisconductCase, case_id)
-        assert case.statement_due == loaded.add_working_days(date(2026, 12, 28), 5)
+        assert case.statement_due == date(2027, 1, 5)  # 12-29, 12-30, 12-31, 1-4, 1-5
         link = s.exec(select(PortalLink).where(PortalLink.case_kind == "misconduct", PortalLink.case_id == case_id)).one()
         assert link.deadline.date() == case.statement_due
         assert s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-due-mail:{case_id}")).one()
