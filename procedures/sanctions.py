@@ -38,6 +38,7 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
+from procedures import sanction_status
 from procedures.cases import Refusal
 from procedures.views import Outcome
 from regulation import sanctions as ladder
@@ -619,6 +620,7 @@ def carry_out(case_id: int) -> dict:
                      doc.number, article)
         if case.decision == "drop":
             case.status = "dropped"
+            sanction_status.lift_after_drop(s, case, inst, today)  # 不予处理 never strands a suspension
         elif case.report_only:
             _report_to_filing_authority(s, case, inst, today, article, name)
         else:
@@ -778,13 +780,12 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
                requirements=d.get("requirements") or "强化考点管理，规范评价组织", due=rect_due)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")
-    inst.status = "suspended"
-    s.add(inst)
     _history(s, case, "written_notice", today, f"发出《整改通知书》，暂停评价活动，限期整改至{rect_due}", doc.number,
              article)
     _register(s, case, "rectification", article, doc.number, today, rect_due)
     case.rectification_due, case.rectification_round, case.status = rect_due, 1, "rectifying"
     case.details = case.details | {"notice_number": doc.number}
+    sanction_status.settle(s, inst)  # a revoked institution stays revoked
 
 
 def _revoke(s, case, inst, today, article, article_text, d) -> None:
@@ -793,8 +794,6 @@ def _revoke(s, case, inst, today, article, article_text, d) -> None:
                article_text=article_text, filing_number=inst.filing_number, on=today,
                publish=case.proposal["publish"])
     _mail(s, f"sanction-revocation:{case.id}", inst.contact_email, "institution", doc)
-    inst.status = "revoked"
-    s.add(inst)
     _history(s, case, "revocation", today, "撤销备案回执，不再受理其备案或遴选申请", doc.number, article)
     if case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES:
         _register(s, case, "revocation", article, doc.number, today)
@@ -806,6 +805,7 @@ def _revoke(s, case, inst, today, article, article_text, d) -> None:
               f"请送达{d.get('authority') or '责任人员的主管部门'}。")
         _history(s, case, "discipline", today, "提出给予处分的建议（第二十七条）", prop.number, article)
     case.status = "closed"
+    sanction_status.settle(s, inst)
 
 
 # -- 第二十一条 minutes, 第二十条 explanation ------------------------------------------------------------
@@ -859,6 +859,7 @@ def record_rectification_report(case_id: int, submission_id: int) -> dict:
         else:
             case.details = case.details | {"report_missing": str(case.escalated_on or today)}
             case.status = "closed"
+            sanction_status.settle(s, s.get(Institution, case.institution_id))  # suspended into the escalation
     return _step(case_id, act)
 
 
@@ -904,11 +905,14 @@ def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: st
                 refusal.add("new_due", f"新的整改期限：应为有效日期（YYYY-MM-DD），实际为“{answers.get('new_due', '')}”")
         if case.status != status:
             refusal.add("outcome", f"审核结论：案件状态为“{STATUS_NAMES[case.status]}”，不能再审核")
+        resume_reason = _resume_reason(s, case, answers, refusal) if outcome == REVIEW_RESUME else ""
         if refusal or who is None:
             return
         inst = s.get(Institution, case.institution_id)
         reviews = list(case.details.get("reviews", [])) + [{"on": str(today), "by": who.label, "outcome": outcome,
                                                             "requirements": remark}]
+        if resume_reason:
+            reviews[-1]["resume_reason"] = resume_reason
         case.details = case.details | {"reviews": reviews}
         if outcome == accept:
             on_accept(s, case, inst, today, remark, who.label)
@@ -925,14 +929,38 @@ def _improvement_done(s, case, inst, today, remark, by) -> None:
     case.status = "closed"
 
 
+def _resume_reason(s: Session, case: SanctionCase, answers: dict, refusal: Refusal) -> str:
+    """Resuming while a revocation-level case of the institution is open needs a stated reason."""
+    open_cases = sanction_status.open_revocation_cases(s, case)
+    reason = str(answers.get("resume_reason", "")).strip()
+    if open_cases and not reason:
+        refusal.add("resume_reason", f"恢复评价活动的理由：该机构尚有可能撤销备案回执的未结案件（{'；'.join(open_cases)}），"
+                                     "恢复评价活动须写明理由")
+    return reason if open_cases else ""
+
+
+def review_context(case_id: int) -> list[str]:
+    """What the 恢复评价活动 review form shows besides the report: the open revocation-level cases."""
+    with session_scope() as s:
+        return sanction_status.open_revocation_cases(s, s.get(SanctionCase, case_id))
+
+
 def _resume(s, case, inst, today, remark, by) -> None:
+    """The report accepted: the case ends; 恢复评价活动 (notice, register) only if the institution
+    really resumes — not while it is revoked or another 第二十二条 case keeps it suspended."""
+    case.status = "closed"
+    before, after = sanction_status.settle(s, inst)
+    if not sanction_status.resumes(before, after):
+        _history(s, case, "rectification-accepted", today,
+                 f"整改报告经审核通过（{by}）；{sanction_status.why_not_resumed(s, case, after)}", "", "附件4")
+        return
     doc = _doc(s, case, "resumption", "恢复评价活动通知", inst.name, "resumption_letter", today,
                notice_number=case.details.get("notice_number", ""), report_on=case.report_received_on, on=today,
                remark=remark)
     _mail(s, f"sanction-resumption:{case.id}", inst.contact_email, "institution", doc)
-    inst.status = "active"
-    s.add(inst)
-    _history(s, case, "resumption", today, f"整改完成，恢复评价活动（{by}）", doc.number, "附件4")
+    why = (case.details.get("reviews") or [{}])[-1].get("resume_reason")
+    _history(s, case, "resumption", today, f"整改完成，恢复评价活动（{by}）" + (f"；恢复理由：{why}" if why else ""),
+             doc.number, "附件4")
     _register(s, case, "resumption", "附件4", doc.number, today)
     case.resumed_on, case.status = today, "closed"
 
