@@ -172,6 +172,12 @@ def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int
         return view(s, case)
 
 
+def _case_of_pending(s: Session, pending_id: int) -> SanctionCase | None:
+    """The case a pending finding already joined (第二十三条（十）: opened under the year's shared key
+    by whichever path noticed the third 不合格 first, procedures.pending.open_third_fail_case)."""
+    return s.exec(select(SanctionCase).where(SanctionCase.pending_case_id == pending_id)).first()
+
+
 def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sanction_case_id: int,
                       filing_number: str, article: str, facts: str, serious: bool, today: date) -> SanctionCase:
     if sanction_case_id:
@@ -183,6 +189,9 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
         pending = s.get(PendingCase, pending_case_id)
         if pending is None or pending.kind != "sanction":
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
+        joined = _case_of_pending(s, pending.id)
+        if joined is not None:
+            return joined
         source = s.get(InspectionCase, pending.source_case_id)
         finding = _article_case(pending.article)
         return open_sanction(s, f"pending:{pending.id}", pending.institution_id, finding, pending.facts,
@@ -274,7 +283,9 @@ def proposal_markdown(case_id: int) -> str:
             or "| — | 无 | | |"
         report = f"\n\n**本机构非负责备案的人社部门**：处理结果为向{p['filing_authority']}报告，不直接采取措施。" \
             if case.report_only else ""
-        return (f"# 处理程序：{inst.name}（{inst.filing_number}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
+        opened_by = f"\n\n启动：{case.details['opened_by']}（{case.details['opened_by_on']}）" \
+            if case.details.get("opened_by") else ""
+        return (f"# 处理程序：{inst.name}（{inst.filing_number}）\n\n状态：**{STATUS_NAMES[case.status]}**{opened_by}\n\n"
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{case.facts}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
@@ -294,6 +305,8 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
         text = (f"陈述申辩期限 {case.hearing_due}" if case.hearing_due
                 else "待发出事先告知书" if (case.proposal or {}).get("hearing", True)
                 else "无（第二十四条移交不事先告知）")
+    if case.status == "hearing" and case.hearing_closed_on is None:
+        return text + _defence_in_flight(s, case)  # the period is open: nothing is late or transferred yet
     late = d.get("late") or late_defence(s, case)
     if late:
         weighed = ("作出处理决定时已审阅" if d.get("late") else
@@ -302,6 +315,34 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
         text += (f"\n\n**{how}**：{late['received_at']} 收到（回执 {late['receipt']}），{weighed}：\n"
                  + "\n".join(f"- {x}" for x in late["points"]))
     return text
+
+
+def _defence_in_flight(s: Session, case: SanctionCase) -> str:
+    """A defence the portal stored while the period is open, not yet read by the run."""
+    found = late_defence(s, case)
+    return f"\n\n{found['received_at']} 已收到陈述和申辩（回执 {found['receipt']}），正在转入本案" if found else ""
+
+
+def case_file_if_changed(case_id: int) -> tuple[str, str] | None:
+    """The case file (处理程序案卷) and its hash, or None when it says what was last published:
+    a run publishes at each step and again on every replay, but the artifact changes only when
+    the case does."""
+    import hashlib
+
+    text = proposal_markdown(case_id)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with session_scope() as s:
+        if s.get(SanctionCase, case_id).details.get("published_sha256") == digest:
+            return None
+    return text, digest
+
+
+def mark_published(case_id: int, digest: str) -> None:
+    """After the artifact is stored: a crash before this only publishes the same text once more."""
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        case.details = case.details | {"published_sha256": digest}
+        s.add(case)
 
 
 # -- documents, mail, history, register ------------------------------------------------------------
@@ -368,6 +409,20 @@ def _step(case_id: int, fn) -> dict:
         s.add(case)
         s.flush()
         return view(s, case)
+
+
+# -- opening: an agency decision, with its staff code --------------------------------------------
+def confirm_opening(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """Who opens the procedure (staff code of the case's agency), recorded before the 告知书."""
+
+    def judge(s, case, today, refusal):
+        who = _decider(s, case, answers, refusal)
+        if case.status != "pending":
+            refusal.add("staff_code", f"工作人员代码：案件状态为“{STATUS_NAMES[case.status]}”，已启动")
+        if refusal or who is None:
+            return
+        case.details = case.details | {"opened_by": who.label, "opened_by_on": str(today)}
+    return _answer_once(case_id, pause_key, judge)
 
 
 # -- 第二十五条: tell, then hear -----------------------------------------------------------------------

@@ -3,13 +3,24 @@ real database (no Prefect), as tests/integration/test_sanctions.py drives them."
 
 from datetime import date
 
+import pytest
 from sqlmodel import select
 
 from adapters.db import session_scope
-from models import Document, InspectionCase, Institution, InstitutionHistory, PendingCase, RegisterEntry, SanctionCase
+from models import (
+    Document,
+    InspectionCase,
+    Institution,
+    InstitutionHistory,
+    PendingCase,
+    RegisterEntry,
+    SanctionCase,
+)
 from procedures import sanction_sweep, sanctions
-from tests.integration.test_sanctions import D0, _inst, _staff, _start, db  # noqa: F401  (db: the fixture)
+from tests.integration.test_sanctions import D0, _inst, _staff, _start
+from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
+pytestmark = pytest.mark.usefixtures("_db")
 RESUMED = "恢复评价活动"
 
 
@@ -52,7 +63,7 @@ def _resumptions(inst_id: int) -> tuple[list, list]:
         return lines, letters
 
 
-def test_accepting_a_rectification_report_never_turns_a_revoked_institution_active(db):
+def test_accepting_a_rectification_report_never_turns_a_revoked_institution_active():
     code, inst_id = _staff(), _inst("ST1")
     rectifying = _decided("run-st1a", inst_id, "第二十二条（二）", code)
     assert _status(inst_id) == "suspended"
@@ -67,7 +78,7 @@ def test_accepting_a_rectification_report_never_turns_a_revoked_institution_acti
         assert s.get(SanctionCase, rectifying).status == "closed"
 
 
-def test_accepting_one_report_does_not_lift_a_suspension_another_open_article_22_case_imposes(db):
+def test_accepting_one_report_does_not_lift_a_suspension_another_open_article_22_case_imposes():
     code, inst_id = _staff(), _inst("ST2")
     # both proposed before either notice was served: two 第二十二条 cases, each rectifying
     first, second = (_start(f"run-st2{n}", inst_id, article)["case_id"]
@@ -85,14 +96,14 @@ def test_accepting_one_report_does_not_lift_a_suspension_another_open_article_22
     assert len(lines) == 1 and len(letters) == 1  # once, when it really resumes
 
 
-def test_an_article_22_decision_on_a_revoked_institution_leaves_it_revoked(db):
+def test_an_article_22_decision_on_a_revoked_institution_leaves_it_revoked():
     code, inst_id = _staff(), _inst("ST3")
     _decided("run-st3a", inst_id, "第二十三条（四）", code)
     _decided("run-st3b", inst_id, "第二十二条（二）", code, on=date(2026, 3, 9))
     assert _status(inst_id) == "revoked"
 
 
-def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_with_no_case_to_resume_it(db):
+def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_with_no_case_to_resume_it():
     """第二十二条（六） opened by the missed deadline, then dropped (不予处理): nothing keeps the
     suspension any more, so the institution resumes — with its notice and register line."""
     code, inst_id = _staff(), _inst("ST4")
@@ -113,7 +124,7 @@ def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_wi
     assert len(lines) == 1 and len(letters) == 1 and "不予处理" in letters[0].html
 
 
-def test_a_dropped_case_that_carried_no_suspension_lifts_nothing(db):
+def test_a_dropped_case_that_carried_no_suspension_lifts_nothing():
     code, inst_id = _staff(), _inst("ST5")
     with session_scope() as s:
         s.get(Institution, inst_id).status = "suspended"  # as a roster stated it: not ours to lift
@@ -121,7 +132,7 @@ def test_a_dropped_case_that_carried_no_suspension_lifts_nothing(db):
     assert _status(inst_id) == "suspended" and _resumptions(inst_id) == ([], [])
 
 
-def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_stated_reason(db):
+def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_stated_reason():
     code, inst_id = _staff(), _inst("ST6")
     rectifying = _decided("run-st6a", inst_id, "第二十二条（二）", code)
     registered = _start("run-st6b", inst_id, "第二十三条（八）", on=date(2026, 4, 1))  # opened, not yet decided
@@ -148,8 +159,31 @@ def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_sta
         assert "恢复理由：整改已完成" in resumed.text
 
 
-def test_resuming_with_no_revocation_level_case_open_needs_no_reason(db):
+def test_resuming_with_no_revocation_level_case_open_needs_no_reason():
     code, inst_id = _staff(), _inst("ST7")
     rectifying = _decided("run-st7", inst_id, "第二十二条（二）", code)
     assert sanctions.review_context(rectifying) == []
     assert _accept_report(rectifying, code).accepted and _status(inst_id) == "active"
+
+
+def test_institution_show_lists_an_open_pending_case_instead_of_none():
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    inst_id = _inst("ST8")
+    cli = CliRunner()
+    assert "未结处理：\n  无" in cli.invoke(app, ["institution", "show", "S-ST8"]).output
+    with session_scope() as s:
+        source = InspectionCase(flow_run_id="st8-daily", batch_number="PC-ST8", institution_id=inst_id,
+                                agency_id="CITY-A", opened_on=D0, status="closed")
+        s.add(source)
+        s.flush()
+        pending = PendingCase(kind="sanction", institution_id=inst_id, source_case_id=source.id,
+                              article="第二十三条（一）", facts="整改期间组织评价", opened_on=D0)
+        s.add(pending)
+        s.flush()
+        pending_id = pending.id
+    shown = cli.invoke(app, ["institution", "show", "S-ST8"]).output
+    assert f"待处理案件{pending_id} 待启动处理程序（第二十三条（一））：2026-03-02 登记，尚未启动" in shown
+    assert "未结处理：\n  无" not in shown
