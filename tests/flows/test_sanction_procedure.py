@@ -82,6 +82,29 @@ def restart_prefect(service) -> None:
     service.start_runner()
 
 
+def open_case(run_id, code: str) -> None:
+    """A staff member opens the procedure with their code (before anything reaches the institution)."""
+    h.resume(run_id, "opening-1", {"staff_code": code})
+
+
+def artifact_versions(run_id, key: str) -> list[str]:
+    """Every version of the run's artifact with this key, oldest first."""
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+            sort=ArtifactSort.CREATED_DESC)
+    return [a.data for a in reversed(found)]
+
+
 def sweep(as_of: str) -> None:
     h.wait_for(h.start(DEADLINE_SWEEP, {"as_of": as_of}), DONE)
 
@@ -93,7 +116,14 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
                                           "facts": "2026年3月1日督导发现超职业范围组织评价", "as_of": str(DAY)})
+    h.wait_for_form(run_id, "opening-1")  # nothing reaches the institution before a staff member opens it
+    assert not [m for m in h.messages(service.mail_dir) if email in m["To"]]
+    h.resume(run_id, "opening-1", {"staff_code": "0001-AAAA-BBBB-CCCC"})
+    again = h.wait_for_form(run_id, "opening-2")
+    assert "工作人员代码" in again["properties"]["staff_code"]["description"]  # the Chinese error, on the field
+    h.resume(run_id, "opening-2", {"staff_code": code})
     h.wait_for_form(run_id, "defence")
+    assert case_of(run_id).details["opened_by"].startswith("李审核")
     assert "告知、待陈述申辩（第二十五条）" in h.artifact(run_id, f"sanction-case-{case_of(run_id).id}")
     (token,) = tokens(service, email)
     hearing = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]
@@ -142,6 +172,8 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     assert sum(x.startswith("【质量督导处理决定书】") for x in letters) == 1
     assert sum("恢复评价活动" in x for x in letters) == 1 and sum("回执" in x and "送达回执" in x for x in letters) == 1
     assert not [f for f in run_health.check() if f.run_id == str(run_id)]  # run and case in step
+    versions = artifact_versions(run_id, f"sanction-case-{case.id}")  # published when it changed, only then
+    assert len(versions) == len(set(versions)) and len(versions) <= 10, len(versions)
 
 
 def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalates_once(service, portal, code):
@@ -150,6 +182,7 @@ def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalate
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（七）",
                                           "facts": "网站宣传“包过”", "as_of": str(DAY)})
+    open_case(run_id, code)
     h.wait_for_form(run_id, "defence")
     sweep("2026-03-10")  # the period ended on 03-09: closed, the run told once
     schema = h.wait_for_form(run_id, "decision-1")
@@ -200,6 +233,8 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
             filing = s.get(Institution, worlds[tag]["institution_id"]).filing_number
         runs[tag] = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": article, "serious": serious,
                                                  "facts": f"{tag} 督导发现的问题", "as_of": str(DAY)})
+    for run in runs.values():
+        open_case(run, code)
     for tag in ("SB23", "SB21", "SB20", "SB27", "SB27I"):
         h.wait_for_form(runs[tag], "defence")
     h.resume(runs["SB24"], "decision-1", {"decision": "采纳拟处理意见", "authority": "某市公安局", "staff_code": code})
