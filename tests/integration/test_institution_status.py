@@ -187,3 +187,14 @@ def test_institution_show_lists_an_open_pending_case_instead_of_none():
     shown = cli.invoke(app, ["institution", "show", "S-ST8"]).output
     assert f"待处理案件{pending_id} 待启动处理程序（第二十三条（一））：2026-03-02 登记，尚未启动" in shown
     assert "未结处理：\n  无" not in shown
+
+
+def test_the_resumption_review_form_shows_the_open_revocation_level_cases_and_asks_for_the_reason():
+    from flows import sanction_forms as forms
+
+    plain = forms.review_form("审核", forms.RECTIFICATION_REVIEW, [], {}, {}).model_json_schema()
+    assert "resume_reason" not in plain["properties"]
+    shown = forms.review_form("审核", forms.RECTIFICATION_REVIEW, [], {}, {},
+                              ["待处理案件3（第二十三条（一），2026-04-02登记，尚未启动处理程序）"]).model_json_schema()
+    field = shown["properties"]["resume_reason"]
+    assert "第二十三条（一）" in field["description"] and "必填" in field["description"]
