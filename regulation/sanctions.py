@@ -313,3 +313,13 @@ def revocation_level(case: str) -> bool:
     if case == "fail":
         return True
     return _CASES.get(case.split(".")[0], {}).get("measure") == "revocation"
+
+
+def refiling_refusal(name: str, revocation_number: str) -> str:
+    """第二十三条 撤销备案回执 「不再受理其备案或遴选申请」: why a new filing of the same organisation
+    (its unified social credit code) is refused — naming the revocation's document number.
+    Interpretation (ours): without time limit; a revocation recorded outside this system (a roster
+    status) is refused all the same, with no number to name."""
+    number = f"（{revocation_number}）" if revocation_number else ""
+    return (f"该统一社会信用代码的评价机构“{name}”已被撤销备案回执{number}，"
+            "依第二十三条不再受理其备案或遴选申请")
