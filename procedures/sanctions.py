@@ -172,10 +172,25 @@ def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int
         return view(s, case)
 
 
-def _case_of_pending(s: Session, pending_id: int) -> SanctionCase | None:
+def _case_of_pending(s: Session, pending: PendingCase) -> SanctionCase | None:
     """The case a pending finding already joined (第二十三条（十）: opened under the year's shared key
-    by whichever path noticed the third 不合格 first, procedures.pending.open_third_fail_case)."""
-    return s.exec(select(SanctionCase).where(SanctionCase.pending_case_id == pending_id)).first()
+    by whichever path noticed the third 不合格 first, procedures.pending.open_third_fail_case) —
+    also for a later 不合格 of the same year (a 4th), which finds the year's one case."""
+    from procedures.pending import THIRD_FAIL_ARTICLE, third_fail_key
+
+    joined = s.exec(select(SanctionCase).where(SanctionCase.pending_case_id == pending.id)).first()
+    if joined is not None or pending.article != THIRD_FAIL_ARTICLE:
+        return joined
+    ended = s.exec(select(InspectionRecord.inspection_ended_on)
+                   .where(InspectionRecord.case_id == pending.source_case_id)).first()
+    if ended is None:
+        return None
+    year_case = s.exec(select(SanctionCase).where(SanctionCase.key == third_fail_key(pending.institution_id,
+                                                                                     ended.year))).first()
+    if year_case is not None:  # this finding is taken up by the year's case
+        pending.status = "closed"
+        s.add(pending)
+    return year_case
 
 
 def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sanction_case_id: int,
@@ -189,7 +204,7 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
         pending = s.get(PendingCase, pending_case_id)
         if pending is None or pending.kind != "sanction":
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
-        joined = _case_of_pending(s, pending.id)
+        joined = _case_of_pending(s, pending)
         if joined is not None:
             return joined
         source = s.get(InspectionCase, pending.source_case_id)

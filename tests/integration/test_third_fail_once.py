@@ -57,3 +57,20 @@ def test_the_third_failure_opens_one_procedure_whichever_path_notices_it_first(f
     assert "已由另一处理程序办理" in again["error"]  # one procedure, one 告知书
     sanction_sweep.sweep(date(2026, 3, 5), resume=False)
     assert _one_case(inst_id).id == case.id
+
+
+@pytest.mark.usefixtures("_any_db")
+def test_a_fourth_failure_of_the_same_year_reaches_the_years_one_procedure():
+    inst_id = _inst("TF4")
+    _failed_sessions(inst_id, "TF4", DAYS)
+    first = _daily_follow_up(inst_id)
+    _failed_sessions(inst_id, "TF4B", [date(2026, 3, 20)])
+    fourth = _daily_follow_up(inst_id)
+    assert fourth != first
+    case = _one_case(inst_id)
+    assert case.pending_case_id == first
+    started = sanctions.start_case("run-tf4", pending_case_id=fourth, as_of=date(2026, 3, 21))
+    assert started["case_id"] == case.id  # no second 第二十三条（十） procedure for the year
+    assert _one_case(inst_id).id == case.id
+    with session_scope() as s:
+        assert s.get(PendingCase, fourth).status == "closed"  # taken up by the year's case
