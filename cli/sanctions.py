@@ -67,12 +67,9 @@ PENDING_KINDS = {"sanction": "待启动处理程序", "special_inspection": "待
 def _pending_cases(s, institution_id: int) -> list[dict]:
     """Findings registered for a later procedure that none has taken up yet (a taken-up one is a
     case above): they are open too — a resumption or a new filing is weighed against them."""
-    from sqlmodel import select
+    from procedures.sanction_status import untaken_pending
 
-    from models import PendingCase
-
-    rows = s.exec(select(PendingCase).where(PendingCase.institution_id == institution_id,
-                                            PendingCase.status == "open").order_by(PendingCase.id))
+    rows = untaken_pending(s, institution_id)
     return [{"pending_id": p.id, "kind": PENDING_KINDS.get(p.kind, p.kind), "article": p.article or "未列条款",
              "opened_on": p.opened_on} for p in rows]
 

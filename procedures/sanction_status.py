@@ -82,9 +82,9 @@ def open_revocation_cases(s: Session, case: SanctionCase) -> list[str]:
         if p.get("measure") == "revocation" or (not p and ladder.revocation_level(c.finding_case)):
             article = p.get("article") or ("第二十三条（十）" if c.finding_case == "fail" else c.finding_case)
             found.append(f"处理案件{c.id}（{article}，{STATUS_NAMES[c.status]}，{c.opened_on}开立）")
-    for p in s.exec(select(PendingCase).where(PendingCase.institution_id == case.institution_id,
-                                              PendingCase.kind == "sanction", PendingCase.status == "open")
-                    .order_by(PendingCase.id)):
+    for p in untaken_pending(s, case.institution_id):
+        if p.kind != "sanction":
+            continue
         try:
             finding = _article_case(p.article)
         except SanctionError:
@@ -92,6 +92,16 @@ def open_revocation_cases(s: Session, case: SanctionCase) -> list[str]:
         if ladder.revocation_level(finding):
             found.append(f"待处理案件{p.id}（{p.article}，{p.opened_on}登记，尚未启动处理程序）")
     return found
+
+
+def untaken_pending(s: Session, institution_id: int) -> list[PendingCase]:
+    """The institution's pending findings no procedure has taken up yet: open, and not already the
+    pending case of a sanction case (第二十三条（十） opens its case at once: that case is listed)."""
+    taken = select(SanctionCase.pending_case_id).where(SanctionCase.institution_id == institution_id,
+                                                       col(SanctionCase.pending_case_id).is_not(None))
+    return list(s.exec(select(PendingCase).where(PendingCase.institution_id == institution_id,
+                                                 PendingCase.status == "open",
+                                                 col(PendingCase.id).not_in(taken)).order_by(PendingCase.id)))
 
 
 def lift_after_drop(s: Session, case: SanctionCase, inst: Institution, today: date) -> None:

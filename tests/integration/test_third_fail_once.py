@@ -9,6 +9,7 @@ from sqlmodel import select
 from adapters.db import session_scope
 from models import AgencyDecision, InspectionCase, PendingCase, SanctionCase
 from procedures import daily_inspection, sanction_sweep, sanctions
+from procedures.sanction_status import untaken_pending
 from tests.integration.test_sanctions import _failed_sessions, _inst
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (the fixture any_db, used as _any_db)
 
@@ -51,6 +52,8 @@ def test_the_third_failure_opens_one_procedure_whichever_path_notices_it_first(f
         pending_id = _daily_follow_up(inst_id)
     case = _one_case(inst_id)
     assert case.key == f"fails:{inst_id}:2026" and case.pending_case_id == pending_id
+    with session_scope() as s:  # listed once, as the case (institution show, the review form)
+        assert untaken_pending(s, inst_id) == []
     started = sanctions.start_case("run-tf-1", pending_case_id=pending_id, as_of=date(2026, 3, 4))
     assert started["case_id"] == case.id and started["article"] == "第二十三条（十）"
     again = sanctions.start_case("run-tf-2", sanction_case_id=case.id, as_of=date(2026, 3, 4))
