@@ -2,10 +2,12 @@
 real database. Time travels by as_of; nothing sleeps for a legal period.
 
 Few runs carry the scenarios (to keep the suite's time modest):
+Every run is first opened by a staff member (staff code; nothing reaches the institution before).
 1. 第二十二条 with a defence through the portal, a refused staff code, the decision served with its
    送达回执 link (the measure goes on; the institution downloads the decision and signs later), the
    整改通知书 + suspension + register, the Prefect server restarted while the rectification waits,
-   the report through the portal, the review → 恢复评价活动 and the register updated; `supervise
+   the report through the portal, the review — showing a 第二十三条（一） finding opened meanwhile,
+   so a resumption needs its stated reason — → 恢复评价活动 and the register updated; `supervise
    runs check` finds the sanction run in step with its case throughout.
 2. No defence in time (the sweep closes the period once), a defence submitted afterwards in the
    link's grace days shown on the decision form and answered; the 3-month deadline missed → one
@@ -105,6 +107,22 @@ def artifact_versions(run_id, key: str) -> list[str]:
     return [a.data for a in reversed(found)]
 
 
+def revocation_level_finding(institution_id: int) -> int:
+    """A pending 第二十三条（一） finding of the institution, as a daily inspection registers it."""
+    from models import InspectionCase, PendingCase
+
+    with session_scope() as s:
+        source = InspectionCase(flow_run_id=f"finding-{institution_id}", batch_number=f"PC-F{institution_id}",
+                                institution_id=institution_id, agency_id="CITY-A", opened_on=DAY, status="closed")
+        s.add(source)
+        s.flush()
+        pending = PendingCase(kind="sanction", institution_id=institution_id, source_case_id=source.id,
+                              article="第二十三条（一）", facts="整改期间组织评价", opened_on=DAY)
+        s.add(pending)
+        s.flush()
+        return pending.id
+
+
 def sweep(as_of: str) -> None:
     h.wait_for(h.start(DEADLINE_SWEEP, {"as_of": as_of}), DONE)
 
@@ -159,8 +177,15 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     restart_prefect(service)  # the 3-month wait outlives a Prefect server restart
     assert h.read(run_id).state.type == StateType.PAUSED
     (rect_token,) = tokens(service, email, "整改报告")
+    finding = revocation_level_finding(w["institution_id"])  # e.g. a 第二十三条（一） finding that morning
     submit(portal, rect_token, "整改报告：已完成考点整改", [("整改报告.docx", docx_bytes())])
+    schema = h.wait_for_form(run_id, "review-1-1")  # the review shows it, and a resumption needs a reason
+    assert f"待处理案件{finding}（第二十三条（一）" in schema["properties"]["resume_reason"]["description"]
     h.resume(run_id, "review-1-1", {"outcome": "恢复评价活动", "staff_code": code})
+    again = h.wait_for_form(run_id, "review-1-2")
+    assert "须写明理由" in again["properties"]["resume_reason"]["description"]  # the Chinese error, on the field
+    h.resume(run_id, "review-1-2", {"outcome": "恢复评价活动", "staff_code": code,
+                                    "resume_reason": "整改已完成；第二十三条（一）线索另案依程序办理"})
     h.wait_for(run_id, DONE)
     with session_scope() as s:
         assert s.get(Institution, w["institution_id"]).status == "active"
