@@ -41,11 +41,12 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
         open_cases = [{"case_id": c.id, "status": STATUS_NAMES[c.status], "measure": c.proposal.get("measure_name", ""),
                        "article": c.proposal.get("article", c.finding_case), "hearing_due": c.hearing_due,
                        "rectification_due": c.rectification_due} for c in cases]
+        pending = _pending_cases(s, inst.id)
         history = [{"on": h.on, "text": h.text, "number": h.number, "article": h.article} for h in s.exec(
             select(InstitutionHistory).where(InstitutionHistory.institution_id == inst.id)
             .order_by(InstitutionHistory.on, InstitutionHistory.id))]
         payload = {"name": inst.name, "filing_number": inst.filing_number, "status": STATUS.get(inst.status, inst.status),
-                   "open_cases": open_cases, "history": history}
+                   "open_cases": open_cases, "pending_cases": pending, "history": history}
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
         return
@@ -54,11 +55,26 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
         due = "；".join(x for x in (f"陈述申辩期限 {c['hearing_due']}" if c["hearing_due"] else "",
                                    f"整改期限 {c['rectification_due']}" if c["rectification_due"] else "") if x)
         lines.append(f"  案件{c['case_id']} {c['measure']}（{c['article']}）：{c['status']}{('；' + due) if due else ''}")
-    if not open_cases:
+    for p in pending:
+        lines.append(f"  待处理案件{p['pending_id']} {p['kind']}（{p['article']}）：{p['opened_on']} 登记，尚未启动")
+    if not open_cases and not pending:
         lines.append("  无")
     lines.append("监管档案：")
     lines += [f"  {h['on']} {h['text']} {h['number']} {h['article']}".rstrip() for h in history] or ["  无"]
     typer.echo("\n".join(lines))
+
+
+PENDING_KINDS = {"sanction": "待启动处理程序", "special_inspection": "待转专项督导"}
+
+
+def _pending_cases(s, institution_id: int) -> list[dict]:
+    """Findings registered for a later procedure that none has taken up yet (a taken-up one is a
+    case above): they are open too — a resumption or a new filing is weighed against them."""
+    from procedures.sanction_status import untaken_pending
+
+    rows = untaken_pending(s, institution_id)
+    return [{"pending_id": p.id, "kind": PENDING_KINDS.get(p.kind, p.kind), "article": p.article or "未列条款",
+             "opened_on": p.opened_on} for p in rows]
 
 
 @register_app.command("export")

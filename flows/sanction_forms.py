@@ -79,6 +79,14 @@ def decision_form(header: str, proposed: str, measure: str, points: list[str], r
     return f.model("SanctionDecisionForm", header)
 
 
+def opening_form(header: str, errors: list[str], previous: dict, field_errors: dict) -> type[RunInput]:
+    """Opening the procedure is an agency decision like any other: who opens it is recorded
+    before the 告知书 goes out (第二十五条)."""
+    f = _Form(errors, field_errors, previous)
+    _code(f)
+    return f.model("SanctionOpeningForm", header)
+
+
 def minutes_form(header: str, errors: list[str], previous: dict, field_errors: dict) -> type[RunInput]:
     f = _Form(errors, field_errors, previous)
     f.add("minutes", str, "约谈记录", "约谈情况、主要负责人的说明和承诺（第二十一条）；列入监管档案")
@@ -87,11 +95,16 @@ def minutes_form(header: str, errors: list[str], previous: dict, field_errors: d
 
 
 def review_form(header: str, review: tuple, errors: list[str], previous: dict,
-                field_errors: dict) -> type[RunInput]:
-    """The review of one report round: `review` is RECTIFICATION_REVIEW or IMPROVEMENT_REVIEW."""
+                field_errors: dict, open_cases: list[str] = ()) -> type[RunInput]:
+    """The review of one report round: `review` is RECTIFICATION_REVIEW or IMPROVEMENT_REVIEW.
+    `open_cases`: the institution's open revocation-level cases — shown, and a resumption despite
+    them needs its reason (resume_reason)."""
     choices, help_text = review
     f = _Form(errors, field_errors, previous)
     f.add("outcome", choices, "审核结论", help_text)
+    if open_cases:
+        f.add("resume_reason", str, "恢复评价活动的理由（该机构有可能撤销备案回执的未结案件）",
+              f"未结案件：{'；'.join(open_cases)}。选择恢复评价活动时必填", default="")
     f.add("requirements", str, "整改（改进）要求或说明", "另定期限时必填；写入发给评价机构的新链接邮件", default="")
     f.add("new_due", DateText, "新的期限", "另定期限时填写（YYYY-MM-DD）", default="")
     _code(f)

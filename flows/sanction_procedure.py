@@ -60,11 +60,31 @@ def _report_rounds(case: dict, run_id: str, step: str, review_key: str, record, 
             break  # the deadline passed without a report: the sweep opened the escalation
         header = (f"**{inert(case['institution'])}** · 第{round_no}轮{what}已收到，请审核\n\n"
                   + t.report_summary(submitted, run_id, key))
-        _ask(f"{review_key}-{round_no}", lambda e, prev, f, h=header: forms.review_form(h, review_choices, e, prev, f),
+        _ask(f"{review_key}-{round_no}", _review_form(case_id, step, f"{review_key}-{round_no}", header, review_choices),
              lambda k, a: review(case_id, k, a))
         case = t.read_view(case_id, f"after-{review_key}-{round_no}")
         if case["status"] != status:
             break
+
+
+def _review_form(case_id: int, step: str, prefix: str, header: str, review_choices):
+    """The review form, read again each time it is asked: a rectification review shows the
+    institution's open revocation-level cases (a resumption then needs its reason)."""
+    attempts = count(1)
+
+    def make(errors, previous, field_errors):
+        open_cases = t.review_context(case_id, f"{prefix}-{next(attempts)}") if step == "rectification" else []
+        shown = header + (f"\n\n**尚有可能撤销备案回执的未结案件**：{'；'.join(open_cases)}（恢复评价活动须写明理由）"
+                          if open_cases else "")
+        return forms.review_form(shown, review_choices, errors, previous, field_errors, open_cases)
+    return make
+
+
+def _opening_header(case: dict) -> str:
+    then = ("启动后向评价机构发出事先告知书（第二十五条）" if case["hearing"]
+            else "第二十四条移交不事先告知评价机构")
+    return (f"**{case['institution']}**（{case['filing_number']}）· 拟处理 **{case['measure_name']}**"
+            f"（{case['article']}）。请核对本运行 Artifacts 中的案卷，填写本人工作人员代码启动处理程序；{then}。")
 
 
 def _run_name() -> str:
@@ -89,6 +109,10 @@ def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, fili
     if "error" in case:
         return Cancelled(name="已拒绝", message=f"已拒绝：{case['error']}")
     case_id = case["case_id"]
+    t.publish_case(case_id)
+    # who opens the procedure, before anything goes to the institution
+    _ask("opening", lambda e, prev, f: forms.opening_form(_opening_header(case), e, prev, f),
+         lambda key, a: t.confirm_opening(case_id, key, a))
     t.publish_case(case_id)
 
     attempts = count(1)  # the form is read again each time it is asked: a late defence shows

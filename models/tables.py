@@ -49,6 +49,8 @@ class Institution(SQLModel, table=True):
     contact_email: str
     last_evaluation_on: date | None = None
     industry_code: str = Field(default="", max_length=6)  # 附件1 二: H-card issuer code of its industry (0004)
+    # 统一社会信用代码 (GB 32100): the organisation behind the filing; a revoked one files no more (第二十三条)
+    credit_code: str = Field(default="", max_length=18, index=True)
 
 
 class Supervisor(SQLModel, table=True):

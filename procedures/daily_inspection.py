@@ -59,7 +59,7 @@ from procedures.cases import (
     timeline_markdown,  # noqa: F401  (re-exported for tasks)
 )
 from procedures.letters import chinese_date, issue_letter
-from procedures.pending import open_pending
+from procedures.pending import THIRD_FAIL_ARTICLE, open_pending, open_third_fail_case
 from procedures.views import CaseView, Outcome
 from procedures.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing
@@ -886,8 +886,10 @@ def carry_out(case_id: int) -> str:
             summary = f"已向评价机构发出《{doc.title}》（{doc.number}）"
         elif decision.option in PENDING_KINDS:
             facts = case.proposal.get("notice_text") or "；".join(case.proposal.get("reasons", []))
-            open_pending(s, PENDING_KINDS[decision.option], inst.id, case_id, case.proposal.get("article", ""),
-                         (decision.opinion + "。" if decision.opinion else "") + facts, today)
+            pending = open_pending(s, PENDING_KINDS[decision.option], inst.id, case_id,
+                                   case.proposal.get("article", ""),
+                                   (decision.opinion + "。" if decision.opinion else "") + facts, today)
+            _third_fail_case(s, case, pending)
             summary = f"已登记待办：{decision.option}（待后续程序办理）"
         case.status = "closed"
         s.add(case)
@@ -895,6 +897,16 @@ def carry_out(case_id: int) -> str:
             add_event(s, case_id, "closed-note", today, summary)
         add_event(s, case_id, "closed", today, "结案")
         return summary
+
+
+def _third_fail_case(s: Session, case: InspectionCase, pending) -> None:
+    """第二十三条（十）: the year's third 不合格 opens its one sanction case now, under the key the
+    sweep uses too (procedures.pending.third_fail_key) — whichever notices it first opens it.
+    The year is the one the follow-up counted in (the session's inspection end)."""
+    if pending.kind != "sanction" or case.proposal.get("article") != THIRD_FAIL_ARTICLE:
+        return
+    record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).one()
+    open_third_fail_case(s, pending, case.agency_id, record.inspection_ended_on.year)
 
 
 def record_markdown(case_id: int) -> str:

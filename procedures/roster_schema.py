@@ -122,6 +122,19 @@ def card_code(v: Any) -> str:
     return s
 
 
+def credit_code(v: Any) -> str:
+    """统一社会信用代码 (GB 32100-2015), or "" when the cell is empty."""
+    from regulation.credit_code import CreditCodeError, validate
+
+    value = text(v)
+    if not value:
+        return ""
+    try:
+        return validate(value)
+    except CreditCodeError as exc:
+        raise CellError(str(exc)) from None
+
+
 def email(v: Any) -> str:
     s = text(v)
     if not EMAIL.match(s):
@@ -238,6 +251,8 @@ INSTITUTIONS = Layout(
                help="留空视为“正常”。", example="正常", choices=tuple(INSTITUTION_STATUSES)),
         Column("联系邮箱", "contact_email", email, required=True, example="pingjia@example.cn", width=24),
         Column("最近评价日期", "last_evaluation_on", parse_date, help=f"{DATE_FORMAT}，可留空（第二十二条（四））。"),
+        Column("统一社会信用代码", "credit_code", credit_code, as_text=True, example="91370100MA3C5X1K26", width=22,
+               help="18位（GB 32100）。已被撤销备案回执的机构不再受理其备案（第二十三条），据此识别同一机构的新备案。"),
     ),
 )
 

@@ -44,6 +44,7 @@ from regulation.cards import ExternalCard, parse_card
 from regulation.filing import scope_findings, status_finding
 from regulation.internal_supervision import InstitutionIssuer, coverage_gap, internal_card_refusal
 from regulation.reasons import RuleViolation
+from regulation.sanctions import refiling_refusal
 from regulation.terms import (
     MAX_CONSECUTIVE_TERMS,
     Term,
@@ -208,7 +209,7 @@ def _institution_fields(inst: Institution) -> dict:
     return {k: getattr(inst, k) for k in (
         "name", "filing_number", "filing_authority", "city_letter", "category", "industry_code", "filed_on",
         "scope_occupations", "scope_levels", "scope_regions", "exam_sites", "status", "contact_email",
-        "last_evaluation_on")}
+        "last_evaluation_on", "credit_code")}
 
 
 def _supervisor_fields(sup: Supervisor, terms: list[tuple[date, date]]) -> dict:
@@ -348,6 +349,20 @@ def _one_import_at_a_time(s: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the connection's busy timeout
 
 
+def _revoked_filings(s: Session) -> dict[str, tuple[Institution, str]]:
+    """Revoked institutions by credit code, each with its revocation's document number (the
+    latest 撤销备案回执 in its 监管档案; "" when the roster alone says revoked)."""
+    from models import InstitutionHistory
+
+    found = {}
+    for inst in s.exec(select(Institution).where(Institution.status == "revoked")):
+        number = s.exec(select(InstitutionHistory.number).where(
+            InstitutionHistory.institution_id == inst.id, InstitutionHistory.kind == "revocation")
+            .order_by(InstitutionHistory.on.desc())).first() or ""
+        found[inst.credit_code or f"id:{inst.id}"] = (inst, number)
+    return found
+
+
 _REFUSED_STATUS = {
     "suspended": "评价机构“{name}”正暂停评价活动、限期整改（第二十二条、附件4：整改期间不得组织任何职业技能等级认定），"
                  "不受理新的评价场次",
@@ -392,8 +407,25 @@ class _Plan:
         last = v.get("last_evaluation_on")
         if last and (last > self.as_of or (v.get("filed_on") and last < v["filed_on"])):
             self.check.error(row, "last_evaluation_on", f"最近评价日期 {last} 应在备案日期与今天之间")
+        self._check_not_revoked(row)
         if v.get("category") == "industry" and not v.get("industry_code"):
             self.check.warn(row, "industry_code", "行业部门机构未填写行业代码，其行业内督证卡（H）将无法核验（第十二条）")
+
+    def _check_not_revoked(self, row: Row) -> None:
+        """第二十三条 撤销备案回执: 「不再受理其备案或遴选申请」 — a new filing of a revoked organisation
+        (same credit code, another filing number) is refused naming the revocation's number; the
+        revoked filing itself may be re-imported, but not made active or suspended again."""
+        v = row.values
+        if not hasattr(self, "_revoked"):
+            self._revoked = _revoked_filings(self.s)
+        same_code = self._revoked.get(v.get("credit_code") or "")
+        if same_code and same_code[0].filing_number != v.get("filing_number"):
+            self.check.error(row, "credit_code", refiling_refusal(same_code[0].name, same_code[1]))
+        existing = self.institutions.get(v.get("filing_number"))
+        if existing is not None and existing.status == "revoked" and v.get("status", "revoked") != "revoked":
+            number = next((n for inst, n in self._revoked.values() if inst.id == existing.id), "")
+            self.check.error(row, "status", f"该机构已被撤销备案回执{f'（{number}）' if number else ''}，"
+                                            "不能改为其他状态；如需重新备案，依第二十三条不予受理")
 
     def _check_supervisors(self, rows: list[Row]) -> None:
         codes = [r.values["card_code"] for r in rows if "card_code" in r.values]

@@ -40,6 +40,7 @@ from models import (
     PortalLink,
     SanctionCase,
 )
+from procedures.pending import third_fail_key
 from regulation import sanctions as ladder
 from regulation.deadlines import add_calendar_months
 
@@ -392,7 +393,7 @@ def _third_fail(s: Session, as_of: date, summary: SanctionSweep) -> None:
     for inst_id, n, dates in rows:
         third = sorted(dates.split(","))[2]
         inst = insts[inst_id]
-        new.append(_new_case(f"fails:{inst_id}:{as_of.year}", inst_id,
+        new.append(_new_case(third_fail_key(inst_id, as_of.year), inst_id,
                              _acting(agencies, inst.filing_authority, inst.city_letter), "fail",
                              f"{as_of.year}年度外督总体评价结果已出现{n}场次“不合格”", date.fromisoformat(third), "sweep"))
     _insert_cases(s, new, summary)

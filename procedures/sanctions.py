@@ -40,7 +40,7 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures import unknown_dues
+from procedures import sanction_status, unknown_dues
 from procedures.cases import Refusal
 from procedures.views import Outcome
 from regulation import sanctions as ladder
@@ -183,6 +183,27 @@ def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int
         return view(s, case)
 
 
+def _case_of_pending(s: Session, pending: PendingCase) -> SanctionCase | None:
+    """The case a pending finding already joined (第二十三条（十）: opened under the year's shared key
+    by whichever path noticed the third 不合格 first, procedures.pending.open_third_fail_case) —
+    also for a later 不合格 of the same year (a 4th), which finds the year's one case."""
+    from procedures.pending import THIRD_FAIL_ARTICLE, third_fail_key
+
+    joined = s.exec(select(SanctionCase).where(SanctionCase.pending_case_id == pending.id)).first()
+    if joined is not None or pending.article != THIRD_FAIL_ARTICLE:
+        return joined
+    ended = s.exec(select(InspectionRecord.inspection_ended_on)
+                   .where(InspectionRecord.case_id == pending.source_case_id)).first()
+    if ended is None:
+        return None
+    year_case = s.exec(select(SanctionCase).where(SanctionCase.key == third_fail_key(pending.institution_id,
+                                                                                     ended.year))).first()
+    if year_case is not None:  # this finding is taken up by the year's case
+        pending.status = "closed"
+        s.add(pending)
+    return year_case
+
+
 def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sanction_case_id: int,
                       filing_number: str, article: str, facts: str, serious: bool, today: date) -> SanctionCase:
     if sanction_case_id:
@@ -194,6 +215,9 @@ def _find_or_register(s: Session, flow_run_id: str, pending_case_id: int, sancti
         pending = s.get(PendingCase, pending_case_id)
         if pending is None or pending.kind != "sanction":
             raise SanctionError(f"待处理案件编号：{pending_case_id} 不存在或不是处理程序案件")
+        joined = _case_of_pending(s, pending)
+        if joined is not None:
+            return joined
         source = s.get(InspectionCase, pending.source_case_id)
         cited = _cited(pending.article)
         case = open_sanction(s, f"pending:{pending.id}", pending.institution_id, cited.case, pending.facts,
@@ -330,7 +354,9 @@ def proposal_markdown(case_id: int) -> str:
 
         changes = changes_markdown(case)
         report += f"\n\n变更处理并重新告知（第二十五条）：\n{changes}" if changes else ""
-        return (f"# 处理程序：{inert(inst.name)}（{inert(inst.filing_number)}）\n\n状态：**{STATUS_NAMES[case.status]}**\n\n"
+        opened_by = f"\n\n启动：{inert(case.details['opened_by'])}（{case.details['opened_by_on']}）" \
+            if case.details.get("opened_by") else ""
+        return (f"# 处理程序：{inert(inst.name)}（{inert(inst.filing_number)}）\n\n状态：**{STATUS_NAMES[case.status]}**{opened_by}\n\n"
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{inert(case.facts, block=True)}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
@@ -352,6 +378,8 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
                 else f"陈述申辩期限：{_due_words(case, 'hearing_due')}" if _pending_text(case, "hearing_due")
                 else "待发出事先告知书" if (case.proposal or {}).get("hearing", True)
                 else "无（第二十四条移交不事先告知）")
+    if case.status == "hearing" and case.hearing_closed_on is None:
+        return text + _defence_in_flight(s, case)  # the period is open: nothing is late or transferred yet
     late = d.get("late") or late_defence(s, case)
     if late:
         weighed = ("作出处理决定时已审阅" if d.get("late") else
@@ -360,6 +388,34 @@ def _defence_markdown(s: Session, case: SanctionCase) -> str:
         text += (f"\n\n**{how}**：{late['received_at']} 收到（回执 {late['receipt']}），{weighed}：\n"
                  + "\n".join(f"- {inert(x)}" for x in late["points"]))
     return text
+
+
+def _defence_in_flight(s: Session, case: SanctionCase) -> str:
+    """A defence the portal stored while the period is open, not yet read by the run."""
+    found = late_defence(s, case)
+    return f"\n\n{found['received_at']} 已收到陈述和申辩（回执 {found['receipt']}），正在转入本案" if found else ""
+
+
+def case_file_if_changed(case_id: int) -> tuple[str, str] | None:
+    """The case file (处理程序案卷) and its hash, or None when it says what was last published:
+    a run publishes at each step and again on every replay, but the artifact changes only when
+    the case does."""
+    import hashlib
+
+    text = proposal_markdown(case_id)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with session_scope() as s:
+        if s.get(SanctionCase, case_id).details.get("published_sha256") == digest:
+            return None
+    return text, digest
+
+
+def mark_published(case_id: int, digest: str) -> None:
+    """After the artifact is stored: a crash before this only publishes the same text once more."""
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        case.details = case.details | {"published_sha256": digest}
+        s.add(case)
 
 
 # -- documents, mail, history, register ------------------------------------------------------------
@@ -426,6 +482,20 @@ def _step(case_id: int, fn) -> dict:
         s.add(case)
         s.flush()
         return view(s, case)
+
+
+# -- opening: an agency decision, with its staff code --------------------------------------------
+def confirm_opening(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    """Who opens the procedure (staff code of the case's agency), recorded before the 告知书."""
+
+    def judge(s, case, today, refusal):
+        who = _decider(s, case, answers, refusal)
+        if case.status != "pending":
+            refusal.add("staff_code", f"工作人员代码：案件状态为“{STATUS_NAMES[case.status]}”，已启动")
+        if refusal or who is None:
+            return
+        case.details = case.details | {"opened_by": who.label, "opened_by_on": str(today)}
+    return _answer_once(case_id, pause_key, judge)
 
 
 # -- 第二十五条: tell, then hear -----------------------------------------------------------------------
@@ -802,6 +872,7 @@ def carry_out(case_id: int) -> dict:
             _terminate(s, case, inst, today)
         if case.decision == "drop":
             case.status = "dropped"
+            sanction_status.lift_after_drop(s, case, inst, today)  # 不予处理 never strands a suspension
         elif case.report_only:
             _report_to_filing_authority(s, case, inst, today, article, name)
         else:
@@ -1011,14 +1082,13 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
                requirements=d.get("requirements") or "", due=_due_words(case, "rectification_due"))  # written by staff (decide)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,
           "整改报告的一次性提交链接另行发送。")
-    inst.status = "suspended"
-    s.add(inst)
     _history(s, case, "written_notice", today,
              f"发出《整改通知书》，暂停评价活动，限期整改至{rect_due or unknown_dues.PENDING}", doc.number,
              article)
     _register(s, case, "rectification", article, doc.number, today, rect_due)
     case.rectification_due, case.rectification_round, case.status = rect_due, 1, "rectifying"
     case.details = case.details | {"notice_number": doc.number}
+    sanction_status.settle(s, inst)  # a revoked institution stays revoked
 
 
 def _revoke(s, case, inst, today, article, article_text, d) -> None:
@@ -1028,8 +1098,6 @@ def _revoke(s, case, inst, today, article, article_text, d) -> None:
                article_text=article_text, filing_number=inst.filing_number, on=today, bars=bars,
                publish=case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES)  # the decided article's
     _mail(s, f"sanction-revocation:{case.id}", inst.contact_email, "institution", doc)
-    inst.status = "revoked"
-    s.add(inst)
     _history(s, case, "revocation", today, "撤销备案回执，不再受理其备案或遴选申请" if bars else "撤销备案回执",
              doc.number, article)
     if case.decided_case.split(".")[0] in ladder.PUBLISHED_ARTICLES:
@@ -1041,6 +1109,7 @@ def _revoke(s, case, inst, today, article, article_text, d) -> None:
         _mail(s, f"sanction-discipline:{case.id}", agency.email, "agency", prop, f"请送达{d['authority']}。")
         _history(s, case, "discipline", today, "提出给予处分的建议（第二十七条）", prop.number, article)
     case.status = "closed"
+    sanction_status.settle(s, inst)
 
 
 # -- 第二十一条 minutes, 第二十条 explanation ------------------------------------------------------------
@@ -1094,6 +1163,7 @@ def record_rectification_report(case_id: int, submission_id: int) -> dict:
         else:
             case.details = case.details | {"report_missing": str(case.escalated_on or today)}
             case.status = "closed"
+            sanction_status.settle(s, s.get(Institution, case.institution_id))  # suspended into the escalation
     return _step(case_id, act)
 
 
@@ -1139,11 +1209,14 @@ def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: st
                 refusal.add("new_due", f"新的整改期限：应为有效日期（YYYY-MM-DD），实际为“{answers.get('new_due', '')}”")
         if case.status != status:
             refusal.add("outcome", f"审核结论：案件状态为“{STATUS_NAMES[case.status]}”，不能再审核")
+        resume_reason = _resume_reason(s, case, answers, refusal) if outcome == REVIEW_RESUME else ""
         if refusal or who is None:
             return
         inst = s.get(Institution, case.institution_id)
         reviews = list(case.details.get("reviews", [])) + [{"on": str(today), "by": who.label, "outcome": outcome,
                                                             "requirements": remark}]
+        if resume_reason:
+            reviews[-1]["resume_reason"] = resume_reason
         case.details = case.details | {"reviews": reviews}
         if outcome == accept:
             on_accept(s, case, inst, today, remark, who.label)
@@ -1160,14 +1233,38 @@ def _improvement_done(s, case, inst, today, remark, by) -> None:
     case.status = "closed"
 
 
+def _resume_reason(s: Session, case: SanctionCase, answers: dict, refusal: Refusal) -> str:
+    """Resuming while a revocation-level case of the institution is open needs a stated reason."""
+    open_cases = sanction_status.open_revocation_cases(s, case)
+    reason = str(answers.get("resume_reason", "")).strip()
+    if open_cases and not reason:
+        refusal.add("resume_reason", f"恢复评价活动的理由：该机构尚有可能撤销备案回执的未结案件（{'；'.join(open_cases)}），"
+                                     "恢复评价活动须写明理由")
+    return reason if open_cases else ""
+
+
+def review_context(case_id: int) -> list[str]:
+    """What the 恢复评价活动 review form shows besides the report: the open revocation-level cases."""
+    with session_scope() as s:
+        return sanction_status.open_revocation_cases(s, s.get(SanctionCase, case_id))
+
+
 def _resume(s, case, inst, today, remark, by) -> None:
+    """The report accepted: the case ends; 恢复评价活动 (notice, register) only if the institution
+    really resumes — not while it is revoked or another 第二十二条 case keeps it suspended."""
+    case.status = "closed"
+    before, after = sanction_status.settle(s, inst)
+    if not sanction_status.resumes(before, after):
+        _history(s, case, "rectification-accepted", today,
+                 f"整改报告经审核通过（{by}）；{sanction_status.why_not_resumed(s, case, after)}", "", "附件4")
+        return
     doc = _doc(s, case, "resumption", "恢复评价活动通知", inst.name, "resumption_letter", today,
                notice_number=case.details.get("notice_number", ""), report_on=case.report_received_on, on=today,
                remark=remark)
     _mail(s, f"sanction-resumption:{case.id}", inst.contact_email, "institution", doc)
-    inst.status = "active"
-    s.add(inst)
-    _history(s, case, "resumption", today, f"整改完成，恢复评价活动（{by}）", doc.number, "附件4")
+    why = (case.details.get("reviews") or [{}])[-1].get("resume_reason")
+    _history(s, case, "resumption", today, f"整改完成，恢复评价活动（{by}）" + (f"；恢复理由：{why}" if why else ""),
+             doc.number, "附件4")
     _register(s, case, "resumption", "附件4", doc.number, today)
     case.resumed_on, case.status = today, "closed"
 

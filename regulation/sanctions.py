@@ -41,6 +41,7 @@ Issue 17 (second review):
   proposal alongside (CitedFinding.discipline).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -448,3 +449,48 @@ def propose_daily_followup(result: ScoreResult, history: SanctionHistory, on: da
         why = Reason("第十五条（二）", "一票否决项反映较大风险隐患，建议开展专项督导")
         return FollowupProposal("转专项督导", result.reasons + (why,), sanction)
     return FollowupProposal("提醒函", result.reasons + sanction.basis, sanction)
+
+
+# 第二十二条、第二十三条、附件4: an institution's filing status follows ALL its sanction cases, never
+# the last one acted on. Earlier measure first: the first one in force decides.
+STATUS_BY_MEASURE = (
+    ("revocation", "revoked"),  # 第二十三条: 撤销备案回执，不再受理其备案或遴选申请
+    ("rectification", "suspended"),  # 第二十二条、附件4: 整改期间暂停评价活动
+)
+
+
+def institution_status(current: str, measures_in_force: Iterable[str]) -> str:
+    """The institution's status from the measures now in force on it (one per open case).
+
+    - revoked stays revoked (第二十三条 「不再受理其备案或遴选申请」): no later decision, report
+      or resumption in this procedure restores a filing;
+    - suspended while any 第二十二条 rectification is open (附件4: 整改期间不得组织任何职业技能等级认定)
+      — a case rectifying, or, Interpretation (ours), one whose deadline passed without a report
+      while the escalation it opened (第二十二条（六）/第二十三条（一）) is still open;
+    - active otherwise (the last suspension lifted: 恢复评价活动).
+    """
+    in_force = set(measures_in_force)
+    if current == "revoked":
+        return "revoked"
+    for measure, status in STATUS_BY_MEASURE:
+        if measure in in_force:
+            return status
+    return "active"
+
+
+def revocation_level(case: str) -> bool:
+    """Whether a finding ("23.1", "27.3", "fail", …) can end in 撤销备案回执: a 第二十三条 case, or the
+    3rd 不合格 of a year (the sweep opens "fail" only at the third, 第二十三条（十）)."""
+    if case == "fail":
+        return True
+    return _CASES.get(case.split(".")[0], {}).get("measure") == "revocation"
+
+
+def refiling_refusal(name: str, revocation_number: str) -> str:
+    """第二十三条 撤销备案回执 「不再受理其备案或遴选申请」: why a new filing of the same organisation
+    (its unified social credit code) is refused — naming the revocation's document number.
+    Interpretation (ours): without time limit; a revocation recorded outside this system (a roster
+    status) is refused all the same, with no number to name."""
+    number = f"（{revocation_number}）" if revocation_number else ""
+    return (f"该统一社会信用代码的评价机构“{name}”已被撤销备案回执{number}，"
+            "依第二十三条不再受理其备案或遴选申请")

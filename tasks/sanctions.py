@@ -40,8 +40,29 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
 def publish_case(case_id: int) -> None:
     from procedures import sanctions
 
-    create_markdown_artifact(sanctions.proposal_markdown(case_id), key=f"sanction-case-{case_id}",
-                             description="处理程序案卷")
+    changed = sanctions.case_file_if_changed(case_id)
+    if changed is None:
+        return  # unchanged since it was last published: no new version
+    text, digest = changed
+    create_markdown_artifact(text, key=f"sanction-case-{case_id}", description="处理程序案卷")
+    sanctions.mark_published(case_id, digest)
+
+
+@task(name="confirm-sanction-opening", cache_policy=ANSWER_KEYED, **PERSISTED)
+def confirm_opening(case_id: int, pause_key: str, answers: dict):
+    from procedures import sanctions
+
+    outcome = sanctions.confirm_opening(case_id, pause_key, answers)
+    _log("处理程序已由工作人员启动" if outcome.accepted else f"启动处理程序被退回（{len(outcome.errors)} 处问题）")
+    return outcome
+
+
+@task(name="sanction-review-context", **PERSISTED)
+def review_context(case_id: int, pause_key: str) -> list[str]:
+    """The open revocation-level cases the review form at `pause_key` shows (persisted per key)."""
+    from procedures import sanctions
+
+    return sanctions.review_context(case_id)
 
 
 @task(name="notify-hearing", **PERSISTED)

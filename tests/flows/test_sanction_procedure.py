@@ -2,10 +2,12 @@
 real database. Time travels by as_of; nothing sleeps for a legal period.
 
 Few runs carry the scenarios (to keep the suite's time modest):
+Every run is first opened by a staff member (staff code; nothing reaches the institution before).
 1. 第二十二条 with a defence through the portal, a refused staff code, the decision served with its
    送达回执 link (the measure goes on; the institution downloads the decision and signs later), the
    整改通知书 + suspension + register, the Prefect server restarted while the rectification waits,
-   the report through the portal, the review → 恢复评价活动 and the register updated; `supervise
+   the report through the portal, the review — showing a 第二十三条（一） finding opened meanwhile,
+   so a resumption needs its stated reason — → 恢复评价活动 and the register updated; `supervise
    runs check` finds the sanction run in step with its case throughout.
 2. No defence in time (the sweep closes the period once), a defence submitted afterwards in the
    link's grace days shown on the decision form and answered; the 3-month deadline missed → one
@@ -82,6 +84,45 @@ def restart_prefect(service) -> None:
     service.start_runner()
 
 
+def open_case(run_id, code: str) -> None:
+    """A staff member opens the procedure with their code (before anything reaches the institution)."""
+    h.resume(run_id, "opening-1", {"staff_code": code})
+
+
+def artifact_versions(run_id, key: str) -> list[str]:
+    """Every version of the run's artifact with this key, oldest first."""
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+            sort=ArtifactSort.CREATED_DESC)
+    return [a.data for a in reversed(found)]
+
+
+def revocation_level_finding(institution_id: int) -> int:
+    """A pending 第二十三条（一） finding of the institution, as a daily inspection registers it."""
+    from models import InspectionCase, PendingCase
+
+    with session_scope() as s:
+        source = InspectionCase(flow_run_id=f"finding-{institution_id}", batch_number=f"PC-F{institution_id}",
+                                institution_id=institution_id, agency_id="CITY-A", opened_on=DAY, status="closed")
+        s.add(source)
+        s.flush()
+        pending = PendingCase(kind="sanction", institution_id=institution_id, source_case_id=source.id,
+                              article="第二十三条（一）", facts="整改期间组织评价", opened_on=DAY)
+        s.add(pending)
+        s.flush()
+        return pending.id
+
+
 def sweep(as_of: str) -> None:
     h.wait_for(h.start(DEADLINE_SWEEP, {"as_of": as_of}), DONE)
 
@@ -93,7 +134,14 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
                                           "facts": "2026年3月1日督导发现超职业范围组织评价", "as_of": str(DAY)})
+    h.wait_for_form(run_id, "opening-1")  # nothing reaches the institution before a staff member opens it
+    assert not [m for m in h.messages(service.mail_dir) if email in m["To"]]
+    h.resume(run_id, "opening-1", {"staff_code": "0001-AAAA-BBBB-CCCC"})
+    again = h.wait_for_form(run_id, "opening-2")
+    assert "工作人员代码" in again["properties"]["staff_code"]["description"]  # the Chinese error, on the field
+    h.resume(run_id, "opening-2", {"staff_code": code})
     h.wait_for_form(run_id, "defence")
+    assert case_of(run_id).details["opened_by"].startswith("李审核")
     assert "告知、待陈述申辩（第二十五条）" in h.artifact(run_id, f"sanction-case-{case_of(run_id).id}")
     (token,) = tokens(service, email)
     hearing = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]
@@ -129,8 +177,15 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     restart_prefect(service)  # the 3-month wait outlives a Prefect server restart
     assert h.read(run_id).state.type == StateType.PAUSED
     (rect_token,) = tokens(service, email, "整改报告")
+    finding = revocation_level_finding(w["institution_id"])  # e.g. a 第二十三条（一） finding that morning
     submit(portal, rect_token, "整改报告：已完成考点整改", [("整改报告.docx", docx_bytes())])
+    schema = h.wait_for_form(run_id, "review-1-1")  # the review shows it, and a resumption needs a reason
+    assert f"待处理案件{finding}（第二十三条（一）" in schema["properties"]["resume_reason"]["description"]
     h.resume(run_id, "review-1-1", {"outcome": "恢复评价活动", "staff_code": code})
+    again = h.wait_for_form(run_id, "review-1-2")
+    assert "须写明理由" in again["properties"]["resume_reason"]["description"]  # the Chinese error, on the field
+    h.resume(run_id, "review-1-2", {"outcome": "恢复评价活动", "staff_code": code,
+                                    "resume_reason": "整改已完成；第二十三条（一）线索另案依程序办理"})
     h.wait_for(run_id, DONE)
     with session_scope() as s:
         assert s.get(Institution, w["institution_id"]).status == "active"
@@ -142,6 +197,8 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     assert sum(x.startswith("【质量督导处理决定书】") for x in letters) == 1
     assert sum("恢复评价活动" in x for x in letters) == 1 and sum("回执" in x and "送达回执" in x for x in letters) == 1
     assert not [f for f in run_health.check() if f.run_id == str(run_id)]  # run and case in step
+    versions = artifact_versions(run_id, f"sanction-case-{case.id}")  # published when it changed, only then
+    assert len(versions) == len(set(versions)) and len(versions) <= 10, len(versions)
 
 
 def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalates_once(service, portal, code):
@@ -150,6 +207,7 @@ def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalate
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（七）",
                                           "facts": "网站宣传“包过”", "as_of": str(DAY)})
+    open_case(run_id, code)
     h.wait_for_form(run_id, "defence")
     sweep("2026-03-10")  # the period ended on 03-09: closed, the run told once
     schema = h.wait_for_form(run_id, "decision-1")
@@ -200,6 +258,8 @@ def test_the_other_measures_each_carried_out_once_from_registered_and_pending_ca
             filing = s.get(Institution, worlds[tag]["institution_id"]).filing_number
         runs[tag] = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": article, "serious": serious,
                                                  "facts": f"{tag} 督导发现的问题", "as_of": str(DAY)})
+    for run in runs.values():
+        open_case(run, code)
     for tag in ("SB23", "SB21", "SB20", "SB27", "SB27I"):
         h.wait_for_form(runs[tag], "defence")
     h.resume(runs["SB24"], "decision-1", {"decision": "采纳拟处理意见", "authority": "某市公安局", "staff_code": code})
