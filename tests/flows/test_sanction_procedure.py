@@ -325,6 +325,7 @@ def test_a_referral_changed_to_a_revocation_waits_for_a_new_hearing_before_it_is
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十四条",
                                           "facts": "督导发现其贩卖证书", "as_of": str(DAY)})
+    open_case(run_id, code)
     schema = h.wait_for_form(run_id, "decision-1")  # a referral is not announced: no hearing first
     assert schema["properties"]["interview_time"]["title"] == "约谈时间（变更为第二十一条约谈时填写）"
     assert not tokens(service, email)
