@@ -24,6 +24,9 @@ pytestmark = pytest.mark.usefixtures("_db")
 RESUMED = "恢复评价活动"
 
 
+REQUIREMENTS = "规范考场设置，按备案范围组织评价"  # 整改要求: written by staff (issue 17)
+
+
 def _decided(run: str, inst_id: int, article: str, code: str, on=D0, decision="采纳拟处理意见", **answers) -> int:
     """A case opened, told (no defence came), decided and carried out; returns its id."""
     return _carry(_start(run, inst_id, article, on=on)["case_id"], code, decision, **answers)
@@ -32,7 +35,7 @@ def _decided(run: str, inst_id: int, article: str, code: str, on=D0, decision="�
 def _carry(case_id: int, code: str, decision="采纳拟处理意见", **answers) -> int:
     sanctions.notify_hearing(case_id)
     sanctions.record_defence(case_id, 0)
-    outcome = sanctions.decide(case_id, "d-1", {"decision": decision, "staff_code": code} | answers)
+    outcome = sanctions.decide(case_id, "d-1", {"decision": decision, "staff_code": code, "requirements": REQUIREMENTS} | answers)
     assert outcome.accepted, outcome.errors
     sanctions.carry_out(case_id)
     return case_id
