@@ -50,7 +50,7 @@ def world(tmp_path):
 
 
 def opening(**kw) -> si.Opening:
-    base = dict(institution="T-SI-1", origin="投诉举报", matters=[2, 6], planned_start="2026-12-02",
+    base = dict(institution="T-SI-1", origin="投诉举报", matters=[2, 6], planned_start="2026-12-01",
                 planned_end="2026-12-03", complaint_source="群众举报", complaint_received_on="2026-11-30",
                 complaint_content="该机构超范围开展焊工评价", complainant="张举报 13800000000", as_of=DAY)
     return si.Opening(**(base | kw))
@@ -225,7 +225,8 @@ def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_prese
 
     ctx = {"points": ["场地已整改", "人员已补齐"], "matters": [(2, "第十四条（二）备案范围", "不符合")], "report_days": 20}
     schema = weighing_form("h", ctx, [], {}, {}).model_json_schema()
-    assert {"point_1", "point_2", "requirements", "staff_code"} <= set(schema["required"])
+    assert {"point_1", "point_2", "staff_code"} <= set(schema["required"])
+    assert "requirements" not in schema["required"]  # not needed when every matter ends 符合 (checked after)
     assert schema["properties"]["point_1"]["title"] == "申辩第1点：场地已整改"
     assert schema["properties"]["rating_2"]["default"] == "不符合"
     assert "default" not in schema["properties"]["point_1"]
