@@ -1129,7 +1129,7 @@ def issue_opinion(case_id: int) -> str:
         days = int(si.decided_by.get("report_days", get_settings().special_report_working_days))
         due = _open_window(s, si, "report", "report-1", today, days)
         doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
-                           requirements=si.outcome, report_due=chinese_date(due), **letter)
+                           no_rectification=False, requirements=si.outcome, report_due=chinese_date(due), **letter)
         si.stage = "report"
         s.add(si)
         inv = _report_invitation(inst, due, doc.number, "")

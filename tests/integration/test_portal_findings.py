@@ -55,16 +55,17 @@ def portal(env):
         yield p
 
 
-def opened(tag: str) -> tuple[int, str]:
-    """A special inspection of matters (二) and (六) with its notices sent; the first member's
-    findings link (its URL path)."""
+def opened(tag: str, planned_start: str = "2026-12-01") -> tuple[int, str]:
+    """A special inspection of matters (二) and (六) with its notices sent (business date
+    2026-12-01, the site visit planned from `planned_start`); the first member's findings link
+    (its URL path)."""
     with session_scope() as s:
         add_institution(s, f"专项表单机构{tag}", f"T-SF-{tag}", city="B", email=f"sf-{tag.lower()}@institution.example.cn")
         for n, employer in enumerate(["甲大学", "乙公司", "丙协会"]):
             add_supervisor(s, f"表单督导{tag}{n}", "B", next(SERIALS),
                            employer=f"{employer}{tag}", email=f"sf-{tag.lower()}-{n}@supervisor.example.cn")
     view = si.open_special(f"run-sf-{tag}", si.Opening(
-        institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start="2026-12-02",
+        institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start=planned_start,
         planned_end="2026-12-03", as_of="2026-12-01"))
     assert view.status == "special_open", view.refusal_reason
     si.send_notices(view.case_id)
