@@ -22,6 +22,7 @@ task with a database key, so each replay from the top repeats nothing.
 """
 
 from itertools import count
+from typing import Literal
 
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
@@ -29,12 +30,18 @@ from prefect.states import Cancelled, Completed
 from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
+from regulation.inspection_matters import matter_names
 from tasks import special_inspection as t
+
+# The run form's choices (Prefect UI): 督导来源 a list, 督导事项 a multi-select of 第十四条's nine
+# areas by name — a `list[Literal]` renders as a multi-select, with no JSON mode needed.
+Origin = Literal["投诉举报", "待处理案件", "主动开展"]
+MatterName = Literal[matter_names()]  # type: ignore[valid-type]  # built from the data file
 
 PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
     "institution": ("评价机构备案编号", "被督导评价机构的备案编号（必填）"),
     "origin": ("督导来源", "投诉举报 / 待处理案件 / 主动开展（第十五条（二））"),
-    "matters": ("督导事项", "第十四条（一）至（九）中的一项或几项，填序号，如 [2, 6]"),
+    "matters": ("督导事项", "第十四条（一）至（九）中选择一项或几项（可多选）"),
     "planned_start": ("计划开始日期", "现场考察（核查）计划开始日期"),
     "planned_end": ("计划结束日期", "现场考察（核查）计划结束日期"),
     "reason": ("督导缘由", "如 日常督导发现的较大风险隐患、需要重点督导的情况（发给督导小组）"),
@@ -79,11 +86,13 @@ def _member_findings(cid: int, member_id: int) -> None:
             return
 
 
-@flow(name="special-inspection", persist_result=True, flow_run_name=_run_name)
+# validate_parameters=False: a run opened before 督导事项 had names carries numbers ([2, 6]); its
+# replay must not fail on the new type. The procedure checks every parameter (names or numbers).
+@flow(name="special-inspection", persist_result=True, flow_run_name=_run_name, validate_parameters=False)
 def special_inspection(
     institution: str,
-    origin: str,
-    matters: list[int],
+    origin: Origin,
+    matters: list[MatterName],
     planned_start: str,
     planned_end: str,
     reason: str = "",

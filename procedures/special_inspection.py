@@ -129,7 +129,7 @@ def _decided(si: SpecialInspection, step: str, label: str) -> None:
 class Opening:
     institution: str  # filing number (备案编号)
     origin: str  # 投诉举报 | 待处理案件 | 主动开展
-    matters: list[int]
+    matters: list[int | str]  # 第十四条's numbers or names (the run form's multi-select)
     planned_start: str
     planned_end: str
     reason: str = ""
@@ -187,8 +187,10 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                 errors.append(f"收到日期：{received} 晚于业务日期 {today}")
             if not p.complaint_content.strip():
                 errors.append("投诉举报内容：未填写")
+        numbers: list[int] = []
         try:
-            rules.check_matters(list(p.matters))
+            numbers = rules.matter_numbers(list(p.matters))
+            rules.check_matters(numbers)
         except RuleViolation as exc:
             errors.append(str(exc))
         start = _day(p.planned_start, "计划开始日期", errors)
@@ -219,7 +221,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
             draw_candidates_hash=team.draw.candidates_hash, stage="notices")
         s.add(si)
         s.flush()
-        for no in sorted(p.matters):
+        for no in sorted(numbers):
             s.add(SpecialInspectionMatter(special_id=si.id, matter_no=no))
         for position, (code, sid) in enumerate(zip(team.draw.chosen, team.draw.chosen_ids, strict=True)):
             s.add(SpecialInspectionMember(special_id=si.id, supervisor_id=int(sid), card_code=code, position=position,
@@ -231,7 +233,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                   "pending": f"待处理案件 {p.pending_case_id}（{pending.article if pending else ''}）",
                   "initiative": "委派机构主动开展"}[origin]
         add_event(s, case.id, "opened", today,
-                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(p.matters))}；"
+                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(numbers))}；"
                   f"计划 {start} 至 {end}")
         fewer = f"；少于{rules.TEAM_MIN}名的理由：{si.fewer_reason}" if len(team.members) < rules.TEAM_MIN else ""
         add_event(s, case.id, "team", today,
@@ -347,7 +349,7 @@ def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: 
         from regulation.dispatch import DispatchPool
 
         pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
-        conflicts = dispatching.declared_conflicts(s, inst.id) | {str(sup.id)}
+        conflicts = dispatching.declared_conflicts(s, inst.id) | {sup.person_key}  # their conflict, now declared
         try:
             draw = rules.draw_replacement(
                 pool, dispatching.institution_facts(inst), SessionPeople(f"special:{case.flow_run_id}", str(inst.id), today),

@@ -88,6 +88,24 @@ def check_matters(numbers: Sequence[int]) -> tuple[Matter, ...]:
     return tuple(by_no[n] for n in sorted(numbers))
 
 
+def matter_numbers(values: Sequence[int | str]) -> list[int]:
+    """督导事项 as the run form gives them — names (第十四条（二）备案范围, a multi-select) — or as
+    numbers (runs opened before the form had names, and the CLI/tests): their numbers. A name
+    that is not one of the nine is refused, naming it."""
+    by_name = {str(m): m.no for m in matters()}
+    numbers, unknown = [], []
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool):
+            numbers.append(v)
+        elif str(v).strip() in by_name:
+            numbers.append(by_name[str(v).strip()])
+        else:
+            unknown.append(str(v))
+    if unknown:
+        raise RuleViolation(f"督导事项：“{'、'.join(unknown)}”不是第十四条（一）至（九）之一", "第十四条")
+    return numbers
+
+
 def check_team_size(size: int, reason_for_fewer: str = "") -> None:
     """原则上3名及以上: fewer only with the reason staff record; never fewer than one."""
     if size < 1:

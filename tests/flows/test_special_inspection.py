@@ -136,7 +136,7 @@ def documents(case_id: int) -> dict[str, Document]:
 def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service, portal):
     w = make_world("A", "B", ["甲大学", "乙公司", "丙协会", "丁学院"], conflicted=3)
     run = h.start(SPECIAL_INSPECTION, {
-        "institution": w["filing"], "origin": "投诉举报", "matters": [2, 6], "planned_start": "2026-12-01",
+        "institution": w["filing"], "origin": "投诉举报", "matters": ["第十四条（二）备案范围", "第十四条（六）质量管控"], "planned_start": "2026-12-01",
         "planned_end": "2026-12-03", "complaint_source": "群众举报", "complaint_received_on": "2026-11-30",
         "complaint_content": COMPLAINT, "complainant": COMPLAINANT, "as_of": DAY})
     h.wait_for_form(run, "self-report")
@@ -223,7 +223,7 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
 def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_report_opens_one_sanction_case(
         service, portal):
     w = make_world("D", "D", ["甲", "乙", "丙"])
-    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": [3],
+    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（三）制度建设"],
                                        "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     h.wait_for_form(run, "self-report")
     case, si = case_of(run)
@@ -267,7 +267,7 @@ def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_repor
 
 def test_too_few_eligible_refuses_the_opening_saying_how_many_and_why(service):
     w = make_world("C", "C", ["甲", "甲", ""])
-    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": [1],
+    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（一）执行法律法规和政策"],
                                        "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     done = h.wait_for(run, {StateType.CANCELLED})
     assert "符合条件的仅 1 名" in done.state.message and "同一工作单位 1人" in done.state.message

@@ -85,6 +85,41 @@ def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evi
     assert "自评（自查）报告尚未提交（期限 " in page  # the team reviews it with the site visit (第十五条（二）2)
 
 
+def test_the_findings_page_lists_the_whole_team_under_its_heading_with_the_lead_marked(portal):
+    case_id, path = opened("TEAM")
+    page = browser().get(portal.url + path).text
+    team = si.view(case_id).members
+    listed = page.split("督导小组成员", 1)[1].split("</dd>", 1)[0]
+    assert all(f"{m.name}（{m.card_code}）" in listed for m in team) and listed.count("<li>") == 3
+    assert listed.count("组长") == 1 and f"{si.view(case_id).lead.name}（{si.view(case_id).lead.card_code}）<strong>·组长" \
+        in listed
+    assert "（本链接成员）" in listed
+
+
+def test_findings_are_refused_before_the_planned_site_visit_starts_unless_staff_moved_the_dates(portal):
+    case_id, path = opened("EARLY", planned_start="2026-12-02")  # business date 2026-12-01
+    page = browser().get(portal.url + path).text
+    assert "现场考察（核查）计划于 2026年12月2日开始；现场督导开始前不能提交督导情况" in page
+    refused = post_fields(browser(), portal.url + path, GOOD)
+    assert refused.status_code == 400 and "现场督导开始前不能提交督导情况" in refused.text
+    assert nothing_stored(case_id)
+    with session_scope() as s:  # staff moved the visit a day earlier: the plan's date on the case counts
+        special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
+        special.planned_start = special.planned_start.replace(day=1)
+        s.add(special)
+    page = post_fields(browser(), portal.url + path, GOOD)
+    assert page.status_code == 200 and "已收到" in page.text
+
+
+def test_the_institutions_self_report_page_names_the_matters_inspected(portal):
+    case_id, _ = opened("SELF")
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report",
+                                                       PortalLink.case_id == case_id)).one()
+    page = browser().get(f"{portal.url}/l/{portal_tokens.token_for(key)}").text
+    assert "督导事项：第十四条（二）备案范围；第十四条（六）质量管控" in page
+
+
 @pytest.mark.parametrize("name, change, field, message", [
     ("norating", lambda a: a.pop("rating_6"), "rating_6", "第十四条（六）质量管控「评定」：请选择"),
     ("nofacts", lambda a: a.update(facts_2="  "), "facts_2", "第十四条（二）备案范围「事实」：未填写"),

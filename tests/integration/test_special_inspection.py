@@ -233,6 +233,9 @@ def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_
     assert {n for n, p in props.items() if p.get("format") == "date"} == {
         "planned_start", "planned_end", "complaint_received_on", "as_of"}
     assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
+    assert props["origin"]["enum"] == ["投诉举报", "待处理案件", "主动开展"]  # a choice list
+    assert props["matters"]["type"] == "array" and props["matters"]["items"]["enum"] == [  # a multi-select by name
+        str(m) for m in si.rules.matters()]
 
 
 def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_preselected_but_the_draft():
@@ -561,3 +564,10 @@ def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_repo
     assert ok.accepted and si.needs_rectification(view.case_id)
     assert "整改工作报告应于" in si.issue_opinion(view.case_id)
     assert si.stage(view.case_id) == "待整改工作报告"
+
+
+def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_naming_it(world):
+    view = si.open_special("run-names", opening(matters=["第十四条（六）质量管控", "第十四条（二）备案范围"]))
+    assert view.refusal_reason == "" and view.matters == ("第十四条（二）备案范围", "第十四条（六）质量管控")
+    bad = si.open_special("run-bad-name", opening(matters=["第十四条（十）其他"]))
+    assert bad.status == "refused" and "督导事项：“第十四条（十）其他”不是第十四条（一）至（九）之一" in bad.refusal_reason
