@@ -240,7 +240,7 @@ def score_cmd(
 
 
 @portal_app.command("staff-link")
-def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001；专项督导为其编号，如 专项督导-12")],
+def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001；专项督导为其编号，如 专项督导-CITY-A-2026-1")],
                       member: Annotated[str, typer.Option("--member", help="专项督导：代录哪位成员的督导情况（证卡编码）")] = "",
                       as_json: JsonFlag = False):
     """代录：为纸质记录表（日常督导）或成员交来的督导情况（专项督导，须 --member）生成门户链接
