@@ -571,3 +571,20 @@ def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_n
     assert view.refusal_reason == "" and view.matters == ("第十四条（二）备案范围", "第十四条（六）质量管控")
     bad = si.open_special("run-bad-name", opening(matters=["第十四条（十）其他"]))
     assert bad.status == "refused" and "督导事项：“第十四条（十）其他”不是第十四条（一）至（九）之一" in bad.refusal_reason
+
+
+def test_receipt_numbers_follow_the_order_of_receipt_not_the_order_the_links_were_made(world):
+    view = si.open_special("run-receipts", opening())
+    si.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report")).one()
+    first = portal_submissions.submit(portal_tokens.token_for(key), "自评报告", [])
+    later = [_submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                              {"rating_2": "符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
+             for m in reversed(view.members)]
+    numbers = [r.receipt.receipt_number for r in [first, *later]]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 4 and all(n.startswith("HZ2026") for n in numbers)
+    with session_scope() as s:
+        mails = [m for m in s.exec(select(OutboxMessage)) if m.idempotency_key.startswith("portal-receipt:")]
+    assert sorted(n for n in numbers) == sorted(next(x for x in numbers if x in m.text_body) for m in mails)
+    assert not any("HZPENDING" in m.subject + m.text_body + m.html_body for m in mails)
