@@ -55,8 +55,8 @@ def _submit(portal_url: str, case_id: int, step: str, text: str | dict) -> None:
 
 def special_lifecycle(portal_url: str, filing: str, code: str) -> tuple[float, float]:
     t0 = time.perf_counter()
-    run = h.start(SPECIAL_INSPECTION, {"institution": filing, "origin": "主动开展", "matters": [3],
-                                       "planned_start": "2026-12-02", "planned_end": "2026-12-02", "as_of": DAY})
+    run = h.start(SPECIAL_INSPECTION, {"institution": filing, "origin": "主动开展", "matters": ["第十四条（三）制度建设"],
+                                       "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     h.wait_for_form(run, "self-report")
     with session_scope() as s:
         case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == str(run))).one()

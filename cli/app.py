@@ -24,10 +24,11 @@ card_app = typer.Typer(help="证卡编码（附件1）", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 portal_app = typer.Typer(help="门户：委派机构工作人员代录等专用链接", no_args_is_help=True)
 runs_app = typer.Typer(help="流程运行：查找卡住、中断或与案件不一致的运行，并继续执行", no_args_is_help=True)
+special_app = typer.Typer(help="专项督导（第十五条（二））：督导小组成员的回避与替补", no_args_is_help=True)
 evidence_app = typer.Typer(help="证据文件：门户收到的附件（保密，第八条；仅限委派机构内部）", no_args_is_help=True)
 mail_app = typer.Typer(help="邮件：发件箱中超时未发出的邮件", no_args_is_help=True)
 for name, sub in (("calendar", calendar_app), ("deadline", deadline_app), ("card", card_app), ("db", db_app),
-                  ("runs", runs_app), ("evidence", evidence_app), ("mail", mail_app)):
+                  ("runs", runs_app), ("evidence", evidence_app), ("mail", mail_app), ("special", special_app)):
     app.add_typer(sub, name=name)
 app.add_typer(roster_app, name="roster")
 app.add_typer(supervisor_app, name="supervisor")
@@ -307,7 +308,7 @@ def score_cmd(
 
 
 @portal_app.command("staff-link")
-def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001；专项督导为其编号，如 专项督导-12")],
+def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次编号，如 PC-2026-001；专项督导为其编号，如 专项督导-CITY-A-2026-1")],
                       member: Annotated[str, typer.Option("--member", help="专项督导：代录哪位成员的督导情况（证卡编码）")] = "",
                       as_json: JsonFlag = False):
     """代录：为纸质记录表（日常督导）或成员交来的督导情况（专项督导，须 --member）生成门户链接
@@ -328,6 +329,28 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
         _fail(link)
     _out({"batch": batch, "url": link.url, "expires_at": link.expires_at.isoformat()}, as_json,
          f"代录链接（仅供本机构工作人员使用，有效至 {link.expires_at:%Y-%m-%d %H:%M}）：\n{link.url}")
+
+
+@special_app.command("withdraw")
+def special_withdraw(case: Annotated[str, typer.Option("--case", help="专项督导案件编号，如 专项督导-CITY-B-2026-1")],
+                     member: Annotated[str, typer.Option("--member", help="撤回哪位成员（证卡编码）")],
+                     reason: Annotated[str, typer.Option("--reason", help="撤回理由：成员申报的第十三条回避情形")],
+                     staff_code: Annotated[str, typer.Option("--staff-code", prompt="本人工作人员代码", hide_input=True,
+                                                             help="办理人本人的工作人员代码（不填则提示输入，不回显）")],
+                     as_json: JsonFlag = False):
+    """第十三条：督导小组成员在抽取后申报回避的，撤回该成员，并从同一人员库按同样规则重新随机抽取一名替补。
+
+    记入案卷时间线（谁撤回了谁、理由、替补的抽取种子）；被撤回成员的链接随即失效，流程不再等待其督导情况；
+    替补成员收到任务简报和提交链接。成员的督导情况已提交的，不能撤回。"""
+    from procedures.special_inspection import withdraw_member
+
+    done = withdraw_member(case, member, reason, staff_code)
+    if isinstance(done, str):
+        _fail(done)
+    waiting = {"resumed": "流程已不再等待被撤回的成员", "not_waiting": "流程当前未等待该成员，到达时将跳过",
+               "pending": "流程暂未响应，每日期限巡检将继续通知流程跳过该成员"}[done.resumed]
+    _out({"case": case, "replacement": asdict(done.replacement), "run": done.resumed, "text": done.text}, as_json,
+         f"{done.text}\n{waiting}")
 
 
 @evidence_app.command("export")

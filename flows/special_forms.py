@@ -33,9 +33,10 @@ def weighing_form(header: str, ctx: dict, errors, previous, field_errors) -> typ
     for no, label, draft in ctx["matters"]:
         f.add(f"rating_{no}", Rating, f"{label}：督导结论", f"初步督导意见为“{draft}”；采纳申辩的，可相应调整",
               default=draft)
-    f.add("requirements", str, "整改要求", "写入质量督导意见书：评价机构应完善或整改的事项")
-    f.add("report_days", int, "整改工作报告期限（工作日）", f"自意见书发出之日起计算（默认{ctx['report_days']}个工作日）",
-          default=ctx["report_days"])
+    f.add("requirements", str, "整改要求", "写入质量督导意见书：评价机构应完善或整改的事项。"
+          "各事项结论均为“符合”的不填：无需整改，意见书送达即结案", default="")
+    f.add("report_days", int, "整改工作报告期限（工作日）", f"自意见书发出之日起计算（默认{ctx['report_days']}个工作日）；"
+          "无需整改的不适用", default=ctx["report_days"])
     _code(f)
     return f.model("RebuttalWeighingForm", header)
 

@@ -6,10 +6,13 @@
    rules of dispatch and recusal, no two members from one employer, one lead.
    Notices: the team gets the brief and a portal link each; the institution a numbered
    专项督导通知 asking for its self-assessment report by a working-day deadline.
-1. 现场考察（核查）、听取意见: each member files findings per matter through the portal.
+1. 现场考察（核查）、听取意见: each member files findings per matter through the portal; a member
+   withdrawn after the draw (第十三条, `supervise special withdraw`) is no longer waited for, and
+   the replacement drawn from the same pool is.
 2. 评议自评报告和现场情况，形成初步督导意见并反馈: the lead consolidates (and records the
    hearing); staff approve (staff code); the draft goes to the institution with the rebuttal window.
-3. 综合分析申辩意见，发出质量督导意见书: staff weigh each point (staff code) → numbered letter.
+3. 综合分析申辩意见，发出质量督导意见书: staff weigh each point (staff code) → numbered letter;
+   every matter 符合 → no rectification, the letter closes the case.
 4. 提交整改工作报告: uploaded through the portal; staff review it (staff code): accepted → closed;
    incomplete → asked again; refused → 第二十七条(三); overdue → the sweep opens 第二十二条(六).
 
@@ -19,6 +22,7 @@ task with a database key, so each replay from the top repeats nothing.
 """
 
 from itertools import count
+from typing import Literal
 
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
@@ -27,12 +31,18 @@ from adapters.markdown_text import inert
 from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
+from regulation.inspection_matters import matter_names
 from tasks import special_inspection as t
+
+# The run form's choices (Prefect UI): 督导来源 a list, 督导事项 a multi-select of 第十四条's nine
+# areas by name — a `list[Literal]` renders as a multi-select, with no JSON mode needed.
+Origin = Literal["投诉举报", "待处理案件", "主动开展"]
+MatterName = Literal[matter_names()]  # type: ignore[valid-type]  # built from the data file
 
 PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
     "institution": ("评价机构备案编号", "被督导评价机构的备案编号（必填）"),
     "origin": ("督导来源", "投诉举报 / 待处理案件 / 主动开展（第十五条（二））"),
-    "matters": ("督导事项", "第十四条（一）至（九）中的一项或几项，填序号，如 [2, 6]"),
+    "matters": ("督导事项", "第十四条（一）至（九）中选择一项或几项（可多选）"),
     "planned_start": ("计划开始日期", "现场考察（核查）计划开始日期"),
     "planned_end": ("计划结束日期", "现场考察（核查）计划结束日期"),
     "reason": ("督导缘由", "如 日常督导发现的较大风险隐患、需要重点督导的情况（发给督导小组）"),
@@ -64,18 +74,26 @@ def _approval_header(ctx: dict) -> str:
     return "\n".join(lines)
 
 
-def _portal_rounds(prefix: str, record) -> None:
-    """A portal step: wait for the submission; a refused one gets a new link (round n+1)."""
+def _member_findings(cid: int, member_id: int) -> None:
+    """One member's findings: a refused one gets a new link (round n+1); submission 0 means staff
+    withdrew the member (第十三条) and the run no longer waits for them."""
     for n in count(1):
-        if record(n, wait_for_submission(f"{prefix}-{n}")).accepted:
+        sid = wait_for_submission(f"findings-{member_id}-{n}")
+        if not sid:
+            if t.is_withdrawn(member_id):
+                return
+            continue  # a resume with nothing, not a withdrawal: wait again
+        if t.record_findings(cid, member_id, n, sid).accepted:
             return
 
 
-@flow(name="special-inspection", persist_result=True, flow_run_name=_run_name)
+# validate_parameters=False: a run opened before 督导事项 had names carries numbers ([2, 6]); its
+# replay must not fail on the new type. The procedure checks every parameter (names or numbers).
+@flow(name="special-inspection", persist_result=True, flow_run_name=_run_name, validate_parameters=False)
 def special_inspection(
     institution: str,
-    origin: str,
-    matters: list[int],
+    origin: Origin,
+    matters: list[MatterName],
     planned_start: str,
     planned_end: str,
     reason: str = "",
@@ -104,8 +122,8 @@ def special_inspection(
 
     # 1. self-assessment report (or the window closes), the members' findings
     t.record_self_report(cid, wait_for_submission_or_close("self-report"))
-    for m in case.members:
-        _portal_rounds(f"findings-{m.member_id}", lambda n, sid, m=m: t.record_findings(cid, m.member_id, n, sid))
+    while (member_id := t.next_member(cid)) is not None:  # the team as it is now (第十三条: withdrawn, replaced)
+        _member_findings(cid, member_id)
 
     # 2. the lead's draft opinion, approved by staff; to the institution with the rebuttal window
     c, returned = 0, ""  # c: the lead's portal rounds (a refused statement or a return opens the next)
@@ -130,6 +148,9 @@ def special_inspection(
     _ask("weighing", lambda e, p, f: forms.weighing_form(header, ctx, e, p, f),
          lambda key, ans: t.weigh_rebuttal(cid, key, ans))
     t.issue_opinion(cid)
+    if t.closed_without_rectification(cid):  # every matter 符合: no rectification asked for, the opinion letter closes the case
+        t.publish_timeline(cid)
+        return Completed(message="专项督导结案：督导事项均符合，无需整改（质量督导意见书已送达）")
 
     # 4. the rectification report, reviewed by staff; asked again while incomplete
     ctx = t.context("review", cid)

@@ -53,6 +53,12 @@ class SpecialInspectionMember(SQLModel, table=True):
     is_lead: bool = False
     appointed_on: date
     findings_on: date | None = None
+    # withdrawn after the draw (第十三条 a conflict declared late): no longer awaited, replaced by a
+    # member drawn from the same pool (replaces_id on the new row); the who and why stay on the case
+    withdrawn_on: date | None = None
+    withdrawn_reason: str = ""
+    withdrawn_by: str = ""  # the staff member's label (staff code checked)
+    replaces_id: int | None = Field(default=None, foreign_key="special_inspection_member.id")
 
 
 class SpecialInspectionMatter(SQLModel, table=True):
@@ -113,3 +119,14 @@ class SpecialInspectionDeadline(SQLModel, table=True):
     resumed: bool = False  # the sweep's resume reached the run
     working_days: int = 0  # the window's length, to compute `due` once the year is known (0012)
     due_reason: str = ""  # why `due` is unknown, for staff (0012)
+
+
+class CaseCounter(SQLModel, table=True):
+    """Case numbers of one kind, one series per agency and year (专项督导-CITY-B-2026-1), so the
+    first special inspection of a year is 1 whatever other cases the database holds."""
+
+    __tablename__ = "case_counter"
+    agency_id: str = Field(foreign_key="agency.id", primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    last_serial: int = 0

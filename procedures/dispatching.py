@@ -115,7 +115,8 @@ def history(s: Session, institution_id: int, on: date) -> InstitutionHistory:
             .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
             .join(SpecialInspectionMember, SpecialInspectionMember.special_id == SpecialInspection.id)
             .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
-            .where(InspectionCase.institution_id == institution_id, SpecialInspectionMember.appointed_on >= since)):
+            .where(InspectionCase.institution_id == institution_id, SpecialInspectionMember.appointed_on >= since,
+                   col(SpecialInspectionMember.withdrawn_on).is_(None))):  # withdrawn before going: no occasion
         occasions.setdefault(f"special:{ref}", (appointed_on, set()))[1].add(person_key)
     return history_from([PastDispatch(ref, day, frozenset(people)) for ref, (day, people) in occasions.items()])
 

@@ -250,8 +250,10 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
     kinds = [uploads.sniff(f.data[:16], f.data) for f in files]
     views = [FileView(f.name.strip(), kind.label, len(f.data), size_text(len(f.data)), digest, item)
              for f, kind, (digest, _), item in zip(files, kinds, kept, items, strict=True)]
-    number = f"HZ{received:%Y%m%d}-{link.id:06d}"
-    subject, mail_text, mail_html = _receipt_mail(link, number, received, text, views)
+    # The receipt number follows the order of receipt (the submission's id, given in the write turn);
+    # the mail is made now with a stand-in that the number replaces once it is known.
+    stand_in = f"HZPENDING{link_id}"
+    subject, mail_text, mail_html = _receipt_mail(link, stand_in, received, text, views)
     resumes = form is None or form.resumes
     try:
         with _one_writer, session_scope() as s:
@@ -263,9 +265,11 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
             if conn.execute(_CLAIM_LINK, {"link_id": link_id, "received": received}).rowcount != 1:
                 raise _AlreadyAccepted
             submission_id = conn.execute(_INSERT_SUBMISSION, {
-                "link_id": link_id, "receipt_number": number, "payload": payload, "received_at": received,
+                "link_id": link_id, "receipt_number": stand_in, "payload": payload, "received_at": received,
                 "resume_status": "pending" if resumes else "none", "resume_attempts": 0, "last_error": "",
             }).scalar_one()
+            number = receipt_number(received, submission_id)
+            conn.execute(_NUMBER_SUBMISSION, {"submission_id": submission_id, "number": number})
             if views:
                 conn.execute(_INSERT_FILE, [
                     {"submission_id": submission_id, "position": position, "sha256": view.sha256,
@@ -274,7 +278,7 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
             if form is not None and form.stored is not None:
                 form.stored(s, link, payload, received)
             mailer.enqueue(s, f"portal-receipt:{link_id}", link.recipient_email, link.recipient_kind,
-                           subject, mail_text, mail_html)
+                           *(part.replace(stand_in, number) for part in (subject, mail_text, mail_html)))
         link.accepted_at = received
         receipt = Receipt(submission_id, number, link.title, link.recipient_name, link.agency_name,
                           link.agency_email, received, text, views)
@@ -291,6 +295,13 @@ _CLAIM_LINK = (update(_LINK).where(_LINK.c.id == bindparam("link_id"), _LINK.c.a
                .values(accepted_at=bindparam("received")))
 _INSERT_SUBMISSION = insert(_SUBMISSION).returning(_SUBMISSION.c.id)
 _INSERT_FILE = insert(PortalFile.__table__)
+_NUMBER_SUBMISSION = (update(_SUBMISSION).where(_SUBMISSION.c.id == bindparam("submission_id"))
+                      .values(receipt_number=bindparam("number")))
+
+
+def receipt_number(received: datetime, submission_id: int) -> str:
+    """回执编号: the day received and the submission's place in the order of receipt."""
+    return f"HZ{received:%Y%m%d}-{submission_id:06d}"
 
 
 class _AlreadyAccepted(Exception):

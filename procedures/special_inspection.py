@@ -34,6 +34,8 @@ from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import (
     Agency,
+    CaseCounter,
+    ConflictDeclaration,
     InspectionCase,
     Institution,
     PendingCase,
@@ -83,7 +85,8 @@ def _load(s: Session, case_id: int) -> tuple[InspectionCase, SpecialInspection, 
 def _members(s: Session, special_id: int) -> list[tuple[SpecialInspectionMember, Supervisor]]:
     return list(s.exec(select(SpecialInspectionMember, Supervisor)
                        .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
-                       .where(SpecialInspectionMember.special_id == special_id)
+                       .where(SpecialInspectionMember.special_id == special_id,
+                              col(SpecialInspectionMember.withdrawn_on).is_(None))  # 第十三条: withdrawn, replaced
                        .order_by(col(SpecialInspectionMember.is_lead).desc(), SpecialInspectionMember.position)))
 
 
@@ -127,7 +130,7 @@ def _decided(si: SpecialInspection, step: str, label: str) -> None:
 class Opening:
     institution: str  # filing number (备案编号)
     origin: str  # 投诉举报 | 待处理案件 | 主动开展
-    matters: list[int]
+    matters: list[int | str]  # 第十四条's numbers or names (the run form's multi-select)
     planned_start: str
     planned_end: str
     reason: str = ""
@@ -185,8 +188,10 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                 errors.append(f"收到日期：{received} 晚于业务日期 {today}")
             if not p.complaint_content.strip():
                 errors.append("投诉举报内容：未填写")
+        numbers: list[int] = []
         try:
-            rules.check_matters(list(p.matters))
+            numbers = rules.matter_numbers(list(p.matters))
+            rules.check_matters(numbers)
         except RuleViolation as exc:
             errors.append(str(exc))
         start = _day(p.planned_start, "计划开始日期", errors)
@@ -203,12 +208,11 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
             team = _draw(s, agency, inst, today, p, flow_run_id)
         except RuleViolation as exc:
             return _refused(flow_run_id, f"督导小组：{exc}")
-        case = InspectionCase(flow_run_id=flow_run_id, batch_number=f"专项督导-{flow_run_id[:8]}", agency_id=agency.id,
-                              institution_id=inst.id, opened_on=today,
+        case = InspectionCase(flow_run_id=flow_run_id, batch_number=_case_number(s, agency, today),
+                              agency_id=agency.id, institution_id=inst.id, opened_on=today,
                               clock_offset_days=(today - real_today).days, status="special_open")
         s.add(case)
         s.flush()
-        case.batch_number = f"专项督导-{case.id}"
         si = SpecialInspection(
             case_id=case.id, origin=origin, pending_case_id=pending.id if pending else None,
             complaint_source=p.complaint_source.strip(), complaint_received_on=received,
@@ -218,7 +222,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
             draw_candidates_hash=team.draw.candidates_hash, stage="notices")
         s.add(si)
         s.flush()
-        for no in sorted(p.matters):
+        for no in sorted(numbers):
             s.add(SpecialInspectionMatter(special_id=si.id, matter_no=no))
         for position, (code, sid) in enumerate(zip(team.draw.chosen, team.draw.chosen_ids, strict=True)):
             s.add(SpecialInspectionMember(special_id=si.id, supervisor_id=int(sid), card_code=code, position=position,
@@ -230,7 +234,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                   "pending": f"待处理案件 {p.pending_case_id}（{pending.article if pending else ''}）",
                   "initiative": "委派机构主动开展"}[origin]
         add_event(s, case.id, "opened", today,
-                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(p.matters))}；"
+                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(numbers))}；"
                   f"计划 {start} 至 {end}")
         fewer = f"；少于{rules.TEAM_MIN}名的理由：{si.fewer_reason}" if len(team.members) < rules.TEAM_MIN else ""
         add_event(s, case.id, "team", today,
@@ -238,6 +242,19 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                   f"候选哈希 {team.draw.candidates_hash[:12]}…），组长 {team.lead}{fewer}")
         s.flush()
         return _view(s, case)
+
+
+def _case_number(s: Session, agency: Agency, today: date) -> str:
+    """专项督导-<agency>-<year>-<n>: n runs from 1 per agency and year (a counter row, locked), not
+    the case table's id, which daily inspections share."""
+    counter = s.exec(select(CaseCounter).where(CaseCounter.agency_id == agency.id, CaseCounter.kind == CASE_KIND,
+                                               CaseCounter.year == today.year).with_for_update()).first()
+    if counter is None:
+        counter = CaseCounter(agency_id=agency.id, kind=CASE_KIND, year=today.year)
+    counter.last_serial += 1
+    s.add(counter)
+    s.flush()
+    return f"专项督导-{agency.id}-{today.year}-{counter.last_serial}"
 
 
 def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening, seed: str) -> rules.TeamDraw:
@@ -255,6 +272,151 @@ def _history(s: Session, institution_id: int, today: date):
     """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
     dispatches and the special-inspection teams (by identity number; procedures.dispatching)."""
     return dispatching.history(s, institution_id, today)
+
+
+# -- the team changes: a member withdrawn after the draw (第十三条) --------------------------------------
+WITHDRAWABLE_STAGES = ("notices", "self_report", "findings")
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    text: str  # what happened, in Chinese (the timeline's line)
+    replacement: Member
+    resumed: str  # the run's resume outcome: resumed | not_waiting
+
+
+def next_member(case_id: int) -> int | None:
+    """The member whose findings the run waits for next: the first in draw order still on the
+    team whose findings are not taken. A read, so a replay follows the team as it is now."""
+    with session_scope() as s:
+        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
+        waiting = [m.id for m, _ in sorted(_members(s, si.id), key=lambda mx: mx[0].position)
+                   if m.findings_on is None]
+        return waiting[0] if waiting else None
+
+
+def is_withdrawn(member_id: int) -> bool:
+    with session_scope() as s:
+        return s.get(SpecialInspectionMember, member_id).withdrawn_on is not None
+
+
+def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: str) -> Withdrawal | str:
+    """第十三条: a team member who declares a conflict after the draw is withdrawn by staff (their
+    staff code, the reason) and replaced by a new draw from the same pool under the same rules;
+    the conflict is recorded (so no later draw sends them there), the member's links close, the
+    replacement gets the brief and a link, and the run stops waiting for the withdrawn member.
+    Only before the member's findings are in. Refused (nothing written) with the reason."""
+    with session_scope() as s:
+        case = s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch_number.strip())).first()
+        si = case and s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).first()
+        if si is None:
+            return f"案件编号：没有编号为“{batch_number}”的专项督导"
+        if case.status != "special_open" or si.stage not in WITHDRAWABLE_STAGES:
+            return (f"专项督导 {case.batch_number} 已进入“{STAGE_NAMES.get(si.stage, si.stage)}”，"
+                    "督导小组成员的督导情况已齐，不能再撤回成员")
+        team = _members(s, si.id)
+        found = [(m, x) for m, x in team if x.card_code == card_code.strip().upper()]
+        if not found:
+            cards = "、".join(f"{x.name} {x.card_code}" for _, x in team)
+            return f"证卡编码：“{card_code}”不是本督导小组的在组成员（成员：{cards}）"
+        member, sup = found[0]
+        if member.findings_on is not None or _submitted(s, case.id, f"findings-{member.id}"):
+            return f"{sup.name} 的督导情况已经提交，不能撤回（第十三条的回避应在督导前提出）"
+        if not reason.strip():
+            return "撤回理由：未填写（如 与该机构存在第十三条规定的利害关系）"
+        decider = staff.verify(s, case.agency_id, staff_code)
+        if isinstance(decider, str):
+            return f"工作人员代码：{decider}"
+        today = case_today(case)
+        agency, inst = s.get(Agency, case.agency_id), s.get(Institution, case.institution_id)
+        everyone = list(s.exec(select(SpecialInspectionMember).where(SpecialInspectionMember.special_id == si.id)))
+        number = sum(1 for m in everyone if m.withdrawn_on is not None) + 1
+        seed = f"{si.draw_seed}:replace-{number}"
+        remaining = [(m, x) for m, x in team if m.id != member.id]
+        facts = dispatching.agency_facts(s, agency)
+        from regulation.dispatch import DispatchPool
+
+        pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
+        conflicts = dispatching.declared_conflicts(s, inst.id) | {sup.person_key}  # their conflict, now declared
+        try:
+            draw = rules.draw_replacement(
+                pool, dispatching.institution_facts(inst), SessionPeople(f"special:{case.flow_run_id}", str(inst.id), today),
+                seed, frozenset(conflicts), _history(s, inst.id, today), frozenset(m.card_code for m in everyone),
+                frozenset(x.employer.strip() for _, x in remaining))
+        except RuleViolation as exc:
+            return f"无法替补：{exc}；{sup.name} 未撤回"
+        if s.exec(select(ConflictDeclaration).where(ConflictDeclaration.supervisor_id == sup.id,
+                                                    ConflictDeclaration.institution_id == inst.id)).first() is None:
+            s.add(ConflictDeclaration(supervisor_id=sup.id, institution_id=inst.id, declared_on=today,
+                                      reason=reason.strip()))
+        member.withdrawn_on, member.withdrawn_reason, member.withdrawn_by = today, reason.strip(), decider.label
+        was_lead, member.is_lead = member.is_lead, False
+        s.add(member)
+        new = SpecialInspectionMember(special_id=si.id, supervisor_id=int(draw.chosen_ids[0]), card_code=draw.chosen[0],
+                                      position=max(m.position for m in everyone) + 1, appointed_on=today,
+                                      replaces_id=member.id)
+        s.add(new)
+        s.flush()
+        if was_lead:  # the first drawn leads: the lead passes to the first remaining member in draw order
+            heir = min([m for m, _ in remaining] + [new], key=lambda m: m.position)
+            heir.is_lead = True
+            s.add(heir)
+        findings = s.exec(select(SpecialInspectionDeadline).where(
+            SpecialInspectionDeadline.special_id == si.id,
+            SpecialInspectionDeadline.step_key == f"findings-{member.id}")).first()
+        if findings is not None:
+            findings.status, findings.closed_on = "withdrawn", today
+            s.add(findings)
+        findings_due, findings_reason = _window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
+        s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{new.id}",
+                                        opened_on=today, due=findings_due,
+                                        working_days=FINDINGS_WORKING_DAYS, due_reason=findings_reason))
+        # the withdrawn member's links (their own and any 代录 link) close now
+        s.exec(update(PortalLink).where(col(PortalLink.case_kind) == CASE_KIND, col(PortalLink.case_id) == case.id,
+                                        col(PortalLink.step_key).like(f"findings-{member.id}-%"))
+               .values(expires_at=clock.now()))
+        replacement = s.get(Supervisor, new.supervisor_id)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        text = (f"督导小组成员 {sup.name}（{sup.card_code}）因回避（第十三条：{reason.strip()}）由 {decider.label} 撤回；"
+                f"从同一人员库重新随机抽取 {replacement.name}（{replacement.card_code}）替补（种子 {seed}，候选 "
+                f"{len(draw.candidates)} 名，候选哈希 {draw.candidates_hash[:12]}…）"
+                + (f"；组长改由 {lead} 担任" if was_lead else ""))
+        add_event(s, case.id, f"withdrawn-{member.id}", today, text)
+        inv = Invitation(f"findings-{new.id}-1", ("supervisor", replacement.name, replacement.email),
+                         f"专项督导督导情况（{inst.name}）", findings_due,
+                         _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
+                         + ("" if findings_due else f"（{unknown_dues.words(None, findings_reason)}）") + "。",
+                         "member_findings", unknown_dues.provisional_end(si.planned_end, FINDINGS_WORKING_DAYS))
+        view = Member(new.id, replacement.name, replacement.card_code, new.is_lead)
+        run_id, member_id = case.flow_run_id, member.id
+    _invite(case, agency, inv)
+    return Withdrawal(text, view, _stop_waiting(run_id, member_id))
+
+
+def _stop_waiting(run_id: str, member_id: int) -> str:
+    """If the run waits for the withdrawn member's findings, resume it with "nothing" (submission
+    0): it moves on to the next member; a run waiting elsewhere skips them when it gets there.
+    Marked done on the withdrawn member's findings window; when Prefect is down (or the form is
+    not stored yet) the daily sweep tries again."""
+    import time as _time
+
+    from adapters import prefect_resume
+
+    outcome = "pending"
+    for _ in range(20):  # a run suspended ~100 ms before its form schema is stored: wait for it
+        result = prefect_resume.resume_family(run_id, f"findings-{member_id}", {"submission_id": 0})
+        if result.outcome == "not_ready" and "schema" in result.detail:
+            _time.sleep(0.5)
+            continue
+        outcome = {"resumed": "resumed", "already": "not_waiting", "not_ready": "not_waiting"}.get(result.outcome,
+                                                                                                  "pending")
+        break
+    if outcome != "pending":
+        with session_scope() as s:
+            s.exec(update(SpecialInspectionDeadline).where(
+                col(SpecialInspectionDeadline.step_key) == f"findings-{member_id}",
+                col(SpecialInspectionDeadline.status) == "withdrawn").values(resumed=True))
+    return outcome
 
 
 # -- 2. notices ---------------------------------------------------------------------------------
@@ -350,11 +512,12 @@ def send_notices(case_id: int) -> str:
                                   "member_findings", findings_bound)
                        for m, sup in members]
         self_bound = unknown_dues.provisional_end(today, settings.special_self_report_working_days)
+        matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
         invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
                                       "专项督导自评（自查）报告", due,
-                                      "请上传本单位对照督导事项形成的自评（自查）报告（第十五条（二）2）。",
+                                      f"本次专项督导的督导事项：{'；'.join(matters)}。"
+                                      "请上传本单位对照上述督导事项形成的自评（自查）报告（第十五条（二）2）。",
                                       provisional_due=self_bound))
-        matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
         issue_letter(s, case.id, agency, inst, "special_notice", "special_notice", "专项督导通知", today,
                      full_title=f"关于对{inst.name}开展技能人才评价质量专项督导的通知",
                      institution=inst.name, matters=matters, planned_start=chinese_date(si.planned_start),
@@ -475,15 +638,37 @@ def findings_context(link: PortalLink) -> dict:
     """What the member-findings page shows: the inspection's matters, verbatim (第十四条)."""
     with session_scope() as s:
         case, si, inst, _ = _load(s, link.case_id)
-        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        team = _members(s, si.id)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in team if m.is_lead)
         matter_rows = [rules.matters()[m.matter_no - 1] for m in _matters(s, si.id)]
         member = s.get(SpecialInspectionMember, _link_member(link))
         sup = s.get(Supervisor, member.supervisor_id)
-        closed = "" if findings_step_waits(link) else "该成员的督导情况已经提交（或本案已不在收集督导情况），此链接无需再使用。"
+        if member.withdrawn_on is not None:
+            closed = f"{sup.name} 已于 {member.withdrawn_on} 退出本督导小组（回避），此链接已失效。"
+        elif findings_step_waits(link):
+            closed = ""
+        else:
+            closed = "该成员的督导情况已经提交（或本案已不在收集督导情况），此链接无需再使用。"
         return {"institution": inst.name, "batch_number": case.batch_number, "lead": lead,
                 "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matter_rows,
                 "ratings": rules.RATINGS, "member": f"{sup.name}（{sup.card_code}）", "closed": closed,
+                # 督导小组成员: the whole team in draw order, the lead first and marked (withdrawn
+                # members are no longer on it)
+                "team": [{"name": x.name, "card_code": x.card_code, "is_lead": m.is_lead, "is_viewer": m.id == member.id}
+                         for m, x in team],
+                "not_before": _not_started(case, si),
                 "self_report": _self_report_view(s, si)}
+
+
+def _not_started(case: InspectionCase, si: SpecialInspection) -> str:
+    """Findings come from the site visit (第十五条（二）1 现场考察（核查）): before its planned start
+    (the date stored on the case, which staff may move) nothing can be filed. The Chinese
+    message, or "" once the visit may have begun."""
+    today = case_today(case)
+    if today < si.planned_start:
+        return (f"现场考察（核查）计划于 {chinese_date(si.planned_start)}开始；现场督导开始前不能提交督导情况，"
+                f"请于 {chinese_date(si.planned_start)}起填写（今天是 {chinese_date(today)}）。")
+    return ""
 
 
 def _link_member(link: PortalLink) -> int:
@@ -499,7 +684,8 @@ def findings_step_waits(link: PortalLink) -> bool:
     with session_scope() as s:
         case = s.get(InspectionCase, link.case_id)
         member = s.get(SpecialInspectionMember, _link_member(link))
-        if case is None or case.status != "special_open" or member is None or member.findings_on is not None:
+        if case is None or case.status != "special_open" or member is None or member.findings_on is not None \
+                or member.withdrawn_on is not None:
             return False
         stored = s.exec(select(PortalSubmission.link_id, PortalSubmission.received_at)
                         .join(PortalLink, PortalLink.id == PortalSubmission.link_id)
@@ -519,6 +705,8 @@ def check_portal_findings(link: PortalLink, answers: dict, staff_code: str = "")
         case = s.get(InspectionCase, link.case_id)
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
         expected = [m.matter_no for m in _matters(s, si.id)]
+        if too_early := _not_started(case, si):
+            refusal.add(None, too_early)
         if link.recipient_kind == "staff":
             decider = staff.verify(s, case.agency_id, staff_code)
             if isinstance(decider, str):
@@ -898,15 +1086,22 @@ def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
         for problem in rules.weighing_problems(weighed):
             n = int(re.search(r"第(\d+)点", problem).group(1))
             refusal.add(f"point_{n}" if "选择" in problem else f"reason_{n}", problem)
-        if not str(answers.get("requirements", "")).strip():
-            refusal.add("requirements", "「整改要求」：未填写，写入质量督导意见书")
-        days = answers.get("report_days")
-        if not isinstance(days, int) or days < 1:  # a year not yet declared is no refusal: 期限待定
-            refusal.add("report_days", "「整改工作报告期限」：应为至少1个工作日")
         matters = _matters(s, si.id)
         for m in matters:
             if answers.get(f"rating_{m.matter_no}") not in rules.RATINGS:
                 refusal.add(f"rating_{m.matter_no}", f"{_matter_label(m.matter_no)}「督导结论」：请选择")
+        finals = [answers.get(f"rating_{m.matter_no}") for m in matters]
+        requirements = str(answers.get("requirements", "")).strip()
+        days = answers.get("report_days")
+        rectify = True
+        if all(r in rules.RATINGS for r in finals):
+            rectify = rules.needs_rectification(finals)
+            if rectify and not requirements:
+                refusal.add("requirements", "「整改要求」：有督导事项的结论不是“符合”，应填写整改要求，写入质量督导意见书")
+            elif not rectify and requirements:  # the letter would ask for what it says is not needed
+                refusal.add("requirements", "「整改要求」：各督导事项的结论均为“符合”，无需整改，请清空整改要求")
+            if rectify and (not isinstance(days, int) or days < 1):  # a year not yet declared is no refusal: 期限待定
+                refusal.add("report_days", "「整改工作报告期限」：应为至少1个工作日")
         if refusal:
             return True
         for p, w in zip(points, weighed, strict=True):
@@ -915,9 +1110,10 @@ def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
         for m in matters:
             m.final_rating = answers[f"rating_{m.matter_no}"]
             s.add(m)
-        si.outcome = str(answers["requirements"]).strip()
+        si.outcome = requirements
         _decided(si, pause_key, label)
-        si.decided_by = dict(si.decided_by) | {"report_days": days}
+        if rectify:
+            si.decided_by = dict(si.decided_by) | {"report_days": days}
         s.add(si)
         accepted = sum(1 for w in weighed if w.accepted)
         add_event(s, case.id, "weighing", today,
@@ -933,15 +1129,25 @@ def issue_opinion(case_id: int) -> str:
     with session_scope() as s:
         case, si, inst, agency = _load(s, case_id)
         today = case_today(case)
+        points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
+            SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
+        letter = dict(institution=inst.name, matters=_letter_matters(s, si, draft=False),
+                      points=[{"text": p.text, "accepted": p.accepted, "reason": p.reason} for p in points])
+        if not rules.needs_rectification([m.final_rating for m in _matters(s, si.id)]):
+            # every matter 符合: nothing to rectify, no report asked for; the letter closes the case
+            doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
+                               no_rectification=True, **letter)
+            case.status, si.stage = "closed", "closed"
+            si.outcome = "督导事项均符合，无需整改，以质量督导意见书结案"
+            s.add(case)
+            s.add(si)
+            add_event(s, case.id, "closed", today, f"督导事项均符合，无需整改；质量督导意见书 {doc.number} 送达，本案结案")
+            return f"质量督导意见书 {doc.number} 已送达；督导事项均符合，无需整改，本案结案"
         days = int(si.decided_by.get("report_days", get_settings().special_report_working_days))
         due = _open_window(s, si, "report", "report-1", today, days)
         due_words = _due_words(s, si, "report-1")
-        points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
-            SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
         doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
-                           institution=inst.name, matters=_letter_matters(s, si, draft=False),
-                           points=[{"text": p.text, "accepted": p.accepted, "reason": p.reason} for p in points],
-                           requirements=si.outcome, report_due=due_words)
+                           no_rectification=False, requirements=si.outcome, report_due=due_words, **letter)
         si.stage = "report"
         s.add(si)
         inv = _report_invitation(inst, due, doc.number, "", due_words=due_words,
@@ -949,6 +1155,13 @@ def issue_opinion(case_id: int) -> str:
         number = doc.number
     _invite(case, agency, inv)
     return f"质量督导意见书 {number} 已送达；整改工作报告应于 {due or unknown_dues.PENDING} 前提交"
+
+
+def needs_rectification(case_id: int) -> bool:
+    """After the weighing: whether the opinion letter asks for rectification (some matter not 符合)."""
+    with session_scope() as s:
+        _, si, _, _ = _load(s, case_id)
+        return rules.needs_rectification([m.final_rating for m in _matters(s, si.id)])
 
 
 def _report_invitation(inst: Institution, due: date | None, number: str, reasons: str, round_no: int = 1,
@@ -1191,6 +1404,14 @@ def sweep(as_of: date) -> SweepReport:
             .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
             .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
             .where(SpecialInspectionDeadline.status == "closed", col(SpecialInspectionDeadline.resumed).is_(False)))]
+        withdrawn = [(c.flow_run_id, int(r.step_key.removeprefix("findings-"))) for r, _, c in s.exec(
+            select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
+            .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
+            .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
+            .where(SpecialInspectionDeadline.status == "withdrawn", col(SpecialInspectionDeadline.resumed).is_(False),
+                   InspectionCase.status == "special_open"))]
+    for run_id, member_id in withdrawn:  # a withdrawal whose resume did not reach the run (第十三条)
+        _stop_waiting(run_id, member_id)
     for row_id, run_id, key, number in pending:
         result = prefect_resume.resume_at(run_id, key, {"submission_id": 0, "window_closed": True})
         if result.outcome in ("resumed", "already"):

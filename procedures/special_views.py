@@ -23,7 +23,7 @@ class SpecialView:
     refusal_reason: str = ""
     matters: tuple[str, ...] = ()
     members: tuple[Member, ...] = field(default_factory=tuple)
-    number: str = ""  # the case's name, e.g. 专项督导-12
+    number: str = ""  # the case's name, e.g. 专项督导-CITY-A-2026-1 (from 1 per agency and year)
 
     @property
     def lead(self) -> Member:

@@ -14,6 +14,11 @@ Interpretations (ours, where the text is silent; README "Interpretations added h
   (seeded, replayable): the eligible, sorted by card code, shuffled by the seed, taken in that
   order skipping anyone whose employer is already on the team; the first drawn leads unless
   staff designate another member;
+- a member who declares a conflict after the draw (第十三条) is withdrawn by staff (staff code,
+  reason) before their findings are filed, and replaced by one new draw from the same pool
+  (seed: the team's seed and the replacement's number; the eligible never on this team; an
+  employer still on the team skipped); a withdrawn lead hands the lead to the first remaining
+  member in draw order;
 - the self-assessment report and the rebuttal windows are working days fixed in the letter
   that opens them (RULES.md: settings, default 5 each); the rectification report's deadline is
   the opinion letter's, in working days (default 20, a setting) — the law fixes no period;
@@ -22,6 +27,8 @@ Interpretations (ours, where the text is silent; README "Interpretations added h
   change it, with a reason;
 - weighing the rebuttal (综合分析评价机构的申辩意见): every point is accepted or not, and a point
   not accepted carries the reason (第二十五条's spirit: the institution learns why);
+- every matter rated 符合 in the opinion letter: no 整改要求, no rectification report; the case
+  closes with the letter (基本符合 still asks for rectification);
 - the rectification report: accepted → the case closes; incomplete → asked again with the
   reasons; refused outright → 第二十七条(三) 对督导意见拒不采取整改措施; not in by its deadline →
   第二十二条(六) 未按期完成质量督导中发现或反映的违规问题整改.
@@ -79,6 +86,24 @@ def check_matters(numbers: Sequence[int]) -> tuple[Matter, ...]:
     if twice:
         raise RuleViolation(f"督导事项：{twice} 重复选择", ARTICLE)
     return tuple(by_no[n] for n in sorted(numbers))
+
+
+def matter_numbers(values: Sequence[int | str]) -> list[int]:
+    """督导事项 as the run form gives them — names (第十四条（二）备案范围, a multi-select) — or as
+    numbers (runs opened before the form had names, and the CLI/tests): their numbers. A name
+    that is not one of the nine is refused, naming it."""
+    by_name = {str(m): m.no for m in matters()}
+    numbers, unknown = [], []
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool):
+            numbers.append(v)
+        elif str(v).strip() in by_name:
+            numbers.append(by_name[str(v).strip()])
+        else:
+            unknown.append(str(v))
+    if unknown:
+        raise RuleViolation(f"督导事项：“{'、'.join(unknown)}”不是第十四条（一）至（九）之一", "第十四条")
+    return numbers
 
 
 def check_team_size(size: int, reason_for_fewer: str = "") -> None:
@@ -139,6 +164,32 @@ def draw_team(pool: DispatchPool, institution: InstitutionFacts, session: Sessio
     return TeamDraw(pool.result(seed, size, codes, chosen, conflicts), lead or chosen[0])
 
 
+def draw_replacement(pool: DispatchPool, institution: InstitutionFacts, session: SessionPeople, seed: str,
+                     declared_conflicts: frozenset[str], history: InstitutionHistory,
+                     ever_on_team: frozenset[str], team_employers: frozenset[str]) -> DrawResult:
+    """A member withdrawn after the draw (第十三条: a conflict declared late) is replaced by a new
+    draw from the same pool under the same rules (第十条, 第十一条, 第十三条, no two from one
+    employer): the eligible who were never on this team, sorted, shuffled by the seed (the
+    team's seed and the replacement's number, so anyone can re-run it), the first whose employer
+    is not already on the team. Raises InsufficientSupervisors (1 wanted) when nobody fits."""
+    eligible, conflicts = pool.eligible(institution, session, declared_conflicts, history)
+    eligible = [r for r in eligible if r.card_code not in ever_on_team]
+    employers = {r.card_code: pool.members[r.supervisor_id].employer for r in eligible}
+    codes = tuple(r.card_code for r in eligible)
+    order = random.Random(seed).sample(sorted(codes), len(codes))
+    chosen = next((c for c in order if employers[c].strip() and employers[c].strip() not in team_employers), None)
+    if chosen is None:
+        why_not = pool.why_not(conflicts)
+        blank = sum(1 for e in employers.values() if not e.strip())
+        if blank:
+            why_not[NO_EMPLOYER] += blank
+        same = sum(1 for e in employers.values() if e.strip() in team_employers)
+        if same:
+            why_not[SAME_EMPLOYER] += same
+        raise InsufficientSupervisors(1, 0, why_not)
+    return pool.result(seed, 1, codes, (chosen,), conflicts)
+
+
 def consolidate(ratings: Sequence[str]) -> str:
     """The draft opinion's rating for one matter: the worst any member gave (interpretation)."""
     unknown = [r for r in ratings if r not in RATINGS]
@@ -164,6 +215,17 @@ def weighing_problems(points: Sequence[RebuttalPoint]) -> list[str]:
         elif not p.accepted and not p.reason.strip():
             problems.append(f"申辩第{n}点：不予采纳的，应写明理由")
     return problems
+
+
+def needs_rectification(final_ratings: Sequence[str]) -> bool:
+    """第十五条（二）3–4: the opinion letter asks for rectification (整改要求, 整改工作报告) only when
+    some matter is found short of the rules. Interpretation: every matter rated 符合 → nothing to
+    rectify, no report is asked for, and the inspection closes with the opinion letter; 基本符合
+    still needs rectification (it names something to improve)."""
+    unknown = [r for r in final_ratings if r not in RATINGS]
+    if unknown or not final_ratings:
+        raise RuleViolation(f"督导结论应为 {'/'.join(RATINGS)} 之一", ARTICLE)
+    return any(r != RATINGS[0] for r in final_ratings)
 
 
 REPORT_OUTCOMES = {

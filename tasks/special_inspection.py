@@ -155,6 +155,27 @@ def stage(case_id: int) -> str:
     return si.stage(case_id)
 
 
+def next_member(case_id: int) -> int | None:
+    """A read: the member whose findings the run waits for next (the team as it is now)."""
+    from procedures import special_inspection as si
+
+    return si.next_member(case_id)
+
+
+def is_withdrawn(member_id: int) -> bool:
+    from procedures import special_inspection as si
+
+    return si.is_withdrawn(member_id)
+
+
+def closed_without_rectification(case_id: int) -> bool:
+    """A read that replays the same: the weighed opinion rated every matter 符合 (so the letter
+    closed the case and no rectification report is asked for)."""
+    from procedures import special_inspection as si
+
+    return not si.needs_rectification(case_id)
+
+
 def context(kind: str, case_id: int) -> dict:
     from procedures import special_inspection as si
 

@@ -136,7 +136,7 @@ def documents(case_id: int) -> dict[str, Document]:
 def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service, portal):
     w = make_world("A", "B", ["甲大学", "乙公司", "丙协会", "丁学院"], conflicted=3)
     run = h.start(SPECIAL_INSPECTION, {
-        "institution": w["filing"], "origin": "投诉举报", "matters": [2, 6], "planned_start": "2026-12-02",
+        "institution": w["filing"], "origin": "投诉举报", "matters": ["第十四条（二）备案范围", "第十四条（六）质量管控"], "planned_start": "2026-12-01",
         "planned_end": "2026-12-03", "complaint_source": "群众举报", "complaint_received_on": "2026-11-30",
         "complaint_content": COMPLAINT, "complainant": COMPLAINANT, "as_of": DAY})
     h.wait_for_form(run, "self-report")
@@ -223,8 +223,8 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
 def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_report_opens_one_sanction_case(
         service, portal):
     w = make_world("D", "D", ["甲", "乙", "丙"])
-    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": [3],
-                                       "planned_start": "2026-12-02", "planned_end": "2026-12-02", "as_of": DAY})
+    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（三）制度建设"],
+                                       "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     h.wait_for_form(run, "self-report")
     case, si = case_of(run)
     sweep("2026-12-08")  # the last day of the window: nothing closes
@@ -267,10 +267,51 @@ def test_nobody_answers_self_report_and_rebuttal_close_once_and_an_overdue_repor
 
 def test_too_few_eligible_refuses_the_opening_saying_how_many_and_why(service):
     w = make_world("C", "C", ["甲", "甲", ""])
-    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": [1],
-                                       "planned_start": "2026-12-02", "planned_end": "2026-12-02", "as_of": DAY})
+    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（一）执行法律法规和政策"],
+                                       "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     done = h.wait_for(run, {StateType.CANCELLED})
     assert "符合条件的仅 1 名" in done.state.message and "同一工作单位 1人" in done.state.message
     assert "未登记工作单位 1人" in done.state.message
     with session_scope() as s:
         assert s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == str(run))).first() is None
+
+
+def test_a_member_withdrawn_while_awaited_is_replaced_and_an_all_conforming_inspection_closes_with_the_letter(
+        service, portal):
+    """第十三条: the lead declares a conflict after the draw while the run waits for their findings:
+    staff withdraw them, the run stops waiting, the replacement drawn from the same pool files in
+    their place. Every matter 符合: no 整改要求, no report; the opinion letter closes the case."""
+    from procedures.special_inspection import withdraw_member
+
+    w = make_world("W", "F", ["甲", "乙", "丙", "丁"])
+    run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（三）制度建设"],
+                                       "planned_start": DAY, "planned_end": DAY, "as_of": DAY})
+    h.wait_for_form(run, "self-report")
+    case, si = case_of(run)
+    team = members(si.id)
+    submit(portal, case.id, "self-report", "本单位自评报告：考务制度齐全。")
+    h.wait_for_form(run, f"findings-{team[0].id}-1")
+    done = withdraw_member(case.batch_number, team[0].card_code, "配偶在该机构任职", w["code"])
+    assert done.resumed == "resumed", done
+    h.wait_for_form(run, f"findings-{team[1].id}-1")  # no longer waiting for the withdrawn lead
+    now = [m for m in members(si.id) if m.withdrawn_on is None]
+    assert team[0].card_code not in {m.card_code for m in now} and now[0].card_code == team[1].card_code
+    for m in now:
+        file_findings(portal, case.id, f"findings-{m.id}-1", findings({"三": "符合"}, "考务管理制度齐全"))
+    h.wait_for_form(run, "consolidation-1")
+    file_findings(portal, case.id, "consolidation-1", {"hearing": "机构介绍了考务制度。"})
+    h.resume(run, "approval-1-1", {"decision": "批准初步督导意见", "staff_code": w["code"]})
+    h.wait_for_form(run, "rebuttal")
+    sweep("2026-12-09")  # no rebuttal: the window closes
+    h.resume(run, "weighing-1", {"staff_code": w["code"]})  # no 整改要求: every matter 符合
+    done = h.wait_for(run, {StateType.COMPLETED})
+    assert "督导事项均符合，无需整改" in done.state.message
+    case, si = case_of(run)
+    assert case.status == "closed" and si.stage == "closed"
+    letter = docx_text(documents(case.id)["special_opinion"].content)
+    assert "无需整改，无需提交整改工作报告" in letter and "整改要求" not in letter
+    timeline = events(case.id)
+    assert any("撤回" in e and team[0].card_code in e and "配偶在该机构任职" in e for e in timeline)
+    with session_scope() as s:
+        assert not s.exec(select(PortalLink).where(PortalLink.case_id == case.id,
+                                                   col(PortalLink.step_key).startswith("report-"))).all()

@@ -55,16 +55,17 @@ def portal(env):
         yield p
 
 
-def opened(tag: str) -> tuple[int, str]:
-    """A special inspection of matters (二) and (六) with its notices sent; the first member's
-    findings link (its URL path)."""
+def opened(tag: str, planned_start: str = "2026-12-01") -> tuple[int, str]:
+    """A special inspection of matters (二) and (六) with its notices sent (business date
+    2026-12-01, the site visit planned from `planned_start`); the first member's findings link
+    (its URL path)."""
     with session_scope() as s:
         add_institution(s, f"专项表单机构{tag}", f"T-SF-{tag}", city="B", email=f"sf-{tag.lower()}@institution.example.cn")
         for n, employer in enumerate(["甲大学", "乙公司", "丙协会"]):
             add_supervisor(s, f"表单督导{tag}{n}", "B", next(SERIALS),
                            employer=f"{employer}{tag}", email=f"sf-{tag.lower()}-{n}@supervisor.example.cn")
     view = si.open_special(f"run-sf-{tag}", si.Opening(
-        institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start="2026-12-02",
+        institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start=planned_start,
         planned_end="2026-12-03", as_of="2026-12-01"))
     assert view.status == "special_open", view.refusal_reason
     si.send_notices(view.case_id)
@@ -82,6 +83,41 @@ def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evi
     assert page.count('name="rating_2"') == 3 and 'name="facts_6"' in page and 'name="files_6"' in page
     assert "提交督导情况" in page and "Submit" not in page and "评定：基本符合；事实" not in page
     assert "自评（自查）报告尚未提交（期限 " in page  # the team reviews it with the site visit (第十五条（二）2)
+
+
+def test_the_findings_page_lists_the_whole_team_under_its_heading_with_the_lead_marked(portal):
+    case_id, path = opened("TEAM")
+    page = browser().get(portal.url + path).text
+    team = si.view(case_id).members
+    listed = page.split("督导小组成员", 1)[1].split("</dd>", 1)[0]
+    assert all(f"{m.name}（{m.card_code}）" in listed for m in team) and listed.count("<li>") == 3
+    assert listed.count("组长") == 1 and f"{si.view(case_id).lead.name}（{si.view(case_id).lead.card_code}）<strong>·组长" \
+        in listed
+    assert "（本链接成员）" in listed
+
+
+def test_findings_are_refused_before_the_planned_site_visit_starts_unless_staff_moved_the_dates(portal):
+    case_id, path = opened("EARLY", planned_start="2026-12-02")  # business date 2026-12-01
+    page = browser().get(portal.url + path).text
+    assert "现场考察（核查）计划于 2026年12月2日开始；现场督导开始前不能提交督导情况" in page
+    refused = post_fields(browser(), portal.url + path, GOOD)
+    assert refused.status_code == 400 and "现场督导开始前不能提交督导情况" in refused.text
+    assert nothing_stored(case_id)
+    with session_scope() as s:  # staff moved the visit a day earlier: the plan's date on the case counts
+        special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
+        special.planned_start = special.planned_start.replace(day=1)
+        s.add(special)
+    page = post_fields(browser(), portal.url + path, GOOD)
+    assert page.status_code == 200 and "已收到" in page.text
+
+
+def test_the_institutions_self_report_page_names_the_matters_inspected(portal):
+    case_id, _ = opened("SELF")
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report",
+                                                       PortalLink.case_id == case_id)).one()
+    page = browser().get(f"{portal.url}/l/{portal_tokens.token_for(key)}").text
+    assert "督导事项：第十四条（二）备案范围；第十四条（六）质量管控" in page
 
 
 @pytest.mark.parametrize("name, change, field, message", [

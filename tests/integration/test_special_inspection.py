@@ -1,20 +1,24 @@
 """Special inspection procedures on a real database (no Prefect): opening, the team draw, notices,
 findings through the portal's member-findings form, confidentiality and the daily sweep."""
 
+import json
 from datetime import date
 from uuid import uuid4
 
 import pytest
 from sqlmodel import col, select
 
-from adapters import portal_tokens
+from adapters import clock, portal_tokens
 from adapters.db import session_scope, upgrade
 from adapters.documents import docx_text
 from cli.demo_data import add_agencies, add_institution, add_supervisor
 from models import (
+    Agency,
+    CaseEvent,
     ConflictDeclaration,
     Document,
     InspectionCase,
+    Institution,
     OutboxMessage,
     PendingCase,
     PortalLink,
@@ -24,8 +28,9 @@ from models import (
     SpecialInspectionMember,
     SpecialInspectionRebuttalPoint,
 )
-from procedures import portal_submissions, staff
+from procedures import dispatching, portal_submissions, staff
 from procedures import special_inspection as si
+from procedures.views import Outcome
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -34,8 +39,18 @@ DAY = "2026-12-01"
 
 @pytest.fixture
 def world(tmp_path):
+    yield from _world(tmp_path, f"sqlite:///{tmp_path / 'var' / 'supervision.db'}")
+
+
+@pytest.fixture
+def any_db_world(tmp_path, db_url):
+    """The same world on SQLite and on PostgreSQL (counters and the team's rows are locked)."""
+    yield from _world(tmp_path, db_url)
+
+
+def _world(tmp_path, url: str):
     values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"),
-              "SUPERVISION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'supervision.db'}",
+              "SUPERVISION_DATABASE_URL": url,
               "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
               "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
     with app_env(values):
@@ -50,7 +65,7 @@ def world(tmp_path):
 
 
 def opening(**kw) -> si.Opening:
-    base = dict(institution="T-SI-1", origin="投诉举报", matters=[2, 6], planned_start="2026-12-02",
+    base = dict(institution="T-SI-1", origin="投诉举报", matters=[2, 6], planned_start="2026-12-01",
                 planned_end="2026-12-03", complaint_source="群众举报", complaint_received_on="2026-11-30",
                 complaint_content="该机构超范围开展焊工评价", complainant="张举报 13800000000", as_of=DAY)
     return si.Opening(**(base | kw))
@@ -218,6 +233,9 @@ def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_
     assert {n for n, p in props.items() if p.get("format") == "date"} == {
         "planned_start", "planned_end", "complaint_received_on", "as_of"}
     assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
+    assert props["origin"]["enum"] == ["投诉举报", "待处理案件", "主动开展"]  # a choice list
+    assert props["matters"]["type"] == "array" and props["matters"]["items"]["enum"] == [  # a multi-select by name
+        str(m) for m in si.rules.matters()]
 
 
 def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_preselected_but_the_draft():
@@ -225,7 +243,8 @@ def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_prese
 
     ctx = {"points": ["场地已整改", "人员已补齐"], "matters": [(2, "第十四条（二）备案范围", "不符合")], "report_days": 20}
     schema = weighing_form("h", ctx, [], {}, {}).model_json_schema()
-    assert {"point_1", "point_2", "requirements", "staff_code"} <= set(schema["required"])
+    assert {"point_1", "point_2", "staff_code"} <= set(schema["required"])
+    assert "requirements" not in schema["required"]  # not needed when every matter ends 符合 (checked after)
     assert schema["properties"]["point_1"]["title"] == "申辩第1点：场地已整改"
     assert schema["properties"]["rating_2"]["default"] == "不符合"
     assert "default" not in schema["properties"]["point_1"]
@@ -331,3 +350,241 @@ def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world
         told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
     assert len(told) == 1 and told[0].recipient_kind == "institution" and "审核已通过" in told[0].text_body
     assert "张举报" not in told[0].text_body
+
+
+# -- case numbers (issue 23.8) -------------------------------------------------------------------------
+def test_special_inspection_numbers_run_from_one_per_agency_and_year(any_db_world):
+    with session_scope() as s:  # a daily inspection holds case ids already: numbers do not follow ids
+        s.add(InspectionCase(flow_run_id="daily-x", batch_number="PC-X", agency_id="CITY-B", opened_on=date(2026, 11, 2),
+                             status="closed"))
+        add_institution(s, "外市机构", "T-SI-A", city="A")
+        add_institution(s, "本市另一机构", "T-SI-2", city="B")  # a third team at T-SI-1 would be 3 in a row (第十三条)
+        for n, employer in enumerate(["甲", "乙", "丙"]):
+            add_supervisor(s, f"外市督导{n}", "A", 560 + n, employer=employer)
+    first = si.open_special("run-no-1", opening())
+    second = si.open_special("run-no-2", opening())
+    other_agency = si.open_special("run-no-a", opening(institution="T-SI-A", origin="主动开展"))
+    next_year = si.open_special("run-no-y", opening(institution="T-SI-2", as_of="2027-01-04", planned_start="2027-01-04",
+                                                    planned_end="2027-01-05", complaint_received_on="2027-01-02"))
+    assert next_year.refusal_reason == ""
+    assert [first.number, second.number] == ["专项督导-CITY-B-2026-1", "专项督导-CITY-B-2026-2"]
+    assert other_agency.number == "专项督导-CITY-A-2026-1" and next_year.number == "专项督导-CITY-B-2027-1"
+    assert si.open_special("run-no-1", opening()).number == first.number  # a replay takes no new number
+
+
+# -- a member withdrawn after the draw (第十三条, issue 17.13) -------------------------------------------
+def _with_spare(world) -> None:
+    with session_scope() as s:  # a fourth employer, so a replacement can be drawn
+        world["sups"].append(add_supervisor(s, "督导替补", "B", 509, employer="丁学院", email="si-spare@supervisor.example.cn"))
+
+
+def _code(agency: str = "CITY-B") -> str:
+    with session_scope() as s:
+        return staff.add(s, agency, f"经办{uuid4().hex[:6]}", "经办")[1]
+
+
+def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_draw_from_the_same_pool(any_db_world):
+    world = any_db_world
+    _with_spare(world)
+    code = _code()
+    view = si.open_special(str(uuid4()), opening())
+    si.send_notices(view.case_id)
+    gone = next(m for m in view.members if not m.is_lead)
+    done = si.withdraw_member(view.number, gone.card_code.lower(), "其配偶在该机构任职", code)
+    assert isinstance(done, si.Withdrawal), done
+    after = si.view(view.case_id)
+    assert gone.card_code not in {m.card_code for m in after.members} and len(after.members) == 3
+    assert done.replacement in after.members and after.lead == view.lead
+    by_card = {x.card_code: x for x in world["sups"]}
+    employers = [by_card[m.card_code].employer for m in after.members]
+    assert len(set(employers)) == 3 and "" not in employers  # no two from one employer, never a blank one
+    with session_scope() as s:
+        rows = {m.card_code: m for m in s.exec(select(SpecialInspectionMember))}
+        conflict = s.exec(select(ConflictDeclaration)).one()
+        windows = {d.step_key: d for d in s.exec(select(SpecialInspectionDeadline))}
+        links = {lk.step_key: lk for lk in s.exec(select(PortalLink).where(PortalLink.case_id == view.case_id))}
+        mails = [m for m in s.exec(select(OutboxMessage)) if m.recipient_kind == "supervisor"]
+        timeline = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == view.case_id))]
+    old, new = rows[gone.card_code], rows[done.replacement.card_code]
+    assert old.withdrawn_on == date(2026, 12, 1) and old.withdrawn_reason == "其配偶在该机构任职"
+    assert old.withdrawn_by.startswith("经办") and new.replaces_id == old.id
+    assert conflict.supervisor_id == old.supervisor_id and conflict.reason == "其配偶在该机构任职"
+    assert windows[f"findings-{old.id}"].status == "withdrawn" and windows[f"findings-{new.id}"].status == "open"
+    closed_at = links[f"findings-{old.id}-1"].expires_at
+    now = clock.now()  # SQLite keeps the agency's local time without its zone
+    assert (closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=now.tzinfo)) <= now  # the link closed
+    assert links[f"findings-{new.id}-1"].recipient_email == by_card[new.card_code].email
+    assert sum(by_card[new.card_code].email == m.recipient for m in mails) == 1  # the brief and the link
+    line = next(e for e in timeline if "撤回" in e)
+    assert gone.card_code in line and new.card_code in line and "其配偶在该机构任职" in line and "种子" in line
+    assert done.resumed == "pending"  # Prefect unreachable here: the sweep tells the run later
+    assert si.next_member(view.case_id) != old.id
+    report = si.sweep(date(2026, 12, 20))  # the findings window long passed: the withdrawn member is not reported
+    assert all(gone.card_code not in x and "督导" + gone.name not in x for x in report.findings_overdue)
+
+
+def test_the_replacement_draw_is_replayable_from_its_seed(world):
+    _with_spare(world)
+    view = si.open_special(str(uuid4()), opening())
+    si.send_notices(view.case_id)
+    gone = view.members[-1]
+    done = si.withdraw_member(view.number, gone.card_code, "曾在该机构任职", _code())
+    with session_scope() as s:
+        special = s.exec(select(SpecialInspection)).one()
+        case = s.get(InspectionCase, view.case_id)
+        inst = s.get(Institution, case.institution_id)
+        agency = s.get(Agency, case.agency_id)
+        from regulation.dispatch import DispatchPool
+        from regulation.recusal import SessionPeople
+        facts = dispatching.agency_facts(s, agency)
+        pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), date(2026, 12, 1))
+        everyone = frozenset(m.card_code for m in s.exec(select(SpecialInspectionMember)))
+        stay = {x.employer for x in world["sups"] if x.card_code in {m.card_code for m in view.members} - {gone.card_code}}
+        again = si.rules.draw_replacement(pool, dispatching.institution_facts(inst),
+                                          SessionPeople(f"special:{case.flow_run_id}", str(inst.id), date(2026, 12, 1)),
+                                          f"{special.draw_seed}:replace-1", dispatching.declared_conflicts(s, inst.id),
+                                          si._history(s, inst.id, date(2026, 12, 1)),
+                                          everyone - {done.replacement.card_code}, frozenset(stay))
+    assert again.chosen == (done.replacement.card_code,)
+
+
+def test_a_withdrawn_lead_hands_the_lead_to_the_first_remaining_member_in_draw_order(world):
+    _with_spare(world)
+    view = si.open_special(str(uuid4()), opening())
+    si.send_notices(view.case_id)
+    done = si.withdraw_member(view.number, view.lead.card_code, "近亲属在该机构任职", _code())
+    after = si.view(view.case_id)
+    assert isinstance(done, si.Withdrawal) and after.lead.card_code == view.members[1].card_code
+    assert sum(m.is_lead for m in after.members) == 1
+
+
+@pytest.mark.parametrize("case, why", [
+    ("wrong-code", "工作人员代码"), ("other-agency", "本案由"), ("no-reason", "撤回理由：未填写"),
+    ("not-member", "不是本督导小组的在组成员"), ("no-case", "没有编号为"), ("filed", "督导情况已经提交"),
+    ("no-replacement", "无法替补：需抽取 1 名外督员"),
+])
+def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why):
+    if case != "no-replacement":
+        _with_spare(world)
+    code, other = _code(), _code("CITY-A")
+    view = si.open_special(str(uuid4()), opening())
+    si.send_notices(view.case_id)
+    member = view.members[1]
+    if case == "filed":
+        stored = _submit_findings(view.case_id, f"findings-{member.member_id}-1",
+                                  {"rating_2": "符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
+        assert stored.status == "stored", stored.errors
+    args = {"wrong-code": (view.number, member.card_code, "有利害关系", "0001-AAAA-BBBB-CCCC"),
+            "other-agency": (view.number, member.card_code, "有利害关系", other),
+            "no-reason": (view.number, member.card_code, "  ", code),
+            "not-member": (view.number, "37-0000-0-9999", "有利害关系", code),
+            "no-case": ("专项督导-CITY-B-2026-99", member.card_code, "有利害关系", code),
+            "filed": (view.number, member.card_code, "有利害关系", code),
+            "no-replacement": (view.number, member.card_code, "有利害关系", code)}[case]
+    refused = si.withdraw_member(*args)
+    assert isinstance(refused, str) and why in refused
+    with session_scope() as s:
+        assert all(m.withdrawn_on is None for m in s.exec(select(SpecialInspectionMember)))
+        assert len(list(s.exec(select(SpecialInspectionMember)))) == 3
+        assert s.exec(select(ConflictDeclaration)).first() is None
+    assert si.view(view.case_id).members == view.members
+
+
+def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_reports_the_replacement(world):
+    from tests.integration.test_cli import run
+
+    _with_spare(world)
+    code = _code()
+    view = si.open_special(str(uuid4()), opening())
+    si.send_notices(view.case_id)
+    gone = view.members[2]
+    refused = run("special", "withdraw", "--case", view.number, "--member", gone.card_code, "--reason", "有利害关系",
+                  "--staff-code", "0001-AAAA-BBBB-CCCC")
+    assert refused.returncode == 1 and "工作人员代码" in refused.stderr
+    done = run("special", "withdraw", "--case", view.number, "--member", gone.card_code, "--reason", "有利害关系",
+               "--staff-code", code, "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["replacement"]["card_code"] in {m.card_code for m in si.view(view.case_id).members}
+    assert "撤回" in out["text"] and code not in done.stdout
+
+
+# -- every matter 符合: no rectification (issue 17.14) -----------------------------------------------------
+def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.SpecialView, Outcome]:
+    from procedures import portal_forms
+
+    code = _code()
+    view = si.open_special(run_id, opening())
+    si.send_notices(view.case_id)
+    for m in view.members:
+        stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                                  {"rating_2": rating, "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
+        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    si.invite_lead(view.case_id, 1)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
+                                                       PortalLink.step_key == "consolidation-1")).one()
+    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["lead_consolidation"],
+                                          {"hearing": ["机构作了说明"]}, [])
+    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
+    si.send_draft(view.case_id)
+    si.record_rebuttal(view.case_id, None)
+    answers = {"rating_2": rating, "rating_6": "符合", "requirements": requirements, "report_days": 20,
+               "staff_code": code}
+    return view, si.weigh_rebuttal(view.case_id, "weighing-1", answers)
+
+
+def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_requirements_or_report(world):
+    view, asked = _weighed(world, "run-all-ok-asked", "符合", "强化考点管理")
+    assert not asked.accepted and "无需整改，请清空整改要求" in asked.field_errors["requirements"]
+    view, ok = _weighed(world, "run-all-ok", "符合", "")
+    assert ok.accepted and si.needs_rectification(view.case_id) is False
+    said = si.issue_opinion(view.case_id)
+    assert "无需整改，本案结案" in said
+    with session_scope() as s:
+        case = s.get(InspectionCase, view.case_id)
+        special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == view.case_id)).one()
+        windows = [d.step_key for d in s.exec(select(SpecialInspectionDeadline).where(
+            SpecialInspectionDeadline.special_id == special.id))]
+        report_links = s.exec(select(PortalLink).where(PortalLink.case_id == view.case_id,
+                                                       col(PortalLink.step_key).startswith("report-"))).all()
+        letter = s.exec(select(Document).where(Document.case_id == view.case_id,
+                                               Document.kind == "special_opinion")).one()
+    assert case.status == "closed" and special.stage == "closed" and "report-1" not in windows and not report_links
+    text = docx_text(letter.content)
+    assert "督导事项均符合规定，无需整改，无需提交整改工作报告" in text and "结案" in text
+    assert "整改要求" not in text and "第二十二条（六）" not in text
+
+
+def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_report(world):
+    view, bare = _weighed(world, "run-basic-bare", "基本符合", "")
+    assert not bare.accepted and "应填写整改要求" in bare.field_errors["requirements"]
+    view, ok = _weighed(world, "run-basic", "基本符合", "补齐评价资料")
+    assert ok.accepted and si.needs_rectification(view.case_id)
+    assert "整改工作报告应于" in si.issue_opinion(view.case_id)
+    assert si.stage(view.case_id) == "待整改工作报告"
+
+
+def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_naming_it(world):
+    view = si.open_special("run-names", opening(matters=["第十四条（六）质量管控", "第十四条（二）备案范围"]))
+    assert view.refusal_reason == "" and view.matters == ("第十四条（二）备案范围", "第十四条（六）质量管控")
+    bad = si.open_special("run-bad-name", opening(matters=["第十四条（十）其他"]))
+    assert bad.status == "refused" and "督导事项：“第十四条（十）其他”不是第十四条（一）至（九）之一" in bad.refusal_reason
+
+
+def test_receipt_numbers_follow_the_order_of_receipt_not_the_order_the_links_were_made(world):
+    view = si.open_special("run-receipts", opening())
+    si.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report")).one()
+    first = portal_submissions.submit(portal_tokens.token_for(key), "自评报告", [])
+    later = [_submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                              {"rating_2": "符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
+             for m in reversed(view.members)]
+    numbers = [r.receipt.receipt_number for r in [first, *later]]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 4 and all(n.startswith("HZ2026") for n in numbers)
+    with session_scope() as s:
+        mails = [m for m in s.exec(select(OutboxMessage)) if m.idempotency_key.startswith("portal-receipt:")]
+    assert sorted(n for n in numbers) == sorted(next(x for x in numbers if x in m.text_body) for m in mails)
+    assert not any("HZPENDING" in m.subject + m.text_body + m.html_body for m in mails)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from regulation.dispatch import InsufficientSupervisors
+from regulation.inspection_matters import matter_names
 from regulation.reasons import RuleViolation
 from regulation.recusal import history_from
 from regulation.special_inspection import (
@@ -13,8 +14,11 @@ from regulation.special_inspection import (
     check_matters,
     check_team_size,
     consolidate,
+    draw_replacement,
     draw_team,
+    matter_numbers,
     matters,
+    needs_rectification,
     report_outcome,
     team_order,
     weighing_problems,
@@ -161,3 +165,54 @@ def test_member_findings_are_checked_per_matter_of_the_case_naming_matter_and_fi
     assert "第十四条（六）质量管控「事实」：未填写" in refusal.fields["facts_6"]
     assert any("督导事项（三）：不是本次督导事项" in e for e in refusal)
     assert any("未知的项目“bogus”" in e for e in refusal)
+
+
+def test_the_run_forms_matter_names_are_the_nine_of_article_fourteen_and_map_back_to_their_numbers():
+    assert matter_names() == tuple(str(m) for m in matters())
+    assert matter_numbers(["第十四条（六）质量管控", "第十四条（二）备案范围"]) == [6, 2]
+    assert matter_numbers([2, 6]) == [2, 6]  # a run opened before the form had names
+
+
+def test_a_matter_name_outside_article_fourteen_is_refused_naming_it():
+    with pytest.raises(RuleViolation, match="“第十四条（十）其他”不是第十四条（一）至（九）之一"):
+        matter_numbers(["第十四条（二）备案范围", "第十四条（十）其他"])
+
+
+def test_every_matter_rated_conforming_needs_no_rectification():
+    assert needs_rectification(["符合", "符合"]) is False
+
+
+@pytest.mark.parametrize("ratings", [["符合", "基本符合"], ["不符合"], ["基本符合", "基本符合"]])
+def test_any_matter_short_of_conforming_needs_rectification(ratings):
+    assert needs_rectification(ratings) is True
+
+
+def test_rectification_is_judged_only_on_known_ratings():
+    with pytest.raises(RuleViolation):
+        needs_rectification(["符合", ""])
+
+
+def test_replacement_is_drawn_from_the_same_pool_never_from_the_team_nor_a_team_employer():
+    p = pool(*_members("甲", "乙", "丙", "甲", "丁", ""))
+    team = {"R3725A001", "R3725A002", "R3725A003"}  # 甲 乙 丙; the member from 乙 withdraws
+    for seed in map(str, range(20)):
+        got = draw_replacement(p, INST_A, session(), f"{seed}:replace-1", frozenset({"P0002"}), history_from([]),
+                               frozenset(team), frozenset({"甲", "丙"}))
+        assert got.chosen == ("R3725A005",)  # 丁: the other 甲 shares an employer, the blank cannot be checked
+
+
+def test_replacement_draw_is_replayable_from_its_seed():
+    p = pool(*_members("甲", "乙", "丙", "丁", "戊", "己"))
+    args = (INST_A, session(), "seed:replace-1", frozenset(), history_from([]), frozenset({"R3725A001"}),
+            frozenset({"甲"}))
+    first = draw_replacement(p, *args)
+    assert draw_replacement(p, *args).chosen == first.chosen and first.candidates_hash
+
+
+def test_no_replacement_says_why_nobody_fits():
+    p = pool(*_members("甲", "乙", "甲", ""))
+    with pytest.raises(InsufficientSupervisors) as exc:
+        draw_replacement(p, INST_A, session(), "s", frozenset(), history_from([]),
+                         frozenset({"R3725A001", "R3725A002"}), frozenset({"甲"}))
+    assert "需抽取 1 名外督员" in exc.value.reason and "与已抽取成员同一工作单位 1人" in exc.value.reason
+    assert "未登记工作单位 1人" in exc.value.reason
