@@ -38,11 +38,14 @@ from models import (
     Institution,
     OutboxMessage,
     PortalLink,
+    RegisterEntry,
     SanctionCase,
 )
 from procedures.pending import third_fail_key
+from procedures.work_calendar import current_calendar
 from regulation import sanctions as ladder
-from regulation.deadlines import add_calendar_months
+from regulation.calendar import CalendarDataMissing
+from regulation.deadlines import add_calendar_months, period_last_day
 
 
 @dataclass
@@ -53,6 +56,7 @@ class SanctionSweep:
     receipts_reminded: list[int] = field(default_factory=list)  # 送达回执 not signed by its date
     escalated: list[int] = field(default_factory=list)
     due_computed: list[int] = field(default_factory=list)  # 期限待定 computed once the year was declared
+    due_moved: list[int] = field(default_factory=list)  # a stored last day on a day off, moved (民法典第二百零三条)
     opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
     escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
     waiting: list[str] = field(default_factory=list)  # runs that could not be resumed yet
@@ -107,6 +111,7 @@ def sweep(as_of: date, resume: bool = True) -> SanctionSweep:
     summary = SanctionSweep(as_of)
     with session_scope() as s:
         _compute_unknown_dues(s, as_of, summary)
+        _move_day_off_dues(s, as_of, summary)
         _close_hearings(s, as_of, summary, resume)
         _remind(s, as_of, summary)
         _remind_receipts(s, as_of, summary)
@@ -145,15 +150,65 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 
 # the portal links whose deadline is each period's (procedures/sanctions.invite_args, RECEIPT_STEP)
-_LINK_STEPS = {"hearing_due": (["defence"], []), "receipt_due": (["decision-receipt"], []),
+_LINK_STEPS = {"hearing_due": (["defence"], ["defence-"]), "receipt_due": (["decision-receipt"], []),
                "rectification_due": (["explanation"], ["rectification-", "improvement-"])}
+
+
+def _set_due(s: Session, case: SanctionCase, field_name: str, due: date) -> None:
+    """A period's end now known (or moved): the case, the portal links of its window (a re-hearing's
+    defence-2, defence-3 … too) and, for the rectification, the public register's 整改期限."""
+    from procedures.unknown_dues import fix_links
+
+    setattr(case, field_name, due)
+    keys, prefixes = _LINK_STEPS[field_name]
+    fix_links(s, "sanction", case.id, keys, prefixes, due, case.clock_offset_days)
+    if field_name == "rectification_due":
+        s.exec(update(RegisterEntry).where(RegisterEntry.key == f"sanction-{case.id}-rectification")
+               .values(until=due))
+
+
+def _move_day_off_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
+    """A rectification/improvement/explanation date stored before the 民法典第二百零三条 rule (or a
+    day declared off after the date was computed) that falls on a day off: moved to the next
+    working day, the case's links and register line with it, and the institution told the new
+    date once (keyed mail). Interpretation: only the open cases not yet escalated (status waiting,
+    no report, the date not passed beyond the catch-up window) — one indexed query on (status, due);
+    a date in a year not yet declared is kept as stored and never escalated on until the year is
+    declared (_escalate), when this step moves it if need be."""
+    since = as_of - timedelta(days=get_settings().sweep_catchup_days)
+    rows = s.exec(select(SanctionCase).where(
+        col(SanctionCase.status).in_(_WAITING), SanctionCase.rectification_due >= since,
+        col(SanctionCase.report_received_on).is_(None), col(SanctionCase.escalated_on).is_(None))).all()
+    if not rows:
+        return
+    cal = current_calendar(s)
+    fill = _notice_mail("【期限顺延】整改（改进、说明）期限")
+    for case in rows:
+        stored = case.rectification_due
+        try:
+            due = period_last_day(stored, cal)
+        except CalendarDataMissing:
+            continue
+        if due == stored:
+            continue
+        _set_due(s, case, "rectification_due", due)
+        case.details = (case.details or {}) | {"due_moved": [*(case.details or {}).get("due_moved", []),
+                                                             {"from": str(stored), "to": str(due), "on": str(as_of)}]}
+        s.add(case)
+        inst = s.get(Institution, case.institution_id)
+        subject, text, html = fill(inst.name, f"此前通知你单位的期限{stored}为法定休假日（周末或法定节假日），"
+                                              f"依民法典第二百零三条顺延至{due}（含当日）。请在该日前通过原链接报送。"
+                                              f"（处理案件 {case.id}）")
+        enqueue(s, f"deadline-moved:sanction:{case.id}:{case.rectification_round}:{stored}", inst.contact_email,
+                "institution", subject, text, html)
+        summary.due_moved.append(case.id)
 
 
 def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
     """Periods left 期限待定 (a year not yet declared, procedures/unknown_dues.py): computed as
     soon as the year is known, and the institution told the date — once (the field is set, the
     pending entry removed). Until then nothing closes or escalates on them (NULL is never < day)."""
-    from procedures.unknown_dues import Period, due_or_unknown, fix_links, tell_fixed
+    from procedures.unknown_dues import Period, due_or_unknown, tell_fixed
 
     rows = list(s.exec(select(SanctionCase).where(or_(  # indexed on (status, due)
         and_(SanctionCase.status == "hearing", col(SanctionCase.hearing_due).is_(None)),
@@ -172,12 +227,12 @@ def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> No
                                     f"处理案件 {case.id}")
             if due is None:
                 continue
-            setattr(case, field_name, due)
             del pending[field_name]
-            tell_fixed(s, f"sanction:{case.id}:{field_name}", inst.contact_email, "institution", inst.name,
-                       entry["what"], due)
-            keys, prefixes = _LINK_STEPS[field_name]
-            fix_links(s, "sanction", case.id, keys, prefixes, due, case.clock_offset_days)
+            # a re-hearing's round in the key: each round's date is told (not dropped as a duplicate)
+            key = f"sanction:{case.id}:{field_name}" + (
+                f":{case.details.get('hearing_round', 1)}" if field_name == "hearing_due" else "")
+            tell_fixed(s, key, inst.contact_email, "institution", inst.name, entry["what"], due)
+            _set_due(s, case, field_name, due)
             summary.due_computed.append(case.id)
         case.details = case.details | {"due_pending": pending}
         s.add(case)
@@ -338,8 +393,16 @@ def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> 
                   .where(col(SanctionCase.status).in_(_WAITING), SanctionCase.rectification_due < as_of,
                          col(SanctionCase.report_received_on).is_(None))).all()
     opened, first = [], []
+    cal = None
     for case_id, status, rnd, due, escalated_on, inst_id, agency_id, details, run_id in rows:
         step, finding, serious = _WAITING[status]
+        if escalated_on is None:  # 民法典第二百零三条: never before the period's real last day
+            cal = cal or current_calendar(s)
+            try:
+                if period_last_day(due, cal) >= as_of:
+                    continue
+            except CalendarDataMissing:  # the year not declared: not known to have passed
+                continue
         if escalated_on is None:
             first.append(case_id)
             if finding:

@@ -1,0 +1,120 @@
+"""民法典第二百零三条 for dates stored before the rule (or a day declared off afterwards): the
+sweep moves an open case's last day off a day off, tells the institution once, never escalates
+before the real last day; a date fixed after 期限待定 reaches the register and every round's
+link. Real database (SQLite), no Prefect."""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import col, select
+
+from adapters import clock
+from adapters.db import session_scope
+from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
+from procedures import sanction_sweep, sanctions, staff
+from procedures.portal_links import CaseStep, Contact, Recipient, create_link
+from tests.integration import test_unknown_year_windows as base
+from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year
+
+world = base.world  # the same database and people (2099 declared, 2100 not)
+
+SATURDAY, SUNDAY, MONDAY, TUESDAY = date(2099, 3, 7), date(2099, 3, 8), date(2099, 3, 9), date(2099, 3, 10)
+
+
+def _rectifying(on: str) -> int:
+    with session_scope() as s:
+        code = staff.add(s, "CITY-A", "王审核", "审核")[1]
+    case_id = _sanction("T-Y-2", on, code)
+    sanctions.notify_hearing(case_id)
+    sanctions.record_defence(case_id, 0)
+    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                                "requirements": "按规定设置考场，重新组织评价"}).accepted
+    assert sanctions.carry_out(case_id)["status"] == "rectifying"
+    return case_id
+
+
+def _store_old_due(case_id: int, due: date) -> None:
+    """What a case opened before the rule holds: the nominal day, on a weekend."""
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        case.rectification_due = due
+        s.add(case)
+        entry = s.exec(select(RegisterEntry).where(RegisterEntry.key == f"sanction-{case_id}-rectification")).one()
+        entry.until = due
+        s.add(entry)
+        create_link(s, CaseStep("sanction", case_id, "rectification-1", "run-x"),
+                    Recipient("institution", "济南年末评价中心", "inst-y2@institution.example.cn"),
+                    Contact("委派机构", "a@example.gov.cn"), "整改报告",
+                    datetime.combine(due, time(23, 59), tzinfo=clock.tz()))
+
+
+def test_a_stored_last_day_on_a_weekend_is_moved_to_the_next_working_day_and_the_institution_told_once(world):
+    case_id = _rectifying("2098-12-01")
+    _store_old_due(case_id, SATURDAY)
+    first = sanction_sweep.sweep(date(2099, 3, 1), resume=False)
+    second = sanction_sweep.sweep(date(2099, 3, 2), resume=False)
+    assert first.due_moved == [case_id] and second.due_moved == []
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        entry = s.exec(select(RegisterEntry).where(RegisterEntry.key == f"sanction-{case_id}-rectification")).one()
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "rectification-1")).one()
+    assert case.rectification_due == MONDAY and entry.until == MONDAY
+    assert case.details["due_moved"][0]["from"] == str(SATURDAY)
+    assert link.deadline.date() == MONDAY - timedelta(days=case.clock_offset_days)  # the link lives in real time
+    (told,) = _mails("【期限顺延】")
+    assert told.recipient == "inst-y2@institution.example.cn" and "顺延至2099-03-09" in told.text_body
+
+
+def test_the_sweep_never_escalates_before_the_real_last_day_of_a_stored_weekend_date(world):
+    case_id = _rectifying("2098-12-01")
+    _store_old_due(case_id, SATURDAY)
+    assert sanction_sweep.sweep(SUNDAY, resume=False).escalated == []  # moved to Monday, not overdue
+    assert sanction_sweep.sweep(MONDAY, resume=False).escalated == []
+    assert sanction_sweep.sweep(TUESDAY, resume=False).escalated == [case_id]
+
+
+def test_a_stored_date_in_an_undeclared_year_is_never_escalated_on_until_the_year_is_declared(world):
+    case_id = _rectifying("2099-10-01")
+    saturday_2100 = date(2100, 1, 2)
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        case.rectification_due, case.escalated_on = saturday_2100, None
+        s.add(case)
+    assert sanction_sweep.sweep(date(2100, 1, 10), resume=False).escalated == []
+    declare_year(2100)
+    assert sanction_sweep.sweep(date(2100, 1, 10), resume=False).escalated == [case_id]
+
+
+def test_a_rectification_date_fixed_after_pending_reaches_the_public_register(world):
+    case_id = _rectifying("2099-11-30")  # 3 months: 2100-02-28, year not declared
+    with session_scope() as s:
+        assert s.exec(select(RegisterEntry).where(
+            RegisterEntry.key == f"sanction-{case_id}-rectification")).one().until is None
+    declare_year(2100)
+    sanction_sweep.sweep(date(2100, 1, 5), resume=False)
+    with session_scope() as s:
+        assert s.exec(select(RegisterEntry).where(
+            RegisterEntry.key == f"sanction-{case_id}-rectification")).one().until == date(2100, 3, 1)
+
+
+def test_a_re_hearings_pending_period_fixes_its_own_link_and_each_round_is_told(world):
+    case_id = _sanction("T-Y-2", "2099-12-25", "")
+    assert sanctions.notify_hearing(case_id)["hearing_due"] == "期限待定"
+    with session_scope() as s:  # the hearing reopened after a change: round 2, its link defence-2
+        case = s.get(SanctionCase, case_id)
+        case.details = case.details | {"hearing_round": 2}
+        s.add(case)
+        create_link(s, CaseStep("sanction", case_id, "defence-2", "run-x"),
+                    Recipient("institution", "济南年末评价中心", "inst-y2@institution.example.cn"),
+                    Contact("委派机构", "a@example.gov.cn"), "陈述和申辩",
+                    datetime.combine(date(2100, 2, 3), time(23, 59), tzinfo=clock.tz()))
+        s.add(OutboxMessage(idempotency_key=f"deadline-fixed:sanction:{case_id}:hearing_due", recipient="x@y",
+                            recipient_kind="institution", subject="round 1", text_body="", html_body="",
+                            created_at=clock.now()))
+    declare_year(2100)
+    sanction_sweep.sweep(date(2099, 12, 28), resume=False)
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "defence-2")).one()
+        offset = s.get(SanctionCase, case_id).clock_offset_days
+        assert link.deadline.date() == date(2100, 1, 4) - timedelta(days=offset)
+        assert s.exec(select(OutboxMessage).where(
+            col(OutboxMessage.idempotency_key) == f"deadline-fixed:sanction:{case_id}:hearing_due:2")).first()
