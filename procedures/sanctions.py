@@ -1197,7 +1197,7 @@ def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: st
         remark = str(answers.get("requirements", "")).strip()
         if outcome not in (accept, again):
             refusal.add("outcome", f"审核结论：应为“{accept}”或“{again}”")
-        new_due = None
+        new_due, moved = None, ""
         if outcome == again:
             if not remark:
                 refusal.add("requirements", "整改要求：另定期限时须写明尚需整改（改进）的要求")
@@ -1205,6 +1205,10 @@ def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: st
                 new_due = date.fromisoformat(str(answers.get("new_due", "")))
                 if new_due <= today:
                     refusal.add("new_due", f"新的整改期限：应晚于今天（{today}），实际为 {new_due}")
+                else:  # 民法典第二百零三条: a day off moves to the next working day, said on the case
+                    new_due, moved = unknown_dues.staff_last_day(s, new_due)
+                    if new_due is None:
+                        refusal.add("new_due", f"新的整改期限：{moved}")
             except ValueError:
                 refusal.add("new_due", f"新的整改期限：应为有效日期（YYYY-MM-DD），实际为“{answers.get('new_due', '')}”")
         if case.status != status:
@@ -1224,7 +1228,7 @@ def _review(case_id: int, pause_key: str, answers: dict, status: str, accept: st
             case.rectification_round += 1
             case.rectification_due, case.report_received_on = new_due, None
             _history(s, case, f"requirements-{case.rectification_round}", today,
-                     f"{returned}并另定期限至{new_due}：{remark}", "", article)
+                     f"{returned}并另定期限至{new_due}{moved}：{remark}", "", article)
     return _answer_once(case_id, pause_key, judge)
 
 

@@ -57,6 +57,21 @@ def tell_fixed(s: Session, key: str, to: str, kind: str, name: str, what: str, d
     enqueue(s, f"deadline-fixed:{key}", to, kind, subject, text, html, case_id)
 
 
+def staff_last_day(s: Session, typed: date) -> tuple[date | None, str]:
+    """A last day typed by staff (a review's new 整改期限) under 民法典第二百零三条: (the day, "")
+    when it is a working day; (the next working day, the note saying so) when it is a day off —
+    Interpretation: moved, not refused, and the move said on the case and letter; (None, why)
+    when its year has no official schedule yet (refused: the sweep could not tell when it ends)."""
+    try:
+        due = period_last_day(typed, current_calendar(s))
+    except CalendarDataMissing as exc:
+        return None, (f"{exc.year}年法定节假日安排尚未录入，无法确定{typed}是否为工作日；"
+                      "请另选日期，或请管理员先录入该年度工作日历")
+    if due == typed:
+        return due, ""
+    return due, f"（{typed}为法定休假日，依民法典第二百零三条顺延至{due}）"
+
+
 def provisional_end(opened_on: date, working_days: int) -> date:
     """A bound no window of `working_days` working days can pass, whatever the unknown year's
     holidays (at most 5 working days a week, and a Golden Week or Spring Festival of 9 days off

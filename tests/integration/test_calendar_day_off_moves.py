@@ -13,6 +13,7 @@ from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures import sanction_sweep, sanctions, staff
 from procedures.portal_links import CaseStep, Contact, Recipient, create_link
 from tests.integration import test_unknown_year_windows as base
+from tests.integration.test_sanctions import _submit
 from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year
 
 world = base.world  # the same database and people (2099 declared, 2100 not)
@@ -118,3 +119,24 @@ def test_a_re_hearings_pending_period_fixes_its_own_link_and_each_round_is_told(
         assert link.deadline.date() == date(2100, 1, 4) - timedelta(days=offset)
         assert s.exec(select(OutboxMessage).where(
             col(OutboxMessage.idempotency_key) == f"deadline-fixed:sanction:{case_id}:hearing_due:2")).first()
+
+
+def test_a_new_rectification_date_typed_on_a_day_off_is_moved_to_the_next_working_day_and_said_on_the_case(world):
+    case_id = _rectifying("2098-12-01")
+    with session_scope() as s:
+        code = staff.add(s, "CITY-A", "李审核", "审核")[1]
+    sid = _submit(case_id, "run-T-Y-2-2098-12-01", "rectification-1", "整改报告")
+    sanctions.record_rectification_report(case_id, sid)
+    undeclared = sanctions.review_rectification(case_id, "review-1-1", {
+        "outcome": sanctions.REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片", "new_due": "2100-01-04"})
+    assert not undeclared.accepted and "2100年法定节假日安排尚未录入" in undeclared.field_errors["new_due"]
+    assert sanctions.review_rectification(case_id, "review-1-2", {
+        "outcome": sanctions.REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片",
+        "new_due": str(SUNDAY)}).accepted
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+    assert case.rectification_due == MONDAY
+    assert sanctions.invite_args(case_id, "rectification-2")["deadline"].date() == \
+        MONDAY - timedelta(days=case.clock_offset_days)
+    assert "（2099-03-08为法定休假日，依民法典第二百零三条顺延至2099-03-09）" in sanctions.proposal_markdown(case_id) + str(
+        case.details)
