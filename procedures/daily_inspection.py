@@ -65,7 +65,7 @@ from procedures.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
-from regulation.deadlines import record_counted_from, record_due, report_due
+from regulation.deadlines import RECORD_WORKING_DAYS, record_counted_from, record_due, report_due
 from regulation.dispatch import DispatchPool, check_named
 from regulation.filing import scope_findings, status_finding
 from regulation.reasons import RuleViolation
@@ -152,6 +152,19 @@ def _open_case(flow_run_id, batch_number, as_of, agency_id) -> CaseView:
         _set_record_due(s, case, agency, local_date(sess.ends_at), opened)
         _record_findings(s, case, sess, inst, agency, opened)
         return _view(s, case)
+
+
+def report_due_words(s: Session, decision: AgencyDecision) -> str:
+    """A letter's report date, or 「期限待定」 naming the year whose schedule is missing — the year
+    the calendar reports (a weekend at the end of December moves into the next year), not the
+    nominal date's. A year declared since the decision: the date, stored (no later 期限已确定 mail)."""
+    if decision.report_due is None:
+        try:
+            decision.report_due = report_due(decision.decided_on, decision.report_days, current_calendar(s))
+            s.add(decision)
+        except CalendarDataMissing as exc:
+            return unknown_dues.words(None, str(exc))
+    return unknown_dues.words(decision.report_due)
 
 
 def _set_record_due(s: Session, case: InspectionCase, agency: Agency, scheduled_end: date, today: date) -> None:
@@ -279,7 +292,8 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
         add_event(s, case.id, "draw", case.opened_on,
                   f"随机抽取：候选 {len(result.candidates)} 人，抽取 {k} 人，种子 {result.seed}")
     brief = _brief(sess, inst, len(chosen))
-    due = str(case.record_due) if case.record_due else f"待定（{case.record_due_reason}；委派机构将另行告知）"
+    # 期限待定: the words the other procedures use (no administrator's command text to outsiders)
+    due = str(case.record_due) if case.record_due else unknown_dues.words(None, case.record_due_reason)
     for sup in chosen:
         d = Dispatch(session_id=sess.id, supervisor_id=sup.id, agency_id=agency.id, institution_id=inst.id,
                      draw_id=draw_id, dispatched_on=case.opened_on, case_id=case.id)
@@ -585,8 +599,24 @@ def _link_deadline(case: InspectionCase) -> datetime:
     """Until when a record or confirmation link works (plus the grace period): the legal due date,
     or the case's today when that has passed (a late record is still taken, marked late), in
     real time (a case opened with an earlier or later as_of is shifted by its clock offset)."""
-    due = max(case.record_due or (case.opened_on + timedelta(days=7)), case_today(case))
+    due = max(case.record_due or _provisional_record_end(case), case_today(case))
     return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
+
+
+def _provisional_record_end(case: InspectionCase) -> date:
+    """While the record's due day is 期限待定: the bound the other procedures use
+    (unknown_dues.provisional_end) from the session's scheduled end, so a December dispatch for a
+    January session keeps its link until the record can be due; the sweep sets the real date."""
+    from sqlalchemy.orm import object_session
+
+    own = object_session(case)
+    if own is not None:
+        sess = own.get(EvaluationSession, case.session_id)
+    else:
+        with session_scope() as s:
+            sess = s.get(EvaluationSession, case.session_id)
+    start = local_date(sess.ends_at) if sess is not None else case.opened_on
+    return unknown_dues.provisional_end(start, RECORD_WORKING_DAYS)
 
 
 def _record_link(s: Session, case: InspectionCase, agency: Agency, d: Dispatch, sup: Supervisor, round_: int,
@@ -880,9 +910,7 @@ def carry_out(case_id: int) -> str:
                 inspected_on=chinese_date(record.inspection_ended_on), occupation=sess.occupation, level=sess.level,
                 form_name=FORM_NAMES[sess.form_kind], batch_number=sess.batch_number, verdict=record.verdict,
                 problems=_record_problems(record) + decision.problems, opinion=decision.opinion,
-                report_due=unknown_dues.words(decision.report_due, str(
-                    (decision.decided_on + timedelta(days=decision.report_days)).year))
-                if decision.option in REPORTING_LETTERS else "")
+                report_due=report_due_words(s, decision) if decision.option in REPORTING_LETTERS else "")
             summary = f"已向评价机构发出《{doc.title}》（{doc.number}）"
         elif decision.option in PENDING_KINDS:
             facts = case.proposal.get("notice_text") or "；".join(case.proposal.get("reasons", []))

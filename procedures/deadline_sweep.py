@@ -31,10 +31,10 @@ from models import (
 )
 from procedures.cases import add_event, local_date
 from procedures.daily_inspection import open_link_url
-from procedures.unknown_dues import tell_fixed
+from procedures.unknown_dues import fix_links, tell_fixed
 from procedures.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing, WorkingCalendar
-from regulation.deadlines import overdue_from, record_due, report_due
+from regulation.deadlines import overdue_from, period_last_day, record_due, report_due
 
 NEXT_YEAR_NOTICE_MONTH = 11  # from 1 November: next year's schedule should be official
 OPEN_STATUSES = ("awaiting_go_ahead", "dispatching", "awaiting_record", "awaiting_confirmation")
@@ -45,6 +45,7 @@ class SweepSummary:
     as_of: date
     reminded: list[str] = field(default_factory=list)  # batch numbers
     due_computed: list[str] = field(default_factory=list)
+    due_moved: list[str] = field(default_factory=list)  # a report date on a day off, moved
     overdue: list[str] = field(default_factory=list)
     calendar_errors: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -56,6 +57,7 @@ class SweepSummary:
             "| 事项 | 数量 | 批次 |", "|---|---|---|",
             f"| 记录表到期提醒（第十七条） | {len(self.reminded)} | {inert('、'.join(self.reminded)) or '—'} |",
             f"| 期限已补算（工作日历已录入） | {len(self.due_computed)} | {inert('、'.join(self.due_computed)) or '—'} |",
+            f"| 书面报告期限顺延（民法典第二百零三条） | {len(self.due_moved)} | {inert('、'.join(self.due_moved)) or '—'} |",
             f"| 逾期报告委派机构（第二十六条（二）待核查） | {len(self.overdue)} | {inert('、'.join(self.overdue)) or '—'} |",
             f"| 邮件发送成功 | {len(d.sent)} | |",
             f"| 邮件仍待发送（SMTP 不可用） | {len(d.pending)} | |",
@@ -88,8 +90,15 @@ def _compute_unknown_dues(s, as_of: date, summary: SweepSummary, cal: WorkingCal
             continue
         case.record_due_reason = ""
         s.add(case)
+        # the links' deadline becomes the date; each supervisor the dispatch mail told 期限待定 is told it
+        fix_links(s, "daily_inspection", case.id, ["record", "confirm"], [], case.record_due, case.clock_offset_days)
+        for d, sup in s.exec(select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
+                             .where(Dispatch.case_id == case.id, Dispatch.status == "dispatched")):
+            tell_fixed(s, f"record:{case.id}:{d.id}", sup.email, "supervisor", sup.name,
+                       f"日常督导情况记录表（批次编号 {case.batch_number}，第十七条）", case.record_due, case.id)
         summary.due_computed.append(case.batch_number)
-        add_event(s, case.id, "due-computed", as_of, f"工作日历已载入，记录表应于 {case.record_due} 前提交（第十七条）")
+        add_event(s, case.id, "due-computed", as_of,
+                  f"工作日历已载入，记录表应于 {case.record_due} 前提交（第十七条）；已告知外督员")
 
 
 def _compute_unknown_report_dues(s, as_of: date, summary: SweepSummary, cal: WorkingCalendar) -> None:
@@ -110,6 +119,36 @@ def _compute_unknown_report_dues(s, as_of: date, summary: SweepSummary, cal: Wor
                    decision.report_due, case.id)
         summary.due_computed.append(case.batch_number)
         add_event(s, case.id, "report-due-computed", as_of, f"工作日历已录入，书面报告应于 {decision.report_due} 前报送")
+
+
+def _move_day_off_report_dues(s, as_of: date, summary: SweepSummary, cal: WorkingCalendar) -> None:
+    """A letter's report date stored before the 民法典第二百零三条 rule (or a day declared off
+    afterwards) that falls on a day off and has not passed: moved to the next working day, the
+    institution told the new date once (keyed). A date whose year is not declared is kept."""
+    rows = s.exec(select(AgencyDecision, InspectionCase, Institution)
+                  .join(InspectionCase, InspectionCase.id == AgencyDecision.case_id)
+                  .join(Institution, Institution.id == InspectionCase.institution_id)
+                  .where(AgencyDecision.report_due >= as_of))
+    for decision, case, inst in rows:
+        stored = decision.report_due
+        try:
+            due = period_last_day(stored, cal)
+        except CalendarDataMissing:
+            continue
+        if due == stored:
+            continue
+        decision.report_due = due
+        s.add(decision)
+        subject, text, html = render_email(
+            "supervisor_notice", subject_text=f"【期限顺延】{decision.option}要求的书面报告", greeting=inst.name,
+            paragraphs=[f"此前通知你单位的{decision.option}（批次编号 {case.batch_number}）书面报告期限{stored}为法定休假日"
+                        f"（周末或法定节假日），依民法典第二百零三条顺延至{due}（含当日）。"],
+            sender="技能人才评价质量督导")
+        enqueue(s, f"deadline-moved:report:{decision.id}:{stored}", inst.contact_email, "institution",
+                subject, text, html, case.id)
+        summary.due_moved.append(case.batch_number)
+        add_event(s, case.id, "report-due-moved", as_of,
+                  f"书面报告期限{stored}为法定休假日，依民法典第二百零三条顺延至{due}，已告知评价机构")
 
 
 def _tell_next_year_missing(s, as_of: date, cal: WorkingCalendar) -> None:
@@ -136,6 +175,7 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
         _tell_next_year_missing(s, as_of, cal)
         _compute_unknown_dues(s, as_of, summary, cal)
         _compute_unknown_report_dues(s, as_of, summary, cal)
+        _move_day_off_report_dues(s, as_of, summary, cal)
         cases = s.exec(select(InspectionCase).where(
             col(InspectionCase.status).in_(("awaiting_record", "awaiting_confirmation")),
             col(InspectionCase.record_due).is_not(None)))

@@ -1,7 +1,7 @@
 """Daily-inspection procedures against a real database (no Prefect): deadlines the calendar
 cannot give yet, and the sweep that computes them once it can (第十七条)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -128,3 +128,67 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
     finally:
         settings_module.get_settings.cache_clear()
         db.get_engine.cache_clear()
+
+
+def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_link_once_declared(app_db):
+    """第十七条 with 期限待定: the dispatch mail says so in the shared words (no administrator's
+    command to outsiders), the link lasts the provisional bound (2 working days can never end
+    after it), and once the year is declared the supervisor is told the date and the link moves."""
+    from models import PortalLink
+    from procedures.unknown_dues import provisional_end
+
+    view = daily_inspection.open_case("run-cal-3", app_db[0], "2098-12-01", None)
+    daily_inspection.dispatch(view.case_id, None, 1)
+    with session_scope() as s:
+        (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
+        case = s.get(InspectionCase, view.case_id)
+    assert "期限待定（2098年法定节假日安排公布后确定，另行通知）" in notice.text_body
+    assert "supervise calendar declare" not in notice.text_body + notice.html_body
+    offset = case.clock_offset_days
+    assert link.deadline.date() == provisional_end(date(2098, 12, 28), 2) - timedelta(days=offset)
+
+    declare_year(2098)
+    deadline_sweep.sweep_deadlines(date(2098, 12, 2))
+    deadline_sweep.sweep_deadlines(date(2098, 12, 3))
+    with session_scope() as s:
+        told = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【期限已确定】"))).all()
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
+    assert len(told) == 1 and told[0].recipient_kind == "supervisor" and "2098年12月30日" in told[0].text_body
+    assert link.deadline.date() == date(2098, 12, 30) - timedelta(days=offset)
+
+
+def test_a_letters_pending_report_date_names_the_year_the_last_day_moves_into(app_db):
+    """民法典第二百零三条: 2099-12-31 declared off, a 30-day report from 2099-12-01 ends in 2100 —
+    the letter's 期限待定 names 2100 (the undeclared year), not 2099."""
+    from models import AgencyDecision
+
+    declare_year(2099, days_off=[date(2099, 1, 1), date(2099, 12, 31)])
+    decision = AgencyDecision(case_id=0, option="提醒函", proposed_option="提醒函", report_due=None, report_days=30,
+                              handled_by="王审核", decided_on=date(2099, 12, 1))
+    with session_scope() as s:
+        words = daily_inspection.report_due_words(s, decision)
+        s.expunge_all()
+    assert words == "期限待定（2100年法定节假日安排公布后确定，另行通知）"
+
+
+def test_a_stored_report_date_on_a_weekend_is_moved_to_the_next_working_day_and_the_institution_told_once(app_db):
+    """A 提醒函's report date stored before the 民法典第二百零三条 rule, on a Saturday."""
+    from models import AgencyDecision, Institution
+
+    declare_year(2099)
+    with session_scope() as s:
+        inst = s.exec(select(Institution)).first()
+        case = InspectionCase(flow_run_id="run-old", batch_number="PC-OLD", institution_id=inst.id,
+                              agency_id="CITY-A", opened_on=date(2099, 1, 5), status="closed")
+        s.add(case)
+        s.flush()
+        s.add(AgencyDecision(case_id=case.id, option="提醒函", proposed_option="提醒函", report_due=date(2099, 3, 7),
+                             report_days=30, handled_by="王审核", decided_on=date(2099, 2, 5)))
+    first = deadline_sweep.sweep_deadlines(date(2099, 3, 1))
+    second = deadline_sweep.sweep_deadlines(date(2099, 3, 2))
+    assert first.due_moved == ["PC-OLD"] and second.due_moved == []
+    with session_scope() as s:
+        assert s.exec(select(AgencyDecision)).one().report_due == date(2099, 3, 9)
+        (told,) = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【期限顺延】")))
+    assert told.recipient == "inst-cal@institution.example.cn" and "顺延至2099-03-09" in told.text_body
