@@ -85,6 +85,15 @@ def _year(value, where: str, problems: list[str]) -> int:
     return year
 
 
+def _put(target: dict[date, str], day: date, where: str, problems: list[str]) -> None:
+    """A day listed once: a second row with the same day (or an overlapping range) is named,
+    never silently merged (the staff may have meant another day)."""
+    if day in target:
+        problems.append(f"{where}：日期 {day} 与{target[day]}重复")
+    else:
+        target[day] = where
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Declaration:
     try:
         # every scalar as text: a wrong date is named with its row, not a parser error for the file
@@ -107,7 +116,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Declaration:
             else:
                 days = _days(row, None, where, problems)
             for d in days:
-                target.setdefault(d, where)
+                _put(target, d, where, problems)
     return decl
 
 
@@ -120,7 +129,9 @@ def _read_xlsx(path: Path, problems: list[str]) -> Declaration:
     try:
         rows = read_sheet_rows(path)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise DeclarationRefused([f"文件不是有效的 Excel（.xlsx）工作簿：{exc}"]) from exc
+        # openpyxl's English text means nothing to staff: the file, and what it should be
+        raise DeclarationRefused([f"文件不是有效的 Excel（.xlsx）工作簿：{path.name}（请用 Excel 或 WPS 另存为 .xlsx 后重试）"]) \
+            from exc
     meta: dict[str, tuple[int, object]] = {}
     header: list[str] | None = None
     table: list[tuple[int, list]] = []
@@ -160,7 +171,7 @@ def _read_xlsx(path: Path, problems: list[str]) -> Declaration:
             problems.append(f"{where}：类别“{kind}”应为“放假”或“调休上班”")
             continue
         for d in _days(cell(cells, "日期"), cell(cells, "至"), where, problems):
-            target.setdefault(d, where)
+            _put(target, d, where, problems)
     return decl
 
 

@@ -181,3 +181,27 @@ def test_no_november_notice_when_next_year_is_official(db):
     deadline_sweep.sweep_deadlines(date(2025, 11, 3))  # 2026 is in the holidays package
     with session_scope() as s:
         assert not s.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).like("calendar-next-year:%"))).all()
+
+
+def test_a_day_listed_twice_is_named_with_both_rows_and_a_broken_xlsx_gives_no_parser_text(db, tmp_path):
+    twice = """year: 2098
+notice_number: 国办发明电〔2097〕1号
+days_off:
+  - 2098-10-01
+  - {from: 2098-09-30, to: 2098-10-02}
+"""
+    out = CliRunner().invoke(app, ["calendar", "declare", _write(tmp_path, twice), "--by", "张管理"])
+    assert out.exit_code == 1 and _declarations() == []
+    assert "days_off（放假日）第2项：日期 2098-10-01 与days_off（放假日）第1项重复" in out.output
+    wb = Workbook()
+    for row in (["年度", 2098], ["通知文号", "X"], ["日期", "至", "类别"], ["2098-10-01", None, "放假"],
+                ["2098-10-01", None, "放假"]):
+        wb.active.append(row)
+    wb.save(tmp_path / "twice.xlsx")
+    out = CliRunner().invoke(app, ["calendar", "declare", str(tmp_path / "twice.xlsx"), "--by", "张管理"])
+    assert out.exit_code == 1 and "第5行：日期 2098-10-01 与第4行重复" in out.output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("不是工作簿", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calendar", "declare", str(broken), "--by", "张管理"])
+    assert out.exit_code == 1 and "文件不是有效的 Excel（.xlsx）工作簿：broken.xlsx" in out.output
+    assert "zip" not in out.output
