@@ -1,22 +1,38 @@
 """民法典第二百零三条 for dates stored before the rule (or a day declared off afterwards): the
 sweep moves an open case's last day off a day off, tells the institution once, never escalates
 before the real last day; a date fixed after 期限待定 reaches the register and every round's
-link. Real database (SQLite), no Prefect."""
+link. Real database (SQLite and PostgreSQL), no Prefect."""
 
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from adapters import clock
-from adapters.db import session_scope
+from adapters.db import session_scope, upgrade
+from cli.demo_data import add_agencies, add_institution
 from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures import sanction_sweep, sanctions, staff
 from procedures.portal_links import CaseStep, Contact, Recipient, create_link
-from tests.integration import test_unknown_year_windows as base
+from tests.app_env import app_env
 from tests.integration.test_sanctions import _submit
 from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year
+from tests.postgres_server import free_port
 
-world = base.world  # the same database and people (2099 declared, 2100 not)
+
+@pytest.fixture
+def world(db_url, tmp_path):
+    """test_unknown_year_windows' world (2099 declared, 2100 not), on SQLite and PostgreSQL."""
+    values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"), "SUPERVISION_DATABASE_URL": db_url,
+              "SUPERVISION_SMTP_PORT": str(free_port()), "SUPERVISION_SMTP_TIMEOUT_SECONDS": "1",
+              "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    with app_env(values):
+        upgrade()
+        with session_scope() as s:
+            add_agencies(s)
+            add_institution(s, "济南年末评价中心", "T-Y-2", city="A", email="inst-y2@institution.example.cn")
+        declare_year(2099)
+        yield
 
 SATURDAY, SUNDAY, MONDAY, TUESDAY = date(2099, 3, 7), date(2099, 3, 8), date(2099, 3, 9), date(2099, 3, 10)
 
