@@ -171,6 +171,21 @@ def assign_number(s: Session, case: SanctionCase) -> str:
     return case.number
 
 
+def run_name(case_number: str, institution: str) -> str:
+    """The sanction run's name once its case is known (the Prefect UI, `supervise runs`)."""
+    return f"处理程序 {case_number} · {institution}"
+
+
+def run_name_of(flow_run_id: str) -> str:
+    """The name of the run that owns a case, or "" before its case is started (or no database)."""
+    try:
+        with session_scope() as s:
+            case = s.exec(select(SanctionCase).where(SanctionCase.flow_run_id == flow_run_id)).first()
+            return run_name(case_label(case), s.get(Institution, case.institution_id).name) if case else ""
+    except Exception:  # noqa: BLE001  a name is never worth failing a run for
+        return ""
+
+
 def case_label(case: SanctionCase) -> str:
     """How staff and letters name the case: its number; a case from before numbers (or not yet
     started) by its id."""
