@@ -62,3 +62,12 @@ def continue_run(run_id: str, message: str) -> None:
 
     with sync_client() as client:
         client.set_flow_run_state(UUID(run_id), Scheduled(message=message), force=True)
+
+
+def rename_run(run_id: str, name: str) -> None:
+    """Name a run after its case once the case is known (a sanction case's number is given when
+    the run starts it): the Prefect UI and `supervise runs` then show the case number."""
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
+        client.update_flow_run(UUID(run_id), name=name)

@@ -38,7 +38,7 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
         cases = s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst.id,
                                                   col(SanctionCase.status).in_(OPEN_STATUSES))
                        .order_by(SanctionCase.id))
-        open_cases = [{"case_id": c.id, "status": STATUS_NAMES[c.status], "measure": c.proposal.get("measure_name", ""),
+        open_cases = [{"case_id": c.id, "case_number": c.number or f"第{c.id}号", "status": STATUS_NAMES[c.status], "measure": c.proposal.get("measure_name", ""),
                        "article": c.proposal.get("article", c.finding_case), "hearing_due": c.hearing_due,
                        "rectification_due": c.rectification_due} for c in cases]
         pending = _pending_cases(s, inst.id)
@@ -54,7 +54,7 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
     for c in open_cases:
         due = "；".join(x for x in (f"陈述申辩期限 {c['hearing_due']}" if c["hearing_due"] else "",
                                    f"整改期限 {c['rectification_due']}" if c["rectification_due"] else "") if x)
-        lines.append(f"  案件{c['case_id']} {c['measure']}（{c['article']}）：{c['status']}{('；' + due) if due else ''}")
+        lines.append(f"  案件 {c['case_number']} {c['measure']}（{c['article']}）：{c['status']}{('；' + due) if due else ''}")
     for p in pending:
         lines.append(f"  待处理案件{p['pending_id']} {p['kind']}（{p['article']}）：{p['opened_on']} 登记，尚未启动")
     if not open_cases and not pending:

@@ -88,6 +88,13 @@ def _opening_header(case: dict) -> str:
 
 
 def _run_name() -> str:
+    """The case's number once the run has started its case: Prefect names the run again at each
+    start (a resume after a pause restarts it), so the name is read from the case, not kept."""
+    from procedures.sanctions import run_name_of
+
+    known = run_name_of(str(runtime.flow_run.id))
+    if known:
+        return known
     p = runtime.flow_run.parameters
     if p.get("pending_case_id"):
         return f"处理程序 待处理案件{p['pending_case_id']}"

@@ -25,11 +25,16 @@ class SanctionCase(SQLModel, table=True):
     __table_args__ = (Index("ix_sanction_case_status_rect_due", "status", "rectification_due"),
                       Index("ix_sanction_case_status_hearing_due", "status", "hearing_due"),
                       Index("ix_sanction_case_receipt_due", "receipt_due"),
+                      Index("ix_sanction_case_number", "number", unique=True),  # 0018_leftovers
                       # 0012_cal: served, unsigned decisions only (a receipt period left 期限待定)
                       Index("ix_sanction_case_receipt_open", "receipt_due", sqlite_where=text(_RECEIPT_OPEN),
                             postgresql_where=text(_RECEIPT_OPEN)))
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=128)  # where it came from: pending:N, overdue:N, inactive-1y:…
+    # 0018_leftovers: the case number staff and letters cite, 处理-<agency>-<year>-<n> (n from 1 per
+    # agency and year, models.CaseCounter kind "sanction"), given when a run starts the procedure;
+    # NULL before (a case the sweep opened and no run took up yet). The id stays the internal key.
+    number: str | None = Field(default=None, max_length=64)
     pending_case_id: int | None = Field(default=None, foreign_key="pending_case.id", unique=True)
     source_sanction_id: int | None = Field(default=None, foreign_key="sanction_case.id")  # an escalation's origin
     institution_id: int = Field(foreign_key="institution.id", index=True)
@@ -80,6 +85,7 @@ class InstitutionHistory(SQLModel, table=True):
     institution_id: int = Field(foreign_key="institution.id", index=True)
     kind: str = Field(max_length=24)  # interview | written_notice | improvement | void_results | revocation
     #                                   | referral | resumption | suspension | report | decision
+    #                                   | not_suspended (a 第二十二条 decision met a revoked filing)
     on: date
     number: str = Field(default="", max_length=64)
     article: str = Field(default="", max_length=32)

@@ -40,7 +40,7 @@ class CaseFile:
     status: str  # the case's own status value
     closed: bool  # a terminal status: its run should have ended
     step: str  # where the case says it stands, in Chinese (its status or stage name)
-    label: str = ""  # the case as staff name it: 日常督导 批次 …, 专项督导-N, 处理程序 第N号
+    label: str = ""  # the case as staff name it: 日常督导 批次 …, 专项督导-…, 处理程序 处理-…（第N号 before numbers）
 
 
 def _inspection_cases(s: Session) -> list[CaseFile]:
@@ -66,10 +66,10 @@ def _sanction_cases(s: Session) -> list[CaseFile]:
     from models import SanctionCase
     from procedures.sanctions import FINAL_STATUSES, STATUS_NAMES
 
-    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status)
+    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status, SanctionCase.number)
                   .where(col(SanctionCase.flow_run_id).is_not(None)))
     return [CaseFile("处理程序", case_id, run_id, status, status in FINAL_STATUSES, STATUS_NAMES.get(status, status),
-                     f"处理程序 第{case_id}号") for case_id, run_id, status in rows]
+                     f"处理程序 {number or f'第{case_id}号'}") for case_id, run_id, status, number in rows]
 
 
 # Every procedure whose cases are owned by a run: one reader each, one check for all.

@@ -150,7 +150,46 @@ def open_sanction(s: Session, key: str, institution_id: int, finding_case: str, 
                         details={"referral_too": True} if referral_too else {})
     s.add(case)
     s.flush()
+    assign_number(s, case)
     return case
+
+
+CASE_KIND = "sanction"  # its series in case_counter (procedures.case_numbers)
+
+
+def assign_number(s: Session, case: SanctionCase) -> str:
+    """处理-<agency>-<year>-<n>, once: n from 1 per acting agency and year the case was opened
+    (立案, opened_on), from the same counter as the special inspections (issue 23.8). Given when
+    the case is opened here, or when a run starts a case the sweep or a daily inspection opened."""
+    if not case.number:
+        from procedures.case_numbers import next_serial
+
+        year = case.opened_on.year
+        case.number = f"处理-{case.agency_id}-{year}-{next_serial(s, case.agency_id, CASE_KIND, year)}"
+        s.add(case)
+        s.flush()
+    return case.number
+
+
+def run_name(case_number: str, institution: str) -> str:
+    """The sanction run's name once its case is known (the Prefect UI, `supervise runs`)."""
+    return f"处理程序 {case_number} · {institution}"
+
+
+def run_name_of(flow_run_id: str) -> str:
+    """The name of the run that owns a case, or "" before its case is started (or no database)."""
+    try:
+        with session_scope() as s:
+            case = s.exec(select(SanctionCase).where(SanctionCase.flow_run_id == flow_run_id)).first()
+            return run_name(case_label(case), s.get(Institution, case.institution_id).name) if case else ""
+    except Exception:  # noqa: BLE001  a name is never worth failing a run for
+        return ""
+
+
+def case_label(case: SanctionCase) -> str:
+    """How staff and letters name the case: its number; a case from before numbers (or not yet
+    started) by its id."""
+    return case.number or f"第{case.id}号"
 
 
 def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int = 0, filing_number: str = "",
@@ -173,6 +212,7 @@ def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int
         if case.status not in ("pending",):
             return {"error": f"案件 {case.id} 状态为“{STATUS_NAMES[case.status]}”，不能再次启动"}
         case.flow_run_id, case.clock_offset_days = flow_run_id, (today - real_today).days
+        assign_number(s, case)
         _propose(s, case, today)
         if case.pending_case_id:
             pending = s.get(PendingCase, case.pending_case_id)
@@ -317,7 +357,8 @@ def _propose(s: Session, case: SanctionCase, today: date) -> None:
 def view(s: Session, case: SanctionCase) -> dict:
     inst = s.get(Institution, case.institution_id)
     p = case.proposal or {}
-    return {"case_id": case.id, "status": case.status, "institution": inst.name, "filing_number": inst.filing_number,
+    return {"case_id": case.id, "case_number": case_label(case), "status": case.status, "institution": inst.name,
+            "filing_number": inst.filing_number,
             "measure": case.measure or p.get("measure", ""), "measure_name": p.get("measure_name", ""),
             "article": p.get("article", ""), "report_only": case.report_only,
             # 第二十二条、第二十三条: an agency that did not file the institution serves no 告知书 of its own
@@ -356,7 +397,7 @@ def proposal_markdown(case_id: int) -> str:
         report += f"\n\n变更处理并重新告知（第二十五条）：\n{changes}" if changes else ""
         opened_by = f"\n\n启动：{inert(case.details['opened_by'])}（{case.details['opened_by_on']}）" \
             if case.details.get("opened_by") else ""
-        return (f"# 处理程序：{inert(inst.name)}（{inert(inst.filing_number)}）\n\n状态：**{STATUS_NAMES[case.status]}**{opened_by}\n\n"
+        return (f"# 处理程序 {case_label(case)}：{inert(inst.name)}（{inert(inst.filing_number)}）\n\n状态：**{STATUS_NAMES[case.status]}**{opened_by}\n\n"
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{inert(case.facts, block=True)}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
@@ -501,8 +542,15 @@ def confirm_opening(case_id: int, pause_key: str, answers: dict) -> Outcome:
 # -- 第二十五条: tell, then hear -----------------------------------------------------------------------
 def notify_hearing(case_id: int) -> dict:
     """The 告知书 (numbered, .docx) by mail; the period in working days (setting); 期限待定 in a
-    year not yet declared (the sweep computes it and tells the institution)."""
+    year not yet declared (the sweep computes it and tells the institution).
+
+    Only a case a staff member opened (confirm_opening: details["opened_by"], issue 23.5) is told:
+    otherwise SanctionError, no letter, nothing written. No case is told without an opening — every
+    sanction run asks for it first, the filing authority's case and a re-hearing too."""
     def act(s, case, today):
+        if not case.details.get("opened_by"):
+            raise SanctionError(f"处理案件 {case_label(case)} 尚未由工作人员填写工作人员代码启动，"
+                                "不发出事先告知书（第二十五条）")
         # done for this round (a 期限待定 period leaves hearing_due empty; a change reopens the next round)
         if case.hearing_due or (case.details.get("heard") or {}).get("round") == hearing_round(case):
             return
@@ -566,7 +614,8 @@ def invite_args(case_id: int, step: str) -> dict:
             field = "hearing_due" if step.split("-")[0] == "defence" else "rectification_due"
             pending = case.details.get("due_pending", {}).get(field)
             due = unknown_dues.Period.from_dict(pending["period"]).bound() if pending else case_today(case)
-        return {"recipient": ("institution", inst.name, inst.contact_email), "contact": (agency.name, agency.email),
+        return {"recipient": ("institution", inst.name, inst.contact_email),
+                "contact": (agency.letterhead_name, agency.email),
                 "title": title, "deadline": link_deadline(case, due), "instructions": what}
 
 
@@ -732,6 +781,10 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             _require_details(measure, details, refusal, discipline_due(case, final_case, measure, discipline))
         if decision != "drop" and not rehear and referral_too and measure != "referral" and not details["authority"]:
             refusal.add("authority", "移交部门：本案同时依第二十四条移交，须写明接收的有关部门")
+        if decision != "drop" and not rehear and not report_only and measure == "rectification":
+            revoked = revocation_in_force(s, case.institution_id)
+            if revoked is not None:  # 第二十二条 presupposes a filing in force
+                refusal.add("decision", ladder.suspension_refusal(revoked))
         if refusal or who is None:
             return
         if rehear:  # 第二十五条: a heavier measure or another basis is told first, then decided
@@ -906,7 +959,8 @@ def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Docu
     period = unknown_dues.Period(today, working_days=get_settings().decision_receipt_working_days)
     due = _due_or_pending(s, case, "receipt_due", period, "送达回执签收期限")
     link = create_link(s, CaseStep("sanction", case.id, RECEIPT_STEP, case.flow_run_id or ""),
-                       Recipient("institution", inst.name, inst.contact_email), Contact(agency.name, agency.email),
+                       Recipient("institution", inst.name, inst.contact_email),
+                       Contact(agency.letterhead_name, agency.email),
                        "处理决定书送达回执", link_deadline(case, due or period.bound()),
                        f"请查看、下载《{doc.title}》（{doc.number}），填写签收人姓名后签收。", kind="decision_receipt")
     _mail(s, f"sanction-decision:{case.id}", inst.contact_email, "institution", doc,
@@ -976,7 +1030,7 @@ def _due_or_pending(s: Session, case: SanctionCase, field: str, period, what: st
     """The due day, or None with what the sweep needs kept in details["due_pending"][field]
     (a year not yet declared: 期限待定, the administrator told once; procedures/unknown_dues.py)."""
     due, pending = unknown_dues.pending_due(s, s.get(Agency, case.agency_id), period, what,
-                                            f"处理案件 {case.id}", None)
+                                            f"处理案件 {case_label(case)}", None)
     if pending is not None:
         case.details = case.details | {"due_pending": case.details.get("due_pending", {}) | {field: pending}}
     setattr(case, field, due)  # the letters written next read it from the case
@@ -1019,7 +1073,7 @@ def _report_to_filing_authority(s, case, inst, today, article, name) -> None:
     if followed is not None:  # one of ours: straight to it, with the case it starts
         filing = s.get(Agency, followed.agency_id)
         _mail(s, f"sanction-report:{case.id}", filing.email, "agency", doc,
-              f"已为你单位开立处理案件 {followed.id}：请在流程管理界面以“处理案件编号”{followed.id} 启动 "
+              f"已为你单位开立处理案件 {case_label(followed)}：请在流程管理界面以“处理案件编号”{followed.id} 启动 "
               "sanction-procedure（处理程序），先行告知评价机构（第二十五条）后作出处理决定。")
     else:
         _mail(s, f"sanction-report:{case.id}", agency.email, "agency", doc,
@@ -1069,8 +1123,28 @@ def _measure(s, case, inst, today, article, article_text, d, rect_due) -> None:
         case.status = "closed"
 
 
+def revocation_in_force(s: Session, institution_id: int) -> str | None:
+    """The number of the 撤销备案回执 in force on the institution ("" when its roster alone says
+    revoked), or None while its filing stands."""
+    if s.get(Institution, institution_id).status != "revoked":
+        return None
+    return s.exec(select(InstitutionHistory.number).where(
+        InstitutionHistory.institution_id == institution_id, InstitutionHistory.kind == "revocation")
+        .order_by(InstitutionHistory.on.desc(), InstitutionHistory.id.desc())).first() or ""
+
+
 def _suspend(s, case, inst, today, article, rect_due, d) -> None:
-    """第二十二条 in one transaction: 整改通知书 (附件4), suspension, 监管档案, public register."""
+    """第二十二条 in one transaction: 整改通知书 (附件4), suspension, 监管档案, public register.
+    An institution revoked after the decision was taken (another case, in between) is not
+    suspended: the 监管档案 records why, no 整改通知书 and no register line (ladder.suspension_refusal)."""
+    revoked = revocation_in_force(s, inst.id)
+    if revoked is not None:
+        _history(s, case, "not_suspended", today,
+                 f"备案回执已撤销{f'（{revoked}）' if revoked else ''}，不发出《整改通知书》、不暂停评价活动（第二十二条）",
+                 "", article)
+        case.rectification_due, case.status = None, "closed"
+        case.details = case.details | {"not_suspended": "revoked"}
+        return
     agency = s.get(Agency, case.agency_id)
     source = s.get(PendingCase, case.pending_case_id) if case.pending_case_id else None
     icase = s.get(InspectionCase, source.source_case_id) if source else None

@@ -34,7 +34,6 @@ from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import (
     Agency,
-    CaseCounter,
     ConflictDeclaration,
     InspectionCase,
     Institution,
@@ -247,14 +246,9 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
 def _case_number(s: Session, agency: Agency, today: date) -> str:
     """专项督导-<agency>-<year>-<n>: n runs from 1 per agency and year (a counter row, locked), not
     the case table's id, which daily inspections share."""
-    counter = s.exec(select(CaseCounter).where(CaseCounter.agency_id == agency.id, CaseCounter.kind == CASE_KIND,
-                                               CaseCounter.year == today.year).with_for_update()).first()
-    if counter is None:
-        counter = CaseCounter(agency_id=agency.id, kind=CASE_KIND, year=today.year)
-    counter.last_serial += 1
-    s.add(counter)
-    s.flush()
-    return f"专项督导-{agency.id}-{today.year}-{counter.last_serial}"
+    from procedures.case_numbers import next_serial
+
+    return f"专项督导-{agency.id}-{today.year}-{next_serial(s, agency.id, CASE_KIND, today.year)}"
 
 
 def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening, seed: str) -> rules.TeamDraw:
@@ -434,7 +428,7 @@ class Invitation:
 
 
 def _contact(agency: Agency) -> portal_links.Contact:
-    return portal_links.Contact(agency.name, agency.email)
+    return portal_links.Contact(agency.letterhead_name, agency.email)  # as its letters name it
 
 
 def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:

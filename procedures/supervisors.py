@@ -502,7 +502,7 @@ def _warn_term_end(s: Session, term: AppointmentTerm, sup: Supervisor, as_of: da
         if recipient:
             subject, body, html = render_email("supervisor_notice", subject_text=f"【聘期届满提醒】{sup.name} {term.end}",
                                                greeting=greeting, paragraphs=[text],
-                                               sender=agency.name if agency else "督导系统")
+                                               sender=agency.letterhead_name if agency else "督导系统")
             enqueue(s, f"{key}:{kind}", recipient, kind, subject, body, html)
     file_entry(s, key, sup.person_key, sup.id, as_of, "term_warning", f"聘期将于 {term.end} 届满，已提醒本人及委派机构")
     return True

@@ -494,3 +494,14 @@ def refiling_refusal(name: str, revocation_number: str) -> str:
     number = f"（{revocation_number}）" if revocation_number else ""
     return (f"该统一社会信用代码的评价机构“{name}”已被撤销备案回执{number}，"
             "依第二十三条不再受理其备案或遴选申请")
+
+
+def suspension_refusal(revocation_number: str) -> str:
+    """第二十二条 暂停评价活动、限期整改 presupposes a filing in force: an institution whose 备案回执
+    is revoked (第二十三条) can be neither suspended nor told to rectify (附件4), and its status stays
+    revoked (institution_status). Interpretation (ours): the decision is refused beside the
+    decision field — the case ends 不予处理 with its reason (the revocation), or is changed to a
+    measure that does not presuppose the filing (a 第二十四条 referral); no 整改通知书, no register line."""
+    number = f"（{revocation_number}）" if revocation_number else ""
+    return (f"处理决定：该评价机构的备案回执已撤销{number}，不能再暂停评价活动、限期整改（第二十二条、第二十三条）；"
+            "请选择“不予处理”并写明理由（备案回执已撤销），或变更处理（如依第二十四条移交有关部门）")

@@ -30,8 +30,12 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
 
     v = sanctions.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
                              date.fromisoformat(as_of) if as_of else None)
+    if "error" not in v:  # the run is named by the case's number from now on (a retry names it again)
+        from adapters.orchestrator import rename_run
+
+        rename_run(flow_run_id, sanctions.run_name(v["case_number"], v["institution"]))
     _log(f"已拒绝：{v['error']}" if "error" in v else
-         f"处理程序：{v['institution']}，拟处理 {v['measure_name']}（{v['article']}）"
+         f"处理程序 {v['case_number']}：{v['institution']}，拟处理 {v['measure_name']}（{v['article']}）"
          + ("；本机构非负责备案的人社部门，将报告备案部门" if v["report_only"] else ""))
     return v
 

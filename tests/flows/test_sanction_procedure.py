@@ -142,6 +142,11 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     h.resume(run_id, "opening-2", {"staff_code": code})
     h.wait_for_form(run_id, "defence")
     assert case_of(run_id).details["opened_by"].startswith("李审核")
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:  # the run is named by the case's number (issue 23.8)
+        assert client.read_flow_run(run_id).name.startswith(f"处理程序 {case_of(run_id).number} · ")
+    assert case_of(run_id).number.startswith("处理-CITY-A-2026-")
     assert "告知、待陈述申辩（第二十五条）" in h.artifact(run_id, f"sanction-case-{case_of(run_id).id}")
     (token,) = tokens(service, email)
     hearing = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]

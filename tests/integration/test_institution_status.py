@@ -17,7 +17,7 @@ from models import (
     SanctionCase,
 )
 from procedures import sanction_sweep, sanctions
-from tests.integration.test_sanctions import D0, _inst, _staff, _start
+from tests.integration.test_sanctions import D0, _inst, _staff, _start, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
 pytestmark = pytest.mark.usefixtures("_db")
@@ -33,7 +33,7 @@ def _decided(run: str, inst_id: int, article: str, code: str, on=D0, decision="�
 
 
 def _carry(case_id: int, code: str, decision="采纳拟处理意见", **answers) -> int:
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     outcome = sanctions.decide(case_id, "d-1", {"decision": decision, "staff_code": code, "requirements": REQUIREMENTS} | answers)
     assert outcome.accepted, outcome.errors
@@ -99,13 +99,6 @@ def test_accepting_one_report_does_not_lift_a_suspension_another_open_article_22
     assert len(lines) == 1 and len(letters) == 1  # once, when it really resumes
 
 
-def test_an_article_22_decision_on_a_revoked_institution_leaves_it_revoked():
-    code, inst_id = _staff(), _inst("ST3")
-    _decided("run-st3a", inst_id, "第二十三条（四）", code)
-    _decided("run-st3b", inst_id, "第二十二条（二）", code, on=date(2026, 3, 9))
-    assert _status(inst_id) == "revoked"
-
-
 def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_with_no_case_to_resume_it():
     """第二十二条（六） opened by the missed deadline, then dropped (不予处理): nothing keeps the
     suspension any more, so the institution resumes — with its notice and register line."""
@@ -117,7 +110,7 @@ def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_wi
         (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == missed))
     assert esc.finding_case == "22.6" and _status(inst_id) == "suspended"  # carried into the open escalation
     sanctions.start_case("run-st4b", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
-    sanctions.notify_hearing(esc.id)
+    notify_opened(esc.id)
     sanctions.record_defence(esc.id, 0)
     assert sanctions.decide(esc.id, "d-1", {"decision": "不予处理", "reason": "报告已按期寄出，邮路延误",
                                             "staff_code": code}).accepted

@@ -22,6 +22,7 @@ from models import (
 )
 from procedures import portal_links, portal_submissions, sanctions, staff
 from tests.app_env import app_env
+from tests.integration.test_sanctions import notify_opened
 
 D0 = date(2026, 3, 2)
 NEVER = ("（）", "None", "强化考点管理", "。。", "。，", "。；")  # no empty bracket, None, default text, doubled stop
@@ -96,7 +97,7 @@ def _record(inst_id: int, kind: str, on: date, number: str, article: str, text: 
 def _heard_then_changed(run: str, inst_id: int, article: str, code: str, change: dict, **kw) -> int:
     """A case told (告知书) whose period ended without a defence, then a change asked: the case id."""
     case_id = _start(run, inst_id, article, **kw)["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "decision-1", {"decision": "变更处理", "staff_code": code} | change).accepted
     return case_id
@@ -120,7 +121,7 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     assert (v["status"], v["measure"], v["hearing"], v["defence_step"]) == ("pending", "revocation", True, "defence-2")
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"  # nothing taken before the hearing
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert v["status"] == "hearing" and v["hearing_due"] == "2026-03-09"
     hearing = _letter(case_id, "hearing-2")
     _no_blank_in(hearing)
@@ -156,7 +157,7 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
     _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）",
             "发出《整改通知书》，暂停评价活动")
     case_id = _start("run-c21", inst_id, "第二十一条（三）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     first = sanctions.read_view(case_id)
     sanctions.record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
     change = {"decision": "变更处理", "changed_article": "第二十三条（一）", "point_01": "不采纳",
@@ -170,7 +171,7 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
         assert (change_row["from_article"], change_row["to_article"]) == ("第二十一条（三）", "第二十三条（一）")
         assert change_row["defence"]["points"] == ["考场设置已整改"] and case.defence == {}
         assert case.proposal["publish"] and case.proposal["rests_on"][0]["number"] == "济南人社督〔2026〕1号"
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert v["hearing_round"] == 2 and v["hearing_due"] == first["hearing_due"]
     again = _letter(case_id, "hearing-2")
     _no_blank_in(again)
@@ -194,7 +195,7 @@ def test_a_change_to_23_1_without_a_rectification_notice_on_record_is_refused_be
     """第二十三条（一） 「已被出具书面通知后」: no 整改通知书 on record, no change to it (nothing re-heard)."""
     code, inst_id = _staff(), _inst("N231")
     case_id = _start("run-n231", inst_id, "第二十一条（三）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     refused = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
                                                 "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
@@ -212,7 +213,7 @@ def test_a_change_to_article_15_is_refused_beside_the_field(db):
     """第十五条（一） 提醒函 is no measure of the 处理程序: never 「决定：提醒函」 with no letter sent."""
     code, inst_id = _staff(), _inst("F15")
     case_id = _start("run-f15", inst_id, "第二十一条（三）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     for n, article in enumerate(("第十五条", "fail"), 1):
         refused = sanctions.decide(case_id, f"d-{n}", {"decision": "变更处理", "changed_article": article,
@@ -225,7 +226,7 @@ def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
     code, inst_id = _staff(), _inst("L21")
     case_id = _start("run-l21", inst_id, "第二十一条（三）", serious=True)["case_id"]
     assert sanctions.read_view(case_id)["article"] == "第二十二条（一）"
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     change = {"decision": "变更处理", "changed_article": "第二十一条（三）", "reason": "情节尚不严重", "staff_code": code}
     refused = sanctions.decide(case_id, "decision-1", change)
@@ -245,7 +246,7 @@ def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(db):
     code, inst_id = _staff(), _inst("R24")
     v = _start("run-r24", inst_id, "第二十三条（四）、第二十四条")
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（四）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     assert "第二十四条" not in _letter(v["case_id"], "hearing") and "移交" not in _letter(v["case_id"], "hearing")
     sanctions.record_defence(v["case_id"], 0)
     refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
@@ -314,7 +315,7 @@ def test_a_dropped_referral_serves_no_decision_on_an_institution_never_told(db):
 def test_a_rectification_notice_carries_the_requirements_staff_wrote(db):
     code, inst_id = _staff(), _inst("N22")
     v = _start("run-n22", inst_id, "第二十二条（二）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     hearing = _letter(v["case_id"], "hearing")
     assert hearing.count("第二十二条（二）") == 1 and hearing.count("超职业、超等级、超地域范围评价的") == 1
     sanctions.record_defence(v["case_id"], 0)
@@ -335,7 +336,7 @@ def test_an_article_27_revocation_letter_does_not_say_it_is_published_or_bars_ne
     第二十三条's alone. The recipient and the persons are required (named beside the fields)."""
     code, inst_id = _staff(), _inst("P27")
     v = _start("run-p27", inst_id, "第二十七条（三）", serious=True, facts="督导意见下达后未采取任何整改措施。")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
     refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority", "persons"}
@@ -362,7 +363,7 @@ def test_an_escalation_notice_states_its_article_once_and_the_earlier_notice_as_
                                  number="济南人社督〔2026〕1号", article="第二十二条（二）", text="发出《整改通知书》"))
     v = _start("run-e23", inst_id, "第二十二条（二）")
     assert v["article"] == "第二十三条（一）"
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     hearing = _letter(v["case_id"], "hearing")
     _no_blank_in(hearing)
     assert hearing.count("第二十三条（一）") == 1 and hearing.count("已被出具书面通知后再次违反第二十二条规定的") == 1
@@ -394,7 +395,7 @@ def test_a_change_to_the_22_item_a_23_1_escalation_rested_on_is_decided_at_once_
     _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）", "发出《整改通知书》")
     case_id = _start("run-e22", inst_id, "第二十二条（二）")["case_id"]
     assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     other = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（七）",
                                               "reason": "宣传不实", "staff_code": code})
@@ -416,7 +417,7 @@ def test_a_rectification_changed_to_a_revocation_is_heard_again(any_db):
     case_id = _heard_then_changed("run-p2223", inst_id, "第二十二条（二）", code,
                                   {"changed_article": "第二十三条（四）", "reason": "另查明贩卖证书",
                                    "changed_facts": "另查明该机构贩卖证书5本。"})
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert (v["status"], v["hearing_round"], v["measure"]) == ("hearing", 2, "revocation")
     hearing = _letter(case_id, "hearing-2")
     _no_blank_in(hearing)
@@ -431,7 +432,7 @@ def test_an_improvement_changed_to_a_revocation_under_article_23_is_heard_again(
     case_id = _heard_then_changed("run-p2723", inst_id, "第二十七条（一）", code,
                                   {"changed_article": "第二十三条（二）", "reason": "备案材料虚假",
                                    "changed_facts": "备案时提交的场地证明系伪造。"})
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
     sanctions.carry_out(case_id)
@@ -448,12 +449,12 @@ def test_a_second_change_opens_a_third_hearing_round(any_db):
     case_id = _heard_then_changed("run-r3", inst_id, "第二十一条（三）", code,
                                   {"changed_article": "第二十三条（四）", "reason": "查明贩卖证书",
                                    "changed_facts": "贩卖证书2本。"})
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "decision-r2-1", {"decision": "变更处理", "changed_article": "第二十三条（二）",
                                                        "reason": "实为备案材料虚假", "changed_facts": "备案材料虚假。",
                                                        "staff_code": code}).accepted
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert (v["hearing_round"], v["defence_step"], v["article"]) == (3, "defence-3", "第二十三条（二）")
     third = _letter(case_id, "hearing-3")
     _no_blank_in(third)
@@ -477,7 +478,7 @@ def test_the_sweep_closes_a_reopened_hearing_at_its_own_step(any_db):
     case_id = _heard_then_changed("run-sw2", inst_id, "第二十一条（三）", code,
                                   {"changed_article": "第二十三条（四）", "reason": "查明贩卖证书",
                                    "changed_facts": "贩卖证书2本。"})
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert v["defence_step"] == "defence-2"
     summary = sanction_sweep.sweep(date.fromisoformat(v["hearing_due"]) + timedelta(days=1), resume=False)
     assert case_id in summary.hearings_closed
@@ -491,7 +492,7 @@ def test_a_round_1_defence_link_is_closed_when_a_change_reopens_the_hearing(db):
     """A defence against the proposal no longer made would be read by no one: its link closes."""
     code, inst_id = _staff(), _inst("L1")
     case_id = _start("run-l1", inst_id, "第二十一条（三）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     due = datetime.combine(date(2099, 1, 1), time(23, 59), tzinfo=tz())
     with session_scope() as s:
         link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, "defence", "run-l1"),
@@ -539,7 +540,7 @@ def test_articles_23_and_27_serious_revoke_under_23_published_with_the_disciplin
     _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）", "发出《整改通知书》")
     v = _start("run-d2327", inst_id, "第二十三条（一）、第二十七条（三）", serious=True)
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（一）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     assert "提出给予处分的建议" in _letter(v["case_id"], "hearing")
     sanctions.record_defence(v["case_id"], 0)
     refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
@@ -611,7 +612,7 @@ def test_the_filing_authority_case_after_an_adopted_escalation_keeps_the_intervi
     followed = _followed(case_id)
     own = sanctions.start_case("run-rc2-prov", sanction_case_id=followed, as_of=D0)
     assert (own["measure"], own["article"]) == ("rectification", "第二十二条（一）")
-    sanctions.notify_hearing(followed)
+    notify_opened(followed)
     hearing = _letter(followed, "hearing")
     _no_blank_in(hearing)
     assert "已于2026年1月5日约谈，第二十一条（三）所列情况又发生" in hearing and "2026年1月5日，约谈主要负责人" in hearing
@@ -626,7 +627,7 @@ def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_t
     _record(inst_id, "written_notice", date(2026, 2, 5), "济南人社督〔2026〕3号", "第二十二条（一）", "发出《整改通知书》")
     case_id = _start("run-ch3", inst_id, "第二十一条（三）")["case_id"]
     assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     hearing = _letter(case_id, "hearing")
     _no_blank_in(hearing)
     assert "第二十一条（三）" in hearing and "再次违反第二十二条（一）" in hearing

@@ -19,7 +19,7 @@ from models import (
     SanctionCase,
 )
 from procedures import sanction_sweep, sanctions
-from tests.integration.test_sanctions import _inst, _staff, _start
+from tests.integration.test_sanctions import _inst, _staff, _start, notify_opened
 from tests.portal_client import browser, open_form, portal_env, running_portal
 
 LINK = re.compile(r"(http://[^\s\"<]+/l/[A-Za-z0-9_-]{43})")
@@ -43,7 +43,7 @@ def _decided(tag: str) -> int:
     """A 第二十二条 case heard (no defence), decided and carried out: the decision is served."""
     code, inst_id = _staff(), _inst(tag)
     case_id = _start(f"run-{tag}", inst_id, "第二十二条（二）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code}).accepted
     sanctions.carry_out(case_id)

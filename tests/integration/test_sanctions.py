@@ -49,6 +49,20 @@ def _submit(case_id: int, run: str, step: str, statement: str) -> int:
     return result.receipt.submission_id
 
 
+def notify_opened(case_id: int) -> dict:
+    """The 告知书, as the run sends it: after a staff member opened the case (confirm_opening with a
+    real staff code of the case's agency; procedures.sanctions.notify_hearing refuses otherwise)."""
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        agency_id, opened = case.agency_id, case.details.get("opened_by")
+    if not opened:
+        with session_scope() as s:
+            code = staff.add(s, agency_id, "李启动", "审核")[1]  # its own name: the test's codes stay valid
+        outcome = sanctions.confirm_opening(case_id, f"opening-{case_id}", {"staff_code": code})
+        assert outcome.accepted, outcome.errors
+    return sanctions.notify_hearing(case_id)
+
+
 def _start(run: str, inst_id: int, article: str, facts="考场未按规定设置", on=D0, **kw) -> dict:
     with session_scope() as s:
         filing = s.get(Institution, inst_id).filing_number
@@ -60,7 +74,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     v = _start("run-r1", inst_id, "第二十二条（二）")
     assert v["measure"] == "rectification" and not v["report_only"]
     assert "待发出事先告知书" in sanctions.proposal_markdown(v["case_id"])  # not "第二十四条移交不事先告知"
-    v = sanctions.notify_hearing(v["case_id"])
+    v = notify_opened(v["case_id"])
     case_id = v["case_id"]
     assert v["hearing_due"] == "2026-03-09"  # 5 working days
     sid = _submit(case_id, "run-r1", "defence", "超范围系误会\n已停止该职业评价")
@@ -106,7 +120,7 @@ def test_interview_history_escalates_the_next_article_21_case_and_the_proposal_n
     code, inst_id = _staff(), _inst("H1")
     v = _start("run-h1", inst_id, "第二十一条（三）")
     assert v["measure"] == "interview"
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
     assert sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                                   "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
@@ -138,7 +152,7 @@ def test_article_27_refusal_revokes_proposes_discipline_and_publishes_nothing(db
     code, inst_id = _staff(), _inst("O1")
     v = _start("run-o1", inst_id, "第二十七条（三）", serious=True)
     assert v["measure"] == "revocation"
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
     sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                            "authority": "某市纪委监委", "persons": "张某"})
@@ -152,7 +166,7 @@ def test_article_27_refusal_revokes_proposes_discipline_and_publishes_nothing(db
 def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
     code, inst_id = _staff(), _inst("E1")
     v = _start("run-e1", inst_id, "第二十二条（二）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
     sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
     v = sanctions.carry_out(v["case_id"])
@@ -194,7 +208,7 @@ def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_
 
     code, inst_id = _staff(), _inst("C1")
     v = _start("run-c1", inst_id, "第二十二条（二）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], 0)
     sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
     sanctions.carry_out(v["case_id"])
@@ -248,7 +262,7 @@ def test_the_third_failed_session_of_a_calendar_year_opens_its_case_once(db):
 def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db):
     code, inst_id = _staff(), _inst("D1")
     v = _start("run-d1", inst_id, "第二十二条（七）")
-    sanctions.notify_hearing(v["case_id"])
+    notify_opened(v["case_id"])
     sanctions.record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
     refused = sanctions.decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
     assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
@@ -282,7 +296,7 @@ def _improving(tag: str) -> tuple[str, int]:
     """A 第二十七条（一） case decided: an improvement request, the report asked for (round 1)."""
     code, inst_id = _staff(), _inst(tag)
     case_id = _start(f"run-{tag}", inst_id, "第二十七条（一）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                              "requirements": "建立督导配合制度"}).accepted
@@ -339,7 +353,7 @@ def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) ->
     from datetime import timedelta
 
     case_id = _start(f"run-{tag}", _inst(tag), "第二十二条（二）")["case_id"]
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     assert sanction_sweep.sweep(date(2026, 3, 10), resume=False).hearings_closed == [case_id]
     sanctions.record_defence(case_id, 0)
     assert sanctions.decision_context(case_id)["points"] == []

@@ -28,6 +28,7 @@ from procedures import sanction_sweep, sanctions, staff
 from procedures import special_inspection as si
 from procedures.calendar_declarations import Declaration, declare
 from tests.app_env import app_env
+from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
 
 MISSING_2100 = "2100年的法定节假日安排尚未录入，期限待定；请管理员用 supervise calendar declare 录入"
@@ -139,7 +140,7 @@ def _sanction(filing: str, on: str, code: str) -> int:
 
 def test_a_hearing_period_into_an_undeclared_year_is_pending_never_closed_and_fixed_once_declared(world):
     case_id = _sanction("T-Y-2", "2099-12-25", "")
-    v = sanctions.notify_hearing(case_id)
+    v = notify_opened(case_id)
     assert v["status"] == "hearing" and v["hearing_due"] == "期限待定"
     assert "陈述申辩期限：期限待定" in sanctions.proposal_markdown(case_id)
     with session_scope() as s:
@@ -170,7 +171,7 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
     with session_scope() as s:
         code = staff.add(s, "CITY-A", "王审核", "审核")[1]
     case_id = _sanction("T-Y-2", "2099-11-30", code)
-    assert sanctions.notify_hearing(case_id)["hearing_due"] == "2099-12-07"  # within 2099: known
+    assert notify_opened(case_id)["hearing_due"] == "2099-12-07"  # within 2099: known
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                                 "requirements": "按规定设置考场，重新组织评价"}).accepted
