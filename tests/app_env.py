@@ -2,7 +2,7 @@
 dropped, and everything restored afterwards."""
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 
 def _reset() -> None:
@@ -18,7 +18,8 @@ def app_env(values: dict[str, str]):
     os.environ.update(values)
     _reset()
     try:
-        yield
+        with _prefect_api(values.get("PREFECT_API_URL")):
+            yield
     finally:
         for k, v in saved.items():
             if v is None:
@@ -26,3 +27,14 @@ def app_env(values: dict[str, str]):
             else:
                 os.environ[k] = v
         _reset()
+
+
+def _prefect_api(url: str | None):
+    """Prefect reads its settings once, when first imported: a test file that sets its own API
+    address (often a dead port, to test "Prefect unreachable") must also tell a Prefect that an
+    earlier test in the same worker already imported."""
+    if not url:
+        return nullcontext()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    return temporary_settings(updates={PREFECT_API_URL: url})

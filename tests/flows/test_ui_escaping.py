@@ -195,6 +195,7 @@ def test_catalogue_in_a_sanction_case_shows_as_text_on_its_artifact_and_decision
         filing = s.get(Institution, w["institution_id"]).filing_number
     run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
                                           "facts": "督导发现：" + CATALOGUE[2] + CATALOGUE[3], "as_of": str(DAY)})
+    h.resume(run_id, "opening-1", decided_by())  # a staff member opens the procedure first
     h.wait_for_form(run_id, "defence")
     token = portal_token(service.mail_dir, w["institution_email"])
     b = http_browser()
