@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
 from adapters.markdown_text import inert
-from adapters.templates import render_email
+from adapters.templates import chinese_date, render_email
 from models import (
     Agency,
     AgencyDecision,
@@ -34,7 +34,7 @@ from procedures.daily_inspection import open_link_url
 from procedures.unknown_dues import fix_links, tell_fixed
 from procedures.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing, WorkingCalendar
-from regulation.deadlines import overdue_from, period_last_day, record_due, report_due
+from regulation.deadlines import moved_last_day, overdue_from, record_due, report_due
 
 NEXT_YEAR_NOTICE_MONTH = 11  # from 1 November: next year's schedule should be official
 OPEN_STATUSES = ("awaiting_go_ahead", "dispatching", "awaiting_record", "awaiting_confirmation")
@@ -131,18 +131,15 @@ def _move_day_off_report_dues(s, as_of: date, summary: SweepSummary, cal: Workin
                   .where(AgencyDecision.report_due >= as_of))
     for decision, case, inst in rows:
         stored = decision.report_due
-        try:
-            due = period_last_day(stored, cal)
-        except CalendarDataMissing:
-            continue
-        if due == stored:
+        due = moved_last_day(stored, cal)
+        if due is None:
             continue
         decision.report_due = due
         s.add(decision)
         subject, text, html = render_email(
             "supervisor_notice", subject_text=f"【期限顺延】{decision.option}要求的书面报告", greeting=inst.name,
-            paragraphs=[f"此前通知你单位的{decision.option}（批次编号 {case.batch_number}）书面报告期限{stored}为法定休假日"
-                        f"（周末或法定节假日），依民法典第二百零三条顺延至{due}（含当日）。"],
+            paragraphs=[f"此前通知你单位的{decision.option}（批次编号 {case.batch_number}）书面报告期限{chinese_date(stored)}为法定休假日"
+                        f"（周末或法定节假日），依民法典第二百零三条顺延至{chinese_date(due)}（含当日）。"],
             sender="技能人才评价质量督导")
         enqueue(s, f"deadline-moved:report:{decision.id}:{stored}", inst.contact_email, "institution",
                 subject, text, html, case.id)

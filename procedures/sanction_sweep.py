@@ -30,7 +30,7 @@ from adapters.clock import now
 from adapters.db import session_scope
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
-from adapters.templates import render_email
+from adapters.templates import chinese_date, render_email
 from models import (
     Agency,
     InspectionCase,
@@ -45,7 +45,7 @@ from procedures.pending import third_fail_key
 from procedures.work_calendar import current_calendar
 from regulation import sanctions as ladder
 from regulation.calendar import CalendarDataMissing
-from regulation.deadlines import add_calendar_months, period_last_day
+from regulation.deadlines import add_calendar_months, moved_last_day, period_last_day
 
 
 @dataclass
@@ -185,19 +185,16 @@ def _move_day_off_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
     fill = _notice_mail("【期限顺延】整改（改进、说明）期限")
     for case in rows:
         stored = case.rectification_due
-        try:
-            due = period_last_day(stored, cal)
-        except CalendarDataMissing:
-            continue
-        if due == stored:
+        due = moved_last_day(stored, cal)
+        if due is None:
             continue
         _set_due(s, case, "rectification_due", due)
         case.details = (case.details or {}) | {"due_moved": [*(case.details or {}).get("due_moved", []),
                                                              {"from": str(stored), "to": str(due), "on": str(as_of)}]}
         s.add(case)
         inst = s.get(Institution, case.institution_id)
-        subject, text, html = fill(inst.name, f"此前通知你单位的期限{stored}为法定休假日（周末或法定节假日），"
-                                              f"依民法典第二百零三条顺延至{due}（含当日）。请在该日前通过原链接报送。"
+        subject, text, html = fill(inst.name, f"此前通知你单位的期限{chinese_date(stored)}为法定休假日（周末或法定节假日），"
+                                              f"依民法典第二百零三条顺延至{chinese_date(due)}（含当日）。请在该日前通过原链接报送。"
                                               f"（处理案件 {case.id}）")
         enqueue(s, f"deadline-moved:sanction:{case.id}:{case.rectification_round}:{stored}", inst.contact_email,
                 "institution", subject, text, html)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pendulum
 
-from regulation.calendar import WorkingCalendar, default_calendar
+from regulation.calendar import CalendarDataMissing, WorkingCalendar, default_calendar
 from regulation.reasons import Reason
 
 RECORD_WORKING_DAYS = 2  # 第十七条: 日常督导工作结束后2个工作日内
@@ -62,6 +62,17 @@ def period_last_day(last_day: date, cal: WorkingCalendar | None = None) -> date:
     day). Periods counted in working days never end on a day off and are unchanged. Raises
     CalendarDataMissing when the last day's year has no official schedule yet."""
     return (cal or default_calendar()).next_working_day_from(last_day)
+
+
+def moved_last_day(stored: date, cal: WorkingCalendar | None = None) -> date | None:
+    """A last day stored before the 民法典第二百零三条 rule (or a day declared off afterwards):
+    the day it moves to when it falls on a day off, None when it stands (or its year has no
+    official schedule yet: kept until it has)."""
+    try:
+        due = period_last_day(stored, cal)
+    except CalendarDataMissing:
+        return None
+    return due if due != stored else None
 
 
 def calendar_days_due(letter_date: date, days: int, cal: WorkingCalendar | None = None) -> date:

@@ -78,7 +78,7 @@ def test_a_stored_last_day_on_a_weekend_is_moved_to_the_next_working_day_and_the
     assert case.details["due_moved"][0]["from"] == str(SATURDAY)
     assert link.deadline.date() == MONDAY - timedelta(days=case.clock_offset_days)  # the link lives in real time
     (told,) = _mails("【期限顺延】")
-    assert told.recipient == "inst-y2@institution.example.cn" and "顺延至2099-03-09" in told.text_body
+    assert told.recipient == "inst-y2@institution.example.cn" and "顺延至2099年3月9日" in told.text_body
 
 
 def test_the_sweep_never_escalates_before_the_real_last_day_of_a_stored_weekend_date(world):

@@ -191,4 +191,4 @@ def test_a_stored_report_date_on_a_weekend_is_moved_to_the_next_working_day_and_
     with session_scope() as s:
         assert s.exec(select(AgencyDecision)).one().report_due == date(2099, 3, 9)
         (told,) = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【期限顺延】")))
-    assert told.recipient == "inst-cal@institution.example.cn" and "顺延至2099-03-09" in told.text_body
+    assert told.recipient == "inst-cal@institution.example.cn" and "顺延至2099年3月9日" in told.text_body

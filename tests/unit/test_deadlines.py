@@ -9,6 +9,7 @@ from regulation.deadlines import (
     add_calendar_months,
     inactivity,
     is_record_late,
+    moved_last_day,
     period_last_day,
     record_due,
     rectification_deadline,
@@ -60,6 +61,13 @@ def test_rectification_deadline_ending_on_a_day_off_moves_to_the_next_working_da
 def test_rectification_deadline_in_a_year_with_no_official_calendar_is_unknown_not_guessed():
     with pytest.raises(CalendarDataMissing, match="2027年的法定节假日安排尚未录入"):
         rectification_deadline(date(2026, 11, 30))  # the installed package has no 2027
+
+
+def test_a_stored_last_day_on_a_day_off_moves_and_one_on_a_working_day_or_unknown_year_stands():
+    assert moved_last_day(date(2026, 12, 12)) == date(2026, 12, 14)  # Saturday → Monday (民法典第二百零三条)
+    assert moved_last_day(date(2026, 10, 3)) == date(2026, 10, 8)  # National Day holiday (10-1…10-7) → 10-8
+    assert moved_last_day(date(2026, 12, 4)) is None  # a working day: stands
+    assert moved_last_day(date(2099, 3, 8)) is None  # no official schedule for 2099 yet: kept until declared
 
 
 def test_period_last_day_on_a_working_day_is_that_day():
