@@ -15,7 +15,7 @@ from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures import sanction_sweep, sanctions, staff
 from procedures.portal_links import CaseStep, Contact, Recipient, create_link
 from tests.app_env import app_env
-from tests.integration.test_sanctions import _submit
+from tests.integration.test_sanctions import _submit, notify_opened
 from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year
 from tests.postgres_server import free_port
 
@@ -41,7 +41,7 @@ def _rectifying(on: str) -> int:
     with session_scope() as s:
         code = staff.add(s, "CITY-A", "王审核", "审核")[1]
     case_id = _sanction("T-Y-2", on, code)
-    sanctions.notify_hearing(case_id)
+    notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                                 "requirements": "按规定设置考场，重新组织评价"}).accepted
@@ -115,7 +115,7 @@ def test_a_rectification_date_fixed_after_pending_reaches_the_public_register(wo
 
 def test_a_re_hearings_pending_period_fixes_its_own_link_and_each_round_is_told(world):
     case_id = _sanction("T-Y-2", "2099-12-25", "")
-    assert sanctions.notify_hearing(case_id)["hearing_due"] == "期限待定"
+    assert notify_opened(case_id)["hearing_due"] == "期限待定"
     with session_scope() as s:  # the hearing reopened after a change: round 2, its link defence-2
         case = s.get(SanctionCase, case_id)
         case.details = case.details | {"hearing_round": 2}
