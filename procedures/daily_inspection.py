@@ -966,6 +966,12 @@ def record_markdown(case_id: int) -> str:
             for n in record.failed_items:
                 lines.append(f"**{n}. {checklist.item(n).text}**")
                 lines += [f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""] if record.remarks.get(str(n)) else [""]
+        others = [n for n in range(1, record.item_count + 1)
+                  if n not in record.failed_items and record.remarks.get(str(n), "").strip()]
+        if others:  # a remark on an item answered 是 is still what the supervisor saw: staff read it too
+            lines += ["## 其他项的备注", ""]
+            for n in others:
+                lines += [f"**{n}. {checklist.item(n).text}**", f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""]
         lines += ["## 理由", *(f"- {inert(r)}" for r in case.proposal.get("reasons", [])), ""]
     from procedures import evidence
 

@@ -764,7 +764,8 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
                 refusal.add(f"point_{n:02d}", f"申辩要点{n}：请选择采纳或不采纳")
             elif answer == "不采纳" and not why:
                 refusal.add(f"point_reason_{n:02d}", f"申辩要点{n}不予采纳的理由：不采纳须写明理由")
-            replies.append({"text": point_label(point), "answer": answer, "reason": why})
+            # a reason is for a point not accepted (a leftover one under 采纳 would print 「采纳。理由：…」)
+            replies.append({"text": point_label(point), "answer": answer, "reason": why if answer == "不采纳" else ""})
         details = {k: str(answers.get(k, "")).strip() for k in ("interview_time", "interview_place", "authority",
                                                                 "requirements", "persons", "problems")}
         final_case = changed or case.proposal["case"]

@@ -47,7 +47,8 @@ def words(due: date | None, reason: str = "") -> str:
     if due is not None:
         return chinese_date(due)
     year = reason[:4] if reason[:4].isdigit() else ""
-    return f"{PENDING}（{year}年法定节假日安排公布后确定，另行通知）" if year else f"{PENDING}（确定后另行通知）"
+    # read after 至 / 于…前 / 期限： in a letter, so a phrase for a day, not a status (「至期限待定」 is no Chinese)
+    return f"另行通知的日期（{PENDING}，{year}年法定节假日安排公布后确定）" if year else f"另行通知的日期（{PENDING}）"
 
 
 def tell_fixed(s: Session, key: str, to: str, kind: str, name: str, what: str, due: date,

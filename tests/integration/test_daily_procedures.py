@@ -110,7 +110,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         answers = {"assignment_code": code, "inspection_ended_on": "2026-11-16", "methods": ["数据比对"],
                    "later_end_reason": "评价结束后进行数据比对", "overall_evaluation": "规范。",
                    "supervisor_verdict": "合格"} | {f"veto_{v.no}": "否" for v in cl.veto_items} | {
-                   f"item_{i.no:02d}": "是" for i in cl.items}
+                   f"item_{i.no:02d}": "是" for i in cl.items} | {"remark_03": "考场座位表张贴位置偏僻"}
         assert daily_inspection.submit_record(case.case_id, "record-1", answers).accepted
         with session_scope() as s:
             record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
@@ -124,7 +124,10 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         with session_scope() as s:
             mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"record-received:{case.case_id}")).one()
         assert f"于 {clock.today()} 提交（业务日期 2026-11-16，期限按业务日期计算）" in mail.text_body
-        assert f"提交：{clock.today()}（业务日期 2026-11-16" in daily_inspection.record_markdown(case.case_id)
+        shown = daily_inspection.record_markdown(case.case_id)
+        assert f"提交：{clock.today()}（业务日期 2026-11-16" in shown
+        # a remark under an item answered 是 reaches staff too (only failed items' remarks were shown)
+        assert "## 其他项的备注" in shown and "考场座位表张贴位置偏僻" in shown
     finally:
         settings_module.get_settings.cache_clear()
         db.get_engine.cache_clear()
@@ -143,7 +146,7 @@ def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_l
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
         case = s.get(InspectionCase, view.case_id)
-    assert "期限待定（2098年法定节假日安排公布后确定，另行通知）" in notice.text_body
+    assert "另行通知的日期（期限待定，2098年法定节假日安排公布后确定）" in notice.text_body
     assert "supervise calendar declare" not in notice.text_body + notice.html_body
     offset = case.clock_offset_days
     assert link.deadline.date() == provisional_end(date(2098, 12, 28), 2) - timedelta(days=offset)
@@ -169,7 +172,7 @@ def test_a_letters_pending_report_date_names_the_year_the_last_day_moves_into(ap
     with session_scope() as s:
         words = daily_inspection.report_due_words(s, decision)
         s.expunge_all()
-    assert words == "期限待定（2100年法定节假日安排公布后确定，另行通知）"
+    assert words == "另行通知的日期（期限待定，2100年法定节假日安排公布后确定）"
 
 
 def test_a_stored_report_date_on_a_weekend_is_moved_to_the_next_working_day_and_the_institution_told_once(app_db):

@@ -85,7 +85,8 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     bad_code = sanctions.decide(case_id, "decision-2", answers | {"point_reason_01": "有记录为证", "staff_code": "x"})
     assert "staff_code" in bad_code.field_errors
     ok = sanctions.decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价",
-                                                      "requirements": "强化考点管理。"})
+                                                      "requirements": "强化考点管理。",
+                                                      "point_reason_02": "误填在采纳项下的理由"})
     assert ok.accepted and sanctions.decide(case_id, "decision-3", {}).accepted  # a replay reads the outcome
     for _ in range(2):
         v = sanctions.carry_out(case_id)
@@ -98,6 +99,10 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
         assert "整改通知书" in notice.title and "限期3个月（至2026年6月2日）" in text and "超职业评价" in text
         assert "整改期间不得组织任何职业技能等级认定" in text
         assert "你单位应当强化考点管理，并立即整改" in text  # staff's full stop not doubled into "。，"
+        decision = docx_text(s.exec(select(Document).where(
+            Document.idempotency_key == f"sanction-{case_id}-decision")).one().content)
+        assert "误填在采纳项下的理由" not in decision  # a reason belongs to a point not accepted only
+        assert "\n特此决定。" in decision  # its own paragraph, not glued onto the remedies
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
         assert "有记录为证" in docx_text(decision.content)
         (entry,) = s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id))

@@ -32,7 +32,7 @@ from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
 
 MISSING_2100 = "2100年的法定节假日安排尚未录入，期限待定；请管理员用 supervise calendar declare 录入"
-PENDING_2100 = "期限待定（2100年法定节假日安排公布后确定，另行通知）"
+PENDING_2100 = "另行通知的日期（期限待定，2100年法定节假日安排公布后确定）"
 
 
 def declare_year(year: int) -> None:
