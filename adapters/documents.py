@@ -7,6 +7,7 @@ page), a red rule under the issuer mark, page numbers "— N —" in 宋体 四�
 """
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, date
 from html import escape
@@ -84,8 +85,19 @@ def _paragraph(doc, text: str, font: str, size: float, align=None, indent_chars=
         p.alignment = align
     if align is not None and align == _justify():
         _latin_wraps_anywhere(p)
+        text = _breakable(text)
     _font(p.add_run(text), font, size, bold, color)
     return p
+
+
+_LONG_LATIN = re.compile(r"[!-~]{17,}")  # printable ASCII with no space: a URL, a file name, a code
+BREAK = "\u200b"  # zero-width space: a break opportunity, invisible
+
+
+def _breakable(text: str) -> str:
+    """Break opportunities every 16 characters inside a long unbroken Latin string: LibreOffice
+    and WPS ignore w:wordWrap and would stretch the justified line before it (issue 23)."""
+    return _LONG_LATIN.sub(lambda m: BREAK.join(m[0][i:i + 16] for i in range(0, len(m[0]), 16)), text)
 
 
 def _latin_wraps_anywhere(paragraph) -> None:
@@ -217,4 +229,4 @@ def docx_text(content: bytes) -> str:
     """All paragraph text of a .docx (for checks and tests)."""
     from docx import Document as DocxDocument
 
-    return "\n".join(p.text for p in DocxDocument(io.BytesIO(content)).paragraphs)
+    return "\n".join(p.text.replace(BREAK, "") for p in DocxDocument(io.BytesIO(content)).paragraphs)
