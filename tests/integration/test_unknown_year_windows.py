@@ -142,7 +142,7 @@ def test_a_hearing_period_into_an_undeclared_year_is_pending_never_closed_and_fi
     case_id = _sanction("T-Y-2", "2099-12-25", "")
     v = notify_opened(case_id)
     assert v["status"] == "hearing" and v["hearing_due"] == "期限待定"
-    assert "陈述申辩期限：期限待定" in sanctions.proposal_markdown(case_id)
+    assert "陈述申辩期限：另行通知的日期（期限待定，2100年" in sanctions.proposal_markdown(case_id)
     with session_scope() as s:
         letter = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-hearing")).one()
         case = s.get(SanctionCase, case_id)
