@@ -17,9 +17,14 @@ def database_url() -> str:
     return get_settings().resolved_database_url()
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    url = url or database_url()
+    """The engine for `url`, or for the database the settings name now (resolved before the
+    cache, so a changed setting is never answered with the engine of the previous one)."""
+    return _engine(url or database_url())
+
+
+@cache
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # A pool as large as the portal's busiest moment (its threadpool runs up to 40 requests'
@@ -38,6 +43,11 @@ def get_engine(url: str | None = None) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def reset_engines() -> None:
+    """Forget every engine (a test that points the settings at a new database starts afresh)."""
+    _engine.cache_clear()
 
 
 @contextmanager

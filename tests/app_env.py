@@ -9,7 +9,7 @@ def _reset() -> None:
     from adapters import db, settings
 
     settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    db.reset_engines()
 
 
 @contextmanager

@@ -33,7 +33,7 @@ def app_db(tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))  # nobody listens: mail stays pending
     settings_module.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    db.reset_engines()
     upgrade(url)
     with session_scope() as s:
         add_agencies(s)
@@ -42,7 +42,7 @@ def app_db(tmp_path, monkeypatch):
         batches = [add_session(s, f"PC-CAL-{n}", inst, date(2098, 12, 28 + n)).batch_number for n in range(2)]
     yield batches
     settings_module.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    db.reset_engines()
 
 
 def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_and_the_sweep_computes_it(
@@ -92,7 +92,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
     monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))
     settings_module.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    db.reset_engines()
     upgrade(url)
     with session_scope() as s:
         add_agencies(s)
@@ -130,7 +130,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         assert "## 其他项的备注" in shown and "考场座位表张贴位置偏僻" in shown
     finally:
         settings_module.get_settings.cache_clear()
-        db.get_engine.cache_clear()
+        db.reset_engines()
 
 
 def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_link_once_declared(app_db):

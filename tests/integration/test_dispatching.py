@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from adapters import settings as settings_module
-from adapters.db import get_engine, session_scope, upgrade
+from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
 from models.special_inspection import SpecialInspection
@@ -25,7 +25,7 @@ def world(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERVISION_DATABASE_URL", db_url)
     monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
     settings_module.get_settings.cache_clear()
-    get_engine.cache_clear()  # the procedure opens the default engine: make it this test's database
+    reset_engines()  # the procedure opens the default engine: make it this test's database
     upgrade()
     with session_scope() as s:
         add_agencies(s)
@@ -34,7 +34,7 @@ def world(db_url, tmp_path, monkeypatch):
         ids = {"A": inst.id, "P": prov.id}
     yield ids
     get_engine().dispose()
-    get_engine.cache_clear()
+    reset_engines()
     settings_module.get_settings.cache_clear()
 
 

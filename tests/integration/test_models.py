@@ -114,3 +114,18 @@ def test_supervisor_suspended_from_dispatch_is_stored_on_both_databases(db_url):
         s.add(sup)
     with session_scope(db_url) as s:
         assert s.exec(select(Supervisor)).one().status == "dispatch_suspended"
+
+
+def test_the_default_engine_follows_the_database_setting_not_the_first_one_used(tmp_path, monkeypatch):
+    # The CI failure of stop 25: a worker that had used get_engine() for one test's database kept
+    # answering later tests' default sessions with it, after the setting had changed.
+    from adapters import settings as settings_module
+
+    first, second = (f"sqlite:///{tmp_path / n / 'supervision.db'}" for n in ("a", "b"))
+    try:
+        for url in (first, second):
+            monkeypatch.setenv("SUPERVISION_DATABASE_URL", url)
+            settings_module.get_settings.cache_clear()
+            assert str(get_engine().url) == url
+    finally:
+        settings_module.get_settings.cache_clear()

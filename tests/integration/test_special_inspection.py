@@ -27,6 +27,7 @@ from models import (
     SpecialInspectionFinding,
     SpecialInspectionMember,
     SpecialInspectionRebuttalPoint,
+    Supervisor,
 )
 from procedures import dispatching, portal_submissions, staff
 from procedures import special_inspection as si
@@ -470,6 +471,14 @@ def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why
     view = si.open_special(str(uuid4()), opening())
     si.send_notices(view.case_id)
     member = view.members[1]
+    if case == "no-replacement":
+        # Who is left in the pool depends on the seeded draw (the run id): take everyone outside
+        # the team out of dispatch, so no replacement exists whatever the draw picked.
+        team = {m.card_code for m in view.members}
+        with session_scope() as s:
+            for sup in s.exec(select(Supervisor)):
+                if sup.card_code not in team:
+                    sup.status = "dispatch_suspended"
     if case == "filed":
         stored = _submit_findings(view.case_id, f"findings-{member.member_id}-1",
                                   {"rating_2": "符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})

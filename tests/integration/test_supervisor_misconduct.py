@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from adapters import clock, portal_tokens
 from adapters import settings as settings_module
-from adapters.db import get_engine, session_scope, upgrade
+from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from adapters.documents import docx_text
 from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, PortalLink, Supervisor
@@ -39,13 +39,13 @@ def db(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERVISION_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SUPERVISION_SMTP_PORT", str(free_port()))  # nothing listens: mail stays in the outbox
     settings_module.get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engines()
     upgrade()
     with session_scope() as s:
         add_agencies(s)
     yield db_url
     get_engine().dispose()
-    get_engine.cache_clear()
+    reset_engines()
     settings_module.get_settings.cache_clear()
 
 
