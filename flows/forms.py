@@ -3,12 +3,14 @@
 them by reference (flows/portal_step.py).
 
 After a refused submission the form is asked again with the person's own earlier answers
-filled in (all but the assignment code). The markdown above a form is squeezed to nothing
-in the Prefect UI, so each error is written where the UI shows it: in the title and the
-description of the field it concerns ("【请修改】…"), and the whole list in the first
-field's description. Earlier answers become defaults (that is how the UI fills them in),
-but the schema still lists every field that was required as required, so the UI does not
-call them "(Optional)".
+filled in (all but the assignment code). The whole list of errors heads the form (the markdown
+description, shown whole above the fields in Prefect 3.9's default UI, /v2), and each error is
+written once more beside its field: in its title ("【请修改】…") and description. Nothing is
+repeated beyond that: the classic UI (a click away) squeezes the markdown box, and an earlier
+workaround that copied the case line and the error list into the first field's title made the
+default UI show them two and three times. Staff use the default UI (README). Earlier answers
+become defaults (that is how the UI fills them in), but the schema still lists every field
+that was required as required, so the UI does not call them "(Optional)".
 """
 
 from typing import Annotated, Any, Literal
@@ -16,7 +18,7 @@ from typing import Annotated, Any, Literal
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
-from adapters.markdown_text import as_plain, inert
+from adapters.markdown_text import inert
 from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
@@ -62,24 +64,6 @@ class _Form:
         self.fields[name] = [kind, default, title, description]
 
     def model(self, name: str, header: str) -> type[RunInput]:
-        first_name = next(iter(self.fields))
-        first = self.fields[first_name]
-        # The header's first paragraph (which case, what is proposed) also heads the first field's
-        # title. The classic UI (Prefect 3.9 "V1") lays the form's markdown header and the fields in
-        # one flex column whose markdown box has `overflow:auto`, so it may shrink to nothing: at
-        # 1366×900 a decision form shows a sliver of its first line, a sanction decision form none.
-        # Field titles are shown whole, as plain text, in both UIs. A case line is the header's
-        # first paragraph when it starts with the institution in bold, as every flow writes it.
-        case_line = as_plain(header.split("\n\n")[0]).strip() if header.startswith("**") else ""
-        if case_line:
-            first[2] = f"【{case_line}】{first[2]}"
-        if self.errors:  # the whole list where the UI shows it: on the first field
-            first[2] = f"⚠ 上次提交未通过（{len(self.errors)} 处问题，见各项标注）｜{first[2].replace('【请修改】', '', 1)}"
-            # each error once per field: the first field already shows its own
-            own = self.field_errors.get(first_name, "")
-            others = [e for e in self.errors if not own or e not in own]
-            if others:
-                first[3] = "；".join(others) + (f"｜{first[3]}" if first[3] else "")
         fields = {name: (kind, Field(default, title=title, description=description or None))
                   for name, (kind, default, title, description) in self.fields.items()}
         required = list(self.required)

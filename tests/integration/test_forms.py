@@ -16,7 +16,8 @@ def test_confirmation_step_takes_the_portals_reference_or_a_staff_code_and_requi
     s = schema(model)
     assert list(s["properties"]) == ["staff_code", "submission_id"] and not s.get("required")
     assert s["properties"]["submission_id"]["default"] == 0
-    assert s["properties"]["staff_code"]["title"].startswith("⚠ 上次提交未通过（1 处问题")
+    assert s["properties"]["staff_code"]["title"].startswith("【请修改】")
+    assert "上次提交未通过" in model._description  # the list heads the form, once
     assert "工作人员代码不正确" in s["properties"]["staff_code"]["description"]
     assert model(submission_id=7).staff_code == "" and model(staff_code="0007-X").submission_id == 0
     with pytest.raises(ValidationError):
@@ -69,3 +70,15 @@ def test_an_optional_date_left_empty_does_not_block_submit_in_the_ui():
     due = schema(model)["properties"]["new_due"]
     assert due["format"] == "date" and "default" not in due
     assert model(outcome="恢复评价活动", staff_code="0007-X").new_due == ""
+
+
+def test_the_case_line_and_the_error_list_head_the_form_once_not_again_in_the_first_title():
+    # Issue 23.10: the default UI (/v2) shows the header whole; a copy in the first field's title
+    # showed it twice and the errors three times.
+    header = "**青岛测试评价中心** · 批次 B-1 · 系统建议 **提醒函**\n\n记录表摘要"
+    model = decision_form(header, "提醒函", ["处理意见：未填写"], {}, {"opinion": "处理意见：未填写"})
+    s = schema(model)
+    assert s["properties"]["decision"]["title"] == "处理决定"
+    shown = " ".join(f"{p['title']} {p.get('description') or ''}" for p in s["properties"].values())
+    assert "青岛测试评价中心" not in shown and shown.count("处理意见：未填写") == 1
+    assert model._description.count("处理意见：未填写") == 1 and model._description.count("青岛测试评价中心") == 1
