@@ -71,3 +71,20 @@ def rename_run(run_id: str, name: str) -> None:
 
     with sync_client() as client:
         client.update_flow_run(UUID(run_id), name=name)
+
+
+def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str | None) -> None:
+    """A new version of the markdown artifact `key`, shown on the run `flow_run_id` (when it is a
+    Prefect run id): for a case file that changes while no step of its run is running (a receipt
+    signed in the portal, a period closed by the sweep)."""
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    from adapters.prefect_client import sync_client
+
+    try:
+        run = UUID(flow_run_id) if flow_run_id else None
+    except ValueError:
+        run = None
+    with sync_client() as client:
+        client.create_artifact(ArtifactCreate(key=key, type="markdown", data=markdown, description=description,
+                                              flow_run_id=run))

@@ -38,8 +38,10 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
         cases = s.exec(select(SanctionCase).where(SanctionCase.institution_id == inst.id,
                                                   col(SanctionCase.status).in_(OPEN_STATUSES))
                        .order_by(SanctionCase.id))
-        open_cases = [{"case_id": c.id, "case_number": c.number or f"第{c.id}号", "status": STATUS_NAMES[c.status], "measure": c.proposal.get("measure_name", ""),
-                       "article": c.proposal.get("article", c.finding_case), "hearing_due": c.hearing_due,
+        open_cases = [{"case_id": c.id, "case_number": c.number or f"第{c.id}号", "status": STATUS_NAMES[c.status], "measure": _measure_name(c),
+                       "article": c.proposal.get("article", c.finding_case),
+                       # the defence period while it runs; a decided case has none left to state
+                       "hearing_due": c.hearing_due if c.status == "hearing" and c.hearing_closed_on is None else None,
                        "rectification_due": c.rectification_due} for c in cases]
         pending = _pending_cases(s, inst.id)
         history = [{"on": h.on, "text": h.text, "number": h.number, "article": h.article} for h in s.exec(
@@ -62,6 +64,15 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
     lines.append("监管档案：")
     lines += [f"  {h['on']} {h['text']} {h['number']} {h['article']}".rstrip() for h in history] or ["  无"]
     typer.echo("\n".join(lines))
+
+
+def _measure_name(case) -> str:
+    """The measure decided, or while undecided the one proposed."""
+    from regulation.sanctions import MEASURE_NAMES
+
+    if case.decided_on is not None and case.measure:
+        return MEASURE_NAMES.get(case.measure, case.measure)
+    return case.proposal.get("measure_name", "")
 
 
 PENDING_KINDS = {"sanction": "待启动处理程序", "special_inspection": "待转专项督导"}

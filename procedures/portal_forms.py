@@ -39,6 +39,9 @@ class PortalForm:
     # Called in the transaction that stores the answer (session, link, payload, server time): a
     # step that no run waits for records itself on its case here, once.
     stored: Callable[[Session, PortalLink, dict, datetime], None] | None = None
+    # Called after that transaction has committed (I/O such as a case file in the Prefect UI);
+    # best effort: the answer is kept whatever happens here.
+    after_stored: Callable[[PortalLink], None] | None = None
     # A document the page offers for download through the link (file name, .docx bytes), or None.
     document: Callable[[PortalLink], tuple[str, bytes] | None] | None = None
     # The answers files may belong to, as a person reads them (receipt, staff artifact, export).
@@ -212,6 +215,14 @@ def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -
     sanctions.record_receipt(s, link, payload, at)
 
 
+def _receipt_after_stored(link: PortalLink) -> None:
+    import logging
+
+    from procedures import sanction_case_file
+
+    sanction_case_file.publish_after_portal(link.case_id, logging.getLogger("portal"))
+
+
 def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
     from procedures import sanctions
 
@@ -259,6 +270,7 @@ FORMS: dict[str, PortalForm] = {
                                      _consolidation_context, _check_consolidation, waiting=_consolidation_waits),
     "decision_receipt": PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,
                                    _receipt_context, _check_receipt, resumes=False, stored=_receipt_stored,
+                                   after_stored=_receipt_after_stored,
                                    document=_receipt_document, file_fields=lambda link: set()),
     "misconduct_statement": PortalForm("misconduct_statement", "misconduct_statement.html.j2", 5, _parse_statement,
                                        _statement_context, _check_statement, resumes=False,

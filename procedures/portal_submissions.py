@@ -280,6 +280,8 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
             mailer.enqueue(s, f"portal-receipt:{link_id}", link.recipient_email, link.recipient_kind,
                            *(part.replace(stand_in, number) for part in (subject, mail_text, mail_html)))
         link.accepted_at = received
+        if form is not None and form.after_stored is not None:
+            form.after_stored(link)
         receipt = Receipt(submission_id, number, link.title, link.recipient_name, link.agency_name,
                           link.agency_email, received, text, views)
         return SubmitResult("stored", receipt, link=link)

@@ -401,13 +401,44 @@ def proposal_markdown(case_id: int) -> str:
                 f"拟处理：**{p['measure_name']}**（{p['article']}）{report}\n\n事实：{inert(case.facts, block=True)}\n\n理由：\n{basis}\n\n"
                 f"升级所依据的此前措施：\n{rests}\n\n本年度“不合格”场次：{p['fails_this_year']}\n\n"
                 f"## 陈述和申辩（第二十五条）\n\n{_defence_markdown(s, case)}\n\n"
+                f"## 处理决定\n\n{_decision_markdown(case)}\n\n"
                 f"## 处理决定书送达\n\n{service_text(case)}\n\n"
                 f"## 监管档案\n\n| 日期 | 事项 | 文号 | 条款 |\n|---|---|---|---|\n{history}\n\n"
                 + "\n".join(evidence.markdown(evidence.case_files(case_id, "sanction"), case_id, "sanction",
                                               "## 评价机构提交的文件（仅限委派机构内部）")))
 
 
+def _decision_markdown(case: SanctionCase) -> str:
+    """Who decided what, on which reason, and the answer to each defence point (第二十五条)."""
+    if case.decided_on is None:
+        return "尚未作出"
+    label = {v: k for k, v in DECISIONS.items()}.get(case.decision or "", case.decision or "")
+    measure = ladder.MEASURE_NAMES.get(case.measure or "", case.measure or "")
+    lines = [f"{case.decided_on} 由 {inert(case.decided_by or '')} 作出：**{label}**"
+             + (f"，{measure}（{_decided_article(case)}）" if case.decision != "drop" and measure else "")]
+    if case.details.get("decision_number"):
+        lines.append(f"文书编号：{inert(case.details['decision_number'])}")
+    if case.decision_reason:
+        lines.append(f"理由：{inert(case.decision_reason, block=True)}")
+    if case.point_replies:
+        lines.append("对陈述和申辩要点的答复：\n\n" + "\n".join(
+            f"- {inert(r['text'])}：**{r['answer']}**" + (f"（理由：{inert(r['reason'])}）" if r.get("reason") else "")
+            for r in case.point_replies))
+    return "\n\n".join(lines)
+
+
+def _decided_article(case: SanctionCase) -> str:
+    return ladder.case_citation(case.decided_case) if case.decided_case and case.decided_case != "fail" \
+        else case.proposal.get("article", "")
+
+
 def _defence_markdown(s: Session, case: SanctionCase) -> str:
+    told = (f"事先告知书 {inert(case.details['hearing_doc'])}（{case.details.get('hearing_on', '')} 发出）\n\n"
+            if case.details.get("hearing_doc") else "")
+    return told + _defence_text(s, case)
+
+
+def _defence_text(s: Session, case: SanctionCase) -> str:
     d = case.defence
     if d.get("receipt"):
         text = f"{d['received_on']} 收到（回执 {d['receipt']}）：\n" + "\n".join(f"- {inert(x)}" for x in d["points"])
@@ -898,8 +929,7 @@ def carry_out(case_id: int) -> dict:
             return
         inst, p = s.get(Institution, case.institution_id), case.proposal
         d = case.details.get("decision_details", {})
-        article = ladder.case_citation(case.decided_case) if case.decided_case and case.decided_case != "fail" \
-            else p["article"]
+        article = _decided_article(case)
         article_text = ladder.case_text(case.decided_case) if case.decided_case and case.decided_case != "fail" \
             else p.get("article_text", "")
         name = ladder.MEASURE_NAMES.get(case.measure, case.measure)
@@ -1020,7 +1050,7 @@ def service_text(case: SanctionCase) -> str:
     from procedures.portal_links import aware
 
     if case.receipt_signed_at is not None:
-        return f"已送达（签收人：{case.receipt_signer}，{aware(case.receipt_signed_at):%Y-%m-%d %H:%M}）"
+        return f"已送达（签收人：{inert(case.receipt_signer)}，{aware(case.receipt_signed_at):%Y-%m-%d %H:%M}）"
     if case.decision_served_on:
         reminded = f"；{case.receipt_reminded_on} 已提醒并告知委派机构" if case.receipt_reminded_on else ""
         return f"已于 {case.decision_served_on} 电子邮件送达，送达回执待签收（期限 {case.receipt_due}）{reminded}"

@@ -2,7 +2,6 @@
 never the defence, the minutes or any personal data (第八条)."""
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.markdown_text import log_text
@@ -42,14 +41,9 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
 
 @task(name="publish-sanction-case", cache_policy=NO_CACHE)
 def publish_case(case_id: int) -> None:
-    from procedures import sanctions
+    from procedures import sanction_case_file
 
-    changed = sanctions.case_file_if_changed(case_id)
-    if changed is None:
-        return  # unchanged since it was last published: no new version
-    text, digest = changed
-    create_markdown_artifact(text, key=f"sanction-case-{case_id}", description="处理程序案卷")
-    sanctions.mark_published(case_id, digest)
+    sanction_case_file.publish(case_id)  # a new version only when the case reads differently
 
 
 @task(name="confirm-sanction-opening", cache_policy=ANSWER_KEYED, **PERSISTED)
@@ -218,8 +212,9 @@ def read_view(case_id: int, step: str) -> dict:
 
 @task(name="sweep-sanctions", cache_policy=NO_CACHE)
 def sweep_sanctions(as_of) -> str:
-    from procedures import sanction_sweep
+    from procedures import sanction_case_file, sanction_sweep
 
     summary = sanction_sweep.sweep(as_of).markdown()
     _deliver()  # reminders and agency notices go out with this sweep, not the next one
-    return summary
+    written = sanction_case_file.publish_changed(as_of)  # what the sweep or the portal changed shows in the UI
+    return summary + f"\n\n处理程序案卷更新：{written} 件"

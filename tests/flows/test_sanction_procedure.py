@@ -171,6 +171,9 @@ def test_rectification_heard_decided_suspended_reported_and_resumed_through_the_
     assert b.get(f"{url}?document=decision").content[:2] == b"PK"  # the .docx, through the link
     assert b.post(url, data={"csrf_token": open_form(b, url), "signer": "王五"}).status_code == 303
     assert case_of(run_id).receipt_signer == "王五"
+    shown = h.artifact(run_id, f"sanction-case-{case.id}")  # written by the portal at once (issue 23.14)
+    assert "签收人：王五" in shown and "送达回执待签收" not in shown
+    assert "事先告知书 " in shown and "李审核" in shown and "**不采纳**（理由：现场记录为证）" in shown
     with session_scope() as s:
         assert s.get(Institution, w["institution_id"]).status == "suspended"
         notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-rectification")).one()

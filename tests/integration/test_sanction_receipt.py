@@ -126,3 +126,18 @@ def test_an_unsigned_receipt_is_reminded_and_the_agency_told_once_though_the_swe
     assert len(told) == 1 and told[0].recipient_kind == "agency" and "电子邮件送达仍然有效" in told[0].text_body
     assert case.receipt_reminded_on == date(2026, 3, 10) and case.status == "rectifying"
     assert "2026-03-10 已提醒并告知委派机构" in sanctions.proposal_markdown(case_id)
+
+
+def test_the_case_file_names_the_notice_the_decider_and_the_decision_and_shows_the_signer_as_text(env, portal):
+    # Issue 23.14: the 告知书 by its number, who decided what and why; the signer is outside text.
+    case_id = _decided("RC4")
+    with session_scope() as s:
+        case = s.get(SanctionCase, case_id)
+        hearing_doc, decider = case.details["hearing_doc"], case.decided_by
+    text = sanctions.proposal_markdown(case_id)
+    assert f"事先告知书 {hearing_doc}" in text.replace("\\", "")
+    assert f"由 {decider} 作出：**采纳拟处理意见**" in text.replace("\\", "") and "第二十二条" in text
+    b, url = browser(), _receipt_url(case_id, portal)
+    assert b.post(url, data={"csrf_token": open_form(b, url), "signer": "<img src=x onerror=alert(1)>"}).status_code == 303
+    text = sanctions.proposal_markdown(case_id)
+    assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text

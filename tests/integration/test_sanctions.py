@@ -220,6 +220,7 @@ def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_
     cli = CliRunner()
     shown = cli.invoke(app, ["institution", "show", "S-C1"])
     assert shown.exit_code == 0 and "暂停评价活动（整改中）" in shown.output and "整改期限 2026-06-02" in shown.output
+    assert "陈述申辩期限" not in shown.output  # decided: the defence period is over (issue 23.14)
     assert "发出《整改通知书》" in shown.output
     assert cli.invoke(app, ["institution", "show", "NOPE"]).exit_code == 1
     exported = json.loads(cli.invoke(app, ["register", "export", "--format", "json"]).output)
