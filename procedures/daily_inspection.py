@@ -303,7 +303,7 @@ def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int)
         d.assignment_code_hash = assignment_codes.code_hash(code)
         link = _record_link(s, case, agency, d, sup, 0)
         subject, text, html = render_email(
-            "dispatch_notice", supervisor_name=sup.name, agency_name=agency.name, brief=brief,
+            "dispatch_notice", supervisor_name=sup.name, agency_name=agency.letterhead_name, brief=brief,
             assignment_code=code, record_due=due, form_url=link.url, drawn=draw_id is not None,
             several=len(chosen) > 1)
         enqueue(s, f"dispatch-notice:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
@@ -624,7 +624,7 @@ def _record_link(s: Session, case: InspectionCase, agency: Agency, d: Dispatch, 
     step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
     return portal_links.create_link(
         s, step, portal_links.Recipient("supervisor", sup.name, sup.email),
-        portal_links.Contact(agency.name, agency.email), RECORD_TITLE, _link_deadline(case),
+        portal_links.Contact(agency.letterhead_name, agency.email), RECORD_TITLE, _link_deadline(case),
         instructions or "逐项选择是/否并填写备注；可为各项附上现场照片或扫描件（JPG、PNG、PDF）。提交时须填写派遣通知中的任务编码。",
         kind="record_form", key=f"{CASE_KIND}:{case.id}:record:{d.id}:{round_}")
 
@@ -647,7 +647,7 @@ def staff_link(batch_number: str) -> portal_links.CreatedLink | str:
         step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
         return portal_links.create_link(
             s, step, portal_links.Recipient("staff", f"{agency.name}工作人员（代录）", agency.email),
-            portal_links.Contact(agency.name, agency.email), f"{RECORD_TITLE} · 代录", _link_deadline(case),
+            portal_links.Contact(agency.letterhead_name, agency.email), f"{RECORD_TITLE} · 代录", _link_deadline(case),
             "委派机构工作人员按纸质记录表代为录入：选择提交记录表的督导员，并填写本人工作人员代码。",
             kind="record_form", key=f"{CASE_KIND}:{case.id}:record:staff:{round_}")
 
@@ -775,7 +775,7 @@ def _invite(case: InspectionCase, agency: Agency, step_key: str, recipient: port
             instructions: str, kind: str, key: str) -> None:
     """A link and its mail, once by key; the mail belongs to the case (sent by the step's task)."""
     with session_scope() as s:
-        contact = portal_links.Contact(agency.name, agency.email)
+        contact = portal_links.Contact(agency.letterhead_name, agency.email)
         deadline = _link_deadline(case)
         link = portal_links.create_link(s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
                                         recipient, contact, title, deadline, instructions, kind, key)

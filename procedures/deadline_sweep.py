@@ -187,7 +187,7 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
                     subject, text, html = render_email(
                         "record_reminder", supervisor_name=sup.name, institution=inst.name,
                         batch_number=case.batch_number, record_due=case.record_due,
-                        form_url=open_link_url(case.id, sup.email), agency_name=agency.name)
+                        form_url=open_link_url(case.id, sup.email), agency_name=agency.letterhead_name)
                     enqueue(s, f"record-reminder:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
                     d.reminded_on = as_of
                     s.add(d)

@@ -107,6 +107,23 @@ def _view(s: Session, case: InspectionCase) -> SpecialView:
                        case.batch_number)
 
 
+def run_name(number: str, institution: str) -> str:
+    """The run's name once its case is open (the Prefect UI, `supervise runs`, the service log)."""
+    return f"{number} · {institution}"  # the number reads 专项督导-CITY-A-2026-1
+
+
+def run_name_of(flow_run_id: str) -> str:
+    """The name of the run that owns an open special inspection, or "" (no case yet, refused, no database)."""
+    try:
+        with session_scope() as s:
+            case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
+            if case is None or case.status == "refused" or not case.batch_number:
+                return ""
+            return run_name(case.batch_number, s.get(Institution, case.institution_id).name)
+    except Exception:  # noqa: BLE001  a name is never worth failing a run for
+        return ""
+
+
 def view(case_id: int) -> SpecialView:
     with session_scope() as s:
         return _view(s, s.get(InspectionCase, case_id))

@@ -34,6 +34,9 @@ def open_special(flow_run_id: str, opening: dict) -> SpecialView:
     if view.status == "refused":
         _log(f"已拒绝：{view.refusal_reason}")
     else:
+        from adapters.orchestrator import rename_run
+
+        rename_run(flow_run_id, si.run_name(view.number, view.institution))  # the Prefect UI names the case
         _log(f"发起专项督导 {view.number}（{view.institution}）；督导小组："
              + "、".join(f"{m.name}（{m.card_code}）{'·组长' if m.is_lead else ''}" for m in view.members))
     return view

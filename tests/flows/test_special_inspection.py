@@ -145,6 +145,8 @@ def test_whole_path_from_a_complaint_to_an_accepted_rectification_report(service
     assert len(team) == 3 and w["cards"][3] not in {m.card_code for m in team}  # declared a conflict (第十三条)
     lead = team[0]
     assert lead.is_lead
+    assert h.read(run).name.startswith(f"{case.batch_number} · ")  # the run is named by its case (issue 23)
+    assert case.batch_number.startswith("专项督导-")
 
     submit(portal, case.id, "self-report", "本单位自评报告：制度健全。", [("自评报告.pdf", pdf_bytes("self"))])
     h.wait_for_form(run, f"findings-{lead.id}-1")

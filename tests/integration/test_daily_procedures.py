@@ -195,3 +195,18 @@ def test_a_stored_report_date_on_a_weekend_is_moved_to_the_next_working_day_and_
         assert s.exec(select(AgencyDecision)).one().report_due == date(2099, 3, 9)
         (told,) = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【期限顺延】")))
     assert told.recipient == "inst-cal@institution.example.cn" and "顺延至2099年3月9日" in told.text_body
+
+
+def test_supervisors_read_the_agency_by_its_letterhead_in_the_dispatch_mail_and_on_the_record_link(app_db):
+    """Issue 23: one name for the agency towards outsiders — the 发文机关 its letters carry."""
+    from models import Agency, PortalLink
+
+    view = daily_inspection.open_case("run-letterhead", app_db[1], "2098-12-01", None)
+    daily_inspection.dispatch(view.case_id, None, 1)
+    with session_scope() as s:
+        (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
+        link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
+        agency = s.get(Agency, s.get(InspectionCase, view.case_id).agency_id)
+    assert agency.letterhead and agency.letterhead != agency.name
+    assert f"{agency.letterhead}委派你" in notice.text_body and agency.name not in notice.text_body
+    assert link.agency_name == agency.letterhead
