@@ -19,6 +19,13 @@ def chinese_date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if isinstance(value, date) else str(value)
 
 
+def chinese_datetime(value, with_time: bool = True) -> str:
+    """`{{ moment|cntime }}`: 2026年12月9日 09:05 (no leading zero on month and day, as letters
+    write dates; the time keeps its two digits). `with_time=False`: the date only."""
+    day = chinese_date(value.date() if hasattr(value, "date") else value)
+    return f"{day} {value:%H:%M}" if with_time and hasattr(value, "hour") else day
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -29,6 +36,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cndate"] = chinese_date
+    env.filters["cntime"] = chinese_datetime
     return env
 
 

@@ -5,7 +5,7 @@ from functools import cache
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from adapters.templates import TEMPLATES
+from adapters.templates import TEMPLATES, chinese_date, chinese_datetime
 from procedures import portal_limits
 
 PROBLEMS = {
@@ -27,6 +27,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES / "portal"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["cap"] = portal_limits.for_field  # every page's field limits from the one table
+    env.filters["cndate"], env.filters["cntime"] = chinese_date, chinese_datetime  # as letters write dates
     return env
 
 
