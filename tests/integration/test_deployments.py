@@ -55,3 +55,10 @@ def test_prefect_yaml_deployments_get_the_same_chinese_parameter_titles_as_the_s
         for prop in d._parameter_openapi_schema.model_dump()["properties"].values():
             assert not (prop.get("format") == "date" and prop.get("default") == ""), name
     assert set(TITLES) <= set(declared)
+
+
+def test_no_parameter_title_says_optional_itself_the_ui_adds_optional_to_every_field_with_a_default():
+    from deployments.titles import TITLES
+
+    said = [f"{d}.{name}" for d, params in TITLES.items() for name, (title, _) in params.items() if "可选" in title]
+    assert said == []
