@@ -90,6 +90,45 @@ def _paragraph(doc, text: str, font: str, size: float, align=None, indent_chars=
     return p
 
 
+TITLE_CHARS = 20  # 二号 (22 pt) on the 156 mm type area: 156 / 7.76 mm ≈ 20 characters a line
+# Where a title may break (GB/T 9704 7.3.3: 回行时要做到词意完整, 排列对称): before these words,
+# and after 的 — never inside a word such as 督导 (a title left to the word processor broke as
+# 「…质量督/导情况的提醒函」).
+_BEFORE = ("技能人才评价", "质量", "开展", "情况", "事先告知书", "处理决定书", "整改通知书", "提醒函", "意见书",
+           "通知书", "通知", "报告", "决定书")
+_AFTER = ("的",)
+
+
+def title_lines(title: str, width: int = TITLE_CHARS) -> list[str]:
+    """A letter's title in lines of at most `width` characters, broken between words, as even as
+    possible; a title with no such break within reach stays whole (the word processor wraps it)."""
+    if len(title) <= width:
+        return [title]
+    cuts = {m.start() for w in _BEFORE for m in re.finditer(re.escape(w), title)}
+    cuts |= {m.end() for w in _AFTER for m in re.finditer(re.escape(w), title)}
+    cuts = sorted(c for c in cuts if 0 < c < len(title))
+    even = [c for c in cuts if c <= width and len(title) - c <= width]
+    if even:  # two lines: the most even split
+        cut = min(even, key=lambda c: (abs(len(title) - 2 * c), -c))
+        return [title[:cut], title[cut:]]
+    first = [c for c in cuts if c <= width]
+    if not first:
+        return [title]
+    return [title[:first[-1]], *title_lines(title[first[-1]:], width)]
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(tag)
+
+
+def _line_break():
+    from docx.oxml import OxmlElement
+
+    return OxmlElement("w:br")
+
+
 _LONG_LATIN = re.compile(r"[!-~]{17,}")  # printable ASCII with no space: a URL, a file name, a code
 BREAK = "\u200b"  # zero-width space: a break opportunity, invisible
 
@@ -182,7 +221,12 @@ def render_docx(letter: OfficialLetter) -> bytes:
     number = _paragraph(doc, letter.number, BODY_FONT, 16, WD_ALIGN_PARAGRAPH.CENTER)
     _red_rule(number)
     _paragraph(doc, "", BODY_FONT, 16)
-    _paragraph(doc, letter.title, TITLE_FONT, 22, WD_ALIGN_PARAGRAPH.CENTER, space_after=14)
+    first, *more = title_lines(letter.title)
+    title = _paragraph(doc, first, TITLE_FONT, 22, WD_ALIGN_PARAGRAPH.CENTER, space_after=14)
+    for line in more:  # each further line after a line break (w:br) in the same paragraph
+        run = title.add_run(line)
+        _font(run, TITLE_FONT, 22)
+        run._element.insert(run._element.index(run._element.find(_qn("w:t"))), _line_break())
     _paragraph(doc, f"{letter.recipient}：", BODY_FONT, 16)
     for text in letter.paragraphs:
         heading = text[:2] in {f"{n}、" for n in "一二三四五六七八九"}
@@ -229,4 +273,5 @@ def docx_text(content: bytes) -> str:
     """All paragraph text of a .docx (for checks and tests)."""
     from docx import Document as DocxDocument
 
-    return "\n".join(p.text.replace(BREAK, "") for p in DocxDocument(io.BytesIO(content)).paragraphs)
+    # a paragraph's own line breaks (a title in two lines) are layout, not text
+    return "\n".join(p.text.replace(BREAK, "").replace("\n", "") for p in DocxDocument(io.BytesIO(content)).paragraphs)

@@ -33,7 +33,7 @@ def test_docx_uses_gbt_9704_page_and_named_chinese_fonts():
     sec = doc.sections[0]
     assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)  # A4, stored in twips
     assert [round(m.mm) for m in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [37, 35, 28, 26]
-    fonts = {p.text: p.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for p in doc.paragraphs if p.runs and p.text}
+    fonts = {p.text.replace("\n", ""): p.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for p in doc.paragraphs if p.runs and p.text}
     assert fonts[LETTER.title] == "方正小标宋简体"
     assert fonts["第一段内容。"] == "仿宋_GB2312" and fonts["一、小标题"] == "黑体"
     body = next(p for p in doc.paragraphs if p.text == "第一段内容。")
@@ -133,3 +133,20 @@ def test_a_long_unbroken_latin_string_wraps_inside_a_justified_body_paragraph():
     # LibreOffice and WPS ignore wordWrap: zero-width break opportunities inside the long string
     assert max(len(run) for run in body.text.split("\u200b")) <= 16 + len("请打开")
     assert docx_text(render_docx(letter)).count("A" * 60) == 1  # the text itself is unchanged
+
+
+def test_a_long_title_breaks_between_words_in_two_even_lines_never_inside_a_word():
+    # GB/T 9704 7.3.3 回行时词意完整: the word processor broke 「…质量督/导情况的提醒函」 (issue 23)
+    from dataclasses import replace
+
+    from adapters.documents import render_docx, title_lines
+
+    title = "关于济南市某某职业技能培训学校技能人才评价质量督导情况的提醒函"
+    assert title_lines(title) == ["关于济南市某某职业技能培训学校", "技能人才评价质量督导情况的提醒函"]
+    assert title_lines("关于测试机构FAIL技能人才评价质量督导情况的提醒函") == ["关于测试机构FAIL技能人才评价", "质量督导情况的提醒函"]
+    assert title_lines("质量督导处理决定书") == ["质量督导处理决定书"]
+    doc = DocxDocument(io.BytesIO(render_docx(replace(LETTER, title=title))))
+    (shown,) = [p for p in doc.paragraphs if p.text.replace("\n", "") == title]
+    assert shown.text == "关于济南市某某职业技能培训学校\n技能人才评价质量督导情况的提醒函"
+    assert len(shown._p.findall(".//" + qn("w:br"))) == 1
+    assert title in docx_text(render_docx(replace(LETTER, title=title)))  # the text reads whole
