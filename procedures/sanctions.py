@@ -39,6 +39,7 @@ from models import (
     PendingCase,
     RegisterEntry,
     SanctionCase,
+    SpecialInspection,
 )
 from procedures import sanction_status, unknown_dues
 from procedures.cases import Refusal
@@ -1181,8 +1182,13 @@ def _suspend(s, case, inst, today, article, rect_due, d) -> None:
     icase = s.get(InspectionCase, source.source_case_id) if source else None
     sess = s.get(EvaluationSession, icase.session_id) if icase and icase.session_id else None
     problems = [x for x in (d.get("problems") or "").splitlines() if x.strip()] or [case.facts]
+    # Where the problems were found (附件4's opening): a daily inspection of a batch, a special
+    # inspection, or neither (a finding registered directly: no inspection to name).
+    special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == icase.id)).first() \
+        if icase is not None and sess is None else None
+    supervised_on = sess.starts_at.date() if sess else special.planned_start if special else case.opened_on
     doc = _doc(s, case, "rectification", "整改通知书", inst.name, "rectification_notice", today,
-               supervised_on=f"{(sess.starts_at.date() if sess else case.opened_on)}", agency_name=agency.letterhead_name,
+               supervised_on=f"{supervised_on}", agency_name=agency.letterhead_name, special=special is not None,
                batch_number=sess.batch_number if sess else "", problems=problems,
                requirements=d.get("requirements") or "", due=_due_words(case, "rectification_due"))  # written by staff (decide)
     _mail(s, f"sanction-rectification:{case.id}", inst.contact_email, "institution", doc,

@@ -327,6 +327,8 @@ def test_a_rectification_notice_carries_the_requirements_staff_wrote(db):
     notice = _letter(v["case_id"], "rectification")
     _no_blank_in(notice)
     assert "你单位应当停止超范围评价，并立即整改" in notice
+    # a finding registered directly: no inspection to name (issue 23: it read 「…对你单位进行了质量督导」)
+    assert "经查，你单位在评价组织过程中存在以下质量问题" in notice and "进行了质量督导" not in notice
     decision = _letter(v["case_id"], "decision")
     assert "六十日内向济南市人民政府申请行政复议" in decision and "并对社会公布" in decision
 
