@@ -105,7 +105,7 @@
     var part = input.closest("details");
     if (part) { part.open = true; }
     var box = input.closest("fieldset") || input;
-    box.scrollIntoView({ block: "center" });
+    box.scrollIntoView({ block: "start" });  // at the top (its scroll-margin): the item itself, not the one before it
     input.focus({ preventScroll: true });
   }
 
