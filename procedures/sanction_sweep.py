@@ -30,7 +30,7 @@ from adapters.clock import now
 from adapters.db import session_scope
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
-from adapters.templates import chinese_date, render_email
+from adapters.templates import chinese_date, chinese_datetime, render_email
 from models import (
     Agency,
     InspectionCase,
@@ -130,15 +130,15 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
         return
     rows = []
     for part in _chunks(keys):  # by the unique key: flat in history
-        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case)
+        rows += s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.finding_case, SanctionCase.number)
                        .where(col(SanctionCase.key).in_(part))).all()
-    by_agency: dict[str, list[tuple[int, str]]] = {}
-    for case_id, agency_id, finding in rows:
-        by_agency.setdefault(agency_id, []).append((case_id, finding))
+    by_agency: dict[str, list[tuple[int, str, str]]] = {}
+    for case_id, agency_id, finding, number in rows:
+        by_agency.setdefault(agency_id, []).append((case_id, finding, _label(case_id, number)))
     agencies = {a.id: a for a in s.exec(select(Agency).where(col(Agency.id).in_(list(by_agency))))}
     for agency_id, cases in by_agency.items():
         cases.sort()
-        listing = "、".join(f"{case_id}（{finding}）" for case_id, finding in cases[:50])
+        listing = "、".join(f"{label}（{finding}）" for _, finding, label in cases[:50])
         more = f"等 {len(cases)} 件" if len(cases) > 50 else f"共 {len(cases)} 件"
         subject, text, html = render_email(
             "supervisor_notice", subject_text=f"【新开处理案件】{as_of} {len(cases)} 件", greeting=agencies[agency_id].name,
@@ -195,7 +195,7 @@ def _move_day_off_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
         inst = s.get(Institution, case.institution_id)
         subject, text, html = fill(inst.name, f"此前通知你单位的期限{chinese_date(stored)}为法定休假日（周末或法定节假日），"
                                               f"依民法典第二百零三条顺延至{chinese_date(due)}（含当日）。请在该日前通过原链接报送。"
-                                              f"（处理案件 {case.id}）")
+                                              f"（处理案件 {_label(case.id, case.number)}）")
         enqueue(s, f"deadline-moved:sanction:{case.id}:{case.rectification_round}:{stored}", inst.contact_email,
                 "institution", subject, text, html)
         summary.due_moved.append(case.id)
@@ -221,7 +221,7 @@ def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> No
         inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
         for field_name, entry in list(pending.items()):
             due, _ = due_or_unknown(s, agency, Period.from_dict(entry["period"]).due, entry["what"],
-                                    f"处理案件 {case.id}")
+                                    f"处理案件 {_label(case.id, case.number)}")
             if due is None:
                 continue
             del pending[field_name]
@@ -313,7 +313,7 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
                          SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
-                         Institution.name, Institution.contact_email)
+                         Institution.name, Institution.contact_email, SanctionCase.number)
                   .join(Institution, Institution.id == SanctionCase.institution_id)
                   .where(SanctionCase.receipt_due < as_of, col(SanctionCase.receipt_signed_at).is_(None),
                          col(SanctionCase.receipt_reminded_on).is_(None))).all()
@@ -325,16 +325,17 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
             col(PortalLink.flow_run_id).in_(part), PortalLink.step_key == RECEIPT_STEP))})
     fill, now_ = _notice_mail("【送达回执待签收】质量督导处理决定书"), now()
     new, by_agency = [], {}
-    for case_id, agency_id, run_id, served, due, details, name, email in rows:
+    for case_id, agency_id, run_id, served, due, details, name, email, case_number in rows:
         number = (details or {}).get("decision_number", "")
         link = links.get(run_id)
-        how = (f"请于{aware(link.expires_at):%Y-%m-%d %H:%M}前打开以下链接查看、下载并签收：{url_of(link)}"
+        how = (f"请于{chinese_datetime(aware(link.expires_at))}前打开以下链接查看、下载并签收：{url_of(link)}"
                if link is not None and aware(link.expires_at) > now_
                else f"签收链接已过期，请与{link.agency_name if link else '委派机构'}联系办理签收。")
         new.append(_outbox_row(f"sanction-receipt-remind:{case_id}", email, fill(
-            name, f"《质量督导处理决定书》（{number}）已于{served}以电子邮件送达你单位，签收期限为{due}，至今未签收送达回执。{how}"),
+            name, f"《质量督导处理决定书》（{number}）已于{chinese_date(served)}以电子邮件送达你单位，签收期限为{chinese_date(due)}，"
+            f"至今未签收送达回执。{how}"),
             now_))
-        by_agency.setdefault(agency_id, []).append(f"案件{case_id}（{name}，决定书 {number}，{served}送达，期限{due}）")
+        by_agency.setdefault(agency_id, []).append(f"案件 {_label(case_id, case_number)}（{name}，决定书 {number}，{chinese_date(served)}送达，期限{chinese_date(due)}）")
         summary.receipts_reminded.append(case_id)
     sent = _existing(s, OutboxMessage.idempotency_key, [r["idempotency_key"] for r in new])
     if len(sent) < len(new):
@@ -486,3 +487,8 @@ def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
                                  _acting(agencies, authority, city), case_key,
                                  f"自{since}起{label}未开展评价活动（正当理由由委派机构核实）", as_of, "sweep"))
         _insert_cases(s, new, summary)
+
+
+def _label(case_id: int, number: str | None) -> str:
+    """A case as staff and letters name it (procedures.sanctions.case_label, without its import)."""
+    return number or f"第{case_id}号"

@@ -120,9 +120,11 @@ def test_an_unsigned_receipt_is_reminded_and_the_agency_told_once_though_the_swe
     assert reminder.recipient_kind == "institution" and LINK.search(reminder.text_body)
     assert LINK.search(reminder.text_body).group(1) == LINK.search(_mail(f"sanction-decision:{case_id}").text_body).group(1)
     with session_scope() as s:
-        told = [m for m in s.exec(select(OutboxMessage).where(
-            col(OutboxMessage.idempotency_key).startswith("sanction-receipt-missing:"))) if f"案件{case_id}" in m.text_body]
         case = s.get(SanctionCase, case_id)
+        told = [m for m in s.exec(select(OutboxMessage).where(
+            col(OutboxMessage.idempotency_key).startswith("sanction-receipt-missing:"))) if f"案件 {case.number}（" in m.text_body]
+    assert case.number.startswith("处理-")  # the agency reads its cases by number, not by the table's id
+    assert "签收期限为2026年3月9日" in reminder.text_body
     assert len(told) == 1 and told[0].recipient_kind == "agency" and "电子邮件送达仍然有效" in told[0].text_body
     assert case.receipt_reminded_on == date(2026, 3, 10) and case.status == "rectifying"
     assert "2026-03-10 已提醒并告知委派机构" in sanctions.proposal_markdown(case_id)
