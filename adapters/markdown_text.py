@@ -5,7 +5,7 @@ HTML allowed (React markdown + rehype-raw in the 3.9 UI), so a remark, statement
 signer or institution name typed as `<img src=x onerror=…>` or `[x](javascript:…)` would become
 a live element on a staff member's screen, and `**x**` or `| a | b |` would change what staff
 read. Every piece of outside text that goes into an artifact or a form header passes `inert()`
-(the one helper; `procedures.evidence.md` is this function); a log line passes `log_text()`, its
+(the one helper; `procedures.portal.evidence.md` is this function); a log line passes `log_text()`, its
 plain-text sibling (the UIs show logs as text); a form's case line shown as a field title (plain
 text in both UIs) is turned back with `as_plain()`. `inert()`:
 - writes `& < > " '` as HTML entities, so no tag or attribute can form;

@@ -102,7 +102,7 @@ def stored_answer(client, run_id: UUID, key: str) -> dict | None:
 def forget_codes(client, run_id: UUID, key: str, fields: set[str], replacement: str) -> bool:
     """Replace Prefect's stored answer at `key` by a copy whose `fields` (staff codes) say
     `replacement` — call it only once the answer's outcome is stored in our database, where every
-    replay reads it (procedures.cases.answer_once), so the code is never needed again. Prefect
+    replay reads it (procedures.casework.cases.answer_once), so the code is never needed again. Prefect
     cannot update an input (a second create at a key is 409), so: write the copy under
     `<response key>-without-codes` first, then delete the original. A crash in between leaves both
     (equivalent for a replay; the next call finishes); at no moment is there no answer, so a replay

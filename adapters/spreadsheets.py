@@ -1,4 +1,4 @@
-"""Excel (.xlsx) I/O for rosters, with openpyxl. Layout comes from procedures.roster_schema;
+"""Excel (.xlsx) I/O for rosters, with openpyxl. Layout comes from procedures.rosters.schema;
 this module only writes and reads cells (write-only / read-only modes, so a province-sized
 file streams in constant memory)."""
 

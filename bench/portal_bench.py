@@ -23,7 +23,7 @@ from adapters.settings import get_settings
 from bench.flow_bench import RssSampler
 from bench.signals import stop_on_sigterm
 from models import PortalLink, PortalSubmission
-from procedures.portal_links import aware
+from procedures.portal.links import aware
 from tests.flows import harness as h
 from tests.flows.portal_probe import PORTAL_PROBE, STEP
 from tests.portal_client import CSRF, browser, pdf_bytes, running_portal

@@ -148,7 +148,7 @@ def build(path: Path, history: int) -> None:
 
 def measure(history: int) -> tuple[float, float, dict]:
     from adapters.templates import render_email
-    from procedures import sanction_sweep
+    from procedures.sanctions import sweep as sanction_sweep
     from tests.app_env import app_env
 
     with tempfile.TemporaryDirectory() as tmp:

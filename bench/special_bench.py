@@ -20,7 +20,7 @@ from bench.signals import stop_on_sigterm
 from cli.demo_data import add_institution, add_supervisor
 from deployments.serve import SPECIAL_INSPECTION
 from models import InspectionCase, PortalLink, SpecialInspection, SpecialInspectionMember
-from procedures import staff
+from procedures.casework import staff
 from tests.flows import harness as h
 from tests.portal_client import browser, open_form, post, post_fields, running_portal
 from tests.postgres_server import PostgresServer

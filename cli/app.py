@@ -63,7 +63,7 @@ def _out(payload: dict, as_json: bool, plain: str) -> None:
 
 def _calendar():
     """The calendar with the years staff declared (when the database exists), as procedures use it."""
-    from procedures.work_calendar import current_calendar
+    from procedures.casework.work_calendar import current_calendar
     from regulation.calendar import CalendarDataMissing
 
     return current_calendar(), CalendarDataMissing
@@ -82,7 +82,7 @@ def calendar_declare(file: Annotated[Path, typer.Argument(help="YAML 或 .xlsx�
                      replace: Annotated[bool, typer.Option("--replace", help="替换已录入的同一年度安排")] = False):
     """录入某一年度的法定节假日安排（国务院办公厅通知），所有流程即时生效。"""
     from adapters.db import session_scope
-    from procedures import calendar_declarations as cd
+    from procedures.casework import calendar_declarations as cd
 
     try:
         decl = cd.read_file(file)
@@ -103,8 +103,8 @@ def calendar_declare(file: Annotated[Path, typer.Argument(help="YAML 或 .xlsx�
 def calendar_show(year: int):
     """某一年度的放假日和调休上班日，及其来源（holidays 包 / 随程序发布的补充文件 / 工作人员录入）。"""
     from adapters.db import session_scope
-    from procedures import calendar_declarations as cd
-    from procedures.work_calendar import current_calendar
+    from procedures.casework import calendar_declarations as cd
+    from procedures.casework.work_calendar import current_calendar
 
     try:
         if _has_declarations():
@@ -315,8 +315,8 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
     （与督导员同一页面；提交时须填写本人工作人员代码）。
 
     链接只打印在此处，不写入日志；重复运行得到同一链接，直到它被使用。"""
-    from procedures.daily_inspection import staff_link
-    from procedures.special_inspection import staff_findings_link
+    from procedures.daily.inspection import staff_link
+    from procedures.special.inspection import staff_findings_link
 
     require_database()
     if member:
@@ -342,7 +342,7 @@ def special_withdraw(case: Annotated[str, typer.Option("--case", help="专项督
 
     记入案卷时间线（谁撤回了谁、理由、替补的抽取种子）；被撤回成员的链接随即失效，流程不再等待其督导情况；
     替补成员收到任务简报和提交链接。成员的督导情况已提交的，不能撤回。"""
-    from procedures.special_inspection import withdraw_member
+    from procedures.special.inspection import withdraw_member
 
     done = withdraw_member(case, member, reason, staff_code)
     if isinstance(done, str):
@@ -363,7 +363,7 @@ def evidence_export(case: Annotated[int, typer.Option("--case", help="案件编�
 
     文件按生成的名称保存（序号-环节-项目-哈希前12位），原文件名只写入清单（manifest.csv、manifest.json）。
     证据材料保密（第八条）：导出目录仅限委派机构内部使用，不得发给评价机构。"""
-    from procedures import evidence
+    from procedures.portal import evidence
 
     if kind not in ("inspection", "sanction"):
         _fail(f"--kind 应为 inspection 或 sanction，实际为 {kind!r}")
@@ -414,7 +414,7 @@ def _run_findings(as_json: bool, repair: bool) -> None:
 
     require_database()
     os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url())
-    from procedures import run_health
+    from procedures.casework import run_health
 
     try:
         findings = run_health.check()

@@ -28,7 +28,7 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
 
     from adapters.db import session_scope
     from models import Institution, InstitutionHistory, SanctionCase
-    from procedures.sanctions import OPEN_STATUSES, STATUS_NAMES
+    from procedures.sanctions.core import OPEN_STATUSES, STATUS_NAMES
 
     require_database()
     with session_scope() as s:
@@ -81,7 +81,7 @@ PENDING_KINDS = {"sanction": "待启动处理程序", "special_inspection": "待
 def _pending_cases(s, institution_id: int) -> list[dict]:
     """Findings registered for a later procedure that none has taken up yet (a taken-up one is a
     case above): they are open too — a resumption or a new filing is weighed against them."""
-    from procedures.sanction_status import untaken_pending
+    from procedures.sanctions.status import untaken_pending
 
     rows = untaken_pending(s, institution_id)
     return [{"pending_id": p.id, "kind": PENDING_KINDS.get(p.kind, p.kind), "article": p.article or "未列条款",
@@ -92,7 +92,7 @@ def _pending_cases(s, institution_id: int) -> list[dict]:
 def register_export(fmt: Annotated[str, typer.Option("--format", help="csv 或 json")] = "csv",
                     output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（默认输出到屏幕）")] = None):
     """导出对社会公布的处理情况（与门户 /register.csv、/register.json 相同）。"""
-    from procedures import register
+    from procedures.casework import register
 
     if fmt not in ("csv", "json"):
         _fail(f"--format：应为 csv 或 json，实际为“{fmt}”")

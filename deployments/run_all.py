@@ -18,7 +18,7 @@ Stops and crashes lose nothing:
   flight and stops PostgreSQL; anything an earlier instance still left behind carries the
   service mark and is killed at start, and a PostgreSQL still running is reused.
 - At start, and every few seconds, runs whose process is gone are continued
-  (procedures/run_health.py).
+  (procedures/casework/run_health.py).
 - Mail survives a kill (adapters/mailer.py): at start every outbox claim is taken back (no
   sender is running yet), and every few seconds a claim older than a minute whose process
   is gone; what is taken back is sent from here at once, with the same Message-ID.
@@ -130,7 +130,7 @@ class Service:
 
     # -- stranded runs ---------------------------------------------------------------------
     def _continue_stranded(self, grace: float | None = None) -> None:
-        from procedures import run_health
+        from procedures.casework import run_health
 
         kw = {} if grace is None else {"grace": grace}
         findings = run_health.check(stranded_only=True, **kw)

@@ -12,11 +12,11 @@ from prefect.schedules import Cron
 
 from adapters.settings import get_settings
 from deployments.titles import titled_schema
-from flows.daily_inspection import daily_inspection
+from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 from flows.roster_import import roster_import
-from flows.sanction_procedure import sanction_procedure
-from flows.special_inspection import special_inspection
+from flows.sanctions import sanction_procedure
+from flows.special import special_inspection
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
 from flows.supervisor_misconduct import misconduct_decide, misconduct_register
 

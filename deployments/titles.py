@@ -11,10 +11,10 @@ Dates are strings with `format: date` (the flow checks them): the UI shows a dat
 
 import copy
 
-from flows.daily_inspection import PARAMETERS as DAILY_PARAMETERS
+from flows.daily import PARAMETERS as DAILY_PARAMETERS
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
-from flows.sanction_procedure import PARAMETERS as SANCTION_PARAMETERS
-from flows.special_inspection import PARAMETERS as SPECIAL_PARAMETERS
+from flows.sanctions import PARAMETERS as SANCTION_PARAMETERS
+from flows.special import PARAMETERS as SPECIAL_PARAMETERS
 
 TITLES: dict[str, dict[str, tuple[str, str]]] = {  # deployment name → parameter → (title, help)
     "daily-inspection": DAILY_PARAMETERS,

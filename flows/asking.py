@@ -2,7 +2,7 @@
 
 A resume stores the answer on the server, then a new process replays the flow from the
 top. If that process dies before it is done (a stop, a SIGKILL, a power loss), the run is
-continued later (procedures/run_health.py) — and, depending on how it left its state, the
+continued later (procedures/casework/run_health.py) — and, depending on how it left its state, the
 server may have forgotten that this pause already fired and would ask again, leaving the
 stored answer unread. So: read the stored answer for this pause key first; suspend only
 when there is none.
@@ -34,7 +34,7 @@ def ask(form, key: str):
     return suspend_flow_run(wait_for_input=form, key=pause_key_for(key, fired))
 
 
-CODE_FIELDS = {"staff_code"}  # typed by staff in a Prefect form; never kept (procedures.staff)
+CODE_FIELDS = {"staff_code"}  # typed by staff in a Prefect form; never kept (procedures.casework.staff)
 FORGOTTEN = "（已核验，代码不保存）"
 
 

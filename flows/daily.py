@@ -24,7 +24,7 @@ from flows.asking import ask, forget_codes, holds_code
 from flows.asking import ask_until_accepted as _ask
 from flows.ending import end_refused
 from flows.portal_step import wait_for_submission
-from tasks import inspection as t
+from tasks import daily as t
 
 PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
     "batch_number": ("批次编号", "职业技能等级认定批次编号（必填），如 PC-2026-001"),
@@ -38,7 +38,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
 def _run_name() -> str:
     batch = str(runtime.flow_run.parameters.get("batch_number", ""))
     try:
-        from procedures.case_reads import run_name
+        from procedures.casework.case_reads import run_name
 
         return run_name(batch)
     except Exception:  # the name is a convenience: never let it stop a run

@@ -13,10 +13,10 @@ from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
 from flows.ending import end_refused
-from tasks import inspection as t
+from tasks import daily as t
 from tasks.portal import resume_portal_submissions
 from tasks.sanctions import sweep_sanctions
-from tasks.special_inspection import sweep_special_inspections
+from tasks.special import sweep_special_inspections
 from tasks.supervisors import sweep_supervisors
 
 PARAMETERS = {"as_of": ("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）")}

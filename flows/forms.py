@@ -1,5 +1,5 @@
 """The forms the Prefect UI shows agency staff (RunInput models). The supervisors' record form
-(附件3) and confirmations are portal pages (procedures/portal_forms.py); the run waits for
+(附件3) and confirmations are portal pages (procedures/portal/forms.py); the run waits for
 them by reference (flows/portal_step.py).
 
 After a refused submission the form is asked again with the person's own earlier answers
@@ -19,7 +19,7 @@ from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
 from adapters.markdown_text import inert
-from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
+from procedures.casework.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 from regulation.sanctions import FOLLOWUP_OPTIONS
 
 Decision = Literal[FOLLOWUP_OPTIONS]  # type: ignore[valid-type]

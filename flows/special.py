@@ -32,7 +32,7 @@ from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
 from regulation.inspection_matters import matter_names
-from tasks import special_inspection as t
+from tasks import special as t
 
 # The run form's choices (Prefect UI): 督导来源 a list, 督导事项 a multi-select of 第十四条's nine
 # areas by name — a `list[Literal]` renders as a multi-select, with no JSON mode needed.
@@ -62,7 +62,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
 def _run_name() -> str:
     """The case's number once the run has opened it: Prefect names the run again at each start
     (a resume after a pause restarts it), so the name is read from the case, not kept."""
-    from procedures.special_inspection import run_name_of
+    from procedures.special.inspection import run_name_of
 
     return run_name_of(str(runtime.flow_run.id)) or f"专项督导 · {runtime.flow_run.parameters.get('institution', '')}"
 

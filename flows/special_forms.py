@@ -5,7 +5,7 @@ from typing import Literal
 from prefect.input import RunInput
 
 from flows.forms import _Form
-from procedures.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
+from procedures.casework.staff import CODE_FIELD, CODE_HELP, CODE_TITLE
 
 Rating = Literal["符合", "基本符合", "不符合"]
 Approval = Literal["批准初步督导意见", "退回组长修改"]

@@ -42,7 +42,7 @@ def _signed(header: str, verify):
     """The staff member who signs this step: asked until a code `verify` accepts. Nothing is
     written before; the code is never kept, logged or shown back. Once judged, Prefect's stored
     answer loses the code: an accepted one keeps a signature bound to this run and pause key
-    (procedures.staff.signature), which a replay recalls instead of checking a code again."""
+    (procedures.casework.staff.signature), which a replay recalls instead of checking a code again."""
     errors: list[str] = []
     run_id = str(flow_run.get_id())
     for attempt in count(1):

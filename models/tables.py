@@ -22,7 +22,7 @@ class Agency(SQLModel, table=True):
     letter_prefix: str = Field(max_length=32)  # 文号前缀, e.g. "鲁就督"
     # 0012: the name its letters go out under (发文机关标志 and signature), as the agency states it:
     # a 人社局/人社厅, or an entity acting on its delegation, e.g. 「省就业人才中心（受省人力资源
-    # 社会保障厅委托）」. Data, never composed; blank: the agency's name (procedures.letters).
+    # 社会保障厅委托）」. Data, never composed; blank: the agency's name (procedures.casework.letters).
     letterhead: str = Field(default="", max_length=128)
 
     @property

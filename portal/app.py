@@ -26,8 +26,10 @@ from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.pages import TEMPLATES, page, problem
 from portal.register import router as register_router
 from portal.resumer import Resumer
-from procedures import portal_forms, portal_links, portal_submissions
-from procedures.portal_submissions import IncomingFile
+from procedures.portal import forms as portal_forms
+from procedures.portal import links as portal_links
+from procedures.portal import submissions as portal_submissions
+from procedures.portal.submissions import IncomingFile
 
 log = logging.getLogger("portal")
 CSRF_COOKIE = "portal_csrf"
@@ -92,7 +94,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return with_cookie(response, key, new)
 
     def kind_page(request: Request, link, status=200, errors=(), field_errors=None, answers=None):
-        """A form of the registry (procedures/portal_forms.py), by the link's kind."""
+        """A form of the registry (procedures/portal/forms.py), by the link's kind."""
         form = portal_forms.FORMS[link.kind]
         key, new = browser_key(request)
         response = page(form.template, status, link=link, errors=list(errors), field_errors=field_errors or {},

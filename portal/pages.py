@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.templates import TEMPLATES, chinese_date, chinese_datetime
-from procedures import portal_limits
+from procedures.portal import limits as portal_limits
 
 PROBLEMS = {
     "unknown": ("链接无效", "此链接无效：它不存在，或不完整。请从邮件中完整复制链接后再打开。"),

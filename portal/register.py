@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from portal.pages import page
-from procedures import register
+from procedures.casework import register
 
 router = APIRouter()
 

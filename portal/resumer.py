@@ -8,7 +8,7 @@ import threading
 import time
 
 from adapters import mailer
-from procedures import portal_submissions
+from procedures.portal import submissions as portal_submissions
 
 log = logging.getLogger("portal.resume")
 

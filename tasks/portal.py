@@ -5,8 +5,9 @@ from datetime import datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from procedures import portal_links, portal_submissions
-from procedures.portal_links import CaseStep, Contact, Recipient
+from procedures.portal import links as portal_links
+from procedures.portal import submissions as portal_submissions
+from procedures.portal.links import CaseStep, Contact, Recipient
 
 
 @task(name="invite-to-portal", persist_result=True, retries=2, retry_delay_seconds=2)

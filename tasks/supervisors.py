@@ -10,7 +10,7 @@ PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
 @task(name="sweep-supervisors", cache_policy=NO_CACHE)
 def sweep_supervisors(as_of: date) -> str:
-    from procedures.supervisors import daily_supervisor_sweep
+    from procedures.supervisors.core import daily_supervisor_sweep
 
     return daily_supervisor_sweep(as_of)
 
@@ -21,8 +21,8 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
     from pathlib import Path
 
     from adapters.db import upgrade
-    from procedures.rosters import RosterRejected
-    from procedures.rosters import import_roster as run
+    from procedures.rosters.core import RosterRejected
+    from procedures.rosters.core import import_roster as run
 
     upgrade()
     try:
@@ -34,7 +34,7 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
 @task(name="issue-card", **PERSISTED)
 def issue_card(registration_id: int, agency_id: str, on: date) -> str:
     from adapters.db import session_scope
-    from procedures.supervisors import issue_card as run
+    from procedures.supervisors.core import issue_card as run
 
     with session_scope() as s:
         return run(s, registration_id, agency_id, on).card_code
@@ -43,7 +43,7 @@ def issue_card(registration_id: int, agency_id: str, on: date) -> str:
 @task(name="draw-appointments", **PERSISTED)
 def draw_appointments(agency_id: str, k: int, term_start: date, seed: str, on: date) -> list[str]:
     from adapters.db import session_scope
-    from procedures.supervisors import draw_appointments as run
+    from procedures.supervisors.core import draw_appointments as run
 
     with session_scope() as s:
         result = run(s, agency_id, k, term_start, seed, on)
@@ -79,7 +79,7 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
     from adapters.db import session_scope
     from models import Supervisor
     from models.lifecycle import MisconductCase
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
     from regulation.misconduct import agency_decides, proposed_text
     from regulation.reasons import RuleViolation
 
@@ -109,7 +109,7 @@ def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: 
     """The decision; the supervisor's statement is whatever their own portal link stored, never
     anything typed here."""
     from adapters.db import session_scope
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     with session_scope() as s:
         return misconduct.decide(s, case_id, measure, on, decided_by, months, staff_id,
@@ -119,7 +119,7 @@ def decide_misconduct_case(case_id: int, measure: str, decided_by: str, months: 
 def misconduct_decider(code: str, card_code: str | None = None, case_id: int | None = None):
     """A read, not a side effect: the staff member a code signs for (Decider), or why not (str)."""
     from adapters.db import session_scope
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     with session_scope() as s:
         return misconduct.decider_for(s, code, card_code=card_code, case_id=case_id)
@@ -128,14 +128,14 @@ def misconduct_decider(code: str, card_code: str | None = None, case_id: int | N
 def recall_signer(value: str, run_id: str, key: str):
     """A read: the staff member whose signature (not a code) Prefect kept for this run and pause key."""
     from adapters.db import session_scope
-    from procedures import staff
+    from procedures.casework import staff
 
     with session_scope() as s:
         return staff.recall(s, value, run_id, key)
 
 
 def signature(staff_id: int, run_id: str, key: str) -> str:
-    from procedures import staff
+    from procedures.casework import staff
 
     return staff.signature(staff_id, run_id, key)
 

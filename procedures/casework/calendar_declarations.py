@@ -4,7 +4,7 @@ touching code: `supervise calendar declare FILE` (YAML or .xlsx), `supervise cal
 The file is read whole and checked before anything is stored (every problem named by its row;
 nothing written when one is found). A year declared before is replaced only on request, after
 the difference is shown. Stored in the database (calendar_declaration), so every process sees
-it (procedures/work_calendar.py); the shipped override file stays the default.
+it (procedures/casework/work_calendar.py); the shipped override file stays the default.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from adapters import clock
 from models import CalendarDeclaration
-from procedures.work_calendar import current_calendar, declaration_source
+from procedures.casework.work_calendar import current_calendar, declaration_source
 from regulation.calendar import CalendarDataMissing, declaration_problems
 
 OFF_WORDS = ("放假", "休息", "放假日")

@@ -13,7 +13,7 @@ from models import (
     Institution,
     Supervisor,
 )
-from procedures.views import CaseView
+from procedures.casework.views import CaseView
 
 
 def _view(s: Session, case: InspectionCase) -> CaseView:

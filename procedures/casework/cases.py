@@ -15,7 +15,7 @@ from adapters.db import session_scope
 from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import CaseEvent, FormSubmission, InspectionCase
-from procedures.views import Outcome
+from procedures.casework.views import Outcome
 
 # Every status an InspectionCase takes; terminal ones end the flow run (issue 7's checker).
 STATUS_NAMES = {

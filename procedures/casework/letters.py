@@ -9,7 +9,7 @@ from adapters.documents import Document, OfficialLetter, allocate_number, docx_t
 from adapters.mailer import enqueue
 from adapters.templates import render_email, render_paragraphs
 from models import Agency, Institution
-from procedures.cases import add_event
+from procedures.casework.cases import add_event
 
 
 def chinese_date(day: date) -> str:

@@ -24,7 +24,7 @@ GRACE_SECONDS = 20.0
 # Beyond this many legs a run that keeps dying is a fault to look at, not to retry again.
 MAX_RUN_COUNT = 60
 RUNNER_SHUTDOWN = "Runner is shutting down"
-TERMINAL_CASE_STATUSES = frozenset({"refused", "closed"})  # an inspection case's (procedures.cases)
+TERMINAL_CASE_STATUSES = frozenset({"refused", "closed"})  # an inspection case's (procedures.casework.cases)
 _STATE_NAMES = {"RUNNING": "运行中", "PENDING": "待启动", "CRASHED": "崩溃", "CANCELLED": "已取消",
                 "CANCELLING": "取消中", "PAUSED": "等待表单", "SCHEDULED": "已排队", "COMPLETED": "已完成",
                 "FAILED": "失败"}
@@ -46,8 +46,8 @@ class CaseFile:
 def _inspection_cases(s: Session) -> list[CaseFile]:
     """Daily and special inspections share the case table; a special one has its stage beside."""
     from models import InspectionCase, SpecialInspection
-    from procedures.cases import STATUS_NAMES
-    from procedures.special_inspection import STAGE_NAMES
+    from procedures.casework.cases import STATUS_NAMES
+    from procedures.special.inspection import STAGE_NAMES
 
     rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage,
                          InspectionCase.batch_number)
@@ -64,7 +64,7 @@ def _sanction_cases(s: Session) -> list[CaseFile]:
     """A sanction case has a run once staff start sanction-procedure for it (the sweep's open
     without one, and they are not out of step)."""
     from models import SanctionCase
-    from procedures.sanctions import FINAL_STATUSES, STATUS_NAMES
+    from procedures.sanctions.core import FINAL_STATUSES, STATUS_NAMES
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status, SanctionCase.number)
                   .where(col(SanctionCase.flow_run_id).is_not(None)))

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from adapters.mailer import enqueue
 from adapters.templates import chinese_date, render_email
 from models import Agency
-from procedures.work_calendar import current_calendar
+from procedures.casework.work_calendar import current_calendar
 from regulation.calendar import CalendarDataMissing, WorkingCalendar
 from regulation.deadlines import add_calendar_months, calendar_days_due, period_last_day
 

@@ -46,9 +46,9 @@ from models import (
     RecordConfirmation,
     Supervisor,
 )
-from procedures import dispatching, portal_links, staff, unknown_dues
-from procedures.case_reads import _view, decision_context, run_name, view
-from procedures.cases import (
+from procedures.casework import dispatching, staff, unknown_dues
+from procedures.casework.case_reads import _view, decision_context, run_name, view
+from procedures.casework.cases import (
     STATUS_NAMES,
     Refusal,
     add_event,
@@ -58,10 +58,11 @@ from procedures.cases import (
     run_url,
     timeline_markdown,  # noqa: F401  (re-exported for tasks)
 )
-from procedures.letters import chinese_date, issue_letter
-from procedures.pending import THIRD_FAIL_ARTICLE, open_pending, open_third_fail_case
-from procedures.views import CaseView, Outcome
-from procedures.work_calendar import current_calendar
+from procedures.casework.letters import chinese_date, issue_letter
+from procedures.casework.pending import THIRD_FAIL_ARTICLE, open_pending, open_third_fail_case
+from procedures.casework.views import CaseView, Outcome
+from procedures.casework.work_calendar import current_calendar
+from procedures.portal import links as portal_links
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
@@ -929,7 +930,7 @@ def carry_out(case_id: int) -> str:
 
 def _third_fail_case(s: Session, case: InspectionCase, pending) -> None:
     """第二十三条（十）: the year's third 不合格 opens its one sanction case now, under the key the
-    sweep uses too (procedures.pending.third_fail_key) — whichever notices it first opens it.
+    sweep uses too (procedures.casework.pending.third_fail_key) — whichever notices it first opens it.
     The year is the one the follow-up counted in (the session's inspection end)."""
     if pending.kind != "sanction" or case.proposal.get("article") != THIRD_FAIL_ARTICLE:
         return
@@ -973,7 +974,7 @@ def record_markdown(case_id: int) -> str:
             for n in others:
                 lines += [f"**{n}. {checklist.item(n).text}**", f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""]
         lines += ["## 理由", *(f"- {inert(r)}" for r in case.proposal.get("reasons", [])), ""]
-    from procedures import evidence
+    from procedures.portal import evidence
 
     return "\n".join(lines + evidence.markdown(evidence.record_files(case_id), case_id))
 

@@ -20,7 +20,7 @@ from adapters import uploads
 from adapters.db import session_scope
 from adapters.markdown_text import inert
 from models import FormSubmission, PortalFile, PortalLink, PortalSubmission
-from procedures.portal_links import aware
+from procedures.portal.links import aware
 
 INSPECTION_KINDS = ("daily_inspection", "special_inspection")  # both keyed by inspection_case.id
 SANCTION_KIND = "sanction"
@@ -50,7 +50,7 @@ class EvidenceFile:
 
 def item_labels(link: PortalLink) -> dict[str, str]:
     """Form field → the item a person reads, for the link's form (the portal_forms registry)."""
-    from procedures.portal_forms import FORMS
+    from procedures.portal.forms import FORMS
 
     form = FORMS.get(link.kind)
     return form.item_labels(link) if form else {}
@@ -69,7 +69,7 @@ def file_items(link: PortalLink, payload: dict) -> dict[int, tuple[str, str]]:
 
 
 def size_text(n: int) -> str:
-    from procedures.portal_submissions import size_text as text
+    from procedures.portal.submissions import size_text as text
 
     return text(n)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models import PortalLink
-from procedures.cases import Refusal
+from procedures.casework.cases import Refusal
 
 Fields = dict[str, list[str]]  # what the browser posted: name → values (files apart)
 
@@ -70,8 +70,8 @@ def _parse_record(fields: Fields) -> dict:
 
 
 def _record_context(link: PortalLink) -> dict:
-    from procedures import daily_inspection
-    from procedures.daily_inspection import METHODS
+    from procedures.daily import inspection as daily_inspection
+    from procedures.daily.inspection import METHODS
     from regulation.checklists import load_checklist
 
     ctx = daily_inspection.link_context(link)
@@ -79,7 +79,7 @@ def _record_context(link: PortalLink) -> dict:
 
 
 def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import daily_inspection
+    from procedures.daily import inspection as daily_inspection
 
     return daily_inspection.check_portal_record(link, answers, _first(fields, "staff_code"))
 
@@ -106,45 +106,45 @@ def _parse_confirmation(fields: Fields) -> dict:
 
 
 def _confirmation_context(link: PortalLink) -> dict:
-    from procedures import daily_inspection
+    from procedures.daily import inspection as daily_inspection
 
     return daily_inspection.link_context(link) | {
         "positions": (daily_inspection.CONFIRM, daily_inspection.DISAGREE)}
 
 
 def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import daily_inspection
+    from procedures.daily import inspection as daily_inspection
 
     return daily_inspection.check_portal_confirmation(link, answers)
 
 
 def _step_waits(link: PortalLink) -> bool:
-    from procedures import daily_inspection
+    from procedures.daily import inspection as daily_inspection
 
     return daily_inspection.step_waits(link)
 
 
 # -- 第十四条/第十五条（二）: a special-inspection member's findings per matter -------------------------
 def _parse_findings(fields: Fields) -> dict:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.finding_answers(fields)
 
 
 def _findings_context(link: PortalLink) -> dict:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.findings_context(link)
 
 
 def _check_findings(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.check_portal_findings(link, answers, _first(fields, "staff_code"))
 
 
 def _findings_wait(link: PortalLink) -> bool:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.findings_step_waits(link)
 
@@ -162,32 +162,32 @@ def _matter_labels(_link: PortalLink) -> dict[str, str]:
 
 
 def _findings_file_fields(link: PortalLink) -> set[str]:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.findings_file_fields(link)
 
 
 # -- 第十五条（二）1–2: the lead's consolidation into the draft opinion --------------------------------
 def _parse_consolidation(fields: Fields) -> dict:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.consolidation_answers(fields)
 
 
 def _consolidation_context(link: PortalLink) -> dict:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.consolidation_context(link)
 
 
 def _check_consolidation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.check_portal_consolidation(link, answers)
 
 
 def _consolidation_waits(link: PortalLink) -> bool:
-    from procedures import special_inspection
+    from procedures.special import inspection as special_inspection
 
     return special_inspection.consolidation_step_waits(link)
 
@@ -198,19 +198,19 @@ def _parse_receipt(fields: Fields) -> dict:
 
 
 def _receipt_context(link: PortalLink) -> dict:
-    from procedures import sanctions
+    from procedures.sanctions import core as sanctions
 
     return sanctions.receipt_context(link)
 
 
 def _check_receipt(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import sanctions
+    from procedures.sanctions import core as sanctions
 
     return sanctions.check_receipt(link, answers)
 
 
 def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    from procedures import sanctions
+    from procedures.sanctions import core as sanctions
 
     sanctions.record_receipt(s, link, payload, at)
 
@@ -218,13 +218,13 @@ def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -
 def _receipt_after_stored(link: PortalLink) -> None:
     import logging
 
-    from procedures import sanction_case_file
+    from procedures.sanctions import case_file as sanction_case_file
 
     sanction_case_file.publish_after_portal(link.case_id, logging.getLogger("portal"))
 
 
 def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
-    from procedures import sanctions
+    from procedures.sanctions import core as sanctions
 
     return sanctions.receipt_document(link)
 
@@ -235,25 +235,25 @@ def _parse_statement(fields: Fields) -> dict:
 
 
 def _statement_context(link: PortalLink) -> dict:
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     return misconduct.statement_context(link)
 
 
 def _check_statement(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     return misconduct.check_statement(link, answers)
 
 
 def _statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     misconduct.statement_stored(s, link, payload, at)
 
 
 def _statement_document(link: PortalLink) -> tuple[str, bytes] | None:
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     return misconduct.statement_document(link)
 

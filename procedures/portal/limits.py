@@ -34,7 +34,7 @@ KINDS: dict[str, TextKind] = {k.kind: k for k in (
 DEFAULT_KIND = "text"
 
 # Field name (a full match) → kind and the field's name as the page shows it ({n}: the number in
-# the name). One row per field of every form in procedures/portal_forms.py.
+# the name). One row per field of every form in procedures/portal/forms.py.
 FIELDS: tuple[tuple[str, str, str], ...] = (
     (r"statement", "statement", "陈述"),
     (r"signer", "name", "签收人姓名"),

@@ -18,7 +18,7 @@ from adapters.templates import render_email
 from models import PortalLink
 
 KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings", "lead_consolidation",
-         "decision_receipt", "misconduct_statement"}  # procedures/portal_forms.py
+         "decision_receipt", "misconduct_statement"}  # procedures/portal/forms.py
 RECIPIENT_KINDS = {"institution", "supervisor", "staff"}
 
 

@@ -28,8 +28,8 @@ from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalFile, PortalLink, PortalSubmission
-from procedures import portal_limits
-from procedures.portal_links import LinkLookup, aware, lookup
+from procedures.portal import limits as portal_limits
+from procedures.portal.links import LinkLookup, aware, lookup
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
 # Links whose step_key names a family of pauses (record-1, record-2 …): see resume_family.
@@ -154,7 +154,7 @@ def _label(content_type: str) -> str:
 
 
 def receipt_for(s: Session, link: PortalLink) -> Receipt:
-    from procedures.evidence import file_items
+    from procedures.portal.evidence import file_items
 
     sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
     items = file_items(link, sub.payload)
@@ -198,7 +198,7 @@ def submit(token: str, statement: str | None, files: list[IncomingFile],
 
 def submit_form(token: str, form, fields: dict[str, list[str]], files: list[tuple[str, IncomingFile]],
                 at: datetime | None = None, found: LinkLookup | None = None) -> SubmitResult:
-    """A form of the registry (procedures/portal_forms.py): the procedure that owns the step
+    """A form of the registry (procedures/portal/forms.py): the procedure that owns the step
     checks the answers, the files are checked by content and size (each error beside the item it
     belongs to); only then is anything stored, in one transaction, with the receipt mail."""
     found, ended = _usable(token, at, found)
@@ -454,7 +454,7 @@ def resume_one(submission_id: int) -> str:
         claimed = _claim(submission_id)
     if not claimed:
         return "busy"
-    from procedures.portal_forms import FORMS
+    from procedures.portal.forms import FORMS
 
     with session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)

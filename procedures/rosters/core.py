@@ -39,7 +39,7 @@ from adapters.settings import get_settings
 from adapters.spreadsheets import SheetSpec, read_roster, write_roster
 from models import Agency, AgencyStaff, AppointmentTerm, EvaluationSession, Institution, Supervisor
 from models.lifecycle import SupervisionBan
-from procedures.roster_schema import BY_SHEET, HELP_SHEET, KIND_NAMES, LAYOUTS, CellError, Layout
+from procedures.rosters.schema import BY_SHEET, HELP_SHEET, KIND_NAMES, LAYOUTS, CellError, Layout
 from regulation.cards import ExternalCard, parse_card
 from regulation.filing import scope_findings, status_finding
 from regulation.internal_supervision import InstitutionIssuer, coverage_gap, internal_card_refusal

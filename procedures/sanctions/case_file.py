@@ -19,7 +19,7 @@ DESCRIPTION = "处理程序案卷"
 def publish(case_id: int) -> bool:
     """Write the case file when it changed since it was last written; True when a version was written."""
     from adapters.orchestrator import publish_markdown
-    from procedures import sanctions
+    from procedures.sanctions import core as sanctions
 
     changed = sanctions.case_file_if_changed(case_id)
     if changed is None:
@@ -49,7 +49,7 @@ def publish_changed(day: date) -> int:
     """The sweep's catch-up: every open case, and every case decided in the last year (a receipt
     signed while the Prefect API was away), whose file reads differently from its last version.
     How many versions were written."""
-    from procedures.sanction_status import OPEN_STATUSES
+    from procedures.sanctions.status import OPEN_STATUSES
 
     with session_scope() as s:
         ids = list(s.exec(select(SanctionCase.id).where(

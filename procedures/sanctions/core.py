@@ -41,9 +41,10 @@ from models import (
     SanctionCase,
     SpecialInspection,
 )
-from procedures import sanction_status, unknown_dues
-from procedures.cases import Refusal
-from procedures.views import Outcome
+from procedures.casework import unknown_dues
+from procedures.casework.cases import Refusal
+from procedures.casework.views import Outcome
+from procedures.sanctions import status as sanction_status
 from regulation import sanctions as ladder
 from regulation.cards import CITY_NAMES
 from regulation.deadlines import RECTIFICATION_MONTHS
@@ -155,7 +156,7 @@ def open_sanction(s: Session, key: str, institution_id: int, finding_case: str, 
     return case
 
 
-CASE_KIND = "sanction"  # its series in case_counter (procedures.case_numbers)
+CASE_KIND = "sanction"  # its series in case_counter (procedures.casework.case_numbers)
 
 
 def assign_number(s: Session, case: SanctionCase) -> str:
@@ -163,7 +164,7 @@ def assign_number(s: Session, case: SanctionCase) -> str:
     (立案, opened_on), from the same counter as the special inspections (issue 23.8). Given when
     the case is opened here, or when a run starts a case the sweep or a daily inspection opened."""
     if not case.number:
-        from procedures.case_numbers import next_serial
+        from procedures.casework.case_numbers import next_serial
 
         year = case.opened_on.year
         case.number = f"处理-{case.agency_id}-{year}-{next_serial(s, case.agency_id, CASE_KIND, year)}"
@@ -226,9 +227,9 @@ def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int
 
 def _case_of_pending(s: Session, pending: PendingCase) -> SanctionCase | None:
     """The case a pending finding already joined (第二十三条（十）: opened under the year's shared key
-    by whichever path noticed the third 不合格 first, procedures.pending.open_third_fail_case) —
+    by whichever path noticed the third 不合格 first, procedures.casework.pending.open_third_fail_case) —
     also for a later 不合格 of the same year (a 4th), which finds the year's one case."""
-    from procedures.pending import THIRD_FAIL_ARTICLE, third_fail_key
+    from procedures.casework.pending import THIRD_FAIL_ARTICLE, third_fail_key
 
     joined = s.exec(select(SanctionCase).where(SanctionCase.pending_case_id == pending.id)).first()
     if joined is not None or pending.article != THIRD_FAIL_ARTICLE:
@@ -380,7 +381,7 @@ def read_view(case_id: int) -> dict:
 
 
 def proposal_markdown(case_id: int) -> str:
-    from procedures import evidence
+    from procedures.portal import evidence
 
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
@@ -392,7 +393,7 @@ def proposal_markdown(case_id: int) -> str:
             or "| — | 无 | | |"
         report = f"\n\n**本机构非负责备案的人社部门**：处理结果为向{p['filing_authority']}报告，不直接采取措施。" \
             if case.report_only else ""
-        from procedures.sanction_changes import changes_markdown
+        from procedures.sanctions.changes import changes_markdown
 
         changes = changes_markdown(case)
         report += f"\n\n变更处理并重新告知（第二十五条）：\n{changes}" if changes else ""
@@ -662,7 +663,7 @@ def link_deadline(case: SanctionCase, due: date):
 
 def record_defence(case_id: int, submission_id: int) -> dict:
     """The defence the portal stored (0: the period ended without one; the sweep closed it)."""
-    from procedures import portal_submissions
+    from procedures.portal import submissions as portal_submissions
 
     def act(s, case, today):
         if case.status != "hearing":
@@ -684,7 +685,7 @@ def late_defence(s: Session, case: SanctionCase) -> dict | None:
     grace days longer): never read by the run, so read here — for the decision form and the
     case file. None when the defence came in time or none came at all."""
     from models import PortalLink, PortalSubmission
-    from procedures.portal_links import aware
+    from procedures.portal.links import aware
 
     if case.defence.get("receipt") or not case.flow_run_id:
         return None
@@ -749,7 +750,7 @@ def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
 
 
 def _decider(s: Session, case: SanctionCase, answers: dict, refusal: Refusal):
-    from procedures import staff
+    from procedures.casework import staff
 
     who = staff.verify(s, case.agency_id, str(answers.get("staff_code", "")))
     if isinstance(who, str):
@@ -821,7 +822,7 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
         if refusal or who is None:
             return
         if rehear:  # 第二十五条: a heavier measure or another basis is told first, then decided
-            from procedures.sanction_changes import reopen_hearing
+            from procedures.sanctions.changes import reopen_hearing
 
             reopen_hearing(s, case, today, changed_p, rests_on_rows(changed_p, _past(s, case)[0]), referral_too,
                            discipline, reason, facts, who.label, replies)
@@ -831,7 +832,7 @@ def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
             case.details = case.details | {"referral_too": referral_too, "discipline_too": discipline,
                                            "decided_serious": changed_serious(case, final_case)}
             if report_only:  # nothing was told: the 报告 states the changed case, its reasons and facts
-                from procedures.sanction_changes import proposal_fields
+                from procedures.sanctions.changes import proposal_fields
 
                 case.proposal = case.proposal | proposal_fields(changed_p, rests_on_rows(changed_p, _past(s, case)[0]),
                                                                 case.finding_case)
@@ -963,7 +964,7 @@ def carry_out(case_id: int) -> dict:
         else:
             _measure(s, case, inst, today, article, article_text, d, rect_due)
         if case.decision != "drop" and case.details.get("referral_too") and case.measure != "referral":
-            from procedures.sanction_changes import refer_alongside
+            from procedures.sanctions.changes import refer_alongside
 
             refer_alongside(s, case, inst, today, d)  # 第二十四条 beside the measure, never instead
         case.details = case.details | {"carried_out": str(today)}
@@ -985,7 +986,7 @@ def _terminate(s: Session, case: SanctionCase, inst: Institution, today: date) -
 def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Document, today: date) -> None:
     """The 处理决定书 by mail — served so; the measure goes on at once — with a one-time portal link
     where the institution opens it again and signs for it (送达回执: the proof of service)."""
-    from procedures.portal_links import CaseStep, Contact, Recipient, create_link
+    from procedures.portal.links import CaseStep, Contact, Recipient, create_link
 
     agency = s.get(Agency, case.agency_id)
     period = unknown_dues.Period(today, working_days=get_settings().decision_receipt_working_days)
@@ -1002,7 +1003,7 @@ def _serve_decision(s: Session, case: SanctionCase, inst: Institution, doc: Docu
     case.details = case.details | {"decision_number": doc.number}
 
 
-# -- the 送达回执 through the portal (procedures/portal_forms.py "decision_receipt") ------------------
+# -- the 送达回执 through the portal (procedures/portal/forms.py "decision_receipt") ------------------
 def _receipt_case(s: Session, link) -> tuple[SanctionCase, Document]:
     case = s.get(SanctionCase, link.case_id)
     doc = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-decision")).one()
@@ -1048,7 +1049,7 @@ def record_receipt(s: Session, link, payload: dict, at) -> None:
 
 def service_text(case: SanctionCase) -> str:
     """送达 as the case file says it: 已送达（签收人, 时间）, or served by mail and not yet signed for."""
-    from procedures.portal_links import aware
+    from procedures.portal.links import aware
 
     if case.receipt_signed_at is not None:
         return f"已送达（签收人：{inert(case.receipt_signer)}，{aware(case.receipt_signed_at):%Y-%m-%d %H:%M}）"
@@ -1060,7 +1061,7 @@ def service_text(case: SanctionCase) -> str:
 
 def _due_or_pending(s: Session, case: SanctionCase, field: str, period, what: str) -> date | None:
     """The due day, or None with what the sweep needs kept in details["due_pending"][field]
-    (a year not yet declared: 期限待定, the administrator told once; procedures/unknown_dues.py)."""
+    (a year not yet declared: 期限待定, the administrator told once; procedures/casework/unknown_dues.py)."""
     due, pending = unknown_dues.pending_due(s, s.get(Agency, case.agency_id), period, what,
                                             f"处理案件 {case_label(case)}", None)
     if pending is not None:
@@ -1093,7 +1094,7 @@ def _report_to_filing_authority(s, case, inst, today, article, name) -> None:
     """第二十条–第二十三条、第二十七条 「由（经）负责备案的人社部门」: a numbered 报告 with the findings and
     the proposal, no 告知书 or 处理决定书 of our own; the filing authority's own case follows
     (opened for it here when it is one of ours, so its staff hear and decide)."""
-    from procedures.sanction_changes import case_for_filing_authority
+    from procedures.sanctions.changes import case_for_filing_authority
 
     agency, p = s.get(Agency, case.agency_id), case.proposal
     followed = case_for_filing_authority(s, case, inst, today)
@@ -1240,7 +1241,7 @@ def record_minutes(case_id: int, pause_key: str, answers: dict) -> Outcome:
 def record_explanation(case_id: int, submission_id: int) -> dict:
     """第二十条: the institution's written explanation and the results it declared void. The list
     stays inside the agency; anywhere else only a count (personal data masked, 第八条)."""
-    from procedures import portal_submissions
+    from procedures.portal import submissions as portal_submissions
 
     def act(s, case, today):
         if case.status != "awaiting_report":
@@ -1261,7 +1262,7 @@ def record_explanation(case_id: int, submission_id: int) -> dict:
 # -- 第二十二条 rectification ---------------------------------------------------------------------------
 def record_rectification_report(case_id: int, submission_id: int) -> dict:
     """The report through the portal (0: the deadline passed without one; the sweep escalated)."""
-    from procedures import portal_submissions
+    from procedures.portal import submissions as portal_submissions
 
     def act(s, case, today):
         if case.status != "rectifying":
@@ -1396,7 +1397,7 @@ def skip_hearing(case_id: int) -> dict:
 def record_improvement(case_id: int, submission_id: int) -> dict:
     """第二十七条: the improvement report of this round, for staff review (0: none by the date;
     the sweep opened 第二十七条（三） 拒不整改 once, and the case closes)."""
-    from procedures import portal_submissions
+    from procedures.portal import submissions as portal_submissions
 
     def act(s, case, today):
         if case.status != "improving" or case.report_received_on is not None:

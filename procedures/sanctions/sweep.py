@@ -41,8 +41,8 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures.pending import third_fail_key
-from procedures.work_calendar import current_calendar
+from procedures.casework.pending import third_fail_key
+from procedures.casework.work_calendar import current_calendar
 from regulation import sanctions as ladder
 from regulation.calendar import CalendarDataMissing
 from regulation.deadlines import add_calendar_months, moved_last_day, period_last_day
@@ -157,7 +157,7 @@ _LINK_STEPS = {"hearing_due": (["defence"], ["defence-"]), "receipt_due": (["dec
 def _set_due(s: Session, case: SanctionCase, field_name: str, due: date) -> None:
     """A period's end now known (or moved): the case, the portal links of its window (a re-hearing's
     defence-2, defence-3 … too) and, for the rectification, the public register's 整改期限."""
-    from procedures.unknown_dues import fix_links
+    from procedures.casework.unknown_dues import fix_links
 
     setattr(case, field_name, due)
     keys, prefixes = _LINK_STEPS[field_name]
@@ -202,10 +202,10 @@ def _move_day_off_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 
 def _compute_unknown_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:
-    """Periods left 期限待定 (a year not yet declared, procedures/unknown_dues.py): computed as
+    """Periods left 期限待定 (a year not yet declared, procedures/casework/unknown_dues.py): computed as
     soon as the year is known, and the institution told the date — once (the field is set, the
     pending entry removed). Until then nothing closes or escalates on them (NULL is never < day)."""
-    from procedures.unknown_dues import Period, due_or_unknown, tell_fixed
+    from procedures.casework.unknown_dues import Period, due_or_unknown, tell_fixed
 
     rows = list(s.exec(select(SanctionCase).where(or_(  # indexed on (status, due)
         and_(SanctionCase.status == "hearing", col(SanctionCase.hearing_due).is_(None)),
@@ -308,8 +308,8 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     """A decision not signed for by its receipt date: the institution reminded with its link (while
     the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
     Set-based like the other reminders: one render, one bulk insert."""
-    from procedures.portal_links import aware, url_of
-    from procedures.sanctions import RECEIPT_STEP
+    from procedures.portal.links import aware, url_of
+    from procedures.sanctions.core import RECEIPT_STEP
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
                          SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
@@ -421,7 +421,7 @@ def _agencies(s: Session) -> set[str]:
 
 
 def _acting(agencies: set[str], filing_authority: str, city_letter: str | None) -> str:
-    """第十一条 属地管理, as procedures.sanctions.acting_agency (without a query per row)."""
+    """第十一条 属地管理, as procedures.sanctions.core.acting_agency (without a query per row)."""
     city = f"CITY-{city_letter}"
     return city if filing_authority == "city" and city in agencies else "PROV"
 
@@ -490,5 +490,5 @@ def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 
 def _label(case_id: int, number: str | None) -> str:
-    """A case as staff and letters name it (procedures.sanctions.case_label, without its import)."""
+    """A case as staff and letters name it (procedures.sanctions.core.case_label, without its import)."""
     return number or f"第{case_id}号"

@@ -10,7 +10,7 @@ cases); `special_inspection` holds the stage:
   notices → self_report → findings → consolidation → approval → rebuttal → weighing → report
   → review → closed.
 
-Member findings come in through the portal's member_findings form (procedures/portal_forms.py):
+Member findings come in through the portal's member_findings form (procedures/portal/forms.py):
 one section per matter (rating, facts, evidence seen, evidence files), checked before anything is
 stored by `findings_problems` here — the same check the run makes when it takes the stored
 answers. The lead's consolidation is a form too (lead_consolidation): the members' findings side by
@@ -48,12 +48,13 @@ from models import (
     SpecialInspectionRebuttalPoint,
     Supervisor,
 )
-from procedures import dispatching, portal_links, staff, unknown_dues
-from procedures.cases import Refusal, add_event, answer_once, case_today
-from procedures.letters import chinese_date, issue_letter
-from procedures.pending import open_pending
-from procedures.special_views import Member, SpecialView
-from procedures.views import Outcome
+from procedures.casework import dispatching, staff, unknown_dues
+from procedures.casework.cases import Refusal, add_event, answer_once, case_today
+from procedures.casework.letters import chinese_date, issue_letter
+from procedures.casework.pending import open_pending
+from procedures.casework.views import Outcome
+from procedures.portal import links as portal_links
+from procedures.special.views import Member, SpecialView
 from regulation import special_inspection as rules
 from regulation.reasons import RuleViolation
 from regulation.recusal import SessionPeople
@@ -263,7 +264,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
 def _case_number(s: Session, agency: Agency, today: date) -> str:
     """专项督导-<agency>-<year>-<n>: n runs from 1 per agency and year (a counter row, locked), not
     the case table's id, which daily inspections share."""
-    from procedures.case_numbers import next_serial
+    from procedures.casework.case_numbers import next_serial
 
     return f"专项督导-{agency.id}-{today.year}-{next_serial(s, agency.id, CASE_KIND, today.year)}"
 
@@ -281,7 +282,7 @@ def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening
 
 def _history(s: Session, institution_id: int, today: date):
     """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
-    dispatches and the special-inspection teams (by identity number; procedures.dispatching)."""
+    dispatches and the special-inspection teams (by identity number; procedures.casework.dispatching)."""
     return dispatching.history(s, institution_id, today)
 
 
@@ -558,7 +559,7 @@ def _take_window(s: Session, si: SpecialInspection, step_key: str, submission_id
 
 
 def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
-    from procedures.portal_submissions import read_for_step
+    from procedures.portal.submissions import read_for_step
 
     return read_for_step(submission_id, flow_run_id, step_key).statement
 
@@ -566,7 +567,7 @@ def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str)
 def _self_report_view(s: Session, si: SpecialInspection) -> dict:
     """What the team sees of the institution's 自评（自查）报告 while it reviews (第十五条（二）2):
     its text and the names of its files (kept by the agency), or why there is none yet."""
-    from procedures.portal_submissions import receipt_for
+    from procedures.portal.submissions import receipt_for
 
     row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
                                                          SpecialInspectionDeadline.step_key == "self-report")).first()
@@ -771,7 +772,7 @@ def findings_file_fields(link: PortalLink) -> set[str]:
 def _stored_findings(submission_id: int, flow_run_id: str, step_key: str) -> tuple[dict, str]:
     """The structured answers the portal stored for this run and step (checked to belong to them),
     and who entered them when staff did (代录)."""
-    from procedures.portal_submissions import read_payload
+    from procedures.portal.submissions import read_payload
 
     payload = read_payload(submission_id, flow_run_id, step_key)
     answers = {"unknown": []}
@@ -929,7 +930,7 @@ def check_portal_consolidation(link: PortalLink, answers: dict) -> tuple[Refusal
 
 
 def _stored_consolidation(submission_id: int, flow_run_id: str, step_key: str) -> dict:
-    from procedures.portal_submissions import read_payload
+    from procedures.portal.submissions import read_payload
 
     payload = read_payload(submission_id, flow_run_id, step_key)
     answers = {"unknown": [], "hearing": payload.get("hearing", "")}
@@ -966,7 +967,7 @@ def record_consolidation(case_id: int, round_no: int, submission_id: int) -> Out
 
 # -- staff decisions (each with the staff code, stored with the step) --------------------------------
 def _staff(s: Session, case: InspectionCase, answers: dict, refusal: Refusal) -> str:
-    from procedures import staff
+    from procedures.casework import staff
 
     decider = staff.verify(s, case.agency_id, str(answers.get("staff_code", "")))
     if isinstance(decider, str):
@@ -1205,7 +1206,7 @@ def record_report(case_id: int, round_no: int, submission_id: int | None) -> str
 def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
     """What staff review: the rectification report as submitted (statement, file names, receipt),
     as Markdown for the review form (the files themselves stay in var/uploads, 第八条)."""
-    from procedures.portal_submissions import summary_markdown
+    from procedures.portal.submissions import summary_markdown
 
     with session_scope() as s:
         flow_run_id = s.get(InspectionCase, case_id).flow_run_id
@@ -1459,6 +1460,6 @@ def timeline_markdown(case_id: int) -> str:
         decided = "\n".join(f"- {_step_name(k)}：{inert(v)}" for k, v in si.decided_by.items() if k != "report_days")
         text = (f"# 专项督导案卷：{inert(case.batch_number)}（{inert(inst.name)}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
                 f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")
-    from procedures import evidence
+    from procedures.portal import evidence
 
     return text + "\n" + "\n".join(evidence.markdown(evidence.case_files(case_id), case_id))

@@ -36,7 +36,7 @@ from models.lifecycle import (
     SupervisorFileEntry,
     SupervisorRegistration,
 )
-from procedures.dispatching import agency_facts, issuer_pool
+from procedures.casework.dispatching import agency_facts, issuer_pool
 from regulation.cards import (
     INTERNAL_CATEGORIES,
     format_external,
@@ -523,7 +523,7 @@ def flag_internal_coverage(s: Session, as_of: date, lookahead_days: int = COVERA
 
     from adapters.clock import tz
     from models import EvaluationSession
-    from procedures.dispatching import responsible_agency
+    from procedures.casework.dispatching import responsible_agency
     from regulation.internal_supervision import coverage_gap
 
     start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=tz())
@@ -554,7 +554,7 @@ def daily_supervisor_sweep(as_of: date) -> str:
     expired suspensions, internal coverage; returns the summary (markdown)."""
     from adapters.db import session_scope
     from adapters.mailer import deliver_pending
-    from procedures.misconduct import compute_unknown_statement_dues, open_overdue_cases
+    from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
 
     with session_scope() as s:
         opened = open_overdue_cases(s, as_of)

@@ -36,9 +36,9 @@ from models import (
     Supervisor,
 )
 from models.lifecycle import MisconductCase, SupervisionBan
-from procedures import portal_links
-from procedures.cases import Refusal
-from procedures.supervisors import file_entry
+from procedures.casework.cases import Refusal
+from procedures.portal import links as portal_links
+from procedures.supervisors.core import file_entry
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months
@@ -62,7 +62,7 @@ from regulation.reasons import RuleViolation
 
 CASE_KIND = "misconduct"
 STATEMENT_STEP = "statement"  # the supervisor's 陈述申辩 through the portal (no run waits for it)
-STATEMENT_KIND = "misconduct_statement"  # procedures/portal_forms.py
+STATEMENT_KIND = "misconduct_statement"  # procedures/portal/forms.py
 STATEMENT_MAX_CHARS = 5000
 
 
@@ -114,7 +114,7 @@ def handling_agency(s: Session, sup: Supervisor) -> Agency:
     """The agency that handles a misconduct case: an external card's issuer; for a Y/S card, the
     agency that supervises its institution (第十一条); the province otherwise (an H card, whose
     industry department is provincial, or an institution not determined)."""
-    from procedures.dispatching import responsible_agency
+    from procedures.casework.dispatching import responsible_agency
 
     found = s.get(Agency, sup.issuer) if sup.kind == "external" else None
     if found is None and sup.kind != "external":
@@ -128,9 +128,9 @@ def owning_agency_id(s: Session, sup: Supervisor) -> str:
 
 
 def decider_for(s: Session, code: str, card_code: str | None = None, case_id: int | None = None):
-    """Who decides (procedures.staff.Decider) for the case of `case_id`, or for a supervisor's
+    """Who decides (procedures.casework.staff.Decider) for the case of `case_id`, or for a supervisor's
     card about to be registered; otherwise the reason in Chinese. A read: writes nothing."""
-    from procedures import staff
+    from procedures.casework import staff
 
     if case_id is not None:
         case = s.get(MisconductCase, case_id)
@@ -216,7 +216,7 @@ def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: in
     and its period counted, from the real day it is sent (clock.today()): `on`, the day staff
     registered the case, may lie in the past and never shortens the period. A proposed suspension
     states its `months` (the decision may not be longer)."""
-    from procedures.work_calendar import current_calendar
+    from procedures.casework.work_calendar import current_calendar
 
     case = s.get(MisconductCase, case_id)
     if case is None:
@@ -282,7 +282,7 @@ def _calendar_missing(s: Session, agency: Agency, exc: CalendarDataMissing) -> N
 def compute_unknown_statement_dues(s: Session) -> list[int]:
     """The daily sweep: each case heard while the calendar was missing gets its period's end once
     the year is loaded — the portal link takes it, the supervisor is told, the file records it."""
-    from procedures.work_calendar import current_calendar
+    from procedures.casework.work_calendar import current_calendar
 
     done = []
     for case in s.exec(select(MisconductCase).where(MisconductCase.status == "hearing",
@@ -374,7 +374,7 @@ def record_statement(s: Session, case_id: int, statement: str, on: date, receipt
     return case
 
 
-# -- the supervisor's 陈述申辩 through the portal (procedures/portal_forms.py) ------------------------
+# -- the supervisor's 陈述申辩 through the portal (procedures/portal/forms.py) ------------------------
 def _link_case(s: Session, link: PortalLink) -> tuple[MisconductCase, Supervisor]:
     case = s.get(MisconductCase, link.case_id)
     return case, s.get(Supervisor, case.supervisor_id)
@@ -413,7 +413,7 @@ def check_statement(_link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
 def statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
     """In the portal's storing transaction: the statement's day is the real day it came."""
     from models import PortalSubmission
-    from procedures.cases import local_date
+    from procedures.casework.cases import local_date
 
     receipt = s.exec(select(PortalSubmission.receipt_number).where(PortalSubmission.link_id == link.id)).one()
     record_statement(s, link.case_id, payload["statement"], local_date(at), receipt)

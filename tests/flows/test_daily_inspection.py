@@ -13,7 +13,7 @@ from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DAILY_INSPECTION
 from models import AgencyDecision, AgencyStaff, InspectionRecord, PendingCase
-from procedures import daily_inspection as inspections
+from procedures.daily import inspection as inspections
 from tests.flows import harness as h
 from tests.flows.world import (
     answers,
@@ -141,8 +141,9 @@ def test_refused_record_never_reaches_the_run_and_one_the_run_refuses_gets_a_new
     # A stored submission the procedure still refuses when the run judges it (here: stored
     # without the portal's check, as if the data had moved since) does not wedge the run: the
     # supervisor gets a new link, the run waits again, and the new link's record is taken.
-    from procedures import portal_forms, portal_submissions
-    from procedures.cases import Refusal
+    from procedures.casework.cases import Refusal
+    from procedures.portal import forms as portal_forms
+    from procedures.portal import submissions as portal_submissions
 
     form = portal_forms.FORMS["record_form"]
     unchecked = portal_forms.PortalForm("record_form", form.template, form.max_fields, form.parse, form.context,

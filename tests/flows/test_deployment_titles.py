@@ -7,7 +7,7 @@ from prefect.utilities.callables import parameter_schema
 from adapters.prefect_client import sync_client
 from deployments.serve import DAILY_INSPECTION
 from deployments.titles import apply_to_server
-from flows.daily_inspection import daily_inspection
+from flows.daily import daily_inspection
 
 
 def test_titles_are_written_into_a_deployment_registered_without_them(service):

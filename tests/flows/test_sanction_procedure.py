@@ -28,7 +28,7 @@ from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DEADLINE_SWEEP, SANCTION_PROCEDURE
 from models import Document, Institution, RegisterEntry, SanctionCase
-from procedures import run_health, staff
+from procedures.casework import run_health, staff
 from tests.flows import harness as h
 from tests.flows.world import decided_by, make_world
 from tests.portal_client import browser, docx_bytes, open_form, post, running_portal

@@ -13,9 +13,9 @@ from sqlmodel import select
 from adapters.db import session_scope
 from models import AppointmentTerm, Institution, Supervisor
 from models.lifecycle import AppointmentDraw, MisconductCase, SupervisorFileEntry
-from procedures import supervisors
-from procedures.dispatching import agency_facts, supervisor_facts
-from procedures.roster_schema import LAYOUTS
+from procedures.casework.dispatching import agency_facts, supervisor_facts
+from procedures.rosters.schema import LAYOUTS
+from procedures.supervisors import core as supervisors
 from regulation.dispatch import pool_exclusions, replay_draw
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
@@ -223,7 +223,7 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_its_institution_and
 
 
 def test_misconduct_case_opened_by_the_deadline_sweep_is_heard_through_misconduct_register(service):
-    from procedures import misconduct
+    from procedures.supervisors import misconduct
 
     on = date(2026, 3, 2)
     with session_scope() as s:

@@ -21,7 +21,7 @@ _staff_codes: dict[tuple[str, str], str] = {}  # (agency, name) → the code `su
 def staff_code(name: str = "王科长", agency_id: str = "CITY-A", role: str = "经办", active: bool = True) -> str:
     """A staff account of `agency_id` (created once per service database and kept with its code):
     what a decision form's staff-code field takes. `active=False`: the account is disabled."""
-    from procedures import staff
+    from procedures.casework import staff
 
     key = (agency_id, name)
     with session_scope() as s:
@@ -139,7 +139,8 @@ def record_through_portal(service, world: dict, fields: dict, supervisor: int = 
 def record_in_process(mail_dir, address: str, fields: dict, timeout: float = 120) -> None:
     """File a record through the portal's own procedures in this process (no portal running:
     the benchmarks' services), then resume the run as the portal would, retrying until it takes."""
-    from procedures import portal_forms, portal_submissions
+    from procedures.portal import forms as portal_forms
+    from procedures.portal import submissions as portal_submissions
 
     token = portal_token(mail_dir, address)
     posted = {k: v if isinstance(v, list) else [v] for k, v in fields.items()}

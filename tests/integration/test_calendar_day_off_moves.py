@@ -12,8 +12,10 @@ from adapters import clock
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution
 from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
-from procedures import sanction_sweep, sanctions, staff
-from procedures.portal_links import CaseStep, Contact, Recipient, create_link
+from procedures.casework import staff
+from procedures.portal.links import CaseStep, Contact, Recipient, create_link
+from procedures.sanctions import core as sanctions
+from procedures.sanctions import sweep as sanction_sweep
 from tests.app_env import app_env
 from tests.integration.test_sanctions import _submit, notify_opened
 from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year

@@ -13,9 +13,9 @@ from adapters.db import session_scope, upgrade
 from cli.app import app
 from cli.demo_data import add_agencies
 from models import CalendarDeclaration, OutboxMessage
-from procedures import calendar_declarations as cd
-from procedures import deadline_sweep
-from procedures.work_calendar import current_calendar
+from procedures.casework import calendar_declarations as cd
+from procedures.casework.work_calendar import current_calendar
+from procedures.daily import sweep as deadline_sweep
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 

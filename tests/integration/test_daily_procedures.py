@@ -11,14 +11,15 @@ from adapters import settings as settings_module
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
-from procedures import daily_inspection, deadline_sweep
+from procedures.daily import inspection as daily_inspection
+from procedures.daily import sweep as deadline_sweep
 from regulation.calendar import DeclaredYear, WorkingCalendar
 from tests.postgres_server import free_port
 
 
 def declare_year(year: int, days_off=None, working_days=()) -> None:
     """The year as staff declare it (the database table every process reads)."""
-    from procedures.calendar_declarations import Declaration, declare
+    from procedures.casework.calendar_declarations import Declaration, declare
 
     decl = Declaration(year, f"国办发明电〔{year - 1}〕1号", f"国务院办公厅关于{year}年部分节假日安排的通知",
                        {d: "测试" for d in (days_off or [date(year, 1, 1)])}, {d: "测试" for d in working_days})
@@ -138,7 +139,7 @@ def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_l
     command to outsiders), the link lasts the provisional bound (2 working days can never end
     after it), and once the year is declared the supervisor is told the date and the link moves."""
     from models import PortalLink
-    from procedures.unknown_dues import provisional_end
+    from procedures.casework.unknown_dues import provisional_end
 
     view = daily_inspection.open_case("run-cal-3", app_db[0], "2098-12-01", None)
     daily_inspection.dispatch(view.case_id, None, 1)

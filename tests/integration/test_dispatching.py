@@ -1,5 +1,5 @@
 """Who may be dispatched (第十条, 第十三条, 第二十六条, 附件1) through the real dispatch
-procedure (procedures.daily_inspection.open_case + dispatch) on a real database,
+procedure (procedures.daily.inspection.open_case + dispatch) on a real database,
 SQLite and PostgreSQL. No Prefect: the procedure is what the flow's tasks call."""
 
 import itertools
@@ -13,7 +13,7 @@ from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
 from models.special_inspection import SpecialInspection
-from procedures import daily_inspection
+from procedures.daily import inspection as daily_inspection
 
 DAY = date(2026, 11, 26)
 _runs = itertools.count()
@@ -170,8 +170,8 @@ def test_fourth_consecutive_term_after_a_one_day_gap_is_not_dispatched_unless_th
 
 # -- 第十三条: every external supervision at the institution counts, whichever procedure sent it ----
 def _special(inst_filing: str, on: date):
-    """A special inspection opened for real (procedures.special_inspection.open_special)."""
-    from procedures import special_inspection as si
+    """A special inspection opened for real (procedures.special.inspection.open_special)."""
+    from procedures.special import inspection as si
 
     view = si.open_special(f"run-{next(_runs)}", si.Opening(
         institution=inst_filing, origin="主动开展", reason="重点领域抽查", matters=[2], planned_start=str(on + timedelta(days=1)),

@@ -11,7 +11,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from flows import forms, sanction_forms, special_forms
-from procedures.staff import CODE_FIELD
+from procedures.casework.staff import CODE_FIELD
 
 MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 TAGS = re.compile(r"<(img|a|script|table|h\d)\b", re.I)
@@ -50,7 +50,7 @@ def test_every_staff_code_field_is_a_password_field_and_takes_the_code_as_typed(
 
 
 def test_daily_decision_header_shows_the_institution_as_typed_once_above_the_fields():
-    from flows.daily_inspection import _decision_header
+    from flows.daily import _decision_header
 
     case = SimpleNamespace(institution=NAME, batch_number="PC-<b>1</b>")
     ctx = {"proposal": {"option": "提醒函", "article": "第十五条（一）"}, "verdict": "不合格", "negative_count": 5,
@@ -63,7 +63,7 @@ def test_daily_decision_header_shows_the_institution_as_typed_once_above_the_fie
 
 
 def test_approval_header_shows_the_leads_reasons_and_findings_as_typed():
-    from flows.special_inspection import _approval_header
+    from flows.special import _approval_header
 
     ctx = {"institution": NAME, "draft": [("第十四条（二）", "不符合", "| 理由 | <a href=x>y</a> |")],
            "hearing": "# 听取\n- 意见", "findings": [("第十四条（二）", "张<script>三", "不符合", "**事实**")]}

@@ -19,8 +19,8 @@ from adapters import uploads
 from adapters.clock import now
 from adapters.db import session_scope
 from models import OutboxMessage, PortalLink, PortalSubmission
-from procedures import daily_inspection
-from procedures import portal_links as pl
+from procedures.daily import inspection as daily_inspection
+from procedures.portal import links as pl
 from regulation.checklists import load_checklist
 from tests.flows.world import answers
 from tests.integration.test_portal_record import DAY, dispatched, send

@@ -24,8 +24,9 @@ from models import (
     SpecialInspectionMember,
     Supervisor,
 )
-from procedures import portal_submissions, staff
-from procedures import special_inspection as si
+from procedures.casework import staff
+from procedures.portal import submissions as portal_submissions
+from procedures.special import inspection as si
 from tests.portal_client import (
     beside,
     browser,

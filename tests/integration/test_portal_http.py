@@ -15,7 +15,7 @@ from adapters import settings
 from adapters.clock import now
 from adapters.db import session_scope
 from models import OutboxMessage, PortalFile, PortalLink, PortalSubmission, PortalTokenMiss
-from procedures import portal_links as pl
+from procedures.portal import links as pl
 from tests.portal_client import (
     browser,
     docx_bytes,
@@ -122,7 +122,7 @@ def test_an_expired_link_says_so_and_whom_to_contact(portal):
 def test_a_link_that_expires_while_its_form_is_read_is_refused_and_nothing_is_stored(portal):
     """The portal looks the link up once, before it reads the form, and hands that lookup to the
     procedure: a link that expires in between is checked again at the moment of storing."""
-    from procedures import portal_submissions
+    from procedures.portal import submissions as portal_submissions
 
     url, link_id = make_link(portal, days=0)
     token = url.rsplit("/", 1)[1]

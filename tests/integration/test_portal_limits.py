@@ -1,4 +1,4 @@
-"""Every free-text field of the portal has a limit, from one table (procedures/portal_limits.py),
+"""Every free-text field of the portal has a limit, from one table (procedures/portal/limits.py),
 over HTTP (a real uvicorn, the real database): the page shows it (maxlength and 「不超过2000字」);
 a longer answer is refused beside its field, naming the field and the limit, with every other
 answer kept and nothing stored; a request over the size limit shows the form again, saying

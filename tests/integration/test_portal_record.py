@@ -15,8 +15,11 @@ from sqlmodel import select
 
 from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
-from procedures import daily_inspection, portal_forms, portal_submissions, staff
-from procedures.cases import Refusal
+from procedures.casework import staff
+from procedures.casework.cases import Refusal
+from procedures.daily import inspection as daily_inspection
+from procedures.portal import forms as portal_forms
+from procedures.portal import submissions as portal_submissions
 from tests.flows.world import answers, make_world
 from tests.portal_client import (
     beside,

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from adapters import clock
 from adapters.db import session_scope, upgrade
 from models.lifecycle import MisconductCase
-from procedures import supervisors
+from procedures.supervisors import core as supervisors
 from regulation.calendar import default_calendar
 from regulation.identity import make_number
 from tests.integration.test_cli import run
@@ -123,7 +123,7 @@ def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
 def test_demo_data_exported_and_imported_into_a_fresh_database_gives_the_same_rows(tmp_path):
     """`supervise roster export` → `roster import` round-trips `make demo-data` (identity numbers
     valid under GB 11643, internal cards of each institution's own issuer code)."""
-    from procedures.rosters import _db_records
+    from procedures.rosters.core import _db_records
 
     demo, fresh = f"sqlite:///{tmp_path / 'demo.db'}", f"sqlite:///{tmp_path / 'fresh.db'}"
     assert run("demo-data", "--date", "2026-12-07", db=demo).returncode == 0

@@ -11,8 +11,8 @@ from adapters.db import session_scope, upgrade
 from adapters.orchestrator import RunInfo
 from cli.demo_data import add_agencies, add_institution
 from models import InspectionCase, SanctionCase, SpecialInspection
-from procedures import run_health
-from procedures.run_health import CONTINUE, REPORT
+from procedures.casework import run_health
+from procedures.casework.run_health import CONTINUE, REPORT
 from tests.app_env import app_env
 
 DAY = date(2026, 3, 2)

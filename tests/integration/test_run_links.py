@@ -5,7 +5,7 @@ from pathlib import Path
 
 import prefect
 
-from procedures.cases import run_url
+from procedures.casework.cases import run_url
 
 
 def _ui_bundle() -> str:

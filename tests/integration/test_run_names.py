@@ -3,7 +3,7 @@
 A run with no case (a sweep) keeps its deployment and Prefect name."""
 
 from adapters.orchestrator import RunInfo
-from procedures import run_health
+from procedures.casework import run_health
 from tests.integration.test_run_check import db  # noqa: F401  (the database with one case of each kind)
 
 

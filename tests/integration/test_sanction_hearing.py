@@ -20,7 +20,10 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures import portal_links, portal_submissions, sanctions, staff
+from procedures.casework import staff
+from procedures.portal import links as portal_links
+from procedures.portal import submissions as portal_submissions
+from procedures.sanctions import core as sanctions
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 
@@ -474,7 +477,7 @@ def test_a_second_change_opens_a_third_hearing_round(any_db):
 
 def test_the_sweep_closes_a_reopened_hearing_at_its_own_step(any_db):
     """_close_hearings: a round-2 period that ends without a defence is closed like the first."""
-    from procedures import sanction_sweep
+    from procedures.sanctions import sweep as sanction_sweep
 
     code, inst_id = _staff(), _inst("SW2")
     case_id = _heard_then_changed("run-sw2", inst_id, "第二十一条（三）", code,

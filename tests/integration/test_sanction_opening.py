@@ -5,7 +5,7 @@ import pytest
 
 from adapters.db import session_scope
 from models import SanctionCase
-from procedures import sanctions
+from procedures.sanctions import core as sanctions
 from tests.integration.test_sanctions import _inst, _staff, _start, _submit, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
@@ -72,7 +72,7 @@ def test_a_sanction_mail_and_its_portal_contact_name_the_agency_by_its_letterhea
     from sqlmodel import select
 
     from models import Agency, OutboxMessage, PortalLink
-    from procedures import portal_links
+    from procedures.portal import links as portal_links
 
     v = _start("run-o5", _inst("O5"), "第二十二条（二）")
     notify_opened(v["case_id"])

@@ -29,9 +29,10 @@ from models import (
     SpecialInspectionRebuttalPoint,
     Supervisor,
 )
-from procedures import dispatching, portal_submissions, staff
-from procedures import special_inspection as si
-from procedures.views import Outcome
+from procedures.casework import dispatching, staff
+from procedures.casework.views import Outcome
+from procedures.portal import submissions as portal_submissions
+from procedures.special import inspection as si
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -133,7 +134,7 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
 
 
 def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submissions.SubmitResult:
-    from procedures import portal_forms
+    from procedures.portal import forms as portal_forms
 
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id, PortalLink.step_key == step)).one()
@@ -226,7 +227,7 @@ def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_
 
 def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_dates():
     from deployments.serve import deployments
-    from flows.special_inspection import PARAMETERS
+    from flows.special import PARAMETERS
 
     props = {d.name: d for d in deployments()}["special-inspection"]._parameter_openapi_schema.properties
     assert set(props) == set(PARAMETERS)
@@ -276,7 +277,7 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
 def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
     """Findings in, the lead's consolidation taken, the draft approved and sent: the run waits for
     the rebuttal. Returns the view and the rebuttal link's token."""
-    from procedures import portal_forms
+    from procedures.portal import forms as portal_forms
 
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", f"审核{run_id}", "审核")
@@ -520,7 +521,7 @@ def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_report
 
 # -- every matter 符合: no rectification (issue 17.14) -----------------------------------------------------
 def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.SpecialView, Outcome]:
-    from procedures import portal_forms
+    from procedures.portal import forms as portal_forms
 
     code = _code()
     view = si.open_special(run_id, opening())

@@ -6,7 +6,7 @@ from sqlmodel import select
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies
 from models import Agency, AgencyStaff
-from procedures import staff
+from procedures.casework import staff
 from tests.app_env import app_env
 from tests.integration.test_cli import run
 

@@ -12,8 +12,9 @@ from adapters.documents import docx_text
 from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, Supervisor
 from models.lifecycle import MisconductCase, SupervisionBan, SupervisorFileEntry
-from procedures import misconduct, supervisors
-from procedures.dispatching import agency_facts, supervisor_facts
+from procedures.casework.dispatching import agency_facts, supervisor_facts
+from procedures.supervisors import core as supervisors
+from procedures.supervisors import misconduct
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation

@@ -18,9 +18,11 @@ from models.lifecycle import (
     SupervisorFileEntry,
     SupervisorRegistration,
 )
-from procedures import misconduct, portal_submissions, supervisors
-from procedures.dispatching import agency_facts, supervisor_facts
-from procedures.portal_forms import FORMS
+from procedures.casework.dispatching import agency_facts, supervisor_facts
+from procedures.portal import submissions as portal_submissions
+from procedures.portal.forms import FORMS
+from procedures.supervisors import core as supervisors
+from procedures.supervisors import misconduct
 from regulation.deadlines import add_calendar_months
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
@@ -88,7 +90,7 @@ def _heard(supervisor_id: int, proposed: str, item=4, months: int | None = None)
 
 
 def _statement_by_portal(case_id: int, text: str = "本人对事实无异议，请从轻处理") -> str:
-    """The supervisor's own link, submitted as the portal does it (procedures.portal_submissions)."""
+    """The supervisor's own link, submitted as the portal does it (procedures.portal.submissions)."""
     with session_scope() as s:
         link = s.exec(select(PortalLink).where(PortalLink.case_kind == "misconduct",
                                                PortalLink.case_id == case_id)).one()
@@ -449,7 +451,7 @@ def test_dismissal_letters_say_the_date_in_chinese_and_a_proposal_asks_only_what
 
 
 def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until_the_sweep_computes_it(db, travel):
-    from procedures.calendar_declarations import Declaration, declare
+    from procedures.casework.calendar_declarations import Declaration, declare
 
     sid = _appointed(1)
     travel(date(2026, 12, 28))  # 5 working days run into 2027, not yet loaded

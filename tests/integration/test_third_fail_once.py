@@ -8,8 +8,10 @@ from sqlmodel import select
 
 from adapters.db import session_scope
 from models import AgencyDecision, InspectionCase, PendingCase, SanctionCase
-from procedures import daily_inspection, sanction_sweep, sanctions
-from procedures.sanction_status import untaken_pending
+from procedures.daily import inspection as daily_inspection
+from procedures.sanctions import core as sanctions
+from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.status import untaken_pending
 from tests.integration.test_sanctions import _failed_sessions, _inst
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (the fixture any_db, used as _any_db)
 

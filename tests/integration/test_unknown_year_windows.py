@@ -24,9 +24,11 @@ from models import (
     SanctionCase,
     SpecialInspectionDeadline,
 )
-from procedures import sanction_sweep, sanctions, staff
-from procedures import special_inspection as si
-from procedures.calendar_declarations import Declaration, declare
+from procedures.casework import staff
+from procedures.casework.calendar_declarations import Declaration, declare
+from procedures.sanctions import core as sanctions
+from procedures.sanctions import sweep as sanction_sweep
+from procedures.special import inspection as si
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -199,7 +201,7 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
 
 def test_a_letters_report_date_in_an_undeclared_year_is_pending_and_the_sweep_computes_it_once(world):
     from models import AgencyDecision, InspectionCase
-    from procedures import deadline_sweep
+    from procedures.daily import sweep as deadline_sweep
 
     with session_scope() as s:
         inst = s.exec(select(Institution).where(Institution.filing_number == "T-Y-1")).one()

@@ -1,4 +1,4 @@
-"""The portal's text limits are one table (procedures/portal_limits.py): every field of every
+"""The portal's text limits are one table (procedures/portal/limits.py): every field of every
 portal form is in it, each message names the field and the limit, and a value is measured as
 it is stored (a line break counts once, the ends trimmed)."""
 
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from adapters.templates import TEMPLATES
-from procedures import portal_limits
+from procedures.portal import limits as portal_limits
 
 FORM_TEMPLATES = ("record_form", "confirmation", "findings_form", "consolidation_form", "decision_receipt", "form")
 NOT_TEXT = {"csrf_token", "files"}  # the CSRF token is checked whole; file inputs are files

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from procedures.roster_schema import (
+from procedures.rosters.schema import (
     SUPERVISORS,
     CellError,
     email,

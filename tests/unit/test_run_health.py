@@ -1,7 +1,7 @@
 """Which runs are stranded and continued, and which are only reported (procedures/run_health)."""
 
 from adapters.orchestrator import RunInfo
-from procedures.run_health import CONTINUE, GRACE_SECONDS, MAX_RUN_COUNT, REPORT, judge
+from procedures.casework.run_health import CONTINUE, GRACE_SECONDS, MAX_RUN_COUNT, REPORT, judge
 
 
 def run(state="RUNNING", age=60.0, message="", run_count=2):
