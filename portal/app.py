@@ -52,6 +52,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app):
+        await run_in_threadpool(portal_forms.forms)  # each procedure registers its forms at start
         await run_in_threadpool(pages.warm)
         if resume_in_background:
             await run_in_threadpool(prefect_resume.warm)
@@ -95,7 +96,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
 
     def kind_page(request: Request, link, status=200, errors=(), field_errors=None, answers=None):
         """A form of the registry (procedures/portal/forms.py), by the link's kind."""
-        form = portal_forms.FORMS[link.kind]
+        form = portal_forms.forms()[link.kind]
         key, new = browser_key(request)
         response = page(form.template, status, link=link, errors=list(errors), field_errors=field_errors or {},
                         answers=answers or {}, csrf=portal_tokens.csrf_token(key, link.id), limits=limits(),
@@ -104,7 +105,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return with_cookie(response, key, new)
 
     def served_document(link) -> Response:
-        form = portal_forms.FORMS.get(link.kind)
+        form = portal_forms.forms().get(link.kind)
         found = form.document(link) if form and form.document else None
         if found is None:
             return problem("not_found", 404)
@@ -189,7 +190,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
             return await run_in_threadpool(served_document, found.link)
         if found.problem == "used":
             return page("receipt.html.j2", link=found.link, receipt=receipt, again=done != "1")
-        if found.link.kind in portal_forms.FORMS:
+        if found.link.kind in portal_forms.forms():
             return await run_in_threadpool(kind_page, request, found.link)
         return form_page(request, found.link)
 
@@ -199,7 +200,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         if stop is not None:
             return stop
         link = found.link
-        registered = portal_forms.FORMS.get(link.kind)
+        registered = portal_forms.forms().get(link.kind)
         if request.scope["state"].get("declared_too_large"):
             return await too_large(request, found, registered)
         try:

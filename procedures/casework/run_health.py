@@ -11,7 +11,7 @@ nothing and lose no answer. Everything else out of step is reported for staff to
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from adapters import orchestrator, processes
 from adapters.db import session_scope
@@ -43,43 +43,23 @@ class CaseFile:
     label: str = ""  # the case as staff name it: 日常督导 批次 …, 专项督导-…, 处理程序 处理-…（第N号 before numbers）
 
 
-def _inspection_cases(s: Session) -> list[CaseFile]:
-    """Daily and special inspections share the case table; a special one has its stage beside."""
-    from models import InspectionCase, SpecialInspection
-    from procedures.casework.cases import STATUS_NAMES
-    from procedures.special.inspection import STAGE_NAMES
-
-    rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage,
-                         InspectionCase.batch_number)
-                  .join(SpecialInspection, col(SpecialInspection.case_id) == InspectionCase.id, isouter=True))
-    return [CaseFile("日常督导" if stage is None else "专项督导", case_id, run_id, status,
-                     status in TERMINAL_CASE_STATUSES,
-                     STATUS_NAMES.get(status, status) if stage is None or status in TERMINAL_CASE_STATUSES
-                     else STAGE_NAMES.get(stage, stage),
-                     f"日常督导 批次 {batch}" if stage is None else batch)  # a special one's is 专项督导-N
-            for case_id, run_id, status, stage, batch in rows]
+# Every procedure whose cases are owned by a run registers one reader (its package's
+# registration module); one check for all. Casework imports no procedure.
+_READERS: list[Callable[[Session], list[CaseFile]]] = []
 
 
-def _sanction_cases(s: Session) -> list[CaseFile]:
-    """A sanction case has a run once staff start sanction-procedure for it (the sweep's open
-    without one, and they are not out of step)."""
-    from models import SanctionCase
-    from procedures.sanctions.core import FINAL_STATUSES, STATUS_NAMES
-
-    rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.status, SanctionCase.number)
-                  .where(col(SanctionCase.flow_run_id).is_not(None)))
-    return [CaseFile("处理程序", case_id, run_id, status, status in FINAL_STATUSES, STATUS_NAMES.get(status, status),
-                     f"处理程序 {number or f'第{case_id}号'}") for case_id, run_id, status, number in rows]
-
-
-# Every procedure whose cases are owned by a run: one reader each, one check for all.
-CASE_READERS: tuple[Callable[[Session], list[CaseFile]], ...] = (_inspection_cases, _sanction_cases)
+def register_case_reader(read: Callable[[Session], list[CaseFile]]) -> None:
+    if read not in _READERS:
+        _READERS.append(read)
 
 
 def case_files() -> dict[str, CaseFile]:
     """Every case that has a run, by its run's id."""
+    import procedures
+
+    procedures.load()
     with session_scope() as s:
-        return {f.run_id: f for read in CASE_READERS for f in read(s)}
+        return {f.run_id: f for read in _READERS for f in read(s)}
 
 
 @dataclass(frozen=True)
@@ -142,7 +122,7 @@ STRANDABLE = ["RUNNING", "PENDING", "CRASHED", "CANCELLED"]
 def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[RunInfo] | None = None,
           alive: set[str] | None = None) -> list[Finding]:
     """Every run that is stranded or out of step with its case — a daily inspection's, a special
-    inspection's or a sanction procedure's (CASE_READERS) — and every open case whose run no
+    inspection's or a sanction procedure's (each registered by its procedure) — and every open case whose run no
     longer exists. `stranded_only`: just the runs that lost their process (the service's own
     watch, every few seconds). `grace` 0: no run of ours is alive (at start). `runs`/`alive`: the
     server's runs and the live run processes, when the caller has them already (read otherwise)."""

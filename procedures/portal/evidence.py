@@ -50,9 +50,9 @@ class EvidenceFile:
 
 def item_labels(link: PortalLink) -> dict[str, str]:
     """Form field → the item a person reads, for the link's form (the portal_forms registry)."""
-    from procedures.portal.forms import FORMS
+    from procedures.portal.forms import forms
 
-    form = FORMS.get(link.kind)
+    form = forms().get(link.kind)
     return form.item_labels(link) if form else {}
 
 

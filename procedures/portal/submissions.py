@@ -454,13 +454,14 @@ def resume_one(submission_id: int) -> str:
         claimed = _claim(submission_id)
     if not claimed:
         return "busy"
-    from procedures.portal.forms import FORMS
+    from procedures.portal.forms import forms
 
     with session_scope() as s:
         sub = s.get(PortalSubmission, submission_id)
         link = s.get(PortalLink, sub.link_id)
         run_id, key, family = link.flow_run_id, link.step_key, link.kind in FAMILY_KINDS
-    if link.kind in FORMS and not FORMS[link.kind].waiting(link):
+    registered = forms()
+    if link.kind in registered and not registered[link.kind].waiting(link):
         with _one_writer, session_scope() as s:  # its step has passed: nothing to resume, ever
             sub = s.get(PortalSubmission, submission_id)
             sub.resume_status, sub.last_error = "obsolete", "step passed before this answer was taken"

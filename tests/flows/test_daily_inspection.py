@@ -145,7 +145,7 @@ def test_refused_record_never_reaches_the_run_and_one_the_run_refuses_gets_a_new
     from procedures.portal import forms as portal_forms
     from procedures.portal import submissions as portal_submissions
 
-    form = portal_forms.FORMS["record_form"]
+    form = portal_forms.forms()["record_form"]
     unchecked = portal_forms.PortalForm("record_form", form.template, form.max_fields, form.parse, form.context,
                                         lambda link, a, f: (Refusal(), {"answers": a, "dispatch_id": None}))
     token = portal_token(service.mail_dir, w["emails"][0])

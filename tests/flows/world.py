@@ -144,7 +144,7 @@ def record_in_process(mail_dir, address: str, fields: dict, timeout: float = 120
 
     token = portal_token(mail_dir, address)
     posted = {k: v if isinstance(v, list) else [v] for k, v in fields.items()}
-    result = portal_submissions.submit_form(token, portal_forms.FORMS["record_form"], posted, [])
+    result = portal_submissions.submit_form(token, portal_forms.forms()["record_form"], posted, [])
     assert result.status in ("stored", "again"), result.errors
     deadline = time.monotonic() + timeout
     while portal_submissions.resume_one(result.receipt.submission_id) != "resumed":

@@ -196,7 +196,7 @@ def test_with_several_supervisors_the_first_record_counts_and_the_others_links_s
     with session_scope() as s:
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
     # B's record stored in the same moment (both checked while the case still waited):
-    form = portal_forms.FORMS["record_form"]
+    form = portal_forms.forms()["record_form"]
     racing = portal_forms.PortalForm("record_form", form.template, form.max_fields, form.parse, form.context,
                                      lambda link, a, f: (Refusal(), {"answers": a, "dispatch_id": None}),
                                      waiting=form.waiting)

@@ -139,7 +139,7 @@ def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submission
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id, PortalLink.step_key == step)).one()
     posted = {k: [v] for k, v in fields.items()}
-    return portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["member_findings"],
+    return portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["member_findings"],
                                           posted, [])
 
 
@@ -291,7 +291,7 @@ def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
-    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["lead_consolidation"],
+    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
     assert lead.status == "stored", lead.errors
     assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
@@ -534,7 +534,7 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.Spe
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
-    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.FORMS["lead_consolidation"],
+    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
     assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
     assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted

@@ -20,7 +20,7 @@ from models.lifecycle import (
 )
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.portal import submissions as portal_submissions
-from procedures.portal.forms import FORMS
+from procedures.portal.forms import forms
 from procedures.supervisors import core as supervisors
 from procedures.supervisors import misconduct
 from regulation.deadlines import add_calendar_months
@@ -96,7 +96,7 @@ def _statement_by_portal(case_id: int, text: str = "本人对事实无异议，�
                                                PortalLink.case_id == case_id)).one()
         assert (link.kind, link.recipient_kind) == ("misconduct_statement", "supervisor")
         token = portal_tokens.token_for(link.link_key)
-    result = portal_submissions.submit_form(token, FORMS["misconduct_statement"], {"statement": [text]}, [])
+    result = portal_submissions.submit_form(token, forms()["misconduct_statement"], {"statement": [text]}, [])
     assert result.status == "stored", result.errors
     return result.receipt.receipt_number
 
@@ -118,7 +118,7 @@ def test_misconduct_hearing_period_ends_only_by_the_supervisors_portal_statement
         _decide(by_portal, "dismissal", HEARD)
     empty = portal_submissions.submit_form(
         portal_tokens.token_for(f"misconduct:{by_portal}:statement:supervisor:m1@example.cn"),
-        FORMS["misconduct_statement"], {"statement": ["  "]}, [])
+        forms()["misconduct_statement"], {"statement": ["  "]}, [])
     assert empty.status == "invalid" and "陈述和申辩：未填写" in empty.field_errors["statement"]
     receipt = _statement_by_portal(by_portal)
     with session_scope() as s:

@@ -1,0 +1,38 @@
+"""The supervisor's portal form on a misconduct case (第二十六条: their own 陈述申辩), registered
+with the portal's registry when this module is loaded."""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from models import PortalLink
+from procedures.casework.cases import Refusal
+from procedures.portal.forms import Fields, PortalForm, first, register
+from procedures.supervisors import misconduct
+
+
+# -- 第二十六条: a supervisor's own 陈述申辩 on a misconduct case (no run waits for it) ----------------
+def _parse_statement(fields: Fields) -> dict:
+    return {"statement": first(fields, "statement")}
+
+
+def _statement_context(link: PortalLink) -> dict:
+    return misconduct.statement_context(link)
+
+
+def _check_statement(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
+    return misconduct.check_statement(link, answers)
+
+
+def _statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
+    misconduct.statement_stored(s, link, payload, at)
+
+
+def _statement_document(link: PortalLink) -> tuple[str, bytes] | None:
+    return misconduct.statement_document(link)
+
+
+register(PortalForm("misconduct_statement", "misconduct_statement.html.j2", 5, _parse_statement,
+                    _statement_context, _check_statement, resumes=False,
+                    stored=_statement_stored, document=_statement_document,
+                    file_fields=lambda link: set()))
