@@ -10,7 +10,7 @@ PERSISTED = dict(persist_result=True, retries=2, retry_delay_seconds=2)
 
 @task(name="sweep-supervisors", cache_policy=NO_CACHE)
 def sweep_supervisors(as_of: date) -> str:
-    from procedures.supervisors.core import daily_supervisor_sweep
+    from procedures.supervisors.sweep import daily_supervisor_sweep
 
     return daily_supervisor_sweep(as_of)
 

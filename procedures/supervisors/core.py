@@ -547,23 +547,3 @@ def flag_internal_coverage(s: Session, as_of: date, lookahead_days: int = COVERA
         enqueue(s, key, agency.email, "agency", subject, text, html)
         flagged.append(sess.batch_number)
     return flagged
-
-
-def daily_supervisor_sweep(as_of: date) -> str:
-    """The daily sweep's part for supervisors: misconduct cases from overdue marks, term ends,
-    expired suspensions, internal coverage; returns the summary (markdown)."""
-    from adapters.db import session_scope
-    from adapters.mailer import deliver_pending
-    from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
-
-    with session_scope() as s:
-        opened = open_overdue_cases(s, as_of)
-        dues = compute_unknown_statement_dues(s)
-        terms = sweep_terms(s, as_of)
-        flagged = flag_internal_coverage(s, as_of)
-        lines = [terms.markdown(),
-                 f"| 第二十六条（二）逾期立案 | {len(opened)} | {'、'.join(str(c.id) for c in opened) or '—'} |",
-                 f"| 陈述申辩期限补算（工作日历载入） | {len(dues)} | {'、'.join(map(str, dues)) or '—'} |",
-                 f"| 内督未全覆盖提醒（第十六条） | {len(flagged)} | {'、'.join(flagged) or '—'} |"]
-    deliver_pending()
-    return "\n".join(lines)

@@ -1,0 +1,25 @@
+"""The daily sweep's part for supervisors (第十条 terms, 第十六条 internal coverage, 第二十六条
+cases): apart from core and misconduct, which it both uses (so neither imports the other back)."""
+
+from datetime import date
+
+from adapters.db import session_scope
+from adapters.mailer import deliver_pending
+from procedures.supervisors.core import flag_internal_coverage, sweep_terms
+from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
+
+
+def daily_supervisor_sweep(as_of: date) -> str:
+    """The daily sweep's part for supervisors: misconduct cases from overdue marks, term ends,
+    expired suspensions, internal coverage; returns the summary (markdown)."""
+    with session_scope() as s:
+        opened = open_overdue_cases(s, as_of)
+        dues = compute_unknown_statement_dues(s)
+        terms = sweep_terms(s, as_of)
+        flagged = flag_internal_coverage(s, as_of)
+        lines = [terms.markdown(),
+                 f"| 第二十六条（二）逾期立案 | {len(opened)} | {'、'.join(str(c.id) for c in opened) or '—'} |",
+                 f"| 陈述申辩期限补算（工作日历载入） | {len(dues)} | {'、'.join(map(str, dues)) or '—'} |",
+                 f"| 内督未全覆盖提醒（第十六条） | {len(flagged)} | {'、'.join(flagged) or '—'} |"]
+    deliver_pending()
+    return "\n".join(lines)
