@@ -69,9 +69,12 @@ def file_items(link: PortalLink, payload: dict) -> dict[int, tuple[str, str]]:
 
 
 def size_text(n: int) -> str:
-    from procedures.portal.submissions import size_text as text
-
-    return text(n)
+    """A file's size as the receipt and the case file write it."""
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def _sender(link: PortalLink, payload: dict) -> str:

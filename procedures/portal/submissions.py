@@ -29,6 +29,7 @@ from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import PortalFile, PortalLink, PortalSubmission
 from procedures.portal import limits as portal_limits
+from procedures.portal.evidence import file_items, size_text
 from procedures.portal.links import LinkLookup, aware, lookup
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -76,14 +77,6 @@ class SubmitResult:
     link: PortalLink | None = None
     field_errors: dict[str, str] = field(default_factory=dict)  # form field → its message
     answers: dict = field(default_factory=dict)  # what was posted, to fill the page in again
-
-
-def size_text(n: int) -> str:
-    if n < 1024:
-        return f"{n} 字节"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def _mb(limit: float) -> str:
@@ -154,7 +147,6 @@ def _label(content_type: str) -> str:
 
 
 def receipt_for(s: Session, link: PortalLink) -> Receipt:
-    from procedures.portal.evidence import file_items
 
     sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
     items = file_items(link, sub.payload)
