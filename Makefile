@@ -23,8 +23,9 @@ test: $(STAMP)  ## every test: unit, integration (SQLite + PostgreSQL), flows
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-lint: $(STAMP)
+lint: $(STAMP)  ## style, and the architecture's import contracts (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) -m bench.run_all
