@@ -51,7 +51,9 @@ def local_date(moment: datetime) -> date:
 
 
 def run_url(flow_run_id: str) -> str:
-    return f"{get_settings().prefect_ui_url.rstrip('/')}/runs/flow-run/{flow_run_id}"
+    """The run's page in Prefect's new UI (/v2), the one staff use (README): the classic UI, where
+    a bare /runs/… address leads, clips the form header and shows the staff code unmasked."""
+    return f"{get_settings().prefect_ui_url.rstrip('/')}/v2/runs/flow-run/{flow_run_id}"
 
 
 def add_event(s: Session, case_id: int, key: str, on: date, text: str) -> None:

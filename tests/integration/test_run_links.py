@@ -18,4 +18,7 @@ def test_run_links_use_the_flow_run_route_of_the_installed_ui():
     bundle = _ui_bundle()
     # the UI's own route: runs → flow-run/:flowRunId (flow-runs/flow-run/… only redirects there)
     assert re.search(r"path:`runs`.{0,400}name:`workspace\.runs\.flow-run`,path:`flow-run/:flowRunId`", bundle)
-    assert run_url("0b1c").endswith("/runs/flow-run/0b1c")
+    v2 = "".join(p.read_text(errors="ignore") for p in (Path(prefect.__file__).parent / "server" / "ui-v2" / "assets")
+                 .glob("*.js"))
+    assert "to:`/runs/flow-run/$id`" in v2  # the new UI's route, served under /v2
+    assert run_url("0b1c").endswith("/v2/runs/flow-run/0b1c")  # mails lead staff to the new UI (issue 23)
