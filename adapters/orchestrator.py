@@ -76,8 +76,15 @@ def rename_run(run_id: str, name: str) -> None:
 def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str | None) -> None:
     """A new version of the markdown artifact `key`, shown on the run `flow_run_id` (when it is a
     Prefect run id): for a case file that changes while no step of its run is running (a receipt
-    signed in the portal, a period closed by the sweep)."""
+    signed in the portal, a period closed by the sweep). The run's earlier versions of the key are
+    deleted: the run's Artifacts tab lists every version as a card of the same title, in no useful
+    order, and staff opened stale ones (the case's history is in its timeline, not in versions)."""
     from prefect.client.schemas.actions import ArtifactCreate
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
     from adapters.prefect_client import sync_client
 
@@ -86,5 +93,12 @@ def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str
     except ValueError:
         run = None
     with sync_client() as client:
-        client.create_artifact(ArtifactCreate(key=key, type="markdown", data=markdown, description=description,
-                                              flow_run_id=run))
+        created = client.create_artifact(ArtifactCreate(key=key, type="markdown", data=markdown,
+                                                        description=description, flow_run_id=run))
+        if run is None:
+            return
+        older = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run])))
+        for artifact in older:
+            if artifact.id != created.id:
+                client.delete_artifact(artifact.id)
