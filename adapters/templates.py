@@ -1,6 +1,6 @@
 """Jinja2 rendering of emails and letters (templates/, Chinese)."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -21,9 +21,19 @@ def chinese_date(value) -> str:
 
 def chinese_datetime(value, with_time: bool = True) -> str:
     """`{{ moment|cntime }}`: 2026年12月9日 09:05 (no leading zero on month and day, as letters
-    write dates; the time keeps its two digits). `with_time=False`: the date only."""
-    day = chinese_date(value.date() if hasattr(value, "date") else value)
-    return f"{day} {value:%H:%M}" if with_time and hasattr(value, "hour") else day
+    write dates; the time keeps its two digits). A date, or its ISO text, reads as cndate; other
+    text (期限待定 words) as is. `with_time=False`: the date only."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip()) if len(value.strip()) > 10 else value
+        except ValueError:
+            return value
+        if isinstance(value, str):
+            return chinese_date(value)
+    if not isinstance(value, datetime):
+        return chinese_date(value)
+    day = chinese_date(value.date())
+    return f"{day} {value:%H:%M}" if with_time else day
 
 
 @cache

@@ -124,7 +124,9 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         assert (record.submitted_on, record.received_on) == (date(2026, 11, 16), clock.today())
         with session_scope() as s:
             mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"record-received:{case.case_id}")).one()
-        assert f"于 {clock.today()} 提交（业务日期 2026-11-16，期限按业务日期计算）" in mail.text_body
+        from adapters.templates import chinese_date
+
+        assert f"于 {chinese_date(clock.today())} 提交（业务日期 2026年11月16日，期限按业务日期计算）" in mail.text_body
         shown = daily_inspection.record_markdown(case.case_id)
         assert f"提交：{clock.today()}（业务日期 2026-11-16" in shown
         # a remark under an item answered 是 reaches staff too (only failed items' remarks were shown)

@@ -82,7 +82,7 @@ def test_email_subject_comes_from_its_template():
     subject, text, html = render_email("record_reminder", supervisor_name="张三", institution="某机构",
                                        batch_number="PC-9", record_due="2026-11-25", form_url="http://x",
                                        agency_name="济南")
-    assert subject == "【记录表今日到期】PC-9" and "2026-11-25" in text and "<a href" in html
+    assert subject == "【记录表今日到期】PC-9" and "2026年11月25日" in text and "<a href" in html
 
 
 LETTER_CONTEXT = dict(inspected_on="2026年11月23日", occupation="电工", level="四级", form_name="理论考核",
