@@ -17,10 +17,20 @@ COLUMNS = {"decided_on": "日期", "institution_name": "评价机构", "filing_n
            "article": "依据", "document_number": "文号", "until": "整改期限", "agency_name": "作出决定的部门"}
 
 
+PENDING_UNTIL = "期限待定（法定节假日安排公布后确定）"  # a 3-month deadline ending in an undeclared year
+
+
 def entries() -> list[dict]:
     with session_scope() as s:
         rows = s.exec(select(RegisterEntry).order_by(RegisterEntry.decided_on.desc(), RegisterEntry.id.desc()))
-        return [{k: (str(getattr(r, k)) if getattr(r, k) is not None else "") for k in COLUMNS} for r in rows]
+        return [_row(r) for r in rows]
+
+
+def _row(r: RegisterEntry) -> dict:
+    row = {k: (str(getattr(r, k)) if getattr(r, k) is not None else "") for k in COLUMNS}
+    if not row["until"] and "限期整改" in r.measure:  # 「—」 read as "no deadline": it is not yet known
+        row["until"] = PENDING_UNTIL
+    return row
 
 
 def as_csv(rows: list[dict]) -> str:

@@ -186,6 +186,10 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
         assert s.get(Institution, s.get(SanctionCase, case_id).institution_id).status == "suspended"
     assert f"限期3个月（至{PENDING_2100}）" in docx_text(notice.content)
     assert PENDING_2100 in docx_text(decision.content) and entry.until is None
+    from procedures.casework import register
+
+    (shown,) = register.entries()  # the public register says 期限待定, never 「—」 (no deadline)
+    assert shown["until"] == register.PENDING_UNTIL
 
     summary = sanction_sweep.sweep(date(2100, 4, 1), resume=False)
     assert summary.escalated == [] and summary.reminded == []
@@ -195,6 +199,7 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
     assert case.rectification_due == date(2100, 3, 1)  # 02-28 is a Sunday (民法典第二百零三条)
+    assert register.entries()[0]["until"] == "2100-03-01"
     (told,) = _mails("【期限已确定】整改期限")
     assert "2100年3月1日" in told.text_body
 
