@@ -126,6 +126,14 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.classList.add("js");
     pickers();
+    // A refused submission: the list of what to change is the first thing seen (on a phone it
+    // sat a screen and a half below the brief, and the page looked as if nothing had happened).
+    var refused = document.getElementById("errors");
+    if (refused) {
+      refused.setAttribute("tabindex", "-1");
+      refused.scrollIntoView({ block: "start" });
+      refused.focus({ preventScroll: true });
+    }
     if (document.querySelector("[data-submitted]")) {
       var store = storage();
       if (store) { try { store.removeItem(KEY); } catch (e) { /* nothing kept */ } }

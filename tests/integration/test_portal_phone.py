@@ -173,3 +173,24 @@ def test_a_submit_over_the_size_limit_shows_the_form_again_with_the_answers_the_
     finally:
         context.close()
     assert nothing_stored(case.case_id)
+
+
+def test_a_refused_record_opens_at_the_list_of_what_to_change(portal, chromium):
+    # The walk-through (issue 23): a refused page on a phone reloaded at its top, the red list a
+    # screen and a half below the brief, and looked as if nothing had happened.
+    case, (token,), (code,) = dispatched("PHONEREFUSED")
+    context, page, problems = phone(chromium)
+    try:
+        page.goto(f"{portal.url}/l/{token}")
+        answer_some(page, code)  # items 16–23, the overall evaluation and the verdict left out
+        page.locator(".submitbar button").click()
+        page.wait_for_selector("#errors")
+        box = page.locator("#errors").bounding_box()
+        assert box and -2 <= box["y"] <= 60, box  # at the top of the screen, not below the brief
+        assert page.evaluate("document.activeElement.id") == "errors"
+        assert "未能提交" in page.locator("#errors").inner_text()
+        page.screenshot(path=str(SHOTS / "phone-record-5-refused-390x844.png"))
+        assert not [p for p in problems if "status of 400" not in p], problems  # the refusal is a 400
+    finally:
+        context.close()
+    assert nothing_stored(case.case_id)
