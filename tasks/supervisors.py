@@ -34,7 +34,7 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
 @task(name="issue-card", **PERSISTED)
 def issue_card(registration_id: int, agency_id: str, on: date) -> str:
     from adapters.db import session_scope
-    from procedures.supervisors.core import issue_card as run
+    from procedures.supervisors.terms import issue_card as run
 
     with session_scope() as s:
         return run(s, registration_id, agency_id, on).card_code
@@ -43,7 +43,7 @@ def issue_card(registration_id: int, agency_id: str, on: date) -> str:
 @task(name="draw-appointments", **PERSISTED)
 def draw_appointments(agency_id: str, k: int, term_start: date, seed: str, on: date) -> list[str]:
     from adapters.db import session_scope
-    from procedures.supervisors.core import draw_appointments as run
+    from procedures.supervisors.terms import draw_appointments as run
 
     with session_scope() as s:
         result = run(s, agency_id, k, term_start, seed, on)

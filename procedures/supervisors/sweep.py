@@ -5,7 +5,7 @@ from datetime import date
 
 from adapters.db import session_scope
 from adapters.mailer import deliver_pending
-from procedures.supervisors.core import flag_internal_coverage, sweep_terms
+from procedures.supervisors.terms import flag_internal_coverage, sweep_terms
 from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
 
 

@@ -15,7 +15,7 @@ from models import AppointmentTerm, Institution, Supervisor
 from models.lifecycle import AppointmentDraw, MisconductCase, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.rosters.schema import LAYOUTS
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import terms as supervisors
 from regulation.dispatch import pool_exclusions, replay_draw
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from adapters import clock
 from adapters.db import session_scope, upgrade
 from models.lifecycle import MisconductCase
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import terms as supervisors
 from regulation.calendar import default_calendar
 from regulation.identity import make_number
 from tests.integration.test_cli import run

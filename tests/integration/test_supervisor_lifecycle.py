@@ -13,7 +13,7 @@ from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, Supervisor
 from models.lifecycle import MisconductCase, SupervisionBan, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import terms as supervisors
 from procedures.supervisors import misconduct
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number

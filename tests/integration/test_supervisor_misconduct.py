@@ -21,7 +21,7 @@ from models.lifecycle import (
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.portal import submissions as portal_submissions
 from procedures.portal.forms import forms
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import terms as supervisors
 from procedures.supervisors import misconduct
 from regulation.deadlines import add_calendar_months
 from regulation.dispatch import pool_exclusions
