@@ -79,7 +79,7 @@ def card(code: Annotated[str, typer.Argument(help="证卡编码")],
     from adapters.cards_docx import to_pdf
     from adapters.db import session_scope, upgrade
     from models import Supervisor
-    from procedures.supervisors.terms import card_docx
+    from procedures.supervisors.cards import card_docx
 
     upgrade()
     with session_scope() as s:
@@ -202,7 +202,7 @@ def register(identity: Annotated[str, typer.Option(help="身份证号")], name: 
              employer: str = "", city: str = "", phone: str = "",
              internal: Annotated[bool, typer.Option("--internal", help="内督员")] = False, day: DateOpt = None):
     """登记培训人员（第六条五项条件须逐项确认）。"""
-    from procedures.supervisors.terms import register as run
+    from procedures.supervisors.people import register as run
 
     attestations = {n.strip(): True for n in attest.replace("，", ",").split(",") if n.strip()}
     reg = _procedure(lambda s: run(s, person_key=identity, name=name, email=email, on=_day(day),
@@ -217,7 +217,7 @@ def assess(identity: Annotated[str, typer.Option(help="身份证号")],
            passed: Annotated[bool, typer.Option("--passed/--failed", help="合格/不合格")],
            note: str = "", day: DateOpt = None):
     """登记培训、考核或续聘考核结果（第九条、第十条）。"""
-    from procedures.supervisors.terms import record_assessment
+    from procedures.supervisors.people import record_assessment
 
     _procedure(lambda s: record_assessment(s, identity.strip().upper(), kind, _day(day), passed, note))
     typer.echo("已登记")
@@ -228,7 +228,7 @@ def issue_external(registration: Annotated[int, typer.Option(help="登记编号"
                    agency: Annotated[str, typer.Option(help="颁发机构代码：PROV 或 CITY-A … CITY-R")],
                    day: DateOpt = None):
     """核发外督证卡（第十条、附件1）：须经培训并考核合格。"""
-    from procedures.supervisors.terms import issue_card
+    from procedures.supervisors.cards import issue_card
 
     code = _procedure(lambda s: issue_card(s, registration, agency.upper(), _day(day)).card_code)
     typer.echo(f"已核发外督证卡：{code}")
@@ -242,7 +242,7 @@ def issue_internal(registration: Annotated[int, typer.Option(help="登记编号"
     from sqlmodel import select
 
     from models import Institution
-    from procedures.supervisors.terms import issue_internal_card
+    from procedures.supervisors.cards import issue_internal_card
 
     def run(s):
         inst = s.exec(select(Institution).where(Institution.filing_number == institution)).first()

@@ -34,7 +34,7 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
 @task(name="issue-card", **PERSISTED)
 def issue_card(registration_id: int, agency_id: str, on: date) -> str:
     from adapters.db import session_scope
-    from procedures.supervisors.terms import issue_card as run
+    from procedures.supervisors.cards import issue_card as run
 
     with session_scope() as s:
         return run(s, registration_id, agency_id, on).card_code

@@ -38,7 +38,7 @@ from models import (
 from models.lifecycle import MisconductCase, SupervisionBan
 from procedures.casework.cases import Refusal
 from procedures.portal import links as portal_links
-from procedures.supervisors.terms import file_entry
+from procedures.supervisors.people import file_entry
 from regulation.calendar import CalendarDataMissing
 from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months

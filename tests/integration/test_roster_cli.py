@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from adapters import clock
 from adapters.db import session_scope, upgrade
 from models.lifecycle import MisconductCase
-from procedures.supervisors import terms as supervisors
+from procedures.supervisors import cards, people
 from regulation.calendar import default_calendar
 from regulation.identity import make_number
 from tests.integration.test_cli import run
@@ -45,11 +45,11 @@ def test_cli_supervisor_card_writes_the_printable_card(tmp_path):
     run("agency", "init", db=db)
     on = date(2026, 3, 2)
     with session_scope(db) as s:
-        reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="张三",
+        reg = people.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="张三",
                                    email="z@example.cn", on=on, attestations={n: True for n in "一二三四五"})
-        supervisors.record_assessment(s, reg.person_key, "training", on, True)
-        supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
-        code = supervisors.issue_card(s, reg.id, "CITY-A", on).card_code
+        people.record_assessment(s, reg.person_key, "training", on, True)
+        people.record_assessment(s, reg.person_key, "assessment", on, True)
+        code = cards.issue_card(s, reg.id, "CITY-A", on).card_code
     out = tmp_path / "card.docx"
     r = run("supervisor", "card", code, "-o", str(out), db=db)
     assert r.returncode == 0 and out.stat().st_size > 5000
