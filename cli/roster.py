@@ -296,7 +296,8 @@ def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
     内督员则向其委派机构（第十二条）提出处理建议。"""
     from models import Supervisor
     from models.lifecycle import MisconductCase
-    from procedures.supervisors.misconduct import notify_hearing, propose_to_appointing_body
+    from procedures.supervisors.misconduct_hearing import notify_hearing
+    from procedures.supervisors.misconduct_internal import propose_to_appointing_body
     from regulation.misconduct import agency_decides
 
     def act(s):
@@ -336,7 +337,7 @@ def misconduct_reported_back(case: Annotated[int, typer.Argument(help="案件编
                              by: Annotated[str, typer.Option("--by", help="登记人")], day: DateOpt = None):
     """登记内督员的委派机构对处理建议作出的处理结果（第十二条、第二十六条）；委派机构解聘的，
     同时记录禁入并取消该人员的全部证卡。"""
-    from procedures.supervisors.misconduct import record_body_decision
+    from procedures.supervisors.misconduct_internal import record_body_decision
     from regulation.misconduct import MEASURES
 
     c = _procedure(lambda s: record_body_decision(s, case, measure.strip().lower(), _day(day), by))

@@ -79,7 +79,7 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
     from adapters.db import session_scope
     from models import Supervisor
     from models.lifecycle import MisconductCase
-    from procedures.supervisors import misconduct
+    from procedures.supervisors import misconduct, misconduct_hearing, misconduct_internal
     from regulation.misconduct import agency_decides, proposed_text
     from regulation.reasons import RuleViolation
 
@@ -94,11 +94,11 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
         else:
             case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
         if not agency_decides(sup.kind):
-            case = misconduct.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
+            case = misconduct_internal.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
             return {"case_id": case.id, "statement_due": "", "supervisor": sup.name,
                     "proposed": proposed_text(proposed, case.proposed_months, to_body=True),
                     "appointing_body": case.appointing_body}
-        case = misconduct.notify_hearing(s, case.id, on, proposed, months)
+        case = misconduct_hearing.notify_hearing(s, case.id, on, proposed, months)
         return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name,
                 "proposed": proposed_text(proposed, case.proposed_months), "appointing_body": ""}
 

@@ -1,12 +1,13 @@
 """The daily sweep's part for supervisors (第十条 terms, 第十六条 internal coverage, 第二十六条
-cases): apart from terms, coverage and misconduct, which it uses (so none imports another back)."""
+cases): apart from terms, coverage, misconduct and misconduct_hearing, which it uses (so none imports another back)."""
 
 from datetime import date
 
 from adapters.db import session_scope
 from adapters.mailer import deliver_pending
 from procedures.supervisors.coverage import flag_internal_coverage
-from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
+from procedures.supervisors.misconduct import open_overdue_cases
+from procedures.supervisors.misconduct_hearing import compute_unknown_statement_dues
 from procedures.supervisors.terms import sweep_terms
 
 

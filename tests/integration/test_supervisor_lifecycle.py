@@ -13,7 +13,7 @@ from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, Supervisor
 from models.lifecycle import MisconductCase, SupervisionBan, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
-from procedures.supervisors import cards, coverage, misconduct, people, terms
+from procedures.supervisors import cards, coverage, misconduct, misconduct_hearing, people, terms
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
@@ -152,7 +152,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         case = misconduct.open_case(s, bad.id, 5, "篡改督导记录", date(2026, 6, 1), "赵六", "registered:1")
         with pytest.raises(RuleViolation, match="陈述申辩"):
             misconduct.decide(s, case.id, "dismissal", date(2026, 6, 1), "钱七")
-        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 6, 1)), "dismissal")
+        misconduct_hearing.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 6, 1)), "dismissal")
         with pytest.raises(RuleViolation, match="期满前"):
             misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 8)), "钱七")
         misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 9)), "钱七")  # ended by time
@@ -193,7 +193,7 @@ def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db, monk
         (case,) = misconduct.open_overdue_cases(s, date(2026, 5, 12))
         assert misconduct.open_overdue_cases(s, date(2026, 5, 13)) == []
         assert case.item == 2 and "B1" in case.facts
-        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
+        misconduct_hearing.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
         misconduct.decide(s, case.id, "suspension", _on(monkeypatch, date(2026, 5, 25)), "钱七", suspension_months=2)
         assert s.get(Supervisor, sup.id).card_status == "suspended"
         assert s.get(MisconductCase, case.id).suspended_until == date(2026, 7, 25)

@@ -21,7 +21,14 @@ from models.lifecycle import (
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.portal import submissions as portal_submissions
 from procedures.portal.forms import forms
-from procedures.supervisors import cards, misconduct, people, terms
+from procedures.supervisors import (
+    cards,
+    misconduct,
+    misconduct_hearing,
+    misconduct_internal,
+    people,
+    terms,
+)
 from regulation.deadlines import add_calendar_months
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
@@ -84,7 +91,7 @@ def _heard(supervisor_id: int, proposed: str, item=4, months: int | None = None)
     with session_scope() as s:
         case = misconduct.open_case(s, supervisor_id, item, "督导期间干扰评价机构正常工作", HEARD, "赵六",
                                     f"registered:{supervisor_id}-{proposed}")
-        misconduct.notify_hearing(s, case.id, HEARD, proposed, months)
+        misconduct_hearing.notify_hearing(s, case.id, HEARD, proposed, months)
         return case.id
 
 
@@ -173,9 +180,9 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_the_institution_tha
         case = misconduct.open_case(s, sup.id, 2, "未按规定履行内部督导职责", HEARD, "赵六", "registered:in-1")
         sid, case_id = sup.id, case.id
         with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
-            misconduct.notify_hearing(s, case_id, HEARD, "suspension")
+            misconduct_hearing.notify_hearing(s, case_id, HEARD, "suspension")
     with session_scope() as s:
-        case = misconduct.propose_to_appointing_body(s, case_id, HEARD, "suspension", months=3)
+        case = misconduct_internal.propose_to_appointing_body(s, case_id, HEARD, "suspension", months=3)
         assert (case.status, case.appointing_body, case.proposal_sent_on) == ("proposed", "济南某公司评价中心", HEARD)
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case_id}"))
         assert mail.recipient == "hr@company.example.cn" and "处理建议" in mail.subject
@@ -256,7 +263,7 @@ def test_misconduct_period_counts_from_the_real_sending_day_whatever_registratio
     sid = _appointed(1)
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "干扰评价机构正常工作", HEARD - timedelta(days=20), "赵六", "registered:past")
-        case = misconduct.notify_hearing(s, case.id, HEARD - timedelta(days=20), "dismissal")  # typed: 20 days ago
+        case = misconduct_hearing.notify_hearing(s, case.id, HEARD - timedelta(days=20), "dismissal")  # typed: 20 days ago
         case_id, due = case.id, case.statement_due
         assert case.hearing_notified_on == HEARD and due > HEARD
     assert f"{due.year}年{due.month}月{due.day}日前" in _doc("misconduct_hearing")
@@ -274,15 +281,15 @@ def test_misconduct_dates_later_than_today_are_refused(db):
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "另一事实", HEARD, "赵六", "registered:future")
         with pytest.raises(RuleViolation, match="登记日期：.*晚于今天"):
-            misconduct.notify_hearing(s, case.id, HEARD + timedelta(days=1), "criticism")
+            misconduct_hearing.notify_hearing(s, case.id, HEARD + timedelta(days=1), "criticism")
 
 
 def test_misconduct_notice_for_another_measure_on_a_heard_case_is_refused_with_what_to_do(db):
     case_id = _heard(_appointed(1), "criticism")
     with session_scope() as s:
-        assert misconduct.notify_hearing(s, case_id, HEARD, "criticism").id == case_id  # the same: once
+        assert misconduct_hearing.notify_hearing(s, case_id, HEARD, "criticism").id == case_id  # the same: once
         with pytest.raises(RuleViolation, match="请以该处理重新登记违规情形"):
-            misconduct.notify_hearing(s, case_id, HEARD, "dismissal")
+            misconduct_hearing.notify_hearing(s, case_id, HEARD, "dismissal")
         assert s.get(MisconductCase, case_id).proposed_measure == "criticism"
 
 
@@ -323,10 +330,10 @@ def test_internal_card_issuer_code_shared_by_two_cities_goes_to_the_institution_
         sup.issuer_institution_id = None
         case = misconduct.open_case(s, sup.id, 2, "未履行内部督导职责", HEARD, "赵六", "registered:collide")
         with pytest.raises(RuleViolation, match="对应多个评价机构.*青岛某公司评价中心"):
-            misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism")
+            misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism")
         with pytest.raises(RuleViolation, match="不是证卡"):
-            misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=jinan.id + 99)
-        case = misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=qingdao.id)
+            misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=jinan.id + 99)
+        case = misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=qingdao.id)
         assert case.appointing_body == "青岛某公司评价中心" and sup.issuer_institution_id == qingdao.id
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case.id}"))
         assert mail.recipient == "qd@x.example.cn"
@@ -375,7 +382,7 @@ def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_ca
     with session_scope() as s:
         case = misconduct.open_case(s, _appointed(1), 2, "未履行督导职责", HEARD, "赵六", "registered:months")
         with pytest.raises(RuleViolation, match="暂停委派须写明期限"):
-            misconduct.notify_hearing(s, case.id, HEARD, "suspension")
+            misconduct_hearing.notify_hearing(s, case.id, HEARD, "suspension")
         case_id = case.id
     case_id = _heard(_appointed(2), "suspension", months=2)
     assert "暂停质量督导任务委派 2 个月" in _doc("misconduct_hearing")
@@ -393,11 +400,11 @@ def test_appointing_bodys_dismissal_of_an_internal_supervisor_is_recorded_with_t
         external = cards.issue_card(s, reg.id, "CITY-A", D0)  # the same person also holds an R card
         case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:body")
         with pytest.raises(RuleViolation, match="已向委派机构提出处理建议"):
-            misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
-        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+            misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+        misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
         with pytest.raises(RuleViolation, match="晚于今天"):
-            misconduct.record_body_decision(s, case.id, "dismissal", HEARD + timedelta(days=1), "赵六")
-        case = misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+            misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD + timedelta(days=1), "赵六")
+        case = misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
         assert (case.status, case.body_measure, case.body_decided_on) == ("reported", "dismissal", HEARD)
         assert s.get(SupervisionBan, reg.person_key).misconduct_case_id == case.id
         assert (sup.card_status, s.get(Supervisor, external.id).card_status) == ("revoked", "revoked")
@@ -444,7 +451,7 @@ def test_dismissal_letters_say_the_date_in_chinese_and_a_proposal_asks_only_what
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer")
         sup = cards.issue_internal_card(s, _person(s, 13, kind="internal").id, "Y", inst.id, D0)
         case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:wording")
-        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+        misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
     proposal = _doc("misconduct_proposal")
     assert "取消其内部质量督导员证卡并予以解聘" in proposal and "不得再从事我省" not in proposal
 
@@ -456,7 +463,7 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
     travel(date(2026, 12, 28))  # 5 working days run into 2027, not yet loaded
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "干扰评价机构正常工作", date(2026, 12, 28), "赵六", "registered:cal")
-        case = misconduct.notify_hearing(s, case.id, date(2026, 12, 28), "criticism")
+        case = misconduct_hearing.notify_hearing(s, case.id, date(2026, 12, 28), "criticism")
         case_id = case.id
         assert (case.status, case.statement_due) == ("hearing", None)  # registered, not rolled back
         (admin,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == "calendar-missing-misconduct:CITY-A:2027"))
@@ -467,7 +474,7 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
     with session_scope() as s:  # staff declare 2027 (supervise calendar declare): 1 January off
         assert declare(s, Declaration(2027, "国办发明电〔2026〕1号", "", {date(2027, 1, 1): "元旦"}, {}), "管理员").stored
     with session_scope() as s:
-        assert misconduct.compute_unknown_statement_dues(s) == [case_id]
+        assert misconduct_hearing.compute_unknown_statement_dues(s) == [case_id]
         case = s.get(MisconductCase, case_id)
         assert case.statement_due == date(2027, 1, 5)  # 12-29, 12-30, 12-31, 1-4, 1-5
         link = s.exec(select(PortalLink).where(PortalLink.case_kind == "misconduct", PortalLink.case_id == case_id)).one()
