@@ -28,7 +28,7 @@ def _kind(kind: str) -> str:
 def template(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
              output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """生成带中文表头、示例行、下拉选项和填写说明的名册模板。"""
-    from procedures.rosters.core import write_template
+    from procedures.rosters.importing import write_template
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册模板.xlsx")
     write_template(kind, path)
@@ -40,7 +40,7 @@ def import_(file: Annotated[Path, typer.Argument(help="名册文件（.xlsx）")
             dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验，不写入")] = False):
     """校验并导入名册：任何一行有错则整份文件不写入；重复导入不产生变化。"""
     from adapters.db import upgrade
-    from procedures.rosters.core import RosterRejected, import_roster
+    from procedures.rosters.importing import RosterRejected, import_roster
 
     if not file.is_file():
         _fail(f"文件不存在：{file}")
@@ -58,7 +58,7 @@ def export(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
            output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """按模板格式导出系统中的名册（导出的文件可原样再导入）。"""
     from adapters.db import upgrade
-    from procedures.rosters.core import export as export_kind
+    from procedures.rosters.importing import export as export_kind
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册.xlsx")
     upgrade()

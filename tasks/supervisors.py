@@ -21,8 +21,8 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
     from pathlib import Path
 
     from adapters.db import upgrade
-    from procedures.rosters.core import RosterRejected
-    from procedures.rosters.core import import_roster as run
+    from procedures.rosters.importing import RosterRejected
+    from procedures.rosters.importing import import_roster as run
 
     upgrade()
     try:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies
 from models import AgencyStaff, AppointmentTerm, EvaluationSession, Institution, Supervisor
-from procedures.rosters.core import RosterRejected, export, import_roster, write_template
+from procedures.rosters.importing import RosterRejected, export, import_roster, write_template
 from procedures.rosters.schema import LAYOUTS
 from regulation.identity import make_number
 
@@ -266,7 +266,7 @@ def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_
     import threading
     import time
 
-    from procedures.rosters import core as rosters
+    from procedures.rosters import importing as rosters
 
     checked = rosters._Plan.check_all
 
