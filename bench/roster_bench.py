@@ -16,7 +16,7 @@ CITIES = list(CITY_NAMES)
 
 def write_files(root: Path) -> list[Path]:
     from adapters.spreadsheets import write_roster
-    from procedures.rosters.importing import _help_rows, _spec
+    from procedures.rosters.exporting import _help_rows, _spec
     from procedures.rosters.schema import HELP_SHEET, LAYOUTS
     from regulation.identity import make_number
 

@@ -28,7 +28,7 @@ def _kind(kind: str) -> str:
 def template(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
              output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """生成带中文表头、示例行、下拉选项和填写说明的名册模板。"""
-    from procedures.rosters.importing import write_template
+    from procedures.rosters.exporting import write_template
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册模板.xlsx")
     write_template(kind, path)
@@ -58,7 +58,7 @@ def export(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
            output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """按模板格式导出系统中的名册（导出的文件可原样再导入）。"""
     from adapters.db import upgrade
-    from procedures.rosters.importing import export as export_kind
+    from procedures.rosters.exporting import export as export_kind
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册.xlsx")
     upgrade()

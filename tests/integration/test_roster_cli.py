@@ -123,7 +123,7 @@ def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
 def test_demo_data_exported_and_imported_into_a_fresh_database_gives_the_same_rows(tmp_path):
     """`supervise roster export` → `roster import` round-trips `make demo-data` (identity numbers
     valid under GB 11643, internal cards of each institution's own issuer code)."""
-    from procedures.rosters.importing import _db_records
+    from procedures.rosters.exporting import _db_records
 
     demo, fresh = f"sqlite:///{tmp_path / 'demo.db'}", f"sqlite:///{tmp_path / 'fresh.db'}"
     assert run("demo-data", "--date", "2026-12-07", db=demo).returncode == 0
