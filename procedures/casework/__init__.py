@@ -2,4 +2,4 @@
 The case: cases (today, timeline, answer-once) → case_numbers, case_reads, views (what a flow reads).
 Who and when: staff (the code that signs a decision), dispatching (rows → the dispatch rules' facts),
 work_calendar, calendar_declarations, unknown_dues (the working calendar; 期限待定 when a year is missing).
-What goes out or waits: letters (numbered letters), register (一公开), pending; run_health (stranded runs)."""
+Out and waiting: letters (numbered), register (一公开), pending (a finding for 专项督导 or 处理); run_health."""
