@@ -48,7 +48,7 @@ def enqueue(
 ) -> int:
     """Write a message to the outbox once; the same key returns the message already there (its
     id). Core statements, not an ORM object: the portal writes its receipt inside the one turn
-    every submit waits for (procedures/portal_submissions._store)."""
+    every submit waits for (procedures/portal/submissions._store)."""
     s.flush()  # the session's own pending writes first (a message may name a case just added)
     conn = s.connection()
     existing = conn.execute(_FIND_MESSAGE, {"key": key}).scalar()

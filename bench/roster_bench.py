@@ -16,7 +16,7 @@ CITIES = list(CITY_NAMES)
 
 def write_files(root: Path) -> list[Path]:
     from adapters.spreadsheets import write_roster
-    from procedures.rosters.core import _help_rows, _spec
+    from procedures.rosters.exporting import _help_rows, _spec
     from procedures.rosters.schema import HELP_SHEET, LAYOUTS
     from regulation.identity import make_number
 
@@ -55,7 +55,7 @@ def write_files(root: Path) -> list[Path]:
 
 def import_files(root: Path) -> None:
     """In a child process, so its peak memory (max RSS) is the import's alone."""
-    from procedures.rosters.core import RosterRejected, import_roster
+    from procedures.rosters.importing import RosterRejected, import_roster
 
     url = f"sqlite:///{root / 'bench.db'}"
     files = [root / f"{k}.xlsx" for k in ("institutions", "supervisors", "sessions")]

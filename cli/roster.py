@@ -28,7 +28,7 @@ def _kind(kind: str) -> str:
 def template(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
              output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """生成带中文表头、示例行、下拉选项和填写说明的名册模板。"""
-    from procedures.rosters.core import write_template
+    from procedures.rosters.exporting import write_template
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册模板.xlsx")
     write_template(kind, path)
@@ -40,7 +40,7 @@ def import_(file: Annotated[Path, typer.Argument(help="名册文件（.xlsx）")
             dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验，不写入")] = False):
     """校验并导入名册：任何一行有错则整份文件不写入；重复导入不产生变化。"""
     from adapters.db import upgrade
-    from procedures.rosters.core import RosterRejected, import_roster
+    from procedures.rosters.importing import RosterRejected, import_roster
 
     if not file.is_file():
         _fail(f"文件不存在：{file}")
@@ -58,7 +58,7 @@ def export(kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
            output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（.xlsx）")] = None):
     """按模板格式导出系统中的名册（导出的文件可原样再导入）。"""
     from adapters.db import upgrade
-    from procedures.rosters.core import export as export_kind
+    from procedures.rosters.exporting import export as export_kind
 
     path = output or Path(f"{KIND_NAMES[_kind(kind)]}名册.xlsx")
     upgrade()
@@ -79,7 +79,7 @@ def card(code: Annotated[str, typer.Argument(help="证卡编码")],
     from adapters.cards_docx import to_pdf
     from adapters.db import session_scope, upgrade
     from models import Supervisor
-    from procedures.supervisors.core import card_docx
+    from procedures.supervisors.cards import card_docx
 
     upgrade()
     with session_scope() as s:
@@ -202,7 +202,7 @@ def register(identity: Annotated[str, typer.Option(help="身份证号")], name: 
              employer: str = "", city: str = "", phone: str = "",
              internal: Annotated[bool, typer.Option("--internal", help="内督员")] = False, day: DateOpt = None):
     """登记培训人员（第六条五项条件须逐项确认）。"""
-    from procedures.supervisors.core import register as run
+    from procedures.supervisors.people import register as run
 
     attestations = {n.strip(): True for n in attest.replace("，", ",").split(",") if n.strip()}
     reg = _procedure(lambda s: run(s, person_key=identity, name=name, email=email, on=_day(day),
@@ -217,7 +217,7 @@ def assess(identity: Annotated[str, typer.Option(help="身份证号")],
            passed: Annotated[bool, typer.Option("--passed/--failed", help="合格/不合格")],
            note: str = "", day: DateOpt = None):
     """登记培训、考核或续聘考核结果（第九条、第十条）。"""
-    from procedures.supervisors.core import record_assessment
+    from procedures.supervisors.people import record_assessment
 
     _procedure(lambda s: record_assessment(s, identity.strip().upper(), kind, _day(day), passed, note))
     typer.echo("已登记")
@@ -228,7 +228,7 @@ def issue_external(registration: Annotated[int, typer.Option(help="登记编号"
                    agency: Annotated[str, typer.Option(help="颁发机构代码：PROV 或 CITY-A … CITY-R")],
                    day: DateOpt = None):
     """核发外督证卡（第十条、附件1）：须经培训并考核合格。"""
-    from procedures.supervisors.core import issue_card
+    from procedures.supervisors.cards import issue_card
 
     code = _procedure(lambda s: issue_card(s, registration, agency.upper(), _day(day)).card_code)
     typer.echo(f"已核发外督证卡：{code}")
@@ -242,7 +242,7 @@ def issue_internal(registration: Annotated[int, typer.Option(help="登记编号"
     from sqlmodel import select
 
     from models import Institution
-    from procedures.supervisors.core import issue_internal_card
+    from procedures.supervisors.cards import issue_internal_card
 
     def run(s):
         inst = s.exec(select(Institution).where(Institution.filing_number == institution)).first()
@@ -296,7 +296,8 @@ def misconduct_hear(case: Annotated[int, typer.Argument(help="案件编号")],
     内督员则向其委派机构（第十二条）提出处理建议。"""
     from models import Supervisor
     from models.lifecycle import MisconductCase
-    from procedures.supervisors.misconduct import notify_hearing, propose_to_appointing_body
+    from procedures.supervisors.misconduct_hearing import notify_hearing
+    from procedures.supervisors.misconduct_internal import propose_to_appointing_body
     from regulation.misconduct import agency_decides
 
     def act(s):
@@ -336,7 +337,7 @@ def misconduct_reported_back(case: Annotated[int, typer.Argument(help="案件编
                              by: Annotated[str, typer.Option("--by", help="登记人")], day: DateOpt = None):
     """登记内督员的委派机构对处理建议作出的处理结果（第十二条、第二十六条）；委派机构解聘的，
     同时记录禁入并取消该人员的全部证卡。"""
-    from procedures.supervisors.misconduct import record_body_decision
+    from procedures.supervisors.misconduct_internal import record_body_decision
     from regulation.misconduct import MEASURES
 
     c = _procedure(lambda s: record_body_decision(s, case, measure.strip().lower(), _day(day), by))

@@ -1,7 +1,7 @@
 """质量督导员的培养使用 — card issue and the appointment draw (第九条, 第十条, 附件1, 附件2).
 
 Registration, assessments, misconduct hearings and decisions are recorded through the
-procedures (procedures/supervisors/core.py, procedures/supervisors/misconduct.py); the term-end warning and
+procedures (procedures/supervisors/: people, cards, terms, misconduct); the term-end warning and
 the automatic end run in the daily deadline sweep. These flows are the agency's buttons for
 the two steps that produce documents: the card and the letter of appointment (聘书).
 """

@@ -8,7 +8,7 @@ import threading
 import time
 
 from adapters import mailer
-from procedures.portal import submissions as portal_submissions
+from procedures.portal import resumes as portal_resumes
 
 log = logging.getLogger("portal.resume")
 
@@ -54,7 +54,7 @@ class Resumer:
 
     def round(self) -> None:
         try:
-            report = portal_submissions.resume_pending()
+            report = portal_resumes.resume_pending()
             if report.resumed or len(report.waiting) != self._last_waiting:
                 log.info("resumed %d run(s); %d waiting for Prefect", len(report.resumed), len(report.waiting))
             self._last_waiting = len(report.waiting)

@@ -6,6 +6,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from procedures.portal import links as portal_links
+from procedures.portal import resumes as portal_resumes
 from procedures.portal import submissions as portal_submissions
 from procedures.portal.links import CaseStep, Contact, Recipient
 
@@ -29,4 +30,4 @@ def read_submission(submission_id: int, flow_run_id: str, step_key: str) -> port
 @task(name="resume-portal-submissions", cache_policy=NO_CACHE)
 def resume_portal_submissions() -> str:
     """Backstop of the portal's retry loop: hand every stored submission to its waiting run."""
-    return portal_submissions.resume_pending().markdown()
+    return portal_resumes.resume_pending().markdown()

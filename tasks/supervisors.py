@@ -21,8 +21,8 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
     from pathlib import Path
 
     from adapters.db import upgrade
-    from procedures.rosters.core import RosterRejected
-    from procedures.rosters.core import import_roster as run
+    from procedures.rosters.importing import RosterRejected
+    from procedures.rosters.importing import import_roster as run
 
     upgrade()
     try:
@@ -34,7 +34,7 @@ def import_roster(path: str, dry_run: bool) -> tuple[bool, str]:
 @task(name="issue-card", **PERSISTED)
 def issue_card(registration_id: int, agency_id: str, on: date) -> str:
     from adapters.db import session_scope
-    from procedures.supervisors.core import issue_card as run
+    from procedures.supervisors.cards import issue_card as run
 
     with session_scope() as s:
         return run(s, registration_id, agency_id, on).card_code
@@ -43,7 +43,7 @@ def issue_card(registration_id: int, agency_id: str, on: date) -> str:
 @task(name="draw-appointments", **PERSISTED)
 def draw_appointments(agency_id: str, k: int, term_start: date, seed: str, on: date) -> list[str]:
     from adapters.db import session_scope
-    from procedures.supervisors.core import draw_appointments as run
+    from procedures.supervisors.terms import draw_appointments as run
 
     with session_scope() as s:
         result = run(s, agency_id, k, term_start, seed, on)
@@ -79,7 +79,7 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
     from adapters.db import session_scope
     from models import Supervisor
     from models.lifecycle import MisconductCase
-    from procedures.supervisors import misconduct
+    from procedures.supervisors import misconduct, misconduct_hearing, misconduct_internal
     from regulation.misconduct import agency_decides, proposed_text
     from regulation.reasons import RuleViolation
 
@@ -94,11 +94,11 @@ def open_misconduct_case(card_code: str, item: int, facts: str, registered_by: s
         else:
             case = misconduct.open_case(s, sup.id, item, facts, on, registered_by, key, opened_by_staff_id=staff_id)
         if not agency_decides(sup.kind):
-            case = misconduct.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
+            case = misconduct_internal.propose_to_appointing_body(s, case.id, on, proposed, institution_id, months)
             return {"case_id": case.id, "statement_due": "", "supervisor": sup.name,
                     "proposed": proposed_text(proposed, case.proposed_months, to_body=True),
                     "appointing_body": case.appointing_body}
-        case = misconduct.notify_hearing(s, case.id, on, proposed, months)
+        case = misconduct_hearing.notify_hearing(s, case.id, on, proposed, months)
         return {"case_id": case.id, "statement_due": str(case.statement_due), "supervisor": sup.name,
                 "proposed": proposed_text(proposed, case.proposed_months), "appointing_body": ""}
 

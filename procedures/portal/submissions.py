@@ -5,23 +5,19 @@ the waiting run by reference (`{"submission_id": …}`), exactly once.
   is written (files are checked before any is kept).
 - One submission per link (a unique key): a second submit (two tabs, a double click) gets
   the first receipt.
-- The resume is claimed in the database before Prefect is called, and Prefect's stored
-  answer for the pause key is read first, so neither two processes nor a crash between the
-  call and its record resume a run twice. A refused or unanswered resume stays pending: the
-  portal retries it, and the daily sweep calls `resume_pending` as a backstop.
+- The waiting run reads it back, checked to be its own (`read_for_step`, `read_payload`);
+  handing it over, exactly once, is resumes.py.
 """
 
-import fcntl
-import threading
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from adapters import mailer, prefect_resume, uploads
+from adapters import mailer, uploads
 from adapters.clock import now
 from adapters.db import session_scope
 from adapters.markdown_text import inert
@@ -31,10 +27,8 @@ from models import PortalFile, PortalLink, PortalSubmission
 from procedures.portal import limits as portal_limits
 from procedures.portal.evidence import file_items, size_text
 from procedures.portal.links import LinkLookup, aware, lookup
+from procedures.portal.writers import one_writer
 
-CLAIM_TIMEOUT = timedelta(minutes=2)
-# Links whose step_key names a family of pauses (record-1, record-2 …): see resume_family.
-FAMILY_KINDS = {"record_form", "record_confirmation"}
 NAME_MAX = 200
 STATEMENT_FIELD = "「陈述」"
 FILES_FIELD = "「附件」"
@@ -248,7 +242,7 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
     subject, mail_text, mail_html = _receipt_mail(link, stand_in, received, text, views)
     resumes = form is None or form.resumes
     try:
-        with _one_writer, session_scope() as s:
+        with one_writer, session_scope() as s:
             # Statements built once (below), on the session's connection: this transaction is the
             # turn every submit waits for, and the ORM's unit of work and statement building cost
             # most of it (bench/portal_bench.py). The link is claimed by its accepted_at (a row
@@ -300,46 +294,6 @@ def receipt_number(received: datetime, submission_id: int) -> str:
 
 class _AlreadyAccepted(Exception):
     pass
-
-
-class _Writers:
-    """Submits take turns at the write: SQLite would make the others sleep in its busy handler
-    (5, 10 … 100 ms steps) — measured 720 ms p95 at 50 at once, against 340 ms with turns. The
-    turn spans the portal's worker processes (a lock file under var/, flock) and, within one,
-    its threads; with PostgreSQL, which waits on row locks without sleeping, threads only."""
-
-    def __init__(self):
-        self._thread = threading.Lock()
-        self._file = None
-
-    def _fd(self):
-        if self._file is None:
-            s = get_settings()
-            if not s.resolved_database_url().startswith("sqlite"):
-                return None
-            s.var_dir.mkdir(parents=True, exist_ok=True)
-            self._file = open(s.var_dir / "portal-writers.lock", "a")  # noqa: SIM115 — held for the process
-        return self._file
-
-    def __enter__(self):
-        self._thread.acquire()
-        try:
-            if (f := self._fd()) is not None:
-                fcntl.flock(f, fcntl.LOCK_EX)
-        except BaseException:
-            self._thread.release()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            if self._file is not None:
-                fcntl.flock(self._file, fcntl.LOCK_UN)
-        finally:
-            self._thread.release()
-
-
-_one_writer = _Writers()
 
 
 def _discard_unreferenced(digests: list[str]) -> None:
@@ -401,88 +355,3 @@ def read_payload(submission_id: int, flow_run_id: str, step_key: str) -> dict:
         if link is None or link.flow_run_id != str(flow_run_id) or link.step_key != step_key:
             raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id} at {step_key}")
         return dict(sub.payload)
-
-
-# -- resuming the waiting run, exactly once ------------------------------------------------------
-@dataclass
-class ResumeReport:
-    resumed: list[int] = field(default_factory=list)
-    waiting: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def markdown(self) -> str:
-        line = f"门户提交续办：{len(self.resumed)} 件已交给等待中的流程"
-        if self.waiting:
-            line += f"，{len(self.waiting)} 件待续办（Prefect 暂未接受，稍后重试）"
-        return line + "。"
-
-
-def _claim(submission_id: int) -> bool:
-    with session_scope() as s:
-        stale = now() - CLAIM_TIMEOUT
-        result = s.exec(
-            update(PortalSubmission)
-            .where(col(PortalSubmission.id) == submission_id)
-            .where(or_(col(PortalSubmission.resume_status) == "pending",
-                       (col(PortalSubmission.resume_status) == "resuming")
-                       & (col(PortalSubmission.resume_claimed_at) < stale)))
-            .values(resume_status="resuming", resume_claimed_at=now())
-        )
-        return result.rowcount == 1
-
-
-def pending_ids() -> list[int]:
-    with session_scope() as s:
-        return list(s.exec(select(PortalSubmission.id)
-                           .where(col(PortalSubmission.resume_status).in_(["pending", "resuming"]))
-                           .order_by(PortalSubmission.id)))
-
-
-def resume_one(submission_id: int) -> str:
-    """Hand one stored submission to its run: resumed | waiting | busy (claimed elsewhere).
-    Its writes take turns with the submits' (`_one_writer`): a burst of submits and the retry
-    loop would otherwise meet in SQLite's busy handler, which sleeps in 5 … 100 ms steps."""
-    with _one_writer:
-        claimed = _claim(submission_id)
-    if not claimed:
-        return "busy"
-    from procedures.portal.forms import forms
-
-    with session_scope() as s:
-        sub = s.get(PortalSubmission, submission_id)
-        link = s.get(PortalLink, sub.link_id)
-        run_id, key, family = link.flow_run_id, link.step_key, link.kind in FAMILY_KINDS
-    registered = forms()
-    if link.kind in registered and not registered[link.kind].waiting(link):
-        with _one_writer, session_scope() as s:  # its step has passed: nothing to resume, ever
-            sub = s.get(PortalSubmission, submission_id)
-            sub.resume_status, sub.last_error = "obsolete", "step passed before this answer was taken"
-            s.add(sub)
-        return "obsolete"
-    try:
-        resume = prefect_resume.resume_family if family else prefect_resume.resume_at
-        result = resume(run_id, key, {"submission_id": submission_id})
-    except Exception as exc:  # noqa: BLE001 — release the claim; the next round tries again
-        result = prefect_resume.ResumeResult("not_ready", f"{type(exc).__name__}")
-    with _one_writer, session_scope() as s:
-        sub = s.get(PortalSubmission, submission_id)
-        sub.resume_attempts += 1
-        if result.outcome in ("resumed", "already"):
-            sub.resume_status, sub.resumed_at, sub.last_error = "resumed", now(), ""
-        else:
-            sub.resume_status, sub.resume_claimed_at, sub.last_error = "pending", None, result.detail
-        s.add(sub)
-    return "resumed" if result.outcome in ("resumed", "already") else "waiting"
-
-
-def resume_pending() -> ResumeReport:
-    """Every stored submission whose run has not been resumed yet (the portal's retry loop and
-    the daily sweep both call this; the claim keeps them from doing one twice)."""
-    report = ResumeReport()
-    for sid in pending_ids():
-        outcome = resume_one(sid)
-        if outcome == "resumed":
-            report.resumed.append(sid)
-        elif outcome == "waiting":
-            report.waiting.append(sid)
-    return report

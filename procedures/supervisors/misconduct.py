@@ -1,5 +1,7 @@
 """Supervisor misconduct (第二十六条): a case opened from the sweep's overdue marks
-(第二十六条（二）) or registered by staff, heard, decided, and recorded in the supervisor's file.
+(第二十六条（二）) or registered by staff, heard (misconduct_hearing.py), decided, and recorded in
+the supervisor's file. This module opens the case, says who handles it and who may sign for it,
+and decides it:
 
 - criticism (批评教育): recorded;
 - suspension (暂停质量督导任务委派) for a period: the supervisor is not drawn until it ends
@@ -9,21 +11,18 @@
   again), the employer notified by letter (.docx, sent through the agency);
 - referral (情节特别严重构成犯罪, 移送司法机关): dismissal with all of the above, and a numbered
   移送函 to the judicial authority the decision names (sent through the agency), recorded.
-The 告知书 names the one measure proposed, with a one-time portal link through which the
-supervisor states their case; only that submission ends the period early (a statement is
-never typed in by staff). An internal supervisor's 委派机构 is the institution or industry
-department that appointed them (第十二条): the agency sends it a numbered 处理建议 and decides
-nothing itself. The rules are regulation.misconduct (see its interpretations).
+An internal supervisor's 委派机构 is the institution or industry department that appointed them
+(第十二条): the agency sends it a numbered 处理建议 and decides nothing itself
+(misconduct_internal.py). The rules are regulation.misconduct (see its interpretations).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from adapters import clock
 from adapters.documents import OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
-from adapters.settings import get_settings
 from adapters.templates import render_email, render_paragraphs
 from models import (
     Agency,
@@ -32,14 +31,10 @@ from models import (
     Document,
     EvaluationSession,
     Institution,
-    PortalLink,
     Supervisor,
 )
 from models.lifecycle import MisconductCase, SupervisionBan
-from procedures.casework.cases import Refusal
-from procedures.portal import links as portal_links
-from procedures.supervisors.core import file_entry
-from regulation.calendar import CalendarDataMissing
+from procedures.supervisors.people import file_entry
 from regulation.cards import CardCodeError, InternalCard, parse_card
 from regulation.deadlines import add_calendar_months
 from regulation.internal_supervision import InstitutionIssuer
@@ -49,21 +44,14 @@ from regulation.misconduct import (
     MEASURES,
     OVERDUE_RECORD_ITEM,
     Hearing,
-    agency_decides,
     check_agency_decides,
     check_item,
     check_measure,
-    check_measure_name,
-    check_suspension_months,
     item_label,
-    proposed_text,
 )
 from regulation.reasons import RuleViolation
 
 CASE_KIND = "misconduct"
-STATEMENT_STEP = "statement"  # the supervisor's 陈述申辩 through the portal (no run waits for it)
-STATEMENT_KIND = "misconduct_statement"  # procedures/portal/forms.py
-STATEMENT_MAX_CHARS = 5000
 
 
 # A Y card is an employer's (用人单位), an S card a social organisation's (附件1 表5): an institution
@@ -181,7 +169,7 @@ def open_overdue_cases(s: Session, as_of: date) -> list[MisconductCase]:
     return opened
 
 
-def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, kind: str, title: str,
+def case_letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, kind: str, title: str,
             recipient: str, template: str, on: date, **ctx) -> int:
     key = f"misconduct-{kind}:{case.id}"
     doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
@@ -194,230 +182,12 @@ def _letter(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, k
         doc = store_document(s, key, letter, agency.id, None)
     return doc.id
 
-
-def _statement_deadline(case: MisconductCase) -> datetime:
-    """The end of the period's last day, for the portal link (the period runs in real days); a
-    generous bound while it is unknown (the sweep sets it)."""
-    last = case.statement_due or case.hearing_notified_on + timedelta(days=UNKNOWN_PERIOD_LINK_DAYS)
-    return datetime.combine(last, time(23, 59), tzinfo=clock.tz())
-
-
 def check_not_future(on: date, what: str) -> date:
     """A date typed by staff never lies ahead of the real day (第二十六条: nothing decided in advance)."""
     today = clock.today()
     if on > today:
         raise RuleViolation(f"{what}：{on} 晚于今天（{today}），不能填写将来的日期", "第二十六条")
     return on
-
-
-def notify_hearing(s: Session, case_id: int, on: date, proposed: str, months: int | None = None) -> MisconductCase:
-    """Tell the supervisor the facts, reasons, basis and the measure proposed (告知书); they may
-    state their case through their own portal link until statement_due. The notice is dated,
-    and its period counted, from the real day it is sent (clock.today()): `on`, the day staff
-    registered the case, may lie in the past and never shortens the period. A proposed suspension
-    states its `months` (the decision may not be longer)."""
-    from procedures.casework.work_calendar import current_calendar
-
-    case = s.get(MisconductCase, case_id)
-    if case is None:
-        raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
-    check_not_future(on, "登记日期")
-    if case.hearing_notified_on:
-        if proposed == case.proposed_measure and (proposed != "suspension" or months == case.proposed_months):
-            return case
-        raise RuleViolation(
-            f"该案已于 {case.hearing_notified_on} 告知拟作出“{proposed_text(case.proposed_measure, case.proposed_months)}”，陈述申辩期限至 "
-            f"{case.statement_due}。本案只能作出不重于该项的处理；拟作出其他处理的，请以该处理重新登记违规情形"
-            "（misconduct-register），将发出新的告知书并重新计算陈述申辩期限", "第二十六条")
-    sup = s.get(Supervisor, case.supervisor_id)
-    check_agency_decides(sup.kind, appointing_body(s, sup)[0])
-    check_measure_name(proposed)
-    if proposed == "suspension":
-        case.proposed_months = check_suspension_months(months)
-    agency = handling_agency(s, sup)
-    on = clock.today()  # the sending day: the period runs from here
-    days = get_settings().misconduct_statement_working_days
-    try:
-        case.statement_due = current_calendar(s).add_working_days(on, days)
-    except CalendarDataMissing as exc:  # as the daily inspection does: 期限待定, told once, the sweep fixes it
-        case.statement_due = None
-        _calendar_missing(s, agency, exc)
-    case.hearing_notified_on, case.status, case.proposed_measure = on, "hearing", proposed
-    s.add(case)
-    due_text = f"{case.statement_due} 前" if case.statement_due else f"告知书发出之日起{days}个工作日内（具体日期待定，另行告知）"
-    doc_id = _letter(s, case, sup, agency, "misconduct_hearing", "质量督导员违规情形告知书", sup.name,
-                     "misconduct_hearing", on, statement_due=case.statement_due, working_days=days,
-                     proposed_text=proposed_text(proposed, case.proposed_months))
-    link = portal_links.create_link(
-        s, portal_links.CaseStep(CASE_KIND, case.id, STATEMENT_STEP, ""),
-        portal_links.Recipient("supervisor", sup.name, sup.email), portal_links.Contact(agency.letterhead_name, agency.email),
-        "质量督导员陈述和申辩（第二十六条）", _statement_deadline(case),
-        "请写明你的陈述和申辩意见。提交后不能修改；期限届满未提交的，视为放弃陈述和申辩。", kind=STATEMENT_KIND)
-    subject, text, html = render_email(
-        "supervisor_notice", subject_text="【告知】质量督导员违规情形告知书", greeting=sup.name,
-        paragraphs=[f"本机构拟依据第二十六条对你作出“{proposed_text(proposed, case.proposed_months)}”的处理，事实、理由和依据见附件告知书。",
-                    f"你可于 {due_text}通过以下一次性链接陈述和申辩（仅限本人使用）：{link.url}"],
-        sender=agency.letterhead_name)
-    enqueue(s, f"misconduct-hearing-mail:{case.id}", sup.email, "supervisor", subject, text, html, None, [doc_id])
-    file_entry(s, f"misconduct-hearing:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"已告知拟作出“{proposed_text(proposed, case.proposed_months)}”的事实、理由和依据，陈述申辩期限："
-               f"{case.statement_due or '待定（工作日历未载入）'}", doc_id)
-    return case
-
-
-# While the period's end is unknown the link stays open this long; the sweep sets the real end.
-UNKNOWN_PERIOD_LINK_DAYS = 31
-
-
-def _calendar_missing(s: Session, agency: Agency, exc: CalendarDataMissing) -> None:
-    """The agency's administrator is told once per year that periods falling in it are 期限待定."""
-    subject, text, html = render_email(
-        "supervisor_notice", subject_text=f"【工作日历缺失】{exc.year}年 督导员陈述申辩期限暂无法计算", greeting=agency.name,
-        paragraphs=[f"系统尚未载入 {exc.year} 年的全国节假日安排：{exc}",
-                    "在载入之前，落在该年的督导员违规案件陈述申辩期限显示为“待定”，期满前不能作出决定；"
-                    "载入后，每日期限巡检会自动补算期限并告知当事人。本邮件每个年度只发送一次。"], sender="督导系统")
-    enqueue(s, f"calendar-missing-misconduct:{agency.id}:{exc.year}", agency.email, "agency", subject, text, html)
-
-
-def compute_unknown_statement_dues(s: Session) -> list[int]:
-    """The daily sweep: each case heard while the calendar was missing gets its period's end once
-    the year is loaded — the portal link takes it, the supervisor is told, the file records it."""
-    from procedures.casework.work_calendar import current_calendar
-
-    done = []
-    for case in s.exec(select(MisconductCase).where(MisconductCase.status == "hearing",
-                                                    col(MisconductCase.statement_due).is_(None),
-                                                    col(MisconductCase.hearing_notified_on).is_not(None))):
-        try:
-            case.statement_due = current_calendar(s).add_working_days(
-                case.hearing_notified_on, get_settings().misconduct_statement_working_days)
-        except CalendarDataMissing:
-            continue
-        s.add(case)
-        deadline = _statement_deadline(case)
-        for link in s.exec(select(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id)):
-            link.deadline = deadline
-            link.expires_at = deadline + timedelta(days=get_settings().portal_link_grace_days)
-            s.add(link)
-        sup = s.get(Supervisor, case.supervisor_id)
-        agency = handling_agency(s, sup)
-        subject, text, html = render_email(
-            "supervisor_notice", subject_text="【告知】陈述申辩期限", greeting=sup.name,
-            paragraphs=[f"你的督导员违规案件（告知书于 {case.hearing_notified_on} 发出）陈述申辩期限为 {case.statement_due}，"
-                        "请在此前通过告知书邮件中的链接陈述和申辩。"], sender=agency.letterhead_name)
-        enqueue(s, f"misconduct-due-mail:{case.id}", sup.email, "supervisor", subject, text, html)
-        file_entry(s, f"misconduct-due:{case.id}", sup.person_key, sup.id, clock.today(), "misconduct",
-                   f"工作日历已载入，陈述申辩期限确定为 {case.statement_due}，已告知当事人")
-        done.append(case.id)
-    return done
-
-
-def propose_to_appointing_body(s: Session, case_id: int, on: date, proposed: str,
-                               institution_id: int | None = None, months: int | None = None) -> MisconductCase:
-    """An internal supervisor: the numbered 处理建议 to the institution or industry department
-    that appointed them (第十二条, 第二十六条 由委派机构处理), recorded; nothing decided here.
-    `institution_id`: staff name the issuing institution when the card's code fits several
-    (kept on the card)."""
-    case = s.get(MisconductCase, case_id)
-    if case is None:
-        raise RuleViolation(f"案件 {case_id} 不存在", "第二十六条")
-    if case.status == "proposed":
-        return case
-    sup = s.get(Supervisor, case.supervisor_id)
-    if agency_decides(sup.kind):
-        raise RuleViolation("外督员由本机构依照第二十六条处理，无须向其他机构提出建议", "第二十六条")
-    check_measure_name(proposed)
-    if institution_id is not None and sup.issuer_institution_id is None:
-        if institution_id not in {i.id for i in card_institutions(s, sup)}:
-            raise RuleViolation(f"评价机构编号 {institution_id} 不是证卡 {sup.card_code} 的颁发机构代码所对应的机构",
-                                "第十二条")
-        sup.issuer_institution_id = institution_id
-        s.add(sup)
-    body, body_email, _inst = appointing_body(s, sup, strict=True)
-    if proposed == "suspension":
-        case.proposed_months = check_suspension_months(months)
-    text = proposed_text(proposed, case.proposed_months, to_body=True)
-    agency = handling_agency(s, sup)
-    case.status, case.proposed_measure, case.appointing_body, case.proposal_sent_on = "proposed", proposed, body, on
-    s.add(case)
-    doc_id = _letter(s, case, sup, agency, "misconduct_proposal", "关于质量督导员违规情形的处理建议", body,
-                     "misconduct_proposal", on, proposed_text=text, agency_name=agency.letterhead_name)
-    number = s.get(Document, doc_id).number
-    to, kind = (body_email, "institution") if body_email else (agency.email, "agency")
-    forward = [] if body_email else [f"系统中没有{body}的电子邮箱，请将附件建议函送达该机构。"]
-    subject, text, html = render_email(
-        "supervisor_notice", subject_text=f"【处理建议】内督员 {sup.name}（{sup.card_code}）违规情形",
-        greeting=body if body_email else agency.name,
-        paragraphs=[f"内督员 {sup.name}（{sup.card_code}）存在{item_label(case.item)}情形。依据第十二条、第二十六条，"
-                    f"由其委派机构作出处理；本机构建议：{text}。处理建议函（{number}）见附件，"
-                    "请作出处理决定并将结果告知本机构。", *forward], sender=agency.letterhead_name)
-    enqueue(s, f"misconduct-proposal-mail:{case.id}", to, kind, subject, text, html, None, [doc_id])
-    file_entry(s, f"misconduct-proposal:{case.id}", sup.person_key, sup.id, on, "misconduct",
-               f"内督员由其委派机构处理（第十二条）：已向{body}提出处理建议“{text}”，建议函 {number}", doc_id)
-    return case
-
-
-def record_statement(s: Session, case_id: int, statement: str, on: date, receipt: str) -> MisconductCase:
-    """The supervisor's own statement, as their portal link stored it (the only way in: staff
-    never type it). It ends the period early; one that comes after the decision is only filed."""
-    case = s.get(MisconductCase, case_id)
-    sup = s.get(Supervisor, case.supervisor_id)
-    if case.status != "hearing":
-        file_entry(s, f"misconduct-statement:{case.id}", sup.person_key, sup.id, on, "misconduct",
-                   f"收到当事人陈述申辩（回执 {receipt}），该案已于 {case.decided_on} 作出决定，附卷")
-        return case
-    if case.statement_received_on is None:
-        case.statement, case.statement_received_on, case.statement_receipt = statement.strip(), on, receipt
-        s.add(case)
-        file_entry(s, f"misconduct-statement:{case.id}", sup.person_key, sup.id, on, "misconduct",
-                   f"收到当事人本人提交的陈述申辩（回执 {receipt}）")
-    return case
-
-
-# -- the supervisor's 陈述申辩 through the portal (procedures/portal/forms.py) ------------------------
-def _link_case(s: Session, link: PortalLink) -> tuple[MisconductCase, Supervisor]:
-    case = s.get(MisconductCase, link.case_id)
-    return case, s.get(Supervisor, case.supervisor_id)
-
-
-def statement_context(link: PortalLink) -> dict:
-    from adapters.db import session_scope
-
-    with session_scope() as s:
-        case, sup = _link_case(s, link)
-        return {"person_name": sup.name, "card_code": sup.card_code, "item_label": item_label(case.item),
-                "facts": case.facts,
-                "proposed_text": proposed_text(case.proposed_measure, case.proposed_months) if case.proposed_measure else "",
-                "statement_due": case.statement_due}
-
-
-def statement_document(link: PortalLink) -> tuple[str, bytes] | None:
-    from adapters.db import session_scope
-
-    with session_scope() as s:
-        doc = s.exec(select(Document).where(Document.idempotency_key == f"misconduct-misconduct_hearing:{link.case_id}")
-                     ).first()
-        return (doc.filename, doc.content) if doc else None
-
-
-def check_statement(_link: PortalLink, answers: dict) -> tuple[Refusal, dict]:
-    refusal = Refusal()
-    text = str(answers.get("statement", "")).strip()
-    if not text:
-        refusal.add("statement", "陈述和申辩：未填写。请写明你的陈述和申辩意见")
-    elif len(text) > STATEMENT_MAX_CHARS:
-        refusal.add("statement", f"陈述和申辩：不超过 {STATEMENT_MAX_CHARS} 字，现为 {len(text)} 字")
-    return refusal, {"statement": text}
-
-
-def statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    """In the portal's storing transaction: the statement's day is the real day it came."""
-    from models import PortalSubmission
-    from procedures.casework.cases import local_date
-
-    receipt = s.exec(select(PortalSubmission.receipt_number).where(PortalSubmission.link_id == link.id)).one()
-    record_statement(s, link.case_id, payload["statement"], local_date(at), receipt)
-
 
 def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
            suspension_months: int | None = None, decided_by_staff_id: int | None = None,
@@ -456,7 +226,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
         measure, on, decided_by.strip(), text, "decided"
     case.decided_by_staff_id = decided_by_staff_id
     s.add_all([case, sup])
-    doc_id = _letter(s, case, sup, agency, "misconduct_decision", "质量督导员违规处理决定书", sup.name,
+    doc_id = case_letter(s, case, sup, agency, "misconduct_decision", "质量督导员违规处理决定书", sup.name,
                      "misconduct_decision", on, statement=case.statement, measure_text=text)
     subject, body, html = render_email("supervisor_notice", subject_text="【处理决定】质量督导员违规处理决定书",
                                        greeting=sup.name, paragraphs=[f"依据第二十六条，决定：{text}。决定书见附件。"],
@@ -470,7 +240,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
 def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     """移送司法机关 (第二十六条 情节特别严重构成犯罪): the numbered 移送函, sent through the agency
     (the system has no address of the judicial authority), recorded in the file."""
-    doc_id = _letter(s, case, sup, agency, "misconduct_referral", "关于移送质量督导员涉嫌犯罪线索的函",
+    doc_id = case_letter(s, case, sup, agency, "misconduct_referral", "关于移送质量督导员涉嫌犯罪线索的函",
                      case.referral_authority, "misconduct_referral", on, agency_name=agency.letterhead_name)
     number = s.get(Document, doc_id).number
     subject, body, html = render_email(
@@ -484,13 +254,13 @@ def _refer(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on
 
 
 def _dismiss(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
-    _cancel_every_card(s, case, sup, agency, on)
+    cancel_every_card(s, case, sup, agency, on)
     if s.get(SupervisionBan, sup.person_key) is None:
         s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
     _employer_notice(s, case, sup, agency, on)
 
 
-def _cancel_every_card(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
+def cancel_every_card(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     """取消证卡、予以解聘且不得再从事我省…相关工作 (第二十六条): every card the person holds is
     cancelled and every term ended, whoever issued it; each other issuer is told."""
     cards = list(s.exec(select(Supervisor).where(Supervisor.person_key == sup.person_key)))
@@ -511,7 +281,7 @@ def _cancel_every_card(s: Session, case: MisconductCase, sup: Supervisor, agency
 
 def _employer_notice(s: Session, case: MisconductCase, sup: Supervisor, agency: Agency, on: date) -> None:
     employer = sup.employer or "当事人所在单位"
-    doc_id = _letter(s, case, sup, agency, "employer_notice", "关于取消质量督导员证卡并予以解聘的通报", employer,
+    doc_id = case_letter(s, case, sup, agency, "employer_notice", "关于取消质量督导员证卡并予以解聘的通报", employer,
                      "employer_notice", on, decided_on=on)
     subject, body, html = render_email(
         "supervisor_notice", subject_text=f"【请转送所在单位】{sup.name} 解聘通报", greeting=agency.name,
@@ -544,34 +314,3 @@ def _tell_other_issuer(s: Session, case: MisconductCase, sup: Supervisor, card: 
             subject, text, html, None, [])
     file_entry(s, f"misconduct-card-cancelled:{case.id}:{card.id}", sup.person_key, card.id, on, "dismissal",
                f"因案件 {case.id} 解聘，证卡 {card.card_code} 一并取消；已告知{body or '其颁发机构'}")
-
-
-def record_body_decision(s: Session, case_id: int, measure: str, on: date, recorded_by: str) -> MisconductCase:
-    """An internal supervisor's case: what the appointing body decided on the 处理建议, as it
-    reported back (第十二条, 第二十六条), recorded in the file. A dismissal by the body has the
-    article's province-wide effect, which is the system's to give: the ban, every card of the
-    person cancelled (each other issuer told). The body's own letter to the employer is its own."""
-    case = s.get(MisconductCase, case_id)
-    if case is None:
-        raise RuleViolation(f"案件编号：没有编号为 {case_id} 的督导员违规案件", "第二十六条")
-    if case.status == "reported" and case.body_measure == measure:
-        return case
-    if case.status != "proposed":
-        raise RuleViolation("只有已向委派机构提出处理建议的内督员案件才能登记其处理结果", "第二十六条")
-    check_measure_name(measure)
-    check_not_future(on, "委派机构决定日期")
-    if case.proposal_sent_on and on < case.proposal_sent_on:
-        raise RuleViolation(f"委派机构决定日期 {on} 早于处理建议发出之日（{case.proposal_sent_on}）", "第二十六条")
-    if not recorded_by.strip():
-        raise RuleViolation("须写明登记人", "第二十六条")
-    sup = s.get(Supervisor, case.supervisor_id)
-    case.body_measure, case.body_decided_on, case.status = measure, on, "reported"
-    s.add(case)
-    if measure in DISMISSES:
-        _cancel_every_card(s, case, sup, handling_agency(s, sup), on)
-        if s.get(SupervisionBan, sup.person_key) is None:
-            s.add(SupervisionBan(person_key=sup.person_key, since=on, misconduct_case_id=case.id))
-    file_entry(s, f"misconduct-reported:{case.id}", sup.person_key, sup.id, on,
-               "dismissal" if measure in DISMISSES else "misconduct",
-               f"委派机构（{case.appointing_body}）于 {on} 作出处理：{MEASURES[measure]}（{recorded_by.strip()} 登记）")
-    return case

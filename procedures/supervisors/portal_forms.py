@@ -8,7 +8,7 @@ from sqlmodel import Session
 from models import PortalLink
 from procedures.casework.cases import Refusal
 from procedures.portal.forms import Fields, PortalForm, first, register
-from procedures.supervisors import misconduct
+from procedures.supervisors import misconduct_hearing
 
 
 # -- 第二十六条: a supervisor's own 陈述申辩 on a misconduct case (no run waits for it) ----------------
@@ -17,19 +17,19 @@ def _parse_statement(fields: Fields) -> dict:
 
 
 def _statement_context(link: PortalLink) -> dict:
-    return misconduct.statement_context(link)
+    return misconduct_hearing.statement_context(link)
 
 
 def _check_statement(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    return misconduct.check_statement(link, answers)
+    return misconduct_hearing.check_statement(link, answers)
 
 
 def _statement_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    misconduct.statement_stored(s, link, payload, at)
+    misconduct_hearing.statement_stored(s, link, payload, at)
 
 
 def _statement_document(link: PortalLink) -> tuple[str, bytes] | None:
-    return misconduct.statement_document(link)
+    return misconduct_hearing.statement_document(link)
 
 
 register(PortalForm("misconduct_statement", "misconduct_statement.html.j2", 5, _parse_statement,

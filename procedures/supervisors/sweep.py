@@ -1,12 +1,14 @@
 """The daily sweep's part for supervisors (第十条 terms, 第十六条 internal coverage, 第二十六条
-cases): apart from core and misconduct, which it both uses (so neither imports the other back)."""
+cases): apart from terms, coverage, misconduct and misconduct_hearing, which it uses (so none imports another back)."""
 
 from datetime import date
 
 from adapters.db import session_scope
 from adapters.mailer import deliver_pending
-from procedures.supervisors.core import flag_internal_coverage, sweep_terms
-from procedures.supervisors.misconduct import compute_unknown_statement_dues, open_overdue_cases
+from procedures.supervisors.coverage import flag_internal_coverage
+from procedures.supervisors.misconduct import open_overdue_cases
+from procedures.supervisors.misconduct_hearing import compute_unknown_statement_dues
+from procedures.supervisors.terms import sweep_terms
 
 
 def daily_supervisor_sweep(as_of: date) -> str:

@@ -15,7 +15,7 @@ from models import AppointmentTerm, Institution, Supervisor
 from models.lifecycle import AppointmentDraw, MisconductCase, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.rosters.schema import LAYOUTS
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import cards, people, terms
 from regulation.dispatch import pool_exclusions, replay_draw
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
@@ -70,11 +70,11 @@ def mails(service, match, at_least: int = 1, timeout: float = 20) -> list:
 
 
 def register_and_pass(s, n: int, on: date) -> int:
-    reg = supervisors.register(s, person_key=make_number("370202", date(1975, 1, n), n), name=f"流程督导{n}",
+    reg = people.register(s, person_key=make_number("370202", date(1975, 1, n), n), name=f"流程督导{n}",
                                email=f"flow-sup-{n}@supervisor.example.cn", employer="青岛某单位", city_letter="B",
                                on=on, attestations=ALL_FIVE)
-    supervisors.record_assessment(s, reg.person_key, "training", on, True)
-    supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+    people.record_assessment(s, reg.person_key, "training", on, True)
+    people.record_assessment(s, reg.person_key, "assessment", on, True)
     return reg.id
 
 
@@ -112,13 +112,13 @@ def test_card_issue_appointment_term_end_and_renewal_refused_after_three_terms(s
     assert sorted(m["To"].split("@")[0] for m in warned) == sorted(["city-b", first.email.split("@")[0]])
 
     with session_scope() as s:
-        assert first.card_code in supervisors.sweep_terms(s, date(2029, 4, 1)).ended
+        assert first.card_code in terms.sweep_terms(s, date(2029, 4, 1)).ended
         for start in (date(2029, 4, 1), date(2032, 4, 1)):
-            supervisors.record_assessment(s, first.person_key, "renewal", start.replace(month=3), True)
-            supervisors.appoint(s, first.id, start, start)
-        supervisors.record_assessment(s, first.person_key, "renewal", date(2035, 3, 1), True)
+            people.record_assessment(s, first.person_key, "renewal", start.replace(month=3), True)
+            terms.appoint(s, first.id, start, start)
+        people.record_assessment(s, first.person_key, "renewal", date(2035, 3, 1), True)
         with pytest.raises(RuleViolation, match="连续聘任不得超过3届"):
-            supervisors.appoint(s, first.id, date(2035, 4, 1), date(2035, 4, 1))
+            terms.appoint(s, first.id, date(2035, 4, 1), date(2035, 4, 1))
         assert len(list(s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == first.id)))) == 3
 
 
@@ -129,7 +129,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
     code = card_issued(reg, on)
     with session_scope() as s:
         sup = s.exec(select(Supervisor).where(Supervisor.card_code == code)).one()
-        supervisors.appoint(s, sup.id, date(2026, 4, 1), on)
+        terms.appoint(s, sup.id, date(2026, 4, 1), on)
     run_id = h.start("misconduct-register/misconduct-register",
                      {"card_code": code, "item": 4, "facts": "督导期间干扰评价机构正常工作", "proposed": "解聘",
                       "as_of": "2026-06-01"})
@@ -181,7 +181,7 @@ def test_misconduct_case_ends_in_dismissal_and_the_supervisor_is_never_drawn_aga
         (facts,) = supervisor_facts(s, [sup])
         from models import Agency
         assert pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-B")), date(2026, 6, 20))
-        assert "第二十六条" in supervisors.appointable(s, sup, date(2029, 4, 1), date(2029, 3, 1))
+        assert "第二十六条" in terms.appointable(s, sup, date(2029, 4, 1), date(2029, 3, 1))
         decided = s.get(MisconductCase, case.id)
         assert (decided.measure, decided.decided_by) == ("dismissal", "李处长") and decided.decided_by_staff_id
         kinds = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sup.id))]
@@ -195,12 +195,12 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_its_institution_and
     with session_scope() as s:
         inst = add_institution(s, "青岛某集团评价中心", "37020020240777", city="B", category="employer",
                                email="hr-flow@group.example.cn")
-        reg = supervisors.register(s, person_key=make_number("370202", date(1976, 2, 3), 7), name="流程内督",
+        reg = people.register(s, person_key=make_number("370202", date(1976, 2, 3), 7), name="流程内督",
                                    email="flow-internal@supervisor.example.cn", city_letter="B", on=on,
                                    attestations=ALL_FIVE, kind="internal")
-        supervisors.record_assessment(s, reg.person_key, "training", on, True)
-        supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
-        code = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, on).card_code
+        people.record_assessment(s, reg.person_key, "training", on, True)
+        people.record_assessment(s, reg.person_key, "assessment", on, True)
+        code = cards.issue_internal_card(s, reg.id, "Y", inst.id, on).card_code
     run_id = h.start("misconduct-register/misconduct-register",
                      {"card_code": code, "item": 2, "facts": "未按规定履行内部督导职责", "proposed": "暂停委派",
                       "suspension_months": 3, "as_of": "2026-06-01"})
@@ -227,7 +227,7 @@ def test_misconduct_case_opened_by_the_deadline_sweep_is_heard_through_misconduc
 
     on = date(2026, 3, 2)
     with session_scope() as s:
-        sup = supervisors.issue_card(s, register_and_pass(s, 11, on), "CITY-B", on)
+        sup = cards.issue_card(s, register_and_pass(s, 11, on), "CITY-B", on)
         # what the deadline sweep opens for a record overdue (第二十六条（二）): a case with no notice
         case = misconduct.open_case(s, sup.id, 2, "批次 FLOW-OD 的日常督导情况记录表未在2个工作日内提交", date(2026, 11, 20),
                                     "期限巡检", "overdue:flow-11", "overdue")

@@ -140,6 +140,7 @@ def record_in_process(mail_dir, address: str, fields: dict, timeout: float = 120
     """File a record through the portal's own procedures in this process (no portal running:
     the benchmarks' services), then resume the run as the portal would, retrying until it takes."""
     from procedures.portal import forms as portal_forms
+    from procedures.portal import resumes as portal_resumes
     from procedures.portal import submissions as portal_submissions
 
     token = portal_token(mail_dir, address)
@@ -147,7 +148,7 @@ def record_in_process(mail_dir, address: str, fields: dict, timeout: float = 120
     result = portal_submissions.submit_form(token, portal_forms.forms()["record_form"], posted, [])
     assert result.status in ("stored", "again"), result.errors
     deadline = time.monotonic() + timeout
-    while portal_submissions.resume_one(result.receipt.submission_id) != "resumed":
+    while portal_resumes.resume_one(result.receipt.submission_id) != "resumed":
         if time.monotonic() > deadline:
             raise AssertionError("the run never took the record")
         time.sleep(0.3)

@@ -19,6 +19,7 @@ from procedures.casework import staff
 from procedures.casework.cases import Refusal
 from procedures.daily import inspection as daily_inspection
 from procedures.portal import forms as portal_forms
+from procedures.portal import resumes as portal_resumes
 from procedures.portal import submissions as portal_submissions
 from tests.flows.world import answers, make_world
 from tests.portal_client import (
@@ -205,8 +206,8 @@ def test_with_several_supervisors_the_first_record_counts_and_the_others_links_s
     assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
     # The step has passed: B's stored answer resumes nothing (and is not retried for ever).
     # (the portal's own retry loop may claim it first — "busy" — and reach the same end)
-    assert portal_submissions.resume_one(late.receipt.submission_id) in ("obsolete", "busy")
+    assert portal_resumes.resume_one(late.receipt.submission_id) in ("obsolete", "busy")
     assert wait_until(lambda: resume_status(late.receipt.submission_id) == "obsolete")
-    assert late.receipt.submission_id not in portal_submissions.pending_ids()
+    assert late.receipt.submission_id not in portal_resumes.pending_ids()
     page = browser().get(f"{portal.url}/l/{token_c}").text  # the third supervisor's record link
     assert "记录表已经提交" in page and "<form" not in page

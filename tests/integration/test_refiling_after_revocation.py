@@ -11,7 +11,7 @@ from adapters.db import session_scope, upgrade
 from cli.app import app
 from cli.demo_data import add_agencies
 from models import Institution, InstitutionHistory
-from procedures.rosters.core import RosterRejected, import_roster
+from procedures.rosters.importing import RosterRejected, import_roster
 from regulation.credit_code import CreditCodeError, make_code, validate
 from tests.app_env import app_env
 from tests.integration.test_rosters import AS_OF, inst_row, workbook

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from adapters import clock
 from adapters.db import session_scope, upgrade
 from models.lifecycle import MisconductCase
-from procedures.supervisors import core as supervisors
+from procedures.supervisors import cards, people
 from regulation.calendar import default_calendar
 from regulation.identity import make_number
 from tests.integration.test_cli import run
@@ -45,11 +45,11 @@ def test_cli_supervisor_card_writes_the_printable_card(tmp_path):
     run("agency", "init", db=db)
     on = date(2026, 3, 2)
     with session_scope(db) as s:
-        reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="张三",
+        reg = people.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="张三",
                                    email="z@example.cn", on=on, attestations={n: True for n in "一二三四五"})
-        supervisors.record_assessment(s, reg.person_key, "training", on, True)
-        supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
-        code = supervisors.issue_card(s, reg.id, "CITY-A", on).card_code
+        people.record_assessment(s, reg.person_key, "training", on, True)
+        people.record_assessment(s, reg.person_key, "assessment", on, True)
+        code = cards.issue_card(s, reg.id, "CITY-A", on).card_code
     out = tmp_path / "card.docx"
     r = run("supervisor", "card", code, "-o", str(out), db=db)
     assert r.returncode == 0 and out.stat().st_size > 5000
@@ -123,7 +123,7 @@ def test_cli_agency_letterhead_sets_the_name_its_letters_go_out_under(tmp_path):
 def test_demo_data_exported_and_imported_into_a_fresh_database_gives_the_same_rows(tmp_path):
     """`supervise roster export` → `roster import` round-trips `make demo-data` (identity numbers
     valid under GB 11643, internal cards of each institution's own issuer code)."""
-    from procedures.rosters.core import _db_records
+    from procedures.rosters.exporting import _db_records
 
     demo, fresh = f"sqlite:///{tmp_path / 'demo.db'}", f"sqlite:///{tmp_path / 'fresh.db'}"
     assert run("demo-data", "--date", "2026-12-07", db=demo).returncode == 0

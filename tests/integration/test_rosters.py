@@ -10,7 +10,9 @@ from sqlmodel import select
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies
 from models import AgencyStaff, AppointmentTerm, EvaluationSession, Institution, Supervisor
-from procedures.rosters.core import RosterRejected, export, import_roster, write_template
+from procedures.rosters.exporting import export, write_template
+from procedures.rosters.importing import RosterRejected, import_roster
+from procedures.rosters.reading import ImportReport
 from procedures.rosters.schema import LAYOUTS
 from regulation.identity import make_number
 
@@ -266,7 +268,7 @@ def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_
     import threading
     import time
 
-    from procedures.rosters import core as rosters
+    from procedures.rosters import importing as rosters
 
     checked = rosters._Plan.check_all
 
@@ -292,11 +294,11 @@ def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_
     for t in threads:
         t.join(60)
     assert len(outcomes) == 2
-    assert all(isinstance(o, (RosterRejected, rosters.ImportReport)) for o in outcomes), outcomes
+    assert all(isinstance(o, (RosterRejected, ImportReport)) for o in outcomes), outcomes
     for o in outcomes:
         if isinstance(o, RosterRejected):  # refused whole, in Chinese
             assert "另一份名册" in o.report.text() and not o.report.written
-    assert any(isinstance(o, rosters.ImportReport) and o.written for o in outcomes)
+    assert any(isinstance(o, ImportReport) and o.written for o in outcomes)
     assert counts(db) == (2, 3, 3, 2, 2)  # the roster whole, once
 
 

@@ -13,8 +13,7 @@ from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, Supervisor
 from models.lifecycle import MisconductCase, SupervisionBan, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
-from procedures.supervisors import core as supervisors
-from procedures.supervisors import misconduct
+from procedures.supervisors import cards, coverage, misconduct, misconduct_hearing, people, terms
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
@@ -32,32 +31,32 @@ def db(db_url):
 
 
 def carded(s, n: int, agency="CITY-A", on=D0) -> Supervisor:
-    reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1 + n), n), name=f"督导{n}",
+    reg = people.register(s, person_key=make_number("370102", date(1980, 1, 1 + n), n), name=f"督导{n}",
                                email=f"s{n}@example.cn", employer="某技师学院", city_letter="A", on=on,
                                attestations=ALL_FIVE)
-    supervisors.record_assessment(s, reg.person_key, "training", on, True)
-    supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
-    return supervisors.issue_card(s, reg.id, agency, on)
+    people.record_assessment(s, reg.person_key, "training", on, True)
+    people.record_assessment(s, reg.person_key, "assessment", on, True)
+    return cards.issue_card(s, reg.id, agency, on)
 
 
 def test_registration_needs_all_five_conditions_of_article_6(db):
     with session_scope(db) as s, pytest.raises(RuleViolation, match="（四）"):
-        supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="甲",
+        people.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="甲",
                              email="a@example.cn", on=D0, attestations={**ALL_FIVE, "四": False})
 
 
 def test_card_only_after_passed_assessment_and_next_code_per_issuer_and_year(db):
     with session_scope(db) as s:
-        reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="甲",
+        reg = people.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="甲",
                                    email="a@example.cn", on=D0, attestations=ALL_FIVE)
-        supervisors.record_assessment(s, reg.person_key, "training", D0, True)
-        supervisors.record_assessment(s, reg.person_key, "assessment", D0, False)
+        people.record_assessment(s, reg.person_key, "training", D0, True)
+        people.record_assessment(s, reg.person_key, "assessment", D0, False)
         with pytest.raises(RuleViolation, match="考核合格"):
-            supervisors.issue_card(s, reg.id, "CITY-A", D0)
-        supervisors.record_assessment(s, reg.person_key, "assessment", date(2026, 3, 9), True)
-        first = supervisors.issue_card(s, reg.id, "CITY-A", date(2026, 3, 9))
+            cards.issue_card(s, reg.id, "CITY-A", D0)
+        people.record_assessment(s, reg.person_key, "assessment", date(2026, 3, 9), True)
+        first = cards.issue_card(s, reg.id, "CITY-A", date(2026, 3, 9))
         assert first.card_code == "R3726A001" and first.card_issued_on == date(2026, 3, 9)
-        assert supervisors.issue_card(s, reg.id, "CITY-A", date(2026, 3, 9)).id == first.id  # idempotent
+        assert cards.issue_card(s, reg.id, "CITY-A", date(2026, 3, 9)).id == first.id  # idempotent
         assert carded(s, 2).card_code == "R3726A002"
         assert carded(s, 3, agency="PROV").card_code == "R37260001"
 
@@ -70,7 +69,7 @@ def test_printable_card_is_80_by_110_mm_front_and_back_with_annex_2_fonts(db):
 
     with session_scope(db) as s:
         sup = carded(s, 1)
-        content = supervisors.card_docx(s, sup.id)
+        content = cards.card_docx(s, sup.id)
     doc = Docx(BytesIO(content))
     section = doc.sections[0]
     assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (80, 110)
@@ -93,47 +92,47 @@ def test_card_issue_appointment_draw_term_end_and_renewal_refused_after_three_te
     with session_scope(db) as s:
         for n in range(1, 6):
             carded(s, n)
-        result = supervisors.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "seed-2026-04", D0)
+        result = terms.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "seed-2026-04", D0)
         draw = result.draw
         from regulation.dispatch import replay_draw
         assert tuple(draw.chosen) == replay_draw("seed-2026-04", draw.candidates, 3)
         assert len(draw.candidates) == 5 and len(result.documents) == 3
         letter = docx_text(result.documents[0].content)
         assert "聘期三年" in letter and "2026年4月1日" in letter and "2029年3月31日" in letter
-        again = supervisors.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "seed-2026-04", D0)
+        again = terms.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "seed-2026-04", D0)
         assert again.draw.id == draw.id and len(list(s.exec(select(AppointmentTerm)))) == 3
         chosen = s.exec(select(Supervisor).where(Supervisor.card_code == draw.chosen[0])).one()
         # a second draw for the same start skips those in office
-        second = supervisors.draw_appointments(s, "CITY-A", 2, date(2026, 4, 1), "seed-b", D0)
+        second = terms.draw_appointments(s, "CITY-A", 2, date(2026, 4, 1), "seed-b", D0)
         assert set(second.draw.candidates).isdisjoint(draw.chosen)
         sid = chosen.id
 
     end = date(2029, 3, 31)
     with session_scope(db) as s:
-        assert supervisors.sweep_terms(s, date(2029, 1, 29)).warned == []  # 61 days ahead
-        swept = supervisors.sweep_terms(s, date(2029, 1, 30))  # 60 days ahead
+        assert terms.sweep_terms(s, date(2029, 1, 29)).warned == []  # 61 days ahead
+        swept = terms.sweep_terms(s, date(2029, 1, 30))  # 60 days ahead
         assert chosen.card_code in swept.warned
-        assert supervisors.sweep_terms(s, date(2029, 1, 31)).warned == []  # once
+        assert terms.sweep_terms(s, date(2029, 1, 31)).warned == []  # once
         mails = [m.recipient_kind for m in s.exec(select(OutboxMessage)) if "聘期届满提醒" in m.subject
                  and chosen.name in m.subject]
         assert sorted(mails) == ["agency", "supervisor"]
     with session_scope(db) as s:
-        assert supervisors.in_office(s, sid, end)
-        assert chosen.card_code in supervisors.sweep_terms(s, date(2029, 4, 1)).ended
-        assert not supervisors.in_office(s, sid, date(2029, 4, 1))
+        assert terms.in_office(s, sid, end)
+        assert chosen.card_code in terms.sweep_terms(s, date(2029, 4, 1)).ended
+        assert not terms.in_office(s, sid, date(2029, 4, 1))
         with pytest.raises(RuleViolation, match="考核合格"):
-            supervisors.appoint(s, sid, date(2029, 4, 1), date(2029, 4, 1))
+            terms.appoint(s, sid, date(2029, 4, 1), date(2029, 4, 1))
 
     with session_scope(db) as s:
         person = s.get(Supervisor, sid).person_key
-        supervisors.record_assessment(s, person, "renewal", date(2029, 3, 1), True)
-        t2, doc2 = supervisors.appoint(s, sid, date(2029, 4, 1), date(2029, 4, 1))
+        people.record_assessment(s, person, "renewal", date(2029, 3, 1), True)
+        t2, doc2 = terms.appoint(s, sid, date(2029, 4, 1), date(2029, 4, 1))
         assert "第2届" in docx_text(doc2.content)
-        supervisors.record_assessment(s, person, "renewal", date(2032, 3, 1), True)
-        supervisors.appoint(s, sid, date(2032, 4, 1), date(2032, 4, 1))
-        supervisors.record_assessment(s, person, "renewal", date(2035, 3, 1), True)
+        people.record_assessment(s, person, "renewal", date(2032, 3, 1), True)
+        terms.appoint(s, sid, date(2032, 4, 1), date(2032, 4, 1))
+        people.record_assessment(s, person, "renewal", date(2035, 3, 1), True)
         with pytest.raises(RuleViolation, match="连续聘任不得超过3届"):
-            supervisors.appoint(s, sid, date(2035, 4, 1), date(2035, 4, 1))
+            terms.appoint(s, sid, date(2035, 4, 1), date(2035, 4, 1))
         entries = [e.kind for e in s.exec(select(SupervisorFileEntry).where(SupervisorFileEntry.supervisor_id == sid))]
         assert entries.count("appointment") == 3 and "term_end" in entries
 
@@ -148,12 +147,12 @@ def _on(monkeypatch, day: date) -> date:
 def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(db, monkeypatch):
     with session_scope(db) as s:
         sups = [carded(s, n) for n in range(1, 4)]
-        supervisors.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "s", D0)
+        terms.draw_appointments(s, "CITY-A", 3, date(2026, 4, 1), "s", D0)
         bad = sups[0]
         case = misconduct.open_case(s, bad.id, 5, "篡改督导记录", date(2026, 6, 1), "赵六", "registered:1")
         with pytest.raises(RuleViolation, match="陈述申辩"):
             misconduct.decide(s, case.id, "dismissal", date(2026, 6, 1), "钱七")
-        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 6, 1)), "dismissal")
+        misconduct_hearing.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 6, 1)), "dismissal")
         with pytest.raises(RuleViolation, match="期满前"):
             misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 8)), "钱七")
         misconduct.decide(s, case.id, "dismissal", _on(monkeypatch, date(2026, 6, 9)), "钱七")  # ended by time
@@ -171,9 +170,9 @@ def test_misconduct_case_ends_in_dismissal_and_the_person_is_never_drawn_again(d
         agency = agency_facts(s, s.get(Agency, "CITY-A"))
         (facts,) = supervisor_facts(s, [bad])
         assert pool_exclusions(facts, agency, date(2026, 6, 10))
-        assert supervisors.appointable(s, bad, date(2029, 4, 1), date(2029, 4, 1)) is not None
+        assert terms.appointable(s, bad, date(2029, 4, 1), date(2029, 4, 1)) is not None
         with pytest.raises(RuleViolation, match="第二十六条"):
-            supervisors.register(s, person_key=bad.person_key, name=bad.name, email="x@example.cn",
+            people.register(s, person_key=bad.person_key, name=bad.name, email="x@example.cn",
                                  on=date(2027, 1, 1), attestations=ALL_FIVE)
         entries = [e.kind for e in s.exec(select(SupervisorFileEntry).where(
             SupervisorFileEntry.person_key == bad.person_key))]
@@ -194,31 +193,31 @@ def test_overdue_marks_open_cases_and_suspension_is_lifted_by_the_sweep(db, monk
         (case,) = misconduct.open_overdue_cases(s, date(2026, 5, 12))
         assert misconduct.open_overdue_cases(s, date(2026, 5, 13)) == []
         assert case.item == 2 and "B1" in case.facts
-        misconduct.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
+        misconduct_hearing.notify_hearing(s, case.id, _on(monkeypatch, date(2026, 5, 12)), "suspension", 2)
         misconduct.decide(s, case.id, "suspension", _on(monkeypatch, date(2026, 5, 25)), "钱七", suspension_months=2)
         assert s.get(Supervisor, sup.id).card_status == "suspended"
         assert s.get(MisconductCase, case.id).suspended_until == date(2026, 7, 25)
-        assert supervisors.sweep_terms(s, date(2026, 7, 25)).suspensions_lifted == []
-        assert supervisors.sweep_terms(s, date(2026, 7, 26)).suspensions_lifted == [sup.card_code]
+        assert terms.sweep_terms(s, date(2026, 7, 25)).suspensions_lifted == []
+        assert terms.sweep_terms(s, date(2026, 7, 26)).suspensions_lifted == [sup.card_code]
         assert s.get(Supervisor, sup.id).card_status == "valid"
 
 
 def test_internal_card_from_the_institution_filing_number(db):
     with session_scope(db) as s:
         inst = add_institution(s, "机构", "37010020240001", category="employer")
-        reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="内督甲",
+        reg = people.register(s, person_key=make_number("370102", date(1980, 1, 1), 1), name="内督甲",
                                    email="a@example.cn", on=D0, attestations=ALL_FIVE, kind="internal")
-        supervisors.record_assessment(s, reg.person_key, "training", D0, True)
-        supervisors.record_assessment(s, reg.person_key, "assessment", D0, True)
-        sup = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        people.record_assessment(s, reg.person_key, "training", D0, True)
+        people.record_assessment(s, reg.person_key, "assessment", D0, True)
+        sup = cards.issue_internal_card(s, reg.id, "Y", inst.id, D0)
         assert (sup.card_code, sup.kind, sup.issuer) == ("Y240001260001", "internal", "Y240001")
-        assert "仅限本评价机构、本行业内部" in docx_text(supervisors.card_docx(s, sup.id))
-        other = supervisors.register(s, person_key=make_number("370102", date(1980, 1, 2), 2), name="乙",
+        assert "仅限本评价机构、本行业内部" in docx_text(cards.card_docx(s, sup.id))
+        other = people.register(s, person_key=make_number("370102", date(1980, 1, 2), 2), name="乙",
                                      email="b@example.cn", on=D0, attestations=ALL_FIVE, kind="internal")
-        supervisors.record_assessment(s, other.person_key, "training", D0, True)
-        supervisors.record_assessment(s, other.person_key, "assessment", D0, True)
+        people.record_assessment(s, other.person_key, "training", D0, True)
+        people.record_assessment(s, other.person_key, "assessment", D0, True)
         with pytest.raises(RuleViolation, match="行业代码"):
-            supervisors.issue_internal_card(s, other.id, "H", inst.id, D0)
+            cards.issue_internal_card(s, other.id, "H", inst.id, D0)
 
 
 def test_sessions_of_the_coming_week_without_internal_supervisor_are_flagged_once(db):
@@ -232,7 +231,7 @@ def test_sessions_of_the_coming_week_without_internal_supervisor_are_flagged_onc
         add_session(s, "NONE-IN-7", inst, day + timedelta(days=7), internal_supervisors=[])
         add_session(s, "NONE-IN-8", inst, day + timedelta(days=8), internal_supervisors=[])
         add_session(s, "HAS-IN", inst, day + timedelta(days=1))
-        assert supervisors.flag_internal_coverage(s, day) == ["NONE-IN-7"]
-        assert supervisors.flag_internal_coverage(s, day) == []  # once
+        assert coverage.flag_internal_coverage(s, day) == ["NONE-IN-7"]
+        assert coverage.flag_internal_coverage(s, day) == []  # once
         (msg,) = [m for m in s.exec(select(OutboxMessage)) if "内督未全覆盖" in m.subject]
         assert msg.recipient.startswith("city-a@") and "第十六条" in msg.text_body

@@ -21,8 +21,14 @@ from models.lifecycle import (
 from procedures.casework.dispatching import agency_facts, supervisor_facts
 from procedures.portal import submissions as portal_submissions
 from procedures.portal.forms import forms
-from procedures.supervisors import core as supervisors
-from procedures.supervisors import misconduct
+from procedures.supervisors import (
+    cards,
+    misconduct,
+    misconduct_hearing,
+    misconduct_internal,
+    people,
+    terms,
+)
 from regulation.deadlines import add_calendar_months
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
@@ -66,18 +72,18 @@ def _due(case_id: int) -> date:
 
 
 def _person(s, n: int, kind="external", on=D0) -> SupervisorRegistration:
-    reg = supervisors.register(s, person_key=make_number("370102", date(1980, 1, n), n), name=f"督导{n}",
+    reg = people.register(s, person_key=make_number("370102", date(1980, 1, n), n), name=f"督导{n}",
                                email=f"m{n}@example.cn", employer="某技师学院", city_letter="A", on=on,
                                attestations=ALL_FIVE, kind=kind)
-    supervisors.record_assessment(s, reg.person_key, "training", on, True)
-    supervisors.record_assessment(s, reg.person_key, "assessment", on, True)
+    people.record_assessment(s, reg.person_key, "training", on, True)
+    people.record_assessment(s, reg.person_key, "assessment", on, True)
     return reg
 
 
 def _appointed(n: int) -> int:
     with session_scope() as s:
-        sup = supervisors.issue_card(s, _person(s, n).id, "CITY-A", D0)
-        supervisors.appoint(s, sup.id, date(2026, 4, 1), D0)
+        sup = cards.issue_card(s, _person(s, n).id, "CITY-A", D0)
+        terms.appoint(s, sup.id, date(2026, 4, 1), D0)
         return sup.id
 
 
@@ -85,7 +91,7 @@ def _heard(supervisor_id: int, proposed: str, item=4, months: int | None = None)
     with session_scope() as s:
         case = misconduct.open_case(s, supervisor_id, item, "督导期间干扰评价机构正常工作", HEARD, "赵六",
                                     f"registered:{supervisor_id}-{proposed}")
-        misconduct.notify_hearing(s, case.id, HEARD, proposed, months)
+        misconduct_hearing.notify_hearing(s, case.id, HEARD, proposed, months)
         return case.id
 
 
@@ -170,13 +176,13 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_the_institution_tha
     with session_scope() as s:
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer",
                                email="hr@company.example.cn")
-        sup = supervisors.issue_internal_card(s, _person(s, 3, kind="internal").id, "Y", inst.id, D0)
+        sup = cards.issue_internal_card(s, _person(s, 3, kind="internal").id, "Y", inst.id, D0)
         case = misconduct.open_case(s, sup.id, 2, "未按规定履行内部督导职责", HEARD, "赵六", "registered:in-1")
         sid, case_id = sup.id, case.id
         with pytest.raises(RuleViolation, match="只能向其提出处理建议"):
-            misconduct.notify_hearing(s, case_id, HEARD, "suspension")
+            misconduct_hearing.notify_hearing(s, case_id, HEARD, "suspension")
     with session_scope() as s:
-        case = misconduct.propose_to_appointing_body(s, case_id, HEARD, "suspension", months=3)
+        case = misconduct_internal.propose_to_appointing_body(s, case_id, HEARD, "suspension", months=3)
         assert (case.status, case.appointing_body, case.proposal_sent_on) == ("proposed", "济南某公司评价中心", HEARD)
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case_id}"))
         assert mail.recipient == "hr@company.example.cn" and "处理建议" in mail.subject
@@ -194,36 +200,36 @@ def test_a_person_with_an_internal_card_who_qualifies_as_external_gets_an_r_card
     with session_scope() as s:
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer")
         reg = _person(s, 4, kind="internal")
-        internal = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
-        again = supervisors.register(s, person_key=reg.person_key, name=reg.name, email=reg.email, on=D0,
+        internal = cards.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        again = people.register(s, person_key=reg.person_key, name=reg.name, email=reg.email, on=D0,
                                      attestations=ALL_FIVE, kind="external")
         assert again.id == reg.id  # one person, one registration
-        external = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        external = cards.issue_card(s, reg.id, "CITY-A", D0)
         assert (internal.card_code[0], external.card_code) == ("Y", "R3726A001")
         assert external.person_key == internal.person_key and external.kind == "external"
-        assert supervisors.issue_card(s, reg.id, "CITY-A", D0).id == external.id  # once
-        assert supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0).id == internal.id  # once
+        assert cards.issue_card(s, reg.id, "CITY-A", D0).id == external.id  # once
+        assert cards.issue_internal_card(s, reg.id, "Y", inst.id, D0).id == internal.id  # once
         assert s.get(SupervisorRegistration, reg.id).supervisor_id == external.id  # the newest card
 
 
 def test_consecutive_terms_are_counted_per_person_across_a_reissued_card_and_another_issuer(db):
     with session_scope() as s:
         reg = _person(s, 5)
-        city = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        city = cards.issue_card(s, reg.id, "CITY-A", D0)
         for start in (date(2017, 4, 1), date(2020, 4, 1)):
             s.add(AppointmentTerm(supervisor_id=city.id, start=start, end=date(start.year + 3, 3, 31),
                                   assessment_passed=True))
-        supervisors.record_assessment(s, reg.person_key, "renewal", date(2023, 3, 1), True)
-        supervisors.appoint(s, city.id, date(2023, 4, 1), date(2023, 3, 1))  # the 3rd in a row
+        people.record_assessment(s, reg.person_key, "renewal", date(2023, 3, 1), True)
+        terms.appoint(s, city.id, date(2023, 4, 1), date(2023, 3, 1))  # the 3rd in a row
         city.card_status = "revoked"  # moved to the province: the card is re-issued there
         s.add(city)
         s.flush()
-        province = supervisors.issue_card(s, reg.id, "PROV", D0)
+        province = cards.issue_card(s, reg.id, "PROV", D0)
         assert province.id != city.id and province.card_code.startswith("R37260")
-        supervisors.record_assessment(s, reg.person_key, "renewal", date(2026, 3, 1), True)
+        people.record_assessment(s, reg.person_key, "renewal", date(2026, 3, 1), True)
         with pytest.raises(RuleViolation, match="连续聘任不得超过3届"):
-            supervisors.appoint(s, province.id, date(2026, 4, 1), date(2026, 3, 2))
-        assert "连续聘任" in supervisors.appointable(s, province, date(2026, 4, 1), date(2026, 3, 2))
+            terms.appoint(s, province.id, date(2026, 4, 1), date(2026, 3, 2))
+        assert "连续聘任" in terms.appointable(s, province, date(2026, 4, 1), date(2026, 3, 2))
         # a 4th term recorded without the check (an imported roster) is not dispatched either
         s.add(AppointmentTerm(supervisor_id=province.id, start=date(2026, 4, 1), end=date(2029, 3, 31),
                               assessment_passed=True))
@@ -257,7 +263,7 @@ def test_misconduct_period_counts_from_the_real_sending_day_whatever_registratio
     sid = _appointed(1)
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "干扰评价机构正常工作", HEARD - timedelta(days=20), "赵六", "registered:past")
-        case = misconduct.notify_hearing(s, case.id, HEARD - timedelta(days=20), "dismissal")  # typed: 20 days ago
+        case = misconduct_hearing.notify_hearing(s, case.id, HEARD - timedelta(days=20), "dismissal")  # typed: 20 days ago
         case_id, due = case.id, case.statement_due
         assert case.hearing_notified_on == HEARD and due > HEARD
     assert f"{due.year}年{due.month}月{due.day}日前" in _doc("misconduct_hearing")
@@ -275,15 +281,15 @@ def test_misconduct_dates_later_than_today_are_refused(db):
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "另一事实", HEARD, "赵六", "registered:future")
         with pytest.raises(RuleViolation, match="登记日期：.*晚于今天"):
-            misconduct.notify_hearing(s, case.id, HEARD + timedelta(days=1), "criticism")
+            misconduct_hearing.notify_hearing(s, case.id, HEARD + timedelta(days=1), "criticism")
 
 
 def test_misconduct_notice_for_another_measure_on_a_heard_case_is_refused_with_what_to_do(db):
     case_id = _heard(_appointed(1), "criticism")
     with session_scope() as s:
-        assert misconduct.notify_hearing(s, case_id, HEARD, "criticism").id == case_id  # the same: once
+        assert misconduct_hearing.notify_hearing(s, case_id, HEARD, "criticism").id == case_id  # the same: once
         with pytest.raises(RuleViolation, match="请以该处理重新登记违规情形"):
-            misconduct.notify_hearing(s, case_id, HEARD, "dismissal")
+            misconduct_hearing.notify_hearing(s, case_id, HEARD, "dismissal")
         assert s.get(MisconductCase, case_id).proposed_measure == "criticism"
 
 
@@ -292,9 +298,9 @@ def test_dismissal_cancels_every_card_of_the_person_and_tells_each_issuer(db):
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer",
                                email="hr@company.example.cn")
         reg = _person(s, 6)
-        internal = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
-        external = supervisors.issue_card(s, reg.id, "CITY-A", D0)
-        supervisors.appoint(s, external.id, date(2026, 4, 1), D0)
+        internal = cards.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        external = cards.issue_card(s, reg.id, "CITY-A", D0)
+        terms.appoint(s, external.id, date(2026, 4, 1), D0)
         internal_id, external_id = internal.id, external.id
     case_id = _heard(external_id, "dismissal")
     _statement_by_portal(case_id)
@@ -315,8 +321,8 @@ def test_internal_card_issuer_code_shared_by_two_cities_goes_to_the_institution_
         qingdao = add_institution(s, "青岛某公司评价中心", "37020020240001", city="B", category="employer",
                                   email="qd@x.example.cn")
         with pytest.raises(RuleViolation, match="该机构为用人单位，不能核发社会培训评价组织内督证卡"):
-            supervisors.issue_internal_card(s, _person(s, 14, kind="internal").id, "S", qingdao.id, D0)
-        sup = supervisors.issue_internal_card(s, _person(s, 7, kind="internal").id, "Y", qingdao.id, D0)
+            cards.issue_internal_card(s, _person(s, 14, kind="internal").id, "S", qingdao.id, D0)
+        sup = cards.issue_internal_card(s, _person(s, 7, kind="internal").id, "Y", qingdao.id, D0)
         assert sup.issuer_institution_id == qingdao.id
         assert misconduct.appointing_body(s, sup)[2].id == qingdao.id
         assert misconduct.handling_agency(s, sup).id == "CITY-B"
@@ -324,10 +330,10 @@ def test_internal_card_issuer_code_shared_by_two_cities_goes_to_the_institution_
         sup.issuer_institution_id = None
         case = misconduct.open_case(s, sup.id, 2, "未履行内部督导职责", HEARD, "赵六", "registered:collide")
         with pytest.raises(RuleViolation, match="对应多个评价机构.*青岛某公司评价中心"):
-            misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism")
+            misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism")
         with pytest.raises(RuleViolation, match="不是证卡"):
-            misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=jinan.id + 99)
-        case = misconduct.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=qingdao.id)
+            misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=jinan.id + 99)
+        case = misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "criticism", institution_id=qingdao.id)
         assert case.appointing_body == "青岛某公司评价中心" and sup.issuer_institution_id == qingdao.id
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case.id}"))
         assert mail.recipient == "qd@x.example.cn"
@@ -336,7 +342,7 @@ def test_internal_card_issuer_code_shared_by_two_cities_goes_to_the_institution_
 def test_internal_h_card_goes_to_the_province_naming_the_industry_department_by_its_code(db):
     with session_scope() as s:
         inst = add_institution(s, "某行业评价中心", "37010020240002", category="industry", industry_code="110000")
-        sup = supervisors.issue_internal_card(s, _person(s, 8, kind="internal").id, "H", inst.id, D0)
+        sup = cards.issue_internal_card(s, _person(s, 8, kind="internal").id, "H", inst.id, D0)
         name, email, found = misconduct.appointing_body(s, sup)
         assert (name, email, found) == ("颁发机构代码为 110000 的行业部门", "", None)
         assert misconduct.handling_agency(s, sup).id == "PROV"
@@ -345,30 +351,30 @@ def test_internal_h_card_goes_to_the_province_naming_the_industry_department_by_
 def test_issuing_a_card_when_another_agency_holds_the_persons_card_is_refused_naming_it(db):
     with session_scope() as s:
         reg = _person(s, 9)
-        city = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        city = cards.issue_card(s, reg.id, "CITY-A", D0)
         with pytest.raises(RuleViolation, match=f"已持有济南市技能人才评价管理部门核发的外督证卡 {city.card_code}"):
-            supervisors.issue_card(s, reg.id, "PROV", D0)
+            cards.issue_card(s, reg.id, "PROV", D0)
 
 
 def test_a_card_reissued_mid_term_by_the_same_agency_carries_the_term_as_the_same_appointment(db):
     with session_scope() as s:
         reg = _person(s, 10)
-        old = supervisors.issue_card(s, reg.id, "CITY-A", D0)
+        old = cards.issue_card(s, reg.id, "CITY-A", D0)
         for start in (date(2020, 4, 1), date(2023, 4, 1)):
             s.add(AppointmentTerm(supervisor_id=old.id, start=start, end=date(start.year + 3, 3, 31),
                                   assessment_passed=True))
-        supervisors.record_assessment(s, reg.person_key, "renewal", date(2026, 3, 1), True)
-        supervisors.appoint(s, old.id, date(2026, 4, 1), D0)  # the 3rd in a row
+        people.record_assessment(s, reg.person_key, "renewal", date(2026, 3, 1), True)
+        terms.appoint(s, old.id, date(2026, 4, 1), D0)  # the 3rd in a row
         old.card_status = "revoked"  # lost: the agency re-issues it
         s.add(old)
         s.flush()
-        new = supervisors.issue_card(s, reg.id, "CITY-A", date(2026, 9, 1))
+        new = cards.issue_card(s, reg.id, "CITY-A", date(2026, 9, 1))
         (term,) = s.exec(select(AppointmentTerm).where(AppointmentTerm.supervisor_id == new.id))
         assert (term.start, term.end) == (date(2026, 9, 1), date(2029, 3, 31))
         (facts,) = supervisor_facts(s, [new])
         reasons = pool_exclusions(facts, agency_facts(s, s.get(Agency, "CITY-A")), date(2026, 10, 1))
         assert not any(r.article == "第十条" for r in reasons), reasons  # in office, and still the 3rd term
-        sweep = supervisors.sweep_terms(s, date(2026, 9, 1))
+        sweep = terms.sweep_terms(s, date(2026, 9, 1))
         assert old.card_code not in sweep.ended  # the old record's cut is no 聘期届满
 
 
@@ -376,7 +382,7 @@ def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_ca
     with session_scope() as s:
         case = misconduct.open_case(s, _appointed(1), 2, "未履行督导职责", HEARD, "赵六", "registered:months")
         with pytest.raises(RuleViolation, match="暂停委派须写明期限"):
-            misconduct.notify_hearing(s, case.id, HEARD, "suspension")
+            misconduct_hearing.notify_hearing(s, case.id, HEARD, "suspension")
         case_id = case.id
     case_id = _heard(_appointed(2), "suspension", months=2)
     assert "暂停质量督导任务委派 2 个月" in _doc("misconduct_hearing")
@@ -390,15 +396,15 @@ def test_appointing_bodys_dismissal_of_an_internal_supervisor_is_recorded_with_t
     with session_scope() as s:
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer", email="hr@c.example.cn")
         reg = _person(s, 12, kind="internal")
-        sup = supervisors.issue_internal_card(s, reg.id, "Y", inst.id, D0)
-        external = supervisors.issue_card(s, reg.id, "CITY-A", D0)  # the same person also holds an R card
+        sup = cards.issue_internal_card(s, reg.id, "Y", inst.id, D0)
+        external = cards.issue_card(s, reg.id, "CITY-A", D0)  # the same person also holds an R card
         case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:body")
         with pytest.raises(RuleViolation, match="已向委派机构提出处理建议"):
-            misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
-        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+            misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+        misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
         with pytest.raises(RuleViolation, match="晚于今天"):
-            misconduct.record_body_decision(s, case.id, "dismissal", HEARD + timedelta(days=1), "赵六")
-        case = misconduct.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
+            misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD + timedelta(days=1), "赵六")
+        case = misconduct_internal.record_body_decision(s, case.id, "dismissal", HEARD, "赵六")
         assert (case.status, case.body_measure, case.body_decided_on) == ("reported", "dismissal", HEARD)
         assert s.get(SupervisionBan, reg.person_key).misconduct_case_id == case.id
         assert (sup.card_status, s.get(Supervisor, external.id).card_status) == ("revoked", "revoked")
@@ -443,9 +449,9 @@ def test_dismissal_letters_say_the_date_in_chinese_and_a_proposal_asks_only_what
     assert f"已于{HEARD.year}年{HEARD.month}月{HEARD.day}日取消其质量督导员证卡" in _doc("employer_notice")
     with session_scope() as s:
         inst = add_institution(s, "济南某公司评价中心", "37010020240001", category="employer")
-        sup = supervisors.issue_internal_card(s, _person(s, 13, kind="internal").id, "Y", inst.id, D0)
+        sup = cards.issue_internal_card(s, _person(s, 13, kind="internal").id, "Y", inst.id, D0)
         case = misconduct.open_case(s, sup.id, 5, "弄虚作假", HEARD, "赵六", "registered:wording")
-        misconduct.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
+        misconduct_internal.propose_to_appointing_body(s, case.id, HEARD, "dismissal")
     proposal = _doc("misconduct_proposal")
     assert "取消其内部质量督导员证卡并予以解聘" in proposal and "不得再从事我省" not in proposal
 
@@ -457,7 +463,7 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
     travel(date(2026, 12, 28))  # 5 working days run into 2027, not yet loaded
     with session_scope() as s:
         case = misconduct.open_case(s, sid, 4, "干扰评价机构正常工作", date(2026, 12, 28), "赵六", "registered:cal")
-        case = misconduct.notify_hearing(s, case.id, date(2026, 12, 28), "criticism")
+        case = misconduct_hearing.notify_hearing(s, case.id, date(2026, 12, 28), "criticism")
         case_id = case.id
         assert (case.status, case.statement_due) == ("hearing", None)  # registered, not rolled back
         (admin,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == "calendar-missing-misconduct:CITY-A:2027"))
@@ -468,7 +474,7 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
     with session_scope() as s:  # staff declare 2027 (supervise calendar declare): 1 January off
         assert declare(s, Declaration(2027, "国办发明电〔2026〕1号", "", {date(2027, 1, 1): "元旦"}, {}), "管理员").stored
     with session_scope() as s:
-        assert misconduct.compute_unknown_statement_dues(s) == [case_id]
+        assert misconduct_hearing.compute_unknown_statement_dues(s) == [case_id]
         case = s.get(MisconductCase, case_id)
         assert case.statement_due == date(2027, 1, 5)  # 12-29, 12-30, 12-31, 1-4, 1-5
         link = s.exec(select(PortalLink).where(PortalLink.case_kind == "misconduct", PortalLink.case_id == case_id)).one()
