@@ -25,7 +25,7 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
                facts: str, serious: bool, as_of: str) -> dict:
     from datetime import date
 
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
                              date.fromisoformat(as_of) if as_of else None)
@@ -48,7 +48,7 @@ def publish_case(case_id: int) -> None:
 
 @task(name="confirm-sanction-opening", cache_policy=ANSWER_KEYED, **PERSISTED)
 def confirm_opening(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     outcome = sanctions.confirm_opening(case_id, pause_key, answers)
     _log("处理程序已由工作人员启动" if outcome.accepted else f"启动处理程序被退回（{len(outcome.errors)} 处问题）")
@@ -58,7 +58,7 @@ def confirm_opening(case_id: int, pause_key: str, answers: dict):
 @task(name="sanction-review-context", **PERSISTED)
 def review_context(case_id: int, pause_key: str) -> list[str]:
     """The open revocation-level cases the review form at `pause_key` shows (persisted per key)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     return sanctions.review_context(case_id)
 
@@ -66,7 +66,7 @@ def review_context(case_id: int, pause_key: str) -> list[str]:
 @task(name="notify-hearing", **PERSISTED)
 def notify_hearing(case_id: int, flow_run_id: str, round_no: int = 1) -> dict:
     """`round_no`: 2, 3 … after a change reopened the hearing (a new cache key: a new letter)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.notify_hearing(case_id)
     _invite(case_id, v["defence_step"], flow_run_id)
@@ -79,7 +79,7 @@ def notify_hearing(case_id: int, flow_run_id: str, round_no: int = 1) -> dict:
 def _invite(case_id: int, step: str, flow_run_id: str) -> None:
     from procedures.portal import links as portal_links
     from procedures.portal.links import CaseStep, Contact, Recipient
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     a = sanctions.invite_args(case_id, step)
     portal_links.invite(CaseStep("sanction", case_id, step, flow_run_id), Recipient(*a["recipient"]),
@@ -95,7 +95,7 @@ def invite(case_id: int, step: str, flow_run_id: str) -> None:
 
 @task(name="record-defence", **PERSISTED)
 def record_defence(case_id: int, submission_id: int, round_no: int = 1) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.record_defence(case_id, submission_id)
     _log("收到陈述和申辩" if submission_id else "陈述申辩期限届满，未收到陈述和申辩")
@@ -104,7 +104,7 @@ def record_defence(case_id: int, submission_id: int, round_no: int = 1) -> dict:
 
 @task(name="skip-hearing", **PERSISTED)
 def skip_hearing(case_id: int, round_no: int = 1) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.skip_hearing(case_id)
     _log("本机构非负责备案的人社部门：不送达告知书，作出决定后报告负责备案的人社部门" if v["report_only"]
@@ -115,14 +115,14 @@ def skip_hearing(case_id: int, round_no: int = 1) -> dict:
 @task(name="decision-context", **PERSISTED)
 def decision_context(case_id: int, pause_key: str) -> dict:
     """What the decision form at `pause_key` shows (persisted per key: a replay builds the same form)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     return sanctions.decision_context(case_id)
 
 
 @task(name="record-sanction-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     outcome = sanctions.decide(case_id, pause_key, answers)
     _log("处理决定已记录" if outcome.accepted else f"处理决定被退回（{len(outcome.errors)} 处问题）")
@@ -131,7 +131,7 @@ def decide(case_id: int, pause_key: str, answers: dict):
 
 @task(name="carry-out-sanction", **PERSISTED)
 def carry_out(case_id: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.carry_out(case_id)
     _deliver()
@@ -142,7 +142,7 @@ def carry_out(case_id: int) -> dict:
 
 @task(name="record-minutes", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_minutes(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     outcome = sanctions.record_minutes(case_id, pause_key, answers)
     _log("约谈记录已登记" if outcome.accepted else f"约谈记录被退回（{len(outcome.errors)} 处问题）")
@@ -151,7 +151,7 @@ def record_minutes(case_id: int, pause_key: str, answers: dict):
 
 @task(name="record-explanation", **PERSISTED)
 def record_explanation(case_id: int, submission_id: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.record_explanation(case_id, submission_id)
     _log("收到评价机构的书面说明和宣布无效名单" if submission_id else "逾期未作出书面说明")
@@ -160,7 +160,7 @@ def record_explanation(case_id: int, submission_id: int) -> dict:
 
 @task(name="record-improvement", **PERSISTED)
 def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.record_improvement(case_id, submission_id)
     _log(f"收到第{round_no}轮改进情况报告，待审核" if submission_id
@@ -170,7 +170,7 @@ def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
 
 @task(name="review-improvement", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_improvement(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     outcome = sanctions.review_improvement(case_id, pause_key, answers)
     _log("改进情况审核已记录" if outcome.accepted else f"改进情况审核被退回（{len(outcome.errors)} 处问题）")
@@ -179,7 +179,7 @@ def review_improvement(case_id: int, pause_key: str, answers: dict):
 
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     v = sanctions.record_rectification_report(case_id, submission_id)
     _log(f"收到第{round_no}轮整改报告" if submission_id else "整改期限届满未收到整改报告，已启动升级处理")
@@ -195,7 +195,7 @@ def report_summary(submission_id: int, flow_run_id: str, step: str) -> str:
 
 @task(name="review-rectification", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     outcome = sanctions.review_rectification(case_id, pause_key, answers)
     _deliver()
@@ -206,7 +206,7 @@ def review(case_id: int, pause_key: str, answers: dict):
 @task(name="read-sanction-case", **PERSISTED)
 def read_view(case_id: int, step: str) -> dict:
     """The case as it stands after `step` (the step names the read, so a replay gets the same)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     return sanctions.read_view(case_id)
 

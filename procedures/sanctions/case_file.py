@@ -19,7 +19,7 @@ DESCRIPTION = "处理程序案卷"
 def publish(case_id: int) -> bool:
     """Write the case file when it changed since it was last written; True when a version was written."""
     from adapters.orchestrator import publish_markdown
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal as sanctions
 
     changed = sanctions.case_file_if_changed(case_id)
     if changed is None:

@@ -10,7 +10,7 @@ from models import PortalLink
 from procedures.casework.cases import Refusal
 from procedures.portal.forms import Fields, PortalForm, first, register
 from procedures.sanctions import case_file as sanction_case_file
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 
 
 # -- 第二十五条: the 处理决定书's 送达回执 (the institution signs for the decision) -------------------------

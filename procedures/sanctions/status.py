@@ -16,7 +16,7 @@ from models import Institution, PendingCase, SanctionCase
 from regulation import sanctions as ladder
 
 OPEN_STATUSES = ("pending", "hearing", "awaiting_decision", "awaiting_report", "awaiting_minutes", "rectifying",
-                 "improving")  # as procedures.sanctions.core.OPEN_STATUSES (not imported: no cycle)
+                 "improving")  # as procedures.sanctions.proposal.OPEN_STATUSES (not imported: no cycle)
 
 
 def measures_in_force(s: Session, institution_id: int) -> list[str]:
@@ -71,7 +71,7 @@ def open_revocation_cases(s: Session, case: SanctionCase) -> list[str]:
     """The institution's other open cases that may end in 撤销备案回执 (第二十三条, 第二十七条 serious,
     the 3rd 不合格): a sanction case not yet ended, or a pending finding no procedure has taken up.
     Staff see them on the 恢复评价活动 review form and must state why they resume nonetheless."""
-    from procedures.sanctions.core import STATUS_NAMES, SanctionError, _article_case
+    from procedures.sanctions.proposal import STATUS_NAMES, SanctionError, _article_case
 
     found = []
     for c in s.exec(select(SanctionCase).where(SanctionCase.institution_id == case.institution_id,
@@ -108,7 +108,7 @@ def lift_after_drop(s: Session, case: SanctionCase, inst: Institution, today: da
     """A dropped case (不予处理) ends what it carried: if it was the escalation of a missed
     rectification and no other measure keeps the institution suspended, it resumes (with its
     notice and register line); otherwise nothing changes."""
-    from procedures.sanctions import core as sx
+    from procedures.sanctions import proposal as sx
 
     source = s.get(SanctionCase, case.source_sanction_id) if case.source_sanction_id else None
     if source is None or source.measure != "rectification":

@@ -309,7 +309,7 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
     Set-based like the other reminders: one render, one bulk insert."""
     from procedures.portal.links import aware, url_of
-    from procedures.sanctions.core import RECEIPT_STEP
+    from procedures.sanctions.proposal import RECEIPT_STEP
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
                          SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
@@ -421,7 +421,7 @@ def _agencies(s: Session) -> set[str]:
 
 
 def _acting(agencies: set[str], filing_authority: str, city_letter: str | None) -> str:
-    """第十一条 属地管理, as procedures.sanctions.core.acting_agency (without a query per row)."""
+    """第十一条 属地管理, as procedures.sanctions.proposal.acting_agency (without a query per row)."""
     city = f"CITY-{city_letter}"
     return city if filing_authority == "city" and city in agencies else "PROV"
 
@@ -490,5 +490,5 @@ def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
 
 
 def _label(case_id: int, number: str | None) -> str:
-    """A case as staff and letters name it (procedures.sanctions.core.case_label, without its import)."""
+    """A case as staff and letters name it (procedures.sanctions.proposal.case_label, without its import)."""
     return number or f"第{case_id}号"

@@ -14,7 +14,7 @@ from cli.demo_data import add_agencies, add_institution
 from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures.casework import staff
 from procedures.portal.links import CaseStep, Contact, Recipient, create_link
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from tests.app_env import app_env
 from tests.integration.test_sanctions import _submit, notify_opened

@@ -16,7 +16,7 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from tests.integration.test_sanctions import D0, _inst, _staff, _start, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)

@@ -17,7 +17,7 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from tests.integration.test_institution_status import REQUIREMENTS, _decided
 from tests.integration.test_sanctions import _inst, _staff, _start, notify_opened
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)

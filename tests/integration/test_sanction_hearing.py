@@ -23,7 +23,7 @@ from models import (
 from procedures.casework import staff
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from adapters.db import session_scope
 from models import CaseCounter, OutboxMessage, SanctionCase
 from procedures.casework import run_health
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from tests.integration.test_sanctions import _inst, _staff, _start
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)
 

@@ -5,7 +5,7 @@ import pytest
 
 from adapters.db import session_scope
 from models import SanctionCase
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from tests.integration.test_sanctions import _inst, _staff, _start, _submit, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 

@@ -18,7 +18,7 @@ from models import (
     PortalSubmission,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from tests.integration.test_sanctions import _inst, _staff, _start, notify_opened
 from tests.portal_client import browser, open_form, portal_env, running_portal

@@ -15,7 +15,7 @@ from models import Document, Institution, InstitutionHistory, RegisterEntry, San
 from procedures.casework import staff
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from tests.app_env import app_env
 
@@ -55,7 +55,7 @@ def _submit(case_id: int, run: str, step: str, statement: str) -> int:
 
 def notify_opened(case_id: int) -> dict:
     """The 告知书, as the run sends it: after a staff member opened the case (confirm_opening with a
-    real staff code of the case's agency; procedures.sanctions.core.notify_hearing refuses otherwise)."""
+    real staff code of the case's agency; procedures.sanctions.proposal.notify_hearing refuses otherwise)."""
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         agency_id, opened = case.agency_id, case.details.get("opened_by")

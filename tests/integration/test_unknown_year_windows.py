@@ -26,7 +26,7 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.casework.calendar_declarations import Declaration, declare
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from procedures.special import inspection as si
 from tests.app_env import app_env
