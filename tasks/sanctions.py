@@ -132,10 +132,11 @@ def decide(case_id: int, pause_key: str, answers: dict):
 @task(name="carry-out-sanction", **PERSISTED)
 def carry_out(case_id: int) -> dict:
     from procedures.sanctions import proposal as sanctions
+    from procedures.sanctions.common import STATUS_NAMES
 
     v = sanctions.carry_out(case_id)
     _deliver()
-    _log(f"处理决定已送达；状态：{sanctions.STATUS_NAMES[v['status']]}"
+    _log(f"处理决定已送达；状态：{STATUS_NAMES[v['status']]}"
          + (f"，整改期限 {v['rectification_due']}" if v["rectification_due"] else ""))
     return v
 
@@ -206,9 +207,9 @@ def review(case_id: int, pause_key: str, answers: dict):
 @task(name="read-sanction-case", **PERSISTED)
 def read_view(case_id: int, step: str) -> dict:
     """The case as it stands after `step` (the step names the read, so a replay gets the same)."""
-    from procedures.sanctions import proposal as sanctions
+    from procedures.sanctions import common
 
-    return sanctions.read_view(case_id)
+    return common.read_view(case_id)
 
 
 @task(name="sweep-sanctions", cache_policy=NO_CACHE)

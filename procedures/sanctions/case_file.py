@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from adapters.db import session_scope
 from adapters.markdown_text import log_text
 from models import SanctionCase
+from procedures.sanctions.common import OPEN_STATUSES
 
 KEY = "sanction-case-{case_id}"
 DESCRIPTION = "处理程序案卷"
@@ -49,8 +50,6 @@ def publish_changed(day: date) -> int:
     """The sweep's catch-up: every open case, and every case decided in the last year (a receipt
     signed while the Prefect API was away), whose file reads differently from its last version.
     How many versions were written."""
-    from procedures.sanctions.status import OPEN_STATUSES
-
     with session_scope() as s:
         ids = list(s.exec(select(SanctionCase.id).where(
             col(SanctionCase.status).in_(OPEN_STATUSES) | (col(SanctionCase.decided_on) >= day - timedelta(days=366)))

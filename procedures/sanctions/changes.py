@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from adapters.markdown_text import inert
 from models import Agency, Institution, SanctionCase
+from procedures.sanctions.common import _doc, _history, _mail, defence_step
 from regulation import sanctions as ladder
 
 
@@ -79,7 +80,6 @@ def _close_defence_links(s: Session, case: SanctionCase) -> None:
     now: a defence against the proposal no longer made would be read by no one."""
     from adapters.clock import now
     from models import PortalLink
-    from procedures.sanctions.proposal import defence_step
 
     if not case.flow_run_id:
         return
@@ -128,8 +128,6 @@ def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution,
 
 def refer_alongside(s: Session, case: SanctionCase, inst: Institution, today: date, d: dict) -> None:
     """第二十四条 cited beside the measure: the transfer letter too (the institution not forewarned)."""
-    from procedures.sanctions.proposal import _doc, _history, _mail
-
     agency = s.get(Agency, case.agency_id)
     doc = _doc(s, case, "transfer", "移交函", d["authority"], "transfer_letter", today,
                institution_name=inst.name, filing_number=inst.filing_number, facts=case.facts)

@@ -24,11 +24,10 @@ from sqlmodel import Session, col, select
 
 from adapters import clock
 from adapters.db import session_scope
-from adapters.documents import Document, OfficialLetter, allocate_number, store_document
-from adapters.mailer import enqueue
+from adapters.documents import Document
 from adapters.markdown_text import inert
 from adapters.settings import get_settings
-from adapters.templates import chinese_date, render_email, render_paragraphs
+from adapters.templates import chinese_date
 from models import (
     Agency,
     EvaluationSession,
@@ -37,7 +36,6 @@ from models import (
     Institution,
     InstitutionHistory,
     PendingCase,
-    RegisterEntry,
     SanctionCase,
     SpecialInspection,
 )
@@ -45,36 +43,40 @@ from procedures.casework import unknown_dues
 from procedures.casework.cases import Refusal
 from procedures.casework.views import Outcome
 from procedures.sanctions import status as sanction_status
+from procedures.sanctions.common import (
+    STATUS_NAMES,
+    SanctionError,
+    _answer_once,
+    _decider,
+    _doc,
+    _due_or_pending,
+    _due_words,
+    _history,
+    _mail,
+    _pending_text,
+    _step,
+    case_label,
+    case_today,
+    defence_step,
+    hearing_round,
+    link_deadline,
+    view,
+)
+from procedures.sanctions.register import _register
 from regulation import sanctions as ladder
 from regulation.cards import CITY_NAMES
 from regulation.deadlines import RECTIFICATION_MONTHS
 from regulation.remedies import remedies_text
 
-STATUS_NAMES = {
-    "pending": "待启动", "hearing": "告知、待陈述申辩（第二十五条）", "awaiting_decision": "待作出处理决定",
-    "awaiting_report": "待评价机构书面说明（第二十条）", "awaiting_minutes": "待登记约谈记录（第二十一条）",
-    "rectifying": "暂停评价活动、整改中（第二十二条）", "improving": "改进中（第二十七条）",
-    "closed": "已结案", "dropped": "不予处理", "reported": "已报告负责备案的人社部门",
-}
-OPEN_STATUSES = ("pending", "hearing", "awaiting_decision", "awaiting_report", "awaiting_minutes", "rectifying",
-                 "improving")
 DECISIONS = {"采纳拟处理意见": "adopt", "变更处理": "change", "不予处理": "drop"}
 REVIEW_RESUME, REVIEW_AGAIN = "恢复评价活动", "提出整改要求并另定期限"
 IMPROVEMENT_DONE, IMPROVEMENT_AGAIN = "改进到位，结案", "提出改进要求并另定期限"
 RECEIPT_STEP = "decision-receipt"  # the 送达回执 link of the 处理决定书 (no run waits for it)
 LATE = "逾期提交"
 FILING_AUTHORITY_NAMES = {"mohrss": "人力资源社会保障部"}
-REGISTER_MEASURES = {"rectification": "暂停评价活动并限期整改（发出《整改通知书》）", "revocation": "撤销备案回执",
-                     "resumption": "恢复评价活动"}
-
-
-class SanctionError(ValueError):
-    """A case cannot be opened as asked: the reason in Chinese, naming the field."""
 
 
 # -- the case's "today" and its agency ------------------------------------------------------------
-def case_today(case: SanctionCase) -> date:
-    return clock.today() + timedelta(days=case.clock_offset_days)
 
 
 def acting_agency(s: Session, inst: Institution) -> Agency:
@@ -186,12 +188,6 @@ def run_name_of(flow_run_id: str) -> str:
             return run_name(case_label(case), s.get(Institution, case.institution_id).name) if case else ""
     except Exception:  # noqa: BLE001  a name is never worth failing a run for
         return ""
-
-
-def case_label(case: SanctionCase) -> str:
-    """How staff and letters name the case: its number; a case from before numbers (or not yet
-    started) by its id."""
-    return case.number or f"第{case.id}号"
 
 
 def start_case(flow_run_id: str, pending_case_id: int = 0, sanction_case_id: int = 0, filing_number: str = "",
@@ -356,30 +352,6 @@ def _propose(s: Session, case: SanctionCase, today: date) -> None:
         case.proposal = case.proposal | {"discipline": True}
 
 
-def view(s: Session, case: SanctionCase) -> dict:
-    inst = s.get(Institution, case.institution_id)
-    p = case.proposal or {}
-    return {"case_id": case.id, "case_number": case_label(case), "status": case.status, "institution": inst.name,
-            "filing_number": inst.filing_number,
-            "measure": case.measure or p.get("measure", ""), "measure_name": p.get("measure_name", ""),
-            "article": p.get("article", ""), "report_only": case.report_only,
-            # 第二十二条、第二十三条: an agency that did not file the institution serves no 告知书 of its own
-            "hearing": p.get("hearing", True) and not case.report_only,
-            "hearing_round": hearing_round(case), "defence_step": defence_step(case),
-            "hearing_due": str(case.hearing_due or _pending_text(case, "hearing_due")),
-            "rectification_due": str(case.rectification_due or _pending_text(case, "rectification_due")),
-            "rectification_round": case.rectification_round, "today": str(case_today(case))}
-
-
-def _pending_text(case: SanctionCase, field: str) -> str:
-    return unknown_dues.PENDING if field in case.details.get("due_pending", {}) else ""
-
-
-def read_view(case_id: int) -> dict:
-    with session_scope() as s:
-        return view(s, s.get(SanctionCase, case_id))
-
-
 def proposal_markdown(case_id: int) -> str:
     from procedures.portal import evidence
 
@@ -493,69 +465,6 @@ def mark_published(case_id: int, digest: str) -> None:
 
 
 # -- documents, mail, history, register ------------------------------------------------------------
-def _doc(s: Session, case: SanctionCase, kind: str, title: str, recipient: str, template: str, today: date,
-         **ctx) -> Document:
-    key = f"sanction-{case.id}-{kind}"
-    doc = s.exec(select(Document).where(Document.idempotency_key == key)).first()
-    if doc is None:
-        agency = s.get(Agency, case.agency_id)
-        letter = OfficialLetter(kind, agency.letterhead_name, allocate_number(s, agency.id, agency.letter_prefix, today.year),
-                                title, recipient, render_paragraphs(template, **ctx), today)
-        doc = store_document(s, key, letter, agency.id, None)
-    return doc
-
-
-def _mail(s: Session, key: str, to: str, kind: str, doc: Document, extra: str = "",
-          link: tuple[str, str] | None = None) -> None:
-    """The letter by mail (.docx attached); `link`: (what it is for, the portal address), in both bodies."""
-    from adapters.documents import docx_text
-
-    link_text, link_url = link or ("", "")
-    subject, text, html = render_email("official_letter", title=doc.title, number=doc.number, filename=doc.filename,
-                                       text=docx_text(doc.content) + (f"\n\n{extra}" if extra else ""), html=doc.html,
-                                       link_text=link_text, link_url=link_url)
-    enqueue(s, key, to, kind, subject, text, html, None, [doc.id])
-
-
-def _history(s: Session, case: SanctionCase, kind: str, on: date, text: str, number: str = "",
-             article: str = "") -> None:
-    key = f"sanction-{case.id}-{kind}"
-    if s.exec(select(InstitutionHistory.id).where(InstitutionHistory.key == key)).first() is None:
-        s.add(InstitutionHistory(key=key, institution_id=case.institution_id, kind=kind, on=on, number=number,
-                                 article=article, sanction_case_id=case.id, text=text))
-
-
-def _register(s: Session, case: SanctionCase, kind: str, article: str, number: str, on: date,
-              until: date | None = None) -> None:
-    """A public register line (第二十二条, 第二十三条, the resumption): nothing personal (第八条)."""
-    key = f"sanction-{case.id}-{kind}"
-    if s.exec(select(RegisterEntry.id).where(RegisterEntry.key == key)).first() is None:
-        inst, agency = s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
-        s.add(RegisterEntry(key=key, institution_id=inst.id, institution_name=inst.name,
-                            filing_number=inst.filing_number, measure=REGISTER_MEASURES[kind], article=article,
-                            document_number=number, decided_on=on, until=until, agency_name=agency.letterhead_name))
-
-
-FINAL_STATUSES = ("closed", "dropped", "reported")
-
-
-def _close_pending(s: Session, case: SanctionCase) -> None:
-    """The pending finding has had its procedure once the case ends."""
-    if case.status in FINAL_STATUSES and case.pending_case_id:
-        pending = s.get(PendingCase, case.pending_case_id)
-        if pending.status != "closed":
-            pending.status = "closed"
-            s.add(pending)
-
-
-def _step(case_id: int, fn) -> dict:
-    with session_scope() as s:
-        case = s.get(SanctionCase, case_id)
-        fn(s, case, case_today(case))
-        _close_pending(s, case)
-        s.add(case)
-        s.flush()
-        return view(s, case)
 
 
 # -- opening: an agency decision, with its staff code --------------------------------------------
@@ -608,17 +517,6 @@ def notify_hearing(case_id: int) -> dict:
     return _step(case_id, act)
 
 
-def hearing_round(case: SanctionCase) -> int:
-    """1, or 2, 3 … after a change of the measure reopened the hearing (第二十五条)."""
-    return int(case.details.get("hearing_round", 1))
-
-
-def defence_step(case: SanctionCase) -> str:
-    """The portal step (and the run's pause) of this round's defence: defence, defence-2, …"""
-    rnd = hearing_round(case)
-    return "defence" if rnd == 1 else f"defence-{rnd}"
-
-
 def _hearing_reasons(p: dict) -> list[dict]:
     """理由 of the 告知书: the reasons beyond the article itself (the article is stated once, under
     依据); a proposal stored before this change carries its basis only."""
@@ -650,15 +548,6 @@ def invite_args(case_id: int, step: str) -> dict:
         return {"recipient": ("institution", inst.name, inst.contact_email),
                 "contact": (agency.letterhead_name, agency.email),
                 "title": title, "deadline": link_deadline(case, due), "instructions": what}
-
-
-def link_deadline(case: SanctionCase, due: date):
-    """The end of a step's last day, for its portal link. The link lives in real time: a case
-    opened with an as_of (tests, late entry) shifts its deadline back by the case's clock
-    offset (0 in normal use)."""
-    from datetime import datetime, time
-
-    return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
 
 
 def record_defence(case_id: int, submission_id: int) -> dict:
@@ -727,36 +616,6 @@ def decision_context(case_id: int) -> dict:
         points = _points(s, case)
         return {"points": [point_label(p) for p in points], "late": sum(1 for p in points if p["late"]),
                 "proposal": case.proposal, "measure": case.proposal["measure"], "report_only": case.report_only}
-
-
-def _answer_once(case_id: int, pause_key: str, judge) -> Outcome:
-    """Judge an answer once; a replay reads the stored outcome (kept on the case)."""
-    with session_scope() as s:
-        case = s.get(SanctionCase, case_id)
-        prior = case.details.get("answers", {}).get(pause_key)
-        if prior:
-            return Outcome(prior["accepted"], prior["errors"], prior["fields"], True)
-        refusal = Refusal()
-        judge(s, case, case_today(case), refusal)
-        if refusal:
-            s.rollback()
-            case = s.get(SanctionCase, case_id)
-        _close_pending(s, case)
-        answers = dict(case.details.get("answers", {}))
-        answers[pause_key] = {"accepted": not refusal, "errors": list(refusal), "fields": dict(refusal.fields)}
-        case.details = case.details | {"answers": answers}
-        s.add(case)
-        return Outcome(not refusal, list(refusal), dict(refusal.fields), True)
-
-
-def _decider(s: Session, case: SanctionCase, answers: dict, refusal: Refusal):
-    from procedures.casework import staff
-
-    who = staff.verify(s, case.agency_id, str(answers.get("staff_code", "")))
-    if isinstance(who, str):
-        refusal.add("staff_code", who)
-        return None
-    return who
 
 
 def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:
@@ -1057,23 +916,6 @@ def service_text(case: SanctionCase) -> str:
         reminded = f"；{case.receipt_reminded_on} 已提醒并告知委派机构" if case.receipt_reminded_on else ""
         return f"已于 {case.decision_served_on} 电子邮件送达，送达回执待签收（期限 {case.receipt_due}）{reminded}"
     return "未送达"
-
-
-def _due_or_pending(s: Session, case: SanctionCase, field: str, period, what: str) -> date | None:
-    """The due day, or None with what the sweep needs kept in details["due_pending"][field]
-    (a year not yet declared: 期限待定, the administrator told once; procedures/casework/unknown_dues.py)."""
-    due, pending = unknown_dues.pending_due(s, s.get(Agency, case.agency_id), period, what,
-                                            f"处理案件 {case_label(case)}", None)
-    if pending is not None:
-        case.details = case.details | {"due_pending": case.details.get("due_pending", {}) | {field: pending}}
-    setattr(case, field, due)  # the letters written next read it from the case
-    return due
-
-
-def _due_words(case: SanctionCase, field: str) -> str:
-    """A due day as the letter states it: the date, or 「期限待定」 while its year is unknown."""
-    pending = case.details.get("due_pending", {}).get(field)
-    return unknown_dues.words(getattr(case, field), pending["reason"] if pending else "")
 
 
 def _followup_text(case: SanctionCase, d: dict, rect_due: date | None, p: dict) -> str:

@@ -24,6 +24,7 @@ from procedures.casework import staff
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
 from procedures.sanctions import proposal as sanctions
+from procedures.sanctions.common import read_view
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 
@@ -120,7 +121,7 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     assert set(refused.field_errors) == {"changed_facts"} and refused.errors[0].startswith("变更后的事实：")
     changed = sanctions.decide(case_id, "decision-1", change | {"changed_facts": "经核实，该机构向他人出售证书3本。"})
     assert changed.accepted
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["measure"], v["hearing"], v["defence_step"]) == ("pending", "revocation", True, "defence-2")
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"  # nothing taken before the hearing
@@ -161,7 +162,7 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
             "发出《整改通知书》，暂停评价活动")
     case_id = _start("run-c21", inst_id, "第二十一条（三）")["case_id"]
     notify_opened(case_id)
-    first = sanctions.read_view(case_id)
+    first = read_view(case_id)
     sanctions.record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
     change = {"decision": "变更处理", "changed_article": "第二十三条（一）", "point_01": "不采纳",
               "point_reason_01": "未见整改材料", "staff_code": code, "changed_facts": "整改期满后再次超范围评价。"}
@@ -209,7 +210,7 @@ def test_a_change_to_23_1_without_a_rectification_notice_on_record_is_refused_be
     one = sanctions.decide(case_id, "d-3", {"decision": "变更处理", "changed_article": "第二十二条（一）",
                                             "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
     assert "约谈" in one.field_errors["changed_article"]
-    assert sanctions.read_view(case_id)["hearing_round"] == 1
+    assert read_view(case_id)["hearing_round"] == 1
 
 
 def test_a_change_to_article_15_is_refused_beside_the_field(db):
@@ -228,7 +229,7 @@ def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
     """22.1 → 21.3: no new hearing; the interview needs its time and place, named beside the field."""
     code, inst_id = _staff(), _inst("L21")
     case_id = _start("run-l21", inst_id, "第二十一条（三）", serious=True)["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十二条（一）"
+    assert read_view(case_id)["article"] == "第二十二条（一）"
     notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     change = {"decision": "变更处理", "changed_article": "第二十一条（三）", "reason": "情节尚不严重", "staff_code": code}
@@ -388,7 +389,7 @@ def test_a_lighter_measure_on_a_basis_never_told_is_heard_again(db, tag, heard, 
     case_id = _heard_then_changed(f"run-{tag}", inst_id, heard, code,
                                   {"changed_article": changed, "reason": "经复核情节较轻",
                                    "changed_facts": "经复核，问题限于个别考生。"})
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["hearing_round"], v["article"]) == ("pending", 2, changed)
     with session_scope() as s:
         assert s.get(SanctionCase, case_id).decided_on is None  # nothing decided before the new hearing
@@ -399,7 +400,7 @@ def test_a_change_to_the_22_item_a_23_1_escalation_rested_on_is_decided_at_once_
     code, inst_id = _staff(), _inst("E22")
     _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）", "发出《整改通知书》")
     case_id = _start("run-e22", inst_id, "第二十二条（二）")["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
+    assert read_view(case_id)["article"] == "第二十三条（一）"
     notify_opened(case_id)
     sanctions.record_defence(case_id, 0)
     other = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（七）",
@@ -631,7 +632,7 @@ def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_t
     _record(inst_id, "interview", date(2026, 1, 5), "济南人社督〔2026〕2号", "第二十一条（三）", "约谈主要负责人")
     _record(inst_id, "written_notice", date(2026, 2, 5), "济南人社督〔2026〕3号", "第二十二条（一）", "发出《整改通知书》")
     case_id = _start("run-ch3", inst_id, "第二十一条（三）")["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
+    assert read_view(case_id)["article"] == "第二十三条（一）"
     notify_opened(case_id)
     hearing = _letter(case_id, "hearing")
     _no_blank_in(hearing)

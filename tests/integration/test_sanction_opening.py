@@ -6,6 +6,7 @@ import pytest
 from adapters.db import session_scope
 from models import SanctionCase
 from procedures.sanctions import proposal as sanctions
+from procedures.sanctions.common import SanctionError
 from tests.integration.test_sanctions import _inst, _staff, _start, _submit, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
@@ -55,7 +56,7 @@ def test_no_hearing_notice_goes_out_for_a_case_no_staff_member_has_opened():
     from models import Document, OutboxMessage
 
     v = _start("run-o4", _inst("O4"), "第二十二条（二）")
-    with pytest.raises(sanctions.SanctionError, match="尚未由工作人员填写工作人员代码启动"):
+    with pytest.raises(SanctionError, match="尚未由工作人员填写工作人员代码启动"):
         sanctions.notify_hearing(v["case_id"])
     with session_scope() as s:
         case = s.get(SanctionCase, v["case_id"])

@@ -17,6 +17,7 @@ from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
 from procedures.sanctions import proposal as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.common import SanctionError, read_view
 from tests.app_env import app_env
 
 D0 = date(2026, 3, 2)
@@ -298,7 +299,7 @@ def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, cas
 
 @pytest.mark.parametrize("article", ["99.1", "第二十二条（九）", "超范围", ""])
 def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
-    with pytest.raises(sanctions.SanctionError, match="^条款："):
+    with pytest.raises(SanctionError, match="^条款："):
         sanctions._article_case(article)
 
 
@@ -327,7 +328,7 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
     assert sanctions.review_improvement(case_id, "improvement-review-1-3", {
         "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录",
         "new_due": "2026-05-29"}).accepted
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 2, "2026-05-29")
     assert "补充培训记录" in sanctions.invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
     sanctions.record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
