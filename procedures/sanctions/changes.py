@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from adapters.markdown_text import inert
 from models import Agency, Institution, SanctionCase
 from procedures.sanctions.common import _doc, _history, _mail, defence_step
+from procedures.sanctions.proposal import open_sanction
 from regulation import sanctions as ladder
 
 
@@ -110,8 +111,6 @@ def filing_agency(s: Session, inst: Institution) -> Agency | None:
 
 def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution, today: date) -> SanctionCase | None:
     """The filing authority's own case, pending, once (keyed by the reporting case)."""
-    from procedures.sanctions.proposal import open_sanction
-
     agency = filing_agency(s, inst)
     if agency is None or agency.id == case.agency_id:
         return None

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from models import Institution, PendingCase, SanctionCase
+from models import Institution, InstitutionHistory, PendingCase, SanctionCase
 from procedures.sanctions.common import (
     OPEN_STATUSES,
     STATUS_NAMES,
@@ -21,6 +21,7 @@ from procedures.sanctions.common import (
     _history,
     _mail,
 )
+from procedures.sanctions.proposal import _article_case
 from procedures.sanctions.register import _register
 from regulation import sanctions as ladder
 
@@ -77,8 +78,6 @@ def open_revocation_cases(s: Session, case: SanctionCase) -> list[str]:
     """The institution's other open cases that may end in 撤销备案回执 (第二十三条, 第二十七条 serious,
     the 3rd 不合格): a sanction case not yet ended, or a pending finding no procedure has taken up.
     Staff see them on the 恢复评价活动 review form and must state why they resume nonetheless."""
-    from procedures.sanctions.proposal import _article_case
-
     found = []
     for c in s.exec(select(SanctionCase).where(SanctionCase.institution_id == case.institution_id,
                                                SanctionCase.id != case.id,
@@ -126,3 +125,13 @@ def lift_after_drop(s: Session, case: SanctionCase, inst: Institution, today: da
     _history(s, case, "resumption", today, "不予处理，暂停评价活动解除，恢复评价活动", doc.number, "附件4")
     _register(s, case, "resumption", "附件4", doc.number, today)
     case.resumed_on = today
+
+
+def revocation_in_force(s: Session, institution_id: int) -> str | None:
+    """The number of the 撤销备案回执 in force on the institution ("" when its roster alone says
+    revoked), or None while its filing stands."""
+    if s.get(Institution, institution_id).status != "revoked":
+        return None
+    return s.exec(select(InstitutionHistory.number).where(
+        InstitutionHistory.institution_id == institution_id, InstitutionHistory.kind == "revocation")
+        .order_by(InstitutionHistory.on.desc(), InstitutionHistory.id.desc())).first() or ""

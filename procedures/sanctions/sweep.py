@@ -149,7 +149,7 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
                 subject, text, html)
 
 
-# the portal links whose deadline is each period's (procedures/sanctions.invite_args, RECEIPT_STEP)
+# the portal links whose deadline is each period's (hearing.invite_args, service.RECEIPT_STEP)
 _LINK_STEPS = {"hearing_due": (["defence"], ["defence-"]), "receipt_due": (["decision-receipt"], []),
                "rectification_due": (["explanation"], ["rectification-", "improvement-"])}
 
@@ -239,7 +239,7 @@ def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: boo
     rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.details)
                   .where(SanctionCase.status == "hearing", SanctionCase.hearing_due < as_of,
                          col(SanctionCase.hearing_closed_on).is_(None))).all()
-    # a hearing reopened after a change waits at defence-2, defence-3 … (sanctions.defence_step)
+    # a hearing reopened after a change waits at defence-2, defence-3 … (common.defence_step)
     step = {case_id: "defence" if int((d or {}).get("hearing_round", 1)) == 1 else f"defence-{d['hearing_round']}"
             for case_id, _run, d in rows}
     closed = [case_id for case_id, run_id, _d in rows if not resume or _resume(run_id, step[case_id], summary)]
@@ -309,7 +309,7 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
     Set-based like the other reminders: one render, one bulk insert."""
     from procedures.portal.links import aware, url_of
-    from procedures.sanctions.proposal import RECEIPT_STEP
+    from procedures.sanctions.service import RECEIPT_STEP
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
                          SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
