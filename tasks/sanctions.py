@@ -28,7 +28,7 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
     from procedures.sanctions import proposal
 
     v = proposal.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
-                             date.fromisoformat(as_of) if as_of else None)
+                            date.fromisoformat(as_of) if as_of else None)
     if "error" not in v:  # the run is named by the case's number from now on (a retry names it again)
         from adapters.orchestrator import rename_run
 

@@ -1,16 +1,10 @@
-"""处理程序 — 第十八条–第二十五条, 第二十七条, 附件4: one sanction case per pending case.
-
-proposal (the ladder with the institution's history) → 第二十五条 告知书 and the defence through
-the portal → the staff decision (adopt / change / drop, a reason for each defence point not
-accepted) → 处理决定书 → the measure, carried out once (every write keyed in the database):
-
-- 第二十条: the institution explains in writing and itself declares the results void (portal);
-- 第二十一条: interview of the principal: time and place in the notice, minutes recorded;
-- 第二十二条: 整改通知书 (附件4), suspension, 监管档案, public register, 3 calendar months to rectify,
-  the report through the portal, staff review → 恢复评价活动 (or requirements and a new date);
-- 第二十三条: 撤销备案回执, revoked, published; 第二十七条: improvement request, or revocation and
-  a discipline proposal; 第二十四条: transfer letter, the institution not forewarned.
-An acting agency that did not file the institution reports to the filing authority instead.
+"""拟处理, the first step of the 处理程序 (第二十条–第二十七条 findings; 第十一条 属地管理): the case
+opened once by its key — from a pending finding, a case the sweep opened, or a finding staff
+register (备案编号, 条款, 事实) — numbered, bound to its run, and opened by a staff member
+(confirm_opening); the ladder (regulation.sanctions) proposes the measure from the institution's
+监管档案 and its 不合格 sessions of the year, naming the earlier measures an escalation rests on;
+and whether the acting agency only reports to the filing authority (report_only: 第二十条–第二十三条、
+第二十七条 「由负责备案的人社部门」 — no 告知书 or 处理决定书 of its own, hearing.skip_hearing).
 
 Interpretation (ours): the 整改通知书 of the rectification that was missed is not the "书面通知"
 of 第二十三条(一) for its own escalation: only an earlier notice turns 第二十二条(六) into 第二十三条(一).
@@ -48,8 +42,6 @@ FILING_AUTHORITY_NAMES = {"mohrss": "人力资源社会保障部"}
 
 
 # -- the acting agency (第十一条 属地管理) and the filing authority -----------------------------------
-
-
 def acting_agency(s: Session, inst: Institution) -> Agency:
     """第十一条 属地管理: a city-filed institution's city bureau, otherwise the provincial center."""
     if inst.filing_authority == "city" and inst.city_letter:

@@ -122,7 +122,7 @@ def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_wi
     notify_opened(esc.id)
     record_defence(esc.id, 0)
     assert decide(esc.id, "d-1", {"decision": "不予处理", "reason": "报告已按期寄出，邮路延误",
-                                            "staff_code": code}).accepted
+                                  "staff_code": code}).accepted
     assert carry_out(esc.id)["status"] == "dropped"
     assert _status(inst_id) == "active"
     lines, letters = _resumptions(inst_id)
@@ -155,7 +155,7 @@ def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_sta
     assert not refused.accepted and "须写明理由" in refused.field_errors["resume_reason"]
     assert _status(inst_id) == "suspended"
     ok = review_rectification(rectifying, "review-1-2", {"outcome": RESUMED, "staff_code": code,
-                                                                   "resume_reason": "整改已完成，另案依程序办理"})
+                                                         "resume_reason": "整改已完成，另案依程序办理"})
     assert ok.accepted and _status(inst_id) == "active"
     with session_scope() as s:
         case = s.get(SanctionCase, rectifying)

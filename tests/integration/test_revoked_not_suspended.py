@@ -54,13 +54,13 @@ def test_an_article_22_decision_on_a_revoked_institution_is_refused_naming_the_r
     notify_opened(case_id)
     record_defence(case_id, 0)
     refused = decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                "requirements": REQUIREMENTS})
+                                      "requirements": REQUIREMENTS})
     assert not refused.accepted
     assert f"备案回执已撤销（{number}）" in refused.field_errors["decision"] and "不予处理" in refused.field_errors["decision"]
     with session_scope() as s:
         assert s.get(SanctionCase, case_id).decision == ""  # nothing written
     dropped = decide(case_id, "d-2", {"decision": "不予处理", "reason": f"备案回执已撤销（{number}）",
-                                                "staff_code": code})
+                                      "staff_code": code})
     assert dropped.accepted, dropped.errors
     assert carry_out(case_id)["status"] == "dropped"
     _nothing_of_article_22(case_id, inst_id)
@@ -73,7 +73,7 @@ def test_a_change_to_article_22_on_a_revoked_institution_is_refused_too():
     notify_opened(case_id)
     record_defence(case_id, 0)
     changed = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（二）",
-                                                "reason": "同一事实", "staff_code": code, "requirements": REQUIREMENTS})
+                                      "reason": "同一事实", "staff_code": code, "requirements": REQUIREMENTS})
     assert not changed.accepted and "备案回执已撤销" in changed.field_errors["decision"]
 
 
@@ -85,7 +85,7 @@ def test_a_revocation_carried_out_between_the_decision_and_the_notice_records_it
     notify_opened(case_id)
     record_defence(case_id, 0)
     assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                             "requirements": REQUIREMENTS}).accepted
+                                   "requirements": REQUIREMENTS}).accepted
     _decided("run-rv3b", inst_id, "第二十三条（四）", code)
     assert carry_out(case_id)["status"] == "closed"
     _nothing_of_article_22(case_id, inst_id)

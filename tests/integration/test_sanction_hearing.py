@@ -144,7 +144,7 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
         assert case.details["changes"][0]["from_facts"] == "考场未按规定设置"
     record_defence(case_id, _submit(case_id, "run-c24", "defence-2", "证书系他人伪造"))
     decided = decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
-                                                          "point_reason_01": "有交易记录为证", "staff_code": code})
+                                                "point_reason_01": "有交易记录为证", "staff_code": code})
     assert decided.accepted
     assert carry_out(case_id)["status"] == "closed"
     decision = _letter(case_id, "decision")
@@ -206,13 +206,13 @@ def test_a_change_to_23_1_without_a_rectification_notice_on_record_is_refused_be
     notify_opened(case_id)
     record_defence(case_id, 0)
     refused = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
-                                                "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
+                                      "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
     assert set(refused.field_errors) == {"changed_article"} and "整改通知书" in refused.field_errors["changed_article"]
     ten = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十三条（十）",
-                                            "reason": "多次不合格", "changed_facts": "多次不合格", "staff_code": code})
+                                  "reason": "多次不合格", "changed_facts": "多次不合格", "staff_code": code})
     assert "2026年度记录为0次" in ten.field_errors["changed_article"]
     one = decide(case_id, "d-3", {"decision": "变更处理", "changed_article": "第二十二条（一）",
-                                            "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
+                                  "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
     assert "约谈" in one.field_errors["changed_article"]
     assert read_view(case_id)["hearing_round"] == 1
 
@@ -225,7 +225,7 @@ def test_a_change_to_article_15_is_refused_beside_the_field(db):
     record_defence(case_id, 0)
     for n, article in enumerate(("第十五条", "fail"), 1):
         refused = decide(case_id, f"d-{n}", {"decision": "变更处理", "changed_article": article,
-                                                       "reason": "情节轻微", "staff_code": code})
+                                             "reason": "情节轻微", "staff_code": code})
         assert set(refused.field_errors) == {"changed_article"} and "第十五条" in refused.field_errors["changed_article"]
 
 
@@ -241,7 +241,7 @@ def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
     assert set(refused.field_errors) == {"interview_time", "interview_place"}
     assert refused.field_errors["interview_time"].startswith("约谈时间：")
     assert decide(case_id, "decision-2", change | {"interview_time": "2026年3月20日9时",
-                                                             "interview_place": "市人社局301室"}).accepted
+                                                   "interview_place": "市人社局301室"}).accepted
     v = carry_out(case_id)
     assert (v["status"], v["hearing_round"]) == ("awaiting_minutes", 1)
     decision = _letter(case_id, "decision")
@@ -260,7 +260,7 @@ def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(db):
     refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority"}
     assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某市公安局"}).accepted
+                                        "authority": "某市公安局"}).accepted
     carry_out(v["case_id"])
     with session_scope() as s:
         kinds = [h.kind for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.institution_id == inst_id))]
@@ -275,7 +275,7 @@ def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_auth
     city_code, inst_id = _staff("CITY-A"), _inst("P1", authority="province")
     with session_scope() as s:
         case = open_sanction(s, "test:p1", inst_id, "23.4", "督导发现贩卖证书", D0, "registered",
-                                       agency_id="CITY-A")
+                             agency_id="CITY-A")
         case_id = case.id
     v = start_case("run-p1", sanction_case_id=case_id, as_of=D0)
     assert v["report_only"] and not v["hearing"]
@@ -315,7 +315,7 @@ def test_a_dropped_referral_serves_no_decision_on_an_institution_never_told(db):
     v = _start("run-d24", inst_id, "第二十四条")
     skip_hearing(v["case_id"])
     assert decide(v["case_id"], "d-1", {"decision": "不予处理", "reason": "经核实不构成重大违法",
-                                                  "staff_code": code}).accepted
+                                        "staff_code": code}).accepted
     assert carry_out(v["case_id"])["status"] == "dropped"
     assert _letter(v["case_id"], "decision") == ""
 
@@ -330,7 +330,7 @@ def test_a_rectification_notice_carries_the_requirements_staff_wrote(db):
     refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert refused.field_errors == {"requirements": "整改要求：第二十二条《整改通知书》须写明整改要求"}
     assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "requirements": "停止超范围评价"}).accepted
+                                        "requirements": "停止超范围评价"}).accepted
     carry_out(v["case_id"])
     notice = _letter(v["case_id"], "rectification")
     _no_blank_in(notice)
@@ -352,7 +352,7 @@ def test_an_article_27_revocation_letter_does_not_say_it_is_published_or_bars_ne
     assert set(refused.field_errors) == {"authority", "persons"}
     assert refused.field_errors["persons"].startswith("直接负责的主管人员和其他责任人员：")
     assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某集团纪委", "persons": "张某"}).accepted
+                                        "authority": "某集团纪委", "persons": "张某"}).accepted
     assert carry_out(v["case_id"])["status"] == "closed"
     letters = {kind: _letter(v["case_id"], kind) for kind in ("decision", "revocation", "discipline")}
     for kind, text in letters.items():
@@ -408,11 +408,11 @@ def test_a_change_to_the_22_item_a_23_1_escalation_rested_on_is_decided_at_once_
     notify_opened(case_id)
     record_defence(case_id, 0)
     other = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（七）",
-                                              "reason": "宣传不实", "staff_code": code})
+                                    "reason": "宣传不实", "staff_code": code})
     assert set(other.field_errors) == {"changed_facts"}  # another basis: heard again, so its facts are asked
     same = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（二）",
-                                             "reason": "整改期间已有改进", "requirements": "停止超范围评价",
-                                             "staff_code": code})
+                                   "reason": "整改期间已有改进", "requirements": "停止超范围评价",
+                                   "staff_code": code})
     assert same.accepted
     v = carry_out(case_id)
     assert (v["status"], v["hearing_round"]) == ("rectifying", 1)
@@ -462,8 +462,8 @@ def test_a_second_change_opens_a_third_hearing_round(any_db):
     notify_opened(case_id)
     record_defence(case_id, 0)
     assert decide(case_id, "decision-r2-1", {"decision": "变更处理", "changed_article": "第二十三条（二）",
-                                                       "reason": "实为备案材料虚假", "changed_facts": "备案材料虚假。",
-                                                       "staff_code": code}).accepted
+                                             "reason": "实为备案材料虚假", "changed_facts": "备案材料虚假。",
+                                             "staff_code": code}).accepted
     v = notify_opened(case_id)
     assert (v["hearing_round"], v["defence_step"], v["article"]) == (3, "defence-3", "第二十三条（二）")
     third = _letter(case_id, "hearing-3")
@@ -510,8 +510,8 @@ def test_a_round_1_defence_link_is_closed_when_a_change_reopens_the_hearing(db):
                                         portal_links.Contact("济南", "a@example.cn"), "陈述和申辩", due)
     record_defence(case_id, 0)
     assert decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
-                                             "reason": "查明贩卖证书", "changed_facts": "贩卖证书2本。",
-                                             "staff_code": code}).accepted
+                                   "reason": "查明贩卖证书", "changed_facts": "贩卖证书2本。",
+                                   "staff_code": code}).accepted
     assert portal_submissions.submit(link.token, "迟到的申辩", []).status == "expired"
 
 
@@ -556,7 +556,7 @@ def test_articles_23_and_27_serious_revoke_under_23_published_with_the_disciplin
     refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority", "persons"}
     assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某集团纪委", "persons": "李某"}).accepted
+                                        "authority": "某集团纪委", "persons": "李某"}).accepted
     carry_out(v["case_id"])
     assert "并对社会公布" in _letter(v["case_id"], "revocation") and "李某" in _letter(v["case_id"], "discipline")
     with session_scope() as s:
@@ -569,7 +569,7 @@ def test_a_transfer_letter_does_not_double_the_full_stop_of_the_facts(db):
     v = _start("run-tp", inst_id, "第二十四条", facts="督导发现其贩卖证书。")
     skip_hearing(v["case_id"])
     assert decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "authority": "某市公安局",
-                                                  "staff_code": code}).accepted
+                                        "staff_code": code}).accepted
     carry_out(v["case_id"])
     transfer = _letter(v["case_id"], "transfer")
     _no_blank_in(transfer)
@@ -580,7 +580,7 @@ def _city_on_province_filed(tag: str, finding: str, serious=False, facts="考场
     inst_id = _inst(tag, authority="province")
     with session_scope() as s:
         case = open_sanction(s, f"test:{tag}", inst_id, finding, facts, D0, "registered",
-                                       agency_id="CITY-A", serious=serious)
+                             agency_id="CITY-A", serious=serious)
         return case.id, inst_id
 
 
@@ -598,8 +598,8 @@ def test_a_report_after_a_change_states_the_changed_case_and_facts_and_the_filin
     assert (v["report_only"], v["article"]) == (True, "第二十二条（一）")
     skip_hearing(case_id)
     assert decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十一条（三）",
-                                             "reason": "情节尚不严重", "changed_facts": "考场设置不规范，已当场纠正。",
-                                             "staff_code": code}).accepted
+                                   "reason": "情节尚不严重", "changed_facts": "考场设置不规范，已当场纠正。",
+                                   "staff_code": code}).accepted
     assert carry_out(case_id)["status"] == "reported"
     report = _letter(case_id, "report")
     _no_blank_in(report)
@@ -643,10 +643,10 @@ def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_t
     assert "第二十一条（三）" in hearing and "再次违反第二十二条（一）" in hearing
     record_defence(case_id, 0)
     other = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十七条（一）",
-                                              "reason": "情节较轻", "requirements": "配合督导", "staff_code": code})
+                                    "reason": "情节较轻", "requirements": "配合督导", "staff_code": code})
     assert set(other.field_errors) == {"changed_facts"}
     stated = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（一）",
-                                               "reason": "整改期间已有改进", "requirements": "规范考场设置",
-                                               "staff_code": code})
+                                     "reason": "整改期间已有改进", "requirements": "规范考场设置",
+                                     "staff_code": code})
     assert stated.accepted
     assert carry_out(case_id)["status"] == "rectifying"

@@ -60,7 +60,7 @@ def test_the_number_is_shown_by_institution_show_and_cited_by_the_report_to_the_
     city_code, inst_id = _staff("CITY-A"), _inst("N6", authority="province")
     with session_scope() as s:
         case_id = open_sanction(s, "test:n6", inst_id, "23.4", "督导发现贩卖证书", date(2026, 3, 2),
-                                          "registered", agency_id="CITY-A").id
+                                "registered", agency_id="CITY-A").id
     assert _number(case_id) == "处理-CITY-A-2026-1"  # opened here: numbered at once
     start_case("run-n6", sanction_case_id=case_id, as_of=date(2026, 3, 2))
     shown = CliRunner().invoke(app, ["institution", "show", "S-N6"]).output

@@ -140,7 +140,7 @@ def test_interview_history_escalates_the_next_article_21_case_and_the_proposal_n
     notify_opened(v["case_id"])
     record_defence(v["case_id"], 0)
     assert decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
+                                        "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
     assert carry_out(v["case_id"])["status"] == "awaiting_minutes"
     assert record_minutes(v["case_id"], "m-1", {"minutes": "负责人承诺整改", "staff_code": code}).accepted
     second = _start("run-h2", inst_id, "第二十一条（六）", on=date(2026, 5, 1))
@@ -172,7 +172,7 @@ def test_article_27_refusal_revokes_proposes_discipline_and_publishes_nothing(db
     notify_opened(v["case_id"])
     record_defence(v["case_id"], 0)
     decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                           "authority": "某市纪委监委", "persons": "张某"})
+                                 "authority": "某市纪委监委", "persons": "张某"})
     carry_out(v["case_id"])
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "revoked"
@@ -285,7 +285,7 @@ def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db)
     refused = decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
     assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
     assert decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
-                                                  "reason": "经核实宣传非该机构所为"}).accepted
+                                        "reason": "经核实宣传非该机构所为"}).accepted
     assert carry_out(v["case_id"])["status"] == "dropped"
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"
@@ -317,7 +317,7 @@ def _improving(tag: str) -> tuple[str, int]:
     notify_opened(case_id)
     record_defence(case_id, 0)
     assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                             "requirements": "建立督导配合制度"}).accepted
+                                   "requirements": "建立督导配合制度"}).accepted
     v = carry_out(case_id)
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 1, "2026-04-01")
     return code, case_id
@@ -328,10 +328,10 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
     v = record_improvement(case_id, _submit(case_id, "run-P1", "improvement-1", "已建立制度"))
     assert v["status"] == "improving"  # waits for the staff review, not closed by the report
     refused = review_improvement(case_id, "improvement-review-1-1",
-                                           {"outcome": "提出改进要求并另定期限", "staff_code": code})
+                                 {"outcome": "提出改进要求并另定期限", "staff_code": code})
     assert {"requirements", "new_due"} <= set(refused.field_errors)
     assert "staff_code" in review_improvement(case_id, "improvement-review-1-2",
-                                                        {"outcome": "改进到位，结案", "staff_code": "x"}).field_errors
+                                              {"outcome": "改进到位，结案", "staff_code": "x"}).field_errors
     assert review_improvement(case_id, "improvement-review-1-3", {
         "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录",
         "new_due": "2026-05-29"}).accepted
@@ -340,7 +340,7 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
     assert "补充培训记录" in invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
     record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
     assert review_improvement(case_id, "improvement-review-2-1",
-                                        {"outcome": "改进到位，结案", "staff_code": code}).accepted
+                              {"outcome": "改进到位，结案", "staff_code": code}).accepted
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         kinds = [h.kind for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.sanction_case_id == case_id)
@@ -402,7 +402,7 @@ def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_
     unseen = decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert not unseen.accepted and "逾期提交" in unseen.field_errors["point_01"]  # a form shown before it came
     assert decide(case_id, "d-2", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code, "point_01": "不采纳",
-                                             "point_reason_01": "与现场记录不符"}).accepted
+                                   "point_reason_01": "与现场记录不符"}).accepted
     carry_out(case_id)
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)

@@ -140,7 +140,7 @@ def test_the_weighing_form_accepts_its_default_report_period_in_december_and_the
 
 def _sanction(filing: str, on: str, code: str) -> int:
     v = start_case(f"run-{filing}-{on}", filing_number=filing, article="第二十二条（二）",
-                             facts="考场未按规定设置", as_of=date.fromisoformat(on))
+                   facts="考场未按规定设置", as_of=date.fromisoformat(on))
     return v["case_id"]
 
 
