@@ -1,8 +1,10 @@
-"""The sanction case file (处理程序案卷) as the Prefect UI shows it: the artifact `sanction-case-N`
-on the case's run. A new version is written whenever the case reads differently — by the run at
-each step, by the portal when the institution signs the 送达回执 (no run waits for that), and by
-the daily sweep for every case it may have changed (a reminder, a period closed) — and never
-when nothing changed (a replay republishes nothing)."""
+"""The sanction case file (处理程序案卷): its text (proposal_markdown — the proposal and its reasons,
+the hearing and any defence, late ones marked, the decision with the answer to each point, its
+service, the 监管档案, the institution's files) and the artifact `sanction-case-N` on the case's
+run. A new version is written whenever the case reads differently — by the run at each step, by
+the portal when the institution signs the 送达回执 (no run waits for that), and by the daily sweep
+for every case it may have changed (a reminder, a period closed) — and never when nothing changed
+(a replay republishes nothing)."""
 
 from datetime import date, timedelta
 
@@ -10,10 +12,7 @@ from sqlmodel import Session, col, select
 
 from adapters.db import session_scope
 from adapters.markdown_text import inert, log_text
-from models import (
-    Institution,
-    SanctionCase,
-)
+from models import Institution, SanctionCase
 from procedures.sanctions.changes import changes_markdown
 from procedures.sanctions.common import (
     OPEN_STATUSES,

@@ -9,19 +9,11 @@ from dataclasses import replace
 from sqlmodel import Session
 
 from adapters.db import session_scope
-from models import (
-    Agency,
-    Institution,
-    SanctionCase,
-)
+from models import Agency, Institution, SanctionCase
 from procedures.casework.cases import Refusal
 from procedures.casework.views import Outcome
 from procedures.sanctions.changes import proposal_fields, reopen_hearing
-from procedures.sanctions.common import (
-    SanctionError,
-    _answer_once,
-    _decider,
-)
+from procedures.sanctions.common import SanctionError, _answer_once, _decider
 from procedures.sanctions.hearing import LATE, _points, late_defence, point_label
 from procedures.sanctions.proposal import _cited, _past, rests_on_rows
 from procedures.sanctions.status import revocation_in_force

@@ -9,11 +9,7 @@ from sqlmodel import Session, select
 
 from adapters.db import session_scope
 from adapters.settings import get_settings
-from models import (
-    Agency,
-    Institution,
-    SanctionCase,
-)
+from models import Agency, Institution, SanctionCase
 from procedures.casework import unknown_dues
 from procedures.sanctions.common import (
     SanctionError,

@@ -3,24 +3,15 @@ report of each round through the portal, the staff review (accepted → closed, 
 a new date, as rectification._review); a date missed without a report is the sweep's (第二十七条（三）
 拒不整改, opened once)."""
 
-
-
 from adapters.db import session_scope
 from adapters.settings import get_settings
-from models import (
-    SanctionCase,
-)
+from models import SanctionCase
 from procedures.casework import unknown_dues
 from procedures.casework.views import Outcome
-from procedures.sanctions.common import (
-    _doc,
-    _due_or_pending,
-    _due_words,
-    _history,
-    _mail,
-    _step,
-)
+from procedures.sanctions.common import _doc, _due_or_pending, _due_words, _history, _mail, _step
 from procedures.sanctions.rectification import _review
+
+IMPROVEMENT_DONE, IMPROVEMENT_AGAIN = "改进到位，结案", "提出改进要求并另定期限"
 
 
 def request_improvement(s, case, inst, today, article, article_text, d) -> None:
@@ -32,9 +23,6 @@ def request_improvement(s, case, inst, today, article, article_text, d) -> None:
     _mail(s, f"sanction-improvement:{case.id}", inst.contact_email, "institution", doc)
     _history(s, case, "improvement", today, f"提出改进要求（至{due or unknown_dues.PENDING}）", doc.number, article)
     case.rectification_due, case.rectification_round, case.status = due, 1, "improving"
-
-
-IMPROVEMENT_DONE, IMPROVEMENT_AGAIN = "改进到位，结案", "提出改进要求并另定期限"
 
 
 def record_improvement(case_id: int, submission_id: int) -> dict:

@@ -4,12 +4,8 @@ the interview notice, then the minutes; 第二十三条 (and 第二十七条) �
 registered, with 第二十七条's discipline proposal; 第二十四条 the transfer letter. 第二十二条's
 rectification and 第二十七条's improvement request are their own steps (rectification, improvement)."""
 
-
-
 from adapters.settings import get_settings
-from models import (
-    Agency,
-)
+from models import Agency
 from procedures.casework import unknown_dues
 from procedures.casework.views import Outcome
 from procedures.sanctions import status as sanction_status

@@ -13,11 +13,7 @@ from adapters.documents import Document
 from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from adapters.templates import chinese_date
-from models import (
-    Agency,
-    Institution,
-    SanctionCase,
-)
+from models import Agency, Institution, SanctionCase
 from procedures.casework import unknown_dues
 from procedures.casework.cases import Refusal
 from procedures.sanctions import status as sanction_status

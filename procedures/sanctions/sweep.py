@@ -31,14 +31,7 @@ from adapters.db import session_scope
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
 from adapters.templates import chinese_date, chinese_datetime, render_email
-from models import (
-    Agency,
-    Institution,
-    OutboxMessage,
-    PortalLink,
-    RegisterEntry,
-    SanctionCase,
-)
+from models import Agency, Institution, OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures.casework.work_calendar import current_calendar
 from procedures.sanctions.sweep_common import (
     SanctionSweep,
