@@ -28,7 +28,7 @@ def institution_show(code: Annotated[str, typer.Argument(help="备案编号")],
 
     from adapters.db import session_scope
     from models import Institution, InstitutionHistory, SanctionCase
-    from procedures.sanctions.core import OPEN_STATUSES, STATUS_NAMES
+    from procedures.sanctions.common import OPEN_STATUSES, STATUS_NAMES
 
     require_database()
     with session_scope() as s:

@@ -90,7 +90,7 @@ def _opening_header(case: dict) -> str:
 def _run_name() -> str:
     """The case's number once the run has started its case: Prefect names the run again at each
     start (a resume after a pause restarts it), so the name is read from the case, not kept."""
-    from procedures.sanctions.core import run_name_of
+    from procedures.sanctions.proposal import run_name_of
 
     known = run_name_of(str(runtime.flow_run.id))
     if known:

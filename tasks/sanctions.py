@@ -25,14 +25,14 @@ def start_case(flow_run_id: str, pending_case_id: int, sanction_case_id: int, fi
                facts: str, serious: bool, as_of: str) -> dict:
     from datetime import date
 
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal
 
-    v = sanctions.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
-                             date.fromisoformat(as_of) if as_of else None)
+    v = proposal.start_case(flow_run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious,
+                            date.fromisoformat(as_of) if as_of else None)
     if "error" not in v:  # the run is named by the case's number from now on (a retry names it again)
         from adapters.orchestrator import rename_run
 
-        rename_run(flow_run_id, sanctions.run_name(v["case_number"], v["institution"]))
+        rename_run(flow_run_id, proposal.run_name(v["case_number"], v["institution"]))
     _log(f"已拒绝：{v['error']}" if "error" in v else
          f"处理程序 {v['case_number']}：{v['institution']}，拟处理 {v['measure_name']}（{v['article']}）"
          + ("；本机构非负责备案的人社部门，将报告备案部门" if v["report_only"] else ""))
@@ -48,9 +48,9 @@ def publish_case(case_id: int) -> None:
 
 @task(name="confirm-sanction-opening", cache_policy=ANSWER_KEYED, **PERSISTED)
 def confirm_opening(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import proposal
 
-    outcome = sanctions.confirm_opening(case_id, pause_key, answers)
+    outcome = proposal.confirm_opening(case_id, pause_key, answers)
     _log("处理程序已由工作人员启动" if outcome.accepted else f"启动处理程序被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
@@ -58,17 +58,17 @@ def confirm_opening(case_id: int, pause_key: str, answers: dict):
 @task(name="sanction-review-context", **PERSISTED)
 def review_context(case_id: int, pause_key: str) -> list[str]:
     """The open revocation-level cases the review form at `pause_key` shows (persisted per key)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import rectification
 
-    return sanctions.review_context(case_id)
+    return rectification.review_context(case_id)
 
 
 @task(name="notify-hearing", **PERSISTED)
 def notify_hearing(case_id: int, flow_run_id: str, round_no: int = 1) -> dict:
     """`round_no`: 2, 3 … after a change reopened the hearing (a new cache key: a new letter)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import hearing
 
-    v = sanctions.notify_hearing(case_id)
+    v = hearing.notify_hearing(case_id)
     _invite(case_id, v["defence_step"], flow_run_id)
     _deliver()
     _log(("已重新送达事先告知书（变更处理，第二十五条）" if round_no > 1 else "已送达事先告知书（第二十五条）")
@@ -79,9 +79,9 @@ def notify_hearing(case_id: int, flow_run_id: str, round_no: int = 1) -> dict:
 def _invite(case_id: int, step: str, flow_run_id: str) -> None:
     from procedures.portal import links as portal_links
     from procedures.portal.links import CaseStep, Contact, Recipient
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import hearing
 
-    a = sanctions.invite_args(case_id, step)
+    a = hearing.invite_args(case_id, step)
     portal_links.invite(CaseStep("sanction", case_id, step, flow_run_id), Recipient(*a["recipient"]),
                         Contact(*a["contact"]), a["title"], a["deadline"], a["instructions"])
 
@@ -95,18 +95,18 @@ def invite(case_id: int, step: str, flow_run_id: str) -> None:
 
 @task(name="record-defence", **PERSISTED)
 def record_defence(case_id: int, submission_id: int, round_no: int = 1) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import hearing
 
-    v = sanctions.record_defence(case_id, submission_id)
+    v = hearing.record_defence(case_id, submission_id)
     _log("收到陈述和申辩" if submission_id else "陈述申辩期限届满，未收到陈述和申辩")
     return v
 
 
 @task(name="skip-hearing", **PERSISTED)
 def skip_hearing(case_id: int, round_no: int = 1) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import hearing
 
-    v = sanctions.skip_hearing(case_id)
+    v = hearing.skip_hearing(case_id)
     _log("本机构非负责备案的人社部门：不送达告知书，作出决定后报告负责备案的人社部门" if v["report_only"]
          else "第二十四条移交不事先告知评价机构")
     return v
@@ -115,54 +115,55 @@ def skip_hearing(case_id: int, round_no: int = 1) -> dict:
 @task(name="decision-context", **PERSISTED)
 def decision_context(case_id: int, pause_key: str) -> dict:
     """What the decision form at `pause_key` shows (persisted per key: a replay builds the same form)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import decision
 
-    return sanctions.decision_context(case_id)
+    return decision.decision_context(case_id)
 
 
 @task(name="record-sanction-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import decision
 
-    outcome = sanctions.decide(case_id, pause_key, answers)
+    outcome = decision.decide(case_id, pause_key, answers)
     _log("处理决定已记录" if outcome.accepted else f"处理决定被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 
 @task(name="carry-out-sanction", **PERSISTED)
 def carry_out(case_id: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import service
+    from procedures.sanctions.common import STATUS_NAMES
 
-    v = sanctions.carry_out(case_id)
+    v = service.carry_out(case_id)
     _deliver()
-    _log(f"处理决定已送达；状态：{sanctions.STATUS_NAMES[v['status']]}"
+    _log(f"处理决定已送达；状态：{STATUS_NAMES[v['status']]}"
          + (f"，整改期限 {v['rectification_due']}" if v["rectification_due"] else ""))
     return v
 
 
 @task(name="record-minutes", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_minutes(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import measures
 
-    outcome = sanctions.record_minutes(case_id, pause_key, answers)
+    outcome = measures.record_minutes(case_id, pause_key, answers)
     _log("约谈记录已登记" if outcome.accepted else f"约谈记录被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 
 @task(name="record-explanation", **PERSISTED)
 def record_explanation(case_id: int, submission_id: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import measures
 
-    v = sanctions.record_explanation(case_id, submission_id)
+    v = measures.record_explanation(case_id, submission_id)
     _log("收到评价机构的书面说明和宣布无效名单" if submission_id else "逾期未作出书面说明")
     return v
 
 
 @task(name="record-improvement", **PERSISTED)
 def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import improvement
 
-    v = sanctions.record_improvement(case_id, submission_id)
+    v = improvement.record_improvement(case_id, submission_id)
     _log(f"收到第{round_no}轮改进情况报告，待审核" if submission_id
          else "改进期限届满未报送改进情况，已启动第二十七条（三）处理")
     return v
@@ -170,18 +171,18 @@ def record_improvement(case_id: int, submission_id: int, round_no: int) -> dict:
 
 @task(name="review-improvement", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_improvement(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import improvement
 
-    outcome = sanctions.review_improvement(case_id, pause_key, answers)
+    outcome = improvement.review_improvement(case_id, pause_key, answers)
     _log("改进情况审核已记录" if outcome.accepted else f"改进情况审核被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, submission_id: int, round_no: int) -> dict:
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import rectification
 
-    v = sanctions.record_rectification_report(case_id, submission_id)
+    v = rectification.record_rectification_report(case_id, submission_id)
     _log(f"收到第{round_no}轮整改报告" if submission_id else "整改期限届满未收到整改报告，已启动升级处理")
     return v
 
@@ -195,9 +196,9 @@ def report_summary(submission_id: int, flow_run_id: str, step: str) -> str:
 
 @task(name="review-rectification", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review(case_id: int, pause_key: str, answers: dict):
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import rectification
 
-    outcome = sanctions.review_rectification(case_id, pause_key, answers)
+    outcome = rectification.review_rectification(case_id, pause_key, answers)
     _deliver()
     _log("整改审核已记录" if outcome.accepted else f"整改审核被退回（{len(outcome.errors)} 处问题）")
     return outcome
@@ -206,9 +207,9 @@ def review(case_id: int, pause_key: str, answers: dict):
 @task(name="read-sanction-case", **PERSISTED)
 def read_view(case_id: int, step: str) -> dict:
     """The case as it stands after `step` (the step names the read, so a replay gets the same)."""
-    from procedures.sanctions import core as sanctions
+    from procedures.sanctions import common
 
-    return sanctions.read_view(case_id)
+    return common.read_view(case_id)
 
 
 @task(name="sweep-sanctions", cache_policy=NO_CACHE)

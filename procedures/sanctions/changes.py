@@ -18,6 +18,8 @@ from sqlmodel import Session, select
 
 from adapters.markdown_text import inert
 from models import Agency, Institution, SanctionCase
+from procedures.sanctions.common import _doc, _history, _mail, defence_step
+from procedures.sanctions.proposal import open_sanction
 from regulation import sanctions as ladder
 
 
@@ -79,7 +81,6 @@ def _close_defence_links(s: Session, case: SanctionCase) -> None:
     now: a defence against the proposal no longer made would be read by no one."""
     from adapters.clock import now
     from models import PortalLink
-    from procedures.sanctions.core import defence_step
 
     if not case.flow_run_id:
         return
@@ -110,8 +111,6 @@ def filing_agency(s: Session, inst: Institution) -> Agency | None:
 
 def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution, today: date) -> SanctionCase | None:
     """The filing authority's own case, pending, once (keyed by the reporting case)."""
-    from procedures.sanctions.core import open_sanction
-
     agency = filing_agency(s, inst)
     if agency is None or agency.id == case.agency_id:
         return None
@@ -128,8 +127,6 @@ def case_for_filing_authority(s: Session, case: SanctionCase, inst: Institution,
 
 def refer_alongside(s: Session, case: SanctionCase, inst: Institution, today: date, d: dict) -> None:
     """第二十四条 cited beside the measure: the transfer letter too (the institution not forewarned)."""
-    from procedures.sanctions.core import _doc, _history, _mail
-
     agency = s.get(Agency, case.agency_id)
     doc = _doc(s, case, "transfer", "移交函", d["authority"], "transfer_letter", today,
                institution_name=inst.name, filing_number=inst.filing_number, facts=case.facts)

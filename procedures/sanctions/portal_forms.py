@@ -10,7 +10,7 @@ from models import PortalLink
 from procedures.casework.cases import Refusal
 from procedures.portal.forms import Fields, PortalForm, first, register
 from procedures.sanctions import case_file as sanction_case_file
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import service
 
 
 # -- 第二十五条: the 处理决定书's 送达回执 (the institution signs for the decision) -------------------------
@@ -19,15 +19,15 @@ def _parse_receipt(fields: Fields) -> dict:
 
 
 def _receipt_context(link: PortalLink) -> dict:
-    return sanctions.receipt_context(link)
+    return service.receipt_context(link)
 
 
 def _check_receipt(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    return sanctions.check_receipt(link, answers)
+    return service.check_receipt(link, answers)
 
 
 def _receipt_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
-    sanctions.record_receipt(s, link, payload, at)
+    service.record_receipt(s, link, payload, at)
 
 
 def _receipt_after_stored(link: PortalLink) -> None:
@@ -35,7 +35,7 @@ def _receipt_after_stored(link: PortalLink) -> None:
 
 
 def _receipt_document(link: PortalLink) -> tuple[str, bytes] | None:
-    return sanctions.receipt_document(link)
+    return service.receipt_document(link)
 
 
 register(PortalForm("decision_receipt", "decision_receipt.html.j2", 5, _parse_receipt,

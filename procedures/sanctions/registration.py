@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 from models import SanctionCase
 from procedures.casework import run_health
 from procedures.sanctions import portal_forms  # noqa: F401  (registers the 送达回执 form)
-from procedures.sanctions.core import FINAL_STATUSES, STATUS_NAMES
+from procedures.sanctions.common import FINAL_STATUSES, STATUS_NAMES
 
 
 def case_files(s: Session) -> list[run_health.CaseFile]:

@@ -12,11 +12,18 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from models import Institution, PendingCase, SanctionCase
+from models import Institution, InstitutionHistory, PendingCase, SanctionCase
+from procedures.sanctions.common import (
+    OPEN_STATUSES,
+    STATUS_NAMES,
+    SanctionError,
+    _doc,
+    _history,
+    _mail,
+)
+from procedures.sanctions.proposal import _article_case
+from procedures.sanctions.register import _register
 from regulation import sanctions as ladder
-
-OPEN_STATUSES = ("pending", "hearing", "awaiting_decision", "awaiting_report", "awaiting_minutes", "rectifying",
-                 "improving")  # as procedures.sanctions.core.OPEN_STATUSES (not imported: no cycle)
 
 
 def measures_in_force(s: Session, institution_id: int) -> list[str]:
@@ -71,8 +78,6 @@ def open_revocation_cases(s: Session, case: SanctionCase) -> list[str]:
     """The institution's other open cases that may end in 撤销备案回执 (第二十三条, 第二十七条 serious,
     the 3rd 不合格): a sanction case not yet ended, or a pending finding no procedure has taken up.
     Staff see them on the 恢复评价活动 review form and must state why they resume nonetheless."""
-    from procedures.sanctions.core import STATUS_NAMES, SanctionError, _article_case
-
     found = []
     for c in s.exec(select(SanctionCase).where(SanctionCase.institution_id == case.institution_id,
                                                SanctionCase.id != case.id,
@@ -108,17 +113,25 @@ def lift_after_drop(s: Session, case: SanctionCase, inst: Institution, today: da
     """A dropped case (不予处理) ends what it carried: if it was the escalation of a missed
     rectification and no other measure keeps the institution suspended, it resumes (with its
     notice and register line); otherwise nothing changes."""
-    from procedures.sanctions import core as sx
-
     source = s.get(SanctionCase, case.source_sanction_id) if case.source_sanction_id else None
     if source is None or source.measure != "rectification":
         return  # it carried no suspension (a status set elsewhere, e.g. a roster, is not ours to lift)
     before, after = settle(s, inst)
     if not resumes(before, after):
         return
-    doc = sx._doc(s, case, "resumption", "恢复评价活动通知", inst.name, "suspension_lifted_letter", today,
-                  decision_number=case.details.get("decision_number", ""), on=today)
-    sx._mail(s, f"sanction-resumption:{case.id}", inst.contact_email, "institution", doc)
-    sx._history(s, case, "resumption", today, "不予处理，暂停评价活动解除，恢复评价活动", doc.number, "附件4")
-    sx._register(s, case, "resumption", "附件4", doc.number, today)
+    doc = _doc(s, case, "resumption", "恢复评价活动通知", inst.name, "suspension_lifted_letter", today,
+               decision_number=case.details.get("decision_number", ""), on=today)
+    _mail(s, f"sanction-resumption:{case.id}", inst.contact_email, "institution", doc)
+    _history(s, case, "resumption", today, "不予处理，暂停评价活动解除，恢复评价活动", doc.number, "附件4")
+    _register(s, case, "resumption", "附件4", doc.number, today)
     case.resumed_on = today
+
+
+def revocation_in_force(s: Session, institution_id: int) -> str | None:
+    """The number of the 撤销备案回执 in force on the institution ("" when its roster alone says
+    revoked), or None while its filing stands."""
+    if s.get(Institution, institution_id).status != "revoked":
+        return None
+    return s.exec(select(InstitutionHistory.number).where(
+        InstitutionHistory.institution_id == institution_id, InstitutionHistory.kind == "revocation")
+        .order_by(InstitutionHistory.on.desc(), InstitutionHistory.id.desc())).first() or ""

@@ -1,29 +1,29 @@
-"""The sanctions' part of the daily sweep: each threshold opens its case exactly once.
+"""The sanctions' part of the daily sweep (run by tasks.sanctions.sweep_sanctions): the periods
+the steps set, and — from sweep_thresholds.py — the thresholds; each acts exactly once.
 
 - 第二十五条: a period to state and defend that has ended without a defence is closed (the
   waiting run is resumed with "no submission");
 - 附件4: reminders before a rectification deadline (settings: 30, 7, 1 days); a deadline passed
   without a report → the escalation (第二十二条(六), or 第二十三条(一) after an earlier written
-  notice) is opened once, and the waiting run is told;
+  notice; 第二十七条（三） for a missed improvement) is opened once, and the waiting run is told;
 - 送达回执: a 处理决定书 not signed for through its portal link by its receipt date → the
   institution is reminded (with the link) and the agency told, once each (the decision was served
   by mail all the same; the receipt is the proof);
-- 第二十三条(十): the third 不合格 session of a calendar year;
-- 第二十二条(四) / 第二十三条(七): no evaluation for 1 / 2 years (counted from the last evaluation,
-  else the filing date).
+- 期限待定: a period left unknown is computed once its year is declared; a stored last day on a
+  day off moves to the next working day (民法典第二百零三条), the institution told once;
+- sweep_thresholds: 第二十三条(十) the third 不合格 session of a year, 第二十二条(四) / 第二十三条(七)
+  no evaluation for 1 / 2 years; the agencies are told in one mail each of the cases opened.
 
 Flat in history: every query reads only rows due around the sweep's day (indexed), never the
 closed cases or the whole record table; the writes are set-based (one key lookup and one bulk
-insert per kind, not a transaction per case), so 10,000 due items take well under a second.
-Thresholds reached on a day the sweep did not run are caught up within `sweep_catchup_days`.
-Database keys make a second run on the same day a no-op.
+insert per kind, not a transaction per case, sweep_common.py), so 10,000 due items take well
+under a second. Database keys make a second run on the same day a no-op.
 """
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 
-from sqlalchemy import String, and_, func, insert, or_, update
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
@@ -31,61 +31,18 @@ from adapters.db import session_scope
 from adapters.mailer import enqueue
 from adapters.settings import get_settings
 from adapters.templates import chinese_date, chinese_datetime, render_email
-from models import (
-    Agency,
-    InspectionCase,
-    InspectionRecord,
-    Institution,
-    OutboxMessage,
-    PortalLink,
-    RegisterEntry,
-    SanctionCase,
-)
-from procedures.casework.pending import third_fail_key
+from models import Agency, Institution, OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures.casework.work_calendar import current_calendar
-from regulation import sanctions as ladder
+from procedures.sanctions.sweep_common import (
+    SanctionSweep,
+    _chunks,
+    _existing,
+    _insert_cases,
+    _new_case,
+)
+from procedures.sanctions.sweep_thresholds import _inactivity, _third_fail
 from regulation.calendar import CalendarDataMissing
-from regulation.deadlines import add_calendar_months, moved_last_day, period_last_day
-
-
-@dataclass
-class SanctionSweep:
-    as_of: date
-    hearings_closed: list[int] = field(default_factory=list)
-    reminded: list[int] = field(default_factory=list)
-    receipts_reminded: list[int] = field(default_factory=list)  # 送达回执 not signed by its date
-    escalated: list[int] = field(default_factory=list)
-    due_computed: list[int] = field(default_factory=list)  # 期限待定 computed once the year was declared
-    due_moved: list[int] = field(default_factory=list)  # a stored last day on a day off, moved (民法典第二百零三条)
-    opened: list[str] = field(default_factory=list)  # keys of cases opened by a threshold
-    escalation_keys: list[str] = field(default_factory=list)  # keys of the escalations opened
-    waiting: list[str] = field(default_factory=list)  # runs that could not be resumed yet
-
-    def markdown(self) -> str:
-        return "\n".join([
-            f"## 处理程序巡检：{self.as_of}", "",
-            *([f"- 期限待定已补算（工作日历已录入）：{len(self.due_computed)} 项"] if self.due_computed else []),
-            f"- 陈述申辩期限届满：{len(self.hearings_closed)} 件",
-            f"- 整改期限提醒：{len(self.reminded)} 件",
-            f"- 处理决定书送达回执逾期未签收（已提醒并告知委派机构）：{len(self.receipts_reminded)} 件",
-            f"- 逾期未整改（改进），已启动升级处理：{len(self.escalated)} 件",
-            f"- 新开处理案件（年度第三次不合格、长期未开展评价）：{len(self.opened)} 件",
-            *([f"- 待重试续办：{len(self.waiting)} 件（下次巡检再试）"] if self.waiting else []),
-        ])
-
-
-CHUNK = 5000  # bound parameters per statement (SQLite allows 32,766)
-
-
-def _chunks(items: list) -> list[list]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
-
-
-def _existing(s: Session, column, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for part in _chunks(keys):
-        found.update(s.exec(select(column).where(col(column).in_(part))).all())
-    return found
+from regulation.deadlines import moved_last_day, period_last_day
 
 
 def _set(s: Session, ids: list[int], **values) -> None:
@@ -149,7 +106,7 @@ def _tell_agencies(s: Session, as_of: date, summary: SanctionSweep) -> None:
                 subject, text, html)
 
 
-# the portal links whose deadline is each period's (procedures/sanctions.invite_args, RECEIPT_STEP)
+# the portal links whose deadline is each period's (hearing.invite_args, service.RECEIPT_STEP)
 _LINK_STEPS = {"hearing_due": (["defence"], ["defence-"]), "receipt_due": (["decision-receipt"], []),
                "rectification_due": (["explanation"], ["rectification-", "improvement-"])}
 
@@ -239,7 +196,7 @@ def _close_hearings(s: Session, as_of: date, summary: SanctionSweep, resume: boo
     rows = s.exec(select(SanctionCase.id, SanctionCase.flow_run_id, SanctionCase.details)
                   .where(SanctionCase.status == "hearing", SanctionCase.hearing_due < as_of,
                          col(SanctionCase.hearing_closed_on).is_(None))).all()
-    # a hearing reopened after a change waits at defence-2, defence-3 … (sanctions.defence_step)
+    # a hearing reopened after a change waits at defence-2, defence-3 … (common.defence_step)
     step = {case_id: "defence" if int((d or {}).get("hearing_round", 1)) == 1 else f"defence-{d['hearing_round']}"
             for case_id, _run, d in rows}
     closed = [case_id for case_id, run_id, _d in rows if not resume or _resume(run_id, step[case_id], summary)]
@@ -309,7 +266,7 @@ def _remind_receipts(s: Session, as_of: date, summary: SanctionSweep) -> None:
     the link lives), the agency told in one mail listing its cases — once (receipt_reminded_on).
     Set-based like the other reminders: one render, one bulk insert."""
     from procedures.portal.links import aware, url_of
-    from procedures.sanctions.core import RECEIPT_STEP
+    from procedures.sanctions.service import RECEIPT_STEP
 
     rows = s.exec(select(SanctionCase.id, SanctionCase.agency_id, SanctionCase.flow_run_id,
                          SanctionCase.decision_served_on, SanctionCase.receipt_due, SanctionCase.details,
@@ -359,31 +316,6 @@ _WAITING = {"rectifying": ("rectification-{round}", "22.6", False),  # 第二十
             "awaiting_report": ("explanation", None, False)}  # 第二十条: recorded, no sanction of its own
 
 
-def _new_case(key: str, institution_id: int, agency_id: str, finding: str, facts: str, on: date, source: str,
-              source_sanction_id: int | None = None, serious: bool = False) -> dict:
-    """A sanction_case row for a bulk insert: every column given (no ORM defaults apply)."""
-    return {"key": key, "pending_case_id": None, "source_sanction_id": source_sanction_id,
-            "institution_id": institution_id, "agency_id": agency_id, "finding_case": finding, "facts": facts,
-            "serious": serious, "source": source, "opened_on": on, "clock_offset_days": 0, "flow_run_id": None,
-            "status": "pending", "proposal": {}, "report_only": False, "hearing_due": None, "hearing_closed_on": None,
-            "defence": {}, "decision": "", "decided_case": "", "measure": "", "decision_reason": "",
-            "point_replies": [], "details": {}, "decided_on": None, "decided_by": "", "rectification_due": None,
-            "rectification_round": 0, "report_received_on": None, "resumed_on": None, "escalated_on": None,
-            "decision_served_on": None, "receipt_due": None, "receipt_signed_at": None, "receipt_signer": "",
-            "receipt_reminded_on": None}
-
-
-def _insert_cases(s: Session, rows: list[dict], summary: SanctionSweep | None = None) -> list[dict]:
-    """Insert the rows whose key is new; returns them."""
-    have = _existing(s, SanctionCase.key, [r["key"] for r in rows])
-    new = [r for r in rows if r["key"] not in have]
-    if new:
-        s.exec(insert(SanctionCase), params=new)
-    if summary is not None:
-        summary.opened += [r["key"] for r in new]
-    return new
-
-
 def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> None:
     rows = s.exec(select(SanctionCase.id, SanctionCase.status, SanctionCase.rectification_round,
                          SanctionCase.rectification_due, SanctionCase.escalated_on, SanctionCase.institution_id,
@@ -416,79 +348,6 @@ def _escalate(s: Session, as_of: date, summary: SanctionSweep, resume: bool) -> 
     summary.escalated += first
 
 
-def _agencies(s: Session) -> set[str]:
-    return set(s.exec(select(Agency.id)).all())
-
-
-def _acting(agencies: set[str], filing_authority: str, city_letter: str | None) -> str:
-    """第十一条 属地管理, as procedures.sanctions.core.acting_agency (without a query per row)."""
-    city = f"CITY-{city_letter}"
-    return city if filing_authority == "city" and city in agencies else "PROV"
-
-
-def _third_fail(s: Session, as_of: date, summary: SanctionSweep) -> None:
-    """Institutions with a 不合格 confirmed in the catch-up window; counted per session per year."""
-    since = max(as_of - timedelta(days=get_settings().sweep_catchup_days), date(as_of.year, 1, 1))
-    recent = (select(InspectionCase.institution_id)
-              .join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
-              .where(InspectionRecord.verdict == "不合格", InspectionRecord.confirmed_on >= since,
-                     InspectionRecord.confirmed_on <= as_of))
-    per_session = (select(InspectionCase.institution_id, InspectionCase.session_id,
-                          func.min(InspectionRecord.confirmed_on).label("first_on"))
-                   .join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
-                   .where(col(InspectionCase.institution_id).in_(recent), InspectionRecord.verdict == "不合格",
-                          InspectionRecord.confirmed_on >= date(as_of.year, 1, 1),
-                          InspectionRecord.confirmed_on <= as_of, col(InspectionCase.session_id).is_not(None))
-                   .group_by(InspectionCase.institution_id, InspectionCase.session_id)).subquery()
-    rows = s.exec(select(per_session.c.institution_id, func.count(), func.group_concat(per_session.c.first_on))
-                  .group_by(per_session.c.institution_id).having(func.count() >= 3)).all() \
-        if s.get_bind().dialect.name == "sqlite" else \
-        s.exec(select(per_session.c.institution_id, func.count(), func.string_agg(
-            func.cast(per_session.c.first_on, String), ","))
-            .group_by(per_session.c.institution_id).having(func.count() >= 3)).all()
-    if not rows:
-        return
-    insts = {i.id: i for i in _institutions(s, [r[0] for r in rows])}
-    agencies = _agencies(s)
-    new = []
-    for inst_id, n, dates in rows:
-        third = sorted(dates.split(","))[2]
-        inst = insts[inst_id]
-        new.append(_new_case(third_fail_key(inst_id, as_of.year), inst_id,
-                             _acting(agencies, inst.filing_authority, inst.city_letter), "fail",
-                             f"{as_of.year}年度外督总体评价结果已出现{n}场次“不合格”", date.fromisoformat(third), "sweep"))
-    _insert_cases(s, new, summary)
-
-
-def _institutions(s: Session, ids: list[int]) -> list[Institution]:
-    found = []
-    for part in _chunks(ids):
-        found += s.exec(select(Institution).where(col(Institution.id).in_(part))).all()
-    return found
-
-
-def _inactivity(s: Session, as_of: date, summary: SanctionSweep) -> None:
-    catchup = get_settings().sweep_catchup_days
-    agencies = _agencies(s)
-    for months, case_key, label in ladder.INACTIVITY_THRESHOLDS:
-        cutoff = add_calendar_months(as_of, -months)  # evaluated last on or before this day: reached
-        lo = cutoff - timedelta(days=catchup)
-        columns = (Institution.id, Institution.last_evaluation_on, Institution.filed_on, Institution.filing_authority,
-                   Institution.city_letter)
-        rows = [*s.exec(select(*columns).where(Institution.status != "revoked", Institution.last_evaluation_on >= lo,
-                                               Institution.last_evaluation_on <= cutoff)).all(),
-                *s.exec(select(*columns).where(Institution.status != "revoked",
-                                               col(Institution.last_evaluation_on).is_(None),
-                                               Institution.filed_on >= lo, Institution.filed_on <= cutoff)).all()]
-        new = []
-        for inst_id, last, filed, authority, city in rows:
-            since = last or filed
-            new.append(_new_case(f"inactive-{months // 12}y:{inst_id}:{since}", inst_id,
-                                 _acting(agencies, authority, city), case_key,
-                                 f"自{since}起{label}未开展评价活动（正当理由由委派机构核实）", as_of, "sweep"))
-        _insert_cases(s, new, summary)
-
-
 def _label(case_id: int, number: str | None) -> str:
-    """A case as staff and letters name it (procedures.sanctions.core.case_label, without its import)."""
+    """A case as staff and letters name it (procedures.sanctions.proposal.case_label, without its import)."""
     return number or f"第{case_id}号"

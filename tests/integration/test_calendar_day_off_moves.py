@@ -14,8 +14,16 @@ from cli.demo_data import add_agencies, add_institution
 from models import OutboxMessage, PortalLink, RegisterEntry, SanctionCase
 from procedures.casework import staff
 from procedures.portal.links import CaseStep, Contact, Recipient, create_link
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import invite_args, record_defence
+from procedures.sanctions.rectification import (
+    REVIEW_AGAIN,
+    record_rectification_report,
+    review_rectification,
+)
+from procedures.sanctions.service import carry_out
 from tests.app_env import app_env
 from tests.integration.test_sanctions import _submit, notify_opened
 from tests.integration.test_unknown_year_windows import _mails, _sanction, declare_year
@@ -44,10 +52,10 @@ def _rectifying(on: str) -> int:
         code = staff.add(s, "CITY-A", "王审核", "审核")[1]
     case_id = _sanction("T-Y-2", on, code)
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                                 "requirements": "按规定设置考场，重新组织评价"}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "rectifying"
+    assert carry_out(case_id)["status"] == "rectifying"
     return case_id
 
 
@@ -144,17 +152,17 @@ def test_a_new_rectification_date_typed_on_a_day_off_is_moved_to_the_next_workin
     with session_scope() as s:
         code = staff.add(s, "CITY-A", "李审核", "审核")[1]
     sid = _submit(case_id, "run-T-Y-2-2098-12-01", "rectification-1", "整改报告")
-    sanctions.record_rectification_report(case_id, sid)
-    undeclared = sanctions.review_rectification(case_id, "review-1-1", {
-        "outcome": sanctions.REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片", "new_due": "2100-01-04"})
+    record_rectification_report(case_id, sid)
+    undeclared = review_rectification(case_id, "review-1-1", {
+        "outcome": REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片", "new_due": "2100-01-04"})
     assert not undeclared.accepted and "2100年法定节假日安排尚未录入" in undeclared.field_errors["new_due"]
-    assert sanctions.review_rectification(case_id, "review-1-2", {
-        "outcome": sanctions.REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片",
+    assert review_rectification(case_id, "review-1-2", {
+        "outcome": REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片",
         "new_due": str(SUNDAY)}).accepted
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
     assert case.rectification_due == MONDAY
-    assert sanctions.invite_args(case_id, "rectification-2")["deadline"].date() == \
+    assert invite_args(case_id, "rectification-2")["deadline"].date() == \
         MONDAY - timedelta(days=case.clock_offset_days)
-    assert "（2099-03-08为法定休假日，依民法典第二百零三条顺延至2099-03-09）" in sanctions.proposal_markdown(case_id) + str(
+    assert "（2099-03-08为法定休假日，依民法典第二百零三条顺延至2099-03-09）" in proposal_markdown(case_id) + str(
         case.details)

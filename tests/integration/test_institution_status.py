@@ -16,8 +16,16 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import record_defence
+from procedures.sanctions.proposal import start_case
+from procedures.sanctions.rectification import (
+    record_rectification_report,
+    review_context,
+    review_rectification,
+)
+from procedures.sanctions.service import carry_out
 from tests.integration.test_sanctions import D0, _inst, _staff, _start, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
@@ -35,10 +43,10 @@ def _decided(run: str, inst_id: int, article: str, code: str, on=D0, decision="�
 
 def _carry(case_id: int, code: str, decision="采纳拟处理意见", **answers) -> int:
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    outcome = sanctions.decide(case_id, "d-1", {"decision": decision, "staff_code": code, "requirements": REQUIREMENTS} | answers)
+    record_defence(case_id, 0)
+    outcome = decide(case_id, "d-1", {"decision": decision, "staff_code": code, "requirements": REQUIREMENTS} | answers)
     assert outcome.accepted, outcome.errors
-    sanctions.carry_out(case_id)
+    carry_out(case_id)
     return case_id
 
 
@@ -47,8 +55,8 @@ def _accept_report(case_id: int, code: str, **answers):
 
     with session_scope() as s:
         run = s.get(SanctionCase, case_id).flow_run_id
-    sanctions.record_rectification_report(case_id, _submit(case_id, run, "rectification-1", "整改报告"))
-    return sanctions.review_rectification(case_id, "review-1-1", {"outcome": RESUMED, "staff_code": code} | answers)
+    record_rectification_report(case_id, _submit(case_id, run, "rectification-1", "整改报告"))
+    return review_rectification(case_id, "review-1-1", {"outcome": RESUMED, "staff_code": code} | answers)
 
 
 def _status(inst_id: int) -> str:
@@ -106,16 +114,16 @@ def test_a_dropped_article_22_6_case_does_not_leave_the_institution_suspended_wi
     code, inst_id = _staff(), _inst("ST4")
     missed = _decided("run-st4a", inst_id, "第二十二条（二）", code)
     sanction_sweep.sweep(date(2026, 6, 3), resume=False)  # the deadline (06-02) passed without a report
-    sanctions.record_rectification_report(missed, 0)  # the run is told: the case ends
+    record_rectification_report(missed, 0)  # the run is told: the case ends
     with session_scope() as s:
         (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == missed))
     assert esc.finding_case == "22.6" and _status(inst_id) == "suspended"  # carried into the open escalation
-    sanctions.start_case("run-st4b", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
+    start_case("run-st4b", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
     notify_opened(esc.id)
-    sanctions.record_defence(esc.id, 0)
-    assert sanctions.decide(esc.id, "d-1", {"decision": "不予处理", "reason": "报告已按期寄出，邮路延误",
-                                            "staff_code": code}).accepted
-    assert sanctions.carry_out(esc.id)["status"] == "dropped"
+    record_defence(esc.id, 0)
+    assert decide(esc.id, "d-1", {"decision": "不予处理", "reason": "报告已按期寄出，邮路延误",
+                                  "staff_code": code}).accepted
+    assert carry_out(esc.id)["status"] == "dropped"
     assert _status(inst_id) == "active"
     lines, letters = _resumptions(inst_id)
     assert len(lines) == 1 and len(letters) == 1 and "不予处理" in letters[0].html
@@ -140,14 +148,14 @@ def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_sta
         s.flush()
         s.add(PendingCase(kind="sanction", institution_id=inst_id, source_case_id=source.id,
                           article="第二十三条（一）", facts="整改期间组织评价", opened_on=date(2026, 4, 2)))
-    shown = sanctions.review_context(rectifying)
+    shown = review_context(rectifying)
     assert [x.split("（")[0] for x in shown] == [f"处理案件{registered['case_id']}", shown[1].split("（")[0]]
     assert "第二十三条（八）" in shown[0] and "第二十三条（一）" in shown[1] and "尚未启动处理程序" in shown[1]
     refused = _accept_report(rectifying, code)
     assert not refused.accepted and "须写明理由" in refused.field_errors["resume_reason"]
     assert _status(inst_id) == "suspended"
-    ok = sanctions.review_rectification(rectifying, "review-1-2", {"outcome": RESUMED, "staff_code": code,
-                                                                   "resume_reason": "整改已完成，另案依程序办理"})
+    ok = review_rectification(rectifying, "review-1-2", {"outcome": RESUMED, "staff_code": code,
+                                                         "resume_reason": "整改已完成，另案依程序办理"})
     assert ok.accepted and _status(inst_id) == "active"
     with session_scope() as s:
         case = s.get(SanctionCase, rectifying)
@@ -159,7 +167,7 @@ def test_resuming_while_a_revocation_level_case_is_open_shows_it_and_needs_a_sta
 def test_resuming_with_no_revocation_level_case_open_needs_no_reason():
     code, inst_id = _staff(), _inst("ST7")
     rectifying = _decided("run-st7", inst_id, "第二十二条（二）", code)
-    assert sanctions.review_context(rectifying) == []
+    assert review_context(rectifying) == []
     assert _accept_report(rectifying, code).accepted and _status(inst_id) == "active"
 
 

@@ -17,7 +17,9 @@ from models import (
     RegisterEntry,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import record_defence
+from procedures.sanctions.service import carry_out
 from tests.integration.test_institution_status import REQUIREMENTS, _decided
 from tests.integration.test_sanctions import _inst, _staff, _start, notify_opened
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)
@@ -50,17 +52,17 @@ def test_an_article_22_decision_on_a_revoked_institution_is_refused_naming_the_r
     number = _revocation_number(inst_id)
     case_id = _start("run-rv1b", inst_id, "第二十二条（二）", on=LATER)["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    refused = sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                "requirements": REQUIREMENTS})
+    record_defence(case_id, 0)
+    refused = decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                      "requirements": REQUIREMENTS})
     assert not refused.accepted
     assert f"备案回执已撤销（{number}）" in refused.field_errors["decision"] and "不予处理" in refused.field_errors["decision"]
     with session_scope() as s:
         assert s.get(SanctionCase, case_id).decision == ""  # nothing written
-    dropped = sanctions.decide(case_id, "d-2", {"decision": "不予处理", "reason": f"备案回执已撤销（{number}）",
-                                                "staff_code": code})
+    dropped = decide(case_id, "d-2", {"decision": "不予处理", "reason": f"备案回执已撤销（{number}）",
+                                      "staff_code": code})
     assert dropped.accepted, dropped.errors
-    assert sanctions.carry_out(case_id)["status"] == "dropped"
+    assert carry_out(case_id)["status"] == "dropped"
     _nothing_of_article_22(case_id, inst_id)
 
 
@@ -69,9 +71,9 @@ def test_a_change_to_article_22_on_a_revoked_institution_is_refused_too():
     _decided("run-rv2a", inst_id, "第二十三条（四）", code)
     case_id = _start("run-rv2b", inst_id, "第二十二条（二）", on=LATER)["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    changed = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（二）",
-                                                "reason": "同一事实", "staff_code": code, "requirements": REQUIREMENTS})
+    record_defence(case_id, 0)
+    changed = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（二）",
+                                      "reason": "同一事实", "staff_code": code, "requirements": REQUIREMENTS})
     assert not changed.accepted and "备案回执已撤销" in changed.field_errors["decision"]
 
 
@@ -81,11 +83,11 @@ def test_a_revocation_carried_out_between_the_decision_and_the_notice_records_it
     code, inst_id = _staff(), _inst("RV3")
     case_id = _start("run-rv3a", inst_id, "第二十二条（二）")["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                             "requirements": REQUIREMENTS}).accepted
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                   "requirements": REQUIREMENTS}).accepted
     _decided("run-rv3b", inst_id, "第二十三条（四）", code)
-    assert sanctions.carry_out(case_id)["status"] == "closed"
+    assert carry_out(case_id)["status"] == "closed"
     _nothing_of_article_22(case_id, inst_id)
     with session_scope() as s:
         (kept,) = s.exec(select(InstitutionHistory).where(InstitutionHistory.sanction_case_id == case_id,

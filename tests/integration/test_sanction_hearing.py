@@ -23,7 +23,12 @@ from models import (
 from procedures.casework import staff
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
-from procedures.sanctions import core as sanctions
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.common import read_view
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import record_defence, skip_hearing
+from procedures.sanctions.proposal import open_sanction, start_case
+from procedures.sanctions.service import carry_out
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 
@@ -65,7 +70,7 @@ def _inst(tag: str, **kw) -> int:
 def _start(run: str, inst_id: int, article: str, facts="考场未按规定设置", **kw) -> dict:
     with session_scope() as s:
         filing = s.get(Institution, inst_id).filing_number
-    return sanctions.start_case(run, filing_number=filing, article=article, facts=facts, as_of=D0, **kw)
+    return start_case(run, filing_number=filing, article=article, facts=facts, as_of=D0, **kw)
 
 
 def _submit(case_id: int, run: str, step: str, statement: str) -> int:
@@ -101,8 +106,8 @@ def _heard_then_changed(run: str, inst_id: int, article: str, code: str, change:
     """A case told (告知书) whose period ended without a defence, then a change asked: the case id."""
     case_id = _start(run, inst_id, article, **kw)["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "decision-1", {"decision": "变更处理", "staff_code": code} | change).accepted
+    record_defence(case_id, 0)
+    assert decide(case_id, "decision-1", {"decision": "变更处理", "staff_code": code} | change).accepted
     return case_id
 
 
@@ -113,14 +118,14 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     v = _start("run-c24", inst_id, "第二十四条")
     assert (v["measure"], v["article"], v["hearing"]) == ("referral", "第二十四条", False)
     case_id = v["case_id"]
-    sanctions.skip_hearing(case_id)
+    skip_hearing(case_id)
     change = {"decision": "变更处理", "changed_article": "第二十三条（四）", "reason": "核实其贩卖证书",
               "staff_code": code}
-    refused = sanctions.decide(case_id, "decision-0", change)
+    refused = decide(case_id, "decision-0", change)
     assert set(refused.field_errors) == {"changed_facts"} and refused.errors[0].startswith("变更后的事实：")
-    changed = sanctions.decide(case_id, "decision-1", change | {"changed_facts": "经核实，该机构向他人出售证书3本。"})
+    changed = decide(case_id, "decision-1", change | {"changed_facts": "经核实，该机构向他人出售证书3本。"})
     assert changed.accepted
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["measure"], v["hearing"], v["defence_step"]) == ("pending", "revocation", True, "defence-2")
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"  # nothing taken before the hearing
@@ -137,11 +142,11 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         assert case.details["changes"][0]["from_facts"] == "考场未按规定设置"
-    sanctions.record_defence(case_id, _submit(case_id, "run-c24", "defence-2", "证书系他人伪造"))
-    decided = sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
-                                                          "point_reason_01": "有交易记录为证", "staff_code": code})
+    record_defence(case_id, _submit(case_id, "run-c24", "defence-2", "证书系他人伪造"))
+    decided = decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
+                                                "point_reason_01": "有交易记录为证", "staff_code": code})
     assert decided.accepted
-    assert sanctions.carry_out(case_id)["status"] == "closed"
+    assert carry_out(case_id)["status"] == "closed"
     decision = _letter(case_id, "decision")
     _no_blank_in(decision)
     with session_scope() as s:
@@ -161,13 +166,13 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
             "发出《整改通知书》，暂停评价活动")
     case_id = _start("run-c21", inst_id, "第二十一条（三）")["case_id"]
     notify_opened(case_id)
-    first = sanctions.read_view(case_id)
-    sanctions.record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
+    first = read_view(case_id)
+    record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
     change = {"decision": "变更处理", "changed_article": "第二十三条（一）", "point_01": "不采纳",
               "point_reason_01": "未见整改材料", "staff_code": code, "changed_facts": "整改期满后再次超范围评价。"}
-    missing = sanctions.decide(case_id, "decision-1", change)
+    missing = decide(case_id, "decision-1", change)
     assert missing.field_errors == {"reason": "理由：变更处理须写明理由"}
-    assert sanctions.decide(case_id, "decision-2", change | {"reason": "已被出具整改通知书后再次违反"}).accepted
+    assert decide(case_id, "decision-2", change | {"reason": "已被出具整改通知书后再次违反"}).accepted
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         (change_row,) = case.details["changes"]
@@ -186,9 +191,9 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
     assert "经对陈述和申辩的复核，拟变更处理" in again and "整改期满后再次超范围评价" in again
     assert "已于2026年1月5日被出具《整改通知书》" in again and "2026年1月5日，发出《整改通知书》" in again
     assert len(mails) == 2  # a new 告知书, a new mail
-    sanctions.record_defence(case_id, 0)  # the second period ended without a defence
-    assert sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "closed"
+    record_defence(case_id, 0)  # the second period ended without a defence
+    assert decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    assert carry_out(case_id)["status"] == "closed"
     decision = _letter(case_id, "decision")
     _no_blank_in(decision)
     assert "在规定期限（2026年3月9日前）内未提交陈述和申辩意见" in decision
@@ -199,17 +204,17 @@ def test_a_change_to_23_1_without_a_rectification_notice_on_record_is_refused_be
     code, inst_id = _staff(), _inst("N231")
     case_id = _start("run-n231", inst_id, "第二十一条（三）")["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    refused = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
-                                                "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
+    record_defence(case_id, 0)
+    refused = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（一）",
+                                      "reason": "再次违反", "changed_facts": "再次违反", "staff_code": code})
     assert set(refused.field_errors) == {"changed_article"} and "整改通知书" in refused.field_errors["changed_article"]
-    ten = sanctions.decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十三条（十）",
-                                            "reason": "多次不合格", "changed_facts": "多次不合格", "staff_code": code})
+    ten = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十三条（十）",
+                                  "reason": "多次不合格", "changed_facts": "多次不合格", "staff_code": code})
     assert "2026年度记录为0次" in ten.field_errors["changed_article"]
-    one = sanctions.decide(case_id, "d-3", {"decision": "变更处理", "changed_article": "第二十二条（一）",
-                                            "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
+    one = decide(case_id, "d-3", {"decision": "变更处理", "changed_article": "第二十二条（一）",
+                                  "reason": "约谈后又发生", "changed_facts": "又发生", "staff_code": code})
     assert "约谈" in one.field_errors["changed_article"]
-    assert sanctions.read_view(case_id)["hearing_round"] == 1
+    assert read_view(case_id)["hearing_round"] == 1
 
 
 def test_a_change_to_article_15_is_refused_beside_the_field(db):
@@ -217,10 +222,10 @@ def test_a_change_to_article_15_is_refused_beside_the_field(db):
     code, inst_id = _staff(), _inst("F15")
     case_id = _start("run-f15", inst_id, "第二十一条（三）")["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
+    record_defence(case_id, 0)
     for n, article in enumerate(("第十五条", "fail"), 1):
-        refused = sanctions.decide(case_id, f"d-{n}", {"decision": "变更处理", "changed_article": article,
-                                                       "reason": "情节轻微", "staff_code": code})
+        refused = decide(case_id, f"d-{n}", {"decision": "变更处理", "changed_article": article,
+                                             "reason": "情节轻微", "staff_code": code})
         assert set(refused.field_errors) == {"changed_article"} and "第十五条" in refused.field_errors["changed_article"]
 
 
@@ -228,16 +233,16 @@ def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
     """22.1 → 21.3: no new hearing; the interview needs its time and place, named beside the field."""
     code, inst_id = _staff(), _inst("L21")
     case_id = _start("run-l21", inst_id, "第二十一条（三）", serious=True)["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十二条（一）"
+    assert read_view(case_id)["article"] == "第二十二条（一）"
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
+    record_defence(case_id, 0)
     change = {"decision": "变更处理", "changed_article": "第二十一条（三）", "reason": "情节尚不严重", "staff_code": code}
-    refused = sanctions.decide(case_id, "decision-1", change)
+    refused = decide(case_id, "decision-1", change)
     assert set(refused.field_errors) == {"interview_time", "interview_place"}
     assert refused.field_errors["interview_time"].startswith("约谈时间：")
-    assert sanctions.decide(case_id, "decision-2", change | {"interview_time": "2026年3月20日9时",
-                                                             "interview_place": "市人社局301室"}).accepted
-    v = sanctions.carry_out(case_id)
+    assert decide(case_id, "decision-2", change | {"interview_time": "2026年3月20日9时",
+                                                   "interview_place": "市人社局301室"}).accepted
+    v = carry_out(case_id)
     assert (v["status"], v["hearing_round"]) == ("awaiting_minutes", 1)
     decision = _letter(case_id, "decision")
     _no_blank_in(decision)
@@ -251,12 +256,12 @@ def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(db):
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（四）")
     notify_opened(v["case_id"])
     assert "第二十四条" not in _letter(v["case_id"], "hearing") and "移交" not in _letter(v["case_id"], "hearing")
-    sanctions.record_defence(v["case_id"], 0)
-    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    record_defence(v["case_id"], 0)
+    refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority"}
-    assert sanctions.decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某市公安局"}).accepted
-    sanctions.carry_out(v["case_id"])
+    assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
+                                        "authority": "某市公安局"}).accepted
+    carry_out(v["case_id"])
     with session_scope() as s:
         kinds = [h.kind for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.institution_id == inst_id))]
         assert s.get(Institution, inst_id).status == "revoked"
@@ -269,14 +274,14 @@ def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_auth
     whose own case is opened pending; started, it hears and decides itself."""
     city_code, inst_id = _staff("CITY-A"), _inst("P1", authority="province")
     with session_scope() as s:
-        case = sanctions.open_sanction(s, "test:p1", inst_id, "23.4", "督导发现贩卖证书", D0, "registered",
-                                       agency_id="CITY-A")
+        case = open_sanction(s, "test:p1", inst_id, "23.4", "督导发现贩卖证书", D0, "registered",
+                             agency_id="CITY-A")
         case_id = case.id
-    v = sanctions.start_case("run-p1", sanction_case_id=case_id, as_of=D0)
+    v = start_case("run-p1", sanction_case_id=case_id, as_of=D0)
     assert v["report_only"] and not v["hearing"]
-    sanctions.skip_hearing(case_id)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": city_code}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "reported"
+    skip_hearing(case_id)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": city_code}).accepted
+    assert carry_out(case_id)["status"] == "reported"
     assert _letter(case_id, "hearing") == "" and _letter(case_id, "decision") == ""
     report = _letter(case_id, "report")
     _no_blank_in(report)
@@ -290,7 +295,7 @@ def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_auth
         mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"sanction-report:{case_id}")).one()
         assert mail.recipient == "prov@example.gov.cn" and str(followed.id) in mail.text_body
         assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
-    own = sanctions.start_case("run-p1-prov", sanction_case_id=followed.id, as_of=D0)
+    own = start_case("run-p1-prov", sanction_case_id=followed.id, as_of=D0)
     assert (own["report_only"], own["hearing"], own["measure"]) == (False, True, "revocation")
 
 
@@ -299,19 +304,19 @@ def test_article_20_on_a_ministry_filed_institution_is_reported_not_ordered(db):
     code, inst_id = _staff("PROV"), _inst("M20", authority="mohrss")
     v = _start("run-m20", inst_id, "第二十条（一）")
     assert v["report_only"] and not v["hearing"]
-    sanctions.skip_hearing(v["case_id"])
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
-    assert sanctions.carry_out(v["case_id"])["status"] == "reported"
+    skip_hearing(v["case_id"])
+    decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert carry_out(v["case_id"])["status"] == "reported"
     assert _letter(v["case_id"], "void-order") == "" and "人力资源社会保障部" in _letter(v["case_id"], "report")
 
 
 def test_a_dropped_referral_serves_no_decision_on_an_institution_never_told(db):
     code, inst_id = _staff(), _inst("D24")
     v = _start("run-d24", inst_id, "第二十四条")
-    sanctions.skip_hearing(v["case_id"])
-    assert sanctions.decide(v["case_id"], "d-1", {"decision": "不予处理", "reason": "经核实不构成重大违法",
-                                                  "staff_code": code}).accepted
-    assert sanctions.carry_out(v["case_id"])["status"] == "dropped"
+    skip_hearing(v["case_id"])
+    assert decide(v["case_id"], "d-1", {"decision": "不予处理", "reason": "经核实不构成重大违法",
+                                        "staff_code": code}).accepted
+    assert carry_out(v["case_id"])["status"] == "dropped"
     assert _letter(v["case_id"], "decision") == ""
 
 
@@ -321,12 +326,12 @@ def test_a_rectification_notice_carries_the_requirements_staff_wrote(db):
     notify_opened(v["case_id"])
     hearing = _letter(v["case_id"], "hearing")
     assert hearing.count("第二十二条（二）") == 1 and hearing.count("超职业、超等级、超地域范围评价的") == 1
-    sanctions.record_defence(v["case_id"], 0)
-    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    record_defence(v["case_id"], 0)
+    refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert refused.field_errors == {"requirements": "整改要求：第二十二条《整改通知书》须写明整改要求"}
-    assert sanctions.decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "requirements": "停止超范围评价"}).accepted
-    sanctions.carry_out(v["case_id"])
+    assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
+                                        "requirements": "停止超范围评价"}).accepted
+    carry_out(v["case_id"])
     notice = _letter(v["case_id"], "rectification")
     _no_blank_in(notice)
     assert "你单位应当停止超范围评价，并立即整改" in notice
@@ -342,13 +347,13 @@ def test_an_article_27_revocation_letter_does_not_say_it_is_published_or_bars_ne
     code, inst_id = _staff(), _inst("P27")
     v = _start("run-p27", inst_id, "第二十七条（三）", serious=True, facts="督导意见下达后未采取任何整改措施。")
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
-    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    record_defence(v["case_id"], 0)
+    refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority", "persons"}
     assert refused.field_errors["persons"].startswith("直接负责的主管人员和其他责任人员：")
-    assert sanctions.decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某集团纪委", "persons": "张某"}).accepted
-    assert sanctions.carry_out(v["case_id"])["status"] == "closed"
+    assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
+                                        "authority": "某集团纪委", "persons": "张某"}).accepted
+    assert carry_out(v["case_id"])["status"] == "closed"
     letters = {kind: _letter(v["case_id"], kind) for kind in ("decision", "revocation", "discipline")}
     for kind, text in letters.items():
         _no_blank_in(text)
@@ -388,7 +393,7 @@ def test_a_lighter_measure_on_a_basis_never_told_is_heard_again(db, tag, heard, 
     case_id = _heard_then_changed(f"run-{tag}", inst_id, heard, code,
                                   {"changed_article": changed, "reason": "经复核情节较轻",
                                    "changed_facts": "经复核，问题限于个别考生。"})
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["hearing_round"], v["article"]) == ("pending", 2, changed)
     with session_scope() as s:
         assert s.get(SanctionCase, case_id).decided_on is None  # nothing decided before the new hearing
@@ -399,17 +404,17 @@ def test_a_change_to_the_22_item_a_23_1_escalation_rested_on_is_decided_at_once_
     code, inst_id = _staff(), _inst("E22")
     _record(inst_id, "written_notice", date(2026, 1, 5), "济南人社督〔2026〕1号", "第二十二条（二）", "发出《整改通知书》")
     case_id = _start("run-e22", inst_id, "第二十二条（二）")["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
+    assert read_view(case_id)["article"] == "第二十三条（一）"
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    other = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（七）",
-                                              "reason": "宣传不实", "staff_code": code})
+    record_defence(case_id, 0)
+    other = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十二条（七）",
+                                    "reason": "宣传不实", "staff_code": code})
     assert set(other.field_errors) == {"changed_facts"}  # another basis: heard again, so its facts are asked
-    same = sanctions.decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（二）",
-                                             "reason": "整改期间已有改进", "requirements": "停止超范围评价",
-                                             "staff_code": code})
+    same = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（二）",
+                                   "reason": "整改期间已有改进", "requirements": "停止超范围评价",
+                                   "staff_code": code})
     assert same.accepted
-    v = sanctions.carry_out(case_id)
+    v = carry_out(case_id)
     assert (v["status"], v["hearing_round"]) == ("rectifying", 1)
     decision = _letter(case_id, "decision")
     _no_blank_in(decision)
@@ -438,9 +443,9 @@ def test_an_improvement_changed_to_a_revocation_under_article_23_is_heard_again(
                                   {"changed_article": "第二十三条（二）", "reason": "备案材料虚假",
                                    "changed_facts": "备案时提交的场地证明系伪造。"})
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
-    sanctions.carry_out(case_id)
+    record_defence(case_id, 0)
+    assert decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    carry_out(case_id)
     revocation = _letter(case_id, "revocation")
     _no_blank_in(revocation)
     assert "不再受理你单位的备案或遴选申请" in revocation and "并对社会公布" in revocation
@@ -455,10 +460,10 @@ def test_a_second_change_opens_a_third_hearing_round(any_db):
                                   {"changed_article": "第二十三条（四）", "reason": "查明贩卖证书",
                                    "changed_facts": "贩卖证书2本。"})
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "decision-r2-1", {"decision": "变更处理", "changed_article": "第二十三条（二）",
-                                                       "reason": "实为备案材料虚假", "changed_facts": "备案材料虚假。",
-                                                       "staff_code": code}).accepted
+    record_defence(case_id, 0)
+    assert decide(case_id, "decision-r2-1", {"decision": "变更处理", "changed_article": "第二十三条（二）",
+                                             "reason": "实为备案材料虚假", "changed_facts": "备案材料虚假。",
+                                             "staff_code": code}).accepted
     v = notify_opened(case_id)
     assert (v["hearing_round"], v["defence_step"], v["article"]) == (3, "defence-3", "第二十三条（二）")
     third = _letter(case_id, "hearing-3")
@@ -468,10 +473,10 @@ def test_a_second_change_opens_a_third_hearing_round(any_db):
         assert [c["to_article"] for c in case.details["changes"]] == ["第二十三条（四）", "第二十三条（二）"]
         second_number = case.details["changes"][1]["hearing_doc"]
     assert f"（{second_number}）" in third and "撤销备案回执（第二十三条（四））" in third and "备案材料虚假" in third
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "decision-r3-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "closed"
-    markdown = sanctions.proposal_markdown(case_id)
+    record_defence(case_id, 0)
+    assert decide(case_id, "decision-r3-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    assert carry_out(case_id)["status"] == "closed"
+    markdown = proposal_markdown(case_id)
     assert markdown.count("重新告知（此前告知书") == 2 and "。；" not in markdown and "- ：" not in markdown
 
 
@@ -487,7 +492,7 @@ def test_the_sweep_closes_a_reopened_hearing_at_its_own_step(any_db):
     assert v["defence_step"] == "defence-2"
     summary = sanction_sweep.sweep(date.fromisoformat(v["hearing_due"]) + timedelta(days=1), resume=False)
     assert case_id in summary.hearings_closed
-    sanctions.record_defence(case_id, 0)
+    record_defence(case_id, 0)
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         assert case.status == "awaiting_decision" and case.defence["closed_on"] == str(case.hearing_closed_on)
@@ -503,10 +508,10 @@ def test_a_round_1_defence_link_is_closed_when_a_change_reopens_the_hearing(db):
         link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, "defence", "run-l1"),
                                         portal_links.Recipient("institution", "机构", "i@example.cn"),
                                         portal_links.Contact("济南", "a@example.cn"), "陈述和申辩", due)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
-                                             "reason": "查明贩卖证书", "changed_facts": "贩卖证书2本。",
-                                             "staff_code": code}).accepted
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
+                                   "reason": "查明贩卖证书", "changed_facts": "贩卖证书2本。",
+                                   "staff_code": code}).accepted
     assert portal_submissions.submit(link.token, "迟到的申辩", []).status == "expired"
 
 
@@ -517,7 +522,7 @@ def test_a_revocation_heard_then_changed_to_a_referral_alone_tells_the_instituti
     case_id = _heard_then_changed("run-t24", inst_id, "第二十三条（四）", code,
                                   {"changed_article": "第二十四条", "reason": "涉嫌违法，移交处理",
                                    "authority": "某市公安局"})
-    assert sanctions.carry_out(case_id)["status"] == "closed"
+    assert carry_out(case_id)["status"] == "closed"
     notice = _letter(case_id, "termination")
     _no_blank_in(notice)
     assert "撤销备案回执" in notice and "本处理程序终止" in notice
@@ -531,7 +536,7 @@ def test_a_serious_article_27_case_changed_to_its_improvement_is_decided_at_once
     case_id = _heard_then_changed("run-i27", inst_id, "第二十七条（三）", code,
                                   {"changed_article": "第二十七条（三）", "reason": "已开始整改，情节不属严重",
                                    "requirements": "按督导意见完成整改"}, serious=True)
-    v = sanctions.carry_out(case_id)
+    v = carry_out(case_id)
     assert (v["status"], v["hearing_round"]) == ("improving", 1)
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"
@@ -547,12 +552,12 @@ def test_articles_23_and_27_serious_revoke_under_23_published_with_the_disciplin
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（一）")
     notify_opened(v["case_id"])
     assert "提出给予处分的建议" in _letter(v["case_id"], "hearing")
-    sanctions.record_defence(v["case_id"], 0)
-    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    record_defence(v["case_id"], 0)
+    refused = decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert set(refused.field_errors) == {"authority", "persons"}
-    assert sanctions.decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "authority": "某集团纪委", "persons": "李某"}).accepted
-    sanctions.carry_out(v["case_id"])
+    assert decide(v["case_id"], "d-2", {"decision": "采纳拟处理意见", "staff_code": code,
+                                        "authority": "某集团纪委", "persons": "李某"}).accepted
+    carry_out(v["case_id"])
     assert "并对社会公布" in _letter(v["case_id"], "revocation") and "李某" in _letter(v["case_id"], "discipline")
     with session_scope() as s:
         entry = s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).one()
@@ -562,10 +567,10 @@ def test_articles_23_and_27_serious_revoke_under_23_published_with_the_disciplin
 def test_a_transfer_letter_does_not_double_the_full_stop_of_the_facts(db):
     code, inst_id = _staff(), _inst("TP")
     v = _start("run-tp", inst_id, "第二十四条", facts="督导发现其贩卖证书。")
-    sanctions.skip_hearing(v["case_id"])
-    assert sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "authority": "某市公安局",
-                                                  "staff_code": code}).accepted
-    sanctions.carry_out(v["case_id"])
+    skip_hearing(v["case_id"])
+    assert decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "authority": "某市公安局",
+                                        "staff_code": code}).accepted
+    carry_out(v["case_id"])
     transfer = _letter(v["case_id"], "transfer")
     _no_blank_in(transfer)
     assert "督导发现其贩卖证书。" in transfer
@@ -574,8 +579,8 @@ def test_a_transfer_letter_does_not_double_the_full_stop_of_the_facts(db):
 def _city_on_province_filed(tag: str, finding: str, serious=False, facts="考场未按规定设置") -> tuple[int, int]:
     inst_id = _inst(tag, authority="province")
     with session_scope() as s:
-        case = sanctions.open_sanction(s, f"test:{tag}", inst_id, finding, facts, D0, "registered",
-                                       agency_id="CITY-A", serious=serious)
+        case = open_sanction(s, f"test:{tag}", inst_id, finding, facts, D0, "registered",
+                             agency_id="CITY-A", serious=serious)
         return case.id, inst_id
 
 
@@ -589,17 +594,17 @@ def test_a_report_after_a_change_states_the_changed_case_and_facts_and_the_filin
     The 报告 proposes 约谈 on the changed facts; the province's own case proposes 约谈, not 第二十二条（一）."""
     code = _staff("CITY-A")
     case_id, inst_id = _city_on_province_filed("RC1", "21.3", serious=True)
-    v = sanctions.start_case("run-rc1", sanction_case_id=case_id, as_of=D0)
+    v = start_case("run-rc1", sanction_case_id=case_id, as_of=D0)
     assert (v["report_only"], v["article"]) == (True, "第二十二条（一）")
-    sanctions.skip_hearing(case_id)
-    assert sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十一条（三）",
-                                             "reason": "情节尚不严重", "changed_facts": "考场设置不规范，已当场纠正。",
-                                             "staff_code": code}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "reported"
+    skip_hearing(case_id)
+    assert decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十一条（三）",
+                                   "reason": "情节尚不严重", "changed_facts": "考场设置不规范，已当场纠正。",
+                                   "staff_code": code}).accepted
+    assert carry_out(case_id)["status"] == "reported"
     report = _letter(case_id, "report")
     _no_blank_in(report)
     assert "建议：约谈" in report and "第二十一条（三）" in report and "已当场纠正" in report
-    own = sanctions.start_case("run-rc1-prov", sanction_case_id=_followed(case_id), as_of=D0)
+    own = start_case("run-rc1-prov", sanction_case_id=_followed(case_id), as_of=D0)
     assert (own["measure"], own["article"], own["report_only"]) == ("interview", "第二十一条（三）", False)
 
 
@@ -609,13 +614,13 @@ def test_the_filing_authority_case_after_an_adopted_escalation_keeps_the_intervi
     code = _staff("CITY-A")
     case_id, inst_id = _city_on_province_filed("RC2", "21.3")
     _record(inst_id, "interview", date(2026, 1, 5), "济南人社督〔2026〕2号", "第二十一条（三）", "约谈主要负责人")
-    v = sanctions.start_case("run-rc2", sanction_case_id=case_id, as_of=D0)
+    v = start_case("run-rc2", sanction_case_id=case_id, as_of=D0)
     assert v["article"] == "第二十二条（一）"
-    sanctions.skip_hearing(case_id)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
-    sanctions.carry_out(case_id)
+    skip_hearing(case_id)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code}).accepted
+    carry_out(case_id)
     followed = _followed(case_id)
-    own = sanctions.start_case("run-rc2-prov", sanction_case_id=followed, as_of=D0)
+    own = start_case("run-rc2-prov", sanction_case_id=followed, as_of=D0)
     assert (own["measure"], own["article"]) == ("rectification", "第二十二条（一）")
     notify_opened(followed)
     hearing = _letter(followed, "hearing")
@@ -631,17 +636,17 @@ def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_t
     _record(inst_id, "interview", date(2026, 1, 5), "济南人社督〔2026〕2号", "第二十一条（三）", "约谈主要负责人")
     _record(inst_id, "written_notice", date(2026, 2, 5), "济南人社督〔2026〕3号", "第二十二条（一）", "发出《整改通知书》")
     case_id = _start("run-ch3", inst_id, "第二十一条（三）")["case_id"]
-    assert sanctions.read_view(case_id)["article"] == "第二十三条（一）"
+    assert read_view(case_id)["article"] == "第二十三条（一）"
     notify_opened(case_id)
     hearing = _letter(case_id, "hearing")
     _no_blank_in(hearing)
     assert "第二十一条（三）" in hearing and "再次违反第二十二条（一）" in hearing
-    sanctions.record_defence(case_id, 0)
-    other = sanctions.decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十七条（一）",
-                                              "reason": "情节较轻", "requirements": "配合督导", "staff_code": code})
+    record_defence(case_id, 0)
+    other = decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十七条（一）",
+                                    "reason": "情节较轻", "requirements": "配合督导", "staff_code": code})
     assert set(other.field_errors) == {"changed_facts"}
-    stated = sanctions.decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（一）",
-                                               "reason": "整改期间已有改进", "requirements": "规范考场设置",
-                                               "staff_code": code})
+    stated = decide(case_id, "d-2", {"decision": "变更处理", "changed_article": "第二十二条（一）",
+                                     "reason": "整改期间已有改进", "requirements": "规范考场设置",
+                                     "staff_code": code})
     assert stated.accepted
-    assert sanctions.carry_out(case_id)["status"] == "rectifying"
+    assert carry_out(case_id)["status"] == "rectifying"

@@ -12,7 +12,11 @@ from typer.testing import CliRunner
 from adapters.db import session_scope
 from models import CaseCounter, OutboxMessage, SanctionCase
 from procedures.casework import run_health
-from procedures.sanctions import core as sanctions
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import skip_hearing
+from procedures.sanctions.proposal import open_sanction, start_case
+from procedures.sanctions.service import carry_out
 from tests.integration.test_sanctions import _inst, _staff, _start
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)
 
@@ -32,9 +36,9 @@ def test_sanction_case_numbers_run_from_1_per_agency_and_year():
     province = _start("run-n4", _inst("N4", authority="province"), "第二十二条（二）", on=date(2026, 3, 5))
     assert [v["case_number"] for v in (*city, next_year, province)] == [
         "处理-CITY-A-2026-1", "处理-CITY-A-2026-2", "处理-CITY-A-2027-1", "处理-PROV-2026-1"]
-    again = sanctions.start_case("run-n1", sanction_case_id=city[0]["case_id"])  # the run's retry: same number
+    again = start_case("run-n1", sanction_case_id=city[0]["case_id"])  # the run's retry: same number
     assert again["case_number"] == "处理-CITY-A-2026-1" and _number(city[0]["case_id"]) == "处理-CITY-A-2026-1"
-    assert sanctions.proposal_markdown(city[1]["case_id"]).startswith("# 处理程序 处理-CITY-A-2026-2：")
+    assert proposal_markdown(city[1]["case_id"]).startswith("# 处理程序 处理-CITY-A-2026-2：")
 
 
 def test_a_case_opened_without_a_run_gets_its_number_when_its_run_starts_it():
@@ -44,7 +48,7 @@ def test_a_case_opened_without_a_run_gets_its_number_when_its_run_starts_it():
     with session_scope() as s:
         case_id = s.exec(select(SanctionCase.id).where(SanctionCase.key == "test:sweep")).one()
     assert _number(case_id) is None
-    v = sanctions.start_case("run-n5", sanction_case_id=case_id, as_of=date(2026, 3, 2))
+    v = start_case("run-n5", sanction_case_id=case_id, as_of=date(2026, 3, 2))
     assert v["case_number"] == "处理-CITY-A-2026-1"
     labels = {f.run_id: f.label for f in run_health.case_files().values()}
     assert labels["run-n5"] == "处理程序 处理-CITY-A-2026-1"
@@ -55,15 +59,15 @@ def test_the_number_is_shown_by_institution_show_and_cited_by_the_report_to_the_
 
     city_code, inst_id = _staff("CITY-A"), _inst("N6", authority="province")
     with session_scope() as s:
-        case_id = sanctions.open_sanction(s, "test:n6", inst_id, "23.4", "督导发现贩卖证书", date(2026, 3, 2),
-                                          "registered", agency_id="CITY-A").id
+        case_id = open_sanction(s, "test:n6", inst_id, "23.4", "督导发现贩卖证书", date(2026, 3, 2),
+                                "registered", agency_id="CITY-A").id
     assert _number(case_id) == "处理-CITY-A-2026-1"  # opened here: numbered at once
-    sanctions.start_case("run-n6", sanction_case_id=case_id, as_of=date(2026, 3, 2))
+    start_case("run-n6", sanction_case_id=case_id, as_of=date(2026, 3, 2))
     shown = CliRunner().invoke(app, ["institution", "show", "S-N6"]).output
     assert "案件 处理-CITY-A-2026-1 撤销备案回执" in shown
-    sanctions.skip_hearing(case_id)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": city_code}).accepted
-    assert sanctions.carry_out(case_id)["status"] == "reported"
+    skip_hearing(case_id)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": city_code}).accepted
+    assert carry_out(case_id)["status"] == "reported"
     with session_scope() as s:
         mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"sanction-report:{case_id}")).one()
     assert "已为你单位开立处理案件 处理-PROV-2026-1" in mail.text_body

@@ -5,7 +5,10 @@ import pytest
 
 from adapters.db import session_scope
 from models import SanctionCase
-from procedures.sanctions import core as sanctions
+from procedures.sanctions.case_file import case_file_if_changed, mark_published, proposal_markdown
+from procedures.sanctions.common import SanctionError
+from procedures.sanctions.hearing import invite_args, notify_hearing
+from procedures.sanctions.proposal import confirm_opening
 from tests.integration.test_sanctions import _inst, _staff, _start, _submit, notify_opened
 from tests.integration.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
@@ -15,26 +18,26 @@ pytestmark = pytest.mark.usefixtures("_db")
 def test_opening_a_sanction_needs_a_staff_code_of_the_case_agency_and_records_who_opened_it():
     code, other_agency = _staff(), _staff("PROV")
     v = _start("run-o1", _inst("O1"), "第二十二条（二）")
-    wrong = sanctions.confirm_opening(v["case_id"], "opening-1", {"staff_code": "0001-AAAA-BBBB-CCCC"})
+    wrong = confirm_opening(v["case_id"], "opening-1", {"staff_code": "0001-AAAA-BBBB-CCCC"})
     assert not wrong.accepted and "工作人员代码" in wrong.field_errors["staff_code"]
-    assert not sanctions.confirm_opening(v["case_id"], "opening-2", {"staff_code": other_agency}).accepted
-    ok = sanctions.confirm_opening(v["case_id"], "opening-3", {"staff_code": code})
-    assert ok.accepted and sanctions.confirm_opening(v["case_id"], "opening-3", {}).accepted  # replay: stored
+    assert not confirm_opening(v["case_id"], "opening-2", {"staff_code": other_agency}).accepted
+    ok = confirm_opening(v["case_id"], "opening-3", {"staff_code": code})
+    assert ok.accepted and confirm_opening(v["case_id"], "opening-3", {}).accepted  # replay: stored
     with session_scope() as s:
         details = s.get(SanctionCase, v["case_id"]).details
     assert details["opened_by"].startswith("王审核") and details["opened_by_on"] == "2026-03-02"
     assert code not in str(details)  # the code itself is never kept
-    assert "启动：王审核" in sanctions.proposal_markdown(v["case_id"])
+    assert "启动：王审核" in proposal_markdown(v["case_id"])
 
 
 def test_the_case_file_is_published_only_when_it_changes():
     v = _start("run-o2", _inst("O2"), "第二十二条（二）")
-    first = sanctions.case_file_if_changed(v["case_id"])
+    first = case_file_if_changed(v["case_id"])
     assert first is not None
-    sanctions.mark_published(v["case_id"], first[1])
-    assert sanctions.case_file_if_changed(v["case_id"]) is None  # a replay, another step: nothing new
+    mark_published(v["case_id"], first[1])
+    assert case_file_if_changed(v["case_id"]) is None  # a replay, another step: nothing new
     notify_opened(v["case_id"])
-    changed = sanctions.case_file_if_changed(v["case_id"])
+    changed = case_file_if_changed(v["case_id"])
     assert changed is not None and "告知、待陈述申辩" in changed[0]
 
 
@@ -42,7 +45,7 @@ def test_while_the_defence_period_is_open_the_case_file_never_says_transferred_a
     v = _start("run-o3", _inst("O3"), "第二十二条（二）")
     notify_opened(v["case_id"])
     _submit(v["case_id"], "run-o3", "defence", "超范围系误会")  # stored by the portal, not yet read by the run
-    text = sanctions.proposal_markdown(v["case_id"])
+    text = proposal_markdown(v["case_id"])
     assert "已收到陈述和申辩" in text and "正在转入本案" in text
     assert "期限届满后转入" not in text and "逾期提交" not in text
 
@@ -55,8 +58,8 @@ def test_no_hearing_notice_goes_out_for_a_case_no_staff_member_has_opened():
     from models import Document, OutboxMessage
 
     v = _start("run-o4", _inst("O4"), "第二十二条（二）")
-    with pytest.raises(sanctions.SanctionError, match="尚未由工作人员填写工作人员代码启动"):
-        sanctions.notify_hearing(v["case_id"])
+    with pytest.raises(SanctionError, match="尚未由工作人员填写工作人员代码启动"):
+        notify_hearing(v["case_id"])
     with session_scope() as s:
         case = s.get(SanctionCase, v["case_id"])
         assert (case.status, case.hearing_due, case.details.get("hearing_doc")) == ("pending", None, None)
@@ -76,7 +79,7 @@ def test_a_sanction_mail_and_its_portal_contact_name_the_agency_by_its_letterhea
 
     v = _start("run-o5", _inst("O5"), "第二十二条（二）")
     notify_opened(v["case_id"])
-    a = sanctions.invite_args(v["case_id"], "defence")
+    a = invite_args(v["case_id"], "defence")
     portal_links.invite(portal_links.CaseStep("sanction", v["case_id"], "defence", "run-o5"),
                         portal_links.Recipient(*a["recipient"]), portal_links.Contact(*a["contact"]), a["title"],
                         a["deadline"], a["instructions"])

@@ -18,8 +18,11 @@ from models import (
     PortalSubmission,
     SanctionCase,
 )
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import record_defence
+from procedures.sanctions.service import carry_out, service_text
 from tests.integration.test_sanctions import _inst, _staff, _start, notify_opened
 from tests.portal_client import browser, open_form, portal_env, running_portal
 
@@ -45,9 +48,9 @@ def _decided(tag: str) -> int:
     code, inst_id = _staff(), _inst(tag)
     case_id = _start(f"run-{tag}", inst_id, "第二十二条（二）")["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code}).accepted
-    sanctions.carry_out(case_id)
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code}).accepted
+    carry_out(case_id)
     return case_id
 
 
@@ -72,7 +75,7 @@ def test_the_decision_is_served_by_mail_with_a_receipt_link_and_the_measure_does
                                                                                      date(2026, 3, 9), None)
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
     assert "请于2026年3月9日前" in mail.text_body and decision.number in mail.text_body
-    assert "已于 2026-03-02 电子邮件送达，送达回执待签收" in sanctions.proposal_markdown(case_id)
+    assert "已于 2026-03-02 电子邮件送达，送达回执待签收" in proposal_markdown(case_id)
 
     b, url = browser(), _receipt_url(case_id, portal)
     page = b.get(url)
@@ -103,11 +106,11 @@ def test_the_institution_signs_for_the_decision_and_the_case_shows_who_and_when(
                                                            InstitutionHistory.kind == "decision-receipt"))
         (sub,) = s.exec(select(PortalSubmission).join(PortalLink, PortalLink.id == PortalSubmission.link_id)
                         .where(PortalLink.case_kind == "sanction", PortalLink.case_id == case_id))
-    signed_at = sanctions.service_text(case)
+    signed_at = service_text(case)
     assert signed_at.startswith("已送达（签收人：张三，") and f"{before:%Y-%m-%d}" in signed_at
     assert entry.text.startswith("处理决定书已送达（签收人：张三，")
     assert sub.resume_status == "none"  # evidence for the case: no run waits for it
-    assert signed_at in sanctions.proposal_markdown(case_id)
+    assert signed_at in proposal_markdown(case_id)
     assert sanction_sweep.sweep(date(2026, 3, 10), resume=False).receipts_reminded.count(case_id) == 0
 
 
@@ -128,7 +131,7 @@ def test_an_unsigned_receipt_is_reminded_and_the_agency_told_once_though_the_swe
     assert "签收期限为2026年3月9日" in reminder.text_body
     assert len(told) == 1 and told[0].recipient_kind == "agency" and "电子邮件送达仍然有效" in told[0].text_body
     assert case.receipt_reminded_on == date(2026, 3, 10) and case.status == "rectifying"
-    assert "2026-03-10 已提醒并告知委派机构" in sanctions.proposal_markdown(case_id)
+    assert "2026-03-10 已提醒并告知委派机构" in proposal_markdown(case_id)
 
 
 def test_the_case_file_names_the_notice_the_decider_and_the_decision_and_shows_the_signer_as_text(env, portal):
@@ -137,10 +140,10 @@ def test_the_case_file_names_the_notice_the_decider_and_the_decision_and_shows_t
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         hearing_doc, decider = case.details["hearing_doc"], case.decided_by
-    text = sanctions.proposal_markdown(case_id)
+    text = proposal_markdown(case_id)
     assert f"事先告知书 {hearing_doc}" in text.replace("\\", "")
     assert f"由 {decider} 作出：**采纳拟处理意见**" in text.replace("\\", "") and "第二十二条" in text
     b, url = browser(), _receipt_url(case_id, portal)
     assert b.post(url, data={"csrf_token": open_form(b, url), "signer": "<img src=x onerror=alert(1)>"}).status_code == 303
-    text = sanctions.proposal_markdown(case_id)
+    text = proposal_markdown(case_id)
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text

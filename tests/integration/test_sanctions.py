@@ -15,8 +15,16 @@ from models import Document, Institution, InstitutionHistory, RegisterEntry, San
 from procedures.casework import staff
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.common import SanctionError, read_view
+from procedures.sanctions.decision import decide, decision_context
+from procedures.sanctions.hearing import invite_args, notify_hearing, record_defence, skip_hearing
+from procedures.sanctions.improvement import record_improvement, review_improvement
+from procedures.sanctions.measures import record_minutes
+from procedures.sanctions.proposal import _article_case, confirm_opening, start_case
+from procedures.sanctions.rectification import record_rectification_report, review_rectification
+from procedures.sanctions.service import carry_out
 from tests.app_env import app_env
 
 D0 = date(2026, 3, 2)
@@ -55,45 +63,45 @@ def _submit(case_id: int, run: str, step: str, statement: str) -> int:
 
 def notify_opened(case_id: int) -> dict:
     """The 告知书, as the run sends it: after a staff member opened the case (confirm_opening with a
-    real staff code of the case's agency; procedures.sanctions.core.notify_hearing refuses otherwise)."""
+    real staff code of the case's agency; procedures.sanctions.hearing.notify_hearing refuses otherwise)."""
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         agency_id, opened = case.agency_id, case.details.get("opened_by")
     if not opened:
         with session_scope() as s:
             code = staff.add(s, agency_id, "李启动", "审核")[1]  # its own name: the test's codes stay valid
-        outcome = sanctions.confirm_opening(case_id, f"opening-{case_id}", {"staff_code": code})
+        outcome = confirm_opening(case_id, f"opening-{case_id}", {"staff_code": code})
         assert outcome.accepted, outcome.errors
-    return sanctions.notify_hearing(case_id)
+    return notify_hearing(case_id)
 
 
 def _start(run: str, inst_id: int, article: str, facts="考场未按规定设置", on=D0, **kw) -> dict:
     with session_scope() as s:
         filing = s.get(Institution, inst_id).filing_number
-    return sanctions.start_case(run, filing_number=filing, article=article, facts=facts, as_of=on, **kw)
+    return start_case(run, filing_number=filing, article=article, facts=facts, as_of=on, **kw)
 
 
 def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries(db):
     code, inst_id = _staff(), _inst("R1")
     v = _start("run-r1", inst_id, "第二十二条（二）")
     assert v["measure"] == "rectification" and not v["report_only"]
-    assert "待发出事先告知书" in sanctions.proposal_markdown(v["case_id"])  # not "第二十四条移交不事先告知"
+    assert "待发出事先告知书" in proposal_markdown(v["case_id"])  # not "第二十四条移交不事先告知"
     v = notify_opened(v["case_id"])
     case_id = v["case_id"]
     assert v["hearing_due"] == "2026-03-09"  # 5 working days
     sid = _submit(case_id, "run-r1", "defence", "超范围系误会\n已停止该职业评价")
-    sanctions.record_defence(case_id, sid)
+    record_defence(case_id, sid)
     answers = {"decision": "采纳拟处理意见", "point_01": "不采纳", "point_02": "采纳", "staff_code": code}
-    refused = sanctions.decide(case_id, "decision-1", answers)
+    refused = decide(case_id, "decision-1", answers)
     assert not refused.accepted and "point_reason_01" in refused.field_errors
-    bad_code = sanctions.decide(case_id, "decision-2", answers | {"point_reason_01": "有记录为证", "staff_code": "x"})
+    bad_code = decide(case_id, "decision-2", answers | {"point_reason_01": "有记录为证", "staff_code": "x"})
     assert "staff_code" in bad_code.field_errors
-    ok = sanctions.decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价",
+    ok = decide(case_id, "decision-3", answers | {"point_reason_01": "有记录为证", "problems": "超职业评价",
                                                       "requirements": "强化考点管理。",
                                                       "point_reason_02": "误填在采纳项下的理由"})
-    assert ok.accepted and sanctions.decide(case_id, "decision-3", {}).accepted  # a replay reads the outcome
+    assert ok.accepted and decide(case_id, "decision-3", {}).accepted  # a replay reads the outcome
     for _ in range(2):
-        v = sanctions.carry_out(case_id)
+        v = carry_out(case_id)
     assert v["status"] == "rectifying" and v["rectification_due"] == "2026-06-02"
     with session_scope() as s:
         inst = s.get(Institution, inst_id)
@@ -114,11 +122,11 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
         case = s.get(SanctionCase, case_id)
         assert case.decided_by.startswith("王审核")
     sid = _submit(case_id, "run-r1", "rectification-1", "整改报告")
-    sanctions.record_rectification_report(case_id, sid)
-    again = sanctions.review_rectification(case_id, "review-1-1", {"outcome": "提出整改要求并另定期限",
+    record_rectification_report(case_id, sid)
+    again = review_rectification(case_id, "review-1-1", {"outcome": "提出整改要求并另定期限",
                                                                   "staff_code": code, "new_due": "2026-02-30"})
     assert "new_due" in again.field_errors
-    assert sanctions.review_rectification(case_id, "review-1-2", {"outcome": "恢复评价活动", "staff_code": code}).accepted
+    assert review_rectification(case_id, "review-1-2", {"outcome": "恢复评价活动", "staff_code": code}).accepted
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"
         kinds = [e.measure for e in s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id))]
@@ -130,11 +138,11 @@ def test_interview_history_escalates_the_next_article_21_case_and_the_proposal_n
     v = _start("run-h1", inst_id, "第二十一条（三）")
     assert v["measure"] == "interview"
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
-    assert sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                                  "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
-    assert sanctions.carry_out(v["case_id"])["status"] == "awaiting_minutes"
-    assert sanctions.record_minutes(v["case_id"], "m-1", {"minutes": "负责人承诺整改", "staff_code": code}).accepted
+    record_defence(v["case_id"], 0)
+    assert decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                        "interview_time": "3月20日9时", "interview_place": "301室"}).accepted
+    assert carry_out(v["case_id"])["status"] == "awaiting_minutes"
+    assert record_minutes(v["case_id"], "m-1", {"minutes": "负责人承诺整改", "staff_code": code}).accepted
     second = _start("run-h2", inst_id, "第二十一条（六）", on=date(2026, 5, 1))
     assert (second["measure"], second["article"]) == ("rectification", "第二十二条（一）")
     with session_scope() as s:
@@ -147,9 +155,9 @@ def test_an_agency_that_did_not_file_the_institution_reports_to_the_filing_autho
     code, inst_id = _staff("PROV"), _inst("M1", authority="mohrss")
     v = _start("run-m1", inst_id, "第二十二条（七）")
     assert v["report_only"] and not v["hearing"]  # no 告知书 of its own (第二十二条 由负责备案的人社部门)
-    sanctions.skip_hearing(v["case_id"])
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
-    assert sanctions.carry_out(v["case_id"])["status"] == "reported"
+    skip_hearing(v["case_id"])
+    decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert carry_out(v["case_id"])["status"] == "reported"
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"  # no measure taken here
         report = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-report")).one()
@@ -162,10 +170,10 @@ def test_article_27_refusal_revokes_proposes_discipline_and_publishes_nothing(db
     v = _start("run-o1", inst_id, "第二十七条（三）", serious=True)
     assert v["measure"] == "revocation"
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                           "authority": "某市纪委监委", "persons": "张某"})
-    sanctions.carry_out(v["case_id"])
+    record_defence(v["case_id"], 0)
+    decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                 "authority": "某市纪委监委", "persons": "张某"})
+    carry_out(v["case_id"])
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "revoked"
         assert s.exec(select(Document).where(Document.idempotency_key == f"sanction-{v['case_id']}-discipline")).one()
@@ -176,9 +184,9 @@ def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
     code, inst_id = _staff(), _inst("E1")
     v = _start("run-e1", inst_id, "第二十二条（二）")
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
-    v = sanctions.carry_out(v["case_id"])
+    record_defence(v["case_id"], 0)
+    decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
+    v = carry_out(v["case_id"])
     due = date.fromisoformat(v["rectification_due"])
     reminders = sanction_sweep.sweep(date(2026, 5, 26), resume=False)  # 7 days before 06-02
     assert reminders.reminded == [v["case_id"]]
@@ -191,7 +199,7 @@ def test_deadline_missed_opens_one_escalation_though_the_sweep_runs_twice(db):
 
         told = s.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).startswith("sanction-opened:"))).all()
         assert len(told) == 1 and told[0].recipient_kind == "agency" and str(esc.id) in told[0].text_body
-    escalation = sanctions.start_case("run-e2", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
+    escalation = start_case("run-e2", sanction_case_id=esc.id, as_of=date(2026, 6, 3))
     # the notice whose rectification was missed is not an earlier 书面通知: 第二十二条（六）, not 第二十三条（一）
     assert escalation["article"] == "第二十二条（六）"
 
@@ -218,9 +226,9 @@ def test_cli_shows_an_institution_exports_the_register_and_counts_a_working_day_
     code, inst_id = _staff(), _inst("C1")
     v = _start("run-c1", inst_id, "第二十二条（二）")
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], 0)
-    sanctions.decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
-    sanctions.carry_out(v["case_id"])
+    record_defence(v["case_id"], 0)
+    decide(v["case_id"], "d-1", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code})
+    carry_out(v["case_id"])
     cli = CliRunner()
     shown = cli.invoke(app, ["institution", "show", "S-C1"])
     assert shown.exit_code == 0 and "暂停评价活动（整改中）" in shown.output and "整改期限 2026-06-02" in shown.output
@@ -265,7 +273,7 @@ def test_the_third_failed_session_of_a_calendar_year_opens_its_case_once(db):
     with session_scope() as s:
         (case,) = s.exec(select(SanctionCase).where(SanctionCase.key == f"fails:{inst_id}:2026"))
         assert case.finding_case == "fail" and case.opened_on == date(2026, 3, 3) and "3场次" in case.facts
-    v = sanctions.start_case("run-f1", sanction_case_id=case.id, as_of=date(2026, 3, 4))
+    v = start_case("run-f1", sanction_case_id=case.id, as_of=date(2026, 3, 4))
     assert (v["measure"], v["article"]) == ("revocation", "第二十三条（十）")
 
 
@@ -273,12 +281,12 @@ def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db)
     code, inst_id = _staff(), _inst("D1")
     v = _start("run-d1", inst_id, "第二十二条（七）")
     notify_opened(v["case_id"])
-    sanctions.record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
-    refused = sanctions.decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
+    record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
+    refused = decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
     assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
-    assert sanctions.decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
-                                                  "reason": "经核实宣传非该机构所为"}).accepted
-    assert sanctions.carry_out(v["case_id"])["status"] == "dropped"
+    assert decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
+                                        "reason": "经核实宣传非该机构所为"}).accepted
+    assert carry_out(v["case_id"])["status"] == "dropped"
     with session_scope() as s:
         assert s.get(Institution, inst_id).status == "active"
         assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
@@ -293,13 +301,13 @@ def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db)
     ("第二十一条（三）：考场设置不规范", "21.3"),
 ])
 def test_a_pending_case_article_is_read_as_its_heaviest_listed_case(article, case):
-    assert sanctions._article_case(article) == case
+    assert _article_case(article) == case
 
 
 @pytest.mark.parametrize("article", ["99.1", "第二十二条（九）", "超范围", ""])
 def test_an_unknown_article_is_refused_in_chinese_naming_the_field(article):
-    with pytest.raises(sanctions.SanctionError, match="^条款："):
-        sanctions._article_case(article)
+    with pytest.raises(SanctionError, match="^条款："):
+        _article_case(article)
 
 
 def _improving(tag: str) -> tuple[str, int]:
@@ -307,32 +315,32 @@ def _improving(tag: str) -> tuple[str, int]:
     code, inst_id = _staff(), _inst(tag)
     case_id = _start(f"run-{tag}", inst_id, "第二十七条（一）")["case_id"]
     notify_opened(case_id)
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
-                                             "requirements": "建立督导配合制度"}).accepted
-    v = sanctions.carry_out(case_id)
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+                                   "requirements": "建立督导配合制度"}).accepted
+    v = carry_out(case_id)
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 1, "2026-04-01")
     return code, case_id
 
 
 def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_date_then_accepted(db):
     code, case_id = _improving("P1")
-    v = sanctions.record_improvement(case_id, _submit(case_id, "run-P1", "improvement-1", "已建立制度"))
+    v = record_improvement(case_id, _submit(case_id, "run-P1", "improvement-1", "已建立制度"))
     assert v["status"] == "improving"  # waits for the staff review, not closed by the report
-    refused = sanctions.review_improvement(case_id, "improvement-review-1-1",
-                                           {"outcome": "提出改进要求并另定期限", "staff_code": code})
+    refused = review_improvement(case_id, "improvement-review-1-1",
+                                 {"outcome": "提出改进要求并另定期限", "staff_code": code})
     assert {"requirements", "new_due"} <= set(refused.field_errors)
-    assert "staff_code" in sanctions.review_improvement(case_id, "improvement-review-1-2",
-                                                        {"outcome": "改进到位，结案", "staff_code": "x"}).field_errors
-    assert sanctions.review_improvement(case_id, "improvement-review-1-3", {
+    assert "staff_code" in review_improvement(case_id, "improvement-review-1-2",
+                                              {"outcome": "改进到位，结案", "staff_code": "x"}).field_errors
+    assert review_improvement(case_id, "improvement-review-1-3", {
         "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录",
         "new_due": "2026-05-29"}).accepted
-    v = sanctions.read_view(case_id)
+    v = read_view(case_id)
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 2, "2026-05-29")
-    assert "补充培训记录" in sanctions.invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
-    sanctions.record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
-    assert sanctions.review_improvement(case_id, "improvement-review-2-1",
-                                        {"outcome": "改进到位，结案", "staff_code": code}).accepted
+    assert "补充培训记录" in invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
+    record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
+    assert review_improvement(case_id, "improvement-review-2-1",
+                              {"outcome": "改进到位，结案", "staff_code": code}).accepted
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         kinds = [h.kind for h in s.exec(select(InstitutionHistory).where(InstitutionHistory.sanction_case_id == case_id)
@@ -345,16 +353,16 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
 
 def test_an_improvement_returned_and_its_new_date_missed_opens_article_27_3_once(db):
     code, case_id = _improving("P2")
-    sanctions.record_improvement(case_id, _submit(case_id, "run-P2", "improvement-1", "已建立制度"))
+    record_improvement(case_id, _submit(case_id, "run-P2", "improvement-1", "已建立制度"))
     assert sanction_sweep.sweep(date(2026, 4, 2), resume=False).escalated == []  # reported, under review
-    sanctions.review_improvement(case_id, "improvement-review-1-1", {
+    review_improvement(case_id, "improvement-review-1-1", {
         "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录", "new_due": "2026-05-29"})
     for _ in range(2):
         sanction_sweep.sweep(date(2026, 5, 30), resume=False)
     with session_scope() as s:
         (esc,) = s.exec(select(SanctionCase).where(SanctionCase.source_sanction_id == case_id))
     assert (esc.key, esc.finding_case, esc.serious) == (f"overdue:{case_id}:2", "27.3", True)
-    assert sanctions.record_improvement(case_id, 0)["status"] == "closed"  # the waiting run is told
+    assert record_improvement(case_id, 0)["status"] == "closed"  # the waiting run is told
 
 
 def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) -> int:
@@ -365,9 +373,9 @@ def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) ->
     case_id = _start(f"run-{tag}", _inst(tag), "第二十二条（二）")["case_id"]
     notify_opened(case_id)
     assert sanction_sweep.sweep(date(2026, 3, 10), resume=False).hearings_closed == [case_id]
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decision_context(case_id)["points"] == []
-    a = sanctions.invite_args(case_id, "defence")
+    record_defence(case_id, 0)
+    assert decision_context(case_id)["points"] == []
+    a = invite_args(case_id, "defence")
     with session_scope() as s:
         link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, "defence", f"run-{tag}"),
                                         portal_links.Recipient(*a["recipient"]), portal_links.Contact(*a["contact"]),
@@ -379,28 +387,28 @@ def _defence_after_close(tag: str, hours_after_deadline: int, statement: str) ->
 
 def test_a_defence_stored_in_time_but_read_after_the_close_is_not_called_late(db):
     case_id = _defence_after_close("L2", -2, "已整改")  # the resume lost the race with the sweep
-    (shown,) = sanctions.decision_context(case_id)["points"]
+    (shown,) = decision_context(case_id)["points"]
     assert shown.startswith("（期限内提交、期限届满后转入，") and "逾期" not in shown
 
 
 def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_kept_in_the_case_file(db):
     code = _staff()
     case_id = _defence_after_close("L1", 2, "超范围系误会")  # in the link's grace days
-    ctx = sanctions.decision_context(case_id)
+    ctx = decision_context(case_id)
     (shown,) = ctx["points"]
     assert ctx["late"] == 1 and re.fullmatch(r"（逾期提交，\d{4}-\d\d-\d\d \d\d:\d\d收到）超范围系误会", shown)
-    assert "逾期提交" in sanctions.proposal_markdown(case_id) and "超范围系误会" in sanctions.proposal_markdown(case_id)
-    assert "待作出处理决定时审阅" in sanctions.proposal_markdown(case_id)
-    unseen = sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    assert "逾期提交" in proposal_markdown(case_id) and "超范围系误会" in proposal_markdown(case_id)
+    assert "待作出处理决定时审阅" in proposal_markdown(case_id)
+    unseen = decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code})
     assert not unseen.accepted and "逾期提交" in unseen.field_errors["point_01"]  # a form shown before it came
-    assert sanctions.decide(case_id, "d-2", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code, "point_01": "不采纳",
-                                             "point_reason_01": "与现场记录不符"}).accepted
-    sanctions.carry_out(case_id)
+    assert decide(case_id, "d-2", {"decision": "采纳拟处理意见", "requirements": "规范评价组织", "staff_code": code, "point_01": "不采纳",
+                                   "point_reason_01": "与现场记录不符"}).accepted
+    carry_out(case_id)
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         decision = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-decision")).one()
     assert case.defence["late"]["points"] == ["超范围系误会"] and case.defence["late"]["receipt"]
-    assert "作出处理决定时已审阅" in sanctions.proposal_markdown(case_id)
+    assert "作出处理决定时已审阅" in proposal_markdown(case_id)
     text = docx_text(decision.content)
     assert "逾期提交" in text and "超范围系误会" in text and "与现场记录不符" in text
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 from adapters.db import session_scope
 from models import AgencyDecision, InspectionCase, PendingCase, SanctionCase
 from procedures.daily import inspection as daily_inspection
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.proposal import start_case
 from procedures.sanctions.status import untaken_pending
 from tests.integration.test_sanctions import _failed_sessions, _inst
 from tests.integration.test_sanctions import any_db as _any_db  # noqa: F401  (the fixture any_db, used as _any_db)
@@ -56,9 +56,9 @@ def test_the_third_failure_opens_one_procedure_whichever_path_notices_it_first(f
     assert case.key == f"fails:{inst_id}:2026" and case.pending_case_id == pending_id
     with session_scope() as s:  # listed once, as the case (institution show, the review form)
         assert untaken_pending(s, inst_id) == []
-    started = sanctions.start_case("run-tf-1", pending_case_id=pending_id, as_of=date(2026, 3, 4))
+    started = start_case("run-tf-1", pending_case_id=pending_id, as_of=date(2026, 3, 4))
     assert started["case_id"] == case.id and started["article"] == "第二十三条（十）"
-    again = sanctions.start_case("run-tf-2", sanction_case_id=case.id, as_of=date(2026, 3, 4))
+    again = start_case("run-tf-2", sanction_case_id=case.id, as_of=date(2026, 3, 4))
     assert "已由另一处理程序办理" in again["error"]  # one procedure, one 告知书
     sanction_sweep.sweep(date(2026, 3, 5), resume=False)
     assert _one_case(inst_id).id == case.id
@@ -74,7 +74,7 @@ def test_a_fourth_failure_of_the_same_year_reaches_the_years_one_procedure():
     assert fourth != first
     case = _one_case(inst_id)
     assert case.pending_case_id == first
-    started = sanctions.start_case("run-tf4", pending_case_id=fourth, as_of=date(2026, 3, 21))
+    started = start_case("run-tf4", pending_case_id=fourth, as_of=date(2026, 3, 21))
     assert started["case_id"] == case.id  # no second 第二十三条（十） procedure for the year
     assert _one_case(inst_id).id == case.id
     with session_scope() as s:

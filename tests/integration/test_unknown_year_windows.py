@@ -26,8 +26,12 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.casework.calendar_declarations import Declaration, declare
-from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.sanctions.case_file import proposal_markdown
+from procedures.sanctions.decision import decide
+from procedures.sanctions.hearing import invite_args, record_defence
+from procedures.sanctions.proposal import start_case
+from procedures.sanctions.service import carry_out
 from procedures.special import inspection as si
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
@@ -135,8 +139,8 @@ def test_the_weighing_form_accepts_its_default_report_period_in_december_and_the
 
 
 def _sanction(filing: str, on: str, code: str) -> int:
-    v = sanctions.start_case(f"run-{filing}-{on}", filing_number=filing, article="第二十二条（二）",
-                             facts="考场未按规定设置", as_of=date.fromisoformat(on))
+    v = start_case(f"run-{filing}-{on}", filing_number=filing, article="第二十二条（二）",
+                   facts="考场未按规定设置", as_of=date.fromisoformat(on))
     return v["case_id"]
 
 
@@ -144,13 +148,13 @@ def test_a_hearing_period_into_an_undeclared_year_is_pending_never_closed_and_fi
     case_id = _sanction("T-Y-2", "2099-12-25", "")
     v = notify_opened(case_id)
     assert v["status"] == "hearing" and v["hearing_due"] == "期限待定"
-    assert "陈述申辩期限：另行通知的日期（期限待定，2100年" in sanctions.proposal_markdown(case_id)
+    assert "陈述申辩期限：另行通知的日期（期限待定，2100年" in proposal_markdown(case_id)
     with session_scope() as s:
         letter = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-hearing")).one()
         case = s.get(SanctionCase, case_id)
     assert PENDING_2100 in docx_text(letter.content)
     assert case.details["due_pending"]["hearing_due"]["reason"] == MISSING_2100
-    bound = sanctions.invite_args(case_id, "defence")["deadline"]  # the link's bound, in real time
+    bound = invite_args(case_id, "defence")["deadline"]  # the link's bound, in real time
     assert (bound.date() - clock.today()).days == 40
     (admin,) = _mails("【工作日历缺失】2100年")
     assert admin.recipient == "city-a@example.gov.cn"
@@ -174,10 +178,10 @@ def test_a_rectification_deadline_into_an_undeclared_year_is_pending_and_the_swe
         code = staff.add(s, "CITY-A", "王审核", "审核")[1]
     case_id = _sanction("T-Y-2", "2099-11-30", code)
     assert notify_opened(case_id)["hearing_due"] == "2099-12-07"  # within 2099: known
-    sanctions.record_defence(case_id, 0)
-    assert sanctions.decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
+    record_defence(case_id, 0)
+    assert decide(case_id, "d-1", {"decision": "采纳拟处理意见", "staff_code": code,
                                                 "requirements": "按规定设置考场，重新组织评价"}).accepted
-    v = sanctions.carry_out(case_id)
+    v = carry_out(case_id)
     assert v["status"] == "rectifying" and v["rectification_due"] == "期限待定"  # 2100-02-28: year unknown
     with session_scope() as s:
         notice = s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case_id}-rectification")).one()
