@@ -16,7 +16,7 @@ from cli.demo_data import add_agencies, add_institution, add_session, add_superv
 from models import InspectionCase, InspectionRecord
 from procedures.casework import staff
 from procedures.daily import inspection as daily
-from procedures.sanctions import core as sanctions
+from procedures.sanctions import decision, hearing, proposal
 from procedures.special import inspection as special
 from procedures.supervisors import misconduct
 from tests.app_env import app_env
@@ -82,17 +82,17 @@ def test_a_daily_inspections_decisions_take_only_a_staff_code_of_the_city_that_d
 def test_a_sanction_is_opened_and_decided_only_with_a_staff_code_of_the_acting_agency(codes, filing, owner, others):
     with session_scope() as s:
         filing_number = add_institution(s, "某评价机构", f"T-SCOPE-S-{owner}", **filing).filing_number
-    case_id = sanctions.start_case(f"run-scope-{owner}", filing_number=filing_number, article="第二十二条（二）",
+    case_id = proposal.start_case(f"run-scope-{owner}", filing_number=filing_number, article="第二十二条（二）",
                                    facts="考场未按规定设置", as_of=D0)["case_id"]
     for n, other in enumerate(others):
-        assert _refused_for_scope(sanctions.confirm_opening(case_id, f"opening-{n}", {"staff_code": codes[other]}))
-    assert sanctions.confirm_opening(case_id, "opening-9", {"staff_code": codes[owner]}).accepted
-    sanctions.notify_hearing(case_id)
-    sanctions.record_defence(case_id, 0)  # no defence came
+        assert _refused_for_scope(proposal.confirm_opening(case_id, f"opening-{n}", {"staff_code": codes[other]}))
+    assert proposal.confirm_opening(case_id, "opening-9", {"staff_code": codes[owner]}).accepted
+    hearing.notify_hearing(case_id)
+    hearing.record_defence(case_id, 0)  # no defence came
     adopt = {"decision": "采纳拟处理意见", "requirements": "规范考场设置，按备案范围组织评价"}
     for n, other in enumerate(others):
-        assert _refused_for_scope(sanctions.decide(case_id, f"decision-{n}", adopt | {"staff_code": codes[other]}))
-    assert sanctions.decide(case_id, "decision-9", adopt | {"staff_code": codes[owner]}).accepted
+        assert _refused_for_scope(decision.decide(case_id, f"decision-{n}", adopt | {"staff_code": codes[other]}))
+    assert decision.decide(case_id, "decision-9", adopt | {"staff_code": codes[owner]}).accepted
 
 
 # -- 专项督导 (第十五条（二）): the agency's approval of the draft opinion ------------------------------------
