@@ -35,7 +35,7 @@ def _deliver(case_id: int) -> None:
 
 @task(name="open-case", **PERSISTED)
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     case = inspections.open_case(flow_run_id, batch_number, as_of, agency_id)
     _deliver(case.case_id)
@@ -50,7 +50,7 @@ def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id:
 
 @task(name="decide-go-ahead", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     outcome = inspections.go_ahead(case_id, pause_key, answers)
     _log(f"是否委派的决定已记录（决定人 {inspections.last_decider(case_id)}）" if outcome.accepted
@@ -60,7 +60,7 @@ def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="dispatch-supervisors", **PERSISTED)
 def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseView:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     case = inspections.dispatch(case_id, cards, k)
     _deliver(case_id)
@@ -78,7 +78,7 @@ def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseV
 @task(name="take-record", **PERSISTED)
 def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
     """The record the portal stored (by reference): judged again, once per submission."""
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     outcome = inspections.take_record(case_id, flow_run_id, submission_id)
     _deliver(case_id)
@@ -89,7 +89,7 @@ def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
 
 @task(name="take-confirmation", **PERSISTED)
 def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     outcome = inspections.take_confirmation(case_id, flow_run_id, submission_id)
     _deliver(case_id)
@@ -99,7 +99,7 @@ def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Out
 
 @task(name="close-overdue-confirmations", cache_policy=ANSWER_KEYED, **PERSISTED)
 def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     outcome = inspections.close_overdue(case_id, pause_key, staff_code)
     _deliver(case_id)
@@ -110,7 +110,7 @@ def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
 
 @task(name="record-agency-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     outcome = inspections.decide(case_id, pause_key, answers)
     if not outcome.accepted:
@@ -123,7 +123,7 @@ def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="carry-out-decision", **PERSISTED)
 def carry_out(case_id: int) -> str:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     summary = inspections.carry_out(case_id)
     _deliver(case_id)
@@ -135,7 +135,7 @@ def carry_out(case_id: int) -> str:
 
 @task(name="publish-record-summary", persist_result=True)
 def publish_record_summary(case_id: int) -> None:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     ctx = case_reads.decision_context(case_id)
     _log(f"评定结果：{ctx['verdict']}（否定项 {ctx['negative_count']}/{ctx['item_count']}）；"
@@ -146,7 +146,7 @@ def publish_record_summary(case_id: int) -> None:
 
 @task(name="publish-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record as inspections
 
     create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
                              description="日常督导案卷时间线")

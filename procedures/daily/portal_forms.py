@@ -4,8 +4,8 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
-from procedures.daily import inspection as daily_inspection
-from procedures.daily.inspection import METHODS
+from procedures.daily import record as daily_inspection
+from procedures.daily.record import METHODS
 from procedures.portal.forms import Fields, PortalForm, first, register
 from regulation.checklists import load_checklist
 

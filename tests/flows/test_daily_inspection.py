@@ -13,7 +13,7 @@ from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DAILY_INSPECTION
 from models import AgencyDecision, AgencyStaff, InspectionRecord, PendingCase
-from procedures.daily import inspection as inspections
+from procedures.daily import record as inspections
 from tests.flows import harness as h
 from tests.flows.world import (
     answers,

@@ -11,7 +11,7 @@ from adapters import settings as settings_module
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import record as daily_inspection
 from procedures.daily import sweep as deadline_sweep
 from regulation.calendar import DeclaredYear, WorkingCalendar
 from tests.postgres_server import free_port

@@ -1,5 +1,5 @@
 """Who may be dispatched (第十条, 第十三条, 第二十六条, 附件1) through the real dispatch
-procedure (procedures.daily.inspection.open_case + dispatch) on a real database,
+procedure (procedures.daily.record.open_case + dispatch) on a real database,
 SQLite and PostgreSQL. No Prefect: the procedure is what the flow's tasks call."""
 
 import itertools
@@ -13,7 +13,7 @@ from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
 from models.special_inspection import SpecialInspection
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import record as daily_inspection
 
 DAY = date(2026, 11, 26)
 _runs = itertools.count()

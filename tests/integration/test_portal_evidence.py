@@ -19,7 +19,7 @@ from adapters import uploads
 from adapters.clock import now
 from adapters.db import session_scope
 from models import OutboxMessage, PortalLink, PortalSubmission
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import record as daily_inspection
 from procedures.portal import links as pl
 from regulation.checklists import load_checklist
 from tests.flows.world import answers

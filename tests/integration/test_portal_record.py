@@ -17,7 +17,7 @@ from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures.casework import staff
 from procedures.casework.cases import Refusal
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import record as daily_inspection
 from procedures.portal import forms as portal_forms
 from procedures.portal import submissions as portal_submissions
 from tests.flows.world import answers, make_world

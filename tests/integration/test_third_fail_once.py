@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from adapters.db import session_scope
 from models import AgencyDecision, InspectionCase, PendingCase, SanctionCase
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import record as daily_inspection
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from procedures.sanctions.status import untaken_pending
