@@ -35,9 +35,9 @@ def _deliver(case_id: int) -> None:
 
 @task(name="open-case", **PERSISTED)
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
-    from procedures.daily import record as inspections
+    from procedures.daily import opening
 
-    case = inspections.open_case(flow_run_id, batch_number, as_of, agency_id)
+    case = opening.open_case(flow_run_id, batch_number, as_of, agency_id)
     _deliver(case.case_id)
     if case.status == "refused":
         _log(f"已拒绝：{case.refusal_reason}")
@@ -50,9 +50,10 @@ def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id:
 
 @task(name="decide-go-ahead", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures.daily import opening
     from procedures.daily import record as inspections
 
-    outcome = inspections.go_ahead(case_id, pause_key, answers)
+    outcome = opening.go_ahead(case_id, pause_key, answers)
     _log(f"是否委派的决定已记录（决定人 {inspections.last_decider(case_id)}）" if outcome.accepted
          else f"是否委派的决定被退回（{len(outcome.errors)} 处问题）")
     return outcome

@@ -11,6 +11,7 @@ from adapters import settings as settings_module
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
+from procedures.daily import opening
 from procedures.daily import record as daily_inspection
 from procedures.daily import sweep as deadline_sweep
 from regulation.calendar import DeclaredYear, WorkingCalendar
@@ -48,8 +49,8 @@ def app_db(tmp_path, monkeypatch):
 
 def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_and_the_sweep_computes_it(
         app_db, monkeypatch):
-    first = daily_inspection.open_case("run-cal-1", app_db[0], "2098-12-28", None)
-    second = daily_inspection.open_case("run-cal-2", app_db[1], "2098-12-29", None)
+    first = opening.open_case("run-cal-1", app_db[0], "2098-12-28", None)
+    second = opening.open_case("run-cal-2", app_db[1], "2098-12-29", None)
     assert (first.status, first.record_due) == ("dispatching", None)
     assert "2098年的法定节假日安排尚未录入，期限待定" in first.record_due_reason and second.record_due is None
     with session_scope() as s:
@@ -73,13 +74,13 @@ def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_
 
 
 def test_second_case_for_the_same_batch_is_refused_with_the_first_runs_link(app_db):
-    daily_inspection.open_case("run-once-1", app_db[0], "2098-12-28", None)
-    again = daily_inspection.open_case("run-once-2", app_db[0], "2098-12-28", None)
+    opening.open_case("run-once-1", app_db[0], "2098-12-28", None)
+    again = opening.open_case("run-once-2", app_db[0], "2098-12-28", None)
     assert again.status == "refused" and "/runs/flow-run/run-once-1" in again.refusal_reason
 
 
 def test_impossible_as_of_date_is_refused_naming_the_field(app_db):
-    case = daily_inspection.open_case("run-bad-date", app_db[0], "2098-02-30", None)
+    case = opening.open_case("run-bad-date", app_db[0], "2098-02-30", None)
     assert case.status == "refused" and case.refusal_reason.startswith("业务日期：应为有效日期")
 
 
@@ -101,7 +102,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         card = add_supervisor(s, "督导LATE", "A", 902, year=2024).card_code
         batch = add_session(s, "PC-LATE", inst, date(2026, 11, 13)).batch_number  # Fri: due Tue 11-17
     try:
-        case = daily_inspection.open_case("run-late", batch, "2026-11-16", None)
+        case = opening.open_case("run-late", batch, "2026-11-16", None)
         case = daily_inspection.dispatch(case.case_id, [card], 1)
         assert case.record_due == date(2026, 11, 17)
         assert deadline_sweep.sweep_deadlines(date(2026, 11, 18)).overdue == [batch]
@@ -141,7 +142,7 @@ def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_l
     from models import PortalLink
     from procedures.casework.unknown_dues import provisional_end
 
-    view = daily_inspection.open_case("run-cal-3", app_db[0], "2098-12-01", None)
+    view = opening.open_case("run-cal-3", app_db[0], "2098-12-01", None)
     daily_inspection.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
@@ -202,7 +203,7 @@ def test_supervisors_read_the_agency_by_its_letterhead_in_the_dispatch_mail_and_
     """Issue 23: one name for the agency towards outsiders — the 发文机关 its letters carry."""
     from models import Agency, PortalLink
 
-    view = daily_inspection.open_case("run-letterhead", app_db[1], "2098-12-01", None)
+    view = opening.open_case("run-letterhead", app_db[1], "2098-12-01", None)
     daily_inspection.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))

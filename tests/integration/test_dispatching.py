@@ -13,6 +13,7 @@ from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
 from models.special_inspection import SpecialInspection
+from procedures.daily import opening
 from procedures.daily import record as daily_inspection
 
 DAY = date(2026, 11, 26)
@@ -52,7 +53,7 @@ def session(inst_id: int, on: date = DAY) -> str:
 
 def inspect(inst_id: int, cards=None, k=1, on: date = DAY):
     """One daily inspection up to its dispatch, as the flow runs it."""
-    view = daily_inspection.open_case(f"run-{next(_runs)}", session(inst_id, on), on, None)
+    view = opening.open_case(f"run-{next(_runs)}", session(inst_id, on), on, None)
     assert view.status == "dispatching", view.refusal_reason
     return daily_inspection.dispatch(view.case_id, cards, k)
 

@@ -17,6 +17,7 @@ from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures.casework import staff
 from procedures.casework.cases import Refusal
+from procedures.daily import opening
 from procedures.daily import record as daily_inspection
 from procedures.portal import forms as portal_forms
 from procedures.portal import submissions as portal_submissions
@@ -52,7 +53,7 @@ def portal(env):
 def dispatched(tag: str, form_kind="theory", supervisors=(0,)):
     """A case waiting for its record; returns the case, the record links' tokens, the codes."""
     w = make_world(tag, DAY, form_kind=form_kind)
-    case = daily_inspection.open_case(f"run-{tag}-{uuid4().hex[:6]}", w["batch"], str(DAY), None)
+    case = opening.open_case(f"run-{tag}-{uuid4().hex[:6]}", w["batch"], str(DAY), None)
     case = daily_inspection.dispatch(case.case_id, [w["cards"][n] for n in supervisors], 1)
     assert case.status == "awaiting_record"
     from adapters import assignment_codes, portal_tokens
