@@ -61,9 +61,9 @@ def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="dispatch-supervisors", **PERSISTED)
 def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseView:
-    from procedures.daily import record as inspections
+    from procedures.daily import dispatch
 
-    case = inspections.dispatch(case_id, cards, k)
+    case = dispatch.dispatch(case_id, cards, k)
     _deliver(case_id)
     if case.status == "awaiting_record":
         _log(f"已委派外督员：{'、'.join(case.supervisors)}；等待记录表，应于 {case.due_text} 前提交（第十七条）")

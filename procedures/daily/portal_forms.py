@@ -4,6 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
+from procedures.daily import links
 from procedures.daily import record as daily_inspection
 from procedures.daily.record import METHODS
 from procedures.portal.forms import Fields, PortalForm, first, register
@@ -26,7 +27,7 @@ def _parse_record(fields: Fields) -> dict:
 
 
 def _record_context(link: PortalLink) -> dict:
-    ctx = daily_inspection.link_context(link)
+    ctx = links.link_context(link)
     return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": METHODS}
 
 
@@ -52,7 +53,7 @@ def _parse_confirmation(fields: Fields) -> dict:
 
 
 def _confirmation_context(link: PortalLink) -> dict:
-    return daily_inspection.link_context(link) | {
+    return links.link_context(link) | {
         "positions": (daily_inspection.CONFIRM, daily_inspection.DISAGREE)}
 
 
@@ -61,7 +62,7 @@ def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tup
 
 
 def _step_waits(link: PortalLink) -> bool:
-    return daily_inspection.step_waits(link)
+    return links.step_waits(link)
 
 
 register(PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,

@@ -19,14 +19,12 @@ Interpretations (README "Interpretations added here"):
   candidates). Only then does the record count (verdict, proposal, agency mail).
 """
 
-import hmac
 import re
-import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlmodel import Session, col, select
 
-from adapters import assignment_codes, clock
+from adapters import clock
 from adapters.db import session_scope
 from adapters.mailer import enqueue
 from adapters.markdown_text import inert
@@ -35,20 +33,17 @@ from models import (
     Agency,
     AgencyDecision,
     Dispatch,
-    Draw,
     EvaluationSession,
     InspectionCase,
     InspectionRecord,
     Institution,
     PortalLink,
-    PortalSubmission,
     RecordConfirmation,
     Supervisor,
 )
-from procedures.casework import dispatching, staff, unknown_dues
-from procedures.casework.case_reads import _view, decision_context, run_name, view
+from procedures.casework import staff, unknown_dues
+from procedures.casework.case_reads import decision_context, run_name, view
 from procedures.casework.cases import (
-    STATUS_NAMES,
     Refusal,
     add_event,
     answer_once,
@@ -61,14 +56,13 @@ from procedures.casework.letters import chinese_date, issue_letter
 from procedures.casework.pending import THIRD_FAIL_ARTICLE, open_pending, open_third_fail_case
 from procedures.casework.views import CaseView, Outcome
 from procedures.casework.work_calendar import current_calendar
-from procedures.daily.opening import decider_of, parse_day, refuse
+from procedures.daily.dispatch import dispatch_by_code
+from procedures.daily.links import CASE_KIND, invite, reissue, stored
+from procedures.daily.opening import decider_of, parse_day
 from procedures.portal import links as portal_links
 from regulation.calendar import CalendarDataMissing
-from regulation.cards import canonical_card_code
 from regulation.checklists import FORM_NAMES, load_checklist
-from regulation.deadlines import RECORD_WORKING_DAYS, record_counted_from, record_due, report_due
-from regulation.dispatch import DispatchPool, check_named
-from regulation.reasons import RuleViolation
+from regulation.deadlines import record_counted_from, record_due, report_due
 from regulation.sanctions import (
     FINAL_OPTIONS,
     FOLLOWUP_OPTIONS,
@@ -106,93 +100,6 @@ def report_due_words(s: Session, decision: AgencyDecision) -> str:
     return unknown_dues.words(decision.report_due)
 
 
-def dispatch(case_id: int, cards: list[str] | None, k: int) -> CaseView:
-    """Draw (or check the named) supervisors, store draw + dispatches, queue the notices. Once."""
-    try:
-        with session_scope() as s:
-            case = s.get(InspectionCase, case_id)
-            if case.status != "dispatching":
-                return _view(s, case)
-            _dispatch(s, case, cards, k)
-            return _view(s, case)
-    except RuleViolation as exc:
-        with session_scope() as s:
-            case = s.get(InspectionCase, case_id)
-            refuse(s, case, f"无法委派：{exc}")
-            return _view(s, case)
-
-
-def _dispatch(s: Session, case: InspectionCase, cards: list[str] | None, k: int) -> None:
-    sess = s.get(EvaluationSession, case.session_id)
-    inst = s.get(Institution, case.institution_id)
-    agency = s.get(Agency, case.agency_id)
-    facts = dispatching.agency_facts(s, agency)
-    people = dispatching.session_people(sess, case.opened_on)
-    hist = dispatching.history(s, inst.id, case.opened_on)
-    conflicts = dispatching.declared_conflicts(s, inst.id)
-    draw_id = None
-    if not 1 <= k <= 9:
-        raise RuleViolation(f"随机抽取人数：应为1至9人，实际为 {k}", "第十条")
-    if cards:
-        wanted = list(dict.fromkeys(canonical_card_code(c) for c in cards if c.strip()))
-        found = {sup.card_code: sup for sup in s.exec(select(Supervisor).where(col(Supervisor.card_code).in_(wanted)))}
-        problems = [f"{c}：无此督导员" for c in wanted if c not in found]
-        for code in wanted:
-            if code in found:
-                (sf,) = dispatching.supervisor_facts(s, [found[code]])
-                problems += [f"{code}：{r}" for r in check_named(facts, dispatching.institution_facts(inst), sf,
-                                                                 people, conflicts, hist)]
-        if problems:
-            raise RuleViolation("；".join(problems), "第十一条、第十三条")
-        chosen = [found[c] for c in wanted]
-    else:
-        pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), case.opened_on)
-        result = pool.draw(dispatching.institution_facts(inst), people, k, secrets.token_hex(16), conflicts, hist)
-        draw = Draw(session_id=sess.id, agency_id=agency.id, drawn_on=case.opened_on, seed=result.seed, k=k,
-                    candidates=list(result.candidates), candidates_hash=result.candidates_hash,
-                    chosen=list(result.chosen))
-        s.add(draw)
-        s.flush()
-        draw_id = draw.id
-        by_id = {str(sup.id): sup for sup in s.exec(select(Supervisor).where(
-            col(Supervisor.id).in_([int(i) for i in result.chosen_ids])))}
-        chosen = [by_id[i] for i in result.chosen_ids]
-        add_event(s, case.id, "draw", case.opened_on,
-                  f"随机抽取：候选 {len(result.candidates)} 人，抽取 {k} 人，种子 {result.seed}")
-    brief = _brief(sess, inst, len(chosen))
-    # 期限待定: the words the other procedures use (no administrator's command text to outsiders)
-    due = str(case.record_due) if case.record_due else unknown_dues.words(None, case.record_due_reason)
-    for sup in chosen:
-        d = Dispatch(session_id=sess.id, supervisor_id=sup.id, agency_id=agency.id, institution_id=inst.id,
-                     draw_id=draw_id, dispatched_on=case.opened_on, case_id=case.id)
-        s.add(d)
-        s.flush()
-        code = assignment_codes.code_for(d.id)
-        d.assignment_code_hash = assignment_codes.code_hash(code)
-        link = _record_link(s, case, agency, d, sup, 0)
-        subject, text, html = render_email(
-            "dispatch_notice", supervisor_name=sup.name, agency_name=agency.letterhead_name, brief=brief,
-            assignment_code=code, record_due=due, form_url=link.url, drawn=draw_id is not None,
-            several=len(chosen) > 1)
-        enqueue(s, f"dispatch-notice:{d.id}", sup.email, "supervisor", subject, text, html, case.id)
-        add_event(s, case.id, f"dispatch-{sup.id}", case.opened_on, f"委派外督员 {sup.name}（{sup.card_code}），已发派遣通知")
-    case.status = "awaiting_record"
-    s.add(case)
-
-
-def _brief(sess: EvaluationSession, inst: Institution, supervisor_count: int) -> dict:
-    fmt = "%Y-%m-%d %H:%M"
-    return {
-        "institution": inst.name, "batch_number": sess.batch_number, "site": sess.site,
-        "occupation": sess.occupation, "level": sess.level, "form_name": FORM_NAMES[sess.form_kind],
-        "candidate_count": sess.candidate_count,
-        "starts_at": sess.starts_at.astimezone(clock.tz()).strftime(fmt),
-        "ends_at": sess.ends_at.astimezone(clock.tz()).strftime(fmt),
-        "examiners": [e["name"] for e in sess.examiners], "supervisor_count": supervisor_count,
-        "internal_supervisors": [f"{i['name']}（{i.get('card_code', '')}）" for i in sess.internal_supervisors],
-    }
-
-
 def _sanction_history(s: Session, case: InspectionCase) -> SanctionHistory:
     """第二十三条(十): earlier 不合格 results of the institution, one per session (never per record or
     run), counting only records that count (confirmed by every dispatched supervisor)."""
@@ -201,12 +108,6 @@ def _sanction_history(s: Session, case: InspectionCase) -> SanctionHistory:
         InspectionCase.institution_id == case.institution_id, InspectionRecord.verdict == "不合格",
         col(InspectionRecord.confirmed_on).is_not(None), InspectionCase.session_id != case.session_id))
     return SanctionHistory(failed_results=failed_results_per_session(list(fails)))
-
-
-def _signer(s: Session, case: InspectionCase, code: str) -> Dispatch | None:
-    given = assignment_codes.code_hash(code.strip())
-    return next((d for d in s.exec(select(Dispatch).where(Dispatch.case_id == case.id))
-                 if hmac.compare_digest(given, d.assignment_code_hash)), None)
 
 
 def submit_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int | None = None,
@@ -236,7 +137,7 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, 
     if case.status != "awaiting_record":
         errors.add(None, "记录表已经提交，不能再次提交（第十七条：每次评价活动一份记录表）")
     if signer is None:
-        signer = _signer(s, case, str(answers.get("assignment_code", "")))
+        signer = dispatch_by_code(s, case, str(answers.get("assignment_code", "")))
         if signer is None:
             errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
     ended = parse_day(answers.get("inspection_ended_on"))
@@ -380,7 +281,7 @@ def _check_confirmation(s: Session, case: InspectionCase, answers: dict, errors:
         errors.add(None, "记录表确认：本案当前不在等待确认（已确认齐或已按逾期处理），无需再提交")
         return None
     if signer is None:
-        signer = _signer(s, case, str(answers.get("assignment_code", "")))
+        signer = dispatch_by_code(s, case, str(answers.get("assignment_code", "")))
         if signer is None:
             errors.add("assignment_code", "任务编码不正确：请填写你本人派遣通知邮件中的一次性任务编码")
     if signer is not None and signer.id not in missing:
@@ -457,99 +358,7 @@ def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
     return answer_once(case_id, pause_key, "按逾期未确认处理", judge)
 
 
-# -- the portal: what a link shows, what it checks before it stores, what the run does with it ----
-CASE_KIND = "daily_inspection"
-RECORD_TITLE = "日常督导情况记录表（附件3）"
 CONFIRM_TITLE = "确认日常督导情况记录表（第十七条）"
-
-
-def _link_deadline(case: InspectionCase) -> datetime:
-    """Until when a record or confirmation link works (plus the grace period): the legal due date,
-    or the case's today when that has passed (a late record is still taken, marked late), in
-    real time (a case opened with an earlier or later as_of is shifted by its clock offset)."""
-    due = max(case.record_due or _provisional_record_end(case), case_today(case))
-    return datetime.combine(due - timedelta(days=case.clock_offset_days), time(23, 59), tzinfo=clock.tz())
-
-
-def _provisional_record_end(case: InspectionCase) -> date:
-    """While the record's due day is 期限待定: the bound the other procedures use
-    (unknown_dues.provisional_end) from the session's scheduled end, so a December dispatch for a
-    January session keeps its link until the record can be due; the sweep sets the real date."""
-    from sqlalchemy.orm import object_session
-
-    own = object_session(case)
-    if own is not None:
-        sess = own.get(EvaluationSession, case.session_id)
-    else:
-        with session_scope() as s:
-            sess = s.get(EvaluationSession, case.session_id)
-    start = local_date(sess.ends_at) if sess is not None else case.opened_on
-    return unknown_dues.provisional_end(start, RECORD_WORKING_DAYS)
-
-
-def _record_link(s: Session, case: InspectionCase, agency: Agency, d: Dispatch, sup: Supervisor, round_: int,
-                 instructions: str = "") -> portal_links.CreatedLink:
-    step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
-    return portal_links.create_link(
-        s, step, portal_links.Recipient("supervisor", sup.name, sup.email),
-        portal_links.Contact(agency.letterhead_name, agency.email), RECORD_TITLE, _link_deadline(case),
-        instructions or "逐项选择是/否并填写备注；可为各项附上现场照片或扫描件（JPG、PNG、PDF）。提交时须填写派遣通知中的任务编码。",
-        kind="record_form", key=f"{CASE_KIND}:{case.id}:record:{d.id}:{round_}")
-
-
-def staff_link(batch_number: str) -> portal_links.CreatedLink | str:
-    """代录: a link to the same record page for agency staff entering a paper record on a
-    supervisor's behalf; the page asks for their staff code. Created once per case (and again
-    after each refused entry)."""
-    with session_scope() as s:
-        case = s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch_number.strip(),
-                                                   col(InspectionCase.active_session_id).is_not(None))).first()
-        if case is None:
-            return f"批次编号“{batch_number}”没有进行中的日常督导"
-        if case.status != "awaiting_record":
-            return f"批次 {case.batch_number} 不在等待记录表（当前：{STATUS_NAMES[case.status]}），无需代录"
-        agency = s.get(Agency, case.agency_id)
-        used = s.exec(select(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id,
-                                               PortalLink.recipient_kind == "staff")).all()
-        round_ = sum(1 for link in used if link.accepted_at is not None)
-        step = portal_links.CaseStep(CASE_KIND, case.id, "record", case.flow_run_id)
-        return portal_links.create_link(
-            s, step, portal_links.Recipient("staff", f"{agency.name}工作人员（代录）", agency.email),
-            portal_links.Contact(agency.letterhead_name, agency.email), f"{RECORD_TITLE} · 代录", _link_deadline(case),
-            "委派机构工作人员按纸质记录表代为录入：选择提交记录表的督导员，并填写本人工作人员代码。",
-            kind="record_form", key=f"{CASE_KIND}:{case.id}:record:staff:{round_}")
-
-
-def link_context(link: PortalLink) -> dict:
-    """What the record or confirmation page shows beside the form (no record content for the
-    confirmation page beyond the verdict: it goes to dispatched supervisors only)."""
-    with session_scope() as s:
-        case = s.get(InspectionCase, link.case_id)
-        sess = s.get(EvaluationSession, case.session_id)
-        inst = s.get(Institution, case.institution_id)
-        supervisors = [(d.id, sup.name, sup.card_code) for d, sup in s.exec(
-            select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
-            .where(Dispatch.case_id == case.id).order_by(Dispatch.id))]
-        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).first()
-        waits_for = "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation"
-        closed = "" if case.status == waits_for else (
-            "本次督导的记录表已经提交，此链接无需再使用。" if link.kind == "record_form" and record else
-            "本案当前不在等待此项提交（已办结或已由委派机构处理），此链接无需再使用。")
-        return {"form_kind": sess.form_kind, "closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
-                "occupation": sess.occupation, "level": sess.level, "site": sess.site,
-                "scheduled_end": str(local_date(sess.ends_at)), "record_due": str(case.record_due) if case.record_due else "暂无法计算",
-                "supervisors": supervisors, "several": len(supervisors) > 1,
-                "record": ({"verdict": record.verdict, "negative_count": record.negative_count,
-                            "item_count": record.item_count, "supervisor_verdict": record.supervisor_verdict,
-                            "overall_evaluation": record.overall_evaluation} if record else None)}
-
-
-def step_waits(link: PortalLink) -> bool:
-    """Whether the case still waits at the step this link answers."""
-    with session_scope() as s:
-        case = s.get(InspectionCase, link.case_id)
-        return case is not None and case.status == (
-            "awaiting_record" if link.kind == "record_form" else "awaiting_confirmation")
 
 
 def check_portal_record(link: PortalLink, answers: dict, staff_code: str | None) -> tuple[Refusal, dict]:
@@ -576,7 +385,7 @@ def check_portal_record(link: PortalLink, answers: dict, staff_code: str | None)
             if signer is None:  # checked above; the rest of the form is still checked
                 signer = next(iter(s.exec(select(Dispatch).where(Dispatch.case_id == case.id))), None)
         else:
-            signer = _signer(s, case, str(answers.get("assignment_code", "")))
+            signer = dispatch_by_code(s, case, str(answers.get("assignment_code", "")))
             if signer is None:
                 errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
             else:
@@ -605,64 +414,28 @@ def check_portal_confirmation(link: PortalLink, answers: dict) -> tuple[Refusal,
                     "dispatch_id": signer_id}
 
 
-def _stored(submission_id: int, flow_run_id: str) -> tuple[PortalLink, dict]:
-    with session_scope() as s:
-        sub = s.get(PortalSubmission, submission_id)
-        link = s.get(PortalLink, sub.link_id) if sub else None
-        if link is None or link.flow_run_id != str(flow_run_id) or link.case_kind != CASE_KIND:
-            raise LookupError(f"submission {submission_id} does not belong to run {flow_run_id}")
-        s.expunge(link)
-        return link, dict(sub.payload)
-
-
 def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
     """The run judges the record the portal stored (same checks, keyed by the submission, so a
     replay or a second resume judges nothing twice). Refused now (data moved since the portal
     checked it): a new link goes to the same person. Accepted with several supervisors: the
     others get their confirmation links."""
-    link, payload = _stored(submission_id, flow_run_id)
+    link, payload = stored(submission_id, flow_run_id)
     outcome = submit_record(case_id, f"portal-{submission_id}", payload.get("answers", {}),
                             payload.get("dispatch_id"), payload.get("entered_by", ""))
     if not outcome.accepted:
-        _reissue(case_id, link, submission_id, outcome)
+        reissue(case_id, link, submission_id, outcome)
     else:
         _invite_confirmations(case_id)
     return outcome
 
 
 def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
-    link, payload = _stored(submission_id, flow_run_id)
+    link, payload = stored(submission_id, flow_run_id)
     outcome = confirm_record(case_id, f"portal-{submission_id}", payload.get("answers", {}),
                              payload.get("dispatch_id"))
     if not outcome.accepted and view(case_id).status == "awaiting_confirmation":
-        _reissue(case_id, link, submission_id, outcome)
+        reissue(case_id, link, submission_id, outcome)
     return outcome
-
-
-def _invite(case: InspectionCase, agency: Agency, step_key: str, recipient: portal_links.Recipient, title: str,
-            instructions: str, kind: str, key: str) -> None:
-    """A link and its mail, once by key; the mail belongs to the case (sent by the step's task)."""
-    with session_scope() as s:
-        contact = portal_links.Contact(agency.letterhead_name, agency.email)
-        deadline = _link_deadline(case)
-        link = portal_links.create_link(s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
-                                        recipient, contact, title, deadline, instructions, kind, key)
-        subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
-                                           url=link.url, deadline=deadline, expires_at=link.expires_at,
-                                           instructions=instructions, kind=kind)
-        enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html, case.id)
-
-
-def _reissue(case_id: int, old: PortalLink, submission_id: int, outcome: Outcome) -> None:
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        if case.status not in ("awaiting_record", "awaiting_confirmation"):
-            return
-        agency = s.get(Agency, case.agency_id)
-    _invite(case, agency, old.step_key,
-            portal_links.Recipient(old.recipient_kind, old.recipient_name, old.recipient_email), old.title,
-            f"上次提交未被采用：{'；'.join(outcome.errors)}。请用此新链接重新提交。", old.kind,
-            f"{old.link_key.rsplit(':', 1)[0]}:re{submission_id}")
 
 
 def _invite_confirmations(case_id: int) -> None:
@@ -674,18 +447,9 @@ def _invite_confirmations(case_id: int) -> None:
         rows = list(s.exec(select(Dispatch, Supervisor).join(Supervisor, Supervisor.id == Dispatch.supervisor_id)
                            .where(Dispatch.case_id == case_id, Dispatch.status == "dispatched")))
     for d, sup in rows:
-        _invite(case, agency, "confirm", portal_links.Recipient("supervisor", sup.name, sup.email), CONFIRM_TITLE,
+        invite(case, agency, "confirm", portal_links.Recipient("supervisor", sup.name, sup.email), CONFIRM_TITLE,
                 "记录表已由一名督导员提交。请用本人任务编码确认，或写明不同意见（第十七条）。",
                 "record_confirmation", f"{CASE_KIND}:{case_id}:confirm:{d.id}:0")
-
-
-def open_link_url(case_id: int, email: str) -> str:
-    """The newest unused record or confirmation link of a supervisor: what reminders carry."""
-    with session_scope() as s:
-        link = s.exec(select(PortalLink).where(
-            PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, PortalLink.recipient_email == email,
-            col(PortalLink.accepted_at).is_(None)).order_by(col(PortalLink.id).desc())).first()
-        return portal_links.url_of(link) if link else ""
 
 
 def decide(case_id: int, pause_key: str, answers: dict) -> Outcome:

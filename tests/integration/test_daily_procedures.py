@@ -11,7 +11,7 @@ from adapters import settings as settings_module
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
-from procedures.daily import opening
+from procedures.daily import dispatch, opening
 from procedures.daily import record as daily_inspection
 from procedures.daily import sweep as deadline_sweep
 from regulation.calendar import DeclaredYear, WorkingCalendar
@@ -103,7 +103,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         batch = add_session(s, "PC-LATE", inst, date(2026, 11, 13)).batch_number  # Fri: due Tue 11-17
     try:
         case = opening.open_case("run-late", batch, "2026-11-16", None)
-        case = daily_inspection.dispatch(case.case_id, [card], 1)
+        case = dispatch.dispatch(case.case_id, [card], 1)
         assert case.record_due == date(2026, 11, 17)
         assert deadline_sweep.sweep_deadlines(date(2026, 11, 18)).overdue == [batch]
         with session_scope() as s:
@@ -143,7 +143,7 @@ def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_l
     from procedures.casework.unknown_dues import provisional_end
 
     view = opening.open_case("run-cal-3", app_db[0], "2098-12-01", None)
-    daily_inspection.dispatch(view.case_id, None, 1)
+    dispatch.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
@@ -204,7 +204,7 @@ def test_supervisors_read_the_agency_by_its_letterhead_in_the_dispatch_mail_and_
     from models import Agency, PortalLink
 
     view = opening.open_case("run-letterhead", app_db[1], "2098-12-01", None)
-    daily_inspection.dispatch(view.case_id, None, 1)
+    dispatch.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()

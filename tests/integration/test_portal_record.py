@@ -17,8 +17,9 @@ from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures.casework import staff
 from procedures.casework.cases import Refusal
-from procedures.daily import opening
+from procedures.daily import dispatch, opening
 from procedures.daily import record as daily_inspection
+from procedures.daily.links import staff_link
 from procedures.portal import forms as portal_forms
 from procedures.portal import submissions as portal_submissions
 from tests.flows.world import answers, make_world
@@ -54,7 +55,7 @@ def dispatched(tag: str, form_kind="theory", supervisors=(0,)):
     """A case waiting for its record; returns the case, the record links' tokens, the codes."""
     w = make_world(tag, DAY, form_kind=form_kind)
     case = opening.open_case(f"run-{tag}-{uuid4().hex[:6]}", w["batch"], str(DAY), None)
-    case = daily_inspection.dispatch(case.case_id, [w["cards"][n] for n in supervisors], 1)
+    case = dispatch.dispatch(case.case_id, [w["cards"][n] for n in supervisors], 1)
     assert case.status == "awaiting_record"
     from adapters import assignment_codes, portal_tokens
 
@@ -132,7 +133,7 @@ def test_good_record_with_evidence_is_stored_once_with_its_files_and_a_receipt(p
     daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
     page = client.get(f"{portal.url}/l/{token}").text  # the used link: its receipt
     assert "已收到" in page
-    other = daily_inspection.staff_link("PC-RGOOD")
+    other = staff_link("PC-RGOOD")
     assert isinstance(other, str) and "无需代录" in other
 
 
