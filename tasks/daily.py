@@ -111,9 +111,10 @@ def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
 
 @task(name="record-agency-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
+    from procedures.daily import decision
     from procedures.daily import record as inspections
 
-    outcome = inspections.decide(case_id, pause_key, answers)
+    outcome = decision.decide(case_id, pause_key, answers)
     if not outcome.accepted:
         _log(f"处理决定被退回（{len(outcome.errors)} 处问题），等待重新提交")
     else:
@@ -124,9 +125,10 @@ def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
 
 @task(name="carry-out-decision", **PERSISTED)
 def carry_out(case_id: int) -> str:
+    from procedures.daily import decision
     from procedures.daily import record as inspections
 
-    summary = inspections.carry_out(case_id)
+    summary = decision.carry_out(case_id)
     _deliver(case_id)
     _log(summary)
     create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",

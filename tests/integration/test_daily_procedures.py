@@ -167,12 +167,13 @@ def test_a_letters_pending_report_date_names_the_year_the_last_day_moves_into(ap
     """民法典第二百零三条: 2099-12-31 declared off, a 30-day report from 2099-12-01 ends in 2100 —
     the letter's 期限待定 names 2100 (the undeclared year), not 2099."""
     from models import AgencyDecision
+    from procedures.daily.decision import report_due_words
 
     declare_year(2099, days_off=[date(2099, 1, 1), date(2099, 12, 31)])
     decision = AgencyDecision(case_id=0, option="提醒函", proposed_option="提醒函", report_due=None, report_days=30,
                               handled_by="王审核", decided_on=date(2099, 12, 1))
     with session_scope() as s:
-        words = daily_inspection.report_due_words(s, decision)
+        words = report_due_words(s, decision)
         s.expunge_all()
     assert words == "另行通知的日期（期限待定，2100年法定节假日安排公布后确定）"
 
