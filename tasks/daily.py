@@ -90,9 +90,9 @@ def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
 
 @task(name="take-confirmation", **PERSISTED)
 def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
-    from procedures.daily import record as inspections
+    from procedures.daily import confirmation
 
-    outcome = inspections.take_confirmation(case_id, flow_run_id, submission_id)
+    outcome = confirmation.take_confirmation(case_id, flow_run_id, submission_id)
     _deliver(case_id)
     _log("已收到一名督导员的确认" if outcome.accepted else f"记录表确认未被采用（{len(outcome.errors)} 处问题）")
     return outcome
@@ -100,9 +100,9 @@ def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Out
 
 @task(name="close-overdue-confirmations", cache_policy=ANSWER_KEYED, **PERSISTED)
 def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
-    from procedures.daily import record as inspections
+    from procedures.daily import confirmation
 
-    outcome = inspections.close_overdue(case_id, pause_key, staff_code)
+    outcome = confirmation.close_overdue(case_id, pause_key, staff_code)
     _deliver(case_id)
     _log("委派机构已按逾期未确认处理，记录表生效" if outcome.accepted else
          f"按逾期未确认处理被退回（{len(outcome.errors)} 处问题）")

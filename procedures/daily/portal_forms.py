@@ -4,7 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
-from procedures.daily import links
+from procedures.daily import confirmation, links
 from procedures.daily import record as daily_inspection
 from procedures.daily.record import METHODS
 from procedures.portal.forms import Fields, PortalForm, first, register
@@ -53,12 +53,11 @@ def _parse_confirmation(fields: Fields) -> dict:
 
 
 def _confirmation_context(link: PortalLink) -> dict:
-    return links.link_context(link) | {
-        "positions": (daily_inspection.CONFIRM, daily_inspection.DISAGREE)}
+    return links.link_context(link) | {"positions": (confirmation.CONFIRM, confirmation.DISAGREE)}
 
 
 def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    return daily_inspection.check_portal_confirmation(link, answers)
+    return confirmation.check_portal_confirmation(link, answers)
 
 
 def _step_waits(link: PortalLink) -> bool:
