@@ -4,9 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
-from procedures.daily import confirmation, links
-from procedures.daily import record as daily_inspection
-from procedures.daily.record import METHODS
+from procedures.daily import confirmation, links, record
 from procedures.portal.forms import Fields, PortalForm, first, register
 from regulation.checklists import load_checklist
 
@@ -28,11 +26,11 @@ def _parse_record(fields: Fields) -> dict:
 
 def _record_context(link: PortalLink) -> dict:
     ctx = links.link_context(link)
-    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": METHODS}
+    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": record.METHODS}
 
 
 def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
-    return daily_inspection.check_portal_record(link, answers, first(fields, "staff_code"))
+    return record.check_portal_record(link, answers, first(fields, "staff_code"))
 
 
 def _record_item_labels(link: PortalLink) -> dict[str, str]:

@@ -1,22 +1,12 @@
-"""Daily-inspection cases in the database (第十五条(一), 第十七条, 附件3).
-
-Each operation is one transaction and idempotent by a database key (the flow run id, a
-pause key, a document or message key), so a replayed flow run changes nothing twice.
-Rules come from regulation/; this module only reads, decides through them, and writes.
-
-Case statuses (InspectionCase.status): open → dispatching | awaiting_go_ahead (a finding:
-the session should not take place; staff decide whether to dispatch anyway) → awaiting_record
-→ awaiting_confirmation (several supervisors: the others confirm) → awaiting_decision →
-closed; refused (no such batch, no agency, batch already inspected, bad parameter). Terminal:
-refused, closed.
-
-Interpretations (README "Interpretations added here"):
-- one daily inspection per session: a second run for a batch whose case is not refused is
-  refused with the first run's link (第二十三条(十) counts sessions);
-- several supervisors: the first to file signs with their own assignment code; each other
-  dispatched supervisor confirms with their own code or files a disagreement; once the record
-  deadline has passed the agency may close the missing confirmations as overdue (第二十六条(二)
-  candidates). Only then does the record count (verdict, proposal, agency mail).
+"""Step 3 of the daily inspection — the supervisor's record (附件3, 第十七条): checked and stored
+once, whether it comes through the portal (checked before the portal stores it, judged again by
+the run from what was stored), the Prefect form, or staff entering a paper record (代录, with
+their staff code). One check for all: the assignment code or the proven dispatch, the end date
+and a later end's reason (the 2 working days count from it), the methods (第十五条(一)2), every
+item answered, and the supervisor's 评定 against the 20% rule and the veto items (附件3 填写说明).
+The record's due date and whether it is late are stored with it. With one supervisor the
+record counts at once (procedures.daily.decision.record_counts); with several, the others
+confirm it first (procedures.daily.confirmation).
 """
 
 import re
@@ -26,28 +16,17 @@ from sqlmodel import Session, select
 
 from adapters import clock
 from adapters.db import session_scope
-from adapters.markdown_text import inert
 from models import (
-    AgencyDecision,
     Dispatch,
     EvaluationSession,
     InspectionCase,
     InspectionRecord,
     PortalLink,
-    RecordConfirmation,
     Supervisor,
 )
 from procedures.casework import staff
-from procedures.casework.case_reads import decision_context, run_name, view
-from procedures.casework.cases import (
-    Refusal,
-    add_event,
-    answer_once,
-    case_today,
-    local_date,
-    timeline_markdown,  # noqa: F401  (re-exported for tasks)
-)
-from procedures.casework.views import CaseView, Outcome
+from procedures.casework.cases import Refusal, add_event, answer_once, case_today, local_date
+from procedures.casework.views import Outcome
 from procedures.casework.work_calendar import current_calendar
 from procedures.daily.confirmation import invite_confirmations
 from procedures.daily.decision import record_counts
@@ -57,9 +36,6 @@ from procedures.daily.opening import parse_day
 from regulation.calendar import CalendarDataMissing
 from regulation.checklists import load_checklist
 from regulation.deadlines import record_counted_from, record_due
-from regulation.sanctions import (
-    FINAL_OPTIONS,
-)
 from regulation.scoring import AnswerError, score, verdict_disagreement
 
 METHODS = ("现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控")  # 第十五条(一)2
@@ -234,69 +210,3 @@ def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
     else:
         invite_confirmations(case_id)
     return outcome
-
-
-def received_text(record: InspectionRecord) -> str:
-    """When the record arrived; with a business date (as_of) that differs, that date too, since
-    the deadline counts from it."""
-    received = record.received_on or record.submitted_on
-    return str(received) if received == record.submitted_on else f"{received}（业务日期 {record.submitted_on}，期限按业务日期计算）"
-
-
-def last_decider(case_id: int) -> str:
-    """The name of whoever made the case's latest agency decision (for the run's log)."""
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        decision = s.exec(select(AgencyDecision).where(AgencyDecision.case_id == case_id)).first()
-        if decision is not None:
-            return decision.handled_by
-        if case.verifications:
-            return case.verifications[-1].get("by", "")
-        return case.go_ahead_by
-
-
-def record_markdown(case_id: int) -> str:
-    """Verdict summary for agency staff in the Prefect UI (not for institutions: 第八条). Each
-    remark sits under its item (a table column would be pushed off-screen)."""
-    with session_scope() as s:
-        case = s.get(InspectionCase, case_id)
-        record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case_id)).one()
-        confirmations = list(s.exec(select(RecordConfirmation, Supervisor).join(
-            Dispatch, Dispatch.id == RecordConfirmation.dispatch_id).join(
-            Supervisor, Supervisor.id == Dispatch.supervisor_id).where(RecordConfirmation.case_id == case_id)))
-        checklist = load_checklist(record.form_kind)
-        due = f"应于 {record.due_on} 前" if record.due_on else "提交期限暂无法计算"
-        lines = [f"# 督导记录：{inert(case.batch_number)}", "",
-                 f"- 评定结果：**{record.verdict}**（否定项 {record.negative_count}/{record.item_count}，"
-                 f"{record.negative_count / record.item_count:.1%}）；督导员评定：**{record.supervisor_verdict}**",
-                 f"- 总体评价：{inert(record.overall_evaluation)}",
-                 f"- 督导结束：{record.inspection_ended_on}；提交：{received_text(record)}"
-                 f"（{'逾期，' if record.late else '按期，'}{due}）",
-                 *([f"- 结束日期晚于计划的原因：{inert(record.stated_end_reason)}"] if record.stated_end_reason else []),
-                 f"- 督导方式：{inert('、'.join(record.methods))}",
-                 *(f"- 督导员 {inert(sup.name)}：{_POSITION[c.position]}{'：' + inert(c.text) if c.text else ''}"
-                   for c, sup in confirmations),
-                 f"- 建议处理：**{case.proposal.get('option')}**（{case.proposal.get('article')}）", ""]
-        if record.veto_hits:
-            lines += ["## 一票否决项", *(f"- {checklist.veto_items[n - 1].text}" for n in record.veto_hits), ""]
-        if record.failed_items:
-            lines += ["## 否定项", ""]
-            for n in record.failed_items:
-                lines.append(f"**{n}. {checklist.item(n).text}**")
-                lines += [f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""] if record.remarks.get(str(n)) else [""]
-        others = [n for n in range(1, record.item_count + 1)
-                  if n not in record.failed_items and record.remarks.get(str(n), "").strip()]
-        if others:  # a remark on an item answered 是 is still what the supervisor saw: staff read it too
-            lines += ["## 其他项的备注", ""]
-            for n in others:
-                lines += [f"**{n}. {checklist.item(n).text}**", f"> 备注：{inert(record.remarks[str(n)], block=True)}", ""]
-        lines += ["## 理由", *(f"- {inert(r)}" for r in case.proposal.get("reasons", [])), ""]
-    from procedures.portal import evidence
-
-    return "\n".join(lines + evidence.markdown(evidence.record_files(case_id), case_id))
-
-
-_POSITION = {"confirmed": "确认记录表", "disagreed": "不同意", "overdue": "逾期未确认"}
-
-
-__all__ = ["CaseView", "Outcome", "FINAL_OPTIONS", "case_today", "decision_context", "run_name", "view"]

@@ -12,8 +12,9 @@ from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
 from procedures.daily import dispatch, opening
-from procedures.daily import record as daily_inspection
 from procedures.daily import sweep as deadline_sweep
+from procedures.daily.record import submit_record
+from procedures.daily.views import record_markdown
 from regulation.calendar import DeclaredYear, WorkingCalendar
 from tests.postgres_server import free_port
 
@@ -113,7 +114,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
                    "later_end_reason": "评价结束后进行数据比对", "overall_evaluation": "规范。",
                    "supervisor_verdict": "合格"} | {f"veto_{v.no}": "否" for v in cl.veto_items} | {
                    f"item_{i.no:02d}": "是" for i in cl.items} | {"remark_03": "考场座位表张贴位置偏僻"}
-        assert daily_inspection.submit_record(case.case_id, "record-1", answers).accepted
+        assert submit_record(case.case_id, "record-1", answers).accepted
         with session_scope() as s:
             record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
         # Counted from the stated end the record is in time (due 11-18), but the overdue report stands.
@@ -126,7 +127,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         with session_scope() as s:
             mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"record-received:{case.case_id}")).one()
         assert f"于 {clock.today()} 提交（业务日期 2026-11-16，期限按业务日期计算）" in mail.text_body
-        shown = daily_inspection.record_markdown(case.case_id)
+        shown = record_markdown(case.case_id)
         assert f"提交：{clock.today()}（业务日期 2026-11-16" in shown
         # a remark under an item answered 是 reaches staff too (only failed items' remarks were shown)
         assert "## 其他项的备注" in shown and "考场座位表张贴位置偏僻" in shown

@@ -18,8 +18,8 @@ from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink
 from procedures.casework import staff
 from procedures.casework.cases import Refusal
 from procedures.daily import dispatch, opening
-from procedures.daily import record as daily_inspection
 from procedures.daily.links import staff_link
+from procedures.daily.record import take_record
 from procedures.portal import forms as portal_forms
 from procedures.portal import submissions as portal_submissions
 from tests.flows.world import answers, make_world
@@ -130,7 +130,7 @@ def test_good_record_with_evidence_is_stored_once_with_its_files_and_a_receipt(p
     assert [f["field"] for f in sub.payload["files"]] == ["item_03", "item_03"] and len(files) == 2
     assert sub.resume_status in ("pending", "resuming")  # Prefect is down here: the flow tests resume runs
     assert "考场组织基本规范" not in portal.log_text() and token not in portal.log_text()
-    daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
+    take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
     page = client.get(f"{portal.url}/l/{token}").text  # the used link: its receipt
     assert "已收到" in page
     other = staff_link("PC-RGOOD")
@@ -166,7 +166,7 @@ def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
     assert sub.payload["entered_by"].startswith("李代录（CITY-A") and sub.payload["dispatch_id"] == dispatch_id
     # The run takes it (same checks again) and marks the record and the timeline 代录, with who.
-    outcome = daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)
+    outcome = take_record(case.case_id, case.flow_run_id, sub.id)
     assert outcome.accepted, outcome.errors
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
@@ -204,7 +204,7 @@ def test_with_several_supervisors_the_first_record_counts_and_the_others_links_s
                                      waiting=form.waiting)
     fields = {k: v if isinstance(v, list) else [v] for k, v in answers("theory", code_b, str(DAY)).items()}
     late = portal_submissions.submit_form(token_b, racing, fields, [])
-    assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
+    assert take_record(case.case_id, case.flow_run_id, sub.id).accepted
     # The step has passed: B's stored answer resumes nothing (and is not retried for ever).
     # (the portal's own retry loop may claim it first — "busy" — and reach the same end)
     assert portal_submissions.resume_one(late.receipt.submission_id) in ("obsolete", "busy")
