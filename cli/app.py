@@ -315,7 +315,7 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
     （与督导员同一页面；提交时须填写本人工作人员代码）。
 
     链接只打印在此处，不写入日志；重复运行得到同一链接，直到它被使用。"""
-    from procedures.daily.inspection import staff_link
+    from procedures.daily.links import staff_link
     from procedures.special.inspection import staff_findings_link
 
     require_database()

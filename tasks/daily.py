@@ -35,9 +35,9 @@ def _deliver(case_id: int) -> None:
 
 @task(name="open-case", **PERSISTED)
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import opening
 
-    case = inspections.open_case(flow_run_id, batch_number, as_of, agency_id)
+    case = opening.open_case(flow_run_id, batch_number, as_of, agency_id)
     _deliver(case.case_id)
     if case.status == "refused":
         _log(f"已拒绝：{case.refusal_reason}")
@@ -50,19 +50,19 @@ def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id:
 
 @task(name="decide-go-ahead", cache_policy=ANSWER_KEYED, **PERSISTED)
 def decide_go_ahead(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import opening, views
 
-    outcome = inspections.go_ahead(case_id, pause_key, answers)
-    _log(f"是否委派的决定已记录（决定人 {inspections.last_decider(case_id)}）" if outcome.accepted
+    outcome = opening.go_ahead(case_id, pause_key, answers)
+    _log(f"是否委派的决定已记录（决定人 {views.last_decider(case_id)}）" if outcome.accepted
          else f"是否委派的决定被退回（{len(outcome.errors)} 处问题）")
     return outcome
 
 
 @task(name="dispatch-supervisors", **PERSISTED)
 def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseView:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import dispatch
 
-    case = inspections.dispatch(case_id, cards, k)
+    case = dispatch.dispatch(case_id, cards, k)
     _deliver(case_id)
     if case.status == "awaiting_record":
         _log(f"已委派外督员：{'、'.join(case.supervisors)}；等待记录表，应于 {case.due_text} 前提交（第十七条）")
@@ -78,9 +78,9 @@ def dispatch_supervisors(case_id: int, cards: list[str] | None, k: int) -> CaseV
 @task(name="take-record", **PERSISTED)
 def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
     """The record the portal stored (by reference): judged again, once per submission."""
-    from procedures.daily import inspection as inspections
+    from procedures.daily import record
 
-    outcome = inspections.take_record(case_id, flow_run_id, submission_id)
+    outcome = record.take_record(case_id, flow_run_id, submission_id)
     _deliver(case_id)
     _log("记录表已接收" if outcome.accepted else
          f"门户提交的记录表未被采用（{len(outcome.errors)} 处问题），已向提交人发出新链接")
@@ -89,9 +89,9 @@ def take_record(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
 
 @task(name="take-confirmation", **PERSISTED)
 def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import confirmation
 
-    outcome = inspections.take_confirmation(case_id, flow_run_id, submission_id)
+    outcome = confirmation.take_confirmation(case_id, flow_run_id, submission_id)
     _deliver(case_id)
     _log("已收到一名督导员的确认" if outcome.accepted else f"记录表确认未被采用（{len(outcome.errors)} 处问题）")
     return outcome
@@ -99,9 +99,9 @@ def take_confirmation(case_id: int, flow_run_id: str, submission_id: int) -> Out
 
 @task(name="close-overdue-confirmations", cache_policy=ANSWER_KEYED, **PERSISTED)
 def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import confirmation
 
-    outcome = inspections.close_overdue(case_id, pause_key, staff_code)
+    outcome = confirmation.close_overdue(case_id, pause_key, staff_code)
     _deliver(case_id)
     _log("委派机构已按逾期未确认处理，记录表生效" if outcome.accepted else
          f"按逾期未确认处理被退回（{len(outcome.errors)} 处问题）")
@@ -110,45 +110,46 @@ def close_overdue(case_id: int, pause_key: str, staff_code: str) -> Outcome:
 
 @task(name="record-agency-decision", cache_policy=ANSWER_KEYED, **PERSISTED)
 def record_decision(case_id: int, pause_key: str, answers: dict) -> Outcome:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import decision, views
 
-    outcome = inspections.decide(case_id, pause_key, answers)
+    outcome = decision.decide(case_id, pause_key, answers)
     if not outcome.accepted:
         _log(f"处理决定被退回（{len(outcome.errors)} 处问题），等待重新提交")
     else:
-        _log(f"处理决定：{answers.get('decision')}（决定人 {inspections.last_decider(case_id)}）"
+        _log(f"处理决定：{answers.get('decision')}（决定人 {views.last_decider(case_id)}）"
              + ("；核实情况已记录，等待最终处理决定" if not outcome.final else ""))
     return outcome
 
 
 @task(name="carry-out-decision", **PERSISTED)
 def carry_out(case_id: int) -> str:
-    from procedures.daily import inspection as inspections
+    from procedures.casework.cases import timeline_markdown
+    from procedures.daily import decision
 
-    summary = inspections.carry_out(case_id)
+    summary = decision.carry_out(case_id)
     _deliver(case_id)
     _log(summary)
-    create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
+    create_markdown_artifact(timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
                              description="日常督导案卷时间线")
     return summary
 
 
 @task(name="publish-record-summary", persist_result=True)
 def publish_record_summary(case_id: int) -> None:
-    from procedures.daily import inspection as inspections
+    from procedures.daily import views
 
     ctx = case_reads.decision_context(case_id)
     _log(f"评定结果：{ctx['verdict']}（否定项 {ctx['negative_count']}/{ctx['item_count']}）；"
          f"系统建议：{ctx['proposal']['option']}（{ctx['proposal']['article']}）")
-    create_markdown_artifact(inspections.record_markdown(case_id), key=f"inspection-{case_id}-record",
+    create_markdown_artifact(views.record_markdown(case_id), key=f"inspection-{case_id}-record",
                              description="督导记录评定（仅限委派机构内部，第八条）")
 
 
 @task(name="publish-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
-    from procedures.daily import inspection as inspections
+    from procedures.casework.cases import timeline_markdown
 
-    create_markdown_artifact(inspections.timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
+    create_markdown_artifact(timeline_markdown(case_id), key=f"inspection-{case_id}-timeline",
                              description="日常督导案卷时间线")
 
 

@@ -4,8 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
-from procedures.daily import inspection as daily_inspection
-from procedures.daily.inspection import METHODS
+from procedures.daily import confirmation, links, record
 from procedures.portal.forms import Fields, PortalForm, first, register
 from regulation.checklists import load_checklist
 
@@ -26,12 +25,12 @@ def _parse_record(fields: Fields) -> dict:
 
 
 def _record_context(link: PortalLink) -> dict:
-    ctx = daily_inspection.link_context(link)
-    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": METHODS}
+    ctx = links.link_context(link)
+    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": record.METHODS}
 
 
 def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
-    return daily_inspection.check_portal_record(link, answers, first(fields, "staff_code"))
+    return record.check_portal_record(link, answers, first(fields, "staff_code"))
 
 
 def _record_item_labels(link: PortalLink) -> dict[str, str]:
@@ -52,16 +51,15 @@ def _parse_confirmation(fields: Fields) -> dict:
 
 
 def _confirmation_context(link: PortalLink) -> dict:
-    return daily_inspection.link_context(link) | {
-        "positions": (daily_inspection.CONFIRM, daily_inspection.DISAGREE)}
+    return links.link_context(link) | {"positions": (confirmation.CONFIRM, confirmation.DISAGREE)}
 
 
 def _check_confirmation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    return daily_inspection.check_portal_confirmation(link, answers)
+    return confirmation.check_portal_confirmation(link, answers)
 
 
 def _step_waits(link: PortalLink) -> bool:
-    return daily_inspection.step_waits(link)
+    return links.step_waits(link)
 
 
 register(PortalForm("record_form", "record_form.html.j2", 200, _parse_record, _record_context,

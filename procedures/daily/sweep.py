@@ -32,7 +32,7 @@ from models import (
 from procedures.casework.cases import add_event, local_date
 from procedures.casework.unknown_dues import fix_links, tell_fixed
 from procedures.casework.work_calendar import current_calendar
-from procedures.daily.inspection import open_link_url
+from procedures.daily.links import open_link_url
 from regulation.calendar import CalendarDataMissing, WorkingCalendar
 from regulation.deadlines import moved_last_day, overdue_from, record_due, report_due
 

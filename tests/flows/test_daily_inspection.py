@@ -13,7 +13,7 @@ from adapters.db import session_scope
 from adapters.documents import docx_text
 from deployments.serve import DAILY_INSPECTION
 from models import AgencyDecision, AgencyStaff, InspectionRecord, PendingCase
-from procedures.daily import inspection as inspections
+from procedures.casework.cases import timeline_markdown
 from tests.flows import harness as h
 from tests.flows.world import (
     answers,
@@ -231,7 +231,7 @@ def test_wrong_foreign_or_disabled_staff_code_asks_the_decision_again_and_the_ri
         stored = s.exec(select(AgencyDecision).where(AgencyDecision.case_id == case.id)).one()
         person = s.get(AgencyStaff, stored.decided_by_staff_id)
     assert (person.name, person.agency_id, stored.handled_by) == ("李科员", "CITY-A", "李科员")
-    timeline = inspections.timeline_markdown(case.id)
+    timeline = timeline_markdown(case.id)
     assert "李科员（CITY-A·经办" in timeline and "决定：提醒函" in timeline  # the timeline says who decided
     assert not any(s in line for line in h.logs(run_id, until="处理决定：") for s in (mine, wrong))
 

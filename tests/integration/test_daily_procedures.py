@@ -11,8 +11,10 @@ from adapters import settings as settings_module
 from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import CaseEvent, InspectionCase, OutboxMessage
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import dispatch, opening
 from procedures.daily import sweep as deadline_sweep
+from procedures.daily.record import submit_record
+from procedures.daily.views import record_markdown
 from regulation.calendar import DeclaredYear, WorkingCalendar
 from tests.postgres_server import free_port
 
@@ -48,8 +50,8 @@ def app_db(tmp_path, monkeypatch):
 
 def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_and_the_sweep_computes_it(
         app_db, monkeypatch):
-    first = daily_inspection.open_case("run-cal-1", app_db[0], "2098-12-28", None)
-    second = daily_inspection.open_case("run-cal-2", app_db[1], "2098-12-29", None)
+    first = opening.open_case("run-cal-1", app_db[0], "2098-12-28", None)
+    second = opening.open_case("run-cal-2", app_db[1], "2098-12-29", None)
     assert (first.status, first.record_due) == ("dispatching", None)
     assert "2098年的法定节假日安排尚未录入，期限待定" in first.record_due_reason and second.record_due is None
     with session_scope() as s:
@@ -73,13 +75,13 @@ def test_missing_calendar_year_leaves_the_deadline_unknown_tells_the_admin_once_
 
 
 def test_second_case_for_the_same_batch_is_refused_with_the_first_runs_link(app_db):
-    daily_inspection.open_case("run-once-1", app_db[0], "2098-12-28", None)
-    again = daily_inspection.open_case("run-once-2", app_db[0], "2098-12-28", None)
+    opening.open_case("run-once-1", app_db[0], "2098-12-28", None)
+    again = opening.open_case("run-once-2", app_db[0], "2098-12-28", None)
     assert again.status == "refused" and "/runs/flow-run/run-once-1" in again.refusal_reason
 
 
 def test_impossible_as_of_date_is_refused_naming_the_field(app_db):
-    case = daily_inspection.open_case("run-bad-date", app_db[0], "2098-02-30", None)
+    case = opening.open_case("run-bad-date", app_db[0], "2098-02-30", None)
     assert case.status == "refused" and case.refusal_reason.startswith("业务日期：应为有效日期")
 
 
@@ -101,8 +103,8 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         card = add_supervisor(s, "督导LATE", "A", 902, year=2024).card_code
         batch = add_session(s, "PC-LATE", inst, date(2026, 11, 13)).batch_number  # Fri: due Tue 11-17
     try:
-        case = daily_inspection.open_case("run-late", batch, "2026-11-16", None)
-        case = daily_inspection.dispatch(case.case_id, [card], 1)
+        case = opening.open_case("run-late", batch, "2026-11-16", None)
+        case = dispatch.dispatch(case.case_id, [card], 1)
         assert case.record_due == date(2026, 11, 17)
         assert deadline_sweep.sweep_deadlines(date(2026, 11, 18)).overdue == [batch]
         with session_scope() as s:
@@ -112,7 +114,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
                    "later_end_reason": "评价结束后进行数据比对", "overall_evaluation": "规范。",
                    "supervisor_verdict": "合格"} | {f"veto_{v.no}": "否" for v in cl.veto_items} | {
                    f"item_{i.no:02d}": "是" for i in cl.items} | {"remark_03": "考场座位表张贴位置偏僻"}
-        assert daily_inspection.submit_record(case.case_id, "record-1", answers).accepted
+        assert submit_record(case.case_id, "record-1", answers).accepted
         with session_scope() as s:
             record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
         # Counted from the stated end the record is in time (due 11-18), but the overdue report stands.
@@ -127,7 +129,7 @@ def test_stated_later_end_never_undoes_an_overdue_report_already_sent(tmp_path, 
         from adapters.templates import chinese_date
 
         assert f"于 {chinese_date(clock.today())} 提交（业务日期 2026年11月16日，期限按业务日期计算）" in mail.text_body
-        shown = daily_inspection.record_markdown(case.case_id)
+        shown = record_markdown(case.case_id)
         assert f"提交：{clock.today()}（业务日期 2026-11-16" in shown
         # a remark under an item answered 是 reaches staff too (only failed items' remarks were shown)
         assert "## 其他项的备注" in shown and "考场座位表张贴位置偏僻" in shown
@@ -143,8 +145,8 @@ def test_a_pending_record_date_is_told_to_each_supervisor_and_moves_the_record_l
     from models import PortalLink
     from procedures.casework.unknown_dues import provisional_end
 
-    view = daily_inspection.open_case("run-cal-3", app_db[0], "2098-12-01", None)
-    daily_inspection.dispatch(view.case_id, None, 1)
+    view = opening.open_case("run-cal-3", app_db[0], "2098-12-01", None)
+    dispatch.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()
@@ -168,12 +170,13 @@ def test_a_letters_pending_report_date_names_the_year_the_last_day_moves_into(ap
     """民法典第二百零三条: 2099-12-31 declared off, a 30-day report from 2099-12-01 ends in 2100 —
     the letter's 期限待定 names 2100 (the undeclared year), not 2099."""
     from models import AgencyDecision
+    from procedures.daily.decision import report_due_words
 
     declare_year(2099, days_off=[date(2099, 1, 1), date(2099, 12, 31)])
     decision = AgencyDecision(case_id=0, option="提醒函", proposed_option="提醒函", report_due=None, report_days=30,
                               handled_by="王审核", decided_on=date(2099, 12, 1))
     with session_scope() as s:
-        words = daily_inspection.report_due_words(s, decision)
+        words = report_due_words(s, decision)
         s.expunge_all()
     assert words == "另行通知的日期（期限待定，2100年法定节假日安排公布后确定）"
 
@@ -204,8 +207,8 @@ def test_supervisors_read_the_agency_by_its_letterhead_in_the_dispatch_mail_and_
     """Issue 23: one name for the agency towards outsiders — the 发文机关 its letters carry."""
     from models import Agency, PortalLink
 
-    view = daily_inspection.open_case("run-letterhead", app_db[1], "2098-12-01", None)
-    daily_inspection.dispatch(view.case_id, None, 1)
+    view = opening.open_case("run-letterhead", app_db[1], "2098-12-01", None)
+    dispatch.dispatch(view.case_id, None, 1)
     with session_scope() as s:
         (notice,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("dispatch-notice:")))
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "record")).one()

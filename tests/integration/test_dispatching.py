@@ -1,5 +1,5 @@
 """Who may be dispatched (第十条, 第十三条, 第二十六条, 附件1) through the real dispatch
-procedure (procedures.daily.inspection.open_case + dispatch) on a real database,
+procedure (procedures.daily.opening.open_case, procedures.daily.dispatch.dispatch) on a real database,
 SQLite and PostgreSQL. No Prefect: the procedure is what the flow's tasks call."""
 
 import itertools
@@ -13,7 +13,7 @@ from adapters.db import get_engine, reset_engines, session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import AppointmentTerm, ConflictDeclaration, Dispatch, Institution, Supervisor
 from models.special_inspection import SpecialInspection
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import dispatch, opening
 
 DAY = date(2026, 11, 26)
 _runs = itertools.count()
@@ -52,9 +52,9 @@ def session(inst_id: int, on: date = DAY) -> str:
 
 def inspect(inst_id: int, cards=None, k=1, on: date = DAY):
     """One daily inspection up to its dispatch, as the flow runs it."""
-    view = daily_inspection.open_case(f"run-{next(_runs)}", session(inst_id, on), on, None)
+    view = opening.open_case(f"run-{next(_runs)}", session(inst_id, on), on, None)
     assert view.status == "dispatching", view.refusal_reason
-    return daily_inspection.dispatch(view.case_id, cards, k)
+    return dispatch.dispatch(view.case_id, cards, k)
 
 
 def dispatched_codes(case_id: int) -> list[str]:

@@ -19,7 +19,8 @@ from adapters import uploads
 from adapters.clock import now
 from adapters.db import session_scope
 from models import OutboxMessage, PortalLink, PortalSubmission
-from procedures.daily import inspection as daily_inspection
+from procedures.daily.record import take_record
+from procedures.daily.views import record_markdown
 from procedures.portal import links as pl
 from regulation.checklists import load_checklist
 from tests.flows.world import answers
@@ -59,7 +60,7 @@ def filed(portal, tag: str, files):
     assert page.status_code == 200 and "已收到" in page.text, page.text[:2000]
     with session_scope() as s:
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
-    assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
+    assert take_record(case.case_id, case.flow_run_id, sub.id).accepted
     return case, token, page
 
 
@@ -99,7 +100,7 @@ def test_receipt_page_and_mail_say_which_item_each_evidence_file_belongs_to(port
 def test_record_artifact_lists_each_items_files_with_type_size_and_hash_but_never_content_or_token(portal):
     png, pdf = png_bytes(), pdf_bytes("evidence")
     case, token, _ = filed(portal, "EVART", [("evidence_03", IMG, png), ("evidence_03", "签到表.pdf", pdf)])
-    text = daily_inspection.record_markdown(case.case_id)
+    text = record_markdown(case.case_id)
     section = text.split("## 证据文件（仅限委派机构内部，第八条）", 1)[1]
     assert f"**日常督导情况记录表（附件3） · 第3项 {load_checklist('theory').item(3).text}**" in section.replace("\\", "")
     assert f"PNG 图片 · {len(png)} 字节 · SHA-256 `{hashlib.sha256(png).hexdigest()}`" in section

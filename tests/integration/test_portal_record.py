@@ -17,7 +17,9 @@ from adapters.db import session_scope
 from models import CaseEvent, Dispatch, InspectionRecord, PortalFile, PortalLink, PortalSubmission
 from procedures.casework import staff
 from procedures.casework.cases import Refusal
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import dispatch, opening
+from procedures.daily.links import staff_link
+from procedures.daily.record import take_record
 from procedures.portal import forms as portal_forms
 from procedures.portal import resumes as portal_resumes
 from procedures.portal import submissions as portal_submissions
@@ -53,8 +55,8 @@ def portal(env):
 def dispatched(tag: str, form_kind="theory", supervisors=(0,)):
     """A case waiting for its record; returns the case, the record links' tokens, the codes."""
     w = make_world(tag, DAY, form_kind=form_kind)
-    case = daily_inspection.open_case(f"run-{tag}-{uuid4().hex[:6]}", w["batch"], str(DAY), None)
-    case = daily_inspection.dispatch(case.case_id, [w["cards"][n] for n in supervisors], 1)
+    case = opening.open_case(f"run-{tag}-{uuid4().hex[:6]}", w["batch"], str(DAY), None)
+    case = dispatch.dispatch(case.case_id, [w["cards"][n] for n in supervisors], 1)
     assert case.status == "awaiting_record"
     from adapters import assignment_codes, portal_tokens
 
@@ -129,10 +131,10 @@ def test_good_record_with_evidence_is_stored_once_with_its_files_and_a_receipt(p
     assert [f["field"] for f in sub.payload["files"]] == ["item_03", "item_03"] and len(files) == 2
     assert sub.resume_status in ("pending", "resuming")  # Prefect is down here: the flow tests resume runs
     assert "考场组织基本规范" not in portal.log_text() and token not in portal.log_text()
-    daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
+    take_record(case.case_id, case.flow_run_id, sub.id)  # the run takes it
     page = client.get(f"{portal.url}/l/{token}").text  # the used link: its receipt
     assert "已收到" in page
-    other = daily_inspection.staff_link("PC-RGOOD")
+    other = staff_link("PC-RGOOD")
     assert isinstance(other, str) and "无需代录" in other
 
 
@@ -165,7 +167,7 @@ def test_staff_entry_needs_a_valid_staff_code_of_the_owning_agency(portal):
         sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.case_id == case.case_id)).one()
     assert sub.payload["entered_by"].startswith("李代录（CITY-A") and sub.payload["dispatch_id"] == dispatch_id
     # The run takes it (same checks again) and marks the record and the timeline 代录, with who.
-    outcome = daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id)
+    outcome = take_record(case.case_id, case.flow_run_id, sub.id)
     assert outcome.accepted, outcome.errors
     with session_scope() as s:
         record = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.case_id)).one()
@@ -203,7 +205,7 @@ def test_with_several_supervisors_the_first_record_counts_and_the_others_links_s
                                      waiting=form.waiting)
     fields = {k: v if isinstance(v, list) else [v] for k, v in answers("theory", code_b, str(DAY)).items()}
     late = portal_submissions.submit_form(token_b, racing, fields, [])
-    assert daily_inspection.take_record(case.case_id, case.flow_run_id, sub.id).accepted
+    assert take_record(case.case_id, case.flow_run_id, sub.id).accepted
     # The step has passed: B's stored answer resumes nothing (and is not retried for ever).
     # (the portal's own retry loop may claim it first — "busy" — and reach the same end)
     assert portal_resumes.resume_one(late.receipt.submission_id) in ("obsolete", "busy")

@@ -15,7 +15,8 @@ from adapters.db import session_scope, upgrade
 from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor
 from models import InspectionCase, InspectionRecord
 from procedures.casework import staff
-from procedures.daily import inspection as daily
+from procedures.daily import decision as daily_decision
+from procedures.daily import opening as daily
 from procedures.sanctions import decision, hearing, proposal
 from procedures.special import inspection as special
 from procedures.supervisors import misconduct
@@ -70,8 +71,8 @@ def test_a_daily_inspections_decisions_take_only_a_staff_code_of_the_city_that_d
                                verdict="合格", negative_count=0, item_count=0))
     verify = {"decision": "调查核实", "opinion": "已电话核实考场情况。"}
     for n, other in enumerate(("CITY-A", "PROV")):
-        assert _refused_for_scope(daily.decide(case.case_id, f"decision-{n}", verify | {"staff_code": codes[other]}))
-    assert daily.decide(case.case_id, "decision-9", verify | {"staff_code": codes["CITY-B"]}).accepted
+        assert _refused_for_scope(daily_decision.decide(case.case_id, f"decision-{n}", verify | {"staff_code": codes[other]}))
+    assert daily_decision.decide(case.case_id, "decision-9", verify | {"staff_code": codes["CITY-B"]}).accepted
 
 
 # -- 处理 (第十一条, 第二十五条): the opening and the decision ----------------------------------------------

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from adapters.db import session_scope
 from models import AgencyDecision, InspectionCase, PendingCase, SanctionCase
-from procedures.daily import inspection as daily_inspection
+from procedures.daily import decision as daily_decision
 from procedures.sanctions import sweep as sanction_sweep
 from procedures.sanctions.proposal import start_case
 from procedures.sanctions.status import untaken_pending
@@ -29,7 +29,7 @@ def _daily_follow_up(inst_id: int) -> int:
         s.add(AgencyDecision(case_id=third.id, option="启动处理程序", proposed_option="启动处理程序",
                              handled_by="王审核", decided_on=date(2026, 3, 3)))
         case_id = third.id
-    daily_inspection.carry_out(case_id)
+    daily_decision.carry_out(case_id)
     with session_scope() as s:
         return s.exec(select(PendingCase).where(PendingCase.source_case_id == case_id)).one().id
 
