@@ -28,7 +28,7 @@ def _deliver() -> None:
 
 @task(name="open-special-inspection", **PERSISTED)
 def open_special(flow_run_id: str, opening: dict) -> SpecialView:
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     view = si.open_special(flow_run_id, si.Opening(**opening))
     if view.status == "refused":
@@ -54,98 +54,98 @@ def _done(name: str, result):
 # One task per step (each its own source, so no two steps share a cache key).
 @task(name="send-notices", **PERSISTED)
 def send_notices(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("send-notices", si.send_notices(case_id))
 
 
 @task(name="record-self-report", **PERSISTED)
 def record_self_report(case_id: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("record-self-report", si.record_self_report(case_id, submission_id))
 
 
 @task(name="record-findings", **PERSISTED)
 def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("record-findings", si.record_findings(case_id, member_id, round_no, submission_id))
 
 
 @task(name="invite-lead", **PERSISTED)
 def invite_lead(case_id: int, round_no: int, returned: str = ""):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("invite-lead", si.invite_lead(case_id, round_no, returned))
 
 
 @task(name="record-consolidation", **PERSISTED)
 def record_consolidation(case_id: int, round_no: int, submission_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("record-consolidation", si.record_consolidation(case_id, round_no, submission_id))
 
 
 @task(name="approve-draft", cache_policy=ANSWER_KEYED, **PERSISTED)
 def approve_draft(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("approve-draft", si.approve_draft(case_id, pause_key, answers))
 
 
 @task(name="send-draft-opinion", **PERSISTED)
 def send_draft(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("send-draft-opinion", si.send_draft(case_id))
 
 
 @task(name="record-rebuttal", **PERSISTED)
 def record_rebuttal(case_id: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("record-rebuttal", si.record_rebuttal(case_id, submission_id))
 
 
 @task(name="weigh-rebuttal", cache_policy=ANSWER_KEYED, **PERSISTED)
 def weigh_rebuttal(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("weigh-rebuttal", si.weigh_rebuttal(case_id, pause_key, answers))
 
 
 @task(name="issue-opinion-letter", **PERSISTED)
 def issue_opinion(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("issue-opinion-letter", si.issue_opinion(case_id))
 
 
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, round_no: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("record-rectification-report", si.record_report(case_id, round_no, submission_id))
 
 
 @task(name="rectification-report-summary", **PERSISTED)
 def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return si.report_summary(case_id, round_no, submission_id)
 
 
 @task(name="review-rectification-report", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return _done("review-rectification-report", si.review_report(case_id, pause_key, answers, round_no))
 
 
 @task(name="publish-special-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     create_markdown_artifact(si.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
                              description="专项督导案卷时间线（仅限委派机构内部，第八条）")
@@ -153,20 +153,20 @@ def publish_timeline(case_id: int) -> None:
 
 def stage(case_id: int) -> str:
     """A read, not a side effect: where the case stands now."""
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return si.stage(case_id)
 
 
 def next_member(case_id: int) -> int | None:
     """A read: the member whose findings the run waits for next (the team as it is now)."""
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return si.next_member(case_id)
 
 
 def is_withdrawn(member_id: int) -> bool:
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return si.is_withdrawn(member_id)
 
@@ -174,13 +174,13 @@ def is_withdrawn(member_id: int) -> bool:
 def closed_without_rectification(case_id: int) -> bool:
     """A read that replays the same: the weighed opinion rated every matter 符合 (so the letter
     closed the case and no rectification report is asked for)."""
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return not si.needs_rectification(case_id)
 
 
 def context(kind: str, case_id: int) -> dict:
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return getattr(si, f"{kind}_context")(case_id)
 
@@ -188,6 +188,6 @@ def context(kind: str, case_id: int) -> dict:
 @task(name="sweep-special-inspections", cache_policy=NO_CACHE)
 def sweep_special_inspections(as_of) -> str:
     """Close the windows that passed with nothing submitted; resume their runs, once."""
-    from procedures.special import inspection as si
+    from procedures.special import findings as si
 
     return si.sweep(as_of).markdown()

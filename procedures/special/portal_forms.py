@@ -4,7 +4,7 @@ consolidation), registered with the portal's registry when this module is loaded
 from models import PortalLink
 from procedures.casework.cases import Refusal
 from procedures.portal.forms import Fields, PortalForm, first, register
-from procedures.special import inspection as special_inspection
+from procedures.special import findings as special_inspection
 from regulation.special_inspection import matters
 
 

@@ -26,7 +26,7 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.portal import submissions as portal_submissions
-from procedures.special import inspection as si
+from procedures.special import findings as si
 from tests.portal_client import (
     beside,
     browser,

@@ -32,7 +32,7 @@ from models import (
 from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
-from procedures.special import inspection as si
+from procedures.special import findings as si
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 

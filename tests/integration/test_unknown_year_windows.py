@@ -28,7 +28,7 @@ from procedures.casework import staff
 from procedures.casework.calendar_declarations import Declaration, declare
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
-from procedures.special import inspection as si
+from procedures.special import findings as si
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
