@@ -54,9 +54,9 @@ def _done(name: str, result):
 # One task per step (each its own source, so no two steps share a cache key).
 @task(name="send-notices", **PERSISTED)
 def send_notices(case_id: int):
-    from procedures.special import findings as si
+    from procedures.special import notices
 
-    return _done("send-notices", si.send_notices(case_id))
+    return _done("send-notices", notices.send_notices(case_id))
 
 
 @task(name="record-self-report", **PERSISTED)

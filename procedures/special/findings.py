@@ -23,7 +23,7 @@ verify it), the complainant's identity to nobody; neither reaches the institutio
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -54,58 +54,37 @@ from procedures.casework.letters import chinese_date, issue_letter
 from procedures.casework.pending import open_pending
 from procedures.casework.views import Outcome
 from procedures.portal import links as portal_links
+from procedures.special.casefile import (
+    CASE_KIND,
+    STAGE_NAMES,
+    load,
+    matter_label,
+    matters_of,
+    note_decider,
+    team_of,
+    view_of,
+)
+from procedures.special.notices import Invitation, brief, contact, invite
 from procedures.special.views import Member, SpecialView
+from procedures.special.windows import (
+    FINDINGS_WORKING_DAYS,
+    WINDOW_NAMES,
+    has_submission,
+    open_window,
+    take_window,
+    window_end,
+    window_words,
+)
 from regulation import special_inspection as rules
 from regulation.reasons import RuleViolation
 from regulation.recusal import SessionPeople
 
-CASE_KIND = "special_inspection"
 ORIGINS = {"投诉举报": "complaint", "待处理案件": "pending", "主动开展": "initiative"}
-STAGE_NAMES = {
-    "notices": "已发通知", "self_report": "待自评报告", "findings": "待督导小组成员提交督导情况",
-    "consolidation": "待组长形成初步督导意见", "approval": "待审核初步督导意见", "rebuttal": "待评价机构申辩",
-    "weighing": "待综合分析申辩意见", "report": "待整改工作报告", "review": "待审核整改工作报告",
-    "closed": "已结案", "referred": "已转处理程序",
-}
 APPROVE, RETURN = "批准初步督导意见", "退回组长修改"
 ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交", "拒不整改（第二十七条（三））"
 REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
 NUMERALS = "一二三四五六七八九"
-FINDINGS_WORKING_DAYS = 2  # interpretation: like the record form (第十七条), after the planned end
 _CONSOLIDATION_FIELD = re.compile(r"(rating|reason)_([0-9]{1,2})")
-
-
-# -- reads --------------------------------------------------------------------------------------
-def _load(s: Session, case_id: int) -> tuple[InspectionCase, SpecialInspection, Institution, Agency]:
-    case = s.get(InspectionCase, case_id)
-    si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
-    return case, si, s.get(Institution, case.institution_id), s.get(Agency, case.agency_id)
-
-
-def _members(s: Session, special_id: int) -> list[tuple[SpecialInspectionMember, Supervisor]]:
-    return list(s.exec(select(SpecialInspectionMember, Supervisor)
-                       .join(Supervisor, Supervisor.id == SpecialInspectionMember.supervisor_id)
-                       .where(SpecialInspectionMember.special_id == special_id,
-                              col(SpecialInspectionMember.withdrawn_on).is_(None))  # 第十三条: withdrawn, replaced
-                       .order_by(col(SpecialInspectionMember.is_lead).desc(), SpecialInspectionMember.position)))
-
-
-def _matters(s: Session, special_id: int) -> list[SpecialInspectionMatter]:
-    return list(s.exec(select(SpecialInspectionMatter).where(SpecialInspectionMatter.special_id == special_id)
-                       .order_by(SpecialInspectionMatter.matter_no)))
-
-
-def _matter_label(no: int) -> str:
-    return str(rules.matters()[no - 1])
-
-
-def _view(s: Session, case: InspectionCase) -> SpecialView:
-    si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
-    inst = s.get(Institution, case.institution_id)
-    return SpecialView(case.id, si.id, case.flow_run_id, case.status, si.stage, inst.name, case.refusal_reason,
-                       tuple(_matter_label(m.matter_no) for m in _matters(s, si.id)),
-                       tuple(Member(m.id, sup.name, sup.card_code, m.is_lead) for m, sup in _members(s, si.id)),
-                       case.batch_number)
 
 
 def run_name(number: str, institution: str) -> str:
@@ -127,19 +106,11 @@ def run_name_of(flow_run_id: str) -> str:
 
 def view(case_id: int) -> SpecialView:
     with session_scope() as s:
-        return _view(s, s.get(InspectionCase, case_id))
+        return view_of(s, s.get(InspectionCase, case_id))
 
 
 def _refused(flow_run_id: str, reason: str) -> SpecialView:
     return SpecialView(0, 0, flow_run_id, "refused", "refused", refusal_reason=reason)
-
-
-def _deadline_at(due: date) -> datetime:
-    return datetime.combine(due, time(23, 59), tzinfo=clock.tz())
-
-
-def _decided(si: SpecialInspection, step: str, label: str) -> None:
-    si.decided_by = dict(si.decided_by) | {step: label}
 
 
 # -- 1. opening and the team ---------------------------------------------------------------------
@@ -177,7 +148,7 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
     with session_scope() as s:
         case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
         if case:
-            return _view(s, case)
+            return view_of(s, case)
         errors: list[str] = []
         real_today = clock.today()
         today = _day(p.as_of, "业务日期", errors) if p.as_of else real_today
@@ -251,14 +222,14 @@ def open_special(flow_run_id: str, p: Opening) -> SpecialView:
                   "pending": f"待处理案件 {p.pending_case_id}（{pending.article if pending else ''}）",
                   "initiative": "委派机构主动开展"}[origin]
         add_event(s, case.id, "opened", today,
-                  f"发起专项督导（{source}）；督导事项：{'、'.join(_matter_label(n) for n in sorted(numbers))}；"
+                  f"发起专项督导（{source}）；督导事项：{'、'.join(matter_label(n) for n in sorted(numbers))}；"
                   f"计划 {start} 至 {end}")
         fewer = f"；少于{rules.TEAM_MIN}名的理由：{si.fewer_reason}" if len(team.members) < rules.TEAM_MIN else ""
         add_event(s, case.id, "team", today,
                   f"随机抽取督导小组 {len(team.members)} 名（种子 {team.draw.seed}，候选 {len(team.draw.candidates)} 名，"
                   f"候选哈希 {team.draw.candidates_hash[:12]}…），组长 {team.lead}{fewer}")
         s.flush()
-        return _view(s, case)
+        return view_of(s, case)
 
 
 def _case_number(s: Session, agency: Agency, today: date) -> str:
@@ -302,7 +273,7 @@ def next_member(case_id: int) -> int | None:
     team whose findings are not taken. A read, so a replay follows the team as it is now."""
     with session_scope() as s:
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
-        waiting = [m.id for m, _ in sorted(_members(s, si.id), key=lambda mx: mx[0].position)
+        waiting = [m.id for m, _ in sorted(team_of(s, si.id), key=lambda mx: mx[0].position)
                    if m.findings_on is None]
         return waiting[0] if waiting else None
 
@@ -326,13 +297,13 @@ def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: 
         if case.status != "special_open" or si.stage not in WITHDRAWABLE_STAGES:
             return (f"专项督导 {case.batch_number} 已进入“{STAGE_NAMES.get(si.stage, si.stage)}”，"
                     "督导小组成员的督导情况已齐，不能再撤回成员")
-        team = _members(s, si.id)
+        team = team_of(s, si.id)
         found = [(m, x) for m, x in team if x.card_code == card_code.strip().upper()]
         if not found:
             cards = "、".join(f"{x.name} {x.card_code}" for _, x in team)
             return f"证卡编码：“{card_code}”不是本督导小组的在组成员（成员：{cards}）"
         member, sup = found[0]
-        if member.findings_on is not None or _submitted(s, case.id, f"findings-{member.id}"):
+        if member.findings_on is not None or has_submission(s, case.id, f"findings-{member.id}"):
             return f"{sup.name} 的督导情况已经提交，不能撤回（第十三条的回避应在督导前提出）"
         if not reason.strip():
             return "撤回理由：未填写（如 与该机构存在第十三条规定的利害关系）"
@@ -379,7 +350,7 @@ def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: 
         if findings is not None:
             findings.status, findings.closed_on = "withdrawn", today
             s.add(findings)
-        findings_due, findings_reason = _window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
+        findings_due, findings_reason = window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
         s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{new.id}",
                                         opened_on=today, due=findings_due,
                                         working_days=FINDINGS_WORKING_DAYS, due_reason=findings_reason))
@@ -388,7 +359,7 @@ def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: 
                                         col(PortalLink.step_key).like(f"findings-{member.id}-%"))
                .values(expires_at=clock.now()))
         replacement = s.get(Supervisor, new.supervisor_id)
-        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in team_of(s, si.id) if m.is_lead)
         text = (f"督导小组成员 {sup.name}（{sup.card_code}）因回避（第十三条：{reason.strip()}）由 {decider.label} 撤回；"
                 f"从同一人员库重新随机抽取 {replacement.name}（{replacement.card_code}）替补（种子 {seed}，候选 "
                 f"{len(draw.candidates)} 名，候选哈希 {draw.candidates_hash[:12]}…）"
@@ -396,12 +367,12 @@ def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: 
         add_event(s, case.id, f"withdrawn-{member.id}", today, text)
         inv = Invitation(f"findings-{new.id}-1", ("supervisor", replacement.name, replacement.email),
                          f"专项督导督导情况（{inst.name}）", findings_due,
-                         _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
+                         brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
                          + ("" if findings_due else f"（{unknown_dues.words(None, findings_reason)}）") + "。",
                          "member_findings", unknown_dues.provisional_end(si.planned_end, FINDINGS_WORKING_DAYS))
         view = Member(new.id, replacement.name, replacement.card_code, new.is_lead)
         run_id, member_id = case.flow_run_id, member.id
-    _invite(case, agency, inv)
+    invite(case, agency, inv)
     return Withdrawal(text, view, _stop_waiting(run_id, member_id))
 
 
@@ -431,133 +402,6 @@ def _stop_waiting(run_id: str, member_id: int) -> str:
     return outcome
 
 
-# -- 2. notices ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Invitation:
-    """A portal link to create (outside the case's transaction: portal_links.invite is its own)."""
-
-    step_key: str
-    recipient: tuple[str, str, str]
-    title: str
-    due: date | None
-    instructions: str
-    kind: str = "statement_files"
-    provisional_due: date | None = None  # the link's bound while `due` is 期限待定
-
-
-def _contact(agency: Agency) -> portal_links.Contact:
-    return portal_links.Contact(agency.letterhead_name, agency.email)  # as its letters name it
-
-
-def _invite(case: InspectionCase, agency: Agency, inv: Invitation) -> None:
-    """`inv.due` is in the case's time (its as_of); the link expires in real time, so a case
-    opened on another business date (补录, tests) shifts it back by the case's clock offset."""
-    # a window whose end is not yet known (期限待定) keeps its link open to a provisional bound;
-    # the sweep closes the link when the computed end has passed
-    real_due = (inv.due or inv.provisional_due) - timedelta(days=case.clock_offset_days)
-    portal_links.invite(portal_links.CaseStep(CASE_KIND, case.id, inv.step_key, case.flow_run_id),
-                        portal_links.Recipient(*inv.recipient), _contact(agency), inv.title, _deadline_at(real_due),
-                        inv.instructions, inv.kind)
-
-
-def _open_window(s: Session, si: SpecialInspection, kind: str, step_key: str, today: date, days: int) -> date | None:
-    """The window's last day; None (期限待定, reason on the row) in a year not yet declared."""
-    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
-                                                         SpecialInspectionDeadline.step_key == step_key)).first()
-    if row is None:
-        row = SpecialInspectionDeadline(special_id=si.id, kind=kind, step_key=step_key, opened_on=today,
-                                        working_days=days)
-        row.due, row.due_reason = _window_end(s, si, today, days, kind)
-        s.add(row)
-        s.flush()
-    return row.due
-
-
-def _window_end(s: Session, si: SpecialInspection, today: date, days: int, kind: str) -> tuple[date | None, str]:
-    case = s.get(InspectionCase, si.case_id)
-    return unknown_dues.due_or_unknown(s, s.get(Agency, case.agency_id), lambda cal: rules.window_end(today, days, cal),
-                                       WINDOW_NAMES[kind], f"专项督导 {case.batch_number}", case.id)
-
-
-WINDOW_NAMES = {"self_report": "自评（自查）报告提交期限", "rebuttal": "申辩意见提交期限",
-                "report": "整改工作报告提交期限", "findings": "督导情况提交期限"}
-
-
-def _due_words(s: Session, si: SpecialInspection, step_key: str) -> str:
-    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
-                                                         SpecialInspectionDeadline.step_key == step_key)).one()
-    return unknown_dues.words(row.due, row.due_reason)
-
-
-def _brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> str:
-    matters = "；".join(_matter_label(m.matter_no) for m in _matters(s, si.id))
-    complaint = (f"投诉举报（{si.complaint_source}，{chinese_date(si.complaint_received_on)}收到）内容："
-                 f"{si.complaint_content.rstrip('。 ')}。" if si.origin == "complaint" else "")
-    return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划于{chinese_date(si.planned_start)}至"
-            f"{chinese_date(si.planned_end)}进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
-            "请于现场督导结束后通过本链接逐项填写督导情况（评定、事实、查看的证据，可附照片或扫描件）。如有第十三条规定的回避情形，请立即告知委派机构。")
-
-
-def send_notices(case_id: int) -> str:
-    """The team: the brief and a portal link each; the institution: the numbered 专项督导通知
-    asking for its self-assessment report by a working-day deadline, and an upload link."""
-    settings = get_settings()
-    with session_scope() as s:
-        case, si, inst, agency = _load(s, case_id)
-        today = case_today(case)
-        members = _members(s, si.id)
-        lead = next(f"{sup.name}（{sup.card_code}）" for m, sup in members if m.is_lead)
-        due = _open_window(s, si, "self_report", "self-report", today, settings.special_self_report_working_days)
-        findings_due, findings_reason = _window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
-        for m, _ in members:  # reported to the agency when passed (the run waits for every member)
-            if not s.exec(select(SpecialInspectionDeadline).where(
-                    SpecialInspectionDeadline.special_id == si.id,
-                    SpecialInspectionDeadline.step_key == f"findings-{m.id}")).first():
-                s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{m.id}",
-                                                opened_on=today, due=findings_due,
-                                                working_days=FINDINGS_WORKING_DAYS, due_reason=findings_reason))
-        findings_bound = unknown_dues.provisional_end(si.planned_end, FINDINGS_WORKING_DAYS)
-        invitations = [Invitation(f"findings-{m.id}-1", ("supervisor", sup.name, sup.email),
-                                  f"专项督导督导情况（{inst.name}）", findings_due,
-                                  _brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
-                                  + ("" if findings_due else f"（{unknown_dues.words(None, findings_reason)}）") + "。",
-                                  "member_findings", findings_bound)
-                       for m, sup in members]
-        self_bound = unknown_dues.provisional_end(today, settings.special_self_report_working_days)
-        matters = [_matter_label(m.matter_no) for m in _matters(s, si.id)]
-        invitations.append(Invitation("self-report", ("institution", inst.name, inst.contact_email),
-                                      "专项督导自评（自查）报告", due,
-                                      f"本次专项督导的督导事项：{'；'.join(matters)}。"
-                                      "请上传本单位对照上述督导事项形成的自评（自查）报告（第十五条（二）2）。",
-                                      provisional_due=self_bound))
-        issue_letter(s, case.id, agency, inst, "special_notice", "special_notice", "专项督导通知", today,
-                     full_title=f"关于对{inst.name}开展技能人才评价质量专项督导的通知",
-                     institution=inst.name, matters=matters, planned_start=chinese_date(si.planned_start),
-                     planned_end=chinese_date(si.planned_end), team_size=len(members),
-                     self_report_due=_due_words(s, si, "self-report"), days=settings.special_self_report_working_days)
-        add_event(s, case.id, "notices", today,
-                  f"已向督导小组 {len(members)} 名成员发送任务简报和提交链接；自评（自查）报告应于 "
-                  f"{due or unknown_dues.PENDING} 前提交")
-        si.stage = "self_report"
-        s.add(si)
-    for inv in invitations:
-        _invite(case, agency, inv)
-    return f"已发专项督导通知；自评（自查）报告应于 {due} 前提交；督导小组 {len(members)} 名成员已收到任务简报"
-
-
-# -- windows the sweep may close ----------------------------------------------------------------
-def _take_window(s: Session, si: SpecialInspection, step_key: str, submission_id: int | None, today: date) -> bool:
-    """Mark a window answered (a submission) or closed (None: the sweep closed it). True when a
-    submission came in."""
-    row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
-                                                         SpecialInspectionDeadline.step_key == step_key)).one()
-    if submission_id:
-        row.status, row.received_on, row.submission_id = "received", today, submission_id
-        s.add(row)
-        return True
-    return False
-
-
 def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
     from procedures.portal.submissions import read_for_step
 
@@ -585,9 +429,9 @@ def _self_report_view(s: Session, si: SpecialInspection) -> dict:
 
 def record_self_report(case_id: int, submission_id: int | None) -> str:
     with session_scope() as s:
-        case, si, _, _ = _load(s, case_id)
+        case, si, _, _ = load(s, case_id)
         today = case_today(case)
-        if _take_window(s, si, "self-report", submission_id, today):
+        if take_window(s, si, "self-report", submission_id, today):
             text = "已收到评价机构自评（自查）报告"
         else:
             row = s.exec(select(SpecialInspectionDeadline).where(SpecialInspectionDeadline.special_id == si.id,
@@ -631,10 +475,10 @@ def findings_problems(answers: dict, expected: list[int], refusal: Refusal) -> d
         if m and int(m.group(2)) not in expected:
             no = int(m.group(2))
             label = f"督导事项（{NUMERALS[no - 1]}）" if 1 <= no <= len(NUMERALS) else f"督导事项 {no}"
-            refusal.add(None, f"{label}：不是本次督导事项（本次为 {'、'.join(_matter_label(n) for n in expected)}）")
+            refusal.add(None, f"{label}：不是本次督导事项（本次为 {'、'.join(matter_label(n) for n in expected)}）")
     found = {}
     for no in expected:
-        label = _matter_label(no)
+        label = matter_label(no)
         rating = str(answers.get(f"rating_{no}", "")).strip()
         facts = str(answers.get(f"facts_{no}", "")).strip()
         evidence = str(answers.get(f"evidence_{no}", "")).strip()
@@ -649,10 +493,10 @@ def findings_problems(answers: dict, expected: list[int], refusal: Refusal) -> d
 def findings_context(link: PortalLink) -> dict:
     """What the member-findings page shows: the inspection's matters, verbatim (第十四条)."""
     with session_scope() as s:
-        case, si, inst, _ = _load(s, link.case_id)
-        team = _members(s, si.id)
+        case, si, inst, _ = load(s, link.case_id)
+        team = team_of(s, si.id)
         lead = next(f"{x.name}（{x.card_code}）" for m, x in team if m.is_lead)
-        matter_rows = [rules.matters()[m.matter_no - 1] for m in _matters(s, si.id)]
+        matter_rows = [rules.matters()[m.matter_no - 1] for m in matters_of(s, si.id)]
         member = s.get(SpecialInspectionMember, _link_member(link))
         sup = s.get(Supervisor, member.supervisor_id)
         if member.withdrawn_on is not None:
@@ -716,7 +560,7 @@ def check_portal_findings(link: PortalLink, answers: dict, staff_code: str = "")
     with session_scope() as s:
         case = s.get(InspectionCase, link.case_id)
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
-        expected = [m.matter_no for m in _matters(s, si.id)]
+        expected = [m.matter_no for m in matters_of(s, si.id)]
         if too_early := _not_started(case, si):
             refusal.add(None, too_early)
         if link.recipient_kind == "staff":
@@ -741,9 +585,9 @@ def staff_findings_link(batch_number: str, card_code: str) -> portal_links.Creat
             return f"没有编号为“{batch_number}”的专项督导"
         if case.status != "special_open":
             return f"专项督导 {case.batch_number} 已不在办理中（{STAGE_NAMES.get(si.stage, si.stage)}），无需代录"
-        found = [(m, x) for m, x in _members(s, si.id) if x.card_code == card_code.strip().upper()]
+        found = [(m, x) for m, x in team_of(s, si.id) if x.card_code == card_code.strip().upper()]
         if not found:
-            cards = "、".join(f"{x.name} {x.card_code}" for _, x in _members(s, si.id))
+            cards = "、".join(f"{x.name} {x.card_code}" for _, x in team_of(s, si.id))
             return f"证卡编码“{card_code}”不是本次督导小组成员（成员：{cards}）"
         member, sup = found[0]
         if member.findings_on is not None:
@@ -757,7 +601,7 @@ def staff_findings_link(batch_number: str, card_code: str) -> portal_links.Creat
         return portal_links.create_link(
             s, portal_links.CaseStep(CASE_KIND, case.id, step_key, case.flow_run_id),
             portal_links.Recipient("staff", f"{agency.name}工作人员（代录 {sup.name} 的督导情况）", agency.email),
-            _contact(agency), f"专项督导督导情况（{inst.name}）· 代录",
+            contact(agency), f"专项督导督导情况（{inst.name}）· 代录",
             datetime.now(clock.tz()) + timedelta(days=7),
             f"委派机构工作人员按 {sup.name}（{sup.card_code}）交来的督导情况代为录入，并填写本人工作人员代码。",
             kind="member_findings", key=f"{CASE_KIND}:{case.id}:{step_key}:staff")
@@ -766,7 +610,7 @@ def staff_findings_link(batch_number: str, card_code: str) -> portal_links.Creat
 def findings_file_fields(link: PortalLink) -> set[str]:
     with session_scope() as s:
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == link.case_id)).one()
-        return {f"matter_{m.matter_no}" for m in _matters(s, si.id)}
+        return {f"matter_{m.matter_no}" for m in matters_of(s, si.id)}
 
 
 def _stored_findings(submission_id: int, flow_run_id: str, step_key: str) -> tuple[dict, str]:
@@ -789,7 +633,7 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
         si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).one()
         member = s.get(SpecialInspectionMember, member_id)
         answers, entered_by = _stored_findings(submission_id, case.flow_run_id, step)
-        found = findings_problems(answers, [m.matter_no for m in _matters(s, si.id)], refusal)
+        found = findings_problems(answers, [m.matter_no for m in matters_of(s, si.id)], refusal)
         if refusal:
             return True
         for no, f in found.items():
@@ -816,22 +660,22 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
 
 def _reinvite_member(case_id: int, member_id: int, round_no: int, errors: list[str]) -> None:
     with session_scope() as s:
-        case, si, inst, agency = _load(s, case_id)
+        case, si, inst, agency = load(s, case_id)
         member = s.get(SpecialInspectionMember, member_id)
         sup = s.get(Supervisor, member.supervisor_id)
-        lead = next(f"{x.name}（{x.card_code}）" for m, x in _members(s, si.id) if m.is_lead)
+        lead = next(f"{x.name}（{x.card_code}）" for m, x in team_of(s, si.id) if m.is_lead)
         inv = Invitation(f"findings-{member_id}-{round_no}", ("supervisor", sup.name, sup.email),
                          f"专项督导督导情况（{inst.name}，请重新提交）", case_today(case) + timedelta(days=7),
-                         "上次提交未通过：" + "；".join(errors) + "。" + _brief(s, si, inst, lead), "member_findings")
-    _invite(case, agency, inv)
+                         "上次提交未通过：" + "；".join(errors) + "。" + brief(s, si, inst, lead), "member_findings")
+    invite(case, agency, inv)
 
 
 def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
     """The lead consolidates the members' findings (and records 听取意见) into the draft."""
     with session_scope() as s:
-        case, si, inst, agency = _load(s, case_id)
-        lead_m, lead = next((m, x) for m, x in _members(s, si.id) if m.is_lead)
-        proposal = "；".join(f"{_matter_label(no)}：{rating}" for no, rating in _worst_ratings(s, si).items())
+        case, si, inst, agency = load(s, case_id)
+        lead_m, lead = next((m, x) for m, x in team_of(s, si.id) if m.is_lead)
+        proposal = "；".join(f"{matter_label(no)}：{rating}" for no, rating in _worst_ratings(s, si).items())
         si.stage = "consolidation"
         s.add(si)
         inv = Invitation(f"consolidation-{round_no}", ("supervisor", lead.name, lead.email),
@@ -840,14 +684,14 @@ def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
                          + f"督导小组成员的督导情况已齐。系统拟定的评定（取成员中最差的评定）：{proposal}。"
                          "请在页面中查看各成员的督导情况，填写听取意见的情况，确认或改变各事项的评定"
                          "（改变的须写明理由）。", "lead_consolidation")
-    _invite(case, agency, inv)
+    invite(case, agency, inv)
 
 
 def _worst_ratings(s: Session, si: SpecialInspection) -> dict[int, str]:
     by_matter: dict[int, list[str]] = {}
     for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)):
         by_matter.setdefault(f.matter_no, []).append(f.rating)
-    return {m.matter_no: rules.consolidate(by_matter[m.matter_no]) for m in _matters(s, si.id)}
+    return {m.matter_no: rules.consolidate(by_matter[m.matter_no]) for m in matters_of(s, si.id)}
 
 
 def consolidation_answers(fields: dict[str, list[str]]) -> dict:
@@ -879,7 +723,7 @@ def consolidation_problems(answers: dict, proposed: dict[int, str], refusal: Ref
             refusal.add(None, f"督导事项 {m.group(2)}：不是本次督导事项")
     changes = {}
     for no, worst in proposed.items():
-        label = _matter_label(no)
+        label = matter_label(no)
         rating = str(answers.get(f"rating_{no}", "")).strip() or worst
         reason = str(answers.get(f"reason_{no}", "")).strip()
         if rating not in rules.RATINGS:
@@ -894,8 +738,8 @@ def consolidation_problems(answers: dict, proposed: dict[int, str], refusal: Ref
 def consolidation_context(link: PortalLink) -> dict:
     """What the lead sees: each matter verbatim, every member's findings on it, the proposed rating."""
     with session_scope() as s:
-        case, si, inst, _ = _load(s, link.case_id)
-        names = {m.supervisor_id: f"{x.name}{'（组长）' if m.is_lead else ''}" for m, x in _members(s, si.id)}
+        case, si, inst, _ = load(s, link.case_id)
+        names = {m.supervisor_id: f"{x.name}{'（组长）' if m.is_lead else ''}" for m, x in team_of(s, si.id)}
         by_matter: dict[int, list[dict]] = {}
         for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)
                         .order_by(SpecialInspectionFinding.id)):
@@ -922,7 +766,7 @@ def check_portal_consolidation(link: PortalLink, answers: dict) -> tuple[Refusal
     """Before the portal stores the lead's consolidation: the run's own rule, writing nothing."""
     refusal = Refusal()
     with session_scope() as s:
-        _, si, _, _ = _load(s, link.case_id)
+        _, si, _, _ = load(s, link.case_id)
         proposed = _worst_ratings(s, si)
     hearing, changes = consolidation_problems(answers, proposed, refusal)
     return refusal, {"hearing": hearing,
@@ -949,7 +793,7 @@ def record_consolidation(case_id: int, round_no: int, submission_id: int) -> Out
                                                   worst, refusal)
         if refusal:
             return True
-        for matter in _matters(s, si.id):
+        for matter in matters_of(s, si.id):
             rating, why = changes.get(matter.matter_no, (worst[matter.matter_no], ""))
             matter.draft_rating, matter.draft_change_reason = rating, why
             s.add(matter)
@@ -978,15 +822,15 @@ def _staff(s: Session, case: InspectionCase, answers: dict, refusal: Refusal) ->
 
 def approval_context(case_id: int) -> dict:
     with session_scope() as s:
-        case, si, inst, _ = _load(s, case_id)
-        names = {m.supervisor_id: sup.name for m, sup in _members(s, si.id)}
+        case, si, inst, _ = load(s, case_id)
+        names = {m.supervisor_id: sup.name for m, sup in team_of(s, si.id)}
         findings = s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id)
                           .order_by(SpecialInspectionFinding.matter_no, SpecialInspectionFinding.id)).all()
         return {"institution": inst.name, "hearing": si.hearing_notes,
-                "draft": [(_matter_label(m.matter_no), m.draft_rating, m.draft_change_reason)
-                          for m in _matters(s, si.id)],
+                "draft": [(matter_label(m.matter_no), m.draft_rating, m.draft_change_reason)
+                          for m in matters_of(s, si.id)],
                 # what staff approve rests on: each member's rating and facts per matter (agency only)
-                "findings": [(_matter_label(f.matter_no), names.get(f.supervisor_id, ""), f.rating, f.facts)
+                "findings": [(matter_label(f.matter_no), names.get(f.supervisor_id, ""), f.rating, f.facts)
                              for f in findings]}
 
 
@@ -998,7 +842,7 @@ def approve_draft(case_id: int, pause_key: str, answers: dict) -> Outcome:
             refusal.add("remarks", "「审核意见」：退回组长修改的，应写明理由")
         if refusal:
             return True
-        _decided(si, pause_key, label)
+        note_decider(si, pause_key, label)
         if answers["decision"] == APPROVE:
             add_event(s, case.id, pause_key, today, f"初步督导意见经审核批准（{label}）")
         else:
@@ -1013,7 +857,7 @@ def approve_draft(case_id: int, pause_key: str, answers: dict) -> Outcome:
 def stage(case_id: int) -> str:
     """Where the case stands, in Chinese."""
     with session_scope() as s:
-        code = _load(s, case_id)[1].stage
+        code = load(s, case_id)[1].stage
         return STAGE_NAMES.get(code, code)
 
 
@@ -1021,10 +865,10 @@ def send_draft(case_id: int) -> str:
     """初步督导意见 → the institution, with the rebuttal window (申辩) and its upload link."""
     days = get_settings().special_rebuttal_working_days
     with session_scope() as s:
-        case, si, inst, agency = _load(s, case_id)
+        case, si, inst, agency = load(s, case_id)
         today = case_today(case)
-        due = _open_window(s, si, "rebuttal", "rebuttal", today, days)
-        due_words = _due_words(s, si, "rebuttal")
+        due = open_window(s, si, "rebuttal", "rebuttal", today, days)
+        due_words = window_words(s, si, "rebuttal")
         doc = issue_letter(s, case.id, agency, inst, "special_draft", "special_draft", "初步督导意见", today,
                            institution=inst.name, matters=_letter_matters(s, si, draft=True),
                            hearing=si.hearing_notes, rebuttal_due=due_words, days=days)
@@ -1035,13 +879,13 @@ def send_draft(case_id: int) -> str:
                          f"{due or due_words} 前未提交的，视为无申辩意见。",
                          provisional_due=unknown_dues.provisional_end(today, days))
         number = doc.number
-    _invite(case, agency, inv)
+    invite(case, agency, inv)
     return f"初步督导意见 {number} 已送达评价机构；申辩期限 {due or unknown_dues.PENDING}（{days}个工作日）"
 
 
 def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
     out = []
-    for m in _matters(s, si.id):
+    for m in matters_of(s, si.id):
         facts: list[str] = []  # the members' facts, each once, without the members (第八条)
         for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
                                                                SpecialInspectionFinding.matter_no == m.matter_no)
@@ -1050,16 +894,16 @@ def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict
                                                       if f.evidence.strip() else "")
             if fact and fact not in facts:
                 facts.append(fact)
-        out.append({"label": _matter_label(m.matter_no), "rating": m.draft_rating if draft else m.final_rating,
+        out.append({"label": matter_label(m.matter_no), "rating": m.draft_rating if draft else m.final_rating,
                     "facts": facts})
     return out
 
 
 def record_rebuttal(case_id: int, submission_id: int | None) -> str:
     with session_scope() as s:
-        case, si, _, _ = _load(s, case_id)
+        case, si, _, _ = load(s, case_id)
         today = case_today(case)
-        if _take_window(s, si, "rebuttal", submission_id, today):
+        if take_window(s, si, "rebuttal", submission_id, today):
             text = _submission(s, submission_id, case.flow_run_id, "rebuttal")
             points = [re.sub(r"^\s*(\d+|[一二三四五六七八九十]+)[.、．)）]\s*", "", x).strip()
                       for x in text.splitlines() if x.strip()]
@@ -1078,11 +922,11 @@ def record_rebuttal(case_id: int, submission_id: int | None) -> str:
 
 def weighing_context(case_id: int) -> dict:
     with session_scope() as s:
-        case, si, inst, _ = _load(s, case_id)
+        case, si, inst, _ = load(s, case_id)
         points = s.exec(select(SpecialInspectionRebuttalPoint).where(SpecialInspectionRebuttalPoint.special_id == si.id)
                         .order_by(SpecialInspectionRebuttalPoint.position))
         return {"institution": inst.name, "points": [p.text for p in points],
-                "matters": [(m.matter_no, _matter_label(m.matter_no), m.draft_rating) for m in _matters(s, si.id)],
+                "matters": [(m.matter_no, matter_label(m.matter_no), m.draft_rating) for m in matters_of(s, si.id)],
                 "report_days": get_settings().special_report_working_days}
 
 
@@ -1098,10 +942,10 @@ def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
         for problem in rules.weighing_problems(weighed):
             n = int(re.search(r"第(\d+)点", problem).group(1))
             refusal.add(f"point_{n}" if "选择" in problem else f"reason_{n}", problem)
-        matters = _matters(s, si.id)
+        matters = matters_of(s, si.id)
         for m in matters:
             if answers.get(f"rating_{m.matter_no}") not in rules.RATINGS:
-                refusal.add(f"rating_{m.matter_no}", f"{_matter_label(m.matter_no)}「督导结论」：请选择")
+                refusal.add(f"rating_{m.matter_no}", f"{matter_label(m.matter_no)}「督导结论」：请选择")
         finals = [answers.get(f"rating_{m.matter_no}") for m in matters]
         requirements = str(answers.get("requirements", "")).strip()
         days = answers.get("report_days")
@@ -1123,7 +967,7 @@ def weigh_rebuttal(case_id: int, pause_key: str, answers: dict) -> Outcome:
             m.final_rating = answers[f"rating_{m.matter_no}"]
             s.add(m)
         si.outcome = requirements
-        _decided(si, pause_key, label)
+        note_decider(si, pause_key, label)
         if rectify:
             si.decided_by = dict(si.decided_by) | {"report_days": days}
         s.add(si)
@@ -1139,13 +983,13 @@ def issue_opinion(case_id: int) -> str:
     """质量督导意见书 (numbered .docx): findings, the weighed rebuttal, requirements, the
     rectification report's deadline; and the institution's upload link for that report."""
     with session_scope() as s:
-        case, si, inst, agency = _load(s, case_id)
+        case, si, inst, agency = load(s, case_id)
         today = case_today(case)
         points = list(s.exec(select(SpecialInspectionRebuttalPoint).where(
             SpecialInspectionRebuttalPoint.special_id == si.id).order_by(SpecialInspectionRebuttalPoint.position)))
         letter = dict(institution=inst.name, matters=_letter_matters(s, si, draft=False),
                       points=[{"text": p.text, "accepted": p.accepted, "reason": p.reason} for p in points])
-        if not rules.needs_rectification([m.final_rating for m in _matters(s, si.id)]):
+        if not rules.needs_rectification([m.final_rating for m in matters_of(s, si.id)]):
             # every matter 符合: nothing to rectify, no report asked for; the letter closes the case
             doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
                                no_rectification=True, **letter)
@@ -1156,8 +1000,8 @@ def issue_opinion(case_id: int) -> str:
             add_event(s, case.id, "closed", today, f"督导事项均符合，无需整改；质量督导意见书 {doc.number} 送达，本案结案")
             return f"质量督导意见书 {doc.number} 已送达；督导事项均符合，无需整改，本案结案"
         days = int(si.decided_by.get("report_days", get_settings().special_report_working_days))
-        due = _open_window(s, si, "report", "report-1", today, days)
-        due_words = _due_words(s, si, "report-1")
+        due = open_window(s, si, "report", "report-1", today, days)
+        due_words = window_words(s, si, "report-1")
         doc = issue_letter(s, case.id, agency, inst, "special_opinion", "special_opinion", "质量督导意见书", today,
                            no_rectification=False, requirements=si.outcome, report_due=due_words, **letter)
         si.stage = "report"
@@ -1165,15 +1009,15 @@ def issue_opinion(case_id: int) -> str:
         inv = _report_invitation(inst, due, doc.number, "", due_words=due_words,
                                  bound=unknown_dues.provisional_end(today, days))
         number = doc.number
-    _invite(case, agency, inv)
+    invite(case, agency, inv)
     return f"质量督导意见书 {number} 已送达；整改工作报告应于 {due or unknown_dues.PENDING} 前提交"
 
 
 def needs_rectification(case_id: int) -> bool:
     """After the weighing: whether the opinion letter asks for rectification (some matter not 符合)."""
     with session_scope() as s:
-        _, si, _, _ = _load(s, case_id)
-        return rules.needs_rectification([m.final_rating for m in _matters(s, si.id)])
+        _, si, _, _ = load(s, case_id)
+        return rules.needs_rectification([m.final_rating for m in matters_of(s, si.id)])
 
 
 def _report_invitation(inst: Institution, due: date | None, number: str, reasons: str, round_no: int = 1,
@@ -1187,9 +1031,9 @@ def _report_invitation(inst: Institution, due: date | None, number: str, reasons
 
 def record_report(case_id: int, round_no: int, submission_id: int | None) -> str:
     with session_scope() as s:
-        case, si, _, _ = _load(s, case_id)
+        case, si, _, _ = load(s, case_id)
         today = case_today(case)
-        if _take_window(s, si, f"report-{round_no}", submission_id, today):
+        if take_window(s, si, f"report-{round_no}", submission_id, today):
             si.stage = "review"
             s.add(si)
             add_event(s, case.id, f"report-{round_no}", today, f"收到整改工作报告（第{round_no}次提交），待审核")
@@ -1215,7 +1059,7 @@ def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
 
 def review_context(case_id: int) -> dict:
     with session_scope() as s:
-        case, si, inst, _ = _load(s, case_id)
+        case, si, inst, _ = load(s, case_id)
         return {"institution": inst.name, "report_days": get_settings().special_report_working_days}
 
 
@@ -1232,7 +1076,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
             refusal.add("reasons" if outcome else "outcome", f"「审核意见」：{exc.reason}（{exc.article}）")
         if refusal:
             return True
-        _decided(si, pause_key, label)
+        note_decider(si, pause_key, label)
         if outcome == "accepted":
             case.status, si.stage, si.outcome = "closed", "closed", next_step
             add_event(s, case.id, pause_key, today, f"整改工作报告审核通过（{label}），结案")
@@ -1245,7 +1089,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
                       f"认定拒不整改（{label}）：{reasons}；已登记待处理案件（{article}），本案结案")
         else:
             days = int(answers.get("report_days") or get_settings().special_report_working_days)
-            due = _open_window(s, si, "report", f"report-{round_no + 1}", today, days)
+            due = open_window(s, si, "report", f"report-{round_no + 1}", today, days)
             si.stage = "report"
             add_event(s, case.id, pause_key, today,
                       f"整改工作报告需补充（{label}）：{reasons}；应于 {due or unknown_dues.PENDING} 前重新提交")
@@ -1256,7 +1100,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
     outcome = answer_once(case_id, pause_key, "整改工作报告审核", judge)
     if outcome.accepted and answers.get("outcome") == INCOMPLETE:
         with session_scope() as s:
-            case, si, inst, agency = _load(s, case_id)
+            case, si, inst, agency = load(s, case_id)
             row = s.exec(select(SpecialInspectionDeadline).where(
                 SpecialInspectionDeadline.special_id == si.id,
                 SpecialInspectionDeadline.step_key == f"report-{round_no + 1}")).one()
@@ -1264,7 +1108,7 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int) ->
             inv = _report_invitation(inst, row.due, number, str(answers.get("reasons", "")).strip(), round_no + 1,
                                      unknown_dues.words(row.due, row.due_reason),
                                      unknown_dues.provisional_end(row.opened_on, row.working_days))
-        _invite(case, agency, inv)
+        invite(case, agency, inv)
     return outcome
 
 
@@ -1312,14 +1156,6 @@ class SweepReport:
             f"| 待续办（Prefect 暂未接受，下次巡检重试） | {len(self.waiting)} | {'、'.join(self.waiting) or '—'} |"])
 
 
-def _submitted(s: Session, case_id: int, step_key: str) -> bool:
-    """Something came in for this step (a member's findings: in any round)."""
-    step = col(PortalLink.step_key).like(f"{step_key}-%") if step_key.startswith("findings-") \
-        else PortalLink.step_key == step_key
-    return s.exec(select(PortalSubmission.id).join(PortalLink, PortalLink.id == PortalSubmission.link_id).where(
-        PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case_id, step)).first() is not None
-
-
 def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: InspectionCase, as_of: date,
                              report: "SweepReport") -> None:
     """A member's findings not in by their day: the agency is told, once (the run keeps waiting)."""
@@ -1349,7 +1185,7 @@ def _compute_unknown_ends(s: Session, as_of: date) -> None:
                          InspectionCase.status == "special_open"))
     for row, si, case in rows:
         start = si.planned_end if row.kind == "findings" else row.opened_on  # findings: from the visit's end
-        due, reason = _window_end(s, si, start, row.working_days, row.kind)
+        due, reason = window_end(s, si, start, row.working_days, row.kind)
         if due is None:
             continue
         row.due, row.due_reason = due, ""
@@ -1384,10 +1220,10 @@ def sweep(as_of: date) -> SweepReport:
                                  InspectionCase.status == "special_open")))
         for row, _si, case in due:
             if row.kind == "findings":
-                if not _submitted(s, case.id, row.step_key):
+                if not has_submission(s, case.id, row.step_key):
                     _report_findings_overdue(s, row, case, as_of, report)
                 continue
-            if _submitted(s, case.id, row.step_key):
+            if has_submission(s, case.id, row.step_key):
                 continue  # it came in; the run takes it (the portal resumes it)
             claimed = s.exec(update(SpecialInspectionDeadline)
                              .where(col(SpecialInspectionDeadline.id) == row.id,
@@ -1452,7 +1288,7 @@ def timeline_markdown(case_id: int) -> str:
     from models import CaseEvent, Document
 
     with session_scope() as s:
-        case, si, inst, _ = _load(s, case_id)
+        case, si, inst, _ = load(s, case_id)
         events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
         rows = "\n".join(f"| {e.on} | {inert(e.text)} |" for e in events)
         docs = "\n".join(f"- {inert(d.number)}《{inert(d.title)}》" for d in

@@ -27,6 +27,7 @@ from models import (
 from procedures.casework import staff
 from procedures.portal import submissions as portal_submissions
 from procedures.special import findings as si
+from procedures.special import notices
 from tests.portal_client import (
     beside,
     browser,
@@ -69,7 +70,7 @@ def opened(tag: str, planned_start: str = "2026-12-01") -> tuple[int, str]:
         institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start=planned_start,
         planned_end="2026-12-03", as_of="2026-12-01"))
     assert view.status == "special_open", view.refusal_reason
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(
             PortalLink.case_id == view.case_id, PortalLink.step_key == f"findings-{view.members[0].member_id}-1")).one()

@@ -33,6 +33,7 @@ from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
 from procedures.special import findings as si
+from procedures.special import notices
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -115,7 +116,7 @@ def test_too_few_eligible_says_how_many_and_why_the_others_are_out(world):
 
 def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_institution(world):
     view = si.open_special("run-notice", opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     with session_scope() as s:
         mails = s.exec(select(OutboxMessage)).all()
         docs = s.exec(select(Document)).all()
@@ -145,7 +146,7 @@ def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submission
 
 def test_findings_are_checked_before_they_are_stored_and_the_run_takes_the_stored_answers(world):
     view = si.open_special("run-findings", opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     member = view.members[0]
     step = f"findings-{member.member_id}-1"
     with session_scope() as s:
@@ -180,7 +181,7 @@ def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(
     assert view.status == "special_open"
     again = si.open_special("run-pending-2", opening(origin="待处理案件", pending_case_id=pid))
     assert "已办理" in again.refusal_reason
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     first = si.sweep(date(2026, 12, 9))
     second = si.sweep(date(2026, 12, 10))
     assert len(first.closed) == 1 and second.closed == []
@@ -208,7 +209,7 @@ def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
     view = si.open_special("run-review", opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     wrong = si.review_report(view.case_id, "review-1-1", {"outcome": si.REFUSED, "reasons": "x",
                                                           "staff_code": "0009-AAAA-BBBB-CCCC"}, 1)
     assert not wrong.accepted and "工作人员代码不正确" in wrong.field_errors["staff_code"]
@@ -256,7 +257,7 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "李审核", "审核")
     view = si.open_special("run-return", opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "符合", "facts_2": "a", "evidence_2": "b",
@@ -282,7 +283,7 @@ def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", f"审核{run_id}", "审核")
     view = si.open_special(run_id, opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "不符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
@@ -344,7 +345,7 @@ def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
     view = si.open_special("run-closed", opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     ok = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
     again = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
     assert ok.accepted and again.accepted
@@ -390,7 +391,7 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
     _with_spare(world)
     code = _code()
     view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     gone = next(m for m in view.members if not m.is_lead)
     done = si.withdraw_member(view.number, gone.card_code.lower(), "其配偶在该机构任职", code)
     assert isinstance(done, si.Withdrawal), done
@@ -428,7 +429,7 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
 def test_the_replacement_draw_is_replayable_from_its_seed(world):
     _with_spare(world)
     view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     gone = view.members[-1]
     done = si.withdraw_member(view.number, gone.card_code, "曾在该机构任职", _code())
     with session_scope() as s:
@@ -453,7 +454,7 @@ def test_the_replacement_draw_is_replayable_from_its_seed(world):
 def test_a_withdrawn_lead_hands_the_lead_to_the_first_remaining_member_in_draw_order(world):
     _with_spare(world)
     view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     done = si.withdraw_member(view.number, view.lead.card_code, "近亲属在该机构任职", _code())
     after = si.view(view.case_id)
     assert isinstance(done, si.Withdrawal) and after.lead.card_code == view.members[1].card_code
@@ -470,7 +471,7 @@ def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why
         _with_spare(world)
     code, other = _code(), _code("CITY-A")
     view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     member = view.members[1]
     if case == "no-replacement":
         # Who is left in the pool depends on the seeded draw (the run id): take everyone outside
@@ -506,7 +507,7 @@ def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_report
     _with_spare(world)
     code = _code()
     view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     gone = view.members[2]
     refused = run("special", "withdraw", "--case", view.number, "--member", gone.card_code, "--reason", "有利害关系",
                   "--staff-code", "0001-AAAA-BBBB-CCCC")
@@ -525,7 +526,7 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.Spe
 
     code = _code()
     view = si.open_special(run_id, opening())
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": rating, "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
@@ -585,7 +586,7 @@ def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_n
 
 def test_receipt_numbers_follow_the_order_of_receipt_not_the_order_the_links_were_made(world):
     view = si.open_special("run-receipts", opening())
-    si.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
+    notices.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report")).one()
     first = portal_submissions.submit(portal_tokens.token_for(key), "自评报告", [])

@@ -29,6 +29,7 @@ from procedures.casework.calendar_declarations import Declaration, declare
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from procedures.special import findings as si
+from procedures.special import notices
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -84,7 +85,7 @@ def _special() -> int:
 
 def test_a_special_inspection_window_into_an_undeclared_year_is_pending_and_the_sweep_fixes_it_once(world):
     case_id = _special()
-    si.send_notices(case_id)  # 2099-12-25: five working days run into 2100
+    notices.send_notices(case_id)  # 2099-12-25: five working days run into 2100
     rows = _windows()
     self_report = rows["self-report"]
     assert self_report.due is None and self_report.due_reason == MISSING_2100 and self_report.working_days == 5
