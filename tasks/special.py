@@ -29,8 +29,10 @@ def _deliver() -> None:
 @task(name="open-special-inspection", **PERSISTED)
 def open_special(flow_run_id: str, opening: dict) -> SpecialView:
     from procedures.special import findings as si
+    from procedures.special.opening import Opening
+    from procedures.special.opening import open_special as open_case
 
-    view = si.open_special(flow_run_id, si.Opening(**opening))
+    view = open_case(flow_run_id, Opening(**opening))
     if view.status == "refused":
         _log(f"已拒绝：{view.refusal_reason}")
     else:
@@ -160,15 +162,15 @@ def stage(case_id: int) -> str:
 
 def next_member(case_id: int) -> int | None:
     """A read: the member whose findings the run waits for next (the team as it is now)."""
-    from procedures.special import findings as si
+    from procedures.special import team
 
-    return si.next_member(case_id)
+    return team.next_member(case_id)
 
 
 def is_withdrawn(member_id: int) -> bool:
-    from procedures.special import findings as si
+    from procedures.special import team
 
-    return si.is_withdrawn(member_id)
+    return team.is_withdrawn(member_id)
 
 
 def closed_without_rectification(case_id: int) -> bool:

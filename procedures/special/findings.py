@@ -34,21 +34,18 @@ from adapters.markdown_text import inert
 from adapters.settings import get_settings
 from models import (
     Agency,
-    ConflictDeclaration,
     InspectionCase,
     Institution,
-    PendingCase,
     PortalLink,
     PortalSubmission,
     SpecialInspection,
     SpecialInspectionDeadline,
     SpecialInspectionFinding,
-    SpecialInspectionMatter,
     SpecialInspectionMember,
     SpecialInspectionRebuttalPoint,
     Supervisor,
 )
-from procedures.casework import dispatching, staff, unknown_dues
+from procedures.casework import staff, unknown_dues
 from procedures.casework.cases import Refusal, add_event, answer_once, case_today
 from procedures.casework.letters import chinese_date, issue_letter
 from procedures.casework.pending import open_pending
@@ -65,9 +62,9 @@ from procedures.special.casefile import (
     view_of,
 )
 from procedures.special.notices import Invitation, brief, contact, invite
-from procedures.special.views import Member, SpecialView
+from procedures.special.team import stop_waiting
+from procedures.special.views import SpecialView
 from procedures.special.windows import (
-    FINDINGS_WORKING_DAYS,
     WINDOW_NAMES,
     has_submission,
     open_window,
@@ -77,9 +74,7 @@ from procedures.special.windows import (
 )
 from regulation import special_inspection as rules
 from regulation.reasons import RuleViolation
-from regulation.recusal import SessionPeople
 
-ORIGINS = {"投诉举报": "complaint", "待处理案件": "pending", "主动开展": "initiative"}
 APPROVE, RETURN = "批准初步督导意见", "退回组长修改"
 ACCEPT, INCOMPLETE, REFUSED = "通过，结案", "需补充，退回重新提交", "拒不整改（第二十七条（三））"
 REVIEW_OUTCOMES = {ACCEPT: "accepted", INCOMPLETE: "incomplete", REFUSED: "refused"}
@@ -107,299 +102,6 @@ def run_name_of(flow_run_id: str) -> str:
 def view(case_id: int) -> SpecialView:
     with session_scope() as s:
         return view_of(s, s.get(InspectionCase, case_id))
-
-
-def _refused(flow_run_id: str, reason: str) -> SpecialView:
-    return SpecialView(0, 0, flow_run_id, "refused", "refused", refusal_reason=reason)
-
-
-# -- 1. opening and the team ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Opening:
-    institution: str  # filing number (备案编号)
-    origin: str  # 投诉举报 | 待处理案件 | 主动开展
-    matters: list[int | str]  # 第十四条's numbers or names (the run form's multi-select)
-    planned_start: str
-    planned_end: str
-    reason: str = ""
-    pending_case_id: int = 0
-    complaint_source: str = ""
-    complaint_received_on: str = ""
-    complaint_content: str = ""
-    complainant: str = ""
-    team_size: int = rules.TEAM_MIN
-    fewer_reason: str = ""
-    lead_card: str = ""
-    as_of: str = ""
-    agency_id: str = ""
-
-
-def _day(text: str, label: str, errors: list[str]) -> date | None:
-    try:
-        return date.fromisoformat(str(text).strip())
-    except ValueError:
-        errors.append(f"{label}：应为有效日期（YYYY-MM-DD），实际为“{text}”")
-        return None
-
-
-def open_special(flow_run_id: str, p: Opening) -> SpecialView:
-    """Check the opening, draw the team and open the case in one transaction, once per run.
-    Bad input or too few eligible: nothing is stored, the reason names the field."""
-    with session_scope() as s:
-        case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
-        if case:
-            return view_of(s, case)
-        errors: list[str] = []
-        real_today = clock.today()
-        today = _day(p.as_of, "业务日期", errors) if p.as_of else real_today
-        inst = s.exec(select(Institution).where(Institution.filing_number == p.institution.strip())).first()
-        if inst is None:
-            errors.append(f"评价机构备案编号：没有备案编号为“{p.institution}”的评价机构")
-        origin = ORIGINS.get(p.origin)
-        if origin is None:
-            errors.append(f"督导来源：应为 {'、'.join(ORIGINS)} 之一，实际为“{p.origin}”")
-        pending = None
-        if origin == "pending":
-            pending = s.get(PendingCase, p.pending_case_id) if p.pending_case_id else None
-            if pending is None or pending.kind != "special_inspection":
-                errors.append(f"待处理案件编号：没有编号为 {p.pending_case_id} 的转专项督导待处理案件")
-            elif pending.status != "open":
-                errors.append(f"待处理案件编号：{p.pending_case_id} 已办理（{pending.status}）")
-            elif inst is not None and pending.institution_id != inst.id:
-                errors.append("待处理案件编号：该案件涉及的评价机构与所填评价机构不一致")
-        received = None
-        if origin == "complaint":
-            if not p.complaint_source.strip():
-                errors.append("投诉举报来源：未填写（如 群众举报、媒体报道，第十四条（八））")
-            received = _day(p.complaint_received_on, "收到日期", errors)
-            if received and today and received > today:
-                errors.append(f"收到日期：{received} 晚于业务日期 {today}")
-            if not p.complaint_content.strip():
-                errors.append("投诉举报内容：未填写")
-        numbers: list[int] = []
-        try:
-            numbers = rules.matter_numbers(list(p.matters))
-            rules.check_matters(numbers)
-        except RuleViolation as exc:
-            errors.append(str(exc))
-        start = _day(p.planned_start, "计划开始日期", errors)
-        end = _day(p.planned_end, "计划结束日期", errors)
-        if start and end and end < start:
-            errors.append(f"计划结束日期：{end} 早于计划开始日期 {start}")
-        agency = dispatching.responsible_agency(s, inst, p.agency_id or None) if inst else None
-        if inst is not None and agency is None:
-            errors.append(f"委派机构编码：没有编码为“{p.agency_id}”的委派机构" if p.agency_id
-                          else "委派机构：该评价机构没有有管辖权的委派机构（第十一条）")
-        if errors:
-            return _refused(flow_run_id, "；".join(errors))
-        try:
-            team = _draw(s, agency, inst, today, p, flow_run_id)
-        except RuleViolation as exc:
-            return _refused(flow_run_id, f"督导小组：{exc}")
-        case = InspectionCase(flow_run_id=flow_run_id, batch_number=_case_number(s, agency, today),
-                              agency_id=agency.id, institution_id=inst.id, opened_on=today,
-                              clock_offset_days=(today - real_today).days, status="special_open")
-        s.add(case)
-        s.flush()
-        si = SpecialInspection(
-            case_id=case.id, origin=origin, pending_case_id=pending.id if pending else None,
-            complaint_source=p.complaint_source.strip(), complaint_received_on=received,
-            complaint_content=p.complaint_content.strip(), complainant=p.complainant.strip(),
-            reason=p.reason.strip(), planned_start=start, planned_end=end, team_size=p.team_size,
-            fewer_reason=p.fewer_reason.strip(), draw_seed=team.draw.seed, draw_candidates=list(team.draw.candidates),
-            draw_candidates_hash=team.draw.candidates_hash, stage="notices")
-        s.add(si)
-        s.flush()
-        for no in sorted(numbers):
-            s.add(SpecialInspectionMatter(special_id=si.id, matter_no=no))
-        for position, (code, sid) in enumerate(zip(team.draw.chosen, team.draw.chosen_ids, strict=True)):
-            s.add(SpecialInspectionMember(special_id=si.id, supervisor_id=int(sid), card_code=code, position=position,
-                                          is_lead=code == team.lead, appointed_on=today))
-        if pending:
-            pending.status = "taken"
-            s.add(pending)
-        source = {"complaint": f"投诉举报（{si.complaint_source}，{received} 收到）",
-                  "pending": f"待处理案件 {p.pending_case_id}（{pending.article if pending else ''}）",
-                  "initiative": "委派机构主动开展"}[origin]
-        add_event(s, case.id, "opened", today,
-                  f"发起专项督导（{source}）；督导事项：{'、'.join(matter_label(n) for n in sorted(numbers))}；"
-                  f"计划 {start} 至 {end}")
-        fewer = f"；少于{rules.TEAM_MIN}名的理由：{si.fewer_reason}" if len(team.members) < rules.TEAM_MIN else ""
-        add_event(s, case.id, "team", today,
-                  f"随机抽取督导小组 {len(team.members)} 名（种子 {team.draw.seed}，候选 {len(team.draw.candidates)} 名，"
-                  f"候选哈希 {team.draw.candidates_hash[:12]}…），组长 {team.lead}{fewer}")
-        s.flush()
-        return view_of(s, case)
-
-
-def _case_number(s: Session, agency: Agency, today: date) -> str:
-    """专项督导-<agency>-<year>-<n>: n runs from 1 per agency and year (a counter row, locked), not
-    the case table's id, which daily inspections share."""
-    from procedures.casework.case_numbers import next_serial
-
-    return f"专项督导-{agency.id}-{today.year}-{next_serial(s, agency.id, CASE_KIND, today.year)}"
-
-
-def _draw(s: Session, agency: Agency, inst: Institution, today: date, p: Opening, seed: str) -> rules.TeamDraw:
-    facts = dispatching.agency_facts(s, agency)
-    from regulation.dispatch import DispatchPool
-
-    pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
-    people = SessionPeople(f"special:{seed}", str(inst.id), today)
-    return rules.draw_team(pool, dispatching.institution_facts(inst), people, p.team_size, seed,
-                           dispatching.declared_conflicts(s, inst.id), _history(s, inst.id, today),
-                           p.fewer_reason, p.lead_card.strip() or None)
-
-
-def _history(s: Session, institution_id: int, today: date):
-    """第十三条's 3-in-a-row rule counts every external occasion at the institution: the daily
-    dispatches and the special-inspection teams (by identity number; procedures.casework.dispatching)."""
-    return dispatching.history(s, institution_id, today)
-
-
-# -- the team changes: a member withdrawn after the draw (第十三条) --------------------------------------
-WITHDRAWABLE_STAGES = ("notices", "self_report", "findings")
-
-
-@dataclass(frozen=True)
-class Withdrawal:
-    text: str  # what happened, in Chinese (the timeline's line)
-    replacement: Member
-    resumed: str  # the run's resume outcome: resumed | not_waiting
-
-
-def next_member(case_id: int) -> int | None:
-    """The member whose findings the run waits for next: the first in draw order still on the
-    team whose findings are not taken. A read, so a replay follows the team as it is now."""
-    with session_scope() as s:
-        si = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case_id)).one()
-        waiting = [m.id for m, _ in sorted(team_of(s, si.id), key=lambda mx: mx[0].position)
-                   if m.findings_on is None]
-        return waiting[0] if waiting else None
-
-
-def is_withdrawn(member_id: int) -> bool:
-    with session_scope() as s:
-        return s.get(SpecialInspectionMember, member_id).withdrawn_on is not None
-
-
-def withdraw_member(batch_number: str, card_code: str, reason: str, staff_code: str) -> Withdrawal | str:
-    """第十三条: a team member who declares a conflict after the draw is withdrawn by staff (their
-    staff code, the reason) and replaced by a new draw from the same pool under the same rules;
-    the conflict is recorded (so no later draw sends them there), the member's links close, the
-    replacement gets the brief and a link, and the run stops waiting for the withdrawn member.
-    Only before the member's findings are in. Refused (nothing written) with the reason."""
-    with session_scope() as s:
-        case = s.exec(select(InspectionCase).where(InspectionCase.batch_number == batch_number.strip())).first()
-        si = case and s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).first()
-        if si is None:
-            return f"案件编号：没有编号为“{batch_number}”的专项督导"
-        if case.status != "special_open" or si.stage not in WITHDRAWABLE_STAGES:
-            return (f"专项督导 {case.batch_number} 已进入“{STAGE_NAMES.get(si.stage, si.stage)}”，"
-                    "督导小组成员的督导情况已齐，不能再撤回成员")
-        team = team_of(s, si.id)
-        found = [(m, x) for m, x in team if x.card_code == card_code.strip().upper()]
-        if not found:
-            cards = "、".join(f"{x.name} {x.card_code}" for _, x in team)
-            return f"证卡编码：“{card_code}”不是本督导小组的在组成员（成员：{cards}）"
-        member, sup = found[0]
-        if member.findings_on is not None or has_submission(s, case.id, f"findings-{member.id}"):
-            return f"{sup.name} 的督导情况已经提交，不能撤回（第十三条的回避应在督导前提出）"
-        if not reason.strip():
-            return "撤回理由：未填写（如 与该机构存在第十三条规定的利害关系）"
-        decider = staff.verify(s, case.agency_id, staff_code)
-        if isinstance(decider, str):
-            return f"工作人员代码：{decider}"
-        today = case_today(case)
-        agency, inst = s.get(Agency, case.agency_id), s.get(Institution, case.institution_id)
-        everyone = list(s.exec(select(SpecialInspectionMember).where(SpecialInspectionMember.special_id == si.id)))
-        number = sum(1 for m in everyone if m.withdrawn_on is not None) + 1
-        seed = f"{si.draw_seed}:replace-{number}"
-        remaining = [(m, x) for m, x in team if m.id != member.id]
-        facts = dispatching.agency_facts(s, agency)
-        from regulation.dispatch import DispatchPool
-
-        pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), today)
-        conflicts = dispatching.declared_conflicts(s, inst.id) | {sup.person_key}  # their conflict, now declared
-        try:
-            draw = rules.draw_replacement(
-                pool, dispatching.institution_facts(inst), SessionPeople(f"special:{case.flow_run_id}", str(inst.id), today),
-                seed, frozenset(conflicts), _history(s, inst.id, today), frozenset(m.card_code for m in everyone),
-                frozenset(x.employer.strip() for _, x in remaining))
-        except RuleViolation as exc:
-            return f"无法替补：{exc}；{sup.name} 未撤回"
-        if s.exec(select(ConflictDeclaration).where(ConflictDeclaration.supervisor_id == sup.id,
-                                                    ConflictDeclaration.institution_id == inst.id)).first() is None:
-            s.add(ConflictDeclaration(supervisor_id=sup.id, institution_id=inst.id, declared_on=today,
-                                      reason=reason.strip()))
-        member.withdrawn_on, member.withdrawn_reason, member.withdrawn_by = today, reason.strip(), decider.label
-        was_lead, member.is_lead = member.is_lead, False
-        s.add(member)
-        new = SpecialInspectionMember(special_id=si.id, supervisor_id=int(draw.chosen_ids[0]), card_code=draw.chosen[0],
-                                      position=max(m.position for m in everyone) + 1, appointed_on=today,
-                                      replaces_id=member.id)
-        s.add(new)
-        s.flush()
-        if was_lead:  # the first drawn leads: the lead passes to the first remaining member in draw order
-            heir = min([m for m, _ in remaining] + [new], key=lambda m: m.position)
-            heir.is_lead = True
-            s.add(heir)
-        findings = s.exec(select(SpecialInspectionDeadline).where(
-            SpecialInspectionDeadline.special_id == si.id,
-            SpecialInspectionDeadline.step_key == f"findings-{member.id}")).first()
-        if findings is not None:
-            findings.status, findings.closed_on = "withdrawn", today
-            s.add(findings)
-        findings_due, findings_reason = window_end(s, si, si.planned_end, FINDINGS_WORKING_DAYS, "findings")
-        s.add(SpecialInspectionDeadline(special_id=si.id, kind="findings", step_key=f"findings-{new.id}",
-                                        opened_on=today, due=findings_due,
-                                        working_days=FINDINGS_WORKING_DAYS, due_reason=findings_reason))
-        # the withdrawn member's links (their own and any 代录 link) close now
-        s.exec(update(PortalLink).where(col(PortalLink.case_kind) == CASE_KIND, col(PortalLink.case_id) == case.id,
-                                        col(PortalLink.step_key).like(f"findings-{member.id}-%"))
-               .values(expires_at=clock.now()))
-        replacement = s.get(Supervisor, new.supervisor_id)
-        lead = next(f"{x.name}（{x.card_code}）" for m, x in team_of(s, si.id) if m.is_lead)
-        text = (f"督导小组成员 {sup.name}（{sup.card_code}）因回避（第十三条：{reason.strip()}）由 {decider.label} 撤回；"
-                f"从同一人员库重新随机抽取 {replacement.name}（{replacement.card_code}）替补（种子 {seed}，候选 "
-                f"{len(draw.candidates)} 名，候选哈希 {draw.candidates_hash[:12]}…）"
-                + (f"；组长改由 {lead} 担任" if was_lead else ""))
-        add_event(s, case.id, f"withdrawn-{member.id}", today, text)
-        inv = Invitation(f"findings-{new.id}-1", ("supervisor", replacement.name, replacement.email),
-                         f"专项督导督导情况（{inst.name}）", findings_due,
-                         brief(s, si, inst, lead) + "提交期限为现场督导结束后2个工作日内"
-                         + ("" if findings_due else f"（{unknown_dues.words(None, findings_reason)}）") + "。",
-                         "member_findings", unknown_dues.provisional_end(si.planned_end, FINDINGS_WORKING_DAYS))
-        view = Member(new.id, replacement.name, replacement.card_code, new.is_lead)
-        run_id, member_id = case.flow_run_id, member.id
-    invite(case, agency, inv)
-    return Withdrawal(text, view, _stop_waiting(run_id, member_id))
-
-
-def _stop_waiting(run_id: str, member_id: int) -> str:
-    """If the run waits for the withdrawn member's findings, resume it with "nothing" (submission
-    0): it moves on to the next member; a run waiting elsewhere skips them when it gets there.
-    Marked done on the withdrawn member's findings window; when Prefect is down (or the form is
-    not stored yet) the daily sweep tries again."""
-    import time as _time
-
-    from adapters import prefect_resume
-
-    outcome = "pending"
-    for _ in range(20):  # a run suspended ~100 ms before its form schema is stored: wait for it
-        result = prefect_resume.resume_family(run_id, f"findings-{member_id}", {"submission_id": 0})
-        if result.outcome == "not_ready" and "schema" in result.detail:
-            _time.sleep(0.5)
-            continue
-        outcome = {"resumed": "resumed", "already": "not_waiting", "not_ready": "not_waiting"}.get(result.outcome,
-                                                                                                  "pending")
-        break
-    if outcome != "pending":
-        with session_scope() as s:
-            s.exec(update(SpecialInspectionDeadline).where(
-                col(SpecialInspectionDeadline.step_key) == f"findings-{member_id}",
-                col(SpecialInspectionDeadline.status) == "withdrawn").values(resumed=True))
-    return outcome
 
 
 def _submission(s: Session, submission_id: int, flow_run_id: str, step_key: str) -> str:
@@ -1259,7 +961,7 @@ def sweep(as_of: date) -> SweepReport:
             .where(SpecialInspectionDeadline.status == "withdrawn", col(SpecialInspectionDeadline.resumed).is_(False),
                    InspectionCase.status == "special_open"))]
     for run_id, member_id in withdrawn:  # a withdrawal whose resume did not reach the run (第十三条)
-        _stop_waiting(run_id, member_id)
+        stop_waiting(run_id, member_id)
     for row_id, run_id, key, number in pending:
         result = prefect_resume.resume_at(run_id, key, {"submission_id": 0, "window_closed": True})
         if result.outcome in ("resumed", "already"):

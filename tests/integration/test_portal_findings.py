@@ -27,7 +27,7 @@ from models import (
 from procedures.casework import staff
 from procedures.portal import submissions as portal_submissions
 from procedures.special import findings as si
-from procedures.special import notices
+from procedures.special import notices, opening
 from tests.portal_client import (
     beside,
     browser,
@@ -66,7 +66,7 @@ def opened(tag: str, planned_start: str = "2026-12-01") -> tuple[int, str]:
         for n, employer in enumerate(["甲大学", "乙公司", "丙协会"]):
             add_supervisor(s, f"表单督导{tag}{n}", "B", next(SERIALS),
                            employer=f"{employer}{tag}", email=f"sf-{tag.lower()}-{n}@supervisor.example.cn")
-    view = si.open_special(f"run-sf-{tag}", si.Opening(
+    view = opening.open_special(f"run-sf-{tag}", opening.Opening(
         institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start=planned_start,
         planned_end="2026-12-03", as_of="2026-12-01"))
     assert view.status == "special_open", view.refusal_reason

@@ -29,7 +29,7 @@ from procedures.casework.calendar_declarations import Declaration, declare
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
 from procedures.special import findings as si
-from procedures.special import notices
+from procedures.special import notices, opening
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -75,7 +75,7 @@ def _windows() -> dict[str, SpecialInspectionDeadline]:
 
 
 def _special() -> int:
-    view = si.open_special("run-y", si.Opening(
+    view = opening.open_special("run-y", opening.Opening(
         institution="T-Y-1", origin="投诉举报", matters=[2, 6], planned_start="2099-12-28", planned_end="2099-12-29",
         complaint_source="群众举报", complaint_received_on="2099-12-20", complaint_content="超范围开展焊工评价",
         complainant="匿名", as_of="2099-12-25"))
