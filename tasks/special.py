@@ -77,16 +77,16 @@ def record_findings(case_id: int, member_id: int, round_no: int, submission_id: 
 
 @task(name="invite-lead", **PERSISTED)
 def invite_lead(case_id: int, round_no: int, returned: str = ""):
-    from procedures.special import findings as si
+    from procedures.special import consolidation
 
-    return _done("invite-lead", si.invite_lead(case_id, round_no, returned))
+    return _done("invite-lead", consolidation.invite_lead(case_id, round_no, returned))
 
 
 @task(name="record-consolidation", **PERSISTED)
 def record_consolidation(case_id: int, round_no: int, submission_id: int):
-    from procedures.special import findings as si
+    from procedures.special import consolidation
 
-    return _done("record-consolidation", si.record_consolidation(case_id, round_no, submission_id))
+    return _done("record-consolidation", consolidation.record_consolidation(case_id, round_no, submission_id))
 
 
 @task(name="approve-draft", cache_policy=ANSWER_KEYED, **PERSISTED)

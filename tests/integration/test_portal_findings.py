@@ -26,8 +26,8 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.portal import submissions as portal_submissions
+from procedures.special import consolidation, notices, opening
 from procedures.special import findings as si
-from procedures.special import notices, opening
 from tests.portal_client import (
     beside,
     browser,
@@ -241,7 +241,7 @@ def _all_filed(portal, tag: str, ratings: tuple[str, ...]) -> tuple[int, str]:
         with session_scope() as s:
             sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.link_key == key)).one()
         assert si.record_findings(case_id, m.member_id, 1, sub.id).accepted
-    si.invite_lead(case_id, 1)
+    consolidation.invite_lead(case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
@@ -279,7 +279,7 @@ def test_the_leads_consolidation_is_stored_and_the_run_takes_the_changed_rating_
                                                PortalLink.case_id == case_id)).one()
         sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
     assert sub.payload["changes"] == {"2": {"rating": "基本符合", "reason": "复核后系个别资料缺失"}}
-    assert si.record_consolidation(case_id, 1, sub.id).accepted
+    assert consolidation.record_consolidation(case_id, 1, sub.id).accepted
     with session_scope() as s:
         matters = {m.matter_no: m for m in s.exec(select(SpecialInspectionMatter).join(
             SpecialInspection, SpecialInspection.id == SpecialInspectionMatter.special_id)

@@ -32,8 +32,8 @@ from models import (
 from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
+from procedures.special import consolidation, notices, opening, team
 from procedures.special import findings as si
-from procedures.special import notices, opening, team
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -268,7 +268,7 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
     ok = si.approve_draft(view.case_id, "approval-1-2", {"decision": si.RETURN, "remarks": "事实不清",
                                                          "staff_code": code})
     assert ok.accepted and si.stage(view.case_id) == "待组长形成初步督导意见"
-    si.invite_lead(view.case_id, 2, "事实不清")
+    consolidation.invite_lead(view.case_id, 2, "事实不清")
     with session_scope() as s:
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
     assert link.recipient_email == next(m.email for m in world["sups"] if m.card_code == view.lead.card_code)
@@ -288,14 +288,14 @@ def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "不符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
         assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    si.invite_lead(view.case_id, 1)
+    consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
     lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
     assert lead.status == "stored", lead.errors
-    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
     assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
     si.send_draft(view.case_id)
     with session_scope() as s:
@@ -531,13 +531,13 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.Spe
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": rating, "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
         assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    si.invite_lead(view.case_id, 1)
+    consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
     lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
-    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
     assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
     si.send_draft(view.case_id)
     si.record_rebuttal(view.case_id, None)
