@@ -91,58 +91,58 @@ def record_consolidation(case_id: int, round_no: int, submission_id: int):
 
 @task(name="approve-draft", cache_policy=ANSWER_KEYED, **PERSISTED)
 def approve_draft(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return _done("approve-draft", si.approve_draft(case_id, pause_key, answers))
+    return _done("approve-draft", decisions.approve_draft(case_id, pause_key, answers))
 
 
 @task(name="send-draft-opinion", **PERSISTED)
 def send_draft(case_id: int):
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return _done("send-draft-opinion", si.send_draft(case_id))
+    return _done("send-draft-opinion", decisions.send_draft(case_id))
 
 
 @task(name="record-rebuttal", **PERSISTED)
 def record_rebuttal(case_id: int, submission_id: int | None):
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return _done("record-rebuttal", si.record_rebuttal(case_id, submission_id))
+    return _done("record-rebuttal", decisions.record_rebuttal(case_id, submission_id))
 
 
 @task(name="weigh-rebuttal", cache_policy=ANSWER_KEYED, **PERSISTED)
 def weigh_rebuttal(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return _done("weigh-rebuttal", si.weigh_rebuttal(case_id, pause_key, answers))
+    return _done("weigh-rebuttal", decisions.weigh_rebuttal(case_id, pause_key, answers))
 
 
 @task(name="issue-opinion-letter", **PERSISTED)
 def issue_opinion(case_id: int):
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return _done("issue-opinion-letter", si.issue_opinion(case_id))
+    return _done("issue-opinion-letter", decisions.issue_opinion(case_id))
 
 
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, round_no: int, submission_id: int | None):
-    from procedures.special import findings as si
+    from procedures.special import report
 
-    return _done("record-rectification-report", si.record_report(case_id, round_no, submission_id))
+    return _done("record-rectification-report", report.record_report(case_id, round_no, submission_id))
 
 
 @task(name="rectification-report-summary", **PERSISTED)
 def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
-    from procedures.special import findings as si
+    from procedures.special import report
 
-    return si.report_summary(case_id, round_no, submission_id)
+    return report.report_summary(case_id, round_no, submission_id)
 
 
 @task(name="review-rectification-report", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
-    from procedures.special import findings as si
+    from procedures.special import report
 
-    return _done("review-rectification-report", si.review_report(case_id, pause_key, answers, round_no))
+    return _done("review-rectification-report", report.review_report(case_id, pause_key, answers, round_no))
 
 
 @task(name="publish-special-timeline", persist_result=True)
@@ -176,15 +176,17 @@ def is_withdrawn(member_id: int) -> bool:
 def closed_without_rectification(case_id: int) -> bool:
     """A read that replays the same: the weighed opinion rated every matter 符合 (so the letter
     closed the case and no rectification report is asked for)."""
-    from procedures.special import findings as si
+    from procedures.special import decisions
 
-    return not si.needs_rectification(case_id)
+    return not decisions.needs_rectification(case_id)
 
 
 def context(kind: str, case_id: int) -> dict:
-    from procedures.special import findings as si
+    """A read: what a staff form shows (approval, weighing, review)."""
+    from procedures.special import decisions, report
 
-    return getattr(si, f"{kind}_context")(case_id)
+    return {"approval": decisions.approval_context, "weighing": decisions.weighing_context,
+            "review": report.review_context}[kind](case_id)
 
 
 @task(name="sweep-special-inspections", cache_policy=NO_CACHE)

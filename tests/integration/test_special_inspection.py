@@ -32,7 +32,7 @@ from models import (
 from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
-from procedures.special import consolidation, notices, opening, team
+from procedures.special import consolidation, decisions, notices, opening, report, team
 from procedures.special import findings as si
 from tests.app_env import app_env
 from tests.postgres_server import free_port
@@ -210,12 +210,12 @@ def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
     view = opening.open_special("run-review", opening_form())
     notices.send_notices(view.case_id)
-    wrong = si.review_report(view.case_id, "review-1-1", {"outcome": si.REFUSED, "reasons": "x",
+    wrong = report.review_report(view.case_id, "review-1-1", {"outcome": report.REFUSED, "reasons": "x",
                                                           "staff_code": "0009-AAAA-BBBB-CCCC"}, 1)
     assert not wrong.accepted and "工作人员代码不正确" in wrong.field_errors["staff_code"]
-    bare = si.review_report(view.case_id, "review-1-2", {"outcome": si.REFUSED, "staff_code": code}, 1)
+    bare = report.review_report(view.case_id, "review-1-2", {"outcome": report.REFUSED, "staff_code": code}, 1)
     assert not bare.accepted and "应写明理由" in bare.field_errors["reasons"]
-    ok = si.review_report(view.case_id, "review-1-3", {"outcome": si.REFUSED, "reasons": "明确表示不整改",
+    ok = report.review_report(view.case_id, "review-1-3", {"outcome": report.REFUSED, "reasons": "明确表示不整改",
                                                        "staff_code": code}, 1)
     assert ok.accepted
     with session_scope() as s:
@@ -263,9 +263,9 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
                                   {"rating_2": "符合", "facts_2": "a", "evidence_2": "b",
                                    "rating_6": "不符合", "facts_6": "c", "evidence_6": "d"})
         assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    bare = si.approve_draft(view.case_id, "approval-1-1", {"decision": si.RETURN, "staff_code": code})
+    bare = decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.RETURN, "staff_code": code})
     assert not bare.accepted and "退回组长修改的，应写明理由" in bare.field_errors["remarks"]
-    ok = si.approve_draft(view.case_id, "approval-1-2", {"decision": si.RETURN, "remarks": "事实不清",
+    ok = decisions.approve_draft(view.case_id, "approval-1-2", {"decision": decisions.RETURN, "remarks": "事实不清",
                                                          "staff_code": code})
     assert ok.accepted and si.stage(view.case_id) == "待组长形成初步督导意见"
     consolidation.invite_lead(view.case_id, 2, "事实不清")
@@ -296,8 +296,8 @@ def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
                                           {"hearing": ["机构作了说明"]}, [])
     assert lead.status == "stored", lead.errors
     assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
-    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
-    si.send_draft(view.case_id)
+    assert decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.APPROVE, "staff_code": code}).accepted
+    decisions.send_draft(view.case_id)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "rebuttal")).one()
@@ -315,7 +315,7 @@ def test_each_numbered_line_of_a_rebuttal_is_a_point_to_weigh_without_its_number
     view, token = _draft_sent(world, "run-rebut-lines")
     sub = portal_submissions.submit(token, "1、超等级评价系备案变更在途\n\n2. 录像已补齐", [])
     assert sub.status == "stored", sub.errors
-    assert si.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
+    assert decisions.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
     assert _points(view.case_id) == ["超等级评价系备案变更在途", "录像已补齐"]
 
 
@@ -346,8 +346,8 @@ def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
     view = opening.open_special("run-closed", opening_form())
     notices.send_notices(view.case_id)
-    ok = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
-    again = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    ok = report.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    again = report.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
     assert ok.accepted and again.accepted
     with session_scope() as s:
         told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
@@ -538,20 +538,20 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.Spe
     lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
     assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
-    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
-    si.send_draft(view.case_id)
-    si.record_rebuttal(view.case_id, None)
+    assert decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.APPROVE, "staff_code": code}).accepted
+    decisions.send_draft(view.case_id)
+    decisions.record_rebuttal(view.case_id, None)
     answers = {"rating_2": rating, "rating_6": "符合", "requirements": requirements, "report_days": 20,
                "staff_code": code}
-    return view, si.weigh_rebuttal(view.case_id, "weighing-1", answers)
+    return view, decisions.weigh_rebuttal(view.case_id, "weighing-1", answers)
 
 
 def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_requirements_or_report(world):
     view, asked = _weighed(world, "run-all-ok-asked", "符合", "强化考点管理")
     assert not asked.accepted and "无需整改，请清空整改要求" in asked.field_errors["requirements"]
     view, ok = _weighed(world, "run-all-ok", "符合", "")
-    assert ok.accepted and si.needs_rectification(view.case_id) is False
-    said = si.issue_opinion(view.case_id)
+    assert ok.accepted and decisions.needs_rectification(view.case_id) is False
+    said = decisions.issue_opinion(view.case_id)
     assert "无需整改，本案结案" in said
     with session_scope() as s:
         case = s.get(InspectionCase, view.case_id)
@@ -572,8 +572,8 @@ def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_repo
     view, bare = _weighed(world, "run-basic-bare", "基本符合", "")
     assert not bare.accepted and "应填写整改要求" in bare.field_errors["requirements"]
     view, ok = _weighed(world, "run-basic", "基本符合", "补齐评价资料")
-    assert ok.accepted and si.needs_rectification(view.case_id)
-    assert "整改工作报告应于" in si.issue_opinion(view.case_id)
+    assert ok.accepted and decisions.needs_rectification(view.case_id)
+    assert "整改工作报告应于" in decisions.issue_opinion(view.case_id)
     assert si.stage(view.case_id) == "待整改工作报告"
 
 

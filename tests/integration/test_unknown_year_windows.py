@@ -28,8 +28,8 @@ from procedures.casework import staff
 from procedures.casework.calendar_declarations import Declaration, declare
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
+from procedures.special import decisions, notices, opening
 from procedures.special import findings as si
-from procedures.special import notices, opening
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -122,10 +122,10 @@ def test_the_weighing_form_accepts_its_default_report_period_in_december_and_the
     case_id = _special()
     answers = {"requirements": "规范考点管理", "report_days": 20, "rating_2": "不符合", "rating_6": "符合",
                "staff_code": code}
-    outcome = si.weigh_rebuttal(case_id, "weighing", answers)
+    outcome = decisions.weigh_rebuttal(case_id, "weighing", answers)
     assert outcome.accepted, outcome.field_errors
     assert "calendar-overrides" not in str(outcome.field_errors)
-    si.issue_opinion(case_id)
+    decisions.issue_opinion(case_id)
     assert _windows()["report-1"].due is None
     with session_scope() as s:
         opinion = s.exec(select(Document).where(Document.title.contains("质量督导意见书"))).one()
