@@ -28,17 +28,16 @@ def _deliver() -> None:
 
 @task(name="open-special-inspection", **PERSISTED)
 def open_special(flow_run_id: str, opening: dict) -> SpecialView:
-    from procedures.special import findings as si
-    from procedures.special.opening import Opening
-    from procedures.special.opening import open_special as open_case
+    from procedures.special import opening as step  # `opening` names the task's parameter
+    from procedures.special import timeline
 
-    view = open_case(flow_run_id, Opening(**opening))
+    view = step.open_special(flow_run_id, step.Opening(**opening))
     if view.status == "refused":
         _log(f"已拒绝：{view.refusal_reason}")
     else:
         from adapters.orchestrator import rename_run
 
-        rename_run(flow_run_id, si.run_name(view.number, view.institution))  # the Prefect UI names the case
+        rename_run(flow_run_id, timeline.run_name(view.number, view.institution))  # the Prefect UI names the case
         _log(f"发起专项督导 {view.number}（{view.institution}）；督导小组："
              + "、".join(f"{m.name}（{m.card_code}）{'·组长' if m.is_lead else ''}" for m in view.members))
     return view
@@ -63,16 +62,16 @@ def send_notices(case_id: int):
 
 @task(name="record-self-report", **PERSISTED)
 def record_self_report(case_id: int, submission_id: int | None):
-    from procedures.special import findings as si
+    from procedures.special import findings
 
-    return _done("record-self-report", si.record_self_report(case_id, submission_id))
+    return _done("record-self-report", findings.record_self_report(case_id, submission_id))
 
 
 @task(name="record-findings", **PERSISTED)
 def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int):
-    from procedures.special import findings as si
+    from procedures.special import findings
 
-    return _done("record-findings", si.record_findings(case_id, member_id, round_no, submission_id))
+    return _done("record-findings", findings.record_findings(case_id, member_id, round_no, submission_id))
 
 
 @task(name="invite-lead", **PERSISTED)
@@ -147,17 +146,17 @@ def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
 
 @task(name="publish-special-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
-    from procedures.special import findings as si
+    from procedures.special import timeline
 
-    create_markdown_artifact(si.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
+    create_markdown_artifact(timeline.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
                              description="专项督导案卷时间线（仅限委派机构内部，第八条）")
 
 
 def stage(case_id: int) -> str:
     """A read, not a side effect: where the case stands now."""
-    from procedures.special import findings as si
+    from procedures.special import timeline
 
-    return si.stage(case_id)
+    return timeline.stage(case_id)
 
 
 def next_member(case_id: int) -> int | None:
@@ -192,6 +191,6 @@ def context(kind: str, case_id: int) -> dict:
 @task(name="sweep-special-inspections", cache_policy=NO_CACHE)
 def sweep_special_inspections(as_of) -> str:
     """Close the windows that passed with nothing submitted; resume their runs, once."""
-    from procedures.special import findings as si
+    from procedures.special import sweep
 
-    return si.sweep(as_of).markdown()
+    return sweep.sweep(as_of).markdown()

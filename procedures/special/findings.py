@@ -1,28 +1,15 @@
-"""Special inspections in the database (专项督导, 第十五条(二), 第十四条).
+"""Step 3 of the special inspection: what comes in from the site visit (第十五条（二）1–2, 第十四条).
 
-Each operation is one transaction, idempotent by a database key (the flow run id, a pause key,
-a link key, a document key), so a flow replayed from the top changes nothing twice. Rules come
-from regulation.special_inspection; this module reads, decides through them, and writes.
-
-The case file is an `inspection_case` row (status special_open → closed | refused) that the
-shared machinery keys on (timeline, documents and their numbers, outbox, answer-once, pending
-cases); `special_inspection` holds the stage:
-  notices → self_report → findings → consolidation → approval → rebuttal → weighing → report
-  → review → closed.
-
-Member findings come in through the portal's member_findings form (procedures/portal/forms.py):
-one section per matter (rating, facts, evidence seen, evidence files), checked before anything is
-stored by `findings_problems` here — the same check the run makes when it takes the stored
-answers. The lead's consolidation is a form too (lead_consolidation): the members' findings side by
-side, the rating the system proposes per matter (the worst, 第十五条（二）2), the lead's rating with
-a reason where it differs, and 听取意见 — checked by `consolidation_problems`.
-
-Confidentiality (第八条): the complaint's content goes to the team (第十四条(八) asks them to
-verify it), the complainant's identity to nobody; neither reaches the institution.
+The institution's 自评（自查）报告 by its window (none by then: the inspection goes on, the team
+reviews what there is and the timeline says so). Each member's findings through the portal's
+member_findings form (registered in portal_forms.py): one section per matter — rating, facts,
+evidence seen, evidence files — checked before anything is stored by `findings_problems`, the same
+check the run makes when it takes the stored answers; refused, the member gets the next round's
+link with the errors. Not before the visit's planned start. Staff may enter a member's findings
+handed in on paper (代录, `staff_findings_link`), proven by their staff code.
 """
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
@@ -30,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from adapters import clock
 from adapters.db import session_scope
-from adapters.markdown_text import inert
 from models import (
     Agency,
     InspectionCase,
@@ -46,7 +32,6 @@ from models import (
 from procedures.casework import staff, unknown_dues
 from procedures.casework.cases import Refusal, add_event, answer_once, case_today
 from procedures.casework.letters import chinese_date
-from procedures.casework.pending import open_pending
 from procedures.casework.views import Outcome
 from procedures.portal import links as portal_links
 from procedures.special.casefile import (
@@ -56,42 +41,12 @@ from procedures.special.casefile import (
     matter_label,
     matters_of,
     team_of,
-    view_of,
 )
 from procedures.special.notices import Invitation, brief, contact, invite
-from procedures.special.team import stop_waiting
-from procedures.special.views import SpecialView
-from procedures.special.windows import (
-    WINDOW_NAMES,
-    has_submission,
-    take_window,
-    window_end,
-)
+from procedures.special.windows import take_window
 from regulation import special_inspection as rules
 
 NUMERALS = "一二三四五六七八九"
-
-
-def run_name(number: str, institution: str) -> str:
-    """The run's name once its case is open (the Prefect UI, `supervise runs`, the service log)."""
-    return f"{number} · {institution}"  # the number reads 专项督导-CITY-A-2026-1
-
-
-def run_name_of(flow_run_id: str) -> str:
-    """The name of the run that owns an open special inspection, or "" (no case yet, refused, no database)."""
-    try:
-        with session_scope() as s:
-            case = s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == flow_run_id)).first()
-            if case is None or case.status == "refused" or not case.batch_number:
-                return ""
-            return run_name(case.batch_number, s.get(Institution, case.institution_id).name)
-    except Exception:  # noqa: BLE001  a name is never worth failing a run for
-        return ""
-
-
-def view(case_id: int) -> SpecialView:
-    with session_scope() as s:
-        return view_of(s, s.get(InspectionCase, case_id))
 
 
 def self_report_view(s: Session, si: SpecialInspection) -> dict:
@@ -129,7 +84,6 @@ def record_self_report(case_id: int, submission_id: int | None) -> str:
         return text
 
 
-# -- 3. findings, hearing, consolidation ------------------------------------------------------------
 FINDING_FIELDS = ("rating", "facts", "evidence")
 _FINDING_FIELD = re.compile(r"^(rating|facts|evidence)_(\d+)$")
 
@@ -356,172 +310,3 @@ def _reinvite_member(case_id: int, member_id: int, round_no: int, errors: list[s
     invite(case, agency, inv)
 
 
-def stage(case_id: int) -> str:
-    """Where the case stands, in Chinese."""
-    with session_scope() as s:
-        code = load(s, case_id)[1].stage
-        return STAGE_NAMES.get(code, code)
-
-
-# -- the daily sweep ----------------------------------------------------------------------------------
-@dataclass
-class SweepReport:
-    closed: list[str]
-    sanctions: list[str]
-    waiting: list[str]
-    findings_overdue: list[str] = field(default_factory=list)
-
-    def markdown(self) -> str:
-        return "\n".join([
-            "| 专项督导期限 | 数量 | 案件 |", "|---|---|---|",
-            f"| 期限届满、未收到材料，流程继续 | {len(self.closed)} | {'、'.join(self.closed) or '—'} |",
-            f"| 整改工作报告逾期，已登记待处理案件（第二十二条（六）） | {len(self.sanctions)} | "
-            f"{'、'.join(self.sanctions) or '—'} |",
-            f"| 督导小组成员督导情况逾期，已报告委派机构 | {len(self.findings_overdue)} | "
-            f"{'、'.join(self.findings_overdue) or '—'} |",
-            f"| 待续办（Prefect 暂未接受，下次巡检重试） | {len(self.waiting)} | {'、'.join(self.waiting) or '—'} |"])
-
-
-def _report_findings_overdue(s: Session, row: SpecialInspectionDeadline, case: InspectionCase, as_of: date,
-                             report: "SweepReport") -> None:
-    """A member's findings not in by their day: the agency is told, once (the run keeps waiting)."""
-    from adapters.mailer import enqueue
-    from adapters.templates import render_email
-
-    member = s.get(SpecialInspectionMember, int(row.step_key.removeprefix("findings-")))
-    sup, inst, agency = (s.get(Supervisor, member.supervisor_id), s.get(Institution, case.institution_id),
-                         s.get(Agency, case.agency_id))
-    subject, text, html = render_email("special_findings_overdue", agency_name=agency.name, number=case.batch_number,
-                                       institution=inst.name, supervisor=f"{sup.name}（{sup.card_code}）",
-                                       due=row.due, as_of=as_of, card_code=sup.card_code)
-    enqueue(s, f"special-findings-overdue:{row.id}", agency.email, "agency", subject, text, html, case.id)
-    row.status, row.closed_on = "reported", as_of
-    s.add(row)
-    add_event(s, case.id, f"findings-overdue-{member.id}", as_of,
-              f"督导小组成员 {sup.name} 的督导情况逾期未交（应于 {row.due} 前），已报告委派机构")
-    report.findings_overdue.append(f"{case.batch_number}·{sup.name}")
-
-
-def _compute_unknown_ends(s: Session, as_of: date) -> None:
-    """Windows whose end was 期限待定: computed once the year is declared; the person is told."""
-    rows = s.exec(select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
-                  .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
-                  .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
-                  .where(SpecialInspectionDeadline.status == "open", col(SpecialInspectionDeadline.due).is_(None),
-                         InspectionCase.status == "special_open"))
-    for row, si, case in rows:
-        start = si.planned_end if row.kind == "findings" else row.opened_on  # findings: from the visit's end
-        due, reason = window_end(s, si, start, row.working_days, row.kind)
-        if due is None:
-            continue
-        row.due, row.due_reason = due, ""
-        s.add(row)
-        if row.kind == "findings":
-            sup = s.get(Supervisor, s.get(SpecialInspectionMember, int(row.step_key.removeprefix("findings-"))).supervisor_id)
-            to, kind, name = sup.email, "supervisor", sup.name
-        else:
-            inst = s.get(Institution, case.institution_id)
-            to, kind, name = inst.contact_email, "institution", inst.name
-        unknown_dues.tell_fixed(s, f"special:{row.id}", to, kind, name, WINDOW_NAMES[row.kind], due, case.id)
-        unknown_dues.fix_links(s, CASE_KIND, case.id, [row.step_key], [f"{row.step_key}-"] if row.kind == "findings"
-                               else [], due, case.clock_offset_days)
-        add_event(s, case.id, f"due-computed-{row.step_key}", as_of,
-                  f"工作日历已录入：{WINDOW_NAMES[row.kind]}确定为 {due}，已通知{name}")
-
-
-def sweep(as_of: date) -> SweepReport:
-    """Close every window whose last day has passed with nothing submitted — once (a conditional
-    update claims it) — and resume the waiting run with "window closed"; an overdue
-    rectification report also opens the sanction case (第二十二条(六)), once. A resume Prefect
-    does not take now is retried by the next sweep, never repeated once taken."""
-    from adapters import prefect_resume
-
-    report = SweepReport([], [], [])
-    with session_scope() as s:
-        _compute_unknown_ends(s, as_of)
-        due = list(s.exec(select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
-                          .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
-                          .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
-                          .where(SpecialInspectionDeadline.status == "open", SpecialInspectionDeadline.due < as_of,
-                                 InspectionCase.status == "special_open")))
-        for row, _si, case in due:
-            if row.kind == "findings":
-                if not has_submission(s, case.id, row.step_key):
-                    _report_findings_overdue(s, row, case, as_of, report)
-                continue
-            if has_submission(s, case.id, row.step_key):
-                continue  # it came in; the run takes it (the portal resumes it)
-            claimed = s.exec(update(SpecialInspectionDeadline)
-                             .where(col(SpecialInspectionDeadline.id) == row.id,
-                                    col(SpecialInspectionDeadline.status) == "open")
-                             .values(status="closed", closed_on=as_of)).rowcount
-            if claimed != 1:
-                continue
-            # the link closes with its window: a late upload is told the link expired, never
-            # stored for a run that has moved on
-            s.exec(update(PortalLink).where(PortalLink.case_kind == CASE_KIND, PortalLink.case_id == case.id,
-                                            PortalLink.step_key == row.step_key)
-                   .values(expires_at=clock.now()))
-            names = {"self_report": "自评（自查）报告", "rebuttal": "申辩意见", "report": "整改工作报告"}
-            add_event(s, case.id, f"closed-{row.step_key}", as_of, f"{names[row.kind]}提交期限（{row.due}）届满，未收到")
-            if row.kind == "report":
-                inst = s.get(Institution, case.institution_id)
-                _, article = rules.report_outcome("overdue")
-                open_pending(s, "sanction", inst.id, case.id, article,
-                             f"专项督导 {case.batch_number}：整改工作报告应于 {row.due} 前提交，逾期未交"
-                             f"（未按期完成质量督导中发现的违规问题整改）", as_of)
-                add_event(s, case.id, "sanction-pending", as_of, f"已登记待处理案件（{article}）")
-                report.sanctions.append(case.batch_number)
-            report.closed.append(case.batch_number)
-        pending = [(r.id, c.flow_run_id, r.step_key, c.batch_number) for r, _, c in s.exec(
-            select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
-            .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
-            .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
-            .where(SpecialInspectionDeadline.status == "closed", col(SpecialInspectionDeadline.resumed).is_(False)))]
-        withdrawn = [(c.flow_run_id, int(r.step_key.removeprefix("findings-"))) for r, _, c in s.exec(
-            select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
-            .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
-            .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
-            .where(SpecialInspectionDeadline.status == "withdrawn", col(SpecialInspectionDeadline.resumed).is_(False),
-                   InspectionCase.status == "special_open"))]
-    for run_id, member_id in withdrawn:  # a withdrawal whose resume did not reach the run (第十三条)
-        stop_waiting(run_id, member_id)
-    for row_id, run_id, key, number in pending:
-        result = prefect_resume.resume_at(run_id, key, {"submission_id": 0, "window_closed": True})
-        if result.outcome in ("resumed", "already"):
-            with session_scope() as s:
-                row = s.get(SpecialInspectionDeadline, row_id)
-                row.resumed = True
-                s.add(row)
-        else:
-            report.waiting.append(number)
-    return report
-
-
-# -- the timeline ---------------------------------------------------------------------------------------
-_STEP_NAMES = {"approval": "初步督导意见审核", "weighing": "申辩意见综合分析", "review": "整改工作报告审核"}
-
-
-def _step_name(pause_key: str) -> str:
-    """A staff form's pause key (approval-1-2, review-2-1) as staff read it: the step and its round."""
-    kind, _, rest = pause_key.partition("-")
-    name = _STEP_NAMES.get(kind, pause_key)
-    round_no = rest.split("-")[0] if rest else ""
-    return f"{name}（第{round_no}次）" if kind in ("approval", "review") and round_no else name
-
-
-def timeline_markdown(case_id: int) -> str:
-    from models import CaseEvent, Document
-
-    with session_scope() as s:
-        case, si, inst, _ = load(s, case_id)
-        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
-        rows = "\n".join(f"| {e.on} | {inert(e.text)} |" for e in events)
-        docs = "\n".join(f"- {inert(d.number)}《{inert(d.title)}》" for d in
-                         s.exec(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
-        decided = "\n".join(f"- {_step_name(k)}：{inert(v)}" for k, v in si.decided_by.items() if k != "report_days")
-        text = (f"# 专项督导案卷：{inert(case.batch_number)}（{inert(inst.name)}）\n\n状态：**{STAGE_NAMES.get(si.stage, si.stage)}**"
-                f"\n\n| 日期 | 事项 |\n|---|---|\n{rows}\n\n## 文书\n{docs or '—'}\n\n## 决定人\n{decided or '—'}\n")
-    from procedures.portal import evidence
-
-    return text + "\n" + "\n".join(evidence.markdown(evidence.case_files(case_id), case_id))

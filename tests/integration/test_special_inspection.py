@@ -32,8 +32,19 @@ from models import (
 from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
-from procedures.special import consolidation, decisions, notices, opening, report, team
-from procedures.special import findings as si
+from procedures.special import (
+    consolidation,
+    decisions,
+    findings,
+    notices,
+    opening,
+    report,
+    sweep,
+    team,
+    timeline,
+    views,
+)
+from regulation import special_inspection as rules
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -159,7 +170,7 @@ def test_findings_are_checked_before_they_are_stored_and_the_run_takes_the_store
                                                "evidence_2": "抽查评价资料12份", "rating_6": "基本符合",
                                                "facts_6": "录像完整"})
     assert ok.status == "stored", ok.errors
-    assert si.record_findings(view.case_id, member.member_id, 1, ok.receipt.submission_id).accepted
+    assert findings.record_findings(view.case_id, member.member_id, 1, ok.receipt.submission_id).accepted
     with session_scope() as s:
         rows = {f.matter_no: f for f in s.exec(select(SpecialInspectionFinding))}
     assert set(rows) == {2, 6} and rows[2].evidence == "抽查评价资料12份" and rows[6].evidence == ""
@@ -182,8 +193,8 @@ def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(
     again = opening.open_special("run-pending-2", opening_form(origin="待处理案件", pending_case_id=pid))
     assert "已办理" in again.refusal_reason
     notices.send_notices(view.case_id)
-    first = si.sweep(date(2026, 12, 9))
-    second = si.sweep(date(2026, 12, 10))
+    first = sweep.sweep(date(2026, 12, 9))
+    second = sweep.sweep(date(2026, 12, 10))
     assert len(first.closed) == 1 and second.closed == []
     assert first.waiting  # Prefect is down here: the resume is retried by the next sweep, the close is not
     assert len(first.findings_overdue) == 3 and second.findings_overdue == []  # reported to the agency once
@@ -238,7 +249,7 @@ def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_
     assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
     assert props["origin"]["enum"] == ["投诉举报", "待处理案件", "主动开展"]  # a choice list
     assert props["matters"]["type"] == "array" and props["matters"]["items"]["enum"] == [  # a multi-select by name
-        str(m) for m in si.rules.matters()]
+        str(m) for m in rules.matters()]
 
 
 def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_preselected_but_the_draft():
@@ -262,12 +273,12 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "符合", "facts_2": "a", "evidence_2": "b",
                                    "rating_6": "不符合", "facts_6": "c", "evidence_6": "d"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
     bare = decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.RETURN, "staff_code": code})
     assert not bare.accepted and "退回组长修改的，应写明理由" in bare.field_errors["remarks"]
     ok = decisions.approve_draft(view.case_id, "approval-1-2", {"decision": decisions.RETURN, "remarks": "事实不清",
                                                          "staff_code": code})
-    assert ok.accepted and si.stage(view.case_id) == "待组长形成初步督导意见"
+    assert ok.accepted and timeline.stage(view.case_id) == "待组长形成初步督导意见"
     consolidation.invite_lead(view.case_id, 2, "事实不清")
     with session_scope() as s:
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
@@ -275,7 +286,7 @@ def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_wit
     assert link.instructions.startswith("退回修改：事实不清") and "第十四条（六）质量管控：不符合" in link.instructions
 
 
-def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
+def _draft_sent(world, run_id: str) -> tuple[views.SpecialView, str]:
     """Findings in, the lead's consolidation taken, the draft approved and sent: the run waits for
     the rebuttal. Returns the view and the rebuttal link's token."""
     from procedures.portal import forms as portal_forms
@@ -287,7 +298,7 @@ def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "不符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
     consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
@@ -336,9 +347,9 @@ def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
 
 
 def test_the_timeline_names_staff_steps_in_chinese_not_by_pause_key():
-    assert si._step_name("approval-1-2") == "初步督导意见审核（第1次）"
-    assert si._step_name("weighing-2") == "申辩意见综合分析"
-    assert si._step_name("review-2-1") == "整改工作报告审核（第2次）"
+    assert timeline._step_name("approval-1-2") == "初步督导意见审核（第1次）"
+    assert timeline._step_name("weighing-2") == "申辩意见综合分析"
+    assert timeline._step_name("review-2-1") == "整改工作报告审核（第2次）"
 
 
 def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world):
@@ -395,7 +406,7 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
     gone = next(m for m in view.members if not m.is_lead)
     done = team.withdraw_member(view.number, gone.card_code.lower(), "其配偶在该机构任职", code)
     assert isinstance(done, team.Withdrawal), done
-    after = si.view(view.case_id)
+    after = timeline.view(view.case_id)
     assert gone.card_code not in {m.card_code for m in after.members} and len(after.members) == 3
     assert done.replacement in after.members and after.lead == view.lead
     by_card = {x.card_code: x for x in world["sups"]}
@@ -407,7 +418,7 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
         windows = {d.step_key: d for d in s.exec(select(SpecialInspectionDeadline))}
         links = {lk.step_key: lk for lk in s.exec(select(PortalLink).where(PortalLink.case_id == view.case_id))}
         mails = [m for m in s.exec(select(OutboxMessage)) if m.recipient_kind == "supervisor"]
-        timeline = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == view.case_id))]
+        events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == view.case_id))]
     old, new = rows[gone.card_code], rows[done.replacement.card_code]
     assert old.withdrawn_on == date(2026, 12, 1) and old.withdrawn_reason == "其配偶在该机构任职"
     assert old.withdrawn_by.startswith("经办") and new.replaces_id == old.id
@@ -418,12 +429,12 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
     assert (closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=now.tzinfo)) <= now  # the link closed
     assert links[f"findings-{new.id}-1"].recipient_email == by_card[new.card_code].email
     assert sum(by_card[new.card_code].email == m.recipient for m in mails) == 1  # the brief and the link
-    line = next(e for e in timeline if "撤回" in e)
+    line = next(e for e in events if "撤回" in e)
     assert gone.card_code in line and new.card_code in line and "其配偶在该机构任职" in line and "种子" in line
     assert done.resumed == "pending"  # Prefect unreachable here: the sweep tells the run later
     assert team.next_member(view.case_id) != old.id
-    report = si.sweep(date(2026, 12, 20))  # the findings window long passed: the withdrawn member is not reported
-    assert all(gone.card_code not in x and "督导" + gone.name not in x for x in report.findings_overdue)
+    swept = sweep.sweep(date(2026, 12, 20))  # the findings window long passed: the withdrawn member is not reported
+    assert all(gone.card_code not in x and "督导" + gone.name not in x for x in swept.findings_overdue)
 
 
 def test_the_replacement_draw_is_replayable_from_its_seed(world):
@@ -443,7 +454,7 @@ def test_the_replacement_draw_is_replayable_from_its_seed(world):
         pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), date(2026, 12, 1))
         everyone = frozenset(m.card_code for m in s.exec(select(SpecialInspectionMember)))
         stay = {x.employer for x in world["sups"] if x.card_code in {m.card_code for m in view.members} - {gone.card_code}}
-        again = si.rules.draw_replacement(pool, dispatching.institution_facts(inst),
+        again = rules.draw_replacement(pool, dispatching.institution_facts(inst),
                                           SessionPeople(f"special:{case.flow_run_id}", str(inst.id), date(2026, 12, 1)),
                                           f"{special.draw_seed}:replace-1", dispatching.declared_conflicts(s, inst.id),
                                           opening.history(s, inst.id, date(2026, 12, 1)),
@@ -456,7 +467,7 @@ def test_a_withdrawn_lead_hands_the_lead_to_the_first_remaining_member_in_draw_o
     view = opening.open_special(str(uuid4()), opening_form())
     notices.send_notices(view.case_id)
     done = team.withdraw_member(view.number, view.lead.card_code, "近亲属在该机构任职", _code())
-    after = si.view(view.case_id)
+    after = timeline.view(view.case_id)
     assert isinstance(done, team.Withdrawal) and after.lead.card_code == view.members[1].card_code
     assert sum(m.is_lead for m in after.members) == 1
 
@@ -498,7 +509,7 @@ def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why
         assert all(m.withdrawn_on is None for m in s.exec(select(SpecialInspectionMember)))
         assert len(list(s.exec(select(SpecialInspectionMember)))) == 3
         assert s.exec(select(ConflictDeclaration)).first() is None
-    assert si.view(view.case_id).members == view.members
+    assert timeline.view(view.case_id).members == view.members
 
 
 def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_reports_the_replacement(world):
@@ -516,12 +527,12 @@ def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_report
                "--staff-code", code, "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["replacement"]["card_code"] in {m.card_code for m in si.view(view.case_id).members}
+    assert out["replacement"]["card_code"] in {m.card_code for m in timeline.view(view.case_id).members}
     assert "撤回" in out["text"] and code not in done.stdout
 
 
 # -- every matter 符合: no rectification (issue 17.14) -----------------------------------------------------
-def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.SpecialView, Outcome]:
+def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[views.SpecialView, Outcome]:
     from procedures.portal import forms as portal_forms
 
     code = _code()
@@ -530,7 +541,7 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.Spe
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": rating, "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
     consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
@@ -574,7 +585,7 @@ def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_repo
     view, ok = _weighed(world, "run-basic", "基本符合", "补齐评价资料")
     assert ok.accepted and decisions.needs_rectification(view.case_id)
     assert "整改工作报告应于" in decisions.issue_opinion(view.case_id)
-    assert si.stage(view.case_id) == "待整改工作报告"
+    assert timeline.stage(view.case_id) == "待整改工作报告"
 
 
 def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_naming_it(world):

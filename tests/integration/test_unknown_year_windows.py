@@ -28,8 +28,7 @@ from procedures.casework import staff
 from procedures.casework.calendar_declarations import Declaration, declare
 from procedures.sanctions import core as sanctions
 from procedures.sanctions import sweep as sanction_sweep
-from procedures.special import decisions, notices, opening
-from procedures.special import findings as si
+from procedures.special import decisions, notices, opening, sweep
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -100,12 +99,12 @@ def test_a_special_inspection_window_into_an_undeclared_year_is_pending_and_the_
     assert admin.recipient_kind == "agency" and "supervise calendar declare" in admin.text_body
     assert "calendar-overrides" not in admin.text_body and "holidays 包" not in admin.text_body
 
-    report = si.sweep(date(2100, 1, 20))  # the date is unknown: nothing closes on it
-    assert report.closed == [] and _windows()["self-report"].status == "open"
+    swept = sweep.sweep(date(2100, 1, 20))  # the date is unknown: nothing closes on it
+    assert swept.closed == [] and _windows()["self-report"].status == "open"
 
     declare_year(2100)
-    si.sweep(date(2099, 12, 30))
-    si.sweep(date(2099, 12, 30))
+    sweep.sweep(date(2099, 12, 30))
+    sweep.sweep(date(2099, 12, 30))
     fixed = _windows()["self-report"]
     assert fixed.due == date(2100, 1, 4) and fixed.due_reason == ""  # 12-28..31, then 01-04 (01-01 off)
     with session_scope() as s:  # the portal form now shows the computed day (in real time)
