@@ -47,6 +47,8 @@ from procedures.special.windows import take_window
 from regulation import special_inspection as rules
 
 NUMERALS = "一二三四五六七八九"
+FINDING_FIELDS = ("rating", "facts", "evidence")
+_FINDING_FIELD = re.compile(r"^(rating|facts|evidence)_(\d+)$")
 
 
 def self_report_view(s: Session, si: SpecialInspection) -> dict:
@@ -69,6 +71,7 @@ def self_report_view(s: Session, si: SpecialInspection) -> dict:
 
 
 def record_self_report(case_id: int, submission_id: int | None) -> str:
+    """The institution's self-report taken, or its window closed (None): the findings come next either way."""
     with session_scope() as s:
         case, si, _, _ = load(s, case_id)
         today = case_today(case)
@@ -82,10 +85,6 @@ def record_self_report(case_id: int, submission_id: int | None) -> str:
         si.stage = "findings"
         s.add(si)
         return text
-
-
-FINDING_FIELDS = ("rating", "facts", "evidence")
-_FINDING_FIELD = re.compile(r"^(rating|facts|evidence)_(\d+)$")
 
 
 def finding_answers(fields: dict[str, list[str]]) -> dict:

@@ -1,4 +1,4 @@
-"""What the special inspection shows of itself: the view the flow carries between its legs, the
+"""What the special inspection (第十五条（二）) shows of itself: the view the flow carries between its legs, the
 stage in Chinese, the run's name (the case's number and the institution: the Prefect UI,
 `supervise runs`), and the case timeline artifact — every event, the numbered letters, who
 decided each staff step, the evidence files (the agency's only, 第八条).
