@@ -316,7 +316,7 @@ def portal_staff_link(batch: Annotated[str, typer.Option("--batch", help="批次
 
     链接只打印在此处，不写入日志；重复运行得到同一链接，直到它被使用。"""
     from procedures.daily.links import staff_link
-    from procedures.special.inspection import staff_findings_link
+    from procedures.special.findings import staff_findings_link
 
     require_database()
     if member:
@@ -342,7 +342,7 @@ def special_withdraw(case: Annotated[str, typer.Option("--case", help="专项督
 
     记入案卷时间线（谁撤回了谁、理由、替补的抽取种子）；被撤回成员的链接随即失效，流程不再等待其督导情况；
     替补成员收到任务简报和提交链接。成员的督导情况已提交的，不能撤回。"""
-    from procedures.special.inspection import withdraw_member
+    from procedures.special.team import withdraw_member
 
     done = withdraw_member(case, member, reason, staff_code)
     if isinstance(done, str):

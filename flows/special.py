@@ -62,7 +62,7 @@ PARAMETERS = {  # deployments/serve.py writes these into the deployment's parame
 def _run_name() -> str:
     """The case's number once the run has opened it: Prefect names the run again at each start
     (a resume after a pause restarts it), so the name is read from the case, not kept."""
-    from procedures.special.inspection import run_name_of
+    from procedures.special.timeline import run_name_of
 
     return run_name_of(str(runtime.flow_run.id)) or f"专项督导 · {runtime.flow_run.parameters.get('institution', '')}"
 

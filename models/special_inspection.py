@@ -36,7 +36,7 @@ class SpecialInspection(SQLModel, table=True):
     draw_seed: str = Field(default="", max_length=64)
     draw_candidates: list[str] = Field(default_factory=list, sa_column=_json())
     draw_candidates_hash: str = Field(default="", max_length=64)
-    stage: str = Field(default="opened", max_length=24)  # see procedures.special.inspection.STAGES
+    stage: str = Field(default="opened", max_length=24)  # see procedures.special.casefile.STAGE_NAMES
     hearing_notes: str = ""  # 听取意见
     decided_by: dict = Field(default_factory=dict, sa_column=_json())  # step → staff label
     outcome: str = ""  # closing words of the case

@@ -28,15 +28,16 @@ def _deliver() -> None:
 
 @task(name="open-special-inspection", **PERSISTED)
 def open_special(flow_run_id: str, opening: dict) -> SpecialView:
-    from procedures.special import inspection as si
+    from procedures.special import opening as step  # `opening` names the task's parameter
+    from procedures.special import timeline
 
-    view = si.open_special(flow_run_id, si.Opening(**opening))
+    view = step.open_special(flow_run_id, step.Opening(**opening))
     if view.status == "refused":
         _log(f"已拒绝：{view.refusal_reason}")
     else:
         from adapters.orchestrator import rename_run
 
-        rename_run(flow_run_id, si.run_name(view.number, view.institution))  # the Prefect UI names the case
+        rename_run(flow_run_id, timeline.run_name(view.number, view.institution))  # the Prefect UI names the case
         _log(f"发起专项督导 {view.number}（{view.institution}）；督导小组："
              + "、".join(f"{m.name}（{m.card_code}）{'·组长' if m.is_lead else ''}" for m in view.members))
     return view
@@ -54,140 +55,142 @@ def _done(name: str, result):
 # One task per step (each its own source, so no two steps share a cache key).
 @task(name="send-notices", **PERSISTED)
 def send_notices(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import notices
 
-    return _done("send-notices", si.send_notices(case_id))
+    return _done("send-notices", notices.send_notices(case_id))
 
 
 @task(name="record-self-report", **PERSISTED)
 def record_self_report(case_id: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import findings
 
-    return _done("record-self-report", si.record_self_report(case_id, submission_id))
+    return _done("record-self-report", findings.record_self_report(case_id, submission_id))
 
 
 @task(name="record-findings", **PERSISTED)
 def record_findings(case_id: int, member_id: int, round_no: int, submission_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import findings
 
-    return _done("record-findings", si.record_findings(case_id, member_id, round_no, submission_id))
+    return _done("record-findings", findings.record_findings(case_id, member_id, round_no, submission_id))
 
 
 @task(name="invite-lead", **PERSISTED)
 def invite_lead(case_id: int, round_no: int, returned: str = ""):
-    from procedures.special import inspection as si
+    from procedures.special import consolidation
 
-    return _done("invite-lead", si.invite_lead(case_id, round_no, returned))
+    return _done("invite-lead", consolidation.invite_lead(case_id, round_no, returned))
 
 
 @task(name="record-consolidation", **PERSISTED)
 def record_consolidation(case_id: int, round_no: int, submission_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import consolidation
 
-    return _done("record-consolidation", si.record_consolidation(case_id, round_no, submission_id))
+    return _done("record-consolidation", consolidation.record_consolidation(case_id, round_no, submission_id))
 
 
 @task(name="approve-draft", cache_policy=ANSWER_KEYED, **PERSISTED)
 def approve_draft(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return _done("approve-draft", si.approve_draft(case_id, pause_key, answers))
+    return _done("approve-draft", decisions.approve_draft(case_id, pause_key, answers))
 
 
 @task(name="send-draft-opinion", **PERSISTED)
 def send_draft(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return _done("send-draft-opinion", si.send_draft(case_id))
+    return _done("send-draft-opinion", decisions.send_draft(case_id))
 
 
 @task(name="record-rebuttal", **PERSISTED)
 def record_rebuttal(case_id: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return _done("record-rebuttal", si.record_rebuttal(case_id, submission_id))
+    return _done("record-rebuttal", decisions.record_rebuttal(case_id, submission_id))
 
 
 @task(name="weigh-rebuttal", cache_policy=ANSWER_KEYED, **PERSISTED)
 def weigh_rebuttal(case_id: int, pause_key: str, answers: dict):
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return _done("weigh-rebuttal", si.weigh_rebuttal(case_id, pause_key, answers))
+    return _done("weigh-rebuttal", decisions.weigh_rebuttal(case_id, pause_key, answers))
 
 
 @task(name="issue-opinion-letter", **PERSISTED)
 def issue_opinion(case_id: int):
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return _done("issue-opinion-letter", si.issue_opinion(case_id))
+    return _done("issue-opinion-letter", decisions.issue_opinion(case_id))
 
 
 @task(name="record-rectification-report", **PERSISTED)
 def record_report(case_id: int, round_no: int, submission_id: int | None):
-    from procedures.special import inspection as si
+    from procedures.special import report
 
-    return _done("record-rectification-report", si.record_report(case_id, round_no, submission_id))
+    return _done("record-rectification-report", report.record_report(case_id, round_no, submission_id))
 
 
 @task(name="rectification-report-summary", **PERSISTED)
 def report_summary(case_id: int, round_no: int, submission_id: int) -> str:
-    from procedures.special import inspection as si
+    from procedures.special import report
 
-    return si.report_summary(case_id, round_no, submission_id)
+    return report.report_summary(case_id, round_no, submission_id)
 
 
 @task(name="review-rectification-report", cache_policy=ANSWER_KEYED, **PERSISTED)
 def review_report(case_id: int, pause_key: str, answers: dict, round_no: int):
-    from procedures.special import inspection as si
+    from procedures.special import report
 
-    return _done("review-rectification-report", si.review_report(case_id, pause_key, answers, round_no))
+    return _done("review-rectification-report", report.review_report(case_id, pause_key, answers, round_no))
 
 
 @task(name="publish-special-timeline", persist_result=True)
 def publish_timeline(case_id: int) -> None:
-    from procedures.special import inspection as si
+    from procedures.special import timeline
 
-    create_markdown_artifact(si.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
+    create_markdown_artifact(timeline.timeline_markdown(case_id), key=f"special-inspection-{case_id}-timeline",
                              description="专项督导案卷时间线（仅限委派机构内部，第八条）")
 
 
 def stage(case_id: int) -> str:
     """A read, not a side effect: where the case stands now."""
-    from procedures.special import inspection as si
+    from procedures.special import timeline
 
-    return si.stage(case_id)
+    return timeline.stage(case_id)
 
 
 def next_member(case_id: int) -> int | None:
     """A read: the member whose findings the run waits for next (the team as it is now)."""
-    from procedures.special import inspection as si
+    from procedures.special import team
 
-    return si.next_member(case_id)
+    return team.next_member(case_id)
 
 
 def is_withdrawn(member_id: int) -> bool:
-    from procedures.special import inspection as si
+    from procedures.special import team
 
-    return si.is_withdrawn(member_id)
+    return team.is_withdrawn(member_id)
 
 
 def closed_without_rectification(case_id: int) -> bool:
     """A read that replays the same: the weighed opinion rated every matter 符合 (so the letter
     closed the case and no rectification report is asked for)."""
-    from procedures.special import inspection as si
+    from procedures.special import decisions
 
-    return not si.needs_rectification(case_id)
+    return not decisions.needs_rectification(case_id)
 
 
 def context(kind: str, case_id: int) -> dict:
-    from procedures.special import inspection as si
+    """A read: what a staff form shows (approval, weighing, review)."""
+    from procedures.special import decisions, report
 
-    return getattr(si, f"{kind}_context")(case_id)
+    return {"approval": decisions.approval_context, "weighing": decisions.weighing_context,
+            "review": report.review_context}[kind](case_id)
 
 
 @task(name="sweep-special-inspections", cache_policy=NO_CACHE)
 def sweep_special_inspections(as_of) -> str:
     """Close the windows that passed with nothing submitted; resume their runs, once."""
-    from procedures.special import inspection as si
+    from procedures.special import sweep
 
-    return si.sweep(as_of).markdown()
+    return sweep.sweep(as_of).markdown()

@@ -4,25 +4,25 @@ consolidation), registered with the portal's registry when this module is loaded
 from models import PortalLink
 from procedures.casework.cases import Refusal
 from procedures.portal.forms import Fields, PortalForm, first, register
-from procedures.special import inspection as special_inspection
+from procedures.special import consolidation, findings
 from regulation.special_inspection import matters
 
 
 # -- 第十四条/第十五条（二）: a special-inspection member's findings per matter -------------------------
 def _parse_findings(fields: Fields) -> dict:
-    return special_inspection.finding_answers(fields)
+    return findings.finding_answers(fields)
 
 
 def _findings_context(link: PortalLink) -> dict:
-    return special_inspection.findings_context(link)
+    return findings.findings_context(link)
 
 
 def _check_findings(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:
-    return special_inspection.check_portal_findings(link, answers, first(fields, "staff_code"))
+    return findings.check_portal_findings(link, answers, first(fields, "staff_code"))
 
 
 def _findings_wait(link: PortalLink) -> bool:
-    return special_inspection.findings_step_waits(link)
+    return findings.findings_step_waits(link)
 
 
 def _matter_files(name: str) -> str | None:
@@ -36,24 +36,24 @@ def _matter_labels(_link: PortalLink) -> dict[str, str]:
 
 
 def _findings_file_fields(link: PortalLink) -> set[str]:
-    return special_inspection.findings_file_fields(link)
+    return findings.findings_file_fields(link)
 
 
 # -- 第十五条（二）1–2: the lead's consolidation into the draft opinion --------------------------------
 def _parse_consolidation(fields: Fields) -> dict:
-    return special_inspection.consolidation_answers(fields)
+    return consolidation.consolidation_answers(fields)
 
 
 def _consolidation_context(link: PortalLink) -> dict:
-    return special_inspection.consolidation_context(link)
+    return consolidation.consolidation_context(link)
 
 
 def _check_consolidation(link: PortalLink, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
-    return special_inspection.check_portal_consolidation(link, answers)
+    return consolidation.check_portal_consolidation(link, answers)
 
 
 def _consolidation_waits(link: PortalLink) -> bool:
-    return special_inspection.consolidation_step_waits(link)
+    return consolidation.consolidation_step_waits(link)
 
 
 register(PortalForm("member_findings", "findings_form.html.j2", 40, _parse_findings,

@@ -7,7 +7,7 @@ from models import InspectionCase, SpecialInspection
 from procedures.casework import run_health
 from procedures.casework.cases import STATUS_NAMES
 from procedures.special import portal_forms  # noqa: F401  (registers the findings and consolidation forms)
-from procedures.special.inspection import STAGE_NAMES
+from procedures.special.casefile import STAGE_NAMES
 
 
 def case_files(s: Session) -> list[run_health.CaseFile]:

@@ -283,7 +283,7 @@ def test_a_member_withdrawn_while_awaited_is_replaced_and_an_all_conforming_insp
     """第十三条: the lead declares a conflict after the draw while the run waits for their findings:
     staff withdraw them, the run stops waiting, the replacement drawn from the same pool files in
     their place. Every matter 符合: no 整改要求, no report; the opinion letter closes the case."""
-    from procedures.special.inspection import withdraw_member
+    from procedures.special.team import withdraw_member
 
     w = make_world("W", "F", ["甲", "乙", "丙", "丁"])
     run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（三）制度建设"],

@@ -170,10 +170,10 @@ def test_fourth_consecutive_term_after_a_one_day_gap_is_not_dispatched_unless_th
 
 # -- 第十三条: every external supervision at the institution counts, whichever procedure sent it ----
 def _special(inst_filing: str, on: date):
-    """A special inspection opened for real (procedures.special.inspection.open_special)."""
-    from procedures.special import inspection as si
+    """A special inspection opened for real (procedures.special.findings.open_special)."""
+    from procedures.special import opening
 
-    view = si.open_special(f"run-{next(_runs)}", si.Opening(
+    view = opening.open_special(f"run-{next(_runs)}", opening.Opening(
         institution=inst_filing, origin="主动开展", reason="重点领域抽查", matters=[2], planned_start=str(on + timedelta(days=1)),
         planned_end=str(on + timedelta(days=2)), as_of=str(on)))
     assert view.status == "special_open", view.refusal_reason

@@ -26,7 +26,7 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.portal import submissions as portal_submissions
-from procedures.special import inspection as si
+from procedures.special import consolidation, findings, notices, opening, timeline
 from tests.portal_client import (
     beside,
     browser,
@@ -65,11 +65,11 @@ def opened(tag: str, planned_start: str = "2026-12-01") -> tuple[int, str]:
         for n, employer in enumerate(["甲大学", "乙公司", "丙协会"]):
             add_supervisor(s, f"表单督导{tag}{n}", "B", next(SERIALS),
                            employer=f"{employer}{tag}", email=f"sf-{tag.lower()}-{n}@supervisor.example.cn")
-    view = si.open_special(f"run-sf-{tag}", si.Opening(
+    view = opening.open_special(f"run-sf-{tag}", opening.Opening(
         institution=f"T-SF-{tag}", origin="主动开展", matters=[2, 6], planned_start=planned_start,
         planned_end="2026-12-03", as_of="2026-12-01"))
     assert view.status == "special_open", view.refusal_reason
-    si.send_notices(view.case_id)
+    notices.send_notices(view.case_id)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(
             PortalLink.case_id == view.case_id, PortalLink.step_key == f"findings-{view.members[0].member_id}-1")).one()
@@ -89,10 +89,10 @@ def test_the_form_shows_each_matter_of_the_case_verbatim_with_a_rating_facts_evi
 def test_the_findings_page_lists_the_whole_team_under_its_heading_with_the_lead_marked(portal):
     case_id, path = opened("TEAM")
     page = browser().get(portal.url + path).text
-    team = si.view(case_id).members
+    team = timeline.view(case_id).members
     listed = page.split("督导小组成员", 1)[1].split("</dd>", 1)[0]
     assert all(f"{m.name}（{m.card_code}）" in listed for m in team) and listed.count("<li>") == 3
-    assert listed.count("组长") == 1 and f"{si.view(case_id).lead.name}（{si.view(case_id).lead.card_code}）<strong>·组长" \
+    assert listed.count("组长") == 1 and f"{timeline.view(case_id).lead.name}（{timeline.view(case_id).lead.card_code}）<strong>·组长" \
         in listed
     assert "（本链接成员）" in listed
 
@@ -169,7 +169,7 @@ def test_good_findings_with_files_are_stored_once_and_the_run_takes_them_without
                                             "evidence": "抽查评价资料12份"}
     assert [f["field"] for f in sub.payload["files"]] == ["matter_2", "matter_6"] and len(files) == 2
     member_id = int(link.step_key.split("-")[1])
-    assert si.record_findings(case_id, member_id, 1, sub.id).accepted
+    assert findings.record_findings(case_id, member_id, 1, sub.id).accepted
     with session_scope() as s:
         rows = list(s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.submission_id == sub.id)))
     assert sorted(r.matter_no for r in rows) == [2, 6]
@@ -186,7 +186,7 @@ def test_staff_enter_a_members_paper_findings_with_their_own_code_and_the_member
         number = s.get(InspectionCase, case_id).batch_number
         card = s.exec(select(Supervisor.card_code).join(SpecialInspectionMember,
                       SpecialInspectionMember.supervisor_id == Supervisor.id)
-                      .where(SpecialInspectionMember.id == si.view(case_id).members[0].member_id)).one()
+                      .where(SpecialInspectionMember.id == timeline.view(case_id).members[0].member_id)).one()
     assert run("portal", "staff-link", "--batch", number).returncode == 1  # which member?
     refused = run("portal", "staff-link", "--batch", number, "--member", "37-0000-0-9999")
     assert refused.returncode == 1 and "不是本次督导小组成员" in refused.stderr
@@ -209,9 +209,9 @@ def test_staff_enter_a_members_paper_findings_with_their_own_code_and_the_member
     # Stored, not yet taken by the run (it takes members in turn): the member's own link is closed already.
     member_page = browser().get(portal.url + member_path).text
     assert "已经提交" in member_page and "<form" not in member_page
-    assert si.findings_step_waits(link)  # the stored 代录 itself still resumes the run
+    assert findings.findings_step_waits(link)  # the stored 代录 itself still resumes the run
     member_id = int(link.step_key.split("-")[1])
-    assert si.record_findings(case_id, member_id, 1, sub.id).accepted  # the run takes them as the member's
+    assert findings.record_findings(case_id, member_id, 1, sub.id).accepted  # the run takes them as the member's
     with session_scope() as s:
         events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id))]
     assert any("（代录：王代录" in e for e in events)
@@ -228,8 +228,8 @@ def _all_filed(portal, tag: str, ratings: tuple[str, ...]) -> tuple[int, str]:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report",
                                                        PortalLink.case_id == case_id)).one()
     report = portal_submissions.submit(portal_tokens.token_for(key), "本机构严格按备案范围开展评价<b>", [])
-    si.record_self_report(case_id, report.receipt.submission_id)
-    for m, rating in zip(si.view(case_id).members, ratings, strict=True):
+    findings.record_self_report(case_id, report.receipt.submission_id)
+    for m, rating in zip(timeline.view(case_id).members, ratings, strict=True):
         step = f"findings-{m.member_id}-1"
         with session_scope() as s:
             key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == step,
@@ -239,8 +239,8 @@ def _all_filed(portal, tag: str, ratings: tuple[str, ...]) -> tuple[int, str]:
         assert page.status_code == 200, page.text[-400:]
         with session_scope() as s:
             sub = s.exec(select(PortalSubmission).join(PortalLink).where(PortalLink.link_key == key)).one()
-        assert si.record_findings(case_id, m.member_id, 1, sub.id).accepted
-    si.invite_lead(case_id, 1)
+        assert findings.record_findings(case_id, m.member_id, 1, sub.id).accepted
+    consolidation.invite_lead(case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
@@ -278,7 +278,7 @@ def test_the_leads_consolidation_is_stored_and_the_run_takes_the_changed_rating_
                                                PortalLink.case_id == case_id)).one()
         sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
     assert sub.payload["changes"] == {"2": {"rating": "基本符合", "reason": "复核后系个别资料缺失"}}
-    assert si.record_consolidation(case_id, 1, sub.id).accepted
+    assert consolidation.record_consolidation(case_id, 1, sub.id).accepted
     with session_scope() as s:
         matters = {m.matter_no: m for m in s.exec(select(SpecialInspectionMatter).join(
             SpecialInspection, SpecialInspection.id == SpecialInspectionMatter.special_id)

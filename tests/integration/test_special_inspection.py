@@ -32,7 +32,19 @@ from models import (
 from procedures.casework import dispatching, staff
 from procedures.casework.views import Outcome
 from procedures.portal import submissions as portal_submissions
-from procedures.special import inspection as si
+from procedures.special import (
+    consolidation,
+    decisions,
+    findings,
+    notices,
+    opening,
+    report,
+    sweep,
+    team,
+    timeline,
+    views,
+)
+from regulation import special_inspection as rules
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 
@@ -66,11 +78,11 @@ def _world(tmp_path, url: str):
         yield {"inst": inst, "sups": sups}
 
 
-def opening(**kw) -> si.Opening:
+def opening_form(**kw) -> opening.Opening:
     base = dict(institution="T-SI-1", origin="投诉举报", matters=[2, 6], planned_start="2026-12-01",
                 planned_end="2026-12-03", complaint_source="群众举报", complaint_received_on="2026-11-30",
                 complaint_content="该机构超范围开展焊工评价", complainant="张举报 13800000000", as_of=DAY)
-    return si.Opening(**(base | kw))
+    return opening.Opening(**(base | kw))
 
 
 def count(model) -> int:
@@ -79,7 +91,7 @@ def count(model) -> int:
 
 
 def test_bad_opening_is_refused_naming_each_field_and_nothing_is_stored(world):
-    view = si.open_special("run-bad", opening(institution="NOPE", matters=[10], planned_end="2026-13-01",
+    view = opening.open_special("run-bad", opening_form(institution="NOPE", matters=[10], planned_end="2026-13-01",
                                               complaint_source=""))
     assert view.status == "refused" and view.case_id == 0
     for field in ("评价机构备案编号", "投诉举报来源", "督导事项", "计划结束日期"):
@@ -88,7 +100,7 @@ def test_bad_opening_is_refused_naming_each_field_and_nothing_is_stored(world):
 
 
 def test_team_of_three_from_distinct_employers_with_a_lead(world):
-    view = si.open_special("run-team", opening())
+    view = opening.open_special("run-team", opening_form())
     assert view.refusal_reason == ""
     assert view.status == "special_open" and len(view.members) == 3 and sum(m.is_lead for m in view.members) == 1
     with session_scope() as s:
@@ -101,21 +113,21 @@ def test_too_few_eligible_says_how_many_and_why_the_others_are_out(world):
     with session_scope() as s:
         s.add(ConflictDeclaration(supervisor_id=world["sups"][2].id, institution_id=world["inst"].id,
                                   declared_on=date(2026, 1, 1), reason="曾在该机构任职"))
-    view = si.open_special("run-few", opening())
+    view = opening.open_special("run-few", opening_form())
     assert view.status == "refused"
     assert "需抽取 3 名外督员，符合条件的仅 2 名" in view.refusal_reason
     assert "未登记工作单位 1人" in view.refusal_reason and "与已抽取成员同一工作单位 1人" in view.refusal_reason
     assert count(SpecialInspection) == 0
-    two = si.open_special("run-two", opening(team_size=2))
+    two = opening.open_special("run-two", opening_form(team_size=2))
     assert two.status == "refused" and "少于3名须写明理由" in two.refusal_reason
-    ok = si.open_special("run-two-reason", opening(team_size=2, fewer_reason="本市该领域外督员不足"))
+    ok = opening.open_special("run-two-reason", opening_form(team_size=2, fewer_reason="本市该领域外督员不足"))
     assert len(ok.members) == 2
     assert world["sups"][2].card_code not in {m.card_code for m in ok.members}  # declared a conflict
 
 
 def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_institution(world):
-    view = si.open_special("run-notice", opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special("run-notice", opening_form())
+    notices.send_notices(view.case_id)
     with session_scope() as s:
         mails = s.exec(select(OutboxMessage)).all()
         docs = s.exec(select(Document)).all()
@@ -144,8 +156,8 @@ def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submission
 
 
 def test_findings_are_checked_before_they_are_stored_and_the_run_takes_the_stored_answers(world):
-    view = si.open_special("run-findings", opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special("run-findings", opening_form())
+    notices.send_notices(view.case_id)
     member = view.members[0]
     step = f"findings-{member.member_id}-1"
     with session_scope() as s:
@@ -158,7 +170,7 @@ def test_findings_are_checked_before_they_are_stored_and_the_run_takes_the_store
                                                "evidence_2": "抽查评价资料12份", "rating_6": "基本符合",
                                                "facts_6": "录像完整"})
     assert ok.status == "stored", ok.errors
-    assert si.record_findings(view.case_id, member.member_id, 1, ok.receipt.submission_id).accepted
+    assert findings.record_findings(view.case_id, member.member_id, 1, ok.receipt.submission_id).accepted
     with session_scope() as s:
         rows = {f.matter_no: f for f in s.exec(select(SpecialInspectionFinding))}
     assert set(rows) == {2, 6} and rows[2].evidence == "抽查评价资料12份" and rows[6].evidence == ""
@@ -176,13 +188,13 @@ def test_a_pending_case_is_taken_once_and_a_window_closes_once_when_swept_twice(
         s.add(pending)
         s.flush()
         pid = pending.id
-    view = si.open_special(str(uuid4()), opening(origin="待处理案件", pending_case_id=pid))
+    view = opening.open_special(str(uuid4()), opening_form(origin="待处理案件", pending_case_id=pid))
     assert view.status == "special_open"
-    again = si.open_special("run-pending-2", opening(origin="待处理案件", pending_case_id=pid))
+    again = opening.open_special("run-pending-2", opening_form(origin="待处理案件", pending_case_id=pid))
     assert "已办理" in again.refusal_reason
-    si.send_notices(view.case_id)
-    first = si.sweep(date(2026, 12, 9))
-    second = si.sweep(date(2026, 12, 10))
+    notices.send_notices(view.case_id)
+    first = sweep.sweep(date(2026, 12, 9))
+    second = sweep.sweep(date(2026, 12, 10))
     assert len(first.closed) == 1 and second.closed == []
     assert first.waiting  # Prefect is down here: the resume is retried by the next sweep, the close is not
     assert len(first.findings_overdue) == 3 and second.findings_overdue == []  # reported to the agency once
@@ -197,9 +209,9 @@ def test_a_team_counts_toward_the_three_in_a_row_rule_like_a_dispatch(world):
     with session_scope() as s:
         s.add(ConflictDeclaration(supervisor_id=world["sups"][3].id, institution_id=world["inst"].id,
                                   declared_on=date(2026, 1, 1)))
-    assert si.open_special("run-1", opening()).status == "special_open"
-    assert si.open_special("run-2", opening()).status == "special_open"
-    third = si.open_special("run-3", opening())
+    assert opening.open_special("run-1", opening_form()).status == "special_open"
+    assert opening.open_special("run-2", opening_form()).status == "special_open"
+    third = opening.open_special("run-3", opening_form())
     assert third.status == "refused" and "符合条件的仅 0 名" in third.refusal_reason
     assert "连续" in third.refusal_reason
 
@@ -207,14 +219,14 @@ def test_a_team_counts_toward_the_three_in_a_row_rule_like_a_dispatch(world):
 def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_article_27_3(world):
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
-    view = si.open_special("run-review", opening())
-    si.send_notices(view.case_id)
-    wrong = si.review_report(view.case_id, "review-1-1", {"outcome": si.REFUSED, "reasons": "x",
+    view = opening.open_special("run-review", opening_form())
+    notices.send_notices(view.case_id)
+    wrong = report.review_report(view.case_id, "review-1-1", {"outcome": report.REFUSED, "reasons": "x",
                                                           "staff_code": "0009-AAAA-BBBB-CCCC"}, 1)
     assert not wrong.accepted and "工作人员代码不正确" in wrong.field_errors["staff_code"]
-    bare = si.review_report(view.case_id, "review-1-2", {"outcome": si.REFUSED, "staff_code": code}, 1)
+    bare = report.review_report(view.case_id, "review-1-2", {"outcome": report.REFUSED, "staff_code": code}, 1)
     assert not bare.accepted and "应写明理由" in bare.field_errors["reasons"]
-    ok = si.review_report(view.case_id, "review-1-3", {"outcome": si.REFUSED, "reasons": "明确表示不整改",
+    ok = report.review_report(view.case_id, "review-1-3", {"outcome": report.REFUSED, "reasons": "明确表示不整改",
                                                        "staff_code": code}, 1)
     assert ok.accepted
     with session_scope() as s:
@@ -237,7 +249,7 @@ def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_
     assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
     assert props["origin"]["enum"] == ["投诉举报", "待处理案件", "主动开展"]  # a choice list
     assert props["matters"]["type"] == "array" and props["matters"]["items"]["enum"] == [  # a multi-select by name
-        str(m) for m in si.rules.matters()]
+        str(m) for m in rules.matters()]
 
 
 def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_preselected_but_the_draft():
@@ -255,48 +267,48 @@ def test_the_weighing_form_asks_each_point_and_the_staff_code_with_nothing_prese
 def test_staff_returning_the_draft_must_say_why_and_the_lead_gets_a_new_link_with_it(world):
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "李审核", "审核")
-    view = si.open_special("run-return", opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special("run-return", opening_form())
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "符合", "facts_2": "a", "evidence_2": "b",
                                    "rating_6": "不符合", "facts_6": "c", "evidence_6": "d"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    bare = si.approve_draft(view.case_id, "approval-1-1", {"decision": si.RETURN, "staff_code": code})
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    bare = decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.RETURN, "staff_code": code})
     assert not bare.accepted and "退回组长修改的，应写明理由" in bare.field_errors["remarks"]
-    ok = si.approve_draft(view.case_id, "approval-1-2", {"decision": si.RETURN, "remarks": "事实不清",
+    ok = decisions.approve_draft(view.case_id, "approval-1-2", {"decision": decisions.RETURN, "remarks": "事实不清",
                                                          "staff_code": code})
-    assert ok.accepted and si.stage(view.case_id) == "待组长形成初步督导意见"
-    si.invite_lead(view.case_id, 2, "事实不清")
+    assert ok.accepted and timeline.stage(view.case_id) == "待组长形成初步督导意见"
+    consolidation.invite_lead(view.case_id, 2, "事实不清")
     with session_scope() as s:
         link = s.exec(select(PortalLink).where(PortalLink.step_key == "consolidation-2")).one()
     assert link.recipient_email == next(m.email for m in world["sups"] if m.card_code == view.lead.card_code)
     assert link.instructions.startswith("退回修改：事实不清") and "第十四条（六）质量管控：不符合" in link.instructions
 
 
-def _draft_sent(world, run_id: str) -> tuple[si.SpecialView, str]:
+def _draft_sent(world, run_id: str) -> tuple[views.SpecialView, str]:
     """Findings in, the lead's consolidation taken, the draft approved and sent: the run waits for
     the rebuttal. Returns the view and the rebuttal link's token."""
     from procedures.portal import forms as portal_forms
 
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", f"审核{run_id}", "审核")
-    view = si.open_special(run_id, opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(run_id, opening_form())
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": "不符合", "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    si.invite_lead(view.case_id, 1)
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
     lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
     assert lead.status == "stored", lead.errors
-    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
-    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
-    si.send_draft(view.case_id)
+    assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.APPROVE, "staff_code": code}).accepted
+    decisions.send_draft(view.case_id)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "rebuttal")).one()
@@ -314,7 +326,7 @@ def test_each_numbered_line_of_a_rebuttal_is_a_point_to_weigh_without_its_number
     view, token = _draft_sent(world, "run-rebut-lines")
     sub = portal_submissions.submit(token, "1、超等级评价系备案变更在途\n\n2. 录像已补齐", [])
     assert sub.status == "stored", sub.errors
-    assert si.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
+    assert decisions.record_rebuttal(view.case_id, sub.receipt.submission_id) == "收到评价机构申辩意见 2 条"
     assert _points(view.case_id) == ["超等级评价系备案变更在途", "录像已补齐"]
 
 
@@ -330,23 +342,23 @@ def test_the_demo_province_can_draw_a_special_inspection_team(tmp_path):
         upgrade()
         with session_scope() as s:
             load_demo(s, date(2026, 11, 27))
-        view = si.open_special("run-demo", opening(institution="37010020240201"))
+        view = opening.open_special("run-demo", opening_form(institution="37010020240201"))
     assert view.refusal_reason == "" and len(view.members) == 3
 
 
 def test_the_timeline_names_staff_steps_in_chinese_not_by_pause_key():
-    assert si._step_name("approval-1-2") == "初步督导意见审核（第1次）"
-    assert si._step_name("weighing-2") == "申辩意见综合分析"
-    assert si._step_name("review-2-1") == "整改工作报告审核（第2次）"
+    assert timeline._step_name("approval-1-2") == "初步督导意见审核（第1次）"
+    assert timeline._step_name("weighing-2") == "申辩意见综合分析"
+    assert timeline._step_name("review-2-1") == "整改工作报告审核（第2次）"
 
 
 def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world):
     with session_scope() as s:
         _, code = staff.add(s, "CITY-B", "王经办", "经办")
-    view = si.open_special("run-closed", opening())
-    si.send_notices(view.case_id)
-    ok = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
-    again = si.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    view = opening.open_special("run-closed", opening_form())
+    notices.send_notices(view.case_id)
+    ok = report.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
+    again = report.review_report(view.case_id, "review-1-1", {"outcome": "通过，结案", "staff_code": code}, 1)
     assert ok.accepted and again.accepted
     with session_scope() as s:
         told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
@@ -363,15 +375,15 @@ def test_special_inspection_numbers_run_from_one_per_agency_and_year(any_db_worl
         add_institution(s, "本市另一机构", "T-SI-2", city="B")  # a third team at T-SI-1 would be 3 in a row (第十三条)
         for n, employer in enumerate(["甲", "乙", "丙"]):
             add_supervisor(s, f"外市督导{n}", "A", 560 + n, employer=employer)
-    first = si.open_special("run-no-1", opening())
-    second = si.open_special("run-no-2", opening())
-    other_agency = si.open_special("run-no-a", opening(institution="T-SI-A", origin="主动开展"))
-    next_year = si.open_special("run-no-y", opening(institution="T-SI-2", as_of="2027-01-04", planned_start="2027-01-04",
+    first = opening.open_special("run-no-1", opening_form())
+    second = opening.open_special("run-no-2", opening_form())
+    other_agency = opening.open_special("run-no-a", opening_form(institution="T-SI-A", origin="主动开展"))
+    next_year = opening.open_special("run-no-y", opening_form(institution="T-SI-2", as_of="2027-01-04", planned_start="2027-01-04",
                                                     planned_end="2027-01-05", complaint_received_on="2027-01-02"))
     assert next_year.refusal_reason == ""
     assert [first.number, second.number] == ["专项督导-CITY-B-2026-1", "专项督导-CITY-B-2026-2"]
     assert other_agency.number == "专项督导-CITY-A-2026-1" and next_year.number == "专项督导-CITY-B-2027-1"
-    assert si.open_special("run-no-1", opening()).number == first.number  # a replay takes no new number
+    assert opening.open_special("run-no-1", opening_form()).number == first.number  # a replay takes no new number
 
 
 # -- a member withdrawn after the draw (第十三条, issue 17.13) -------------------------------------------
@@ -389,12 +401,12 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
     world = any_db_world
     _with_spare(world)
     code = _code()
-    view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(str(uuid4()), opening_form())
+    notices.send_notices(view.case_id)
     gone = next(m for m in view.members if not m.is_lead)
-    done = si.withdraw_member(view.number, gone.card_code.lower(), "其配偶在该机构任职", code)
-    assert isinstance(done, si.Withdrawal), done
-    after = si.view(view.case_id)
+    done = team.withdraw_member(view.number, gone.card_code.lower(), "其配偶在该机构任职", code)
+    assert isinstance(done, team.Withdrawal), done
+    after = timeline.view(view.case_id)
     assert gone.card_code not in {m.card_code for m in after.members} and len(after.members) == 3
     assert done.replacement in after.members and after.lead == view.lead
     by_card = {x.card_code: x for x in world["sups"]}
@@ -406,7 +418,7 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
         windows = {d.step_key: d for d in s.exec(select(SpecialInspectionDeadline))}
         links = {lk.step_key: lk for lk in s.exec(select(PortalLink).where(PortalLink.case_id == view.case_id))}
         mails = [m for m in s.exec(select(OutboxMessage)) if m.recipient_kind == "supervisor"]
-        timeline = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == view.case_id))]
+        events = [e.text for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == view.case_id))]
     old, new = rows[gone.card_code], rows[done.replacement.card_code]
     assert old.withdrawn_on == date(2026, 12, 1) and old.withdrawn_reason == "其配偶在该机构任职"
     assert old.withdrawn_by.startswith("经办") and new.replaces_id == old.id
@@ -417,20 +429,20 @@ def test_a_member_who_declares_a_conflict_after_the_draw_is_replaced_by_a_new_dr
     assert (closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=now.tzinfo)) <= now  # the link closed
     assert links[f"findings-{new.id}-1"].recipient_email == by_card[new.card_code].email
     assert sum(by_card[new.card_code].email == m.recipient for m in mails) == 1  # the brief and the link
-    line = next(e for e in timeline if "撤回" in e)
+    line = next(e for e in events if "撤回" in e)
     assert gone.card_code in line and new.card_code in line and "其配偶在该机构任职" in line and "种子" in line
     assert done.resumed == "pending"  # Prefect unreachable here: the sweep tells the run later
-    assert si.next_member(view.case_id) != old.id
-    report = si.sweep(date(2026, 12, 20))  # the findings window long passed: the withdrawn member is not reported
-    assert all(gone.card_code not in x and "督导" + gone.name not in x for x in report.findings_overdue)
+    assert team.next_member(view.case_id) != old.id
+    swept = sweep.sweep(date(2026, 12, 20))  # the findings window long passed: the withdrawn member is not reported
+    assert all(gone.card_code not in x and "督导" + gone.name not in x for x in swept.findings_overdue)
 
 
 def test_the_replacement_draw_is_replayable_from_its_seed(world):
     _with_spare(world)
-    view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(str(uuid4()), opening_form())
+    notices.send_notices(view.case_id)
     gone = view.members[-1]
-    done = si.withdraw_member(view.number, gone.card_code, "曾在该机构任职", _code())
+    done = team.withdraw_member(view.number, gone.card_code, "曾在该机构任职", _code())
     with session_scope() as s:
         special = s.exec(select(SpecialInspection)).one()
         case = s.get(InspectionCase, view.case_id)
@@ -442,21 +454,21 @@ def test_the_replacement_draw_is_replayable_from_its_seed(world):
         pool = DispatchPool(facts, dispatching.supervisor_facts(s, dispatching.issuer_pool(s, facts)), date(2026, 12, 1))
         everyone = frozenset(m.card_code for m in s.exec(select(SpecialInspectionMember)))
         stay = {x.employer for x in world["sups"] if x.card_code in {m.card_code for m in view.members} - {gone.card_code}}
-        again = si.rules.draw_replacement(pool, dispatching.institution_facts(inst),
+        again = rules.draw_replacement(pool, dispatching.institution_facts(inst),
                                           SessionPeople(f"special:{case.flow_run_id}", str(inst.id), date(2026, 12, 1)),
                                           f"{special.draw_seed}:replace-1", dispatching.declared_conflicts(s, inst.id),
-                                          si._history(s, inst.id, date(2026, 12, 1)),
+                                          opening.history(s, inst.id, date(2026, 12, 1)),
                                           everyone - {done.replacement.card_code}, frozenset(stay))
     assert again.chosen == (done.replacement.card_code,)
 
 
 def test_a_withdrawn_lead_hands_the_lead_to_the_first_remaining_member_in_draw_order(world):
     _with_spare(world)
-    view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
-    done = si.withdraw_member(view.number, view.lead.card_code, "近亲属在该机构任职", _code())
-    after = si.view(view.case_id)
-    assert isinstance(done, si.Withdrawal) and after.lead.card_code == view.members[1].card_code
+    view = opening.open_special(str(uuid4()), opening_form())
+    notices.send_notices(view.case_id)
+    done = team.withdraw_member(view.number, view.lead.card_code, "近亲属在该机构任职", _code())
+    after = timeline.view(view.case_id)
+    assert isinstance(done, team.Withdrawal) and after.lead.card_code == view.members[1].card_code
     assert sum(m.is_lead for m in after.members) == 1
 
 
@@ -469,16 +481,16 @@ def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why
     if case != "no-replacement":
         _with_spare(world)
     code, other = _code(), _code("CITY-A")
-    view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(str(uuid4()), opening_form())
+    notices.send_notices(view.case_id)
     member = view.members[1]
     if case == "no-replacement":
         # Who is left in the pool depends on the seeded draw (the run id): take everyone outside
         # the team out of dispatch, so no replacement exists whatever the draw picked.
-        team = {m.card_code for m in view.members}
+        drawn = {m.card_code for m in view.members}
         with session_scope() as s:
             for sup in s.exec(select(Supervisor)):
-                if sup.card_code not in team:
+                if sup.card_code not in drawn:
                     sup.status = "dispatch_suspended"
     if case == "filed":
         stored = _submit_findings(view.case_id, f"findings-{member.member_id}-1",
@@ -491,13 +503,13 @@ def test_a_withdrawal_is_refused_in_chinese_and_changes_nothing(world, case, why
             "no-case": ("专项督导-CITY-B-2026-99", member.card_code, "有利害关系", code),
             "filed": (view.number, member.card_code, "有利害关系", code),
             "no-replacement": (view.number, member.card_code, "有利害关系", code)}[case]
-    refused = si.withdraw_member(*args)
+    refused = team.withdraw_member(*args)
     assert isinstance(refused, str) and why in refused
     with session_scope() as s:
         assert all(m.withdrawn_on is None for m in s.exec(select(SpecialInspectionMember)))
         assert len(list(s.exec(select(SpecialInspectionMember)))) == 3
         assert s.exec(select(ConflictDeclaration)).first() is None
-    assert si.view(view.case_id).members == view.members
+    assert timeline.view(view.case_id).members == view.members
 
 
 def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_reports_the_replacement(world):
@@ -505,8 +517,8 @@ def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_report
 
     _with_spare(world)
     code = _code()
-    view = si.open_special(str(uuid4()), opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(str(uuid4()), opening_form())
+    notices.send_notices(view.case_id)
     gone = view.members[2]
     refused = run("special", "withdraw", "--case", view.number, "--member", gone.card_code, "--reason", "有利害关系",
                   "--staff-code", "0001-AAAA-BBBB-CCCC")
@@ -515,42 +527,42 @@ def test_supervise_special_withdraw_reads_the_staff_code_without_echo_and_report
                "--staff-code", code, "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["replacement"]["card_code"] in {m.card_code for m in si.view(view.case_id).members}
+    assert out["replacement"]["card_code"] in {m.card_code for m in timeline.view(view.case_id).members}
     assert "撤回" in out["text"] and code not in done.stdout
 
 
 # -- every matter 符合: no rectification (issue 17.14) -----------------------------------------------------
-def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[si.SpecialView, Outcome]:
+def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[views.SpecialView, Outcome]:
     from procedures.portal import forms as portal_forms
 
     code = _code()
-    view = si.open_special(run_id, opening())
-    si.send_notices(view.case_id)
+    view = opening.open_special(run_id, opening_form())
+    notices.send_notices(view.case_id)
     for m in view.members:
         stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
                                   {"rating_2": rating, "facts_2": "a", "rating_6": "符合", "facts_6": "b"})
-        assert si.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
-    si.invite_lead(view.case_id, 1)
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    consolidation.invite_lead(view.case_id, 1)
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
                                                        PortalLink.step_key == "consolidation-1")).one()
     lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
                                           {"hearing": ["机构作了说明"]}, [])
-    assert si.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
-    assert si.approve_draft(view.case_id, "approval-1-1", {"decision": si.APPROVE, "staff_code": code}).accepted
-    si.send_draft(view.case_id)
-    si.record_rebuttal(view.case_id, None)
+    assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.APPROVE, "staff_code": code}).accepted
+    decisions.send_draft(view.case_id)
+    decisions.record_rebuttal(view.case_id, None)
     answers = {"rating_2": rating, "rating_6": "符合", "requirements": requirements, "report_days": 20,
                "staff_code": code}
-    return view, si.weigh_rebuttal(view.case_id, "weighing-1", answers)
+    return view, decisions.weigh_rebuttal(view.case_id, "weighing-1", answers)
 
 
 def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_requirements_or_report(world):
     view, asked = _weighed(world, "run-all-ok-asked", "符合", "强化考点管理")
     assert not asked.accepted and "无需整改，请清空整改要求" in asked.field_errors["requirements"]
     view, ok = _weighed(world, "run-all-ok", "符合", "")
-    assert ok.accepted and si.needs_rectification(view.case_id) is False
-    said = si.issue_opinion(view.case_id)
+    assert ok.accepted and decisions.needs_rectification(view.case_id) is False
+    said = decisions.issue_opinion(view.case_id)
     assert "无需整改，本案结案" in said
     with session_scope() as s:
         case = s.get(InspectionCase, view.case_id)
@@ -571,21 +583,21 @@ def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_repo
     view, bare = _weighed(world, "run-basic-bare", "基本符合", "")
     assert not bare.accepted and "应填写整改要求" in bare.field_errors["requirements"]
     view, ok = _weighed(world, "run-basic", "基本符合", "补齐评价资料")
-    assert ok.accepted and si.needs_rectification(view.case_id)
-    assert "整改工作报告应于" in si.issue_opinion(view.case_id)
-    assert si.stage(view.case_id) == "待整改工作报告"
+    assert ok.accepted and decisions.needs_rectification(view.case_id)
+    assert "整改工作报告应于" in decisions.issue_opinion(view.case_id)
+    assert timeline.stage(view.case_id) == "待整改工作报告"
 
 
 def test_the_run_form_gives_the_matters_by_name_and_an_unknown_name_is_refused_naming_it(world):
-    view = si.open_special("run-names", opening(matters=["第十四条（六）质量管控", "第十四条（二）备案范围"]))
+    view = opening.open_special("run-names", opening_form(matters=["第十四条（六）质量管控", "第十四条（二）备案范围"]))
     assert view.refusal_reason == "" and view.matters == ("第十四条（二）备案范围", "第十四条（六）质量管控")
-    bad = si.open_special("run-bad-name", opening(matters=["第十四条（十）其他"]))
+    bad = opening.open_special("run-bad-name", opening_form(matters=["第十四条（十）其他"]))
     assert bad.status == "refused" and "督导事项：“第十四条（十）其他”不是第十四条（一）至（九）之一" in bad.refusal_reason
 
 
 def test_receipt_numbers_follow_the_order_of_receipt_not_the_order_the_links_were_made(world):
-    view = si.open_special("run-receipts", opening())
-    si.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
+    view = opening.open_special("run-receipts", opening_form())
+    notices.send_notices(view.case_id)  # the members' links first, the institution's self-report link last
     with session_scope() as s:
         key = s.exec(select(PortalLink.link_key).where(PortalLink.step_key == "self-report")).one()
     first = portal_submissions.submit(portal_tokens.token_for(key), "自评报告", [])

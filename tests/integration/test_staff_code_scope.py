@@ -18,7 +18,8 @@ from procedures.casework import staff
 from procedures.daily import decision as daily_decision
 from procedures.daily import opening as daily
 from procedures.sanctions import decision, hearing, proposal
-from procedures.special import inspection as special
+from procedures.special import decisions as special_decisions
+from procedures.special import opening as special
 from procedures.supervisors import misconduct
 from tests.app_env import app_env
 from tests.postgres_server import free_port
@@ -111,9 +112,9 @@ def test_a_special_inspections_draft_is_approved_only_with_a_staff_code_of_the_a
         assert s.get(InspectionCase, opened.case_id).agency_id == "CITY-B"
     approve = {"decision": special.APPROVE}
     for n, other in enumerate(("CITY-A", "PROV")):
-        assert _refused_for_scope(special.approve_draft(opened.case_id, f"approval-{n}",
+        assert _refused_for_scope(special_decisions.approve_draft(opened.case_id, f"approval-{n}",
                                                         approve | {"staff_code": codes[other]}))
-    assert special.approve_draft(opened.case_id, "approval-9", approve | {"staff_code": codes["CITY-B"]}).accepted
+    assert special_decisions.approve_draft(opened.case_id, "approval-9", approve | {"staff_code": codes["CITY-B"]}).accepted
 
 
 # -- 督导员违规 (第二十六条): who signs for the case, when it is registered and when it is decided -------------

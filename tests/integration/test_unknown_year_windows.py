@@ -32,7 +32,7 @@ from procedures.sanctions.decision import decide
 from procedures.sanctions.hearing import invite_args, record_defence
 from procedures.sanctions.proposal import start_case
 from procedures.sanctions.service import carry_out
-from procedures.special import inspection as si
+from procedures.special import decisions, notices, opening, sweep
 from tests.app_env import app_env
 from tests.integration.test_sanctions import notify_opened
 from tests.postgres_server import free_port
@@ -78,7 +78,7 @@ def _windows() -> dict[str, SpecialInspectionDeadline]:
 
 
 def _special() -> int:
-    view = si.open_special("run-y", si.Opening(
+    view = opening.open_special("run-y", opening.Opening(
         institution="T-Y-1", origin="投诉举报", matters=[2, 6], planned_start="2099-12-28", planned_end="2099-12-29",
         complaint_source="群众举报", complaint_received_on="2099-12-20", complaint_content="超范围开展焊工评价",
         complainant="匿名", as_of="2099-12-25"))
@@ -88,7 +88,7 @@ def _special() -> int:
 
 def test_a_special_inspection_window_into_an_undeclared_year_is_pending_and_the_sweep_fixes_it_once(world):
     case_id = _special()
-    si.send_notices(case_id)  # 2099-12-25: five working days run into 2100
+    notices.send_notices(case_id)  # 2099-12-25: five working days run into 2100
     rows = _windows()
     self_report = rows["self-report"]
     assert self_report.due is None and self_report.due_reason == MISSING_2100 and self_report.working_days == 5
@@ -103,12 +103,12 @@ def test_a_special_inspection_window_into_an_undeclared_year_is_pending_and_the_
     assert admin.recipient_kind == "agency" and "supervise calendar declare" in admin.text_body
     assert "calendar-overrides" not in admin.text_body and "holidays 包" not in admin.text_body
 
-    report = si.sweep(date(2100, 1, 20))  # the date is unknown: nothing closes on it
-    assert report.closed == [] and _windows()["self-report"].status == "open"
+    swept = sweep.sweep(date(2100, 1, 20))  # the date is unknown: nothing closes on it
+    assert swept.closed == [] and _windows()["self-report"].status == "open"
 
     declare_year(2100)
-    si.sweep(date(2099, 12, 30))
-    si.sweep(date(2099, 12, 30))
+    sweep.sweep(date(2099, 12, 30))
+    sweep.sweep(date(2099, 12, 30))
     fixed = _windows()["self-report"]
     assert fixed.due == date(2100, 1, 4) and fixed.due_reason == ""  # 12-28..31, then 01-04 (01-01 off)
     with session_scope() as s:  # the portal form now shows the computed day (in real time)
@@ -125,10 +125,10 @@ def test_the_weighing_form_accepts_its_default_report_period_in_december_and_the
     case_id = _special()
     answers = {"requirements": "规范考点管理", "report_days": 20, "rating_2": "不符合", "rating_6": "符合",
                "staff_code": code}
-    outcome = si.weigh_rebuttal(case_id, "weighing", answers)
+    outcome = decisions.weigh_rebuttal(case_id, "weighing", answers)
     assert outcome.accepted, outcome.field_errors
     assert "calendar-overrides" not in str(outcome.field_errors)
-    si.issue_opinion(case_id)
+    decisions.issue_opinion(case_id)
     assert _windows()["report-1"].due is None
     with session_scope() as s:
         opinion = s.exec(select(Document).where(Document.title.contains("质量督导意见书"))).one()

@@ -154,7 +154,7 @@ def test_window_of_zero_days_is_refused():
 
 def test_member_findings_are_checked_per_matter_of_the_case_naming_matter_and_field():
     from procedures.casework.cases import Refusal
-    from procedures.special.inspection import finding_answers, findings_problems
+    from procedures.special.findings import finding_answers, findings_problems
 
     answers = finding_answers({"rating_2": ["基本符合"], "facts_2": [" 制度基本健全 "], "evidence_2": [""],
                                "facts_6": [""], "rating_3": ["符合"], "bogus": ["x"]})
