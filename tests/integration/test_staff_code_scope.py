@@ -110,7 +110,7 @@ def test_a_special_inspections_draft_is_approved_only_with_a_staff_code_of_the_a
     assert opened.refusal_reason == ""
     with session_scope() as s:
         assert s.get(InspectionCase, opened.case_id).agency_id == "CITY-B"
-    approve = {"decision": special.APPROVE}
+    approve = {"decision": special_decisions.APPROVE}
     for n, other in enumerate(("CITY-A", "PROV")):
         assert _refused_for_scope(special_decisions.approve_draft(opened.case_id, f"approval-{n}",
                                                         approve | {"staff_code": codes[other]}))
