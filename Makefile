@@ -21,7 +21,7 @@ test: $(STAMP)  ## every test: unit, integration (SQLite + PostgreSQL), flows
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-unit: $(STAMP)
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q tests/regulation tests/adapters
 
 lint: $(STAMP)  ## style, and the architecture's import contracts (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check .

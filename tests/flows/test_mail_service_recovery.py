@@ -9,9 +9,9 @@ import pytest
 from adapters import mailer
 from adapters.db import database_url, session_scope, upgrade
 from models import OutboxMessage
+from tests.adapters.test_mail_kill import _age_claim, _killed_at
 from tests.flows import harness as h
 from tests.flows.service_process import service_process
-from tests.integration.test_mail_kill import _age_claim, _killed_at
 
 pytestmark = pytest.mark.flow
 

@@ -226,7 +226,7 @@ def test_no_defence_in_time_a_late_one_weighed_then_the_deadline_missed_escalate
     h.resume(run_id, "decision-1", {"decision": "采纳拟处理意见", "requirements": "规范宣传行为", "staff_code": code})
     schema = h.wait_for_form(run_id, "decision-2")  # asked again: the defence read after the close is on it
     # (its label — 逾期提交, or in time but read after the close — compares real times; this run
-    # travels in time, so tests/integration/test_sanctions.py proves the labels)
+    # travels in time, so tests/procedures/sanctions/test_sanctions.py proves the labels)
     assert "收到）宣传内容系合作方擅自发布" in schema["properties"]["point_01"]["title"]
     h.resume(run_id, "decision-2", {"decision": "采纳拟处理意见", "requirements": "规范宣传行为", "staff_code": code, "point_01": "不采纳",
                                     "point_reason_01": "逾期提交，且与网站备案信息不符"})
