@@ -64,8 +64,9 @@ def brief(s: Session, si: SpecialInspection, inst: Institution, lead: str) -> st
     matters = "；".join(matter_label(m.matter_no) for m in matters_of(s, si.id))
     complaint = (f"投诉举报（{si.complaint_source}，{chinese_date(si.complaint_received_on)}收到）内容："
                  f"{si.complaint_content.rstrip('。 ')}。" if si.origin == "complaint" else "")
+    why = f"督导缘由：{si.reason.strip().rstrip('。 ')}。" if (si.reason or "").strip() else ""  # the form says 「发给督导小组」
     return (f"专项督导（第十五条（二））：{inst.name}。督导事项：{matters}。计划于{chinese_date(si.planned_start)}至"
-            f"{chinese_date(si.planned_end)}进行现场考察（核查）、听取意见。组长：{lead}。{complaint}"
+            f"{chinese_date(si.planned_end)}进行现场考察（核查）、听取意见。组长：{lead}。{why}{complaint}"
             "请于现场督导结束后通过本链接逐项填写督导情况（评定、事实、查看的证据，可附照片或扫描件）。如有第十三条规定的回避情形，请立即告知委派机构。")
 
 

@@ -145,6 +145,20 @@ def test_notices_keep_the_complainant_from_everyone_and_the_complaint_from_the_i
                    "findings": date(2026, 12, 7)}  # 2 working days after the planned end (Thursday 12-03)
 
 
+def test_the_team_is_told_the_reason_staff_gave_for_the_inspection(world):
+    # The run form's 督导缘由 says 「发给督导小组」: the members' brief (mail and page) carries it.
+    view = opening.open_special("run-reason", opening_form(origin="主动开展", reason="日常督导发现考场管理风险隐患",
+                                                           complaint_source="", complaint_received_on="",
+                                                           complaint_content="", complainant=""))
+    notices.send_notices(view.case_id)
+    with session_scope() as s:
+        members = [m for m in s.exec(select(OutboxMessage)) if m.recipient_kind == "supervisor"]
+        links = s.exec(select(PortalLink).where(PortalLink.case_id == view.case_id,
+                                                col(PortalLink.step_key).startswith("findings-"))).all()
+    assert len(members) == 3 and all("督导缘由：日常督导发现考场管理风险隐患。" in m.text_body for m in members)
+    assert links and all("督导缘由：日常督导发现考场管理风险隐患" in link.instructions for link in links)
+
+
 def _submit_findings(case_id: int, step: str, fields: dict) -> portal_submissions.SubmitResult:
     from procedures.portal import forms as portal_forms
 
