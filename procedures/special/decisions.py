@@ -101,18 +101,33 @@ def send_draft(case_id: int) -> str:
 
 
 def _letter_matters(s: Session, si: SpecialInspection, draft: bool) -> list[dict]:
+    """Each matter with its settled rating and the facts that bear it out: the facts of the members
+    who rated it so (each once, without the members, 第八条), then the evidence they looked at, once.
+    A member's facts for another rating are not the letter's (「不符合。…；现场未见超范围评价」 read
+    as a contradiction); where the lead settled a rating no member gave, the lead's stated reason."""
     out = []
     for m in matters_of(s, si.id):
-        facts: list[str] = []  # the members' facts, each once, without the members (第八条)
-        for f in s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
-                                                               SpecialInspectionFinding.matter_no == m.matter_no)
-                        .order_by(SpecialInspectionFinding.id)):
-            fact = f.facts.strip().rstrip("。；;. ") + (f"（查看的证据：{f.evidence.strip().rstrip('。')}）"
-                                                      if f.evidence.strip() else "")
-            if fact and fact not in facts:
-                facts.append(fact)
-        out.append({"label": matter_label(m.matter_no), "rating": m.draft_rating if draft else m.final_rating,
-                    "facts": facts})
+        rating = m.draft_rating if draft else m.final_rating
+        found = list(s.exec(select(SpecialInspectionFinding).where(SpecialInspectionFinding.special_id == si.id,
+                                                                   SpecialInspectionFinding.matter_no == m.matter_no)
+                            .order_by(SpecialInspectionFinding.id)))
+        agreeing = [f for f in found if f.rating == rating]
+        facts = _once(f.facts for f in agreeing)
+        if not agreeing and (m.draft_change_reason or "").strip():
+            facts = _once([m.draft_change_reason])
+        seen = _once(f.evidence for f in agreeing)
+        if seen:
+            facts.append("查看的证据：" + "、".join(seen))
+        out.append({"label": matter_label(m.matter_no), "rating": rating, "facts": facts})
+    return out
+
+
+def _once(texts) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        text = (text or "").strip().rstrip("。；;. ")
+        if text and text not in out:
+            out.append(text)
     return out
 
 

@@ -624,3 +624,34 @@ def test_receipt_numbers_follow_the_order_of_receipt_not_the_order_the_links_wer
         mails = [m for m in s.exec(select(OutboxMessage)) if m.idempotency_key.startswith("portal-receipt:")]
     assert sorted(n for n in numbers) == sorted(next(x for x in numbers if x in m.text_body) for m in mails)
     assert not any("HZPENDING" in m.subject + m.text_body + m.html_body for m in mails)
+
+
+def test_the_letters_state_for_each_matter_only_the_facts_of_the_rating_settled_and_each_evidence_once(world):
+    """第十五条（二）2–3: the draft opinion and the 意见书 state the settled rating with the facts that
+    bear it out (the walk-through read 「不符合。…；现场未见超范围评价」 and one evidence three times)."""
+    from procedures.portal import forms as portal_forms
+
+    code = _code()
+    view = opening.open_special("run-letter-facts", opening_form())
+    notices.send_notices(view.case_id)
+    said = [("不符合", "发现超出备案等级组织评价"), ("不符合", "发现超出备案等级组织评价"), ("符合", "现场未见超范围评价")]
+    for m, (rating, fact) in zip(view.members, said, strict=True):
+        stored = _submit_findings(view.case_id, f"findings-{m.member_id}-1",
+                                  {"rating_2": rating, "facts_2": fact, "evidence_2": "抽查评价资料10份",
+                                   "rating_6": "符合", "facts_6": "质量管控制度健全", "evidence_6": "抽查评价资料10份"})
+        assert stored.status == "stored", stored.errors
+        assert findings.record_findings(view.case_id, m.member_id, 1, stored.receipt.submission_id).accepted
+    consolidation.invite_lead(view.case_id, 1)
+    with session_scope() as s:
+        key = s.exec(select(PortalLink.link_key).where(PortalLink.case_id == view.case_id,
+                                                       PortalLink.step_key == "consolidation-1")).one()
+    lead = portal_submissions.submit_form(portal_tokens.token_for(key), portal_forms.forms()["lead_consolidation"],
+                                          {"hearing": ["机构作了说明"]}, [])
+    assert consolidation.record_consolidation(view.case_id, 1, lead.receipt.submission_id).accepted
+    assert decisions.approve_draft(view.case_id, "approval-1-1", {"decision": decisions.APPROVE, "staff_code": code}).accepted
+    decisions.send_draft(view.case_id)
+    with session_scope() as s:
+        draft = s.exec(select(Document).where(Document.case_id == view.case_id, Document.kind == "special_draft")).one()
+    text = docx_text(draft.content)
+    assert "不符合。发现超出备案等级组织评价；查看的证据：抽查评价资料10份。" in text
+    assert "现场未见超范围评价" not in text and text.count("抽查评价资料10份") == 2  # once per matter
