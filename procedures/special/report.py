@@ -127,7 +127,7 @@ def _tell_closed(s: Session, case: InspectionCase, inst: Institution, today: dat
         paragraphs=[f"你单位按照《质量督导意见书》{f'（{opinion.number}）' if opinion else ''}报送的整改工作报告，"
                     "经我单位审核已通过。"
                     f"本次专项督导于{chinese_date(today)}结案。",
-                    "请你单位持续按照备案范围和有关规定规范开展评价活动。"], sender=agency.name)
+                    "请你单位持续按照备案范围和有关规定规范开展评价活动。"], sender=agency.letterhead_name)
     enqueue(s, f"special-closed:{case.id}", inst.contact_email, "institution", subject, text, html, case.id)
 
 

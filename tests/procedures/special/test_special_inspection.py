@@ -378,6 +378,9 @@ def test_an_accepted_report_closes_the_case_and_tells_the_institution_once(world
         told = s.exec(select(OutboxMessage).where(col(OutboxMessage.subject).like("【专项督导结案】%"))).all()
     assert len(told) == 1 and told[0].recipient_kind == "institution" and "审核已通过" in told[0].text_body
     assert "张举报" not in told[0].text_body
+    with session_scope() as s:  # signed as every letter of the agency is: its letterhead
+        agency = s.get(Agency, "CITY-B")
+    assert told[0].text_body.rstrip().endswith(agency.letterhead_name) and agency.letterhead_name != agency.name
 
 
 # -- case numbers (issue 23.8) -------------------------------------------------------------------------
