@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from adapters.db import session_scope
 from models import InspectionCase, PortalLink, SpecialInspection, SpecialInspectionFinding
+from procedures.casework import unknown_dues
 from procedures.casework.cases import Refusal, add_event, answer_once, case_today
 from procedures.casework.views import Outcome
 from procedures.special.casefile import load, matter_label, matters_of, team_of
@@ -26,6 +27,9 @@ from regulation import special_inspection as rules
 _CONSOLIDATION_FIELD = re.compile(r"(rating|reason)_([0-9]{1,2})")
 
 
+CONSOLIDATION_DAYS = 7
+
+
 def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
     """The lead consolidates the members' findings (and records 听取意见) into the draft."""
     with session_scope() as s:
@@ -34,8 +38,12 @@ def invite_lead(case_id: int, round_no: int, returned: str = "") -> None:
         proposal = "；".join(f"{matter_label(no)}：{rating}" for no, rating in _worst_ratings(s, si).items())
         si.stage = "consolidation"
         s.add(si)
+        # 7 days for the lead (our practice, no article): a last day on a day off moves to the next
+        # working day (民法典第二百零三条), as every period does; an undeclared year keeps the 7th day.
+        due = case_today(case) + timedelta(days=CONSOLIDATION_DAYS)
+        due = unknown_dues.staff_last_day(s, due)[0] or due
         inv = Invitation(f"consolidation-{round_no}", ("supervisor", lead.name, lead.email),
-                         f"专项督导初步督导意见（{inst.name}）", case_today(case) + timedelta(days=7),
+                         f"专项督导初步督导意见（{inst.name}）", due,
                          (f"退回修改：{returned}。" if returned else "")
                          + f"督导小组成员的督导情况已齐。系统拟定的评定（取成员中最差的评定）：{proposal}。"
                          "请在页面中查看各成员的督导情况，填写听取意见的情况，确认或改变各事项的评定"

@@ -254,6 +254,7 @@ def test_the_lead_sees_every_members_findings_and_the_worst_rating_proposed_per_
     assert "系统拟定：不符合" in page and "系统拟定：符合" in page
     assert 'name="rating_2" value="不符合" checked' in page and "听取意见" in page and "评定：符合；理由" not in page
     assert "本机构严格按备案范围开展评价&lt;b&gt;" in page  # the self-report beside the findings, escaped
+    assert "<dt>提交期限</dt>" in page  # as the mail states it (the page showed only 链接有效至)
 
 
 def test_a_rating_changed_without_a_reason_or_no_hearing_is_refused_beside_its_field(portal):

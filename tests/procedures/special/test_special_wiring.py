@@ -391,3 +391,20 @@ def test_第十五条_二_the_staff_forms_offer_exactly_the_choices_the_procedur
     source = inspect.getsource(flow.special_inspection)
     assert f'answers["decision"] == "{decisions.APPROVE}"' in source  # approved: the draft goes out
     assert f'answers["outcome"] != "{report.INCOMPLETE}"' in source  # asked again: the run waits for report-n+1
+
+
+def test_民法典第二百零三条_the_leads_seven_days_ending_on_a_sunday_run_to_monday_and_the_link_says_no_files(world):
+    # The walk-through: 2026年12月13日, a Sunday, was the lead's last day; the mail offered uploads the
+    # page does not have.
+    from models import OutboxMessage
+
+    view = _opened()
+    _self_report_in(view)
+    _findings_in(view)
+    _on(view.case_id, date(2026, 12, 6))  # a Sunday: seven days on is Sunday 12-13
+    consolidation.invite_lead(view.case_id, 1)
+    assert _link_day(view.case_id, "consolidation-1") == date(2026, 12, 14)
+    with session_scope() as s:
+        mail = s.exec(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == f"portal-link:{_link(view.case_id, 'consolidation-1').id}")).one()
+    assert "可上传" not in mail.text_body and "可上传" not in mail.html_body
