@@ -43,8 +43,20 @@ def open_special(flow_run_id: str, opening: dict) -> SpecialView:
     return view
 
 
+# The log names each step as staff do (the calls keep the task's English name: task sources, and so
+# the cache keys of runs in flight, do not change).
+STEP_NAMES = {
+    "send-notices": "发出专项督导通知", "record-self-report": "自评（自查）报告", "record-findings": "督导小组成员的督导情况",
+    "invite-lead": "请组长汇总", "record-consolidation": "组长汇总的初步督导意见", "approve-draft": "审核初步督导意见",
+    "send-draft-opinion": "送达初步督导意见", "record-rebuttal": "评价机构的申辩意见", "weigh-rebuttal": "审议申辩意见",
+    "issue-opinion-letter": "质量督导意见书", "record-rectification-report": "整改工作报告",
+    "review-rectification-report": "审核整改工作报告",
+}
+
+
 def _done(name: str, result):
     _deliver()
+    name = STEP_NAMES.get(name, name)
     if isinstance(result, Outcome):
         _log(f"{name}：" + ("已接收" if result.accepted else f"被退回（{len(result.errors)} 处问题），已请重新提交"))
     elif isinstance(result, str) and result:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from adapters.db import session_scope
+from adapters.templates import chinese_date
 from models import InspectionCase, PortalLink, SpecialInspection, SpecialInspectionFinding
 from procedures.casework import unknown_dues
 from procedures.casework.cases import Refusal, add_event, answer_once, case_today
@@ -114,7 +115,7 @@ def consolidation_context(link: PortalLink) -> dict:
                    for no in proposed]
         waits = case.status == "special_open" and si.stage == "consolidation"
         return {"institution": inst.name, "batch_number": case.batch_number,
-                "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matters, "ratings": rules.RATINGS,
+                "planned": f"{chinese_date(si.planned_start)}至{chinese_date(si.planned_end)}", "matters": matters, "ratings": rules.RATINGS,
                 "closed": "" if waits else "初步督导意见已经提交（或本案已不在此环节），此链接无需再使用。",
                 "self_report": self_report_view(s, si)}
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from adapters.db import session_scope
 from adapters.settings import get_settings
+from adapters.templates import chinese_date
 from models import (
     InspectionCase,
     Institution,
@@ -93,7 +94,7 @@ def send_draft(case_id: int) -> str:
         s.add(si)
         inv = Invitation("rebuttal", ("institution", inst.name, inst.contact_email), "对初步督导意见的申辩意见", due,
                          f"对《初步督导意见》（{doc.number}）有不同意见的，请逐条写明申辩意见（每条一行）并附证明材料；"
-                         f"{due or due_words} 前未提交的，视为无申辩意见。",
+                         f"{chinese_date(due) if due else due_words}前未提交的，视为无申辩意见。",
                          provisional_due=unknown_dues.provisional_end(today, days))
         number = doc.number
     invite(case, agency, inv)

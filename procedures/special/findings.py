@@ -145,7 +145,7 @@ def findings_context(link: PortalLink) -> dict:
         else:
             closed = "该成员的督导情况已经提交（或本案已不在收集督导情况），此链接无需再使用。"
         return {"institution": inst.name, "batch_number": case.batch_number, "lead": lead,
-                "planned": f"{si.planned_start} 至 {si.planned_end}", "matters": matter_rows,
+                "planned": f"{chinese_date(si.planned_start)}至{chinese_date(si.planned_end)}", "matters": matter_rows,
                 "ratings": rules.RATINGS, "member": f"{sup.name}（{sup.card_code}）", "closed": closed,
                 # 督导小组成员: the whole team in draw order, the lead first and marked (withdrawn
                 # members are no longer on it)

@@ -203,7 +203,7 @@ def test_第十五条_二_2_the_rebuttal_window_is_five_working_days_from_the_dr
     assert row.due == date(2026, 5, 9)  # one short: 05-08; a Saturday missed: 05-11
     assert "2026-05-09" in said and _link_day(view.case_id, "rebuttal") == date(2026, 5, 9)
     assert "2026年5月9日" in _letter(view.case_id, "special_draft")
-    assert "2026-05-09" in _link(view.case_id, "rebuttal").instructions
+    assert "2026年5月9日前未提交的" in _link(view.case_id, "rebuttal").instructions
 
     assert sweep.sweep(date(2026, 5, 9)).closed == [] and _window(view.case_id, "rebuttal").status == "open"
     assert sweep.sweep(date(2026, 5, 10)).closed == [view.number]
