@@ -230,8 +230,10 @@ def render_docx(letter: OfficialLetter) -> bytes:
     _paragraph(doc, f"{letter.recipient}：", BODY_FONT, 16)
     for text in letter.paragraphs:
         heading = text[:2] in {f"{n}、" for n in "一二三四五六七八九"}
-        _paragraph(doc, text, HEADING_FONT if heading else BODY_FONT, 16, WD_ALIGN_PARAGRAPH.JUSTIFY,
-                   indent_chars=2)
+        p = _paragraph(doc, text, HEADING_FONT if heading else BODY_FONT, 16, WD_ALIGN_PARAGRAPH.JUSTIFY,
+                       indent_chars=2)
+        if heading:  # never alone at the foot of a page (「二、对申辩意见的采纳情况」 was)
+            p.paragraph_format.keep_with_next = True
     _paragraph(doc, "", BODY_FONT, 16)
     _paragraph(doc, letter.issuer, BODY_FONT, 16, WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, letter.date_text, BODY_FONT, 16, WD_ALIGN_PARAGRAPH.RIGHT)

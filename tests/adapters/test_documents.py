@@ -150,3 +150,20 @@ def test_a_long_title_breaks_between_words_in_two_even_lines_never_inside_a_word
     assert shown.text == "关于济南市某某职业技能培训学校\n技能人才评价质量督导情况的提醒函"
     assert len(shown._p.findall(".//" + qn("w:br"))) == 1
     assert title in docx_text(render_docx(replace(LETTER, title=title)))  # the text reads whole
+
+
+def test_a_numbered_heading_keeps_with_its_next_paragraph_and_the_opinion_ends_with_its_own_closing_line():
+    # The walk-through: 「二、对申辩意见的采纳情况」 alone at the foot of page 1; 「特此通知。」 run into the
+    # last paragraph of the 质量督导意见书.
+    from adapters.documents import render_docx
+
+    doc = DocxDocument(io.BytesIO(render_docx(LETTER)))
+    heading = next(p for p in doc.paragraphs if p.text == "一、小标题")
+    assert heading.paragraph_format.keep_with_next is True
+    body = next(p for p in doc.paragraphs if p.text == "第一段内容。")
+    assert not body.paragraph_format.keep_with_next
+    for rectify in (False, True):
+        paragraphs = render_paragraphs("special_opinion", institution="某机构", points=[], no_rectification=not rectify,
+                                       matters=[{"label": "第十四条（二）备案范围", "rating": "符合", "facts": ["a"]}],
+                                       requirements="补齐资料", report_due="2026年12月30日")
+        assert paragraphs[-1] == "特此通知。"
