@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from pathlib import Path
 
 from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
 from adapters.db import session_scope
+from adapters.holds import hold
 from adapters.settings import Settings, get_settings
 from models import Document, OutboxMessage
 
@@ -195,11 +195,7 @@ def _unsent(m: OutboxMessage) -> Unsent:
 
 def _hold(point: str) -> None:
     """The test hook (TEST_HOLD): stop here until killed."""
-    spec = os.environ.get(TEST_HOLD, "")
-    if spec.partition(":")[0] == point:
-        Path(spec.partition(":")[2]).write_text(str(os.getpid()))
-        while True:
-            time.sleep(3600)
+    hold(TEST_HOLD, point)
 
 
 def _smtp_send(email: EmailMessage, settings: Settings) -> None:

@@ -13,8 +13,16 @@ from uuid import UUID
 from prefect.flow_runs import suspend_flow_run
 from prefect.runtime import flow_run
 
+from adapters.holds import hold
 from adapters.prefect_client import sync_client
 from adapters.prefect_resume import pause_key_for, stored_answer
+
+# Tests only: "KEY answered:FILE" holds the first leg that replays past the answered pause KEY
+# (after the resume, before it acts on the answer), "KEY asked:FILE" the first leg about to
+# suspend at KEY, until it is killed there, writing its pid to FILE: a kill mid-leg that is no
+# race (tests/flows/test_service_stops.py, test_bench_stops.py). A leg continued after the kill
+# passes.
+LEG_HOLD = "SUPERVISION_TEST_LEG_HOLD"
 
 
 def ask(form, key: str):
@@ -28,6 +36,7 @@ def ask(form, key: str):
     run_id = UUID(flow_run.id)
     with sync_client() as client:
         stored = stored_answer(client, run_id, key)
+        hold(LEG_HOLD, f"{key} {'asked' if stored is None else 'answered'}", once=True)
         if stored is not None:
             return form(**stored)
         fired = client.read_flow_run(run_id).empirical_policy.pause_keys or set()

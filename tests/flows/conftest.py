@@ -16,3 +16,17 @@ def service(tmp_path_factory, postgres_server):
         with running_portal(env, svc.home / "portal.log", bad_token_limit="1000") as portal:
             svc.portal = portal
             yield svc
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The times the flow tests measure and report rather than assert under load (a stop's
+    seconds, recorded with record_property as `*_seconds`), one line each after the run."""
+    lines = [f"{report.nodeid}: {name} = {value}"
+             for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             if report.when == "call"
+             for name, value in report.user_properties if name.endswith("_seconds")]
+    if lines:
+        terminalreporter.section("measured times")
+        for line in lines:
+            terminalreporter.write_line(line)

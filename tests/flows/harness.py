@@ -254,6 +254,19 @@ def logs(run_id: UUID, until: str = "", timeout: float = 20) -> list[str]:
         time.sleep(0.5)
 
 
+def wait_leg_exited(service: Service, run_id: UUID, timeout: float = 60) -> None:
+    """Wait until no process of the run is left under the service's runner. A leg that has
+    exited has sent its log lines (Prefect drains its log queue at exit): what the run logged is
+    all on the server, an ERROR line too."""
+    from adapters.processes import _environ, descendants
+
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    deadline = time.monotonic() + timeout
+    while [p for p in descendants(service.runner.pid) if needle in _environ(p).split(b"\0")]:
+        assert time.monotonic() < deadline, f"run {run_id}: its process never exited"
+        time.sleep(0.1)
+
+
 def _logs(run_id: UUID) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort

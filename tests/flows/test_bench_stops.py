@@ -33,19 +33,24 @@ def _postgres_in(folder: Path) -> list[int]:
 
 
 def test_a_benchmark_stopped_by_sigterm_leaves_no_server_runner_or_postgres_behind(tmp_path):
+    from flows.asking import LEG_HOLD
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-sigterm-"))
     tmp.chmod(0o755)  # PostgreSQL runs as the postgres user under root
     log = (tmp_path / "bench.log").open("w")
+    held = tmp_path / "held-leg"  # the warm-up run's first leg, held by the test hook before it suspends
     bench = subprocess.Popen([sys.executable, "-m", "bench.flow_bench"], cwd=PROJECT_ROOT, stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True, env=os.environ | {"TMPDIR": str(tmp)})
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env=os.environ | {"TMPDIR": str(tmp), LEG_HOLD: f"record-1 asked:{held}"})
     try:
         deadline = time.monotonic() + 240
-        while not any("bench.serve" in _cmdline(p) for p in processes.descendants(bench.pid)):
+        while not held.exists():  # the runner has registered its deployments, the warm-up run is in flight
             assert bench.poll() is None, (tmp_path / "bench.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "the benchmark's runner never started"
-            time.sleep(0.5)
-        time.sleep(2)  # the runner registering its deployments, the warm-up run starting
+            assert time.monotonic() < deadline, "the benchmark's warm-up run never started"
+            time.sleep(0.1)
         started = processes.descendants(bench.pid) + _postgres_in(tmp)
+        assert any("bench.serve" in _cmdline(p) for p in started), "no runner"
+        assert int(held.read_text()) in started, "the run's process is not the benchmark's"
         assert _postgres_in(tmp) and len(started) >= 3  # server, runner, PostgreSQL at least
         os.killpg(bench.pid, signal.SIGTERM)  # what `timeout` does: the command, then its group
         assert bench.wait(timeout=90) == 128 + signal.SIGTERM

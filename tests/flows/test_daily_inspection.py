@@ -2,7 +2,6 @@
 (a real uvicorn) through which supervisors file the record and confirm it."""
 
 import re
-import time
 from datetime import date
 
 import pytest
@@ -174,7 +173,7 @@ def test_mistyped_batch_is_refused_and_the_run_is_not_a_success(service):
     lines = h.logs(run_id, until="已拒绝")
     assert any(line.startswith("已拒绝：") for line in lines)
     assert not any("CancelledRun" in line or "unexpected exception" in line for line in lines)
-    time.sleep(2)  # logs reach the server in batches
+    h.wait_leg_exited(service, run_id)  # logs reach the server in batches, the last at the leg's exit
     assert error_levels(run_id) == []
     bad_date = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": "2026-02-30"})
     assert "业务日期：应为有效日期" in h.wait_for(bad_date, REFUSED).state.message

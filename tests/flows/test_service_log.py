@@ -53,9 +53,9 @@ def test_a_continued_run_is_logged_by_its_case_and_one_ctrl_c_prints_one_stop_li
         h.wait_for(run_id, {StateType.PAUSED})  # continued: waiting for the record again
 
         # A terminal's Ctrl-C is SIGINT to the whole foreground group (make and the service); an
-        # impatient operator presses it twice.
+        # impatient operator presses it twice, the second time while the service stops.
         os.killpg(svc.proc.pid, signal.SIGINT)
-        time.sleep(0.5)
+        _wait_in_log(svc, r"SIGINT received, stopping")
         os.killpg(svc.proc.pid, signal.SIGINT)
         svc.proc.wait(timeout=30)
         log = svc.log()

@@ -266,16 +266,23 @@ def test_roster_banned_person_cannot_come_back_with_a_new_card(db, tmp_path):
 
 def test_two_simultaneous_imports_never_give_a_raw_database_error_nor_a_partial_roster(db, tmp_path, monkeypatch):
     import threading
-    import time
 
     from procedures.rosters import importing as rosters
 
-    checked = rosters._Plan.check_all
+    checked, one_at_a_time = rosters._Plan.check_all, rosters._one_import_at_a_time
+    asked, both_asked = [], threading.Event()
 
-    def slow_check(self):  # both files checked before either is written: the race staff met
-        checked(self)
-        time.sleep(0.5)
+    def ask_for_the_lock(s):  # each import says so before it asks for the one-import-at-a-time lock
+        asked.append(s)
+        if len(asked) == 2:
+            both_asked.set()
+        one_at_a_time(s)
 
+    def slow_check(self):  # both files checked before either is written: the race staff met. The
+        checked(self)  # first, checked, writes only once the second has asked for the lock (no sleep)
+        assert both_asked.wait(30), "the second import never started"
+
+    monkeypatch.setattr(rosters, "_one_import_at_a_time", ask_for_the_lock)
     monkeypatch.setattr(rosters._Plan, "check_all", slow_check)
     paths = [full_file(tmp_path / "a.xlsx"), full_file(tmp_path / "b.xlsx")]
     outcomes: list = []
