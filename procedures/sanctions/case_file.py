@@ -64,10 +64,13 @@ def publish_changed(day: date) -> int:
     signed while the Prefect API was away), whose file reads differently from its last version.
     How many versions were written."""
     with session_scope() as s:
-        ids = list(s.exec(select(SanctionCase.id).where(
+        # only a case a run has started has a case file (a case the sweep opened waits for staff to
+        # start sanction-procedure: it has no run and no proposal yet)
+        rows = s.exec(select(SanctionCase.id, SanctionCase.proposal).where(
+            col(SanctionCase.flow_run_id).is_not(None),
             col(SanctionCase.status).in_(OPEN_STATUSES) | (col(SanctionCase.decided_on) >= day - timedelta(days=366)))
-            .order_by(SanctionCase.id)))
-    return sum(publish(case_id) for case_id in ids)
+            .order_by(SanctionCase.id)).all()
+    return sum(publish(case_id) for case_id, proposal in rows if (proposal or {}).get("basis") is not None)
 
 
 def proposal_markdown(case_id: int) -> str:

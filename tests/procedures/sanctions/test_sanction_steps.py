@@ -228,3 +228,24 @@ def test_a_new_rectification_date_on_a_day_off_is_stored_as_the_next_working_day
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("rectifying", 2, "2026-07-06")
     assert _case(case_id).report_received_on is None  # the next round waits for its own report
     assert invite_args(case_id, "rectification-2")["deadline"] == _deadline(case_id, date(2026, 7, 6))
+
+
+def test_the_sweep_writes_case_files_only_for_cases_a_run_started_never_for_one_the_sweep_opened(db, monkeypatch):
+    # A case the sweep opened (第二十二条（六）, the third failure) has no run and no proposal until staff
+    # start sanction-procedure: the catch-up once failed the whole deadline sweep on it (KeyError 'basis').
+    from sqlalchemy import insert as sql_insert
+
+    from adapters import orchestrator
+    from models import SanctionCase
+    from procedures.sanctions import case_file
+    from procedures.sanctions.sweep_common import _new_case
+    from tests.procedures.sanctions.test_sanctions import D0, _inst, _start
+
+    written: list[str] = []
+    monkeypatch.setattr(orchestrator, "publish_markdown", lambda key, text, description, run: written.append(key))
+    started = _start("run-file-1", _inst("CF1"), "第二十二条（二）")["case_id"]
+    with session_scope() as s:
+        s.exec(sql_insert(SanctionCase), params=[_new_case("overdue:cf", _inst("CF2"), "CITY-A", "22.6", "逾期未报送整改报告",
+                                                            D0, "sweep")])
+    assert case_file.publish_changed(D0) == 1 and written == [f"sanction-case-{started}"]
+    assert case_file.publish_changed(D0) == 0  # unchanged: no new version
