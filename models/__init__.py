@@ -1,6 +1,7 @@
 """SQLModel tables; Alembic migrations live in models/migrations."""
 
 from models.calendar import CalendarDeclaration  # noqa: F401, E402
+from models.internal import InternalRecord, InternalSession, InternalSpecialReport  # noqa: F401, E402
 from models.lifecycle import (  # noqa: F401, E402
     AgencyStaff,
     AppointmentDraw,

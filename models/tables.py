@@ -51,6 +51,16 @@ class Institution(SQLModel, table=True):
     industry_code: str = Field(default="", max_length=6)  # 附件1 二: H-card issuer code of its industry (0004)
     # 统一社会信用代码 (GB 32100): the organisation behind the filing; a revoked one files no more (第二十三条)
     credit_code: str = Field(default="", max_length=18, index=True)
+    # 0019: who answers for its internal supervision (内督, 第十二条, 第十六条): assigns internal
+    # supervisors to its sessions, follows up its records; blank email: contact_email
+    internal_contact_name: str = Field(default="", max_length=64)
+    internal_contact_email: str = Field(default="", max_length=254)
+
+    @property
+    def internal_contact(self) -> tuple[str, str]:
+        """(name, email) of the internal-supervision contact: the named one, else the filing's."""
+        return (self.internal_contact_name.strip() or f"{self.name}内督联系人",
+                self.internal_contact_email.strip() or self.contact_email)
 
 
 class Supervisor(SQLModel, table=True):

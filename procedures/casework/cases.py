@@ -50,6 +50,14 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(clock.tz()).date()
 
 
+def parse_day(text: str | None) -> date | None:
+    """A YYYY-MM-DD answer as a date, or None when it is not one."""
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
 def run_url(flow_run_id: str) -> str:
     """The run's page in Prefect's new UI (/v2), the one staff use (README): the classic UI, where
     a bare /runs/… address leads, clips the form header and shows the staff code unmasked."""

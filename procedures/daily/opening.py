@@ -37,6 +37,7 @@ from procedures.casework.cases import (
     add_event,
     answer_once,
     local_date,
+    parse_day,
     run_url,
 )
 from procedures.casework.pending import open_pending
@@ -53,13 +54,6 @@ def refuse(s: Session, case: InspectionCase, reason: str) -> None:
     case.status, case.refusal_reason, case.active_session_id = "refused", reason, None
     s.add(case)
     add_event(s, case.id, "refused", case.opened_on, f"已拒绝：{reason}")
-
-
-def parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except ValueError:
-        return None
 
 
 def open_case(flow_run_id: str, batch_number: str, as_of: str | None, agency_id: str | None) -> CaseView:

@@ -4,6 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
+from procedures.casework.record_answers import METHODS
 from procedures.daily import confirmation, links, record
 from procedures.portal.forms import Fields, PortalForm, first, register
 from regulation.checklists import load_checklist
@@ -26,7 +27,7 @@ def _parse_record(fields: Fields) -> dict:
 
 def _record_context(link: PortalLink) -> dict:
     ctx = links.link_context(link)
-    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": record.METHODS}
+    return ctx | {"checklist": load_checklist(ctx["form_kind"]), "methods": METHODS}
 
 
 def _check_record(link: PortalLink, answers: dict, fields: Fields) -> tuple[Refusal, dict]:

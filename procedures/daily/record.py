@@ -9,7 +9,6 @@ record counts at once (procedures.daily.decision.record_counts); with several, t
 confirm it first (procedures.daily.confirmation).
 """
 
-import re
 from datetime import date
 
 from sqlmodel import Session, select
@@ -25,20 +24,16 @@ from models import (
     Supervisor,
 )
 from procedures.casework import staff
-from procedures.casework.cases import Refusal, add_event, answer_once, case_today, local_date
+from procedures.casework.cases import Refusal, add_event, answer_once, case_today
+from procedures.casework.record_answers import RecordAnswers, check_record_answers
 from procedures.casework.views import Outcome
 from procedures.casework.work_calendar import current_calendar
 from procedures.daily.confirmation import invite_confirmations
 from procedures.daily.decision import record_counts
 from procedures.daily.dispatch import dispatch_by_code
 from procedures.daily.links import reissue, stored
-from procedures.daily.opening import parse_day
 from regulation.calendar import CalendarDataMissing
-from regulation.checklists import load_checklist
-from regulation.deadlines import record_counted_from, record_due
-from regulation.scoring import AnswerError, score, verdict_disagreement
-
-METHODS = ("现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控")  # 第十五条(一)2
+from regulation.deadlines import record_due
 
 
 def submit_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int | None = None,
@@ -50,69 +45,28 @@ def submit_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int 
         if dispatch_id and (signer is None or signer.case_id != case.id):
             errors.add(None, "记录表：提交人不是本次委派的督导员")
             return True
-        record = _check_record(s, case, answers, today, errors, signer)
+        checked, signer = _check_record(s, case, answers, today, errors, signer)
         if not errors:
-            _store_record(s, case, *record, today=today, entered_by=entered_by)
+            _store_record(s, case, checked, signer, answers, today=today, entered_by=entered_by)
         return True
 
     return answer_once(case_id, pause_key, "记录表", judge)
 
 
 def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, errors: Refusal,
-                  signer: Dispatch | None = None):
+                  signer: Dispatch | None = None) -> tuple[RecordAnswers, Dispatch | None]:
     """附件3 and 第十七条, one implementation: the Prefect form, the portal's check before it stores,
     and the run's judgement of what the portal stored all come here. `signer`: the dispatch
-    already proven (by the portal, or a staff code for 代录); otherwise the assignment code."""
+    already proven (by the portal, or a staff code for 代录); otherwise the assignment code.
+    The answers themselves are checked as every record's are (casework.record_answers)."""
     sess = s.get(EvaluationSession, case.session_id)
-    checklist = load_checklist(sess.form_kind)
     if case.status != "awaiting_record":
         errors.add(None, "记录表已经提交，不能再次提交（第十七条：每次评价活动一份记录表）")
     if signer is None:
         signer = dispatch_by_code(s, case, str(answers.get("assignment_code", "")))
         if signer is None:
             errors.add("assignment_code", "任务编码不正确：请填写派遣通知邮件中的一次性任务编码（如 ABCD-EFGH）")
-    ended = parse_day(answers.get("inspection_ended_on"))
-    started, scheduled_end = local_date(sess.starts_at), local_date(sess.ends_at)
-    reason, counted_from = str(answers.get("later_end_reason", "")).strip(), scheduled_end
-    if ended is None:
-        errors.add("inspection_ended_on", "督导结束日期：应为有效日期（YYYY-MM-DD）")
-    elif ended > today:
-        errors.add("inspection_ended_on", f"督导结束日期：{ended} 晚于今天（{today}），请填写实际结束日期")
-    elif ended < started:
-        errors.add("inspection_ended_on", f"督导结束日期：{ended} 早于评价活动开始日期（{started}）")
-    else:
-        counted_from, refusal = record_counted_from(scheduled_end, ended, reason)
-        if refusal:
-            errors.add("later_end_reason", str(refusal))
-    methods = [m for m in answers.get("methods") or [] if m in METHODS]
-    if not methods:
-        errors.add("methods", f"督导方式：请至少选择一项（{'、'.join(METHODS)}）")
-    if not str(answers.get("overall_evaluation", "")).strip():
-        errors.add("overall_evaluation", "总体评价：不能为空，请总结本次督导情况")
-    stated = answers.get("supervisor_verdict")
-    if stated not in ("合格", "不合格"):
-        errors.add("supervisor_verdict", "评定：请选择“合格”或“不合格”（附件3 填写说明）")
-    veto = {v.no: answers.get(f"veto_{v.no}") for v in checklist.veto_items}
-    items = {i.no: answers.get(f"item_{i.no:02d}") for i in checklist.items}
-    result = None
-    try:
-        result = score(checklist, {n: a for n, a in veto.items() if a}, {n: a for n, a in items.items() if a})
-    except AnswerError as exc:
-        for problem in exc.problems:
-            errors.add(_answer_field(problem), problem)
-    if result and stated in ("合格", "不合格"):
-        disagreement = verdict_disagreement(result, stated)
-        if disagreement:
-            errors.add("supervisor_verdict", f"评定：{disagreement}")
-    return checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items, answers, result
-
-
-def _answer_field(problem: str) -> str | None:
-    """The form field a scoring problem concerns ("督导内容第5项未作答" → item_05)."""
-    m = re.match(r"(一票否决项|督导内容)第(\d+)项", problem)
-    if not m:
-        return None
-    return f"veto_{int(m.group(2))}" if m.group(1) == "一票否决项" else f"item_{int(m.group(2)):02d}"
+    return check_record_answers(sess, answers, today, errors), signer
 
 
 def _due_from(s: Session, case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
@@ -124,24 +78,16 @@ def _due_from(s: Session, case: InspectionCase, counted_from: date, scheduled_en
         return None
 
 
-def _store_record(s, case, checklist, signer, ended, counted_from, scheduled_end, reason, methods, veto, items,
-                  answers, result, today, entered_by: str = ""):
+def _store_record(s: Session, case: InspectionCase, checked: RecordAnswers, signer: Dispatch, answers: dict,
+                  today: date, entered_by: str = "") -> None:
     supervisor = s.get(Supervisor, signer.supervisor_id)
-    due = _due_from(s, case, counted_from, scheduled_end)
+    due = _due_from(s, case, checked.counted_from, checked.scheduled_end)
     # Late from the same end as the sweep; a stated later end never undoes an overdue report.
     late = (due is not None and today > due) or case.overdue_reported_on is not None
-    remarks = {str(i.no): answers.get(f"remark_{i.no:02d}", "") for i in checklist.items
-               if answers.get(f"remark_{i.no:02d}")}
     record = InspectionRecord(
-        case_id=case.id, form_kind=checklist.form, form_version=checklist.version, submitted_by=supervisor.id,
-        submitted_on=today, received_on=clock.today(), inspection_ended_on=ended, stated_end_reason=reason if counted_from != scheduled_end else "",
-        due_on=due, late=late, methods=methods,
-        veto_answers={str(k): v for k, v in veto.items()}, item_answers={str(k): v for k, v in items.items()},
-        remarks=remarks, overall_evaluation=str(answers["overall_evaluation"]).strip(),
-        supervisor_verdict=answers["supervisor_verdict"], verdict=result.verdict,
-        negative_count=result.negative_count, item_count=result.item_count,
-        veto_hits=[v.no for v in result.veto_hits], failed_items=[i.no for i in result.failed_items],
-        entered_by=entered_by)
+        case_id=case.id, submitted_by=supervisor.id, submitted_on=today, received_on=clock.today(),
+        due_on=due, late=late, entered_by=entered_by, **checked.columns(answers))
+    result = checked.result
     s.add(record)
     signer.status = "recorded"
     s.add(signer)
