@@ -18,7 +18,10 @@ from adapters.templates import render_email
 from models import PortalLink
 
 KINDS = {"statement_files", "record_form", "record_confirmation", "member_findings", "lead_consolidation",
-         "decision_receipt", "misconduct_statement"}  # procedures/portal/forms.py
+         "decision_receipt", "misconduct_statement",
+         # 内督 (procedures/internal): the contact assigns, the internal supervisor records, the
+         # contact follows up; the contact's own requests (supervisors, cards, special inspections)
+         "internal_assign", "internal_record", "internal_followup", "internal_people", "internal_special"}  # procedures/portal/forms.py
 RECIPIENT_KINDS = {"institution", "supervisor", "staff"}
 
 
