@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # link; the first sweep after that reminds it and tells the agency, once.
     decision_receipt_working_days: int = Field(default=5, ge=1)
     rectification_reminder_days: list[int] = [30, 7, 1]
+    # Internal supervision (内督, 第十六条): a session is opened (its contact asked to assign an
+    # internal supervisor) at the latest this many working days before it starts; a 不合格
+    # internal record asks the institution what it did within this many days (ours: the
+    # regulation sets no period for the institution's own follow-up).
+    internal_assign_working_days: int = Field(default=5, ge=1)
+    internal_followup_days: int = Field(default=15, ge=1)
     sweep_catchup_days: int = Field(default=31, ge=0)
 
     # The portal (portal/): pages for people outside the agency, beside the Prefect server.

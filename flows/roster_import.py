@@ -2,13 +2,16 @@
 
 Staff give the path of an .xlsx on the server (a template from `supervise roster template`);
 the whole file is checked and written in one transaction, or refused with every problem
-listed (sheet, row, column, why). The report is the run's artifact. A refused file ends the
+listed (sheet, row, column, why). The report is the run's artifact. Sessions it registers
+that start soon ask their institution for an internal supervisor at once (第十六条). A refused file ends the
 run as Failed, so it never looks like success in the run list.
 """
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+from adapters.clock import today
+from tasks.internal import open_internal_sessions
 from tasks.supervisors import import_roster
 
 
@@ -28,4 +31,6 @@ def roster_import(file_path: str, dry_run: bool = False) -> str:
     create_markdown_artifact(report, key="roster-import-report", description="名册导入报告")
     if not accepted:
         raise RosterRefused("名册未导入：存在错误，详见“名册导入报告”产物")
+    if not dry_run:  # 第十六条: sessions soon to start ask their contact now, not at tomorrow's sweep
+        open_internal_sessions(today())
     return report

@@ -151,7 +151,7 @@ def link_context(link: PortalLink) -> dict:
         closed = "" if case.status == waits_for else (
             "本次督导的记录表已经提交，此链接无需再使用。" if link.kind == "record_form" and record else
             "本案当前不在等待此项提交（已办结或已由委派机构处理），此链接无需再使用。")
-        return {"form_kind": sess.form_kind, "closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
+        return {"form_kind": sess.form_kind, "internal": False, "closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
                 "occupation": sess.occupation, "level": sess.level, "site": sess.site,
                 "scheduled_end": str(local_date(sess.ends_at)), "record_due": str(case.record_due) if case.record_due else "暂无法计算",
                 "supervisors": supervisors, "several": len(supervisors) > 1,

@@ -56,6 +56,12 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     (r"facts_(\d+)", "text", "督导事项（{n}）事实"),
     (r"hearing", "text", "听取意见"),
     (r"text", "text", "不同意见"),
+    # 内督 (procedures/internal)
+    (r"card_code", "code", "内督证卡编号"),
+    (r"recorder", "code", "填写记录表的内督员"),
+    (r"others", "code", "其他内督员"),
+    (r"signed_by", "name", "安排人"),
+    (r"measures", "text", "整改措施"),
 )
 _COMPILED = tuple((re.compile(pattern), kind, label) for pattern, kind, label in FIELDS)
 

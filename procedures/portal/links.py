@@ -108,12 +108,18 @@ def invite(step: CaseStep, recipient: Recipient, contact: Contact, title: str, d
     """Create the link and write its invitation mail to the outbox, in one transaction, once.
     The mail carries the portal link only (never a Prefect link)."""
     with session_scope() as s:
-        link = create_link(s, step, recipient, contact, title, deadline, instructions, kind, key)
-        subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
-                                           url=link.url, deadline=aware(deadline), expires_at=link.expires_at,
-                                           instructions=instructions, kind=kind)
-        mailer.enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html)
-        return link
+        return invite_in(s, step, recipient, contact, title, deadline, instructions, kind, key)
+
+
+def invite_in(s: Session, step: CaseStep, recipient: Recipient, contact: Contact, title: str, deadline: datetime,
+              instructions: str = "", kind: str = "statement_files", key: str | None = None) -> CreatedLink:
+    """`invite` inside the caller's transaction (a step that stores its own rows with it)."""
+    link = create_link(s, step, recipient, contact, title, deadline, instructions, kind, key)
+    subject, text, html = render_email("portal_link", title=title, recipient=recipient, contact=contact,
+                                       url=link.url, deadline=aware(deadline), expires_at=link.expires_at,
+                                       instructions=instructions, kind=kind)
+    mailer.enqueue(s, f"portal-link:{link.link_id}", recipient.email, recipient.kind, subject, text, html)
+    return link
 
 
 @dataclass(frozen=True)
