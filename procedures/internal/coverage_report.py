@@ -124,30 +124,60 @@ class AgencyReport:
         return self.text if self.accepted else f"# 未能生成内督情况报告\n\n{inert(self.text)}"
 
 
-def agency_report(agency_id: str, start: str, end: str, batch_number: str, staff_code: str,
-                  today: date) -> AgencyReport:
-    """The report staff asked for in the Prefect UI: their staff code must belong to the agency
-    (procedures.casework.staff.verify); the record of `batch_number` only for its owning agency."""
+def check_request(agency_id: str, start: str, end: str, today: date) -> str | None:
+    """Why the request cannot be answered (Chinese, naming the field), before anyone signs; else None."""
+    from adapters.db import session_scope
+    from models import Agency
+
+    if not (agency_id or "").strip():
+        return "委派机构编码：未填写"
+    with session_scope() as s:
+        if s.get(Agency, agency_id.strip()) is None:
+            return f"委派机构编码：没有编码为“{agency_id.strip()}”的委派机构"
+    try:
+        parse_period(start, end, today)
+    except CoverageError as exc:
+        return str(exc)
+    return None
+
+
+def signer(code: str, agency_id: str) -> staff.Decider | str:
+    """The staff member of `agency_id` a code belongs to, or why not (procedures.casework.staff.verify)."""
     from adapters.db import session_scope
 
     with session_scope() as s:
-        from models import Agency
+        return staff.verify(s, agency_id.strip(), code or "")
 
-        if not (agency_id or "").strip() or s.get(Agency, agency_id.strip()) is None:
-            return AgencyReport(False, f"委派机构：没有编码为“{agency_id}”的委派机构")
-        agency_id = agency_id.strip()
-        decider = staff.verify(s, agency_id, staff_code or "")
-        if isinstance(decider, str):
-            return AgencyReport(False, decider)
-        try:
-            period = parse_period(start, end, today)
-            report = coverage(s, *period, agency_id=agency_id, as_of=today)
-        except CoverageError as exc:
-            return AgencyReport(False, str(exc))
+
+def signed_report(decider: staff.Decider, agency_id: str, start: str, end: str, batch_number: str,
+                  today: date) -> AgencyReport:
+    """The report for `agency_id`, read by `decider` (already verified for that agency)."""
+    from adapters.db import session_scope
+
+    refusal = check_request(agency_id, start, end, today)
+    if refusal:
+        return AgencyReport(False, refusal)
+    agency_id = agency_id.strip()
+    with session_scope() as s:
+        report = coverage(s, *parse_period(start, end, today), agency_id=agency_id, as_of=today)
         parts = [coverage_markdown(report)]
         if batch_number and batch_number.strip():
             view = internal_record_view(s, batch_number, agency_id)
             parts.append(record_markdown(view) if isinstance(view, InternalRecordView)
                          else f"## 内督记录\n\n{inert(view)}")
-        parts.append(f"\n查阅人：{inert(decider.label)}")
-        return AgencyReport(True, "\n\n".join(parts))
+    parts.append(f"查阅人：{inert(decider.label)}")
+    return AgencyReport(True, "\n\n".join(parts))
+
+
+def agency_report(agency_id: str, start: str, end: str, batch_number: str, staff_code: str,
+                  today: date) -> AgencyReport:
+    """The report in one call (the CLI, tests): the request checked, the staff code verified against
+    the agency (procedures.casework.staff.verify), then the report; the record of `batch_number`
+    only for its owning agency (第八条)."""
+    refusal = check_request(agency_id, start, end, today)
+    if refusal:
+        return AgencyReport(False, refusal)
+    decider = signer(staff_code, agency_id)
+    if isinstance(decider, str):
+        return AgencyReport(False, decider)
+    return signed_report(decider, agency_id, start, end, batch_number, today)
