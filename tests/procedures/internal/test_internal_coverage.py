@@ -243,3 +243,19 @@ def test_the_period_is_counted_in_local_days_at_both_ends(world):
     with session_scope() as s:
         (row,) = coverage(s, START, END, agency_id="CITY-B", as_of=AS_OF).rows
     assert row.coverage.sessions == 2
+
+
+def test_the_sql_scope_of_an_agency_is_the_same_rule_as_responsible_agency(world):
+    """One mapping (第十一条): an institution matches responsible_for(agency) exactly when
+    responsible_agency names that agency — for every institution and agency of the world."""
+    from sqlmodel import select
+
+    from models import Agency, Institution
+    from procedures.casework.dispatching import responsible_agency, responsible_for
+
+    with session_scope() as s:
+        institutions = list(s.exec(select(Institution)))
+        for agency in s.exec(select(Agency)):
+            matched = set(s.exec(select(Institution.id).where(responsible_for(agency))))
+            expected = {i.id for i in institutions if responsible_agency(s, i).id == agency.id}
+            assert matched == expected, agency.id
