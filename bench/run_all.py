@@ -3,6 +3,7 @@
 from bench import (
     dispatch_bench,
     flow_bench,
+    internal_coverage_bench,
     portal_bench,
     roster_bench,
     sanction_sweep_bench,
@@ -17,6 +18,7 @@ def main() -> None:
     dispatch_bench.main()
     roster_bench.main()
     sanction_sweep_bench.main()
+    internal_coverage_bench.main()
     flow_bench.main()
     service_bench.main()
     portal_bench.main()

@@ -14,6 +14,7 @@ from adapters.settings import get_settings
 from deployments.titles import titled_schema
 from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
+from flows.internal_report import internal_supervision_report
 from flows.roster_import import roster_import
 from flows.sanctions import sanction_procedure
 from flows.special import special_inspection
@@ -24,11 +25,12 @@ DAILY_INSPECTION = "daily-inspection/daily-inspection"
 DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
 SPECIAL_INSPECTION = "special-inspection/special-inspection"
 SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
+INTERNAL_REPORT = "internal-supervision-report/internal-supervision-report"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
           "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION,
-          SANCTION_PROCEDURE]
+          SANCTION_PROCEDURE, INTERNAL_REPORT]
 
 
 def titled(deployment):
@@ -59,6 +61,9 @@ def deployments():
                                                 description="专项督导（第十五条（二）、第十四条）")),
         titled(sanction_procedure.to_deployment(name="sanction-procedure", tags=["处理"],
                                                 description="处理程序：告知、陈述申辩、处理决定和措施（第十八条–第二十五条、第二十七条、附件4）")),
+        titled(internal_supervision_report.to_deployment(
+            name="internal-supervision-report", tags=["内督"],
+            description="内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）")),
     ]
 
 

@@ -35,16 +35,30 @@ from regulation.recusal import (
 )
 from regulation.terms import Term
 
+PROVINCE_FILED = ("province", "mohrss")  # 第十一条: the province dispatches to these, a city to its own
+
 
 def responsible_agency(s: Session, institution: Institution, agency_id: str | None = None) -> Agency | None:
     """The agency that dispatches to this institution (第十一条), or the one named."""
     if agency_id:
         return s.get(Agency, agency_id)
-    if institution.filing_authority in ("province", "mohrss"):
+    if institution.filing_authority in PROVINCE_FILED:
         query = select(Agency).where(Agency.level == "province")
     else:
         query = select(Agency).where(Agency.level == "city", Agency.city_letter == institution.city_letter)
     return s.exec(query).first()
+
+
+def responsible_for(agency: Agency):
+    """The same rule as `responsible_agency`, the other way round: a SQL condition on Institution
+    that holds for the institutions `agency` is responsible for (第十一条), for queries over many."""
+    from sqlalchemy import false
+
+    if agency.level == "province":
+        return col(Institution.filing_authority).in_(PROVINCE_FILED)
+    if agency.level == "city" and agency.city_letter:
+        return (col(Institution.filing_authority).not_in(PROVINCE_FILED)) & (Institution.city_letter == agency.city_letter)
+    return false()  # a third party is responsible for nothing by itself: it acts where it is named
 
 
 def agency_facts(s: Session, agency: Agency) -> AgencyFacts:

@@ -1,6 +1,23 @@
-"""第十二条 internal cards valid only at their own institution/industry; 第十六条 full coverage."""
+"""第十二条 internal cards valid only at their own institution/industry; 第十六条 full coverage: the
+coverage arithmetic, the internal-vs-external divergence signal (第四条) and the 双随机 risk weight."""
 
-from regulation.internal_supervision import InstitutionIssuer, coverage_gap, internal_card_refusal
+from datetime import date, timedelta
+
+import pytest
+
+from regulation.internal_supervision import (
+    DIVERGENCE_MIN_PAIRS,
+    MAX_RISK_WEIGHT,
+    UNKNOWN_DUE_GRACE_DAYS,
+    Coverage,
+    InstitutionIssuer,
+    coverage_gap,
+    divergence,
+    followup_overdue,
+    internal_card_refusal,
+    record_missing,
+    risk_weight,
+)
 
 CITY_FILED = InstitutionIssuer("city", "37010020240001")
 MOHRSS_FILED = InstitutionIssuer("mohrss", "Y0123")
@@ -40,3 +57,89 @@ def test_internal_card_of_a_person_dismissed_under_article_26_is_refused_everywh
     reason = internal_card_refusal("S240001260001", CITY_FILED, banned=True)
     assert reason.article == "第二十六条" and "不得再从事我省" in reason.text
     assert internal_card_refusal("S240001260001", CITY_FILED, banned=False) is None
+
+
+# -- What the agency sees: coverage arithmetic, the divergence signal, the risk weight ---------------
+END = date(2026, 3, 2)
+DUE = date(2026, 3, 4)
+
+
+def test_a_session_with_a_record_is_never_missing_even_when_reported():
+    assert not record_missing(True, DUE, True, END, DUE + timedelta(days=30))
+
+
+def test_a_session_without_record_is_missing_only_after_its_due_day():
+    assert not record_missing(False, DUE, False, END, DUE)
+    assert record_missing(False, DUE, False, END, DUE + timedelta(days=1))
+
+
+def test_a_session_reported_missing_counts_as_missing_before_its_due_day():
+    assert record_missing(False, DUE, True, END, END)
+
+
+def test_a_session_with_unknown_due_is_missing_only_after_the_grace_days():
+    last_day = END + timedelta(days=UNKNOWN_DUE_GRACE_DAYS)
+    assert not record_missing(False, None, False, END, last_day)
+    assert record_missing(False, None, False, END, last_day + timedelta(days=1))
+
+
+def test_a_followup_is_overdue_only_for_a_failed_record_without_followup_after_its_due_day():
+    assert not followup_overdue("不合格", None, DUE, False, DUE)
+    assert followup_overdue("不合格", None, DUE, False, DUE + timedelta(days=1))
+    assert followup_overdue("不合格", None, None, True, END)
+    assert not followup_overdue("不合格", DUE, DUE, True, DUE + timedelta(days=9))
+    assert not followup_overdue("合格", None, DUE, True, DUE + timedelta(days=9))
+    assert not followup_overdue("不合格", None, None, False, DUE + timedelta(days=99))
+
+
+def test_coverage_shares_pending_and_totals():
+    a = Coverage(sessions=10, recorded=7, on_time=5, missing=2, failed=2, followups_done=1, followups_overdue=1)
+    assert (a.pending, a.covered_share, a.on_time_share, a.missing_share, a.full) == (1, 0.7, 0.5, 0.2, False)
+    total = a + Coverage(sessions=4, recorded=4, on_time=4)
+    assert (total.sessions, total.recorded, total.on_time, total.missing, total.failed) == (14, 11, 9, 2, 2)
+    assert Coverage().covered_share is None and Coverage().full
+
+
+def test_coverage_counts_that_contradict_each_other_are_refused():
+    with pytest.raises(ValueError):
+        Coverage(sessions=2, recorded=3)
+    with pytest.raises(ValueError):
+        Coverage(sessions=3, recorded=2, missing=2)
+    with pytest.raises(ValueError):
+        Coverage(sessions=3, recorded=2, failed=1, followups_done=1, followups_overdue=1)
+
+
+def test_institution_with_internal_passes_and_external_fails_is_flagged():
+    signal = divergence([("合格", "不合格")] * DIVERGENCE_MIN_PAIRS + [("合格", "合格")], internal_failures=0)
+    assert (signal.compared, signal.diverging, signal.flagged) == (3, 2, True)
+    assert "第十六条" in signal.reason.article and "2 场" in signal.reason.text
+
+
+def test_one_diverging_session_is_not_yet_a_signal():
+    signal = divergence([("合格", "不合格")] * (DIVERGENCE_MIN_PAIRS - 1), internal_failures=0)
+    assert (signal.diverging, signal.flagged, signal.reason) == (1, False, None)
+
+
+def test_an_institution_that_fails_sessions_itself_is_not_flagged():
+    assert not divergence([("合格", "不合格")] * 5, internal_failures=1).flagged
+
+
+def test_sessions_both_call_failed_or_internal_stricter_do_not_diverge():
+    signal = divergence([("不合格", "不合格"), ("不合格", "合格"), ("合格", "合格")], internal_failures=0)
+    assert (signal.compared, signal.diverging, signal.flagged) == (3, 0, False)
+
+
+def test_risk_weight_is_one_for_a_compliant_institution_and_grows_with_each_risk():
+    clean = Coverage(sessions=4, recorded=4, on_time=4)
+    assert risk_weight(clean) == 1.0
+    half_missing = Coverage(sessions=4, recorded=2, on_time=2, missing=2)
+    assert risk_weight(half_missing) == 1.5
+    flagged = divergence([("合格", "不合格")] * 2, internal_failures=0)
+    assert risk_weight(clean, flagged) == 2.0
+    overdue = Coverage(sessions=4, recorded=4, on_time=4, failed=1, followups_overdue=1)
+    assert risk_weight(overdue) == 1.5
+
+
+def test_risk_weight_is_capped():
+    worst = Coverage(sessions=4, recorded=1, on_time=0, missing=3, failed=1, followups_overdue=1)
+    assert risk_weight(worst, divergence([("合格", "不合格")] * 2, 0)) == MAX_RISK_WEIGHT
