@@ -76,11 +76,13 @@ def request_link(filing_number: str, email: str, what: str) -> bool:
             col(PortalLink.step_key).startswith(f"{what}-"), PortalLink.created_at > since)).one()
         if recent >= OPEN_PER_DAY:
             return False
-        step = portal_links.CaseStep(purpose.kind, inst.id, f"{what}-{uuid4().hex}", "")
+        step = portal_links.CaseStep(purpose.kind, inst.id, f"{what}-{uuid4().hex[:20]}", "")  # ≤ 40 (step_key)
         recipient = portal_links.Recipient("institution", name, contact_email.strip())
         contact = portal_links.Contact(agency.letterhead_name, agency.email)
     # valid LINK_DAYS days in all: the step's own deadline plus the links' grace period
     grace = get_settings().portal_link_grace_days
     deadline = now() + timedelta(days=max(LINK_DAYS - grace, 1))
-    portal_links.invite(step, recipient, contact, purpose.title, deadline, purpose.instructions, kind=purpose.kind)
+    key = f"{step.case_kind}:{step.case_id}:{step.step_key}"  # unique per request; an e-mail would not fit 160
+    portal_links.invite(step, recipient, contact, purpose.title, deadline, purpose.instructions, kind=purpose.kind,
+                        key=key)
     return True
