@@ -6,7 +6,6 @@ log is our own and prints `/l/[链接]` instead; Referrer-Policy keeps it out of
 The portal calls procedures/ only, and never exposes Prefect's API.
 """
 
-import hmac
 import logging
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
 from portal import pages
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
+from portal.internal import internal_router
 from portal.pages import TEMPLATES, page, problem
 from portal.register import router as register_router
 from portal.resumer import Resumer
@@ -31,7 +31,6 @@ from procedures.portal import forms as portal_forms
 from procedures.portal import links as portal_links
 from procedures.portal import submissions as portal_submissions
 from procedures.portal.submissions import IncomingFile
-from procedures.supervisors import internal_access
 
 log = logging.getLogger("portal")
 CSRF_COOKIE = "portal_csrf"
@@ -253,54 +252,6 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return RedirectResponse(f"/l/{token}?done=1" if result.status == "stored" else f"/l/{token}",
                                 status_code=303)
 
-    # -- 内督联系人：申请办理链接 (procedures/supervisors/internal_access.py) ---------------------------
-    # Public: the same answer whatever matched (no enumeration of institutions or e-mails); every
-    # request counts against the address's limit, as a wrong token does (portal/guard.py), in a
-    # count of its own so that asking for links never locks a person out of the links they have.
-    internal_requests = WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds)
-
-    def internal_page(request: Request, status=200, errors=None, answers=None, sent=False) -> Response:
-        key, new = browser_key(request)
-        response = page("internal_request.html.j2", status, errors=errors or {}, answers=answers or {}, sent=sent,
-                        purposes={k: p.label for k, p in internal_access.PURPOSES.items()},
-                        csrf=portal_tokens.mac_hex("internal-request", key, 64))
-        return with_cookie(response, key, new)
-
-    @app.get("/internal")
-    async def internal_request_form(request: Request, sent: str = ""):
-        return internal_page(request, sent=sent == "1")
-
-    @app.post("/internal")
-    async def internal_request(request: Request):
-        address = "internal:" + client(request)
-        wait = await run_in_threadpool(internal_requests.blocked_for, address)
-        if wait:
-            return rate_problem(wait)
-        try:
-            form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
-        except (BodyTooLarge, MultiPartException, StarletteHTTPException, ValueError):
-            return problem("bad_form", 400)
-        answers = {name: (value if isinstance(value, str) else "").strip()[:254]
-                   for name in ("csrf_token", "filing_number", "email", "what") if (value := form.get(name)) is not None}
-        await form.close()
-        key = request.cookies.get(CSRF_COOKIE) or ""
-        expected = portal_tokens.mac_hex("internal-request", key, 64) if key else ""
-        if not key or not hmac.compare_digest(expected, answers.get("csrf_token", "")):
-            return problem("csrf", 403)
-        errors = {}
-        if not answers.get("filing_number"):
-            errors["filing_number"] = "备案编号：未填写"
-        if not answers.get("email"):
-            errors["email"] = "内督联系人邮箱：未填写"
-        if answers.get("what") not in internal_access.PURPOSES:
-            errors["what"] = "办理事项：请选择一项"
-        if errors:
-            return internal_page(request, 400, errors, answers)
-        await run_in_threadpool(internal_requests.miss, address)
-        await run_in_threadpool(internal_access.request_link, answers["filing_number"], answers["email"],
-                                answers["what"])
-        return RedirectResponse("/internal?sent=1", status_code=303)
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 405:
@@ -320,6 +271,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return problem("error", 500)
 
     app.include_router(register_router)  # the public register (一公开), its own module
+    app.include_router(internal_router(  # 内督联系人：申请办理链接, its own module
+        WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds), CSRF_COOKIE,
+        browser_key, with_cookie, client, rate_problem))
     return Guard(app, max_request_bytes)
 
 

@@ -150,3 +150,20 @@ def test_a_revoked_institution_cannot_report(db):
     result = _submit(token, _fields(db["own"]))
     assert result.status == "invalid" and any("备案回执已撤销" in e for e in result.errors)
     assert _written() == before
+
+
+def test_the_report_page_renders_in_chinese_with_only_the_own_team_offered(db):
+    """The page as the portal renders it (portal.pages, autoescaped), before the lead wires the form
+    into the running portal (procedures/internal/registration.py)."""
+    from portal.pages import environment
+
+    _token(db["institution"])
+    with session_scope() as s:
+        link = s.exec(select(PortalLink).where(PortalLink.kind == "internal_special")).one()
+        s.expunge(link)
+    form = forms()["internal_special"]
+    html = environment().get_template(form.template).render(
+        link=link, errors=["x"], field_errors={"team": "督导小组：<b>"}, answers={"matters": ["3"], "team": []},
+        csrf="0" * 64, limits={}, deadline=clock.now(), expires_at=clock.now(), staff=False, **form.context(link))
+    assert "报告内部专项督导（第十六条）" in html and "（三）制度建设" in html and "督导小组：&lt;b&gt;" in html
+    assert html.count('name="team"') == 3 and 'value="3" checked' in html
