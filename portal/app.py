@@ -23,6 +23,7 @@ from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
 from portal import pages
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
+from portal.internal import internal_router
 from portal.pages import TEMPLATES, page, problem
 from portal.register import router as register_router
 from portal.resumer import Resumer
@@ -270,6 +271,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return problem("error", 500)
 
     app.include_router(register_router)  # the public register (一公开), its own module
+    app.include_router(internal_router(  # 内督联系人：申请办理链接, its own module
+        WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds), CSRF_COOKIE,
+        browser_key, with_cookie, client, rate_problem))
     return Guard(app, max_request_bytes)
 
 
