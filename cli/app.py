@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from cli import internal_contacts, internal_reports
 from cli.database import require_database
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
 from cli.sanctions import institution_app, register_app
@@ -38,6 +39,12 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(portal_app, name="portal")
 app.add_typer(institution_app, name="institution")
 app.add_typer(register_app, name="register")
+internal_app = typer.Typer(help="内督（第十二条、第十六条）：机构的内督联系人、覆盖情况与内督记录（第八条：仅限负责的委派机构）",
+                           no_args_is_help=True)
+internal_app.command("contact")(internal_contacts.set_contact)
+internal_app.command("coverage")(internal_reports.coverage)
+internal_app.command("record")(internal_reports.record)
+app.add_typer(internal_app, name="internal")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 

@@ -62,6 +62,23 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     (r"others", "code", "其他内督员"),
     (r"signed_by", "name", "安排人"),
     (r"measures", "text", "整改措施"),
+    (r"action", "choice", "办理事项"),
+    (r"attest_(\d+)", "choice", "第六条条件（{n}）"),
+    (r"assessed_on", "choice", "考核合格日期"),
+    (r"assessment_passed", "choice", "考核合格"),
+    (r"card", "choice", "内督证卡"),
+    (r"started_on", "choice", "开始日期"),
+    (r"ended_on", "choice", "结束日期"),
+    (r"matters", "choice", "督导事项"),
+    (r"team", "choice", "督导组成员"),
+    (r"outcome", "choice", "结果"),
+    (r"name", "name", "姓名"),
+    (r"person_key", "code", "身份证号"),
+    (r"phone", "code", "电话"),
+    (r"email", "remark", "电子邮箱"),
+    (r"reason", "remark", "理由"),
+    (r"subject", "remark", "督导主题"),
+    (r"findings", "text", "发现的问题"),
 )
 _COMPILED = tuple((re.compile(pattern), kind, label) for pattern, kind, label in FIELDS)
 

@@ -10,7 +10,13 @@ from sqlmodel import select
 
 from adapters import portal_tokens
 from adapters.db import session_scope, upgrade
-from cli.demo_data import add_agencies, add_institution, add_session, add_supervisor, sample_identity
+from cli.demo_data import (
+    add_agencies,
+    add_institution,
+    add_session,
+    add_supervisor,
+    sample_identity,
+)
 from models import (
     ConflictDeclaration,
     EvaluationSession,

@@ -9,7 +9,8 @@ import pytest
 from adapters.templates import TEMPLATES
 from procedures.portal import limits as portal_limits
 
-FORM_TEMPLATES = ("record_form", "confirmation", "findings_form", "consolidation_form", "decision_receipt", "form")
+FORM_TEMPLATES = ("record_form", "confirmation", "findings_form", "consolidation_form", "decision_receipt", "form",
+                  "internal_assign", "internal_followup", "internal_people", "internal_special")
 NOT_TEXT = {"csrf_token", "files"}  # the CSRF token is checked whole; file inputs are files
 
 
