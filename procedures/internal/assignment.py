@@ -39,6 +39,8 @@ CASE_KIND = "internal_session"
 ASSIGN_KIND = "internal_assign"
 ASSIGN_TITLE = "安排内督员（第十六条：内督日常督导全覆盖）"
 MAX_SUPERVISORS = 5
+RECORD_KIND = "internal_record"  # the recorder's 附件3 link (record.py)
+RECORD_TITLE = "内督日常督导情况记录表（附件3）"
 
 
 def contact_of(s: Session, inst: Institution) -> portal_links.Contact:
@@ -149,8 +151,6 @@ def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institu
 def assign(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution,
            people: list[Supervisor], by: str, on: date) -> None:
     """Store the assignment (checked before) and send the recorder their record link."""
-    from procedures.internal.record import invite_recorder
-
     row.status, row.assigned_on, row.assigned_by = "assigned", on, by
     row.recorder_id, row.supervisor_ids = people[0].id, [p.id for p in people]
     s.add(row)
@@ -158,6 +158,23 @@ def assign(s: Session, row: InternalSession, sess: EvaluationSession, inst: Inst
                                  for p in people]
     s.add(sess)
     invite_recorder(s, row, sess, inst, people[0])
+
+
+def _link_deadline(row: InternalSession, sess: EvaluationSession) -> datetime:
+    """The record's due day, or (while it is unknown) a week after the scheduled end; never
+    before tomorrow, so a link sent late still opens."""
+    day = row.record_due or local_date(sess.ends_at) + timedelta(days=7)
+    return end_of(max(day, clock.today() + timedelta(days=1)))
+
+
+def invite_recorder(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution,
+                    sup: Supervisor) -> None:
+    portal_links.invite_in(
+        s, portal_links.CaseStep(CASE_KIND, row.id, "record", ""), portal_links.Recipient("supervisor", sup.name, sup.email),
+        contact_of(s, inst), f"{RECORD_TITLE} · {sess.batch_number}", _link_deadline(row, sess),
+        f"你已被{inst.name}安排为本场次内督员。督导结束后，逐项选择是/否并填写备注，可附照片或扫描件；"
+        "提交时填写本人内督证卡编号。督导结束后2个工作日内提交（第十七条）。",
+        kind=RECORD_KIND, key=f"{CASE_KIND}:{row.id}:record:{sup.id}")
 
 
 def assign_context(link: PortalLink) -> dict:

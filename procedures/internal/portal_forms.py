@@ -50,7 +50,7 @@ def _check_followup(link, answers: dict, _fields: Fields) -> tuple[Refusal, dict
 register(PortalForm(assignment.ASSIGN_KIND, "internal_assign.html.j2", 20, _parse_assignment,
                     assignment.assign_context, _check_assignment, waiting=assignment.assignment_waits,
                     resumes=False, stored=assignment.assignment_stored, file_fields=lambda link: set()))
-register(PortalForm(record.RECORD_KIND, "record_form.html.j2", 200, _parse_record, record.record_context,
+register(PortalForm(assignment.RECORD_KIND, "record_form.html.j2", 200, _parse_record, record.record_context,
                     _check_record, _evidence_field, record.record_waits, resumes=False,
                     stored=record.record_stored, item_labels=record.record_item_labels))
 register(PortalForm(followup.FOLLOWUP_KIND, "internal_followup.html.j2", 10, _parse_followup,

@@ -25,32 +25,10 @@ from models import (
 )
 from procedures.casework.cases import Refusal, local_date
 from procedures.casework.record_answers import METHODS, check_record_answers
-from procedures.internal.assignment import CASE_KIND, contact_of, end_of, notify_text
+from procedures.internal.assignment import CASE_KIND, notify_text
 from procedures.portal import links as portal_links
 from regulation.checklists import load_checklist
 from regulation.deadlines import record_due
-
-RECORD_KIND = "internal_record"
-RECORD_TITLE = "内督日常督导情况记录表（附件3）"
-
-
-def _link_deadline(row: InternalSession, sess: EvaluationSession) -> datetime:
-    """The record's due day, or (while it is unknown) a week after the scheduled end; never
-    before tomorrow, so a link sent late still opens."""
-    from datetime import timedelta
-
-    day = row.record_due or local_date(sess.ends_at) + timedelta(days=7)
-    return end_of(max(day, clock.today() + timedelta(days=1)))
-
-
-def invite_recorder(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution,
-                    sup: Supervisor) -> None:
-    portal_links.invite_in(
-        s, portal_links.CaseStep(CASE_KIND, row.id, "record", ""), portal_links.Recipient("supervisor", sup.name, sup.email),
-        contact_of(s, inst), f"{RECORD_TITLE} · {sess.batch_number}", _link_deadline(row, sess),
-        f"你已被{inst.name}安排为本场次内督员。督导结束后，逐项选择是/否并填写备注，可附照片或扫描件；"
-        "提交时填写本人内督证卡编号。督导结束后2个工作日内提交（第十七条）。",
-        kind=RECORD_KIND, key=f"{CASE_KIND}:{row.id}:record:{sup.id}")
 
 
 def record_context(link: PortalLink) -> dict:
