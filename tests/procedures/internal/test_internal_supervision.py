@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from adapters import portal_tokens
+from adapters import clock, portal_tokens
 from adapters.db import session_scope, upgrade
 from cli.demo_data import (
     add_agencies,
@@ -205,7 +205,8 @@ def test_internal_record_is_signed_with_the_recorders_card_and_judged_by_the_twe
     assert submit("internal_record", key, record_fields(card_of(sup), negatives=(1, 2, 3, 4))).status == "stored"
     with session_scope() as s:
         rec = s.exec(select(InternalRecord)).one()
-        assert (rec.verdict, rec.negative_count, rec.item_count, rec.late) == ("合格", 4, 23, False)
+        assert (rec.verdict, rec.negative_count, rec.item_count) == ("合格", 4, 23)
+        assert rec.due_on == date(2026, 12, 8) and rec.late == (clock.today() > rec.due_on)  # 第十七条
         assert rec.followup_due is None
     assert internal_of(sid).status == "recorded"
     (result_mail,) = mails("【内督记录表】")

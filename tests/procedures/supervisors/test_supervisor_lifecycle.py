@@ -13,7 +13,7 @@ from cli.demo_data import add_agencies, add_institution
 from models import Agency, AppointmentTerm, Document, OutboxMessage, Supervisor
 from models.lifecycle import MisconductCase, SupervisionBan, SupervisorFileEntry
 from procedures.casework.dispatching import agency_facts, supervisor_facts
-from procedures.supervisors import cards, coverage, misconduct, misconduct_hearing, people, terms
+from procedures.supervisors import cards, misconduct, misconduct_hearing, people, terms
 from regulation.dispatch import pool_exclusions
 from regulation.identity import make_number
 from regulation.reasons import RuleViolation
@@ -218,20 +218,3 @@ def test_internal_card_from_the_institution_filing_number(db):
         people.record_assessment(s, other.person_key, "assessment", D0, True)
         with pytest.raises(RuleViolation, match="行业代码"):
             cards.issue_internal_card(s, other.id, "H", inst.id, D0)
-
-
-def test_sessions_of_the_coming_week_without_internal_supervisor_are_flagged_once(db):
-    from datetime import timedelta
-
-    from cli.demo_data import add_session
-
-    day = date(2026, 12, 1)
-    with session_scope(db) as s:
-        inst = add_institution(s, "机构", "37010020240001")
-        add_session(s, "NONE-IN-7", inst, day + timedelta(days=7), internal_supervisors=[])
-        add_session(s, "NONE-IN-8", inst, day + timedelta(days=8), internal_supervisors=[])
-        add_session(s, "HAS-IN", inst, day + timedelta(days=1))
-        assert coverage.flag_internal_coverage(s, day) == ["NONE-IN-7"]
-        assert coverage.flag_internal_coverage(s, day) == []  # once
-        (msg,) = [m for m in s.exec(select(OutboxMessage)) if "内督未全覆盖" in m.subject]
-        assert msg.recipient.startswith("city-a@") and "第十六条" in msg.text_body
