@@ -5,6 +5,7 @@ follow-up comes with evidence, the runner is killed and started again between tw
 every session has its record or a report to the agency naming it — once. Then the agency reads
 the coverage in the `internal-supervision-report` deployment, signed with a staff code."""
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -50,14 +51,19 @@ def sweep(as_of: str) -> None:
     h.wait_for(run_id, {StateType.COMPLETED}, timeout=300)
 
 
-def link_to(service, address: str, subject_part: str) -> str:
-    """The portal link of the newest mail to `address` whose subject has `subject_part`."""
-    for m in reversed(h.messages(service.mail_dir)):
-        if address in m["To"] and subject_part in str(m["Subject"]):
-            found = LINK.search(m.get_body(("plain",)).get_content())
-            if found:
-                return f"{service.portal.url}/l/{found.group(1)}"
-    raise AssertionError(f"no mail to {address} about {subject_part}")
+def link_to(service, address: str, subject_part: str, timeout: float = 60) -> str:
+    """The portal link of the newest mail to `address` whose subject has `subject_part` (the
+    portal's mail round sends it right after the submit that wrote it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for m in reversed(h.messages(service.mail_dir)):
+            if address in m["To"] and subject_part in str(m["Subject"]):
+                found = LINK.search(m.get_body(("plain",)).get_content())
+                if found:
+                    return f"{service.portal.url}/l/{found.group(1)}"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {address} about {subject_part}")
+        time.sleep(0.3)
 
 
 def subjects(service, part: str) -> list[str]:
@@ -121,7 +127,10 @@ def test_internal_supervision_from_assignment_to_coverage_across_a_restart(servi
     with session_scope() as s:
         rec = s.exec(select(InternalRecord).where(InternalRecord.session_id == w["sessions"][0])).one()
         assert rec.verdict == "不合格" and rec.veto_hits == [1] and rec.followup_due is not None
-    assert any("评定不合格" in x for x in subjects(service, "【内督记录表】"))
+    deadline = time.monotonic() + 60
+    while not any("评定不合格" in x for x in subjects(service, "【内督记录表】")):
+        assert time.monotonic() < deadline, "the contact never got the record's result"
+        time.sleep(0.3)
 
     # The contact follows up with evidence.
     page = post_fields(browser(), link_to(service, CONTACT, "内督不合格的整改说明"),
