@@ -62,6 +62,32 @@ def internal_card_refusal(card_code: str, institution: InstitutionIssuer, banned
                              "不符，内督证卡仅限本评价机构内部使用")
 
 
+def assignment_refusals(who: str, own_valid_card: bool, examiner_here: bool, declared_conflict: bool,
+                        external_here: bool) -> list[Reason]:
+    """Why a person may not be a session's internal supervisor (empty: they may). 第十二条: only a
+    valid internal card of the institution itself (or its industry); 第十三条, read for internal
+    supervisors as for external ones (第十六条 参照外督方式和程序): not an examiner at the same session,
+    no declared conflict of interest with the institution, and not an external supervisor
+    dispatched to the same session (外督员不得兼任同场次内督员)."""
+    refusals = []
+    if not own_valid_card:
+        refusals.append(Reason("第十二条", f"{who}：不是本机构有效的内督证卡，内督证卡仅限本评价机构、本行业内部使用"))
+    if examiner_here:
+        refusals.append(Reason("第十三条", f"{who}：同时是本场次考评人员，督导员不得兼任同场次考评工作"))
+    if declared_conflict:
+        refusals.append(Reason("第十三条", f"{who}：已申报与本机构存在利害关系，应当回避"))
+    if external_here:
+        refusals.append(Reason("第十三条", f"{who}：已被委派为本场次外督员，外督员不得兼任同场次内督员"))
+    return refusals
+
+
+# When the institution is asked, reminded and reported (第十六条 全覆盖). Interpretation (ours): the
+# regulation sets no times for internal supervision's own steps; these are the defaults an agency
+# can read in one place (the look-ahead itself is SUPERVISION_INTERNAL_ASSIGN_WORKING_DAYS).
+ASSIGN_REMINDER_DAYS_BEFORE = 2  # the contact is reminded once, this many days before the start
+UNOPENED_LOOKBACK_DAYS = 60  # a session the sweep never saw, ended up to this long ago, is still opened and reported
+
+
 def coverage_gap(internal_supervisors: list) -> Reason | None:
     """A session with no internal supervisor breaks 全覆盖 (第十六条)."""
     if internal_supervisors:

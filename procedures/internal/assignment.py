@@ -33,7 +33,11 @@ from procedures.casework.work_calendar import current_calendar
 from procedures.portal import links as portal_links
 from regulation.calendar import CalendarDataMissing
 from regulation.deadlines import record_due
-from regulation.internal_supervision import InstitutionIssuer, internal_card_refusal
+from regulation.internal_supervision import (
+    InstitutionIssuer,
+    assignment_refusals,
+    internal_card_refusal,
+)
 
 CASE_KIND = "internal_session"
 ASSIGN_KIND = "internal_assign"
@@ -123,15 +127,9 @@ def check_people(s: Session, sess: EvaluationSession, inst: Institution, people:
         select(Supervisor).join(Dispatch, Dispatch.supervisor_id == Supervisor.id)
         .where(Dispatch.session_id == sess.id, Dispatch.status != "cancelled"))}
     for sup in people:
-        who = f"{sup.name}（{sup.card_code}）"
-        if sup.id not in usable:
-            errors.add(field, f"{who}：不是本机构有效的内督证卡，内督证卡仅限本评价机构、本行业内部使用（第十二条）")
-        if sup.person_key in examiners:
-            errors.add(field, f"{who}：同时是本场次考评人员，督导员不得兼任同场次考评工作（第十三条）")
-        if sup.person_key in conflicted_people:
-            errors.add(field, f"{who}：已申报与本机构存在利害关系，应当回避（第十三条）")
-        if sup.person_key in external:
-            errors.add(field, f"{who}：已被委派为本场次外督员，外督员不得兼任同场次内督员（第十三条）")
+        for reason in assignment_refusals(f"{sup.name}（{sup.card_code}）", sup.id in usable, sup.person_key in examiners,
+                                          sup.person_key in conflicted_people, sup.person_key in external):
+            errors.add(field, str(reason))
 
 
 def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution, on: date) -> None:

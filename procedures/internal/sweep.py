@@ -34,9 +34,7 @@ from procedures.internal.assignment import (
 )
 from procedures.internal.record import remind_recorder
 from regulation.calendar import CalendarDataMissing
-
-LOOKBACK_DAYS = 60  # sessions that ended this long ago and were never opened are opened (and reported)
-REMIND_DAYS_BEFORE = 2
+from regulation.internal_supervision import ASSIGN_REMINDER_DAYS_BEFORE, UNOPENED_LOOKBACK_DAYS
 
 
 def _start_of(day: date) -> datetime:
@@ -55,7 +53,7 @@ def window_end(s: Session, as_of: date) -> date:
 
 def open_due_sessions(s: Session, as_of: date) -> list[str]:
     until = _start_of(window_end(s, as_of) + timedelta(days=1))
-    since = _start_of(as_of - timedelta(days=LOOKBACK_DAYS))
+    since = _start_of(as_of - timedelta(days=UNOPENED_LOOKBACK_DAYS))
     rows = s.exec(select(EvaluationSession).join(Institution, Institution.id == EvaluationSession.institution_id)
                   .outerjoin(InternalSession, InternalSession.session_id == EvaluationSession.id)
                   .where(Institution.status == "active", col(InternalSession.id).is_(None),
@@ -75,7 +73,7 @@ def _rows(s: Session, *where):
 
 
 def remind_unassigned(s: Session, as_of: date) -> list[str]:
-    soon = _start_of(as_of + timedelta(days=REMIND_DAYS_BEFORE + 1))
+    soon = _start_of(as_of + timedelta(days=ASSIGN_REMINDER_DAYS_BEFORE + 1))
     done = []
     for row, sess, inst in _rows(s, InternalSession.status == "asked", col(InternalSession.assign_reminded_on).is_(None),
                                  EvaluationSession.starts_at < soon, EvaluationSession.starts_at >= _start_of(as_of)):

@@ -143,3 +143,35 @@ def test_risk_weight_is_one_for_a_compliant_institution_and_grows_with_each_risk
 def test_risk_weight_is_capped():
     worst = Coverage(sessions=4, recorded=1, on_time=0, missing=3, failed=1, followups_overdue=1)
     assert risk_weight(worst, divergence([("合格", "不合格")] * 2, 0)) == MAX_RISK_WEIGHT
+
+
+# -- 第十二条, 第十三条: who may be a session's internal supervisor -----------------------------------
+from regulation.internal_supervision import assignment_refusals  # noqa: E402
+
+
+def test_internal_supervisor_with_own_valid_card_and_no_conflict_may_be_assigned():
+    assert assignment_refusals("甲", True, False, False, False) == []
+
+
+def test_internal_card_of_another_institution_may_not_be_assigned_article_12():
+    (reason,) = assignment_refusals("甲", False, False, False, False)
+    assert reason.article == "第十二条" and "仅限本评价机构" in reason.text
+
+
+def test_examiner_at_the_same_session_may_not_be_its_internal_supervisor_article_13():
+    (reason,) = assignment_refusals("甲", True, True, False, False)
+    assert reason.article == "第十三条" and "考评" in reason.text
+
+
+def test_declared_conflict_with_the_institution_excludes_the_internal_supervisor_article_13():
+    (reason,) = assignment_refusals("甲", True, False, True, False)
+    assert reason.article == "第十三条" and "利害关系" in reason.text
+
+
+def test_external_supervisor_dispatched_to_the_session_may_not_be_its_internal_supervisor_article_13():
+    (reason,) = assignment_refusals("甲", True, False, False, True)
+    assert reason.article == "第十三条" and "外督员不得兼任同场次内督员" in reason.text
+
+
+def test_every_refusal_is_named_at_once():
+    assert [r.article for r in assignment_refusals("甲", False, True, True, True)] == ["第十二条", "第十三条", "第十三条", "第十三条"]
