@@ -48,6 +48,19 @@ class RecordAnswers:
             veto_hits=[v.no for v in self.result.veto_hits], failed_items=[i.no for i in self.result.failed_items])
 
 
+def parse_record_fields(fields: dict[str, list[str]], scalars: tuple[str, ...]) -> dict:
+    """What a posted 附件3 form answers: its scalar fields (trimmed), the methods, each veto and
+    item answer, each non-blank remark — the same reading for every record form."""
+    answers = {name: (fields.get(name) or [""])[0].strip() for name in scalars if name in fields}
+    answers["methods"] = [m for m in fields.get("methods", []) if m]
+    for name, values in fields.items():
+        if name.startswith(("veto_", "item_")) and values and values[0]:
+            answers[name] = values[0]
+        elif name.startswith("remark_") and values and values[0].strip():
+            answers[name] = values[0].strip()
+    return answers
+
+
 def check_record_answers(sess: EvaluationSession, answers: dict, today: date, errors: Refusal) -> RecordAnswers:
     """附件3 for this session's form kind; every problem is added to `errors` by its field."""
     checklist = load_checklist(sess.form_kind)

@@ -4,7 +4,7 @@ portal's registry (procedures.portal.forms) when this module is loaded."""
 from adapters.db import session_scope
 from models import EvaluationSession, InspectionCase, PortalLink
 from procedures.casework.cases import Refusal
-from procedures.casework.record_answers import METHODS
+from procedures.casework.record_answers import METHODS, parse_record_fields
 from procedures.daily import confirmation, links, record
 from procedures.portal.forms import Fields, PortalForm, first, register
 from regulation.checklists import load_checklist
@@ -15,14 +15,7 @@ RECORD_SCALARS = ("assignment_code", "dispatch_id", "inspection_ended_on", "late
 
 
 def _parse_record(fields: Fields) -> dict:
-    answers = {name: first(fields, name).strip() for name in RECORD_SCALARS if name in fields}
-    answers["methods"] = [m for m in fields.get("methods", []) if m]
-    for name, values in fields.items():
-        if name.startswith(("veto_", "item_")) and values and values[0]:
-            answers[name] = values[0]
-        elif name.startswith("remark_") and values and values[0].strip():
-            answers[name] = values[0].strip()
-    return answers
+    return parse_record_fields(fields, RECORD_SCALARS)
 
 
 def _record_context(link: PortalLink) -> dict:

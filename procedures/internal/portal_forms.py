@@ -4,6 +4,7 @@ records (the 附件3 page the external supervisor uses), the contact follows up 
 Prefect run waits for any of them: each is stored and takes effect in the same transaction."""
 
 from procedures.casework.cases import Refusal
+from procedures.casework.record_answers import parse_record_fields
 from procedures.internal import assignment, followup, record
 from procedures.portal.forms import Fields, PortalForm, first, register
 
@@ -18,16 +19,8 @@ def _check_assignment(link, answers: dict, _fields: Fields) -> tuple[Refusal, di
 
 
 def _parse_record(fields: Fields) -> dict:
-    answers = {name: first(fields, name).strip() for name in
-               ("card_code", "inspection_ended_on", "later_end_reason", "overall_evaluation", "supervisor_verdict")
-               if name in fields}
-    answers["methods"] = [m for m in fields.get("methods", []) if m]
-    for name, values in fields.items():
-        if name.startswith(("veto_", "item_")) and values and values[0]:
-            answers[name] = values[0]
-        elif name.startswith("remark_") and values and values[0].strip():
-            answers[name] = values[0].strip()
-    return answers
+    return parse_record_fields(fields, ("card_code", "inspection_ended_on", "later_end_reason", "overall_evaluation",
+                                        "supervisor_verdict"))
 
 
 def _check_record(link, answers: dict, _fields: Fields) -> tuple[Refusal, dict]:
