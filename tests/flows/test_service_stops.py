@@ -261,11 +261,14 @@ def _supervise(*args) -> list:
     return json.loads(done.stdout)
 
 
-def test_twenty_concurrent_cases_on_the_embedded_default_log_no_lock_error():
+def test_eight_concurrent_cases_on_the_embedded_default_log_no_lock_error():
+    """Concurrency on the embedded SQLite Prefect server, driven to the end: no lock error, nothing
+    twice. Eight keep every step contended on 2 cores; the load itself (20 at once, the slowest
+    call) is measured by `make bench` (bench/service_bench.py), not timed here."""
     with service_process() as svc:
         svc.start()
         _add_agencies()
-        worlds = [make_world(f"TWENTY{n}", DAY) for n in range(20)]
+        worlds = [make_world(f"EIGHT{n}", DAY) for n in range(8)]
         runs = [_start(w) for w in worlds]
         cases = {f"c{n}": (r, w) for n, (r, w) in enumerate(zip(runs, worlds, strict=True))}
         _drive_to_end(cases, timeout=600)
