@@ -81,17 +81,18 @@ def _check_empty(places: sources.Places, manifest: dict, prefect_target: str | N
             raise io.BackupError(f"恢复目标不是空的：{label} {url.rsplit('/', 1)[-1]} 中已有数据表")
 
 
-def restore_backup(folder: Path, prefect_url: str | None = None) -> Restored:
+def restore_backup(folder: Path, prefect_url: str | None = None, prefect_storage: Path | None = None) -> Restored:
     """Restore `folder` into the service the settings name. Prefect's database goes into
     `prefect_url` (empty), else the server's setting (PREFECT_SERVER_DATABASE_CONNECTION_URL),
     else where `make run` keeps it: var/prefect/prefect.db, or — a PostgreSQL dump — the file
     var/prefect/restore.pgdump, which `make run` restores into its new var/prefect-pg cluster
-    at its first start (deployments/run_all.py)."""
+    at its first start (deployments/run_all.py). Prefect's results go into `prefect_storage`
+    (empty), else PREFECT_LOCAL_STORAGE_PATH, else var/prefect/storage."""
     manifest = verify(folder)
     db = manifest["database"]
     _check_revision(db.get("alembic_revision"))
     settings = get_settings()
-    places = sources.current(settings)
+    places = sources.current(settings, prefect_url, prefect_storage, discover=False)
     prefect_target = prefect_url or os.environ.get(sources.PREFECT_DB_ENV)
     deferred = not prefect_target and (manifest.get("prefect") or {}).get("kind") == "postgresql"
     if deferred and settings.prefect_database == "sqlite":
@@ -99,13 +100,17 @@ def restore_backup(folder: Path, prefect_url: str | None = None) -> Restored:
     if not prefect_target and manifest.get("prefect") and not deferred:
         prefect_target = f"sqlite+aiosqlite:///{places.prefect_sqlite}"
     _check_empty(places, manifest, None if deferred else prefect_target)
+    storage_inside = places.prefect_storage.resolve().is_relative_to(places.var_dir.resolve())
+    if not storage_inside and places.prefect_storage.exists() and any(places.prefect_storage.iterdir()):
+        raise io.BackupError(f"恢复目标不是空的：{places.prefect_storage}")
 
     staging = places.var_dir.with_name(f".{places.var_dir.name}.restoring-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True, mode=0o700)
     try:
         io.copy_tree(folder / "uploads", staging / "uploads")
-        io.copy_tree(folder / "prefect-storage", staging / "prefect" / "storage")
+        io.copy_tree(folder / "prefect-storage", staging / places.prefect_storage.resolve().relative_to(
+            places.var_dir.resolve()) if storage_inside else places.prefect_storage)
         for name in manifest.get("secrets", []):
             shutil.copy2(folder / "secrets" / name, staging / name)
             os.chmod(staging / name, 0o600)

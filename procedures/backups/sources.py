@@ -17,6 +17,7 @@ from pathlib import Path
 from adapters.settings import Settings
 
 PREFECT_DB_ENV = "PREFECT_SERVER_DATABASE_CONNECTION_URL"
+PREFECT_STORAGE_ENV = "PREFECT_LOCAL_STORAGE_PATH"
 SECRETS = ("portal-secret", "assignment-secret")
 # A Prefect database dump (PostgreSQL) a restore left for `make run`'s first start to load.
 PREFECT_RESTORE = "prefect/restore.pgdump"
@@ -27,14 +28,11 @@ class Places:
     var_dir: Path
     database_url: str
     prefect_url: str | None  # Prefect's database; None: none found (a backup then says so)
+    prefect_storage: Path  # Prefect's persisted task results
 
     @property
     def uploads(self) -> Path:
         return self.var_dir / "uploads"
-
-    @property
-    def prefect_storage(self) -> Path:
-        return self.var_dir / "prefect" / "storage"
 
     @property
     def prefect_sqlite(self) -> Path:
@@ -54,16 +52,19 @@ def _running_cluster_port(root: Path) -> int | None:
     return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
 
 
-def current(settings: Settings, prefect_url: str | None = None) -> Places:
-    """The places of the running service: Prefect's database is the one given, or the server's
-    setting in the environment, or var/prefect-pg's running cluster, or var/prefect/prefect.db."""
+def current(settings: Settings, prefect_url: str | None = None, prefect_storage: Path | None = None,
+            discover: bool = True) -> Places:
+    """The places of the service: Prefect's database is the one given, or the server's setting
+    in the environment, or (`discover`) var/prefect-pg's running cluster, or var/prefect/prefect.db;
+    its results folder the one given, or Prefect's setting, or var/prefect/storage (`make run`)."""
     var_dir = settings.var_dir
-    places = Places(var_dir, settings.resolved_database_url(), None)
+    storage = prefect_storage or Path(os.environ.get(PREFECT_STORAGE_ENV) or var_dir / "prefect" / "storage")
+    places = Places(var_dir, settings.resolved_database_url(), None, storage)
     url = prefect_url or os.environ.get(PREFECT_DB_ENV)
-    if not url:
+    if not url and discover:
         port = _running_cluster_port(places.prefect_pg_root)
         if port:
             url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/prefect"
         elif places.prefect_sqlite.is_file():
             url = f"sqlite+aiosqlite:///{places.prefect_sqlite}"
-    return Places(var_dir, places.database_url, url)
+    return Places(var_dir, places.database_url, url, storage)

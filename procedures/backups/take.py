@@ -79,10 +79,12 @@ class _Query:
         return io.pg_tables(self.target)
 
 
-def take_backup(dest: Path, prefect_url: str | None = None, moment: datetime | None = None) -> Taken:
-    """Back up the service the settings name into a new folder under `dest`; returns it."""
+def take_backup(dest: Path, prefect_url: str | None = None, prefect_storage: Path | None = None,
+                moment: datetime | None = None) -> Taken:
+    """Back up the service the settings name into a new folder under `dest`; returns it.
+    Prefect's database and results folder: the ones given, else found (sources.current)."""
     settings = get_settings()
-    places = sources.current(settings, prefect_url)
+    places = sources.current(settings, prefect_url, prefect_storage)
     started = moment or now()
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = dest / stamp(started)
