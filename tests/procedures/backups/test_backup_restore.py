@@ -124,3 +124,29 @@ def test_postgresql_backup_restores_through_pg_dump_and_pg_restore(tmp_path, pos
         restore_backup(folder)
         assert agencies() and len(agencies()) >= 2
         assert uploads.path_for(uploads.sha256(PDF)).read_bytes() == PDF
+
+
+def test_a_portal_answer_handed_over_after_prefect_was_copied_is_handed_over_again(tmp_path):
+    from datetime import timedelta
+
+    from adapters.clock import now
+    from models import PortalLink, PortalSubmission
+    from procedures.backups import restore as restore_module
+
+    a_service(tmp_path / "old")
+    with app_env(service_env(tmp_path / "old")):
+        t = now()
+        with session_scope() as s:
+            for n, resumed_at in enumerate((t - timedelta(hours=1), t + timedelta(seconds=1))):
+                link = PortalLink(link_key=f"k{n}", token_hash=f"h{n}", kind="record_form", case_kind="daily",
+                                  case_id=n, step_key="record-1", flow_run_id=f"run-{n}", recipient_kind="supervisor",
+                                  recipient_name="督导", recipient_email="s@example.cn", agency_name="济南",
+                                  agency_email="a@example.cn", title="督导记录", deadline=t, expires_at=t, created_at=t)
+                s.add(link)
+                s.flush()
+                s.add(PortalSubmission(link_id=link.id, receipt_number=f"R{n}", received_at=t,
+                                       resume_status="resumed", resumed_at=resumed_at))
+        assert restore_module._hand_again(t) == 1
+        with session_scope() as s:
+            statuses = [sub.resume_status for sub in s.exec(select(PortalSubmission).order_by(PortalSubmission.id))]
+    assert statuses == ["resumed", "pending"]  # the earlier one Prefect's copy has; the later one again
