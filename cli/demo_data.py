@@ -5,6 +5,7 @@ the flow tests, so the demo and the tests describe the world the same way."""
 import zlib
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from adapters.clock import tz
@@ -146,8 +147,18 @@ def own_internal_supervisor(inst: Institution, batch: str) -> dict:
     """The institution's own internal supervisor, with a card of its own issuer code (第十二条,
     附件1 二: S for a social training organization, Y for an employer)."""
     category = "Y" if inst.category == "employer" else "S"
-    code = format_internal(category, internal_issuer_code(inst.filing_authority, inst.filing_number), 2025, 1)
-    return {"name": "内督员丙", "card_code": code, "person_key": sample_identity("370311", inst.filing_number)}
+    issuer = internal_issuer_code(inst.filing_authority, inst.filing_number)
+    code = format_internal(category, issuer, 2025, 1)
+    person = {"name": "内督员丙", "card_code": code, "person_key": sample_identity("370311", inst.filing_number)}
+    s = object_session(inst)
+    if s is not None and s.exec(select(Supervisor.id).where(Supervisor.card_code == code)).first() is None:
+        # the card the roster names exists, so the session's internal supervision starts assigned
+        s.add(Supervisor(name=person["name"], person_key=person["person_key"], kind="internal", card_code=code,
+                         issuer=category + issuer, employer=inst.name, email=f"{code.lower()}@internal.example.cn",
+                         eligibility={n: True for n in "一二三四五"}, eligibility_attested_on=date(2025, 1, 1),
+                         card_issued_on=date(2025, 1, 1), issuer_institution_id=inst.id, city_letter=inst.city_letter or "0"))
+        s.flush()
+    return person
 
 
 def load_demo(s: Session, day: date) -> list[str]:

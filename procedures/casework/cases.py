@@ -50,6 +50,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(clock.tz()).date()
 
 
+def local_time(moment: datetime) -> datetime:
+    """A stored moment in the agency's time zone (Beijing time), as pages and mails show it."""
+    return moment.astimezone(clock.tz())
+
+
 def parse_day(text: str | None) -> date | None:
     """A YYYY-MM-DD answer as a date, or None when it is not one."""
     try:

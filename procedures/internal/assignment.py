@@ -27,7 +27,7 @@ from models import (
     SupervisionBan,
     Supervisor,
 )
-from procedures.casework.cases import Refusal, local_date
+from procedures.casework.cases import Refusal, local_date, local_time
 from procedures.casework.dispatching import responsible_agency
 from procedures.casework.work_calendar import current_calendar
 from procedures.portal import links as portal_links
@@ -72,11 +72,11 @@ def open_session(s: Session, sess: EvaluationSession, on: date) -> InternalSessi
     compute_record_due(s, row, sess)
     s.add(row)
     s.flush()
-    named = _roster_named(s, sess, inst)
+    named, problem = _roster_named(s, sess, inst)
     if named:
         assign(s, row, sess, inst, named, "名册登记", on)
     else:
-        ask(s, row, sess, inst, on)
+        ask(s, row, sess, inst, on, problem)
     return row
 
 
@@ -89,19 +89,24 @@ def compute_record_due(s: Session, row: InternalSession, sess: EvaluationSession
         row.record_due, row.record_due_reason = None, str(exc)
 
 
-def _roster_named(s: Session, sess: EvaluationSession, inst: Institution) -> list[Supervisor]:
+def _roster_named(s: Session, sess: EvaluationSession, inst: Institution) -> tuple[list[Supervisor], str]:
     """The internal supervisors the roster names for the session, when every one of them is a
-    usable card of this institution (the roster import checked the same rules); else none."""
+    usable card of this institution (the roster import checked the same rules); else none, and
+    why — the contact is told, so a name the roster gave is never dropped in silence."""
     codes = [p.get("card_code", "") for p in sess.internal_supervisors or []]
     if not codes:
-        return []
+        return [], ""
     found = {sup.card_code: sup for sup in s.exec(select(Supervisor).where(col(Supervisor.card_code).in_(codes)))}
-    people = [found.get(code) for code in codes]
-    if any(sup is None for sup in people):
-        return []
+    unknown = [f"{p.get('name', '')}（{p.get('card_code', '')}）" for p in sess.internal_supervisors
+               if p.get("card_code", "") not in found]
+    if unknown:
+        return [], f"名册为本场次登记的内督员 {'、'.join(unknown)} 的内督证卡不在系统中，请重新安排。"
+    people = [found[code] for code in codes]
     errors = Refusal()
     check_people(s, sess, inst, people, errors)
-    return [] if errors else people
+    if errors:
+        return [], "名册为本场次登记的内督员不能担任：" + "；".join(errors) + "。请重新安排。"
+    return people, ""
 
 
 def own_supervisors(s: Session, inst: Institution) -> list[Supervisor]:
@@ -132,15 +137,16 @@ def check_people(s: Session, sess: EvaluationSession, inst: Institution, people:
             errors.add(field, str(reason))
 
 
-def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution, on: date) -> None:
+def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution, on: date,
+        problem: str = "") -> None:
     """Mail the contact a one-time link to assign (valid until the session starts, at least a day)."""
     name, email = inst.internal_contact
     deadline = end_of(max(local_date(sess.starts_at), clock.today() + timedelta(days=1)))
     portal_links.invite_in(
         s, portal_links.CaseStep(CASE_KIND, row.id, "assign", ""), portal_links.Recipient("institution", name, email),
         contact_of(s, inst), f"{ASSIGN_TITLE} · {sess.batch_number}", deadline,
-        "请从本机构持有效内督证卡的内督员中选定本场次的内督员；第一位负责填写附件3记录表。"
-        "考评人员、已申报利害关系者、本场次外督员不得担任（第十三条）。",
+        f"{problem}请在本场次开始前（{local_time(sess.starts_at):%Y-%m-%d %H:%M}），从本机构持有效内督证卡的内督员中"
+        "选定本场次的内督员；第一位负责填写附件3记录表。考评人员、已申报利害关系者、本场次外督员不得担任（第十三条）。",
         kind=ASSIGN_KIND, key=f"{CASE_KIND}:{row.id}:assign")
     row.asked_on = on
     s.add(row)
@@ -170,8 +176,9 @@ def invite_recorder(s: Session, row: InternalSession, sess: EvaluationSession, i
     portal_links.invite_in(
         s, portal_links.CaseStep(CASE_KIND, row.id, "record", ""), portal_links.Recipient("supervisor", sup.name, sup.email),
         contact_of(s, inst), f"{RECORD_TITLE} · {sess.batch_number}", _link_deadline(row, sess),
-        f"你已被{inst.name}安排为本场次内督员。督导结束后，逐项选择是/否并填写备注，可附照片或扫描件；"
-        "提交时填写本人内督证卡编号。督导结束后2个工作日内提交（第十七条）。",
+        f"{inst.name}安排您担任本场次内督员：{local_time(sess.starts_at):%Y-%m-%d %H:%M}至"
+        f"{local_time(sess.ends_at):%H:%M}，{sess.site}，{sess.occupation}（{sess.level}）。督导结束后，逐项选择是/否并填写备注，"
+        "可附照片或扫描件；提交时填写您本人的内督证卡编号。请于督导结束后2个工作日内提交（第十七条）。",
         kind=RECORD_KIND, key=f"{CASE_KIND}:{row.id}:record:{sup.id}")
 
 
@@ -181,12 +188,17 @@ def assign_context(link: PortalLink) -> dict:
     with session_scope() as s:
         row = s.get(InternalSession, link.case_id)
         sess, inst = s.get(EvaluationSession, row.session_id), s.get(Institution, row.institution_id)
-        people = [(sup.id, sup.name, sup.card_code) for sup in own_supervisors(s, inst)]
+        people, excluded = [], []
+        for sup in own_supervisors(s, inst):
+            refusal = Refusal()
+            check_people(s, sess, inst, [sup], refusal)
+            (excluded if refusal else people).append((sup.id, sup.name, sup.card_code) if not refusal
+                                                     else "；".join(refusal))
         closed = "" if row.status == "asked" else "本场次已经安排内督员，此链接无需再使用。"
         return {"closed": closed, "institution": inst.name, "batch_number": sess.batch_number,
                 "occupation": sess.occupation, "level": sess.level, "site": sess.site,
-                "starts_at": sess.starts_at, "ends_at": sess.ends_at, "people": people,
-                "max_supervisors": MAX_SUPERVISORS}
+                "starts_at": local_time(sess.starts_at), "ends_at": local_time(sess.ends_at), "people": people,
+                "excluded": excluded, "max_supervisors": MAX_SUPERVISORS}
 
 
 def check_assignment(link: PortalLink, answers: dict) -> tuple[Refusal, dict]:

@@ -178,6 +178,8 @@ class InternalRecordView:
     record: InternalRecord
     vetoes: list[AnswerLine]
     items: list[AnswerLine]
+    signer: str = ""  # 附件3 督导员签名: the recorder's name and internal card code
+    files: tuple[tuple[str, str, int], ...] = ()  # evidence: (where, file name, bytes), record then follow-up
 
 
 def session_owner(s: Session, internal: InternalSession | None, inst: Institution) -> str | None:
@@ -217,5 +219,18 @@ def internal_record_view(s: Session, batch_number: str, agency_id: str) -> Inter
               for v in checklist.veto_items]
     items = [AnswerLine(str(i.no), i.text, record.item_answers.get(str(i.no)) or "", record.remarks.get(str(i.no), ""))
              for i in checklist.items]
+    from models import PortalFile, PortalSubmission, Supervisor
+
+    sup = s.get(Supervisor, record.submitted_by)
+    files = []
+    for where, sub_id in (("记录表", record.submission_id), ("整改说明", record.followup_submission_id)):
+        if sub_id is None:
+            continue
+        sub = s.get(PortalSubmission, sub_id)
+        fields = {f.get("position"): f.get("field", "") for f in (sub.payload or {}).get("files", [])} if sub else {}
+        for f in s.exec(select(PortalFile).where(PortalFile.submission_id == sub_id).order_by(PortalFile.position)):
+            field = fields.get(f.position, "")
+            label = f"{where}第{int(field.removeprefix('item_'))}项" if field.startswith("item_") else where
+            files.append((label, f.display_name, f.size))
     return InternalRecordView(batch, inst.name, inst.filing_number, owner, sess.starts_at.astimezone(clock.tz()).date(),
-                              record, vetoes, items)
+                              record, vetoes, items, f"{sup.name}（{sup.card_code}）" if sup else "", tuple(files))

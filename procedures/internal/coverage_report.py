@@ -83,6 +83,7 @@ def record_markdown(view: InternalRecordView) -> str:
     lines = [f"## 内督记录：批次 {inert(view.batch_number)}", "",
              f"- 评价机构：{inert(view.institution_name)}（{inert(view.filing_number)}）；评价日期：{view.session_day}",
              f"- 评定结果：**{r.verdict}**（否定项 {r.negative_count}/{r.item_count}）；内督员评定：{inert(r.supervisor_verdict)}",
+             f"- 内督员（签名）：{inert(view.signer)}",
              f"- 总体评价：{inert(r.overall_evaluation)}",
              f"- 督导结束：{r.inspection_ended_on}；提交：{r.submitted_on}（{'逾期' if r.late else '按期'}，{due}）",
              *([f"- 结束日期晚于计划的原因：{inert(r.stated_end_reason)}"] if r.stated_end_reason else []),
@@ -92,6 +93,9 @@ def record_markdown(view: InternalRecordView) -> str:
             lines += [f"- 整改说明（{r.followup_on} 提交）：", f"> {inert(r.followup_text, block=True)}", ""]
         else:
             lines += [f"- 整改说明：未提交{f'（应于 {r.followup_due} 前）' if r.followup_due else ''}", ""]
+    if view.files:
+        lines += ["### 证据文件（保密，第八条）", "", "| 所属 | 文件名 | 大小（字节） |", "|---|---|---|",
+                  *(f"| {inert(where)} | {inert(name)} | {size} |" for where, name, size in view.files), ""]
     lines += ["### 一票否决项", "", "| 项 | 内容 | 回答 |", "|---|---|---|",
               *(f"| {v.number} | {inert(v.text)} | {inert(v.answer)} |" for v in view.vetoes), "",
               "### 检查项", ""]

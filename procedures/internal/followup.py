@@ -52,7 +52,7 @@ def followup_context(link: PortalLink) -> dict:
                 "institution": inst.name, "batch_number": sess.batch_number, "occupation": sess.occupation,
                 "level": sess.level, "session_day": local_date(sess.starts_at), "verdict": record.verdict,
                 "negative_count": record.negative_count, "item_count": record.item_count,
-                "failed": [(n, texts.get(n, "")) for n in record.failed_items],
+                "failed": [(n, texts.get(n, ""), record.remarks.get(str(n), "")) for n in record.failed_items],
                 "vetoes": [(n, vetoes.get(n, "")) for n in record.veto_hits],
                 "overall_evaluation": record.overall_evaluation, "followup_due": record.followup_due,
                 "max_chars": FOLLOWUP_MAX_CHARS}

@@ -109,7 +109,8 @@ def _tell_contact(s: Session, record: InternalRecord, sess: EvaluationSession, i
     """The institution sees its own records: the result, the failed items and the evaluation."""
     checklist = load_checklist(record.form_kind)
     texts = {i.no: i.text for i in checklist.items} | {v.no: v.text for v in checklist.veto_items}
-    failed = [f"第{n}项 {texts.get(n, '')}" for n in record.failed_items]
+    failed = [f"第{n}项 {texts.get(n, '')}" + (f"（备注：{record.remarks[str(n)]}）" if record.remarks.get(str(n)) else "")
+              for n in record.failed_items]
     vetoes = [f"一票否决项{n} {texts.get(n, '')}" for n in record.veto_hits]
     sup = s.get(Supervisor, record.submitted_by)
     name, email = inst.internal_contact

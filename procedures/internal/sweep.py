@@ -4,7 +4,8 @@ institution ends without an internal record or a report to the agency that names
 1. Open every session starting within `internal_assign_working_days` working days (and any
    recent one missed: registered late, or before this existed): its contact is asked.
 2. Remind the contact once, two days before the start, of a session still unassigned.
-3. Report to the agency, on its start day, every session that starts unassigned.
+3. Report to the agency, on its start day, every session that starts unassigned (a session first
+   asked on or after its start day: the day after it was asked).
 4. Compute record due days left unknown while a year's calendar was missing.
 5. Remind the recorder (and the contact) on the record's due day.
 6. Report to the agency every session whose record's due day passed without a record.
@@ -76,6 +77,7 @@ def remind_unassigned(s: Session, as_of: date) -> list[str]:
     soon = _start_of(as_of + timedelta(days=ASSIGN_REMINDER_DAYS_BEFORE + 1))
     done = []
     for row, sess, inst in _rows(s, InternalSession.status == "asked", col(InternalSession.assign_reminded_on).is_(None),
+                                 InternalSession.asked_on < as_of,  # never the day it was asked
                                  EvaluationSession.starts_at < soon, EvaluationSession.starts_at >= _start_of(as_of)):
         remind_contact(s, row, sess, inst, as_of)
         done.append(sess.batch_number)
@@ -83,8 +85,10 @@ def remind_unassigned(s: Session, as_of: date) -> list[str]:
 
 
 def report_unassigned(s: Session, as_of: date) -> list[str]:
+    # The contact has had at least a day: a session opened on or after its start (registered late)
+    # is reported the day after it was asked, not in the same breath.
     rows = _rows(s, InternalSession.status == "asked", col(InternalSession.unassigned_reported_on).is_(None),
-                 EvaluationSession.starts_at < _start_of(as_of + timedelta(days=1)))
+                 InternalSession.asked_on < as_of, EvaluationSession.starts_at < _start_of(as_of + timedelta(days=1)))
     return _report(s, as_of, "unassigned", rows, "【内督未安排】", "以下场次开始时仍未安排内督员，不符合内督日常督导全覆盖原则（第十六条）：",
                    "请督促相关评价机构按规定安排内督员（第二十一条（七））。",
                    lambda row: setattr(row, "unassigned_reported_on", as_of))
@@ -155,7 +159,7 @@ def _report(s: Session, as_of: date, kind: str, rows, subject: str, lead: str, a
         key = f"internal-{kind}:{agency.id}:{as_of}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
         lines = [f"{n}. {notify_text(sess, inst)}，考核地点 {sess.site}" for n, (sess, inst) in enumerate(items, 1)]
         mail_subject, text, html = render_email(
-            "supervisor_notice", subject_text=f"{subject}{as_of} 共 {len(items)} 个场次", greeting=agency.name,
+            "supervisor_notice", subject_text=f"{subject}{as_of} 共 {len(items)} 个场次", greeting=agency.letterhead_name,
             paragraphs=[lead, *lines, ask], sender="督导系统")
         enqueue(s, key, agency.email, "agency", mail_subject, text, html)
     return reported

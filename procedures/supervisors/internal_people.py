@@ -215,8 +215,9 @@ def _register(s: Session, inst: Institution, payload: dict, on: date) -> str:
     people.record_assessment(s, reg.person_key, "assessment", assessed, True, f"{inst.name}考核")
     before = {c.id for c in own_cards(s, inst)}
     sup = cards.issue_internal_card(s, reg.id, category, inst.id, on)
-    if sup.id in before:
-        return f"{reg.name} 已持有本机构内督证卡 {sup.card_code}，未重复核发（内督证卡仅限本机构内部使用，第十二条）"
+    if sup.id in before:  # refused beside the field, so the one-time link is not used up
+        raise RuleViolation(f"身份证号：该人员（{sup.name}）已持有本机构内督证卡 {sup.card_code}，无需重复登记；"
+                            "如需办理其他人员，请核对身份证号", "第十二条")
     return f"已登记内督员 {reg.name}，核发内督证卡 {sup.card_code}（仅限本机构内部使用，第十二条）"
 
 
@@ -249,3 +250,24 @@ def stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> None:
         kept["person_key"] = kept["person_key"][:6] + "********" + kept["person_key"][-4:]
     sub.payload = kept
     s.add(sub)
+    if payload["action"] == "register":
+        _tell_new_card(s, link, statement)
+
+
+def _tell_new_card(s: Session, link: PortalLink, statement: str) -> None:
+    """The new card's code in writing: to the contact (the receipt mail carries only the count of
+    characters) and to the person, who now holds a card usable only inside this institution."""
+    from adapters.mailer import enqueue
+    from adapters.templates import render_email
+
+    inst = s.get(Institution, link.case_id)
+    sup = max(own_cards(s, inst), key=lambda c: c.id)
+    for key, (name, email), kind, paragraphs in (
+            (f"internal-card-issued:{link.id}", inst.internal_contact, "institution", [statement + "。"]),
+            (f"internal-card-holder:{link.id}", (sup.name, sup.email), "supervisor",
+             [f"{inst.name}已将您登记为本机构内部质量督导员（内督员），内督证卡编号 {sup.card_code}。",
+              "内督证卡仅限本机构内部使用（第十二条）；担任某一场次的内督员时，本机构将另行通知，"
+              "填写记录表时须填写此编号。"])):
+        subject, text, html = render_email("supervisor_notice", subject_text=f"【内督证卡】{sup.name} {sup.card_code}",
+                                           greeting=name, paragraphs=paragraphs, sender=inst.name)
+        enqueue(s, key, email, kind, subject, text, html)

@@ -155,7 +155,9 @@ def test_cli_demo_data_adds_each_date_once_and_prints_that_dates_batches(tmp_pat
         assert sorted(x.batch_number for x in sessions) == sorted(day1 + day2)
         assert {x.starts_at.astimezone(SH).date() for x in sessions if x.batch_number in day2} == {date(2026, 11, 27)}
         assert len(s.exec(select(Institution)).all()) == 5
-        assert len(s.exec(select(Supervisor)).all()) == 16
+        assert len(s.exec(select(Supervisor).where(Supervisor.kind == "external")).all()) == 16
+        # each institution's own internal supervisor, whose card the sessions name (第十二条, 第十六条)
+        assert len(s.exec(select(Supervisor).where(Supervisor.kind == "internal")).all()) == 5
 
 
 def test_cli_demo_data_invalid_date_writes_nothing(tmp_path):

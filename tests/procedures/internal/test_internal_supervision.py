@@ -42,7 +42,11 @@ FRIDAY = date(2026, 12, 4)  # the session's day (ends the same day; its record i
 
 @pytest.fixture
 def db(db_url, tmp_path):
-    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
+    from tests.postgres_server import free_port
+
+    # an SMTP port nobody listens on: the sweep's mail stays in the outbox (never a running catcher's)
+    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var"),
+                  "SUPERVISION_SMTP_PORT": str(free_port())}):
         upgrade()
         with session_scope() as s:
             add_agencies(s)

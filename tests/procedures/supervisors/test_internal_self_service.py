@@ -213,9 +213,11 @@ def test_a_link_of_an_institution_revoked_after_it_was_mailed_is_refused(db):
     assert _counts() == before
 
 
-def test_issuing_again_for_a_person_already_carded_here_returns_the_same_card(db):
+def test_registering_a_person_already_carded_here_is_refused_beside_the_identity_number_and_keeps_the_link(db):
     assert _submit(_link("SD-A-2024-000123", "register"), _person(9)).status == "stored"
-    again = _submit(_link("SD-A-2024-000123", "register"), _person(9))
-    assert again.status == "stored" and "未重复核发" in again.receipt.statement
+    token = _link("SD-A-2024-000123", "register")
+    again = _submit(token, _person(9))
+    assert again.status == "invalid" and "已持有本机构内督证卡" in again.field_errors["person_key"]
+    assert _submit(token, _person(10)).status == "stored"  # the same link still registers another person
     with session_scope() as s:
         assert len(list(s.exec(select(Supervisor).where(Supervisor.name == "内督9")))) == 1
