@@ -14,6 +14,7 @@ so two transactions never chain onto the same head (one waits for the other's co
 
 import hashlib
 import json
+import json.encoder as json_encoder
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -91,8 +92,17 @@ def _plain(value):
 
 
 def canonical(obj) -> str:
-    """The one JSON text of `obj`: sorted keys, no spaces, dates ISO, bytes as their SHA-256."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    """The one JSON text of `obj`: sorted keys, no spaces, dates ISO, bytes as their SHA-256 —
+    json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain), its C
+    encoder made once (json.dumps builds an encoder per call: 2.5× the time, and verify calls it
+    once per row)."""
+    if _ENCODE is None:
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    return "".join(_ENCODE(obj, 0))
+
+
+_ENCODE = (json_encoder.c_make_encoder(None, _plain, json_encoder.encode_basestring, None, ":", ",", True, False, True)
+           if json_encoder.c_make_encoder is not None else None)
 
 
 def chain_hash(prev_hash: str, seq: int, content: str) -> str:
@@ -101,9 +111,11 @@ def chain_hash(prev_hash: str, seq: int, content: str) -> str:
 
 def row_json(name: str, row: dict) -> str:
     """What an entry records of a row (its audited columns, digests applied), as canonical JSON."""
-    spec = SPECS[name]
-    out = {k: v for k, v in row.items() if k != "case"} if name != "portal_submission" else dict(row)
-    for column in spec.digest:
+    digest = SPECS[name].digest
+    if not digest:
+        return canonical(row)
+    out = dict(row)
+    for column in digest:
         if out.get(column) is not None:
             out[column] = "sha256:" + hashlib.sha256(str(out[column]).encode()).hexdigest()
     return canonical(out)
@@ -137,9 +149,13 @@ def rows_of(conn: Connection, name: str, ids: Iterable[int] | None = None) -> It
         query = select(*cols).order_by(table.c.id)
         if part is not None:
             query = query.where(table.c.id.in_(part))
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-        if name == "portal_submission":
-            _add_files(conn, rows, part)
+        result = conn.execution_options(stream_results=True, yield_per=20000).execute(query)
+        keys = list(result.keys())
+        if name != "portal_submission":
+            yield from (dict(zip(keys, r, strict=True)) for r in result)
+            continue
+        rows = [dict(zip(keys, r, strict=True)) for r in result]
+        _add_files(conn, rows, part)
         yield from rows
 
 

@@ -77,7 +77,7 @@ def test_every_audited_write_is_chained_in_its_transaction_and_verify_says_compl
     assert (report.entries, report.rows, report.files) == (4, 4, 1)
     with session_scope() as s:
         refs = s.exec(select(AuditEntry.ref, AuditEntry.case_ref).order_by(AuditEntry.seq)).all()
-    assert ("portal_submission:%d" % submission_id, f"inspection:{case_id}") in refs
+    assert (f"portal_submission:{submission_id}", f"inspection:{case_id}") in refs
     assert sum(1 for ref, case in refs if ref.startswith("case_event:") and case == f"inspection:{case_id}") == 2
     assert any(ref.startswith("agency_decision:") for ref, _ in refs)
 
