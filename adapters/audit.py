@@ -149,7 +149,7 @@ def rows_of(conn: Connection, name: str, ids: Iterable[int] | None = None) -> It
         query = select(*cols).order_by(table.c.id)
         if part is not None:
             query = query.where(table.c.id.in_(part))
-        result = conn.execution_options(stream_results=True, yield_per=20000).execute(query)
+        result = conn.execute(query, execution_options={"stream_results": True, "yield_per": 20000})
         keys = list(result.keys())
         if name != "portal_submission":
             yield from (dict(zip(keys, r, strict=True)) for r in result)

@@ -83,3 +83,14 @@ def case_manifest(case_ref: str) -> dict:
                       "sealed_at": seal.sealed_at.isoformat()} if seal else None),
             "seal_note": "" if seal or not entries else "本案最新记录尚无封存覆盖：次日巡检封存后可重新导出",
         }
+
+
+def seal_for_sweep(day: date) -> str:
+    """The daily sweep's step (its last, so the seal covers the sweep's own writes): seal the day
+    once and say so in the sweep's summary."""
+    with session_scope() as s:
+        seal = seal_day(s, day)
+        if seal is None:
+            return f"审计日志：{day} 无记录，无需封存。"
+        sent = "已发送省级中心" if seal.mailed else "未找到省级中心（级别 province）的邮箱，未发送"
+        return f"审计日志：{seal.day} 已封存，链头第 {seal.head_seq} 条，哈希 `{seal.head_hash}`（{sent}，并在公布页面公示）。"

@@ -76,7 +76,7 @@ def _entries(conn):
         yield from cursor.execute(sql)
         cursor.close()
         return
-    yield from conn.execution_options(stream_results=True, yield_per=20000).exec_driver_sql(sql)
+    yield from conn.exec_driver_sql(sql, execution_options={"stream_results": True, "yield_per": 20000})
 
 
 def verify(s: Session, case_ref: str | None = None, files: bool = True) -> VerifyReport:

@@ -179,3 +179,22 @@ def test_rows_written_before_the_log_are_appended_once_by_the_genesis_batch(worl
     with session_scope() as s:
         assert audit.genesis(s.connection()) == 0
     assert _report().ok
+
+
+def test_audit_verify_command_says_complete_or_names_the_first_mismatch_and_exits_1(world):
+    from typer.testing import CliRunner
+
+    from cli.audit import audit_app
+
+    case_id, _ = world
+    runner = CliRunner()
+    fine = runner.invoke(audit_app, ["verify"])
+    assert fine.exit_code == 0 and fine.output.startswith("完整（4 条审计记录"), fine.output
+    with session_scope() as s:
+        event = s.exec(select(CaseEvent).where(CaseEvent.key == "opened")).one()
+    _sql("UPDATE case_event SET \"on\" = '2026-11-30' WHERE id = :id", id=event.id)
+    bad = runner.invoke(audit_app, ["verify", "--case", f"inspection:{case_id}"])
+    seq = _entry(f"case_event:{event.id}")
+    assert bad.exit_code == 1
+    assert bad.output.startswith(f"不完整：第 {seq} 条（时间线记录 case_event:{event.id}）：所记载的行已被改动（字段：on）")
+    assert runner.invoke(audit_app, ["verify", "--case", "12"]).exit_code == 2  # not a case reference
