@@ -182,12 +182,17 @@ def _add_files(conn: Connection, rows: list[dict], part: list[int] | None) -> No
 
 
 # -- appending ---------------------------------------------------------------------------------------
+def lock(conn: Connection) -> None:
+    """PostgreSQL: wait for the chain (held to the end of the transaction; taking it again is free)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+
+
 def append(conn: Connection, items: list[tuple[str, str, str, str]]) -> None:
     """Chain (kind, ref, case_ref, content) items onto the head, in this transaction."""
     if not items:
         return
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    lock(conn)
     head = conn.execute(select(_ENTRY.c.seq, _ENTRY.c.hash).order_by(_ENTRY.c.seq.desc()).limit(1)).first()
     seq, prev = head if head else (0, GENESIS_HASH)
     at, rows = datetime.now(UTC), []
@@ -256,6 +261,14 @@ def _changed(obj, spec: Spec) -> bool:
     return any(attrs[c].history.has_changes() for c in columns if c in attrs)
 
 
+def _before_flush(session: Session, _context, _instances) -> None:
+    """PostgreSQL: take the chain's lock before this flush writes an audited row, not after: a
+    transaction never holds an audited row's lock while it waits for the chain."""
+    if session.get_bind().dialect.name == "postgresql" and any(
+            _name(obj) for objs in (session.new, session.dirty, session.deleted) for obj in objs):
+        lock(session.connection())
+
+
 def _after_flush(session: Session, _context) -> None:
     found: dict[tuple[str, str], list[int]] = {}
     for kind, objs in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
@@ -276,5 +289,6 @@ def install() -> None:
     """Register the after-flush append on every SQLModel session (once per process)."""
     global _installed
     if not _installed:
+        event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
         _installed = True

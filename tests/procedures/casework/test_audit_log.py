@@ -198,3 +198,22 @@ def test_audit_verify_command_says_complete_or_names_the_first_mismatch_and_exit
     assert bad.exit_code == 1
     assert bad.output.startswith(f"不完整：第 {seq} 条（时间线记录 case_event:{event.id}）：所记载的行已被改动（字段：on）")
     assert runner.invoke(audit_app, ["verify", "--case", "12"]).exit_code == 2  # not a case reference
+
+
+def test_concurrent_writers_chain_one_after_another_with_no_gap_and_no_fork(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    case_id, _ = world
+
+    def write(worker: int) -> None:
+        for k in range(15):
+            with session_scope() as s:
+                add_event(s, case_id, f"w{worker}-{k}", DAY, f"并发写入 {worker}-{k}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    with session_scope() as s:
+        seqs = s.exec(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
+    assert seqs == list(range(1, 4 + 60 + 1))
+    report = _report()
+    assert report.ok and report.rows == 4 + 60, report.text()
