@@ -35,10 +35,11 @@ def verify(case: Annotated[str | None, typer.Option(
         _fail(f"--case 应形如 inspection:12、sanction:5、internal:7 或 misconduct:2，实际为“{case}”", 2)
     require_database()
     from adapters.db import session_scope
+    from procedures.casework.audit_verify import snapshot_session
     from procedures.casework.audit_verify import verify as walk
 
     with session_scope() as s:
-        report = walk(s, case.strip() if case else None, files=not no_files)
+        report = walk(snapshot_session(s), case.strip() if case else None, files=not no_files)
         s.rollback()  # a read: nothing to keep
     if report.ok:
         typer.echo(f"完整（{report.entries} 条审计记录，核对 {report.rows} 行、{report.files} 个文件）")

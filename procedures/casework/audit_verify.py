@@ -66,6 +66,13 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
+def snapshot_session(s: Session) -> Session:
+    """`s`, its transaction opened REPEATABLE READ on PostgreSQL (one snapshot for `verify`)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return s
+
+
 def _entries(conn):
     """Every entry in chain order, streamed; on SQLite straight from its cursor (the same
     transaction's connection: a third of the walk's time is the result layer otherwise)."""
@@ -81,8 +88,13 @@ def _entries(conn):
 
 def verify(s: Session, case_ref: str | None = None, files: bool = True) -> VerifyReport:
     """Walk the chain (all of it: a case's entries hang on every entry before them), then the live
-    rows and stored files — of one case (`case_ref`, e.g. "inspection:12") or of all."""
+    rows and stored files — of one case (`case_ref`, e.g. "inspection:12") or of all. One snapshot
+    for both passes, so a write arriving meanwhile is not taken for a row missing from the log:
+    SQLite reads inside one transaction; on PostgreSQL the caller opens the session REPEATABLE READ
+    (`snapshot_session`)."""
     conn = s.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")  # the driver would read each statement in its own snapshot
     report = VerifyReport()
     seals = {}
     for seal in s.exec(select(AuditSeal).order_by(AuditSeal.day)):
