@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from portal.pages import page
 from procedures.casework import register
-from procedures.casework.audit_seal import latest_seals
 
 router = APIRouter()
 
@@ -17,8 +16,7 @@ router = APIRouter()
 @router.api_route("/register", methods=["GET", "HEAD"])
 async def register_page():
     rows = await run_in_threadpool(register.entries)
-    seals = await run_in_threadpool(latest_seals)
-    return page("register.html.j2", rows=rows, columns=register.COLUMNS, seals=seals)
+    return page("register.html.j2", rows=rows, columns=register.COLUMNS)
 
 
 @router.api_route("/register.csv", methods=["GET", "HEAD"])
