@@ -58,9 +58,15 @@ class Institution(SQLModel, table=True):
 
     @property
     def internal_contact(self) -> tuple[str, str]:
-        """(name, email) of the internal-supervision contact: the named one, else the filing's."""
+        """(name, email) of the internal-supervision contact: the named one, else the filing's
+        address (for mail about a record already filed or a link the contact asked for)."""
         return (self.internal_contact_name.strip() or f"{self.name}内督联系人",
                 self.internal_contact_email.strip() or self.contact_email)
+
+    @property
+    def has_internal_contact(self) -> bool:
+        """Whether the institution named its internal-supervision contact (supervise internal contact)."""
+        return bool(self.internal_contact_email.strip())
 
 
 class Supervisor(SQLModel, table=True):

@@ -139,7 +139,11 @@ def check_people(s: Session, sess: EvaluationSession, inst: Institution, people:
 
 def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution, on: date,
         problem: str = "") -> None:
-    """Mail the contact a one-time link to assign (valid until the session starts, at least a day)."""
+    """Mail the contact a one-time link to assign (valid until the session starts, at least a day).
+    An institution that has named no internal-supervision contact is not asked (nobody to ask by
+    name): the session stays unassigned and the agency is told on its start day, with the reason."""
+    if not inst.has_internal_contact:
+        return
     name, email = inst.internal_contact
     deadline = end_of(max(local_date(sess.starts_at), clock.today() + timedelta(days=1)))
     portal_links.invite_in(

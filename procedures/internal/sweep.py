@@ -17,7 +17,7 @@ the same day, or after a restart, does nothing twice. Reports go to each agency 
 import hashlib
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from adapters.clock import tz
 from adapters.db import session_scope
@@ -88,7 +88,8 @@ def report_unassigned(s: Session, as_of: date) -> list[str]:
     # The contact has had at least a day: a session opened on or after its start (registered late)
     # is reported the day after it was asked, not in the same breath.
     rows = _rows(s, InternalSession.status == "asked", col(InternalSession.unassigned_reported_on).is_(None),
-                 InternalSession.asked_on < as_of, EvaluationSession.starts_at < _start_of(as_of + timedelta(days=1)))
+                 or_(col(InternalSession.asked_on).is_(None), InternalSession.asked_on < as_of),
+                 EvaluationSession.starts_at < _start_of(as_of + timedelta(days=1)))
     return _report(s, as_of, "unassigned", rows, "【内督未安排】", "以下场次开始时仍未安排内督员，不符合内督日常督导全覆盖原则（第十六条）：",
                    "请督促相关评价机构按规定安排内督员（第二十一条（七））。",
                    lambda row: setattr(row, "unassigned_reported_on", as_of))
@@ -157,7 +158,9 @@ def _report(s: Session, as_of: date, kind: str, rows, subject: str, lead: str, a
     for agency, items in by_agency.values():
         ids = ",".join(sorted(str(sess.id) for sess, _ in items))
         key = f"internal-{kind}:{agency.id}:{as_of}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
-        lines = [f"{n}. {notify_text(sess, inst)}，考核地点 {sess.site}" for n, (sess, inst) in enumerate(items, 1)]
+        lines = [f"{n}. {notify_text(sess, inst)}，考核地点 {sess.site}"
+                 + ("" if inst.has_internal_contact else "（该机构未登记内督联系人，未能通知其安排）")
+                 for n, (sess, inst) in enumerate(items, 1)]
         mail_subject, text, html = render_email(
             "supervisor_notice", subject_text=f"{subject}{as_of} 共 {len(items)} 个场次", greeting=agency.letterhead_name,
             paragraphs=[lead, *lines, ask], sender="督导系统")

@@ -66,8 +66,15 @@ def link_to(service, address: str, subject_part: str, timeout: float = 60) -> st
         time.sleep(0.3)
 
 
-def subjects(service, part: str) -> list[str]:
-    return [str(m["Subject"]) for m in h.messages(service.mail_dir) if part in str(m["Subject"])]
+def subjects(service, part: str, to: str = CONTACT) -> list[str]:
+    """This test's mails only: the service is shared with the other flow tests, whose sweeps write too."""
+    return [str(m["Subject"]) for m in h.messages(service.mail_dir) if part in str(m["Subject"]) and to in m["To"]]
+
+
+def ours(service, part: str) -> list:
+    """Agency mails (shared by every test's sessions) that name this test's sessions."""
+    return [m for m in h.messages(service.mail_dir) if part in str(m["Subject"])
+            and "E2E-NEIDU-" in m.get_body(("plain",)).get_content()]
 
 
 def record_on_a_phone(url: str, card: str) -> None:
@@ -148,8 +155,9 @@ def test_internal_supervision_from_assignment_to_coverage_across_a_restart(servi
     service.start_runner()
     sweep("2026-12-09")  # the day after the due day: the record is missing
     sweep("2026-12-09")  # twice on one day: nothing twice
-    assert len(subjects(service, "【内督未安排】")) == 1
-    (missing,) = [m for m in h.messages(service.mail_dir) if "【内督记录缺失】" in str(m["Subject"])]
+    (unassigned,) = ours(service, "【内督未安排】")
+    assert "E2E-NEIDU-2" in unassigned.get_body(("plain",)).get_content()
+    (missing,) = ours(service, "【内督记录缺失】")
     assert "E2E-NEIDU-2" in missing.get_body(("plain",)).get_content()
     with session_scope() as s:
         rows = s.exec(select(InternalSession).where(InternalSession.institution_id == w["inst"])).all()
