@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     # every piece of shared state is in the database, see portal/guard.py and portal_submissions).
     portal_workers: int = Field(default=2, ge=1, le=32)
 
+    # Backups (procedures/backups): where the scheduled backup writes (empty: the folder
+    # "backups" beside var/, never inside it), and who is told when one fails (empty: the
+    # provincial centre's address).
+    backup_dir: Path | None = None
+    backup_alert_email: str = ""
+
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.var_dir.resolve().parent / "backups"
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'supervision.db'}"
 

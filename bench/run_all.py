@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
 from bench import (
+    backup_bench,
     dispatch_bench,
     flow_bench,
     internal_coverage_bench,
@@ -23,6 +24,7 @@ def main() -> None:
     service_bench.main()
     portal_bench.main()
     special_bench.main()
+    backup_bench.main()
 
 
 if __name__ == "__main__":

@@ -117,11 +117,24 @@ class Service:
             self.postgres = LocalPostgres(self.settings.var_dir / "prefect-pg").start(owner=os.getpid())
             self._start_watchdog(self.postgres.root)
             self.postgres.create_database("prefect", exist_ok=True)
+            self._load_restored_prefect(self.postgres.url("prefect"))
             say("prefect", f"database: PostgreSQL on 127.0.0.1:{self.postgres.port} ({self.postgres.data})")
             return self.postgres.url("prefect", driver="asyncpg")
         home.mkdir(parents=True, exist_ok=True)
         say("prefect", "database: SQLite (no PostgreSQL server binaries found; fine for a few cases at once)")
         return f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+
+    def _load_restored_prefect(self, url: str) -> None:
+        """A restore (procedures/backups/restore.py) leaves Prefect's PostgreSQL dump for the
+        first start to load into the new cluster's empty database; then it is removed."""
+        from adapters.backup import pg_restore
+        from procedures.backups.sources import PREFECT_RESTORE
+
+        dump = self.settings.var_dir / PREFECT_RESTORE
+        if dump.is_file():
+            pg_restore(url, dump)
+            dump.unlink()
+            say("prefect", "loaded the Prefect database from the restored backup")
 
     def _start_watchdog(self, pg_root) -> None:
         env = {k: v for k, v in os.environ.items() if k != processes.MARK}  # a new start must not kill it

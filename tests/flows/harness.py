@@ -81,11 +81,14 @@ class Service:
 
 @contextmanager
 def running_service(root: Path, postgres, runner_module: str = "deployments.serve", extra_deployments=(),
-                    auth_string: str | None = None):
+                    auth_string: str | None = None, restored_prefect_database: str | None = None):
     """The whole embedded service for tests and benchmarks: app database (SQLite, migrated,
     agencies loaded), SMTP catcher, Prefect server on PostgreSQL, runner; torn down after.
     With `auth_string`, the server runs with Prefect's basic authentication and every client
-    of the service (and this process) sends it."""
+    of the service (and this process) sends it. With `restored_prefect_database` (Prefect's
+    database a restore filled), the service starts on the var/ and Prefect home already under
+    `root`, as `make run` starts on a restored var/: nothing created, and the runs no process
+    owns any more continued before the runner starts."""
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from adapters.db import session_scope, upgrade
@@ -102,18 +105,23 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
         app_env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     with app_settings(app_env):
         svc = Service(f"http://127.0.0.1:{port}/api", root / "prefect", app_env)
-        svc.home.mkdir(parents=True)
+        svc.home.mkdir(parents=True, exist_ok=restored_prefect_database is not None)
         svc.mail_dir = root / "mail"
         try:
-            upgrade()
-            with session_scope() as s:
-                add_agencies(s)
+            if restored_prefect_database is None:
+                upgrade()
+                with session_scope() as s:
+                    add_agencies(s)
             svc.catcher = SmtpCatcher(svc.mail_dir, port=smtp_port, echo=False).start()
             # A name of its own: a second service on the session's PostgreSQL (the portal tests) must not collide.
-            database = postgres.create_database(f"prefect_{uuid4().hex[:8]}")
+            database = restored_prefect_database or postgres.create_database(f"prefect_{uuid4().hex[:8]}")
             svc.start_server(port, database.replace("+psycopg", "+asyncpg"))
             updates = {PREFECT_API_URL: svc.api_url} | ({PREFECT_API_AUTH_STRING: auth_string} if auth_string else {})
             with temporary_settings(updates=updates):
+                if restored_prefect_database is not None:
+                    from procedures.casework import run_health
+
+                    run_health.repair(run_health.check(stranded_only=True, grace=0))
                 svc.start_runner(runner_module, tuple(extra_deployments))
                 yield svc
         finally:
