@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from cli import backup as backup_cli
 from cli import internal_contacts, internal_reports
 from cli.database import require_database
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
@@ -45,6 +46,8 @@ internal_app.command("contact")(internal_contacts.set_contact)
 internal_app.command("coverage")(internal_reports.coverage)
 internal_app.command("record")(internal_reports.record)
 app.add_typer(internal_app, name="internal")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 

@@ -12,6 +12,7 @@ from prefect.schedules import Cron
 
 from adapters.settings import get_settings
 from deployments.titles import titled_schema
+from flows.backup import scheduled_backup
 from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
 from flows.internal_report import internal_supervision_report
@@ -26,11 +27,12 @@ DEADLINE_SWEEP = "deadline-sweep/deadline-sweep"
 SPECIAL_INSPECTION = "special-inspection/special-inspection"
 SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
 INTERNAL_REPORT = "internal-supervision-report/internal-supervision-report"
+BACKUP = "backup/backup"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
           "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION,
-          SANCTION_PROCEDURE, INTERNAL_REPORT]
+          SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP]
 
 
 def titled(deployment):
@@ -64,6 +66,9 @@ def deployments():
         titled(internal_supervision_report.to_deployment(
             name="internal-supervision-report", tags=["内督"],
             description="内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）")),
+        scheduled_backup.to_deployment(name="backup", tags=["运维"],
+                                       schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"),
+                                       description="定时备份：每日02:30（北京时间），保留7天每日、4周每周"),
     ]
 
 
