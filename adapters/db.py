@@ -8,9 +8,11 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from adapters.audit import install as _install_audit
 from adapters.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+_install_audit()  # every new or changed row of an audited table is appended to the audit log (issue 22)
 
 
 def database_url() -> str:

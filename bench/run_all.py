@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, printing figures and ratios."""
 
 from bench import (
+    audit_bench,
     backup_bench,
     dispatch_bench,
     flow_bench,
@@ -25,6 +26,7 @@ def main() -> None:
     portal_bench.main()
     special_bench.main()
     backup_bench.main()
+    audit_bench.main()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import typer
 
 from cli import backup as backup_cli
 from cli import internal_contacts, internal_reports
+from cli.audit import audit_app
 from cli.database import require_database
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
 from cli.sanctions import institution_app, register_app
@@ -46,6 +47,7 @@ internal_app.command("contact")(internal_contacts.set_contact)
 internal_app.command("coverage")(internal_reports.coverage)
 internal_app.command("record")(internal_reports.record)
 app.add_typer(internal_app, name="internal")
+app.add_typer(audit_app, name="audit")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 
@@ -384,7 +386,7 @@ def evidence_export(case: Annotated[int, typer.Option("--case", help="案件编�
         _fail(str(exc))
     ok = len(report.rows) - len(report.problems)
     status_text = {"missing": "存储中找不到该文件", "mismatch": "文件内容与登记的 SHA-256 不一致"}
-    plain = "\n".join([f"已导出 {ok} 个文件到 {report.directory}（清单：manifest.csv、manifest.json，SHA-256 已逐个核对）",
+    plain = "\n".join([f"已导出 {ok} 个文件到 {report.directory}（清单：manifest.csv、manifest.json，SHA-256 已逐个核对；本案审计记录及封存值：audit.json）",
                        *(f"未导出：{p['original_name']}（{p['step']} · {p['item'] or '附件'}）：{status_text[p['status']]}"
                          for p in report.problems)])
     _out({"directory": str(report.directory), "files": report.rows}, as_json, plain)

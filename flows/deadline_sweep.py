@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from adapters.clock import today
 from flows.ending import end_refused
 from tasks import daily as t
+from tasks.audit import seal_audit_log
 from tasks.internal import sweep_internal
 from tasks.portal import resume_portal_submissions
 from tasks.sanctions import sweep_sanctions
@@ -36,6 +37,7 @@ def deadline_sweep(as_of: str = ""):
     summary += "\n\n" + sweep_sanctions(day)  # 第二十五条 periods, 附件4 reminders/escalation, 第二十二/二十三条 thresholds
     summary += "\n\n" + resume_portal_submissions()  # the portal retries too; this is the backstop
     summary += "\n\n" + sweep_special_inspections(day)  # 第十五条(二) windows, 第二十二条(六)
+    summary += "\n\n" + seal_audit_log(day)  # last, so it covers the sweep's own writes (issue 22)
     get_run_logger().info(f"期限巡检 {day} 完成")
     create_markdown_artifact(summary, key="deadline-sweep", description=f"期限巡检 {day}")
     return summary

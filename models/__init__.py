@@ -1,5 +1,6 @@
 """SQLModel tables; Alembic migrations live in models/migrations."""
 
+from models.audit import AuditEntry, AuditSeal  # noqa: F401, E402
 from models.calendar import CalendarDeclaration  # noqa: F401, E402
 from models.internal import InternalRecord, InternalSession, InternalSpecialReport  # noqa: F401, E402
 from models.lifecycle import (  # noqa: F401, E402

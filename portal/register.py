@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from portal.pages import page
 from procedures.casework import register
+from procedures.casework.audit_seal import latest_seals
 
 router = APIRouter()
 
@@ -16,7 +17,8 @@ router = APIRouter()
 @router.api_route("/register", methods=["GET", "HEAD"])
 async def register_page():
     rows = await run_in_threadpool(register.entries)
-    return page("register.html.j2", rows=rows, columns=register.COLUMNS)
+    seals = await run_in_threadpool(latest_seals)
+    return page("register.html.j2", rows=rows, columns=register.COLUMNS, seals=seals)
 
 
 @router.api_route("/register.csv", methods=["GET", "HEAD"])

@@ -2,7 +2,7 @@
 confidential): which step and which item each file belongs to, who sent it and when, and its
 SHA-256. The record's artifact lists them (never their content, never a link's token);
 `supervise evidence export` copies them out of var/uploads with generated names and a
-manifest, checking every hash. Nothing here is ever mailed, least of all to an institution.
+manifest, checking every hash, with the case's audit entries and seal (audit.json). Nothing here is ever mailed, least of all to an institution.
 """
 
 import csv
@@ -217,7 +217,18 @@ def export(case_id: int, to: Path, kind: str = "inspection") -> ExportReport:
                             "received_at": f.received_at.isoformat(), "sender": f.sender,
                             "receipt_number": f.receipt_number})
     _write_manifests(to, report.rows)
+    _write_audit_manifest(to, f"{kind}:{case_id}")
     return report
+
+
+def _write_audit_manifest(to: Path, case_ref: str) -> None:
+    """audit.json: the case's audit entries with their hashes and the latest seal covering them,
+    so a court copy can be checked against the log later (issue 22)."""
+    from procedures.casework.audit_seal import case_manifest
+
+    fd = os.open(to / "audit.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(case_manifest(case_ref), fh, ensure_ascii=False, indent=1)
 
 
 def _write_manifests(to: Path, rows: list[dict]) -> None:

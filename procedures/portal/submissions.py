@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from adapters import mailer, uploads
+from adapters import audit, mailer, uploads
 from adapters.clock import now
 from adapters.db import session_scope
 from adapters.markdown_text import inert
@@ -261,6 +261,7 @@ def _store(link: PortalLink, payload: dict, files: list[IncomingFile], received:
                     {"submission_id": submission_id, "position": position, "sha256": view.sha256,
                      "size": view.size, "content_type": kind.content_type, "display_name": view.display_name}
                     for position, (view, kind) in enumerate(zip(views, kinds, strict=True))])
+            audit.record(conn, "portal_submission", [submission_id])  # core statements: no ORM event sees them
             if form is not None and form.stored is not None:
                 form.stored(s, link, payload, received)
             mailer.enqueue(s, f"portal-receipt:{link_id}", link.recipient_email, link.recipient_kind,

@@ -26,6 +26,7 @@ from html import escape
 from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
+from adapters import audit
 from adapters.clock import now
 from adapters.db import session_scope
 from adapters.mailer import enqueue
@@ -122,6 +123,8 @@ def _set_due(s: Session, case: SanctionCase, field_name: str, due: date) -> None
     if field_name == "rectification_due":
         s.exec(update(RegisterEntry).where(RegisterEntry.key == f"sanction-{case.id}-rectification")
                .values(until=due))
+        changed = s.exec(select(RegisterEntry.id).where(RegisterEntry.key == f"sanction-{case.id}-rectification")).all()
+        audit.record(s.connection(), "register_entry", list(changed), "update")  # a core update: no ORM event
 
 
 def _move_day_off_dues(s: Session, as_of: date, summary: SanctionSweep) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from adapters import audit
 from models import SanctionCase
 
 
@@ -71,6 +72,8 @@ def _insert_cases(s: Session, rows: list[dict], summary: SanctionSweep | None = 
     new = [r for r in rows if r["key"] not in have]
     if new:
         s.exec(insert(SanctionCase), params=new)
+        ids = s.exec(select(SanctionCase.id).where(col(SanctionCase.key).in_([r["key"] for r in new]))).all()
+        audit.record(s.connection(), "sanction_case", sorted(ids))  # a bulk insert: no ORM event sees it
     if summary is not None:
         summary.opened += [r["key"] for r in new]
     return new

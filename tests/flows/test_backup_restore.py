@@ -13,6 +13,7 @@ from adapters.db import session_scope
 from models import InspectionRecord
 from procedures.backups.restore import restore_backup
 from procedures.backups.take import take_backup
+from procedures.casework.audit_verify import verify
 from tests.app_env import app_env
 from tests.flows import harness as h
 from tests.flows.world import (
@@ -70,6 +71,9 @@ def test_a_backup_taken_under_load_restores_and_its_cases_run_to_their_end_once(
                 records = s.exec(select(InspectionRecord).where(InspectionRecord.case_id == case.id)).all()
             kinds = [m.recipient_kind for m in outbox_for(case.id)]
             assert case.status == "closed" and case.decision == "提醒函" and len(records) == 1
+            with session_scope() as s:  # the restored audit chain holds, and covers the case to its end
+                audit = verify(s, case_ref=f"inspection:{case.id}")
+            assert audit.ok and audit.rows > 0, [str(p) for p in audit.problems[:3]]
             assert kinds.count("institution") == 1 and kinds[0] == "supervisor"  # one dispatch, one letter
             letters = [m for m in h.messages(svc.mail_dir) if world["institution_email"] in m["To"]]
             assert len(letters) == 1 and "提醒函" in letters[0]["Subject"]

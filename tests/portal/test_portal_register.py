@@ -36,3 +36,26 @@ def test_the_public_register_answers_head_as_get_does(portal, path, kind):
 def test_other_methods_on_the_register_are_still_refused_in_chinese(portal):
     r = browser().post(f"{portal.url}/register")
     assert r.status_code == 405 and "不支持的操作" in r.text
+
+
+def test_the_public_register_shows_the_latest_audit_seals_anyone_can_keep(portal):
+    from datetime import date
+
+    from adapters.db import session_scope
+    from models import InspectionCase
+    from procedures.casework.audit_seal import seal_day
+    from procedures.casework.cases import add_event
+
+    day = date(2026, 12, 1)
+    with session_scope() as s:
+        case = InspectionCase(flow_run_id="run-seal", batch_number="B-SEAL", opened_on=day)
+        s.add(case)
+        s.flush()
+        add_event(s, case.id, "opened", day, "案件已发起")
+    with session_scope() as s:
+        seal = seal_day(s, day)
+        head = (seal.head_seq, seal.head_hash)
+    page = browser().get(f"{portal.url}/register").text
+    assert "案卷审计日志封存值" in page
+    assert f'<td data-label="封存日期">2026-12-01</td><td data-label="链头序号">{head[0]}</td>' in page
+    assert f"<code>{head[1]}</code>" in page

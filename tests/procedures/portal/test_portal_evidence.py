@@ -133,7 +133,7 @@ def test_evidence_export_copies_every_file_of_a_case_with_generated_names_and_a_
         assert stat.S_IMODE(copied.stat().st_mode) == 0o600
     assert stat.S_IMODE(to.stat().st_mode) == 0o700
     assert sorted(p.name for p in to.iterdir()) == sorted([rows[0]["file"], rows[1]["file"], "manifest.csv",
-                                                          "manifest.json"])
+                                                          "manifest.json", "audit.json"])
 
 
 def test_evidence_export_names_a_file_altered_in_storage_copies_the_rest_and_exits_1(portal, env, tmp_path):
@@ -148,7 +148,7 @@ def test_evidence_export_names_a_file_altered_in_storage_copies_the_rest_and_exi
     rows = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert [(r["original_name"], r["status"], bool(r["file"])) for r in rows] == [("好.png", "ok", True),
                                                                                   ("坏.pdf", "mismatch", False)]
-    assert len([p for p in (tmp_path / "out").iterdir() if not p.name.startswith("manifest")]) == 1
+    assert len([p for p in (tmp_path / "out").iterdir() if not p.name.startswith(("manifest", "audit"))]) == 1
 
 
 def test_evidence_export_refuses_a_non_empty_directory_or_a_case_without_files_in_chinese(portal, env, tmp_path):
