@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sqlmodel import Session
+
 from models import EvaluationSession
 from procedures.casework.cases import Refusal, local_date, parse_day
+from regulation.calendar import CalendarDataMissing
 from regulation.checklists import Checklist, load_checklist
-from regulation.deadlines import record_counted_from
+from regulation.deadlines import record_counted_from, record_due
 from regulation.scoring import AnswerError, ScoreResult, score, verdict_disagreement
 
 METHODS = ("现场督导", "数据比对", "抽查评价资料（含录像）", "远程监控")  # 第十五条(一)2
@@ -106,3 +109,17 @@ def answer_field(problem: str) -> str | None:
     if not m:
         return None
     return f"veto_{int(m.group(2))}" if m.group(1) == "一票否决项" else f"item_{int(m.group(2)):02d}"
+
+
+def record_due_from(s: Session, counted_from: date, scheduled_end: date, stored_due: date | None) -> date | None:
+    """The day a record is due (第十七条: 2 working days): the one stored when the session was
+    opened, unless the record states a later end (the days then count from it); None while that
+    year's calendar is not yet known (期限待定, fixed by the sweep)."""
+    from procedures.casework.work_calendar import current_calendar
+
+    if counted_from == scheduled_end and stored_due:
+        return stored_due
+    try:
+        return record_due(counted_from, current_calendar(s)).due
+    except CalendarDataMissing:
+        return None

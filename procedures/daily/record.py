@@ -25,15 +25,12 @@ from models import (
 )
 from procedures.casework import staff
 from procedures.casework.cases import Refusal, add_event, answer_once, case_today
-from procedures.casework.record_answers import RecordAnswers, check_record_answers
+from procedures.casework.record_answers import RecordAnswers, check_record_answers, record_due_from
 from procedures.casework.views import Outcome
-from procedures.casework.work_calendar import current_calendar
 from procedures.daily.confirmation import invite_confirmations
 from procedures.daily.decision import record_counts
 from procedures.daily.dispatch import dispatch_by_code
 from procedures.daily.links import reissue, stored
-from regulation.calendar import CalendarDataMissing
-from regulation.deadlines import record_due
 
 
 def submit_record(case_id: int, pause_key: str, answers: dict, dispatch_id: int | None = None,
@@ -69,19 +66,10 @@ def _check_record(s: Session, case: InspectionCase, answers: dict, today: date, 
     return check_record_answers(sess, answers, today, errors), signer
 
 
-def _due_from(s: Session, case: InspectionCase, counted_from: date, scheduled_end: date) -> date | None:
-    if counted_from == scheduled_end and case.record_due:
-        return case.record_due
-    try:
-        return record_due(counted_from, current_calendar(s)).due
-    except CalendarDataMissing:
-        return None
-
-
 def _store_record(s: Session, case: InspectionCase, checked: RecordAnswers, signer: Dispatch, answers: dict,
                   today: date, entered_by: str = "") -> None:
     supervisor = s.get(Supervisor, signer.supervisor_id)
-    due = _due_from(s, case, checked.counted_from, checked.scheduled_end)
+    due = record_due_from(s, checked.counted_from, checked.scheduled_end, case.record_due)
     # Late from the same end as the sweep; a stated later end never undoes an overdue report.
     late = (due is not None and today > due) or case.overdue_reported_on is not None
     record = InspectionRecord(

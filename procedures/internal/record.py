@@ -24,11 +24,10 @@ from models import (
     Supervisor,
 )
 from procedures.casework.cases import Refusal, local_date
-from procedures.casework.record_answers import METHODS, check_record_answers
+from procedures.casework.record_answers import METHODS, check_record_answers, record_due_from
 from procedures.internal.assignment import CASE_KIND, notify_text
 from procedures.portal import links as portal_links
 from regulation.checklists import load_checklist
-from regulation.deadlines import record_due
 
 
 def record_context(link: PortalLink) -> dict:
@@ -77,14 +76,7 @@ def record_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -> 
     checked = check_record_answers(sess, answers, today, errors)
     if errors:  # checked a moment ago; data cannot have moved for a form no run waits on
         raise ValueError("; ".join(errors))
-    due = row.record_due
-    if checked.counted_from != checked.scheduled_end:
-        from procedures.casework.work_calendar import current_calendar
-        from regulation.calendar import CalendarDataMissing
-        try:
-            due = record_due(checked.counted_from, current_calendar(s)).due
-        except CalendarDataMissing:
-            due = None
+    due = record_due_from(s, checked.counted_from, checked.scheduled_end, row.record_due)
     sub_id = _submission_id(s, link)
     record = InternalRecord(
         internal_session_id=row.id, session_id=sess.id, institution_id=inst.id, submitted_by=row.recorder_id,
