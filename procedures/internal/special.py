@@ -20,7 +20,7 @@ This package may not import procedures.supervisors: the team is read from Superv
 
 from datetime import date, datetime
 
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, col, select
 
 from adapters import clock, mailer
 from adapters.db import session_scope
@@ -30,11 +30,17 @@ from models.internal import InternalSpecialReport
 from models.lifecycle import SupervisionBan
 from procedures.casework.cases import Refusal, local_date, parse_day
 from procedures.casework.dispatching import responsible_agency
-from regulation.cards import internal_issuer_code
-from regulation.internal_supervision import InstitutionIssuer, internal_card_refusal
+from procedures.casework.internal_cards import own_internal_cards
+from regulation.internal_supervision import (
+    SPECIAL_REPORT_OUTCOMES,
+    InstitutionIssuer,
+    internal_card_refusal,
+    special_report_date_refusals,
+    special_report_needs_measures,
+)
 from regulation.special_inspection import TEAM_MIN, matters
 
-OUTCOMES = ("未发现问题", "发现问题已整改", "发现问题整改中")
+OUTCOMES = SPECIAL_REPORT_OUTCOMES
 SUBJECT_MAX, TEXT_MAX = 200, 5000
 
 
@@ -43,17 +49,9 @@ def _issuer(inst: Institution) -> InstitutionIssuer:
 
 
 def team_choices(s: Session, inst: Institution) -> list[Supervisor]:
-    """The institution's own internal supervisors with a valid card (第十二条): Y/S cards recorded as
-    issued by it, or by roster with its issuer code (附件1 二), each usable at this institution."""
-    try:
-        code = internal_issuer_code(inst.filing_authority, inst.filing_number)
-    except ValueError:
-        return []  # no issuer code: the institution cannot have issued a Y/S card (附件1 二)
-    rows = list(s.exec(select(Supervisor).where(
-        Supervisor.kind == "internal", Supervisor.card_status == "valid", Supervisor.status == "active",
-        or_(Supervisor.issuer_institution_id == inst.id,
-            and_(col(Supervisor.issuer_institution_id).is_(None), col(Supervisor.issuer).in_([f"Y{code}", f"S{code}"]))))
-        .order_by(Supervisor.card_code)))
+    """The institution's own internal supervisors with a valid card (第十二条), each usable at this
+    institution (not banned, card in force)."""
+    rows = [r for r in own_internal_cards(s, inst) if r.card_status == "valid" and r.status == "active"]
     banned = set(s.exec(select(SupervisionBan.person_key).where(
         col(SupervisionBan.person_key).in_([r.person_key for r in rows]))))
     return [r for r in rows if internal_card_refusal(r.card_code, _issuer(inst), r.person_key in banned) is None]
@@ -77,13 +75,8 @@ def check(link: PortalLink, answers: dict, _fields) -> tuple[Refusal, dict]:
     refusal = Refusal()
     today = clock.today()
     started, ended = parse_day(answers.get("started_on")), parse_day(answers.get("ended_on"))
-    for name, label, day in (("started_on", "开始日期", started), ("ended_on", "结束日期", ended)):
-        if day is None:
-            refusal.add(name, f"{label}：请填写日期（如 2026-03-02）")
-        elif day > today:
-            refusal.add(name, f"{label}：{day} 晚于今天，只能报告已经进行的专项督导")
-    if started and ended and ended < started and "ended_on" not in refusal.fields:
-        refusal.add("ended_on", f"结束日期：{ended} 早于开始日期 {started}")
+    for name, message in special_report_date_refusals(started, ended, today):
+        refusal.add(name, message)
     numbers = {str(m.no): m.no for m in matters()}
     chosen = sorted({numbers[v] for v in answers.get("matters", []) if v in numbers})
     if not chosen or len(chosen) != len(set(answers.get("matters", []))):
@@ -96,7 +89,7 @@ def check(link: PortalLink, answers: dict, _fields) -> tuple[Refusal, dict]:
     outcome = answers.get("outcome", "")
     if outcome not in OUTCOMES:
         refusal.add("outcome", f"督导结果：请选择{'、'.join(OUTCOMES)}之一")
-    for name, label, required in (("findings", "发现的问题", True), ("measures", "采取的措施", outcome != OUTCOMES[0])):
+    for name, label, required in (("findings", "发现的问题", True), ("measures", "采取的措施", special_report_needs_measures(outcome))):
         text = answers.get(name, "")
         if required and not text:
             refusal.add(name, f"{label}：未填写" + ("（发现问题的，须写明采取的整改措施）" if name == "measures" else

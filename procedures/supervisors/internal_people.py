@@ -20,15 +20,15 @@ import re
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, col, select
 
 from adapters import clock
 from adapters.db import get_engine, session_scope
-from models import AppointmentTerm, Institution, PortalLink, PortalSubmission, Supervisor
+from models import AppointmentTerm, Institution, PortalLink, PortalSubmission
 from procedures.casework.cases import Refusal, local_date, parse_day
+from procedures.casework.internal_cards import own_internal_cards
 from procedures.supervisors import cards, people
 from procedures.supervisors.internal_access import purpose_of
-from regulation.cards import internal_issuer_code
 from regulation.identity import IdentityNumberError, validate
 from regulation.reasons import RuleViolation
 
@@ -47,42 +47,12 @@ def mask(code: str) -> str:
     return code[:1] + "*" * (len(code) - 5) + code[-4:] if len(code) > 5 else code
 
 
-def own_cards(s: Session, inst: Institution) -> list[Supervisor]:
-    """The internal cards this institution issued (Y/S, 第十二条): recorded as issued by it, or —
-    cards that came in by roster, with no issuing institution recorded — carrying its issuer code,
-    when no other institution's filing number gives the same 6 digits (附件1 二: they may repeat
-    across cities; then only the recorded issuer counts)."""
-    try:
-        code = internal_issuer_code(inst.filing_authority, inst.filing_number)
-    except ValueError:
-        code = ""
-    issuers = [c + code for c in CATEGORY.values()] if code else []
-    rows = list(s.exec(select(Supervisor).where(Supervisor.kind == "internal", or_(
-        Supervisor.issuer_institution_id == inst.id,
-        and_(col(Supervisor.issuer_institution_id).is_(None), col(Supervisor.issuer).in_(issuers))))
-        .order_by(Supervisor.card_code)))
-    if any(r.issuer_institution_id is None for r in rows) and _code_shared(s, inst, code):
-        rows = [r for r in rows if r.issuer_institution_id == inst.id]
-    return rows
-
-
-def _code_shared(s: Session, inst: Institution, code: str) -> bool:
-    for other in s.exec(select(Institution).where(Institution.id != inst.id,
-                                                  col(Institution.filing_number).contains(code[-4:]))):
-        try:
-            if internal_issuer_code(other.filing_authority, other.filing_number) == code:
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 def context(link: PortalLink) -> dict:
     """What the page shows: the institution, its own cards, the actions this link may take."""
     with session_scope() as s:
         inst = s.get(Institution, link.case_id)
         terms = {}
-        rows = own_cards(s, inst)
+        rows = own_internal_cards(s, inst)
         for t in s.exec(select(AppointmentTerm).where(col(AppointmentTerm.supervisor_id).in_([r.id for r in rows]))):
             terms[t.supervisor_id] = f"{t.start} 至 {t.end}"
         listed = [{"id": r.id, "name": r.name, "code": mask(r.card_code), "status": r.card_status,
@@ -213,7 +183,7 @@ def _register(s: Session, inst: Institution, payload: dict, on: date) -> str:
                           city_letter=inst.city_letter or "0", phone=payload["phone"], kind="internal")
     people.record_assessment(s, reg.person_key, "training", assessed, True, f"{inst.name}培训")
     people.record_assessment(s, reg.person_key, "assessment", assessed, True, f"{inst.name}考核")
-    before = {c.id for c in own_cards(s, inst)}
+    before = {c.id for c in own_internal_cards(s, inst)}
     sup = cards.issue_internal_card(s, reg.id, category, inst.id, on)
     if sup.id in before:  # refused beside the field, so the one-time link is not used up
         raise RuleViolation(f"身份证号：该人员（{sup.name}）已持有本机构内督证卡 {sup.card_code}，无需重复登记；"
@@ -222,7 +192,7 @@ def _register(s: Session, inst: Institution, payload: dict, on: date) -> str:
 
 
 def _suspend_or_restore(s: Session, inst: Institution, link: PortalLink, payload: dict, on: date) -> str:
-    sup = next((c for c in own_cards(s, inst) if c.id == payload["card"]), None)
+    sup = next((c for c in own_internal_cards(s, inst) if c.id == payload["card"]), None)
     if sup is None:
         raise RuleViolation("内督证卡：所选证卡不是本机构核发的内督证卡，只能办理本机构的证卡", "第十二条")
     if sup.card_status == "revoked":
@@ -261,7 +231,7 @@ def _tell_new_card(s: Session, link: PortalLink, statement: str) -> None:
     from adapters.templates import render_email
 
     inst = s.get(Institution, link.case_id)
-    sup = max(own_cards(s, inst), key=lambda c: c.id)
+    sup = max(own_internal_cards(s, inst), key=lambda c: c.id)
     for key, (name, email), kind, paragraphs in (
             (f"internal-card-issued:{link.id}", inst.internal_contact, "institution", [statement + "。"]),
             (f"internal-card-holder:{link.id}", (sup.name, sup.email), "supervisor",
