@@ -16,9 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from adapters.clock import today
 from adapters.markdown_text import inert
 from flows.ending import end_refused
-from flows.supervisor_misconduct import (
-    _signed as signed,  # the one signing loop (asks, verifies, forgets the code)
-)
+from flows.signing import signed  # the one signing loop (asks, verifies, forgets the code)
 from tasks import internal as t
 
 ARTIFACT_KEY = "internal-supervision-report"

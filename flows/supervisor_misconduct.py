@@ -21,7 +21,6 @@ when it is wrong, of another agency or of a disabled account. The case stores wh
 """
 
 from datetime import date
-from itertools import count
 from typing import Literal
 
 from prefect import flow
@@ -30,31 +29,11 @@ from prefect.runtime import flow_run
 
 from adapters.clock import today
 from adapters.markdown_text import inert
-from flows import forms
-from flows.asking import FORGOTTEN, ask, forget_codes, holds_code
+from flows.signing import signed
 from tasks import supervisors as t
 
 MEASURE_CODES = {"批评教育": "criticism", "暂停委派": "suspension", "解聘": "dismissal", "移送司法机关": "referral"}
 Measure = Literal["批评教育", "暂停委派", "解聘", "移送司法机关"]
-
-
-def _signed(header: str, verify):
-    """The staff member who signs this step: asked until a code `verify` accepts. Nothing is
-    written before; the code is never kept, logged or shown back. Once judged, Prefect's stored
-    answer loses the code: an accepted one keeps a signature bound to this run and pause key
-    (procedures.casework.staff.signature), which a replay recalls instead of checking a code again."""
-    errors: list[str] = []
-    run_id = str(flow_run.get_id())
-    for attempt in count(1):
-        key = f"staff-code-{attempt}"
-        answer = ask(forms.staff_code_form(header, errors, {}, {forms.CODE_FIELD: errors[0]} if errors else {}), key)
-        value = getattr(answer, forms.CODE_FIELD)
-        found = verify(value) if holds_code(value) else (t.recall_signer(value, run_id, key) or verify(value))
-        if holds_code(value):
-            forget_codes(key, t.signature(found.staff_id, run_id, key) if not isinstance(found, str) else FORGOTTEN)
-        if not isinstance(found, str):
-            return found
-        errors = [found]
 
 
 @flow(name="misconduct-register", persist_result=True)
@@ -73,7 +52,7 @@ def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure
         institution_id: 内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号
         as_of: 登记日期，默认今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算
     """
-    decider = _signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
+    decider = signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, card_code=card_code))
     case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
                                   f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed],
@@ -101,7 +80,7 @@ def misconduct_decide(case_id: int, measure: Measure, suspension_months: int | N
         referral_authority: 接收移送的司法机关名称，仅移送司法机关时填写
         as_of: 决定日期，默认今天；不得晚于今天，也不得早于告知书发出之日
     """
-    decider = _signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
+    decider = signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, case_id=case_id))
     text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months,
                                     as_of or today(), decider.staff_id, referral_authority)
