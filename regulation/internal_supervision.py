@@ -218,3 +218,30 @@ def risk_weight(coverage: Coverage, signal: Divergence | None = None) -> float:
     if coverage.followups_overdue:
         weight += FOLLOWUP_WEIGHT
     return min(weight, MAX_RISK_WEIGHT)
+
+
+# The institution's report of an internal special inspection (第十六条: 内督参照外督方式和程序;
+# 第十五条（二）专项督导). Interpretation (ours): the regulation names no outcome list for an
+# institution's own special inspection; these three say what the agency needs to know — whether
+# a problem was found and whether its rectification is finished.
+SPECIAL_REPORT_OUTCOMES = ("未发现问题", "发现问题已整改", "发现问题整改中")
+
+
+def special_report_needs_measures(outcome: str) -> bool:
+    """A found problem needs the measures taken stated (第十五条（二）: 督导发现问题的…提出整改要求);
+    with 未发现问题 there may be none."""
+    return outcome != SPECIAL_REPORT_OUTCOMES[0]
+
+
+def special_report_date_refusals(started: date | None, ended: date | None, today: date) -> list[tuple[str, str]]:
+    """(field, message) for the inspection's dates: both given, none in the future (only an
+    inspection already held is reported), the end not before the start."""
+    refusals = []
+    for name, label, day in (("started_on", "开始日期", started), ("ended_on", "结束日期", ended)):
+        if day is None:
+            refusals.append((name, f"{label}：请填写日期（如 2026-03-02）"))
+        elif day > today:
+            refusals.append((name, f"{label}：{day} 晚于今天，只能报告已经进行的专项督导"))
+    if started and ended and ended < started and not any(f == "ended_on" for f, _ in refusals):
+        refusals.append(("ended_on", f"结束日期：{ended} 早于开始日期 {started}"))
+    return refusals

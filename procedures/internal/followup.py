@@ -13,7 +13,6 @@ from models import (
     EvaluationSession,
     Institution,
     InternalRecord,
-    InternalSession,
     PortalLink,
     PortalSubmission,
 )
@@ -86,6 +85,5 @@ def followup_stored(s: Session, link: PortalLink, payload: dict, at: datetime) -
 
 def followup_waits(link: PortalLink) -> bool:
     with session_scope() as s:
-        row = s.get(InternalSession, link.case_id)
         record = s.exec(select(InternalRecord).where(InternalRecord.internal_session_id == link.case_id)).first()
-        return row is not None and record is not None and record.followup_on is None
+        return record is not None and record.followup_on is None

@@ -175,3 +175,28 @@ def test_external_supervisor_dispatched_to_the_session_may_not_be_its_internal_s
 
 def test_every_refusal_is_named_at_once():
     assert [r.article for r in assignment_refusals("甲", False, True, True, True)] == ["第十二条", "第十三条", "第十三条", "第十三条"]
+
+
+from regulation.internal_supervision import (  # noqa: E402
+    SPECIAL_REPORT_OUTCOMES,
+    special_report_date_refusals,
+    special_report_needs_measures,
+)
+
+
+def test_internal_special_report_needs_measures_whenever_a_problem_was_found():
+    assert [special_report_needs_measures(o) for o in SPECIAL_REPORT_OUTCOMES] == [False, True, True]
+
+
+def test_internal_special_report_refuses_a_future_day_and_an_end_before_the_start():
+    today = date(2026, 12, 6)
+    assert special_report_date_refusals(date(2026, 12, 1), date(2026, 12, 6), today) == []
+    assert [f for f, _ in special_report_date_refusals(date(2026, 12, 7), date(2026, 12, 7), today)] == [
+        "started_on", "ended_on"]
+    assert [f for f, _ in special_report_date_refusals(date(2026, 12, 3), date(2026, 12, 2), today)] == ["ended_on"]
+    assert [f for f, _ in special_report_date_refusals(None, None, today)] == ["started_on", "ended_on"]
+
+
+def test_internal_special_report_end_after_today_is_named_once_not_also_as_before_the_start():
+    refusals = special_report_date_refusals(date(2026, 12, 5), date(2026, 12, 9), date(2026, 12, 6))
+    assert refusals == [("ended_on", "结束日期：2026-12-09 晚于今天，只能报告已经进行的专项督导")]

@@ -15,7 +15,6 @@ from cli.demo_data import (
     add_institution,
     add_session,
     add_supervisor,
-    sample_identity,
 )
 from models import (
     ConflictDeclaration,
@@ -307,4 +306,3 @@ def test_a_record_link_of_a_session_already_recorded_resumes_nothing_and_refuses
         link = s.exec(select(PortalLink).where(PortalLink.link_key == key)).one()
         sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
         assert sub.resume_status == "none"  # no Prefect run waits for an institution's own supervision
-    assert sample_identity  # the demo data's identities are what add_session uses for examiners
