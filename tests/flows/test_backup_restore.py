@@ -30,7 +30,17 @@ from tests.portal_client import browser, post_fields, running_portal
 DAY = date(2026, 11, 23)
 
 
-def test_a_backup_taken_under_load_restores_and_its_cases_run_to_their_end_once(service, postgres_server, tmp_path):
+def test_a_backup_taken_under_load_restores_and_its_cases_run_to_their_end_once(postgres_server, tmp_path):
+    # A service of its own, as an agency's would be: the session's shared one carries every other
+    # flow test's runs (legs held by test hooks, killed processes), which no real backup holds.
+    with h.running_service(tmp_path / "original", postgres_server) as service, \
+            running_portal(service.env() | {"SUPERVISION_PORTAL_RESUME_RETRY_SECONDS": "1"},
+                           service.home / "portal.log", bad_token_limit="1000") as portal:
+        service.portal = portal
+        _backup_restore_and_continue(service, postgres_server, tmp_path)
+
+
+def _backup_restore_and_continue(service, postgres_server, tmp_path):
     waiting, arriving = make_world("BKW", DAY), make_world("BKA", DAY)
     run_w, code_w = dispatch_named(waiting, str(DAY))
     run_a, code_a = dispatch_named(arriving, str(DAY))
