@@ -208,12 +208,14 @@ def _smtp_send(email: EmailMessage, settings: Settings) -> None:
 
 
 def deliver_pending(
-    url: str | None = None, case_id: int | None = None, tries: int = 3, backoff_seconds: float = 0.5,
+    url: str | None = None, case_id: int | None = None, tries: int = 3, backoff_seconds: float | None = None,
     only: list[int] | None = None,
 ) -> DeliveryReport:
     """Send every pending message (of one case, or all, or the ids in `only`); each with `tries`
     attempts."""
     settings = get_settings()
+    if backoff_seconds is None:
+        backoff_seconds = settings.smtp_retry_seconds
     report = DeliveryReport()
     with session_scope(url) as s:
         query = select(OutboxMessage.id).where(col(OutboxMessage.status).in_(["pending", "sending"]))

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
+    # A failed SMTP attempt is tried again after this, doubling (0.5 s, 1 s): a server restarting
+    # or a connection dropped is often back by then; what is still refused stays in the outbox.
+    smtp_retry_seconds: float = 0.5
     mail_from: str = "督导系统 <supervision@localhost>"
     mail_dir: Path | None = None  # where the local SMTP catcher stores .eml; default var/mail
     assignment_secret: SecretStr = SecretStr("")  # HMAC key for assignment codes; default var/assignment-secret

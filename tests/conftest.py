@@ -11,6 +11,9 @@ _db_counter = itertools.count()
 # for runs to start every second instead of the service's 2 s, and the flow tests wait on a start
 # or a resume at each of their steps. The benchmarks keep the service's own setting.
 os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")
+# Many tests send to a port nobody listens on (mail must stay in the outbox): the retry pauses
+# (0.5 s + 1 s a message in the service) would add minutes of sleep to the run and prove nothing.
+os.environ.setdefault("SUPERVISION_SMTP_RETRY_SECONDS", "0.01")
 
 
 @pytest.fixture(scope="session")
