@@ -27,7 +27,8 @@ from procedures.sanctions.service import carry_out
 from tests.app_env import app_env
 from tests.postgres_server import free_port
 from tests.procedures.casework.test_unknown_year_windows import _mails, _sanction, declare_year
-from tests.procedures.sanctions.test_sanctions import _submit, notify_opened
+from tests.procedures.sanctions.support import submit_statement
+from tests.procedures.sanctions.test_sanctions import notify_opened
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def test_a_new_rectification_date_typed_on_a_day_off_is_moved_to_the_next_workin
     case_id = _rectifying("2098-12-01")
     with session_scope() as s:
         code = staff.add(s, "CITY-A", "李审核", "审核")[1]
-    sid = _submit(case_id, "run-T-Y-2-2098-12-01", "rectification-1", "整改报告")
+    sid = submit_statement(case_id, "run-T-Y-2-2098-12-01", "rectification-1", "整改报告")
     record_rectification_report(case_id, sid)
     undeclared = review_rectification(case_id, "review-1-1", {
         "outcome": REVIEW_AGAIN, "staff_code": code, "requirements": "补充考场照片", "new_due": "2100-01-04"})

@@ -27,9 +27,8 @@ from procedures.sanctions.rectification import (
 )
 from procedures.sanctions.service import carry_out
 from tests.procedures.sanctions.test_sanctions import D0, _inst, _staff, _start, notify_opened
-from tests.procedures.sanctions.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
 
-pytestmark = pytest.mark.usefixtures("_db")
+pytestmark = pytest.mark.usefixtures("db")
 RESUMED = "恢复评价活动"
 
 
@@ -51,11 +50,11 @@ def _carry(case_id: int, code: str, decision="采纳拟处理意见", **answers)
 
 
 def _accept_report(case_id: int, code: str, **answers):
-    from tests.procedures.sanctions.test_sanctions import _submit
+    from tests.procedures.sanctions.support import submit_statement
 
     with session_scope() as s:
         run = s.get(SanctionCase, case_id).flow_run_id
-    record_rectification_report(case_id, _submit(case_id, run, "rectification-1", "整改报告"))
+    record_rectification_report(case_id, submit_statement(case_id, run, "rectification-1", "整改报告"))
     return review_rectification(case_id, "review-1-1", {"outcome": RESUMED, "staff_code": code} | answers)
 
 

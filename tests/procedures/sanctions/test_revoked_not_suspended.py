@@ -22,9 +22,8 @@ from procedures.sanctions.hearing import record_defence
 from procedures.sanctions.service import carry_out
 from tests.procedures.sanctions.test_institution_status import REQUIREMENTS, _decided
 from tests.procedures.sanctions.test_sanctions import _inst, _staff, _start, notify_opened
-from tests.procedures.sanctions.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)
 
-pytestmark = pytest.mark.usefixtures("_any_db")
+pytestmark = pytest.mark.usefixtures("any_db")
 LATER = date(2026, 3, 9)
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from adapters.clock import tz
-from adapters.db import session_scope, upgrade
+from adapters.db import session_scope
 from adapters.documents import docx_text
-from cli.demo_data import add_agencies, add_institution
+from cli.demo_data import add_institution
 from models import (
     Document,
     Institution,
@@ -29,7 +29,7 @@ from procedures.sanctions.decision import decide
 from procedures.sanctions.hearing import record_defence, skip_hearing
 from procedures.sanctions.proposal import open_sanction, start_case
 from procedures.sanctions.service import carry_out
-from tests.app_env import app_env
+from tests.procedures.sanctions.support import submit_statement
 from tests.procedures.sanctions.test_sanctions import notify_opened
 
 D0 = date(2026, 3, 2)
@@ -37,24 +37,8 @@ NEVER = ("（）", "None", "强化考点管理", "。。", "。，", "。；")  
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # letters write 2026年1月5日
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'supervision.db'}"
-    with app_env({"SUPERVISION_DATABASE_URL": url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
-        upgrade(url)
-        with session_scope() as s:
-            add_agencies(s)
-        yield url
 
 
-@pytest.fixture
-def any_db(db_url, tmp_path):
-    """SQLite, then a real PostgreSQL (conftest's db_url)."""
-    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
-        upgrade(db_url)
-        with session_scope() as s:
-            add_agencies(s)
-        yield db_url
 
 
 def _staff(agency="CITY-A") -> str:
@@ -73,15 +57,6 @@ def _start(run: str, inst_id: int, article: str, facts="考场未按规定设置
     return start_case(run, filing_number=filing, article=article, facts=facts, as_of=D0, **kw)
 
 
-def _submit(case_id: int, run: str, step: str, statement: str) -> int:
-    due = datetime.combine(date(2099, 1, 1), time(23, 59), tzinfo=tz())
-    with session_scope() as s:
-        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, step, run),
-                                        portal_links.Recipient("institution", "机构", "i@example.cn"),
-                                        portal_links.Contact("济南", "a@example.cn"), "标题", due)
-    result = portal_submissions.submit(link.token, statement, [])
-    assert result.status == "stored", result.errors
-    return result.receipt.submission_id
 
 
 def _letter(case_id: int, kind: str) -> str:
@@ -142,7 +117,7 @@ def test_a_referral_changed_to_a_revocation_is_heard_before_it_is_decided(any_db
     with session_scope() as s:
         case = s.get(SanctionCase, case_id)
         assert case.details["changes"][0]["from_facts"] == "考场未按规定设置"
-    record_defence(case_id, _submit(case_id, "run-c24", "defence-2", "证书系他人伪造"))
+    record_defence(case_id, submit_statement(case_id, "run-c24", "defence-2", "证书系他人伪造"))
     decided = decide(case_id, "decision-r2-1", {"decision": "采纳拟处理意见", "point_01": "不采纳",
                                                 "point_reason_01": "有交易记录为证", "staff_code": code})
     assert decided.accepted
@@ -167,7 +142,7 @@ def test_an_interview_changed_to_a_revocation_reopens_the_hearing_with_the_earli
     case_id = _start("run-c21", inst_id, "第二十一条（三）")["case_id"]
     notify_opened(case_id)
     first = read_view(case_id)
-    record_defence(case_id, _submit(case_id, "run-c21", "defence", "考场设置已整改"))
+    record_defence(case_id, submit_statement(case_id, "run-c21", "defence", "考场设置已整改"))
     change = {"decision": "变更处理", "changed_article": "第二十三条（一）", "point_01": "不采纳",
               "point_reason_01": "未见整改材料", "staff_code": code, "changed_facts": "整改期满后再次超范围评价。"}
     missing = decide(case_id, "decision-1", change)

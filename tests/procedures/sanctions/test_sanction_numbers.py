@@ -18,9 +18,8 @@ from procedures.sanctions.hearing import skip_hearing
 from procedures.sanctions.proposal import open_sanction, start_case
 from procedures.sanctions.service import carry_out
 from tests.procedures.sanctions.test_sanctions import _inst, _staff, _start
-from tests.procedures.sanctions.test_sanctions import any_db as _any_db  # noqa: F401  (SQLite, then PostgreSQL)
 
-pytestmark = pytest.mark.usefixtures("_any_db")
+pytestmark = pytest.mark.usefixtures("any_db")
 
 
 def _number(case_id: int) -> str:

@@ -9,10 +9,10 @@ from procedures.sanctions.case_file import case_file_if_changed, mark_published,
 from procedures.sanctions.common import SanctionError
 from procedures.sanctions.hearing import invite_args, notify_hearing
 from procedures.sanctions.proposal import confirm_opening
-from tests.procedures.sanctions.test_sanctions import _inst, _staff, _start, _submit, notify_opened
-from tests.procedures.sanctions.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
+from tests.procedures.sanctions.support import submit_statement
+from tests.procedures.sanctions.test_sanctions import _inst, _staff, _start, notify_opened
 
-pytestmark = pytest.mark.usefixtures("_db")
+pytestmark = pytest.mark.usefixtures("db")
 
 
 def test_opening_a_sanction_needs_a_staff_code_of_the_case_agency_and_records_who_opened_it():
@@ -44,7 +44,7 @@ def test_the_case_file_is_published_only_when_it_changes():
 def test_while_the_defence_period_is_open_the_case_file_never_says_transferred_after_it():
     v = _start("run-o3", _inst("O3"), "第二十二条（二）")
     notify_opened(v["case_id"])
-    _submit(v["case_id"], "run-o3", "defence", "超范围系误会")  # stored by the portal, not yet read by the run
+    submit_statement(v["case_id"], "run-o3", "defence", "超范围系误会")  # stored by the portal, not yet read by the run
     text = proposal_markdown(v["case_id"])
     assert "已收到陈述和申辩" in text and "正在转入本案" in text
     assert "期限届满后转入" not in text and "逾期提交" not in text

@@ -10,12 +10,10 @@ import pytest
 from sqlmodel import select
 
 from adapters.clock import tz
-from adapters.db import session_scope, upgrade
-from cli.demo_data import add_agencies, add_institution
+from adapters.db import session_scope
+from cli.demo_data import add_institution
 from models import Document, Institution, OutboxMessage, PortalLink, SanctionCase
 from procedures.casework import staff
-from procedures.portal import links as portal_links
-from procedures.portal import submissions as portal_submissions
 from procedures.portal.links import aware
 from procedures.sanctions.common import read_view
 from procedures.sanctions.decision import decide
@@ -23,7 +21,7 @@ from procedures.sanctions.hearing import invite_args, record_defence, skip_heari
 from procedures.sanctions.proposal import open_sanction, start_case
 from procedures.sanctions.rectification import record_rectification_report, review_rectification
 from procedures.sanctions.service import RECEIPT_STEP, carry_out
-from tests.app_env import app_env
+from tests.procedures.sanctions.support import submit_statement
 from tests.procedures.sanctions.test_sanctions import notify_opened
 
 D0 = date(2026, 3, 2)  # a Monday: the case's day in every test
@@ -34,14 +32,6 @@ DETAILS = {"interview_time": "2026年3月20日上午9时", "interview_place": "�
            "requirements": "完善考务管理制度", "problems": "考场未按规定设置"}
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'supervision.db'}"
-    with app_env({"SUPERVISION_DATABASE_URL": url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
-        upgrade(url)
-        with session_scope() as s:
-            add_agencies(s)
-        yield url
 
 
 def _staff(agency: str) -> str:
@@ -205,22 +195,13 @@ def test_a_report_only_decision_is_reported_with_no_decision_served_and_no_perio
 
 
 # -- rectification: a new date for the next round -------------------------------------------------------
-def _submit(case_id: int, run: str, step: str, statement: str) -> int:
-    due = datetime.combine(date(2099, 1, 1), time(23, 59), tzinfo=tz())
-    with session_scope() as s:
-        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, step, run),
-                                        portal_links.Recipient("institution", "机构", "i@example.cn"),
-                                        portal_links.Contact("济南", "a@example.cn"), "标题", due)
-    result = portal_submissions.submit(link.token, statement, [])
-    assert result.status == "stored", result.errors
-    return result.receipt.submission_id
 
 
 def test_a_new_rectification_date_on_a_day_off_is_stored_as_the_next_working_day_for_the_next_round(db):
     """附件4 另定期限, 民法典第二百零三条: 2026-07-04 is a Saturday, the round's last day the Monday."""
     case_id, code = _heard_and_decided("RR2", "22.2", {"decision": "采纳拟处理意见"} | DETAILS)
     carry_out(case_id)
-    record_rectification_report(case_id, _submit(case_id, "run-RR2", "rectification-1", "整改报告"))
+    record_rectification_report(case_id, submit_statement(case_id, "run-RR2", "rectification-1", "整改报告"))
     again = review_rectification(case_id, "review-1-1", {"outcome": "提出整改要求并另定期限", "staff_code": code,
                                                          "requirements": "补充考场视频", "new_due": "2026-07-04"})
     assert again.accepted, again.errors

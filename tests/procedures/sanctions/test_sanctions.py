@@ -2,15 +2,14 @@
 the flow test drives the same steps through the server, runner, portal and SMTP."""
 
 import re
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 from sqlmodel import col, select
 
-from adapters.clock import tz
-from adapters.db import session_scope, upgrade
+from adapters.db import session_scope
 from adapters.documents import docx_text
-from cli.demo_data import add_agencies, add_institution
+from cli.demo_data import add_institution
 from models import Document, Institution, InstitutionHistory, RegisterEntry, SanctionCase
 from procedures.casework import staff
 from procedures.portal import links as portal_links
@@ -25,19 +24,11 @@ from procedures.sanctions.measures import record_minutes
 from procedures.sanctions.proposal import _article_case, confirm_opening, start_case
 from procedures.sanctions.rectification import record_rectification_report, review_rectification
 from procedures.sanctions.service import carry_out
-from tests.app_env import app_env
+from tests.procedures.sanctions.support import submit_statement
 
 D0 = date(2026, 3, 2)
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'supervision.db'}"
-    with app_env({"SUPERVISION_DATABASE_URL": url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
-        upgrade(url)
-        with session_scope() as s:
-            add_agencies(s)
-        yield url
 
 
 def _staff(agency="CITY-A") -> str:
@@ -50,15 +41,6 @@ def _inst(tag: str, **kw) -> int:
         return add_institution(s, f"测试机构{tag}", f"S-{tag}", **kw).id
 
 
-def _submit(case_id: int, run: str, step: str, statement: str) -> int:
-    due = datetime.combine(date(2099, 1, 1), time(23, 59), tzinfo=tz())
-    with session_scope() as s:
-        link = portal_links.create_link(s, portal_links.CaseStep("sanction", case_id, step, run),
-                                        portal_links.Recipient("institution", "机构", "i@example.cn"),
-                                        portal_links.Contact("济南", "a@example.cn"), "标题", due)
-    result = portal_submissions.submit(link.token, statement, [])
-    assert result.status == "stored", result.errors
-    return result.receipt.submission_id
 
 
 def notify_opened(case_id: int) -> dict:
@@ -89,7 +71,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
     v = notify_opened(v["case_id"])
     case_id = v["case_id"]
     assert v["hearing_due"] == "2026-03-09"  # 5 working days
-    sid = _submit(case_id, "run-r1", "defence", "超范围系误会\n已停止该职业评价")
+    sid = submit_statement(case_id, "run-r1", "defence", "超范围系误会\n已停止该职业评价")
     record_defence(case_id, sid)
     answers = {"decision": "采纳拟处理意见", "point_01": "不采纳", "point_02": "采纳", "staff_code": code}
     refused = decide(case_id, "decision-1", answers)
@@ -121,7 +103,7 @@ def test_rectification_case_from_hearing_to_resumption_once_whatever_the_retries
         assert entry.article == "第二十二条（二）" and entry.until == date(2026, 6, 2)
         case = s.get(SanctionCase, case_id)
         assert case.decided_by.startswith("王审核")
-    sid = _submit(case_id, "run-r1", "rectification-1", "整改报告")
+    sid = submit_statement(case_id, "run-r1", "rectification-1", "整改报告")
     record_rectification_report(case_id, sid)
     again = review_rectification(case_id, "review-1-1", {"outcome": "提出整改要求并另定期限",
                                                                   "staff_code": code, "new_due": "2026-02-30"})
@@ -281,7 +263,7 @@ def test_a_defence_accepted_drops_the_case_and_nothing_is_taken_or_published(db)
     code, inst_id = _staff(), _inst("D1")
     v = _start("run-d1", inst_id, "第二十二条（七）")
     notify_opened(v["case_id"])
-    record_defence(v["case_id"], _submit(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
+    record_defence(v["case_id"], submit_statement(v["case_id"], "run-d1", "defence", "宣传系第三方冒用我单位名义"))
     refused = decide(v["case_id"], "d-1", {"decision": "不予处理", "point_01": "采纳", "staff_code": code})
     assert refused.field_errors == {"reason": "理由：不予处理须写明理由"}
     assert decide(v["case_id"], "d-2", {"decision": "不予处理", "point_01": "采纳", "staff_code": code,
@@ -325,7 +307,7 @@ def _improving(tag: str) -> tuple[str, int]:
 
 def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_date_then_accepted(db):
     code, case_id = _improving("P1")
-    v = record_improvement(case_id, _submit(case_id, "run-P1", "improvement-1", "已建立制度"))
+    v = record_improvement(case_id, submit_statement(case_id, "run-P1", "improvement-1", "已建立制度"))
     assert v["status"] == "improving"  # waits for the staff review, not closed by the report
     refused = review_improvement(case_id, "improvement-review-1-1",
                                  {"outcome": "提出改进要求并另定期限", "staff_code": code})
@@ -338,7 +320,7 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
     v = read_view(case_id)
     assert (v["status"], v["rectification_round"], v["rectification_due"]) == ("improving", 2, "2026-05-29")
     assert "补充培训记录" in invite_args(case_id, "improvement-2")["instructions"]  # the new link says it
-    record_improvement(case_id, _submit(case_id, "run-P1", "improvement-2", "已补充"))
+    record_improvement(case_id, submit_statement(case_id, "run-P1", "improvement-2", "已补充"))
     assert review_improvement(case_id, "improvement-review-2-1",
                               {"outcome": "改进到位，结案", "staff_code": code}).accepted
     with session_scope() as s:
@@ -353,7 +335,7 @@ def test_an_improvement_report_is_reviewed_returned_with_requirements_and_a_new_
 
 def test_an_improvement_returned_and_its_new_date_missed_opens_article_27_3_once(db):
     code, case_id = _improving("P2")
-    record_improvement(case_id, _submit(case_id, "run-P2", "improvement-1", "已建立制度"))
+    record_improvement(case_id, submit_statement(case_id, "run-P2", "improvement-1", "已建立制度"))
     assert sanction_sweep.sweep(date(2026, 4, 2), resume=False).escalated == []  # reported, under review
     review_improvement(case_id, "improvement-review-1-1", {
         "outcome": "提出改进要求并另定期限", "staff_code": code, "requirements": "补充培训记录", "new_due": "2026-05-29"})
@@ -413,14 +395,6 @@ def test_a_defence_submitted_after_the_period_closed_is_weighed_marked_late_and_
     assert "逾期提交" in text and "超范围系误会" in text and "与现场记录不符" in text
 
 
-@pytest.fixture
-def any_db(db_url, tmp_path):
-    """A migrated database of each kind (conftest's db_url: SQLite, then a real PostgreSQL)."""
-    with app_env({"SUPERVISION_DATABASE_URL": db_url, "SUPERVISION_VAR_DIR": str(tmp_path / "var")}):
-        upgrade(db_url)
-        with session_scope() as s:
-            add_agencies(s)
-        yield db_url
 
 
 def _failed_sessions(inst_id: int, tag: str, confirmed: list[date]) -> None:

@@ -13,7 +13,6 @@ from procedures.sanctions import sweep as sanction_sweep
 from procedures.sanctions.proposal import start_case
 from procedures.sanctions.status import untaken_pending
 from tests.procedures.sanctions.test_sanctions import _failed_sessions, _inst
-from tests.procedures.sanctions.test_sanctions import any_db as _any_db  # noqa: F401  (the fixture any_db, used as _any_db)
 
 DAYS = [date(2026, 2, 2), date(2026, 2, 20), date(2026, 3, 2)]
 
@@ -40,7 +39,7 @@ def _one_case(inst_id: int) -> SanctionCase:
         return case
 
 
-@pytest.mark.usefixtures("_any_db")
+@pytest.mark.usefixtures("any_db")
 @pytest.mark.parametrize("first", ["daily_inspection", "sweep"])
 def test_the_third_failure_opens_one_procedure_whichever_path_notices_it_first(first):
     inst_id = _inst(f"TF{first[0]}")
@@ -64,7 +63,7 @@ def test_the_third_failure_opens_one_procedure_whichever_path_notices_it_first(f
     assert _one_case(inst_id).id == case.id
 
 
-@pytest.mark.usefixtures("_any_db")
+@pytest.mark.usefixtures("any_db")
 def test_a_fourth_failure_of_the_same_year_reaches_the_years_one_procedure():
     inst_id = _inst("TF4")
     _failed_sessions(inst_id, "TF4", DAYS)
