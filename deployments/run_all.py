@@ -44,6 +44,7 @@ from deployments.environment import (
     server_command,
 )
 from deployments.postgres import LocalPostgres, find_bin_dir
+from procedures.portal import resumes
 
 
 def wait_healthy(url: str, seconds: float = 120, process: subprocess.Popen | None = None,
@@ -90,6 +91,9 @@ class Service:
         self.mail_taken_back = [m.id for m in mailer.release_claims()]  # this is the only sender now
         if self.mail_taken_back:
             say("mail", f"took back {len(self.mail_taken_back)} message(s) a stopped sender had claimed")
+        resumes_taken_back = resumes.release_claims()  # and its portal the only one resuming runs
+        if resumes_taken_back:
+            say("portal", f"took back {len(resumes_taken_back)} resume(s) a stopped portal had claimed")
         self.catcher = SmtpCatcher(s.resolved_mail_dir(), s.smtp_host, s.smtp_port).start()
         say("mail", f"SMTP catcher on {s.smtp_host}:{s.smtp_port} → {s.resolved_mail_dir()}")
         api = s.prefect_api_url()

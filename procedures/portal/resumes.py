@@ -51,6 +51,19 @@ def _claim(submission_id: int) -> bool:
         return result.rowcount == 1
 
 
+def release_claims() -> list[int]:
+    """At the embedded service's start, before its portal: every resume a stopped portal had
+    claimed is pending again (ids returned). Nothing else resumes then, so the claim's 2-minute
+    timeout need not pass first: a supervisor's record reaches its run as soon as the service is
+    back after a crash. Not for a portal of several processes (each would take the others')."""
+    with one_writer, session_scope() as s:
+        ids = list(s.exec(select(PortalSubmission.id).where(PortalSubmission.resume_status == "resuming")))
+        if ids:
+            s.exec(update(PortalSubmission).where(col(PortalSubmission.id).in_(ids))
+                   .values(resume_status="pending", resume_claimed_at=None))
+        return ids
+
+
 def pending_ids() -> list[int]:
     with session_scope() as s:
         return list(s.exec(select(PortalSubmission.id)
