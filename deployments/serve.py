@@ -1,17 +1,14 @@
 """Serve every deployment in one process (the embedded default).
 
-Prefect titles each deployment parameter with its Python name; staff starting a run see the
-Chinese title and help text of deployments/titles.py instead (the same table the work-pool
-variant, prefect.yaml, applies after `prefect deploy`). Dates are strings with `format: date`
-(the flow checks them) and no parameter is `… | None`, so the UI shows no "Property is type
-None" toggles.
+Each parameter's Chinese title, help text and format is written in the flow's own signature
+(flows/parameters.py), so these deployments and those `prefect deploy --all` registers from
+prefect.yaml (the work-pool variant) show the same form.
 """
 
 from prefect import serve
 from prefect.schedules import Cron
 
 from adapters.settings import get_settings
-from deployments.titles import titled_schema
 from flows.backup import scheduled_backup
 from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
@@ -35,20 +32,14 @@ SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP]
 
 
-def titled(deployment):
-    """Write each parameter's Chinese title and help text (deployments/titles.py) into the schema."""
-    schema = deployment._parameter_openapi_schema
-    schema.properties = titled_schema(deployment.name, schema.model_dump())["properties"]
-    return deployment
-
 
 def deployments():
     return [
-        titled(daily_inspection.to_deployment(name="daily-inspection", tags=["督导"],
-                                              description="日常督导（第十五条（一）、第十七条、附件3）")),
-        titled(deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
-                                            schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
-                                            description="期限巡检：每日08:00（北京时间）")),
+        daily_inspection.to_deployment(name="daily-inspection", tags=["督导"],
+                                       description="日常督导（第十五条（一）、第十七条、附件3）"),
+        deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
+                                     schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
+                                     description="期限巡检：每日08:00（北京时间）"),
         roster_import.to_deployment(name="roster-import", tags=["名册"],
                                     description="名册导入（Excel）：评价机构、督导员、评价计划及场次、工作人员"),
         supervisor_card_issue.to_deployment(name="supervisor-card-issue", tags=["督导员"],
@@ -59,13 +50,13 @@ def deployments():
                                           description="督导员违规登记并告知（第二十六条）"),
         misconduct_decide.to_deployment(name="misconduct-decide", tags=["督导员"],
                                         description="督导员违规处理决定（第二十六条）"),
-        titled(special_inspection.to_deployment(name="special-inspection", tags=["督导"],
-                                                description="专项督导（第十五条（二）、第十四条）")),
-        titled(sanction_procedure.to_deployment(name="sanction-procedure", tags=["处理"],
-                                                description="处理程序：告知、陈述申辩、处理决定和措施（第十八条–第二十五条、第二十七条、附件4）")),
-        titled(internal_supervision_report.to_deployment(
+        special_inspection.to_deployment(name="special-inspection", tags=["督导"],
+                                         description="专项督导（第十五条（二）、第十四条）"),
+        sanction_procedure.to_deployment(name="sanction-procedure", tags=["处理"],
+                                         description="处理程序：告知、陈述申辩、处理决定和措施（第十八条–第二十五条、第二十七条、附件4）"),
+        internal_supervision_report.to_deployment(
             name="internal-supervision-report", tags=["内督"],
-            description="内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）")),
+            description="内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）"),
         scheduled_backup.to_deployment(name="backup", tags=["运维"],
                                        schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"),
                                        description="定时备份：每日02:30（北京时间），保留7天每日、4周每周"),

@@ -14,6 +14,7 @@ replay from the top after each resume repeats nothing. "Today" comes from the ca
 """
 
 from itertools import count
+from typing import Annotated
 
 from prefect import flow, runtime
 from prefect.states import Completed
@@ -23,16 +24,9 @@ from flows import forms
 from flows.asking import ask, forget_codes, holds_code
 from flows.asking import ask_until_accepted as _ask
 from flows.ending import end_refused
+from flows.parameters import BLANK_DATE, titled
 from flows.portal_step import wait_for_submission
 from tasks import daily as t
-
-PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
-    "batch_number": ("批次编号", "职业技能等级认定批次编号（必填），如 PC-2026-001"),
-    "supervisor_cards": ("指定外督员证卡编码", "留空则按第十条、第十三条随机抽取；指定时逐个填写证卡编码，如 R3722A001"),
-    "supervisor_count": ("随机抽取人数", "未指定外督员时随机抽取的人数（默认1人）"),
-    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
-    "agency_id": ("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码"),
-}
 
 
 def _run_name() -> str:
@@ -60,11 +54,11 @@ def _decision_header(case, ctx: dict) -> str:
 
 @flow(name="daily-inspection", persist_result=True, flow_run_name=_run_name)
 def daily_inspection(
-    batch_number: str,
-    supervisor_cards: list[str] = (),
-    supervisor_count: int = 1,
-    as_of: str = "",
-    agency_id: str = "",
+    batch_number: Annotated[str, titled("批次编号", "职业技能等级认定批次编号（必填），如 PC-2026-001")],
+    supervisor_cards: Annotated[list[str], titled("指定外督员证卡编码", "留空则按第十条、第十三条随机抽取；指定时逐个填写证卡编码，如 R3722A001")] = (),
+    supervisor_count: Annotated[int, titled("随机抽取人数", "未指定外督员时随机抽取的人数（默认1人）")] = 1,
+    as_of: Annotated[str, titled("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
+    agency_id: Annotated[str, titled("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）；受委托的第三方填写其编码")] = "",
 ):
     """日常督导：委派 → 记录表（2个工作日内）→ 委派机构处理。"""
     case = t.open_case(str(runtime.flow_run.id), batch_number, as_of or None, agency_id or None)

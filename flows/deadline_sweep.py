@@ -7,12 +7,14 @@ on one day sends nothing twice.
 """
 
 from datetime import date
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
 from flows.ending import end_refused
+from flows.parameters import BLANK_DATE, titled
 from tasks import daily as t
 from tasks.audit import seal_audit_log
 from tasks.internal import sweep_internal
@@ -21,11 +23,11 @@ from tasks.sanctions import sweep_sanctions
 from tasks.special import sweep_special_inspections
 from tasks.supervisors import sweep_supervisors
 
-PARAMETERS = {"as_of": ("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）")}
-
 
 @flow(name="deadline-sweep", flow_run_name=lambda: f"期限巡检 {_day_text()}")
-def deadline_sweep(as_of: str = ""):
+def deadline_sweep(
+    as_of: Annotated[str, titled("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
+):
     """期限巡检：记录表到期提醒、逾期报告、邮件重发。"""
     try:
         day = date.fromisoformat(as_of) if as_of else today()  # not replayed: the sweep never suspends

@@ -10,27 +10,28 @@ whose internal records say 合格 where the external record of the same session 
 with a batch number, that session's internal record — only for its owning agency (第八条).
 """
 
+from typing import Annotated
+
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
 from adapters.markdown_text import inert
 from flows.ending import end_refused
+from flows.parameters import BLANK_DATE, titled
 from flows.signing import signed  # the one signing loop (asks, verifies, forgets the code)
 from tasks import internal as t
 
 ARTIFACT_KEY = "internal-supervision-report"
-PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
-    "agency_id": ("委派机构编码", "查看哪个委派机构负责的评价机构，如 CITY-A（济南市）、PROV（省就业人才中心，可看全部）"),
-    "period_start": ("期间开始日期", "评价场次计划开始日期的起点；留空即为本月1日"),
-    "period_end": ("期间结束日期", "评价场次计划开始日期的终点（含当日）；留空即为本月最后一天"),
-    "batch_number": ("批次编号", "填写时附上该场次的内督记录表（仅限负责该机构的委派机构查阅，第八条）；不看记录则留空"),
-}
 
 
 @flow(name="internal-supervision-report", flow_run_name=lambda: f"内督情况 {_agency_text()}")
-def internal_supervision_report(agency_id: str, period_start: str = "", period_end: str = "",
-                                batch_number: str = "") -> str:
+def internal_supervision_report(
+    agency_id: Annotated[str, titled("委派机构编码", "查看哪个委派机构负责的评价机构，如 CITY-A（济南市）、PROV（省就业人才中心，可看全部）")],
+    period_start: Annotated[str, titled("期间开始日期", "评价场次计划开始日期的起点；留空即为本月1日", date=True)] = BLANK_DATE,
+    period_end: Annotated[str, titled("期间结束日期", "评价场次计划开始日期的终点（含当日）；留空即为本月最后一天", date=True)] = BLANK_DATE,
+    batch_number: Annotated[str, titled("批次编号", "填写时附上该场次的内督记录表（仅限负责该机构的委派机构查阅，第八条）；不看记录则留空")] = "",
+) -> str:
     """内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）。查阅人在随后的表单中填写本人工作人员代码。"""
     day = today()  # a read: a replay reports as of the day it runs
     refusal = t.check_report_request(agency_id, period_start, period_end, day)

@@ -18,6 +18,7 @@ Durable like the daily inspection: every side effect is a persisted task with a 
 
 from datetime import date
 from itertools import count
+from typing import Annotated
 
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
@@ -25,18 +26,10 @@ from prefect.states import Cancelled, Completed
 from adapters.markdown_text import inert
 from flows import sanction_forms as forms
 from flows.asking import ask_until_accepted as _ask
+from flows.parameters import BLANK_DATE, titled
 from flows.portal_step import wait_for_submission
 from tasks import sanctions as t
 
-PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
-    "pending_case_id": ("待处理案件编号", "日常督导、专项督导登记的待处理案件编号（启动处理程序）；登记新发现的问题时留 0"),
-    "sanction_case_id": ("处理案件编号", "期限巡检开立的处理案件编号（逾期未整改、年度第三次不合格、长期未开展评价）；否则留 0"),
-    "filing_number": ("备案编号", "直接登记发现的问题时填写评价机构的备案编号"),
-    "article": ("条款", "直接登记时填写所涉条款和项，如“第二十二条（二）”"),
-    "facts": ("事实", "直接登记时写明发现的问题（将写入告知书）"),
-    "serious": ("情节严重", "第二十一条情节严重、第二十七条拒不整改或情节严重时选“是”"),
-    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
-}
 DONE = {"closed": "已结案", "dropped": "不予处理，已结案", "reported": "已报告负责备案的人社部门"}
 # status → (report step, review pause prefix, record task, review task, review form, what is reviewed)
 ROUNDS = {
@@ -104,8 +97,15 @@ def _run_name() -> str:
 
 
 @flow(name="sanction-procedure", persist_result=True, flow_run_name=_run_name)
-def sanction_procedure(pending_case_id: int = 0, sanction_case_id: int = 0, filing_number: str = "",
-                       article: str = "", facts: str = "", serious: bool = False, as_of: str = ""):
+def sanction_procedure(
+    pending_case_id: Annotated[int, titled("待处理案件编号", "日常督导、专项督导登记的待处理案件编号（启动处理程序）；登记新发现的问题时留 0")] = 0,
+    sanction_case_id: Annotated[int, titled("处理案件编号", "期限巡检开立的处理案件编号（逾期未整改、年度第三次不合格、长期未开展评价）；否则留 0")] = 0,
+    filing_number: Annotated[str, titled("备案编号", "直接登记发现的问题时填写评价机构的备案编号")] = "",
+    article: Annotated[str, titled("条款", "直接登记时填写所涉条款和项，如“第二十二条（二）”")] = "",
+    facts: Annotated[str, titled("事实", "直接登记时写明发现的问题（将写入告知书）")] = "",
+    serious: Annotated[bool, titled("情节严重", "第二十一条情节严重、第二十七条拒不整改或情节严重时选“是”")] = False,
+    as_of: Annotated[str, titled("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
+):
     """处理程序：拟处理 → 告知和陈述申辩（第二十五条）→ 处理决定 → 措施（第二十条–第二十七条）。"""
     try:
         as_of = date.fromisoformat(as_of).isoformat() if as_of else ""

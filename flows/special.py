@@ -22,7 +22,7 @@ task with a database key, so each replay from the top repeats nothing.
 """
 
 from itertools import count
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect import flow, runtime
 from prefect.states import Cancelled, Completed
@@ -30,6 +30,7 @@ from prefect.states import Cancelled, Completed
 from adapters.markdown_text import inert
 from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
+from flows.parameters import BLANK_DATE, titled
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
 from regulation.inspection_matters import matter_names
 from tasks import special as t
@@ -38,25 +39,6 @@ from tasks import special as t
 # areas by name — a `list[Literal]` renders as a multi-select, with no JSON mode needed.
 Origin = Literal["投诉举报", "待处理案件", "主动开展"]
 MatterName = Literal[matter_names()]  # type: ignore[valid-type]  # built from the data file
-
-PARAMETERS = {  # deployments/serve.py writes these into the deployment's parameter schema
-    "institution": ("评价机构备案编号", "被督导评价机构的备案编号（必填）"),
-    "origin": ("督导来源", "投诉举报 / 待处理案件 / 主动开展（第十五条（二））"),
-    "matters": ("督导事项", "第十四条（一）至（九）中选择一项或几项（可多选）"),
-    "planned_start": ("计划开始日期", "现场考察（核查）计划开始日期"),
-    "planned_end": ("计划结束日期", "现场考察（核查）计划结束日期"),
-    "reason": ("督导缘由", "如 日常督导发现的较大风险隐患、需要重点督导的情况（发给督导小组）"),
-    "pending_case_id": ("待处理案件编号", "督导来源为“待处理案件”时填写（转专项督导）"),
-    "complaint_source": ("投诉举报来源", "督导来源为“投诉举报”时填写：群众举报、媒体报道等（第十四条（八））"),
-    "complaint_received_on": ("收到日期", "督导来源为“投诉举报”时填写"),
-    "complaint_content": ("投诉举报内容", "发给督导小组核查；不发给评价机构（第八条）"),
-    "complainant": ("举报人（保密）", "仅委派机构可见，不发给督导小组和评价机构（第八条）"),
-    "team_size": ("督导小组人数", "原则上3名及以上（第十五条（二））"),
-    "fewer_reason": ("少于3名的理由", "督导小组少于3名时必填"),
-    "lead_card": ("组长证卡编码", "留空则由第一名抽中的成员担任组长；指定时须为抽中的成员"),
-    "as_of": ("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）"),
-    "agency_id": ("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）"),
-}
 
 
 def _run_name() -> str:
@@ -95,22 +77,22 @@ def _member_findings(cid: int, member_id: int) -> None:
 # replay must not fail on the new type. The procedure checks every parameter (names or numbers).
 @flow(name="special-inspection", persist_result=True, flow_run_name=_run_name, validate_parameters=False)
 def special_inspection(
-    institution: str,
-    origin: Origin,
-    matters: list[MatterName],
-    planned_start: str,
-    planned_end: str,
-    reason: str = "",
-    pending_case_id: int = 0,
-    complaint_source: str = "",
-    complaint_received_on: str = "",
-    complaint_content: str = "",
-    complainant: str = "",
-    team_size: int = 3,
-    fewer_reason: str = "",
-    lead_card: str = "",
-    as_of: str = "",
-    agency_id: str = "",
+    institution: Annotated[str, titled("评价机构备案编号", "被督导评价机构的备案编号（必填）")],
+    origin: Annotated[Origin, titled("督导来源", "投诉举报 / 待处理案件 / 主动开展（第十五条（二））")],
+    matters: Annotated[list[MatterName], titled("督导事项", "第十四条（一）至（九）中选择一项或几项（可多选）")],
+    planned_start: Annotated[str, titled("计划开始日期", "现场考察（核查）计划开始日期", date=True)],
+    planned_end: Annotated[str, titled("计划结束日期", "现场考察（核查）计划结束日期", date=True)],
+    reason: Annotated[str, titled("督导缘由", "如 日常督导发现的较大风险隐患、需要重点督导的情况（发给督导小组）")] = "",
+    pending_case_id: Annotated[int, titled("待处理案件编号", "督导来源为“待处理案件”时填写（转专项督导）")] = 0,
+    complaint_source: Annotated[str, titled("投诉举报来源", "督导来源为“投诉举报”时填写：群众举报、媒体报道等（第十四条（八））")] = "",
+    complaint_received_on: Annotated[str, titled("收到日期", "督导来源为“投诉举报”时填写", date=True)] = BLANK_DATE,
+    complaint_content: Annotated[str, titled("投诉举报内容", "发给督导小组核查；不发给评价机构（第八条）")] = "",
+    complainant: Annotated[str, titled("举报人（保密）", "仅委派机构可见，不发给督导小组和评价机构（第八条）")] = "",
+    team_size: Annotated[int, titled("督导小组人数", "原则上3名及以上（第十五条（二））")] = 3,
+    fewer_reason: Annotated[str, titled("少于3名的理由", "督导小组少于3名时必填")] = "",
+    lead_card: Annotated[str, titled("组长证卡编码", "留空则由第一名抽中的成员担任组长；指定时须为抽中的成员")] = "",
+    as_of: Annotated[str, titled("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
+    agency_id: Annotated[str, titled("委派机构编码", "留空则由对该机构有管辖权的人社部门委派（第十一条）")] = "",
 ):
     """专项督导：督导小组 → 初步督导意见 → 申辩 → 质量督导意见书 → 整改工作报告。"""
     opening = dict(institution=institution, origin=origin, matters=list(matters), planned_start=planned_start,

@@ -35,30 +35,51 @@ def test_served_names_list_every_served_deployment():
     assert sorted(SERVED) == sorted(f"{d.flow_name}/{d.name}" for d in deployments())
 
 
-def test_prefect_yaml_deployments_get_the_same_chinese_parameter_titles_as_the_served_ones():
+TITLED = {"daily-inspection", "deadline-sweep", "special-inspection", "sanction-procedure",
+          "internal-supervision-report"}  # the deployments staff start by hand with a form
+
+
+def _yaml_flows():
+    for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]:
+        path, func = d["entrypoint"].split(":")
+        yield d["name"], getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), func)
+
+
+def test_prefect_deploy_registers_the_same_chinese_parameter_form_as_serve_with_no_step_after_it():
     from prefect.utilities.callables import parameter_schema
 
-    from deployments.titles import TITLES, titled_schema
-
-    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]}
     served = {d.name: d for d in deployments()}
-    assert "python -m deployments.titles" in (ROOT / "prefect.yaml").read_text()  # the step after prefect deploy
-    for name, d in declared.items():
-        path, func = d["entrypoint"].split(":")
-        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), func)
-        deployed = titled_schema(name, parameter_schema(flow).model_dump())  # what prefect deploy + titles give
-        assert deployed["properties"] == served[name]._parameter_openapi_schema.model_dump()["properties"], name
+    assert "deployments.titles" not in (ROOT / "prefect.yaml").read_text()  # nothing patches the schema after deploy
+    for name, flow in _yaml_flows():
+        deployed = parameter_schema(flow).model_dump()  # what `prefect deploy --all` registers (cli/deploy/_core.py)
+        assert deployed == served[name]._parameter_openapi_schema.model_dump(), name
     daily = served["daily-inspection"]._parameter_openapi_schema.model_dump()["properties"]
     assert daily["batch_number"]["title"] == "批次编号" and daily["as_of"]["format"] == "date"
-    # an optional date left empty: no '' default, which the UI refuses ("'' is not a 'date'") before the run starts
-    for name, d in served.items():
+    assert daily["agency_id"]["title"] == "委派机构编码" and "第十一条" in daily["agency_id"]["description"]
+
+
+def test_every_parameter_of_a_hand_started_deployment_has_a_chinese_title_and_help_text():
+    for d in deployments():
+        if d.name in TITLED:
+            for name, prop in d._parameter_openapi_schema.model_dump()["properties"].items():
+                assert prop["title"] != name and prop.get("description"), f"{d.name}.{name}"
+
+
+def test_an_optional_date_left_empty_has_no_default_the_ui_would_refuse_and_the_flow_gets_empty_text():
+    # the UI checks a default against its format: '' is not a 'date', and the run would not start
+    from flows.deadline_sweep import deadline_sweep
+
+    for d in deployments():
         for prop in d._parameter_openapi_schema.model_dump()["properties"].values():
-            assert not (prop.get("format") == "date" and prop.get("default") == ""), name
-    assert set(TITLES) <= set(declared)
+            assert not (prop.get("format") == "date" and prop.get("default") == ""), d.name
+    sweep = {d.name: d for d in deployments()}["deadline-sweep"]._parameter_openapi_schema.model_dump()
+    assert "default" not in sweep["properties"]["as_of"] and "as_of" not in sweep.get("required", [])
+    from prefect.utilities.callables import get_call_parameters
+
+    assert get_call_parameters(deadline_sweep.fn, (), {})["as_of"] == ""
 
 
 def test_no_parameter_title_says_optional_itself_the_ui_adds_optional_to_every_field_with_a_default():
-    from deployments.titles import TITLES
-
-    said = [f"{d}.{name}" for d, params in TITLES.items() for name, (title, _) in params.items() if "可选" in title]
+    said = [f"{d.name}.{name}" for d in deployments()
+            for name, prop in d._parameter_openapi_schema.model_dump()["properties"].items() if "可选" in prop["title"]]
     assert said == []
