@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint bench demo-data clean
+.PHONY: run run-pool test test-unit lint bench demo-data clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)  ## the whole service on embedded defaults, in the foreground
 	$(PY) -m deployments.run_all
+
+run-pool: $(STAMP)  ## the same service on a process work pool with two workers, PostgreSQL for both databases
+	$(PY) -m deployments.pool
 
 # Two workers, one test file each at a time: the flow tests mostly wait on servers (each worker
 # starts its own Prefect server, PostgreSQL and portal on free ports), so two halve CI's wall time.

@@ -16,6 +16,7 @@ class RunInfo:
     message: str
     age_seconds: float  # since the state began
     run_count: int
+    work_pool: str = ""  # a worker's run (prefect.yaml deployments); "" for the served ones (make run)
 
 
 def list_runs(states: list[str] | None = None) -> list[RunInfo]:
@@ -49,8 +50,53 @@ def list_runs(states: list[str] | None = None) -> list[RunInfo]:
         began = st.timestamp if st and st.timestamp else now
         out.append(RunInfo(str(r.id), r.name, names.get(r.deployment_id, ""), st.type.value if st else "",
                            (st.name or "") if st else "", (st.message or "") if st else "",
-                           (now - began).total_seconds(), r.run_count))
+                           (now - began).total_seconds(), r.run_count, r.work_pool_name or ""))
     return out
+
+
+def heartbeat_ages(run_ids: list[str], within_seconds: float) -> dict[str, float]:
+    """Seconds since each run's last flow-run heartbeat (an event its run process sends every
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds while a leg runs), for the runs that sent one in
+    the last `within_seconds`: how a worker's run on another host is seen alive."""
+    from datetime import timedelta
+
+    from prefect.events.filters import (
+        EventFilter,
+        EventNameFilter,
+        EventOccurredFilter,
+        EventResourceFilter,
+    )
+
+    from adapters.prefect_client import sync_client
+
+    if not run_ids:
+        return {}
+    now = datetime.now(UTC)
+    ages: dict[str, float] = {}
+    flt = EventFilter(occurred=EventOccurredFilter(since=now - timedelta(seconds=within_seconds), until=now),
+                      event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+                      resource=EventResourceFilter(id=[f"prefect.flow-run.{r}" for r in run_ids]))
+    with sync_client() as client:
+        page = client.read_events(filter=flt, limit=200)
+        while True:
+            for event in page.events:
+                run_id = event.resource.id.removeprefix("prefect.flow-run.")
+                ages[run_id] = min(ages.get(run_id, within_seconds), (now - event.occurred).total_seconds())
+            if not page.next_page:
+                break
+            page = client.read_events_page(str(page.next_page))
+    return ages
+
+
+def mark_crashed(run_id: str, message: str) -> None:
+    """Crashed (forced), as Prefect would have marked it had the run's host said so: a run whose
+    heartbeats stopped; it is then continued like any crashed run."""
+    from prefect.states import Crashed
+
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
+        client.set_flow_run_state(UUID(run_id), Crashed(message=message), force=True)
 
 
 def continue_run(run_id: str, message: str) -> None:

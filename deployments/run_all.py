@@ -72,7 +72,7 @@ class Service:
         self.mark = processes.mark_value(settings.var_dir)
         self.stopping = threading.Event()
         self.server: subprocess.Popen | None = None
-        self.runner: subprocess.Popen | None = None
+        self.runners: list[subprocess.Popen] = []  # the runner serving the deployments (deployments/pool.py: workers)
         self.portal: subprocess.Popen | None = None
         self.postgres: LocalPostgres | None = None
         self.catcher: SmtpCatcher | None = None
@@ -107,13 +107,16 @@ class Service:
                                        preexec_fn=processes.child_setup)
         wait_healthy(api, process=self.server)
         self._continue_stranded(grace=0)  # no run of ours is alive yet: every Running one was cut
-        self.runner = subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=processes.child_setup)
+        self._start_runners(env)
         say("prefect", f"UI: http://{s.prefect_host}:{s.prefect_port}  ·  sample data: .venv/bin/supervise demo-data")
         self.portal = subprocess.Popen(portal_command(sys.executable), env=env, preexec_fn=processes.child_setup)
         wait_healthy(f"http://{s.portal_host}:{s.portal_port}", process=self.portal, path="/healthz")
         say("portal", f"{s.resolved_portal_url()} (one-time links for supervisors and institutions)")
         self.watch = threading.Thread(target=self._watch, name="run-watch", daemon=True)
         self.watch.start()
+
+    def _start_runners(self, env: dict) -> None:
+        self.runners = [subprocess.Popen(runner_command(sys.executable), env=env, preexec_fn=processes.child_setup)]
 
     def _prefect_database(self, home) -> str:
         choice = self.settings.prefect_database
@@ -180,7 +183,7 @@ class Service:
     # -- run and stop ------------------------------------------------------------------------
     def wait(self) -> None:
         while not self.stopping.is_set():
-            for name, child in (("server", self.server), ("runner", self.runner), ("portal", self.portal)):
+            for name, child in (("server", self.server), *(("runner", r) for r in self.runners), ("portal", self.portal)):
                 if child is not None and child.poll() is not None:
                     say("stop", f"the {name} exited ({child.returncode}); stopping the service")
                     return
@@ -189,12 +192,15 @@ class Service:
     def stop(self) -> None:
         self.stopping.set()
         started = time.monotonic()
-        if self.runner is not None and self.runner.poll() is None:
-            self.runner.send_signal(signal.SIGSTOP)
-            legs = processes.children(self.runner.pid)
+        runners = [r for r in self.runners if r.poll() is None]
+        if runners:
+            for runner in runners:
+                runner.send_signal(signal.SIGSTOP)
+            legs = [leg for runner in runners for leg in processes.children(runner.pid)]
             cut = processes.wait_gone(legs, self.settings.stop_grace_seconds)
-            processes.signal_all([self.runner.pid, *cut], signal.SIGKILL)
-            self.runner.wait()
+            processes.signal_all([*(r.pid for r in runners), *cut], signal.SIGKILL)
+            for runner in runners:
+                runner.wait()
             processes.wait_gone(cut, 2)
             say("stop", f"runner stopped; {len(legs) - len(cut)} run leg(s) finished, "
                         f"{len(cut)} cut (continued at the next start)")
@@ -224,8 +230,8 @@ class Service:
         say("stop", f"stopped in {time.monotonic() - started:.1f} s")
 
 
-def main() -> None:
-    service = Service(get_settings())
+def main(service_class: type[Service] = Service) -> None:
+    service = service_class(get_settings())
 
     def on_signal(signum, _frame):
         # Only ever sets the flag: a second signal (make forwards SIGTERM to us, and a group

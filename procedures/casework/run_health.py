@@ -2,7 +2,10 @@
 
 Prefect's open-source server marks nothing crashed when a run's process dies: a run caught
 mid-leg by a stop, a SIGKILL or a power loss stays Running (or Pending) for ever and cannot
-be resumed, and a run whose process was killed alone ends Crashed. Such a run is continued:
+be resumed, and a run whose process was killed alone ends Crashed. A run is alive while its
+process is (this machine's, found by the service mark) or, for a worker's run (a work pool:
+its process may be on another host), while its flow-run heartbeats come; one whose heartbeats
+stopped is marked Crashed, as its host would have. Such a run is continued:
 put back on the schedule, the runner replays it from the top, and the persisted task
 results, the database keys and the stored answers (flows/asking.py) make that replay repeat
 nothing and lose no answer. Everything else out of step is reported for staff to judge.
@@ -21,6 +24,9 @@ from adapters.settings import get_settings
 CONTINUE, REPORT = "continue", "report"
 # A run is Pending for a moment before its process exists: younger states are left alone.
 GRACE_SECONDS = 20.0
+# A worker's run is alive while it sent a heartbeat in the last HEARTBEAT_MISSES intervals
+# (PREFECT_FLOWS_HEARTBEAT_FREQUENCY), or its state is younger than that (no beat yet).
+HEARTBEAT_MISSES = 3
 # Beyond this many legs a run that keeps dying is a fault to look at, not to retry again.
 MAX_RUN_COUNT = 60
 RUNNER_SHUTDOWN = "Runner is shutting down"
@@ -74,6 +80,7 @@ class Finding:
     action: str  # continue | report
     case_kind: str = ""  # 日常督导 | 专项督导 | 处理程序
     case_label: str = ""  # the case as staff name it (CaseFile.label)
+    work_pool: str = ""  # a worker's run: judged by its heartbeats
 
     @property
     def named(self) -> str:
@@ -129,7 +136,7 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
     if runs is None:
         runs = orchestrator.list_runs(STRANDABLE if stranded_only else None)
     if alive is None:
-        alive = processes.live_flow_run_ids(processes.mark_value(get_settings().var_dir))
+        alive = processes.live_flow_run_ids(processes.mark_value(get_settings().var_dir)) | beating(runs)
     cases = case_files()
     findings = []
     for run in runs:
@@ -139,7 +146,7 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
         if verdict:
             findings.append(Finding(run.id, run.name, run.deployment, run.state_type, case.case_id if case else None,
                                     case.status if case else None, *verdict, case_kind=case.kind if case else "",
-                                    case_label=case.label if case else ""))
+                                    case_label=case.label if case else "", work_pool=run.work_pool))
     known = {r.id for r in runs}
     for case in [] if stranded_only else cases.values():
         if not case.closed and case.run_id not in known:
@@ -149,12 +156,36 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
     return findings
 
 
+def heartbeat_window() -> float:
+    from prefect.settings import get_current_settings
+
+    return HEARTBEAT_MISSES * float(get_current_settings().flows.heartbeat_frequency or 180)
+
+
+def alive_by_heartbeat(run: RunInfo, heartbeat_age: float | None, window: float) -> bool:
+    """A worker's Running or Pending run: alive while a heartbeat or its state is younger than
+    `window`. Pure."""
+    return run.age_seconds < window or (heartbeat_age is not None and heartbeat_age < window)
+
+
+def beating(runs: list[RunInfo]) -> set[str]:
+    """The worker runs (work pool) that are alive by their heartbeats, wherever their host."""
+    pooled = [r for r in runs if r.work_pool and r.state_type in ("RUNNING", "PENDING")]
+    if not pooled:
+        return set()
+    window = heartbeat_window()
+    ages = orchestrator.heartbeat_ages([r.id for r in pooled], window)
+    return {r.id for r in pooled if alive_by_heartbeat(r, ages.get(r.id), window)}
+
+
 def repair(findings: list[Finding]) -> list[Finding]:
     """Continue every stranded run; returns those continued. Idempotent: a continued run is
     Scheduled, which a later check leaves alone."""
     done = []
     for f in findings:
         if f.action == CONTINUE:
+            if f.work_pool and f.state in ("RUNNING", "PENDING"):  # its heartbeats stopped
+                orchestrator.mark_crashed(f.run_id, f"心跳已停止：{f.problem}")
             orchestrator.continue_run(f.run_id, f"服务恢复后继续执行：{f.problem}")
             done.append(f)
     return done

@@ -63,3 +63,36 @@ def test_paused_run_of_an_open_case_is_in_step():
 
 def test_completed_run_of_a_closed_case_is_in_step():
     assert judge(run("COMPLETED"), alive=False, case_status="closed") is None
+
+
+def test_a_worker_run_whose_heartbeat_is_recent_is_alive_without_any_process_seen_here():
+    from procedures.casework.run_health import alive_by_heartbeat
+
+    pooled = RunInfo("r1", "日常督导", "daily-inspection", "RUNNING", "Running", "", 600.0, 1, "supervision")
+    assert alive_by_heartbeat(pooled, heartbeat_age=40.0, window=90.0)
+    assert judge(pooled, alive=alive_by_heartbeat(pooled, 40.0, 90.0), case_status="awaiting_record") is None
+
+
+def test_a_worker_run_whose_heartbeats_stopped_is_continued():
+    from procedures.casework.run_health import alive_by_heartbeat
+
+    pooled = RunInfo("r1", "日常督导", "daily-inspection", "RUNNING", "Running", "", 600.0, 1, "supervision")
+    assert not alive_by_heartbeat(pooled, heartbeat_age=95.0, window=90.0)
+    assert not alive_by_heartbeat(pooled, heartbeat_age=None, window=90.0)
+    assert judge(pooled, alive=False, case_status="awaiting_record")[1] == CONTINUE
+
+
+def test_a_worker_run_that_just_started_has_not_beaten_yet_and_is_alive():
+    from procedures.casework.run_health import alive_by_heartbeat
+
+    young = RunInfo("r1", "日常督导", "daily-inspection", "PENDING", "Pending", "", 30.0, 1, "supervision")
+    assert alive_by_heartbeat(young, heartbeat_age=None, window=90.0)
+
+
+def test_the_heartbeat_window_is_three_of_prefects_heartbeat_intervals():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from procedures.casework.run_health import heartbeat_window
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
+        assert heartbeat_window() == 90.0
