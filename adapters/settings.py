@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = 4.0
     # How often the service looks for runs whose process is gone, and continues them.
     run_watch_seconds: float = 15.0
+    # A worker's run (make run-pool) is alive while its last flow-run heartbeat is younger than
+    # this many of Prefect's heartbeat intervals (PREFECT_FLOWS_HEARTBEAT_FREQUENCY).
+    run_heartbeat_misses: float = Field(default=3.0, gt=1.0)
     # 第十条 连续聘任不得超过三届: a new term starting less than this many calendar months
     # after the previous one ended still counts as consecutive (default in regulation.terms).
     term_gap_months: int = Field(default=CONSECUTIVE_GAP_MONTHS, ge=0)

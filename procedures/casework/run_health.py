@@ -24,9 +24,6 @@ from adapters.settings import get_settings
 CONTINUE, REPORT = "continue", "report"
 # A run is Pending for a moment before its process exists: younger states are left alone.
 GRACE_SECONDS = 20.0
-# A worker's run is alive while it sent a heartbeat in the last HEARTBEAT_MISSES intervals
-# (PREFECT_FLOWS_HEARTBEAT_FREQUENCY), or its state is younger than that (no beat yet).
-HEARTBEAT_MISSES = 3
 # Beyond this many legs a run that keeps dying is a fault to look at, not to retry again.
 MAX_RUN_COUNT = 60
 RUNNER_SHUTDOWN = "Runner is shutting down"
@@ -159,7 +156,9 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
 def heartbeat_window() -> float:
     from prefect.settings import get_current_settings
 
-    return HEARTBEAT_MISSES * float(get_current_settings().flows.heartbeat_frequency or 180)
+    """A worker's run is alive while it sent a heartbeat within this many seconds, or its state is
+    younger (no beat yet): SUPERVISION_RUN_HEARTBEAT_MISSES (3) of Prefect's intervals."""
+    return get_settings().run_heartbeat_misses * float(get_current_settings().flows.heartbeat_frequency or 180)
 
 
 def alive_by_heartbeat(run: RunInfo, heartbeat_age: float | None, window: float) -> bool:

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ServiceProcess:
-    def __init__(self, root: Path, env: dict):
-        self.root, self.env = root, env
+    def __init__(self, root: Path, env: dict, target: str = "run"):
+        self.root, self.env, self.target = root, env, target
         self.mark = processes.mark_value(root / "var")
         self.proc: subprocess.Popen | None = None
         self.starts = 0
@@ -37,7 +37,7 @@ class ServiceProcess:
         began = time.monotonic()
         self.starts += 1
         log = self.root / f"make-run-{self.starts}.log"
-        self.proc = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, env=os.environ | self.env,
+        self.proc = subprocess.Popen(["make", "-s", self.target], cwd=ROOT, env=os.environ | self.env,
                                      stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120
         while "[prefect] UI:" not in log.read_text(errors="replace"):
@@ -72,7 +72,7 @@ class ServiceProcess:
 
 
 @contextmanager
-def service_process(**extra_env: str):
+def service_process(target: str = "run", **extra_env: str):
     """App settings for this test process too, so it reads and writes the same database. The
     folder is world-readable: PostgreSQL runs as the postgres user, which pytest's own
     temporary folders (0700) keep out."""
@@ -89,7 +89,7 @@ def service_process(**extra_env: str):
            "SUPERVISION_MAIL_DIR": str(root / "mail"), "SUPERVISION_RUN_WATCH_SECONDS": "2",
            "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"} | extra_env
     with app_env(env):
-        svc = ServiceProcess(root, env)
+        svc = ServiceProcess(root, env, target)
         try:
             with temporary_settings(updates={PREFECT_API_URL: svc.api_url}):
                 yield svc
