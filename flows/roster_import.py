@@ -7,10 +7,13 @@ that start soon ask their institution for an internal supervisor at once (第十
 run as Failed, so it never looks like success in the run list.
 """
 
+from typing import Annotated
+
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
+from flows.parameters import titled
 from tasks.internal import open_internal_sessions
 from tasks.supervisors import import_roster
 
@@ -20,13 +23,11 @@ class RosterRefused(Exception):
 
 
 @flow(name="roster-import")
-def roster_import(file_path: str, dry_run: bool = False) -> str:
-    """名册导入：整份文件一次校验，任何一行有错则不写入；报告见本次运行的产物（Artifacts）。
-
-    Args:
-        file_path: 名册文件路径：服务器上的 .xlsx 文件完整路径，如 /data/名册/督导员.xlsx
-        dry_run: 仅校验（试运行）：选中则只校验并报告，不写入
-    """
+def roster_import(
+    file_path: Annotated[str, titled("名册文件路径", "服务器上的 .xlsx 文件完整路径，如 /data/名册/督导员.xlsx")],
+    dry_run: Annotated[bool, titled("仅校验（试运行）", "选中则只校验并报告，不写入")] = False,
+) -> str:
+    """名册导入：整份文件一次校验，任何一行有错则不写入；报告见本次运行的产物（Artifacts）。"""
     accepted, report = import_roster(file_path, dry_run)
     create_markdown_artifact(report, key="roster-import-report", description="名册导入报告")
     if not accepted:

@@ -21,7 +21,7 @@ when it is wrong, of another agency or of a disabled account. The case stores wh
 """
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
@@ -29,6 +29,7 @@ from prefect.runtime import flow_run
 
 from adapters.clock import today
 from adapters.markdown_text import inert
+from flows.parameters import titled
 from flows.signing import signed
 from tasks import supervisors as t
 
@@ -37,21 +38,17 @@ Measure = Literal["批评教育", "暂停委派", "解聘", "移送司法机关"
 
 
 @flow(name="misconduct-register", persist_result=True)
-def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure,
-                        suspension_months: int | None = None, case_id: int | None = None,
-                        institution_id: int | None = None, as_of: date | None = None) -> dict:
-    """登记督导员违规情形并告知当事人拟作出的处理（第二十六条）。登记人在随后的表单中填写本人工作人员代码。
-
-    Args:
-        card_code: 督导员证卡编码
-        item: 第二十六条第几项（1-8）
-        facts: 违规事实（将写入告知书）
-        proposed: 拟作出的处理（告知书只写这一项；决定时不得更重）：批评教育 / 暂停委派 / 解聘 / 移送司法机关。内督员则为向其委派机构提出的处理建议
-        suspension_months: 拟暂停委派的月数（1-24），仅暂停委派时填写；告知书写明，决定时不得更长
-        case_id: 已立案的案件编号（如期限巡检因记录表逾期立案的）：填写时不再新立案，只对该案发出告知书（或处理建议）
-        institution_id: 内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号
-        as_of: 登记日期，默认今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算
-    """
+def misconduct_register(
+    card_code: Annotated[str, titled("督导员证卡编码", "当事督导员的证卡编码")],
+    item: Annotated[int, titled("违规情形", "第二十六条第几项（1-8）")],
+    facts: Annotated[str, titled("违规事实", "将写入告知书")],
+    proposed: Annotated[Measure, titled("拟作出的处理", "告知书只写这一项；决定时不得更重：批评教育 / 暂停委派 / 解聘 / 移送司法机关。内督员则为向其委派机构提出的处理建议")],
+    suspension_months: Annotated[int | None, titled("拟暂停委派月数", "1-24，仅暂停委派时填写；告知书写明，决定时不得更长")] = None,
+    case_id: Annotated[int | None, titled("已立案的案件编号", "如期限巡检因记录表逾期立案的：填写时不再新立案，只对该案发出告知书（或处理建议）")] = None,
+    institution_id: Annotated[int | None, titled("评价机构编号", "内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号")] = None,
+    as_of: Annotated[date | None, titled("登记日期", "留空即为今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算")] = None,
+) -> dict:
+    """登记督导员违规情形并告知当事人拟作出的处理（第二十六条）。登记人在随后的表单中填写本人工作人员代码。"""
     decider = signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, card_code=card_code))
     case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
@@ -69,17 +66,14 @@ def misconduct_register(card_code: str, item: int, facts: str, proposed: Measure
 
 
 @flow(name="misconduct-decide", persist_result=True)
-def misconduct_decide(case_id: int, measure: Measure, suspension_months: int | None = None,
-                      referral_authority: str = "", as_of: date | None = None) -> str:
-    """对督导员违规案件作出处理决定（第二十六条）。决定人在随后的表单中填写本人工作人员代码。
-
-    Args:
-        case_id: 案件编号（misconduct-register 的结果）
-        measure: 处理措施：批评教育 / 暂停委派 / 解聘（情节严重）/ 移送司法机关（情节特别严重构成犯罪，含解聘）；不得重于告知书所写
-        suspension_months: 暂停委派的月数（1-24），仅暂停委派时填写
-        referral_authority: 接收移送的司法机关名称，仅移送司法机关时填写
-        as_of: 决定日期，默认今天；不得晚于今天，也不得早于告知书发出之日
-    """
+def misconduct_decide(
+    case_id: Annotated[int, titled("案件编号", "misconduct-register 的结果")],
+    measure: Annotated[Measure, titled("处理措施", "批评教育 / 暂停委派 / 解聘（情节严重）/ 移送司法机关（情节特别严重构成犯罪，含解聘）；不得重于告知书所写")],
+    suspension_months: Annotated[int | None, titled("暂停委派月数", "1-24，仅暂停委派时填写")] = None,
+    referral_authority: Annotated[str, titled("接收移送的司法机关", "仅移送司法机关时填写")] = "",
+    as_of: Annotated[date | None, titled("决定日期", "留空即为今天；不得晚于今天，也不得早于告知书发出之日")] = None,
+) -> str:
+    """对督导员违规案件作出处理决定（第二十六条）。决定人在随后的表单中填写本人工作人员代码。"""
     decider = signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, case_id=case_id))
     text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months,

@@ -35,7 +35,8 @@ def test_served_names_list_every_served_deployment():
     assert sorted(SERVED) == sorted(f"{d.flow_name}/{d.name}" for d in deployments())
 
 
-TITLED = {"daily-inspection", "deadline-sweep", "special-inspection", "sanction-procedure",
+TITLED = {"daily-inspection", "deadline-sweep", "special-inspection", "sanction-procedure", "roster-import",
+          "supervisor-card-issue", "appointment-draw", "misconduct-register", "misconduct-decide",
           "internal-supervision-report"}  # the deployments staff start by hand with a form
 
 
