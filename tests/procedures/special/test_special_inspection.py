@@ -252,12 +252,15 @@ def test_report_review_needs_a_valid_staff_code_and_reasons_and_a_refusal_opens_
 
 
 def test_the_deployment_shows_every_parameter_with_a_chinese_title_and_dates_as_dates():
+    import inspect
+
     from deployments.serve import deployments
-    from flows.special import PARAMETERS
+    from flows.special import special_inspection
 
     props = {d.name: d for d in deployments()}["special-inspection"]._parameter_openapi_schema.properties
-    assert set(props) == set(PARAMETERS)
-    assert all(props[name]["title"] == title for name, (title, _) in PARAMETERS.items())
+    assert set(props) == set(inspect.signature(special_inspection.fn).parameters)
+    assert props["institution"]["title"] == "评价机构备案编号" and props["complainant"]["title"] == "举报人（保密）"
+    assert all(p["title"] != name and p["description"] for name, p in props.items())
     assert {n for n, p in props.items() if p.get("format") == "date"} == {
         "planned_start", "planned_end", "complaint_received_on", "as_of"}
     assert not any("anyOf" in p for p in props.values())  # no "Property is type None" toggles
