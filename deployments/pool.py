@@ -55,6 +55,8 @@ class PoolService(Service):
     def _start_runners(self, env: dict) -> None:
         env = env | {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
                                                                         HEARTBEAT_SECONDS),
+                     "PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2"),  # a resume
+                     # starts within 2 s, as with the runner (Prefect's default: 10 s)
                      "SUPERVISION_DATABASE_URL": self.settings.resolved_database_url(),
                      "PWD": str(PROJECT_ROOT)}  # prefect.yaml's pull step: the run processes' folder
         self._prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
