@@ -77,7 +77,7 @@ def heartbeat_ages(run_ids: list[str], within_seconds: float) -> dict[str, float
                       event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
                       resource=EventResourceFilter(id=[f"prefect.flow-run.{r}" for r in run_ids]))
     with sync_client() as client:
-        page = client.read_events(filter=flt, limit=200)
+        page = client.read_events(filter=flt, limit=50)  # the most the server gives a page
         while True:
             for event in page.events:
                 run_id = event.resource.id.removeprefix("prefect.flow-run.")

@@ -173,7 +173,10 @@ def beating(runs: list[RunInfo]) -> set[str]:
     if not pooled:
         return set()
     window = heartbeat_window()
-    ages = orchestrator.heartbeat_ages([r.id for r in pooled], window)
+    try:
+        ages = orchestrator.heartbeat_ages([r.id for r in pooled], window)
+    except Exception:  # noqa: BLE001 — heartbeats unread: none is judged dead on that (a run twice is worse)
+        return {r.id for r in pooled}
     return {r.id for r in pooled if alive_by_heartbeat(r, ages.get(r.id), window)}
 
 
