@@ -36,6 +36,7 @@ def prefect_cli(*args: str) -> list[str]:
 class PoolService(Service):
     def start(self) -> None:
         s = self.settings
+        os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", HEARTBEAT_SECONDS)  # workers, and the run watch
         self.postgres = LocalPostgres(s.var_dir / "prefect-pg").start(owner=os.getpid())
         self._start_watchdog(self.postgres.root)
         if not s.resolved_database_url().startswith("postgresql"):
@@ -53,9 +54,7 @@ class PoolService(Service):
         return self.postgres.url("prefect", driver="asyncpg")
 
     def _start_runners(self, env: dict) -> None:
-        env = env | {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
-                                                                        HEARTBEAT_SECONDS),
-                     "PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2"),  # a resume
+        env = env | {"PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2"),  # a resume
                      # starts within 2 s, as with the runner (Prefect's default: 10 s)
                      "SUPERVISION_DATABASE_URL": self.settings.resolved_database_url(),
                      "PWD": str(PROJECT_ROOT)}  # prefect.yaml's pull step: the run processes' folder

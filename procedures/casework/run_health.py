@@ -11,6 +11,7 @@ results, the database keys and the stored answers (flows/asking.py) make that re
 nothing and lose no answer. Everything else out of step is reported for staff to judge.
 """
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -158,7 +159,9 @@ def heartbeat_window() -> float:
 
     """A worker's run is alive while it sent a heartbeat within this many seconds, or its state is
     younger (no beat yet): SUPERVISION_RUN_HEARTBEAT_MISSES (3) of Prefect's intervals."""
-    return get_settings().run_heartbeat_misses * float(get_current_settings().flows.heartbeat_frequency or 180)
+    # the environment first: Prefect reads its settings once, when imported (make run-pool sets it after)
+    seconds = os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY") or get_current_settings().flows.heartbeat_frequency
+    return get_settings().run_heartbeat_misses * float(seconds or 180)
 
 
 def alive_by_heartbeat(run: RunInfo, heartbeat_age: float | None, window: float) -> bool:
