@@ -1,5 +1,6 @@
 """An institution's status follows all its sanction cases (第二十二条、第二十三条、附件4): the steps on a
-real database (no Prefect), as tests/procedures/sanctions/test_sanctions.py drives them."""
+real database (no Prefect), as tests/procedures/sanctions/test_sanctions.py drives them — on SQLite
+and on PostgreSQL (issue 17: every point that touches the database, on both)."""
 
 from datetime import date
 
@@ -27,7 +28,7 @@ from procedures.sanctions.rectification import (
 )
 from procedures.sanctions.service import carry_out
 from tests.procedures.sanctions.test_sanctions import D0, _inst, _staff, _start, notify_opened
-from tests.procedures.sanctions.test_sanctions import db as _db  # noqa: F401  (the fixture db, used as _db)
+from tests.procedures.sanctions.test_sanctions import any_db as _db  # noqa: F401  (SQLite, then PostgreSQL)
 
 pytestmark = pytest.mark.usefixtures("_db")
 RESUMED = "恢复评价活动"
