@@ -14,6 +14,9 @@ Every run is first opened by a staff member (staff code; nothing reaches the ins
    escalation though the sweep runs twice; the run ends.
 3. The other measures, and 第二十七条's improvement report reviewed: returned with requirements
    and a new date (a new link), then accepted.
+4. Issue 17: a referral changed to a revocation is heard before it is decided; a city acting on a
+   province-filed institution reports (no hearing of its own) and the province's own run hears and
+   decides; a run opened on 2099-12-25 waits with its period 期限待定 (2100 not declared).
 """
 
 import re
