@@ -112,7 +112,7 @@ def check_suspension_months(months: int | None) -> int:
 def proposed_text(measure: str, months: int | None = None, to_body: bool = False) -> str:
     """What a 告知书 (or, `to_body`, a 处理建议) proposes: a suspension with its months."""
     text = (BODY_MEASURES if to_body else MEASURES)[measure]
-    return f"{text} {months} 个月" if measure == "suspension" and months else text
+    return f"{text}{months}个月" if measure == "suspension" and months else text  # letter style: no spaces
 
 
 def agency_decides(card_kind: str) -> bool:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from adapters import clock
 from adapters.documents import OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
-from adapters.templates import render_email, render_paragraphs
+from adapters.templates import chinese_date, render_email, render_paragraphs
 from models import (
     Agency,
     AppointmentTerm,
@@ -212,7 +212,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     text = MEASURES[measure]
     if measure == "suspension":
         case.suspended_until = add_calendar_months(on, suspension_months)
-        text = f"暂停质量督导任务委派 {suspension_months} 个月（至 {case.suspended_until}）"
+        text = f"暂停质量督导任务委派{suspension_months}个月（至{chinese_date(case.suspended_until)}）"  # a letter: Chinese date
         # card_status "suspended" (pool_exclusions, 第二十六条): status "dispatch_suspended" is 18
         # characters and does not fit supervisor.status (VARCHAR(16)) on PostgreSQL.
         sup.card_status = "suspended"
