@@ -43,6 +43,7 @@ from regulation.misconduct import (
     INTERNAL_APPOINTERS,
     MEASURES,
     OVERDUE_RECORD_ITEM,
+    STATES_REMEDIES,
     Hearing,
     check_agency_decides,
     check_item,
@@ -50,6 +51,7 @@ from regulation.misconduct import (
     item_label,
 )
 from regulation.reasons import RuleViolation
+from regulation.remedies import remedies_text
 
 CASE_KIND = "misconduct"
 
@@ -227,7 +229,8 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     case.decided_by_staff_id = decided_by_staff_id
     s.add_all([case, sup])
     doc_id = case_letter(s, case, sup, agency, "misconduct_decision", "质量督导员违规处理决定书", sup.name,
-                     "misconduct_decision", on, statement=case.statement, measure_text=text)
+                     "misconduct_decision", on, statement=case.statement, measure_text=text,
+                     remedies=remedies_text(agency.level, agency.city_letter, "你") if measure in STATES_REMEDIES else "")
     subject, body, html = render_email("supervisor_notice", subject_text="【处理决定】质量督导员违规处理决定书",
                                        greeting=sup.name, paragraphs=[f"依据第二十六条，决定：{text}。决定书见附件。"],
                                        sender=agency.letterhead_name)

@@ -486,3 +486,17 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
         assert link.deadline.date() == case.statement_due
         assert s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-due-mail:{case_id}")).one()
     assert _decide(case_id, "criticism", date(2027, 3, 1)).measure == "criticism"
+
+
+def test_a_suspension_decision_states_the_supervisors_remedies_and_a_criticism_none(db, travel):
+    criticised = _heard(_appointed(3), "criticism")
+    _statement_by_portal(criticised)
+    _decide(criticised, "criticism", HEARD)
+    assert "行政复议" not in _doc("misconduct_decision")  # 批评教育: nothing a review could undo
+    case_id = _heard(_appointed(2), "suspension", months=2)
+    _decide(case_id, "suspension", travel(_due(case_id) + timedelta(days=1)), suspension_months=2)
+    with session_scope() as s:
+        letters = [docx_text(d.content) for d in s.exec(select(Document).where(Document.kind == "misconduct_decision"))]
+    (decision,) = [text for text in letters if "暂停质量督导任务委派" in text]
+    assert "你如对本决定不服，可以自收到本决定书之日起六十日内向济南市人民政府申请行政复议" in decision
+    assert "六个月内依法向人民法院提起行政诉讼" in decision and "你单位" not in decision
