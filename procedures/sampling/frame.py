@@ -64,20 +64,20 @@ def acting(s: Session, agency: Agency) -> Agency:
 def _risk_facts(s: Session, inst_ids: list[int], since: date, start: date) -> dict[int, set[str]]:
     facts: dict[int, set[str]] = defaultdict(set)
     ids = col(InspectionCase.institution_id).in_(inst_ids)
-    for (i,) in s.exec(select(InspectionCase.institution_id).join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
+    for i in s.exec(select(InspectionCase.institution_id).join(InspectionRecord, InspectionRecord.case_id == InspectionCase.id)
                        .where(ids, InspectionRecord.verdict == "不合格", InspectionCase.opened_on >= since).distinct()):
         facts[i].add("failed_before")
-    for (i,) in s.exec(select(PendingCase.institution_id).where(col(PendingCase.institution_id).in_(inst_ids),
+    for i in s.exec(select(PendingCase.institution_id).where(col(PendingCase.institution_id).in_(inst_ids),
                                                                 PendingCase.status == "open").distinct()):
         facts[i].add("open_findings")
-    for (i,) in s.exec(select(SanctionCase.institution_id).where(col(SanctionCase.institution_id).in_(inst_ids),
+    for i in s.exec(select(SanctionCase.institution_id).where(col(SanctionCase.institution_id).in_(inst_ids),
                                                                  col(SanctionCase.status).not_in(CLOSED_SANCTIONS)).distinct()):
         facts[i].add("open_findings")
-    for (i,) in s.exec(select(InspectionCase.institution_id).join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+    for i in s.exec(select(InspectionCase.institution_id).join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
                        .where(ids, SpecialInspection.origin == "complaint",
                               SpecialInspection.complaint_received_on >= since).distinct()):
         facts[i].add("complaints")
-    seen = {i for (i,) in s.exec(select(InspectionCase.institution_id).where(
+    seen = {i for i in s.exec(select(InspectionCase.institution_id).where(
         ids, InspectionCase.status != "refused", InspectionCase.opened_on >= since, InspectionCase.opened_on < start).distinct())}
     for i in inst_ids:
         if i not in seen:
@@ -108,9 +108,9 @@ def build_frame(s: Session, agency: Agency, start: date, end: date, weights: dic
                          EvaluationSession.starts_at < _midnight(end + timedelta(days=1)))
                   .order_by(EvaluationSession.batch_number)).all()
     session_ids = [r[0] for r in rows]
-    inspected = {sid for (sid,) in s.exec(select(InspectionCase.active_session_id).where(
+    inspected = {sid for sid in s.exec(select(InspectionCase.active_session_id).where(
         col(InspectionCase.active_session_id).in_(session_ids)))} if session_ids else set()
-    planned = {sid for (sid,) in s.exec(select(PlanSession.session_id).join(SamplingPlan, SamplingPlan.id == PlanSession.plan_id)
+    planned = {sid for sid in s.exec(select(PlanSession.session_id).join(SamplingPlan, SamplingPlan.id == PlanSession.plan_id)
                                         .where(SamplingPlan.status == "approved", PlanSession.status != "struck",
                                                col(PlanSession.session_id).in_(session_ids)))} if session_ids else set()
     for sid, batch, inst_id, starts_at in rows:
