@@ -272,3 +272,14 @@ def test_verify_shows_a_tampered_list_does_not_match(world):
         s.add(plan)
     result = verify(view.number)
     assert result.hash_ok and result.seed_ok and not result.draw_ok and not result.ok
+
+
+def test_a_plan_is_known_to_the_run_health_check_open_until_approved(world):
+    from procedures.casework import run_health
+
+    run = f"run-{uuid4()}"
+    view = create_plan(run, "CITY-A", START, END, 0, 2, 0, WEIGHTS, MADE)
+    found = run_health.case_files()[run]
+    assert found.kind == "抽查计划" and not found.closed and found.label == f"抽查计划 {view.number}"
+    assert approve(view.plan_id, "approve-1", {"staff_code": world["code"], "strikes": ""}).accepted
+    assert run_health.case_files()[run].closed
