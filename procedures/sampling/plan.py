@@ -63,12 +63,13 @@ def _period(start_text: str, end_text: str) -> tuple[date, date]:
     return start, end
 
 
-def start_on_for(s: Session, starts_at: datetime, lead: int) -> tuple[date | None, str]:
+def start_on_for(s: Session, starts_at: datetime, lead: int, calendar=None) -> tuple[date | None, str]:
+    """The start day of a chosen session's inspection (`calendar`: the current one, read once per plan)."""
     from procedures.casework.cases import local_date
 
     day = local_date(starts_at)
     try:
-        return start_day(day, lead, current_calendar(s).is_working_day), ""
+        return start_day(day, lead, (calendar or current_calendar(s)).is_working_day), ""
     except CalendarDataMissing as exc:
         # A look-ahead, not a deadline: while a year's calendar is unknown, start early (N·7/5 + 4 days).
         return day - timedelta(days=lead * 7 // 5 + 4), f"{exc}；按日历日提前发起"
@@ -129,9 +130,9 @@ def _create(flow_run_id, agency_id, period_start, period_end, rate_percent, coun
             published_on=as_of, chosen=list(chosen), created_at=datetime.now().astimezone())
         s.add(plan)
         s.flush()
-        rows = []
+        rows, calendar = [], current_calendar(s)
         for b in chosen:
-            start_on, reason = start_on_for(s, frame.starts[b], plan.lead_working_days)
+            start_on, reason = start_on_for(s, frame.starts[b], plan.lead_working_days, calendar)
             rows.append(PlanSession(plan_id=plan.id, session_id=frame.session_ids[b],
                                     institution_id=frame.institution_ids[by_batch[b].institution], batch_number=b,
                                     planned_start=frame.starts[b], start_key=f"plan-{plan.id}-session-{frame.session_ids[b]}",
