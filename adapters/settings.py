@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     internal_assign_working_days: int = Field(default=5, ge=1)
     internal_followup_days: int = Field(default=15, ge=1)
     sweep_catchup_days: int = Field(default=31, ge=0)
+    # Random inspection plan (双随机, 第十五条): each chosen session's daily inspection is started by the
+    # daily sweep this many working days before the session (ours: the regulation sets no lead time;
+    # 第十五条（一）1 asks the supervisors to learn about the session 提前).
+    sampling_lead_working_days: int = Field(default=3, ge=0, le=30)
 
     # The portal (portal/): pages for people outside the agency, beside the Prefect server.
     portal_host: str = "127.0.0.1"

@@ -8,6 +8,7 @@ from bench import (
     internal_coverage_bench,
     portal_bench,
     roster_bench,
+    sampling,
     sanction_sweep_bench,
     service_bench,
     special_bench,
@@ -21,6 +22,7 @@ def main() -> None:
     roster_bench.main()
     sanction_sweep_bench.main()
     internal_coverage_bench.main()
+    sampling.main()
     flow_bench.main()
     service_bench.main()
     portal_bench.main()

@@ -14,6 +14,7 @@ import copy
 from flows.daily import PARAMETERS as DAILY_PARAMETERS
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
 from flows.internal_report import PARAMETERS as INTERNAL_REPORT_PARAMETERS
+from flows.sampling_plan import PARAMETERS as SAMPLING_PARAMETERS
 from flows.sanctions import PARAMETERS as SANCTION_PARAMETERS
 from flows.special import PARAMETERS as SPECIAL_PARAMETERS
 
@@ -23,6 +24,7 @@ TITLES: dict[str, dict[str, tuple[str, str]]] = {  # deployment name → paramet
     "special-inspection": SPECIAL_PARAMETERS,
     "sanction-procedure": SANCTION_PARAMETERS,
     "internal-supervision-report": INTERNAL_REPORT_PARAMETERS,
+    "sampling-plan": SAMPLING_PARAMETERS,
 }
 DATE_PARAMETERS = {"as_of", "planned_start", "planned_end", "complaint_received_on", "period_start", "period_end"}
 

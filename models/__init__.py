@@ -13,6 +13,7 @@ from models.lifecycle import (  # noqa: F401, E402
     SupervisorRegistration,
 )
 from models.portal import PortalFile, PortalLink, PortalSubmission, PortalTokenMiss  # noqa: F401, E402
+from models.sampling import PlanSession, SamplingPlan  # noqa: F401, E402
 from models.sanctions import InstitutionHistory, RegisterEntry, SanctionCase  # noqa: F401, E402
 from models.special_inspection import (  # noqa: F401, E402
     CaseCounter,

@@ -25,6 +25,7 @@ from portal import pages
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.internal import internal_router
 from portal.pages import TEMPLATES, page, problem
+from portal.plans import router as plans_router
 from portal.register import router as register_router
 from portal.resumer import Resumer
 from procedures.portal import forms as portal_forms
@@ -271,6 +272,7 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         return problem("error", 500)
 
     app.include_router(register_router)  # the public register (一公开), its own module
+    app.include_router(plans_router)  # random inspection plans and their results (双随机、一公开)
     app.include_router(internal_router(  # 内督联系人：申请办理链接, its own module
         WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds), CSRF_COOKIE,
         browser_key, with_cookie, client, rate_problem))
