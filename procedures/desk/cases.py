@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from adapters import uploads
 from models import CaseEvent, Document, InspectionCase, Institution, SanctionCase, SpecialInspection
 from procedures.casework.cases import STATUS_NAMES, TERMINAL_STATUSES, run_url
-from procedures.portal import evidence
+from procedures.portal import evidence as portal_evidence
+from procedures.portal.evidence import EvidenceFile
 
 REF = re.compile(r"^([is])([1-9]\d{0,9})$")
 SPECIAL_STAGES = {  # procedures.special.casefile.STAGE_NAMES
@@ -61,7 +62,7 @@ class CasePage:
     run_url: str
     timeline: list[tuple[date, str]] = field(default_factory=list)
     documents: list[DocRow] = field(default_factory=list)
-    evidence: list[evidence.EvidenceFile] = field(default_factory=list)
+    evidence: list[EvidenceFile] = field(default_factory=list)
 
 
 def parse_ref(ref: str) -> tuple[str, int] | None:
@@ -95,7 +96,7 @@ def case_page(s: Session, ref: str, sees) -> CasePage | None:
                         inst.name if inst else "", step, closed, run_url(case.flow_run_id),
                         [(e.on, e.text) for e in events])
         docs = s.exec(select(Document).where(Document.case_id == case.id).order_by(Document.issued_on, Document.id))
-        page.evidence = evidence.case_files(case.id, "inspection")
+        page.evidence = portal_evidence.case_files(case.id, "inspection")
     else:
         label = f"处理程序 {case.number or f'（第{case.id}号）'}"
         timeline = sorted((getattr(case, name), text) for name, text in SANCTION_DATES if getattr(case, name))
@@ -104,7 +105,7 @@ def case_page(s: Session, ref: str, sees) -> CasePage | None:
                         run_url(case.flow_run_id) if case.flow_run_id else "", timeline)
         docs = s.exec(select(Document).where(col(Document.idempotency_key).startswith(f"sanction-{case.id}-"))
                       .order_by(Document.issued_on, Document.id))
-        page.evidence = evidence.case_files(case.id, "sanction")
+        page.evidence = portal_evidence.case_files(case.id, "sanction")
     page.documents = [DocRow(d.id, d.number, d.title, d.issued_on, d.filename) for d in docs]
     return page
 
@@ -117,7 +118,7 @@ def document(s: Session, ref: str, document_id: int, sees) -> Document | None:
     return s.get(Document, document_id)
 
 
-def evidence_file(s: Session, ref: str, sha256: str, sees) -> tuple[evidence.EvidenceFile, Path] | None:
+def evidence_file(s: Session, ref: str, sha256: str, sees) -> tuple[EvidenceFile, Path] | None:
     """An evidence file of the case `ref` (by its SHA-256) and where it is stored."""
     page = case_page(s, ref, sees)
     if page is None or not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):

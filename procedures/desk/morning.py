@@ -1,8 +1,9 @@
 """The desk's morning mail (issue 18 part 2): at 07:30 Beijing time, once per working day, each
 agency gets its 待办 in short — staff steps waiting, overdue items, deadlines of the next 5
 working days — with a link to the desk. Idempotent per agency and day (the outbox key); a day
-off sends nothing; an agency with nothing to do gets no mail. 第五条: each agency its own list
-(the provincial centre's is its own cases, not the whole province's).
+off sends nothing; an agency with nothing to do gets no mail. 第五条: each agency the list its
+desk shows (a city with its third parties' cases, the provincial centre every city's; the mail
+lists the first 20 of each section, the desk the rest).
 """
 
 from datetime import date
@@ -15,6 +16,7 @@ from adapters.settings import get_settings
 from adapters.templates import render_email
 from models import Agency
 from procedures.casework.work_calendar import current_calendar
+from procedures.desk.auth import visible_agencies
 from procedures.desk.todo import Todo, todo
 from regulation.calendar import CalendarDataMissing
 
@@ -47,7 +49,8 @@ def send_morning_mail(day: date, runs: list, prefect_down: bool = False) -> tupl
         quiet = 0
         desk_url = get_settings().resolved_portal_url() + "/desk"
         for agency in s.exec(select(Agency).order_by(Agency.id)):
-            listing = todo(s, day, lambda a, own=agency.id: a == own, runs)
+            scope = visible_agencies(s, agency)
+            listing = todo(s, day, lambda a, scope=scope: scope is None or (a or "") in scope, runs)
             if not listing.items:
                 quiet += 1
                 continue
