@@ -8,6 +8,7 @@ session every page leads to the sign-in page; another agency's case answers as a
 (第五条). Supervisors' and institutions' one-time links never lead here.
 """
 
+import time
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -37,6 +38,23 @@ async def _small_form(request: Request, fields: int):
         return await request.form(max_files=0, max_fields=fields, max_part_size=4096)
     except Exception:  # noqa: BLE001 — a malformed or oversized post: refused below, nothing done
         return None
+
+
+_RUNS: dict = {}  # the waiting runs, read at most every few seconds per worker (the page's p95)
+RUNS_FRESH_SECONDS, DOWN_FRESH_SECONDS = 5.0, 30.0
+
+
+def waiting_runs() -> tuple[list, bool]:
+    """The runs waiting at a form, and whether Prefect could not be read (then none)."""
+    at = time.monotonic()
+    if _RUNS and at < _RUNS["until"]:
+        return _RUNS["runs"], _RUNS["down"]
+    try:
+        runs, down = orchestrator.waiting_runs(), False
+    except Exception:  # noqa: BLE001 — Prefect unreachable: the page says so and lists the deadlines
+        runs, down = [], True
+    _RUNS.update(runs=runs, down=down, until=at + (DOWN_FRESH_SECONDS if down else RUNS_FRESH_SECONDS))
+    return runs, down
 
 
 def _statistics() -> object | None:
@@ -141,10 +159,7 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
             return to_signin()
 
         def listing():
-            try:
-                runs, down = orchestrator.waiting_runs(), False
-            except Exception:  # noqa: BLE001 — Prefect unreachable: say so, list the deadlines still
-                runs, down = [], True
+            runs, down = waiting_runs()
             with session_scope() as s:
                 return desk_todo.todo(s, today(), user.sees, runs), down
 
