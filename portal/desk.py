@@ -83,9 +83,10 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
         response.delete_cookie(COOKIE, path="/desk")
         return response
 
-    def signin_page(request: Request, status: int = 200, error: str = "", code: str = "") -> Response:
+    def signin_page(request: Request, status: int = 200, error: str = "") -> Response:
+        """The sign-in form (the staff code is a secret: never written back into the page)."""
         key, new = browser_key(request)
-        response = page("desk/signin.html.j2", status, csrf=signin_csrf(key), error=error, code=code)
+        response = page("desk/signin.html.j2", status, csrf=signin_csrf(key), error=error)
         if new:
             response.set_cookie(csrf_cookie, key, httponly=True, samesite="strict", secure=secure, path="/")
         return response
@@ -119,9 +120,9 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
         code = code.strip()[:40] if isinstance(code, str) else ""
         if not (key and isinstance(submitted, str) and portal_tokens.TOKEN_SHAPE.fullmatch(key)
                 and submitted == signin_csrf(key)):
-            return signin_page(request, 403, "页面已失效（缺少安全校验信息），未登录。请重新输入后登录。", code)
+            return signin_page(request, 403, "页面已失效（缺少安全校验信息），未登录。请重新输入后登录。")
         if not code or not isinstance(password, str) or not password:
-            return signin_page(request, 400, "工作人员代码和密码：均须填写。", code)
+            return signin_page(request, 400, "工作人员代码和密码：均须填写。")
 
         def attempt():
             with session_scope() as s:
@@ -129,7 +130,7 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
 
         result = await run_in_threadpool(attempt)
         if not result.token:
-            return signin_page(request, 429 if result.wait_seconds else 401, result.error, code)
+            return signin_page(request, 429 if result.wait_seconds else 401, result.error)
         response = RedirectResponse("/desk/todo", status_code=303)
         response.set_cookie(COOKIE, result.token, max_age=int(settings.desk_session_hours * 3600), httponly=True,
                             samesite="strict", secure=secure, path="/desk")
