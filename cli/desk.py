@@ -15,8 +15,7 @@ def staff_password(code: Annotated[str, typer.Argument(help="工号（如 0007�
     from adapters.db import session_scope, upgrade
     from procedures.desk import auth
 
-    password = typer.prompt("新密码（至少10个字符）", hide_input=True, confirmation_prompt=True,
-                            confirmation_prompt_text="再次输入新密码")
+    password = typer.prompt("新密码（至少10个字符）", hide_input=True, confirmation_prompt="再次输入新密码")
     upgrade()
     try:
         with session_scope() as s:
