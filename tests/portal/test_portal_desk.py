@@ -172,3 +172,18 @@ def test_the_province_opens_any_citys_case(portal, world):
     client = signed_in(portal, w["codes"]["PROV"])
     assert client.get(f"/desk/case/i{w['other']}").status_code == 200
     assert "PC-W-B" in client.get("/desk/todo").text
+
+
+def test_an_evidence_file_downloads_under_its_case_only_its_name_escaped_and_logged(portal, world):
+    _, w = world
+    client = signed_in(portal, w["codes"]["CITY-A"])
+    case = client.get(f"/desk/case/i{w['late']}").text
+    assert "考场&lt;照片&gt;.png" in case and "考场<照片>" not in case
+    before = len(downloads())
+    r = client.get(f"/desk/case/i{w['late']}/evidence/{w['evidence']}")
+    assert r.status_code == 200 and r.content.startswith(b"\x89PNG-evidence") and r.headers["content-type"] == "image/png"
+    assert client.get(f"/desk/case/i{w['soon']}/evidence/{w['evidence']}").status_code == 404
+    assert signed_in(portal, w["codes"]["CITY-B"]).get(
+        f"/desk/case/i{w['late']}/evidence/{w['evidence']}").status_code == 404
+    logged = downloads()
+    assert len(logged) == before + 1 and logged[-1].detail.startswith(f"evidence:{w['evidence'][:16]}")

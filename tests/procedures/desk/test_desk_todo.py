@@ -87,6 +87,19 @@ def test_the_case_page_has_its_step_timeline_documents_and_is_hidden_from_anothe
     assert hidden is None and bad == [None] * 6 and doc_other is None
 
 
+def test_a_sanction_case_page_has_its_status_dates_and_evidence_by_its_own_reference(world):
+    with session_scope() as s:
+        page = cases.case_page(s, f"s{world['rect']}", lambda a: a == "CITY-A")
+        inspection = cases.case_page(s, f"i{world['late']}", lambda a: a == "CITY-A")
+        found = cases.evidence_file(s, f"i{world['late']}", world["evidence"], lambda a: a == "CITY-A")
+        wrong_case = cases.evidence_file(s, f"i{world['soon']}", world["evidence"], lambda a: True)
+    assert page.kind == "处理程序" and page.step == "暂停评价活动、整改中（第二十二条）"
+    assert [t for _, t in page.timeline][-2:] == ["整改期限（附件4）", "逾期未整改，启动升级处理"]
+    assert [f.original_name for f in inspection.evidence] == ["考场<照片>.png"]
+    assert found[0].sha256 == world["evidence"] and found[1].read_bytes().startswith(b"\x89PNG-evidence")
+    assert wrong_case is None  # a file is served only under the case it came in for
+
+
 def test_the_desk_status_names_are_the_procedures_own():
     from procedures.sanctions.common import STATUS_NAMES as sanction_names
     from procedures.special.casefile import STAGE_NAMES

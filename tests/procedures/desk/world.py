@@ -12,11 +12,12 @@ CITY-A (and its third party TP-001) owns:
 CITY-B owns i-b (overdue) — never on CITY-A's list; PROV sees everything.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from sqlmodel import select
 
+from adapters import uploads
 from adapters.db import session_scope
 from cli.demo_data import add_agencies, add_institution, add_supervisor
 from models import (
@@ -25,6 +26,9 @@ from models import (
     CaseEvent,
     Document,
     InspectionCase,
+    PortalFile,
+    PortalLink,
+    PortalSubmission,
     SanctionCase,
     SpecialInspection,
     SpecialInspectionDeadline,
@@ -40,6 +44,27 @@ def _case(s, batch: str, agency: str, inst_id: int, status: str, due: date | Non
     s.add(case)
     s.flush()
     return case
+
+
+def _evidence(s, case: InspectionCase) -> str:
+    """A supervisor's record with one photo, as the portal stores it (the file by its SHA-256)."""
+    data = b"\x89PNG-evidence-" + case.batch_number.encode()
+    digest, _ = uploads.store(data)
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    link = PortalLink(link_key=f"desk-test-{case.id}", token_hash=uuid4().hex * 2, kind="statement_files",
+                      case_kind="daily_inspection", case_id=case.id, step_key="record-1", flow_run_id=case.flow_run_id,
+                      recipient_kind="supervisor", recipient_name="张三", recipient_email="z@example.cn",
+                      agency_name="济南", agency_email="a@example.cn", title="督导情况记录表", deadline=at,
+                      expires_at=at, created_at=at)
+    s.add(link)
+    s.flush()
+    sub = PortalSubmission(link_id=link.id, receipt_number=f"R-{case.id}-{uuid4().hex[:6]}", payload={},
+                           received_at=at, resume_status="resumed")
+    s.add(sub)
+    s.flush()
+    s.add(PortalFile(submission_id=sub.id, position=0, sha256=digest, size=len(data), content_type="image/png",
+                     display_name="考场<照片>.png"))
+    return digest
 
 
 def build(today: date, tag: str = "W") -> dict:
@@ -87,6 +112,7 @@ def build(today: date, tag: str = "W") -> dict:
                        number="青人社督〔2026〕1号", title="督导派遣通知", filename="b.docx", issued_on=today,
                        html="<p>b</p>", content=b"PK-b"))
         s.flush()
+        out["evidence"] = _evidence(s, late)
         row_a, code_a = staff.add(s, "CITY-A", f"王经办{tag}", "经办")
         row_b, code_b = staff.add(s, "CITY-B", f"李经办{tag}", "经办")
         row_p, code_p = staff.add(s, "PROV", f"赵审核{tag}", "审核")
