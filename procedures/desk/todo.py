@@ -33,10 +33,13 @@ HORIZON_WORKING_DAYS = 5
 # A staff step's pause key (its prefix before -<attempt>) → what staff are asked, in Chinese.
 STEP_NAMES = {
     "go-ahead": "决定是否继续委派（发现违规线索）", "decision": "作出处理决定", "opening": "启动处理程序（告知）",
-    "minutes": "录入约谈记录（第二十一条）", "review": "审核整改报告", "approval": "审批专项督导意见",
-    "weighing": "研判陈述申辩（第十五条（二））", "staff-code": "签署督导员违规处理（第二十六条）",
-    "confirm": "处理未确认的记录表",
+    "minutes": "录入约谈记录（第二十一条）", "review": "审核整改报告", "improvement-review": "审核改进情况报告（第二十七条）",
+    "approval": "审批初步督导意见", "weighing": "综合分析申辩意见（第十五条（二））",
+    "staff-code": "签署督导员违规处理（第二十六条）", "confirm": "按逾期处理未确认的记录表（第二十六条（二））",
 }
+# confirm-N waits for the other supervisors' portal confirmations; staff act on it only once the
+# record's period has passed (to close what is missing as overdue).
+AFTER_RECORD_DUE = ("confirm",)
 SPECIAL_WINDOWS = {"self_report": "自查报告提交期限（第十五条（二））", "rebuttal": "申辩期限（第十五条（二））",
                    "report": "整改报告提交期限（第十五条（二））"}
 OUTSIDE = ("institution", "supervisor")
@@ -76,27 +79,36 @@ def horizon(today: date, s: Session) -> date:
         return today + timedelta(days=7)
 
 
+def step_prefix(pause_key: str) -> str | None:
+    """The staff step a pause key is (its name without the attempt number), or None: a pause that
+    waits for a portal submission (record-1, self-report, rectification-2, …) is no staff step."""
+    for prefix in sorted(STEP_NAMES, key=len, reverse=True):
+        if pause_key == prefix or (pause_key.startswith(prefix + "-") and pause_key[len(prefix) + 1:][:1].isalnum()):
+            return prefix
+    return None
+
+
 def step_name(pause_key: str) -> str:
-    for prefix, name in STEP_NAMES.items():
-        if pause_key == prefix or pause_key.startswith(prefix + "-"):
-            return name
-    return f"填写表单（{pause_key or '暂停'}）"
+    prefix = step_prefix(pause_key)
+    return STEP_NAMES[prefix] if prefix else f"填写表单（{pause_key or '暂停'}）"
 
 
-def _case_of_runs(s: Session, run_ids: list[str]) -> dict[str, tuple[str, str, str]]:
-    """run id → (agency, case label, case ref), for the runs that own a case."""
-    out: dict[str, tuple[str, str, str]] = {}
+def _case_of_runs(s: Session, run_ids: list[str]) -> dict[str, tuple[str, str, str, date | None]]:
+    """run id → (agency, case label, case ref, record due), for the runs that own a case."""
+    out: dict[str, tuple[str, str, str, date | None]] = {}
     if not run_ids:
         return out
     for case in s.exec(select(InspectionCase).where(col(InspectionCase.flow_run_id).in_(run_ids))):
-        out[case.flow_run_id] = (case.agency_id or "", case.batch_number, f"i{case.id}")
+        out[case.flow_run_id] = (case.agency_id or "", case.batch_number, f"i{case.id}", case.record_due)
     for case in s.exec(select(SanctionCase).where(col(SanctionCase.flow_run_id).in_(run_ids))):
-        out[case.flow_run_id] = (case.agency_id, f"处理程序 {case.number or f'（第{case.id}号）'}", f"s{case.id}")
+        out[case.flow_run_id] = (case.agency_id, f"处理程序 {case.number or f'（第{case.id}号）'}", f"s{case.id}", None)
     return out
 
 
-def staff_steps(s: Session, runs: list, sees) -> list[Item]:
-    """The waiting runs that wait for staff (not for a portal submission from outside)."""
+def staff_steps(s: Session, runs: list, sees, today: date) -> list[Item]:
+    """The waiting runs that wait for staff: a known staff step (STEP_NAMES), not a pause that a
+    supervisor's or institution's portal link answers."""
+    runs = [r for r in runs if step_prefix(r.pause_key)]
     ids = [r.id for r in runs]
     outside = set(s.exec(select(PortalLink.flow_run_id, PortalLink.step_key)
                          .where(col(PortalLink.flow_run_id).in_(ids), col(PortalLink.recipient_kind).in_(OUTSIDE))
@@ -106,7 +118,10 @@ def staff_steps(s: Session, runs: list, sees) -> list[Item]:
     for run in runs:
         if (run.id, run.pause_key) in outside:
             continue
-        agency, label, ref = cases.get(run.id, (str(run.parameters.get("agency_id") or ""), run.name, ""))
+        agency, label, ref, record_due = cases.get(run.id, (str(run.parameters.get("agency_id") or ""), run.name, "",
+                                                             None))
+        if step_prefix(run.pause_key) in AFTER_RECORD_DUE and not (record_due and record_due < today):
+            continue
         if not sees(agency):
             continue
         since = run.since.date() if run.since else None
@@ -177,6 +192,6 @@ def todo(s: Session, today: date, sees, runs: list) -> Todo:
     """The whole list for one agency's view (`sees`: agency id → bool), `runs` the waiting runs
     (adapters.orchestrator.waiting_runs, read by the caller: the page says when Prefect is down)."""
     end = horizon(today, s)
-    items = staff_steps(s, runs, sees) + deadlines(s, today, end, sees)
+    items = staff_steps(s, runs, sees, today) + deadlines(s, today, end, sees)
     items.sort(key=lambda i: urgency(i, today))
     return Todo(today, end, items)

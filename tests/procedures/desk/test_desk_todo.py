@@ -2,7 +2,9 @@
 the sweep did, then by deadline; only the next 5 working days; staff steps from waiting runs but
 not the runs waiting for a supervisor's or institution's portal submission; 第五条 scope."""
 
+import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +76,12 @@ def test_a_run_waiting_for_staff_is_listed_with_its_prefect_page_and_one_waiting
     assert kinds.index("step") > max(n for n, k in enumerate(kinds) if k == "overdue")  # overdue first
 
 
+def test_a_confirmation_pause_is_staffs_only_once_the_record_period_has_passed(world):
+    runs = [_run(world["late"], "confirm-1"), _run(world["soon"], "confirm-1")]
+    steps = [i for i in _list(lambda a: a == "CITY-A", runs).items if i.kind == "step"]
+    assert [(i.case_ref, i.title) for i in steps] == [(f"i{world['late']}", "按逾期处理未确认的记录表（第二十六条（二））")]
+
+
 def test_the_case_page_has_its_step_timeline_documents_and_is_hidden_from_another_city(world):
     with session_scope() as s:
         page = cases.case_page(s, f"i{world['late']}", lambda a: a == "CITY-A")
@@ -108,9 +116,19 @@ def test_the_desk_status_names_are_the_procedures_own():
     assert {k: v for k, v in cases.SPECIAL_STAGES.items() if k in STAGE_NAMES} == STAGE_NAMES
 
 
-def test_every_staff_step_key_of_the_flows_has_a_chinese_name():
-    for key in ("go-ahead-1", "decision-3", "decision-r2-1", "opening-1", "minutes-1", "review-report-1-2",
-                "approval-1-1", "weighing-1", "staff-code-1", "confirm-2"):
-        assert not todo.step_name(key).startswith("填写表单"), key
+def test_every_staff_step_of_the_flows_is_named_and_no_portal_wait_is_taken_for_one():
+    flows = "".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[3] / "flows").glob("*.py"))
+    asked = set(re.findall(r'_ask\(f?"([a-z]+(?:-[a-z]+)*)', flows)) | {"confirm", "staff-code"}
+    asked |= {m for m in re.findall(r'review_key.*?"([a-z-]*review)"', flows)} | {"improvement-review"}
+    portal = set(re.findall(r'wait_for_submission(?:_or_close)?\(f?"([a-z]+(?:-[a-z]+)*)', flows))
+    portal |= {"rectification", "improvement", "defence"}  # flows/sanctions.py ROUNDS, common.defence_step
+    assert {"go-ahead", "decision", "opening", "minutes", "approval", "weighing", "review"} <= asked
+    assert {"record", "findings", "self-report", "consolidation", "rebuttal", "report", "explanation"} <= portal
+    for key in asked:
+        assert todo.step_prefix(f"{key}-1") == key, key
+    for key in portal:
+        assert todo.step_prefix(f"{key}-1") is None and todo.step_prefix(key) is None, key
+    assert todo.step_prefix("decision-r2-1") == "decision" and todo.step_prefix("improvement-review-1") == \
+        "improvement-review"
     assert todo.step_name("something-new") == "填写表单（something-new）"
 
