@@ -13,7 +13,6 @@ import copy
 
 from flows.daily import PARAMETERS as DAILY_PARAMETERS
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
-from flows.desk_morning import PARAMETERS as DESK_MORNING_PARAMETERS
 from flows.internal_report import PARAMETERS as INTERNAL_REPORT_PARAMETERS
 from flows.sanctions import PARAMETERS as SANCTION_PARAMETERS
 from flows.special import PARAMETERS as SPECIAL_PARAMETERS
@@ -21,7 +20,6 @@ from flows.special import PARAMETERS as SPECIAL_PARAMETERS
 TITLES: dict[str, dict[str, tuple[str, str]]] = {  # deployment name → parameter → (title, help)
     "daily-inspection": DAILY_PARAMETERS,
     "deadline-sweep": SWEEP_PARAMETERS,
-    "desk-morning": DESK_MORNING_PARAMETERS,
     "special-inspection": SPECIAL_PARAMETERS,
     "sanction-procedure": SANCTION_PARAMETERS,
     "internal-supervision-report": INTERNAL_REPORT_PARAMETERS,
