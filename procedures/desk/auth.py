@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
@@ -198,14 +198,3 @@ def sign_out(s: Session, user: DeskUser, address: str) -> None:
 def log_download(s: Session, user: DeskUser, address: str, what: str) -> None:
     _log(s, "download", f"{user.staff_id:04d}", address, user.staff_id, what)
 
-
-def access_log(s: Session, staff_id: int | None = None, limit: int = 200) -> list[DeskAccess]:
-    query = select(DeskAccess).order_by(col(DeskAccess.id).desc()).limit(limit)
-    if staff_id is not None:
-        query = query.where(DeskAccess.staff_id == staff_id)
-    return list(s.exec(query))
-
-
-def failures(s: Session, account: str) -> int:
-    return s.exec(select(func.count()).select_from(DeskAccess).where(DeskAccess.account == account,
-                                                                     DeskAccess.what == "signin_failed")).one()
