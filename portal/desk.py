@@ -162,7 +162,7 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
         def listing():
             runs, down = waiting_runs()
             with session_scope() as s:
-                return desk_todo.todo(s, today(), user.sees, runs), down
+                return desk_todo.todo(s, today(), user.agencies, runs), down
 
         found, down = await run_in_threadpool(listing)
         return desk_page("todo.html.j2", user, todo=found, prefect_down=down)

@@ -50,7 +50,7 @@ def send_morning_mail(day: date, runs: list, prefect_down: bool = False) -> tupl
         desk_url = get_settings().resolved_portal_url() + "/desk"
         for agency in s.exec(select(Agency).order_by(Agency.id)):
             scope = visible_agencies(s, agency)
-            listing = todo(s, day, lambda a, scope=scope: scope is None or (a or "") in scope, runs)
+            listing = todo(s, day, scope, runs)
             if not listing.items:
                 quiet += 1
                 continue

@@ -138,9 +138,16 @@ def _dated(kind_today: date, due: date | None, end: date) -> str | None:
     return "deadline" if due <= end else None
 
 
-def deadlines(s: Session, today: date, end: date, sees) -> list[Item]:
-    """Open deadlines due by `end` (overdue ones too), in the agencies `sees` admits."""
+def _scoped(query, column, agencies: frozenset[str] | None):
+    return query if agencies is None else query.where(col(column).in_(sorted(agencies)))
+
+
+def deadlines(s: Session, today: date, end: date, agencies: frozenset[str] | None) -> list[Item]:
+    """Open deadlines due by `end` (overdue ones too), of `agencies` (None: every agency)."""
     items: list[Item] = []
+
+    def sees(agency: str | None) -> bool:
+        return agencies is None or (agency or "") in agencies
 
     def add(title, label, agency, due, ref, action=""):
         kind = _dated(today, due, end)
@@ -148,35 +155,39 @@ def deadlines(s: Session, today: date, end: date, sees) -> list[Item]:
             items.append(Item(kind, title, label, agency or "", due, ref,
                               action=(action or "期限巡检尚未处理") if kind == "overdue" else ""))
 
-    for case in s.exec(select(InspectionCase).where(InspectionCase.status == "awaiting_record",
-                                                    col(InspectionCase.record_due) <= end)):
+    for case in s.exec(_scoped(select(InspectionCase).where(InspectionCase.status == "awaiting_record",
+                                                            col(InspectionCase.record_due) <= end),
+                               InspectionCase.agency_id, agencies)):
         add("督导员提交记录表（第十七条）", case.batch_number, case.agency_id, case.record_due, f"i{case.id}",
             f"已于 {case.overdue_reported_on} 向本机构报告逾期，并标记督导员待按第二十六条（二）核查"
             if case.overdue_reported_on else "")
-    for window, _special, case in s.exec(
+    for window, _special, case in s.exec(_scoped(
             select(SpecialInspectionDeadline, SpecialInspection, InspectionCase)
             .join(SpecialInspection, SpecialInspection.id == SpecialInspectionDeadline.special_id)
             .join(InspectionCase, InspectionCase.id == SpecialInspection.case_id)
             .where(col(SpecialInspectionDeadline.status).in_(["open", "closing"]),
-                   col(SpecialInspectionDeadline.due) <= end)):
+                   col(SpecialInspectionDeadline.due) <= end), InspectionCase.agency_id, agencies)):
         add(SPECIAL_WINDOWS.get(window.kind, window.kind), case.batch_number, case.agency_id, window.due, f"i{case.id}",
             "期限巡检正在关闭此期限并继续流程" if window.status == "closing" else "")
-    for case in s.exec(select(SanctionCase).where(col(SanctionCase.status).in_(["hearing", "rectifying"]))):
+    for case in s.exec(_scoped(select(SanctionCase).where(col(SanctionCase.status).in_(["hearing", "rectifying"])),
+                               SanctionCase.agency_id, agencies)):
         label = f"处理程序 {case.number or f'（第{case.id}号）'}"
         if case.status == "hearing" and case.hearing_closed_on is None:
             add("陈述申辩期限（第二十五条）", label, case.agency_id, case.hearing_due, f"s{case.id}")
         if case.status == "rectifying" and case.report_received_on is None:
             add("整改期限（附件4）", label, case.agency_id, case.rectification_due, f"s{case.id}",
                 f"已于 {case.escalated_on} 启动升级处理" if case.escalated_on else "")
-    for case in s.exec(select(SanctionCase).where(col(SanctionCase.decision_served_on).is_not(None),
-                                                  col(SanctionCase.receipt_signed_at).is_(None),
-                                                  col(SanctionCase.receipt_due) <= end)):
+    for case in s.exec(_scoped(select(SanctionCase).where(col(SanctionCase.decision_served_on).is_not(None),
+                                                          col(SanctionCase.receipt_signed_at).is_(None),
+                                                          col(SanctionCase.receipt_due) <= end),
+                               SanctionCase.agency_id, agencies)):
         add("处理决定书送达回执签收", f"处理程序 {case.number or f'（第{case.id}号）'}", case.agency_id,
             case.receipt_due, f"s{case.id}",
             f"已于 {case.receipt_reminded_on} 提醒机构签收并告知本机构" if case.receipt_reminded_on else "")
-    for term, sup in s.exec(select(AppointmentTerm, Supervisor).join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
-                            .where(AppointmentTerm.end >= today, AppointmentTerm.end <= end,
-                                   Supervisor.status != "dismissed")):
+    for term, sup in s.exec(_scoped(
+            select(AppointmentTerm, Supervisor).join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
+            .where(AppointmentTerm.end >= today, AppointmentTerm.end <= end, Supervisor.status != "dismissed"),
+            Supervisor.issuer, agencies)):
         add("督导员聘期届满（第十条）", f"督导员 {sup.name}（{sup.card_code}）", sup.issuer, term.end, "")
     return items
 
@@ -188,10 +199,12 @@ def urgency(item: Item, today: date) -> tuple:
     return rank, when, item.case_label, item.title
 
 
-def todo(s: Session, today: date, sees, runs: list) -> Todo:
-    """The whole list for one agency's view (`sees`: agency id → bool), `runs` the waiting runs
-    (adapters.orchestrator.waiting_runs, read by the caller: the page says when Prefect is down)."""
+def todo(s: Session, today: date, agencies: frozenset[str] | None, runs: list) -> Todo:
+    """The whole list for the view of `agencies` (None: every agency, the provincial centre), `runs`
+    the waiting runs (adapters.orchestrator.waiting_runs, read by the caller: the page says when
+    Prefect is down)."""
     end = horizon(today, s)
-    items = staff_steps(s, runs, sees, today) + deadlines(s, today, end, sees)
+    items = staff_steps(s, runs, lambda a: agencies is None or (a or "") in agencies, today)
+    items += deadlines(s, today, end, agencies)
     items.sort(key=lambda i: urgency(i, today))
     return Todo(today, end, items)

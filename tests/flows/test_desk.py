@@ -28,7 +28,7 @@ PASSWORD = "flow desk password"
 
 def _steps_of(run_id) -> list:
     with session_scope() as s:
-        listing = desk_todo.todo(s, today(), lambda a: a == "CITY-A", orchestrator.waiting_runs())
+        listing = desk_todo.todo(s, today(), frozenset({"CITY-A"}), orchestrator.waiting_runs())
     return [i for i in listing.items if i.kind == "step" and i.resume_url.endswith(str(run_id))]
 
 
