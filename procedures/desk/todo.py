@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from models import (
     AppointmentTerm,
     InspectionCase,
+    MisconductCase,
     PortalLink,
     SanctionCase,
     SpecialInspection,
@@ -105,6 +106,24 @@ def _case_of_runs(s: Session, run_ids: list[str]) -> dict[str, tuple[str, str, s
     return out
 
 
+def _misconduct_of_runs(s: Session, runs: list) -> dict[str, tuple[str, str, str, None]]:
+    """A 第二十六条 run (misconduct-register / misconduct-decide) → the supervisor's appointing
+    agency (their card's issuer), by the run's parameters: card_code, or the misconduct case id."""
+    out: dict[str, tuple[str, str, str, None]] = {}
+    for run in runs:
+        if not run.flow_name.startswith("misconduct-"):
+            continue
+        sup = None
+        if run.parameters.get("card_code"):
+            sup = s.exec(select(Supervisor).where(Supervisor.card_code == str(run.parameters["card_code"]))).first()
+        elif str(run.parameters.get("case_id") or "").isdigit():
+            case = s.get(MisconductCase, int(run.parameters["case_id"]))
+            sup = s.get(Supervisor, case.supervisor_id) if case else None
+        if sup is not None:
+            out[run.id] = (sup.issuer, f"督导员违规 {sup.name}（{sup.card_code}）", "", None)
+    return out
+
+
 def staff_steps(s: Session, runs: list, sees, today: date) -> list[Item]:
     """The waiting runs that wait for staff: a known staff step (STEP_NAMES), not a pause that a
     supervisor's or institution's portal link answers."""
@@ -113,7 +132,7 @@ def staff_steps(s: Session, runs: list, sees, today: date) -> list[Item]:
     outside = set(s.exec(select(PortalLink.flow_run_id, PortalLink.step_key)
                          .where(col(PortalLink.flow_run_id).in_(ids), col(PortalLink.recipient_kind).in_(OUTSIDE))
                          ).all()) if ids else set()
-    cases = _case_of_runs(s, ids)
+    cases = _case_of_runs(s, ids) | _misconduct_of_runs(s, runs)
     items = []
     for run in runs:
         if (run.id, run.pause_key) in outside:

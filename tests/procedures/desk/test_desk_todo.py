@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from adapters.db import session_scope
 from adapters.orchestrator import WaitingRun
-from models import InspectionCase, PortalLink
+from models import InspectionCase, MisconductCase, PortalLink, Supervisor
 from procedures.casework.work_calendar import current_calendar
 from procedures.desk import cases, todo
 from tests.procedures.desk.world import build
@@ -74,6 +75,21 @@ def test_a_run_waiting_for_staff_is_listed_with_its_prefect_page_and_one_waiting
     assert steps[0].resume_url.endswith(f"/runs/flow-run/{runs[0].id}")
     kinds = [i.kind for i in got.items]
     assert kinds.index("step") > max(n for n, k in enumerate(kinds) if k == "overdue")  # overdue first
+
+
+def test_a_misconduct_signature_goes_to_the_supervisors_appointing_agency(world):
+    with session_scope() as s:
+        sup = s.exec(select(Supervisor).where(Supervisor.name == "张督导W")).one()
+        case = MisconductCase(key="registered:desk", supervisor_id=sup.id, item=2, facts="事实", source="registered",
+                              opened_on=TODAY)
+        s.add(case)
+        s.flush()
+        case_id = sup.issuer, case.id
+    runs = [WaitingRun("m-1", "m", "misconduct-decide", "staff-code-1", None, {"case_id": case_id[1]}),
+            WaitingRun("m-2", "m", "misconduct-register", "staff-code-2", None, {"card_code": sup.card_code})]
+    a = [i for i in _list(frozenset({"CITY-A"}), runs).items if i.kind == "step"]
+    assert case_id[0] == "CITY-A" and [i.case_label for i in a] == [f"督导员违规 张督导W（{sup.card_code}）"] * 2
+    assert not [i for i in _list(frozenset({"CITY-B"}), runs).items if i.kind == "step"]
 
 
 def test_a_confirmation_pause_is_staffs_only_once_the_record_period_has_passed(world):
