@@ -101,6 +101,16 @@ class Settings(BaseSettings):
     # every piece of shared state is in the database, see portal/guard.py and portal_submissions).
     portal_workers: int = Field(default=2, ge=1, le=32)
 
+    # The desk (procedures/desk, portal/desk.py): agency staff sign in with their staff code and
+    # a password; a session lasts this many hours; wrong passwords per account and per client
+    # address within the window, then refused. The cookie is Secure when the portal's address
+    # is https, or always when desk_secure_cookie is set (a TLS proxy in front of plain http).
+    desk_session_hours: float = Field(default=8, gt=0)
+    desk_account_failures: int = Field(default=5, ge=1)
+    desk_address_failures: int = Field(default=20, ge=1)
+    desk_failure_window_seconds: float = Field(default=900, gt=0)
+    desk_secure_cookie: bool = False
+
     # Backups (procedures/backups): where the scheduled backup writes (empty: the folder
     # "backups" beside var/, never inside it), and who is told when one fails (empty: the
     # provincial centre's address).

@@ -15,6 +15,7 @@ from deployments.titles import titled_schema
 from flows.backup import scheduled_backup
 from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
+from flows.desk_morning import desk_morning
 from flows.internal_report import internal_supervision_report
 from flows.roster_import import roster_import
 from flows.sampling_plan import sampling_plan
@@ -30,11 +31,13 @@ SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
 INTERNAL_REPORT = "internal-supervision-report/internal-supervision-report"
 BACKUP = "backup/backup"
 SAMPLING_PLAN = "sampling-plan/sampling-plan"
+DESK_MORNING = "desk-morning/desk-morning"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
           "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION,
-          SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP, SAMPLING_PLAN]
+          SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP, SAMPLING_PLAN,
+          DESK_MORNING]
 
 
 def titled(deployment):
@@ -71,6 +74,9 @@ def deployments():
         titled(sampling_plan.to_deployment(
             name="sampling-plan", tags=["督导"],
             description="随机抽查计划：抽取、批准、自动发起日常督导、结果公示（第十五条“双随机、一公开”）")),
+        titled(desk_morning.to_deployment(name="desk-morning", tags=["工作台"],
+                                          schedule=Cron("30 7 * * *", timezone="Asia/Shanghai"),
+                                          description="待办晨报：每日07:30（北京时间），工作日向各委派机构发送当日待办")),
         scheduled_backup.to_deployment(name="backup", tags=["运维"],
                                        schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"),
                                        description="定时备份：每日02:30（北京时间），保留7天每日、4周每周"),

@@ -13,6 +13,7 @@ import copy
 
 from flows.daily import PARAMETERS as DAILY_PARAMETERS
 from flows.deadline_sweep import PARAMETERS as SWEEP_PARAMETERS
+from flows.desk_morning import PARAMETERS as DESK_MORNING_PARAMETERS
 from flows.internal_report import PARAMETERS as INTERNAL_REPORT_PARAMETERS
 from flows.sampling_plan import PARAMETERS as SAMPLING_PARAMETERS
 from flows.sanctions import PARAMETERS as SANCTION_PARAMETERS
@@ -25,6 +26,7 @@ TITLES: dict[str, dict[str, tuple[str, str]]] = {  # deployment name → paramet
     "sanction-procedure": SANCTION_PARAMETERS,
     "internal-supervision-report": INTERNAL_REPORT_PARAMETERS,
     "sampling-plan": SAMPLING_PARAMETERS,
+    "desk-morning": DESK_MORNING_PARAMETERS,
 }
 DATE_PARAMETERS = {"as_of", "planned_start", "planned_end", "complaint_received_on", "period_start", "period_end"}
 

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry, AuditSeal  # noqa: F401, E402
 from models.calendar import CalendarDeclaration  # noqa: F401, E402
+from models.desk import DeskAccess, DeskSession  # noqa: F401, E402
 from models.internal import InternalRecord, InternalSession, InternalSpecialReport  # noqa: F401, E402
 from models.lifecycle import (  # noqa: F401, E402
     AgencyStaff,

@@ -13,6 +13,7 @@ from regulation/, reads and writes go through models/ and adapters/ (I/O only).
 - rosters/     rosters an agency imports and exports (附件1).
 - internal/    内督: the institutions' own supervision of every session (第十二条, 第十六条).
 - backups/     backups and restores of the whole service (issue 22: records that can be restored).
+- desk/        the agency's desk: staff sign-in, 待办 across the procedures, statistics, the year's report.
 - sampling/    双随机、一公开: the random inspection plan, its automatic starts and publication (第十五条).
 
 The procedure packages import casework, portal and the layers below, never each other; a
