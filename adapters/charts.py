@@ -123,3 +123,42 @@ def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence]) -> bytes:
     for row in rows:
         writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence], str]]) -> bytes:
+    """An .xlsx with one sheet per (title, columns, rows, note): bold header, frozen, the note
+    under the rows. Text cells are stored as text, never as formulas (outside text is data)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for title, columns, rows, note in sheets:
+        name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31]
+        while name in used:
+            name = name[:29] + f"{len(used) % 100:02d}"
+        used.add(name)
+        ws = wb.create_sheet(name)
+        ws.append(list(columns))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for row in rows:
+            ws.append([None] * len(row))
+            for col, value in enumerate(row, start=1):
+                cell = ws.cell(row=ws.max_row, column=col)
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # "=…" stays text
+        if note:
+            ws.append([])
+            ws.append([note])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
+        for col, heading in enumerate(columns, start=1):
+            widest = max([len(str(heading))] + [len(str(r[col - 1])) for r in rows[:200]])
+            ws.column_dimensions[get_column_letter(col)].width = min(60, 4 + 1.8 * widest)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -110,7 +110,24 @@ def rectifications(s: Session, period: Period, scope: Scope, as_of: date) -> Tab
     rows += [(f"完成用时{name}", int(n)) for (_, _, name), n in zip(DURATION_BUCKETS, row[5:], strict=True)]
     return Table("rectifications", "整改与改进", ("项目", "数量"), tuple(rows), chart=(1,),
                  note=(f"期间内决定的整改（第二十二条、附件4）与改进（第二十七条）；进行中、逾期按{as_of}的状态。"
-                       f"已完成的平均用时 {_fmt(row[3])} 天，最长 {_fmt(row[4])} 天。"))
+                       f"已完成的平均用时{_fmt(row[3])}天，最长{_fmt(row[4])}天。"))
+
+
+def open_rectifications(s: Session, scope: Scope, as_of: date) -> Table:
+    """Every rectification or improvement still running on `as_of`, whenever it was ordered."""
+    rows = s.exec(select(Institution.name, Institution.filing_number, SanctionCase.number, SanctionCase.measure,
+                         SanctionCase.decided_on, SanctionCase.rectification_due)
+                  .join(Institution, Institution.id == SanctionCase.institution_id)
+                  .where(col(SanctionCase.measure).in_(RECTIFYING), col(SanctionCase.decided_on).is_not(None),
+                         SanctionCase.decided_on <= as_of, col(SanctionCase.status).not_in(FINAL),
+                         scope.acting(SanctionCase.agency_id))
+                  .order_by(SanctionCase.rectification_due, Institution.filing_number)).all()
+    return Table("open_rectifications", "尚未完成的整改与改进",
+                 ("评价机构", "备案编号", "案件编号", "措施", "决定日期", "期限", "状态"),
+                 tuple((name, filing, number or "—", "整改" if measure == "rectification" else "改进", str(decided),
+                        str(due) if due else "期限待定", "已逾期" if due and due < as_of else "进行中")
+                       for name, filing, number, measure, decided, due in rows),
+                 note=f"截至{as_of}仍在整改或改进中的评价机构（第二十二条、第二十七条、附件4）。")
 
 
 def _fmt(value) -> str:
@@ -119,4 +136,4 @@ def _fmt(value) -> str:
 
 def tables(s: Session, period: Period, scope: Scope, as_of: date) -> tuple[Table, ...]:
     return (findings(s, period, scope), measures(s, period, scope), special(s, period, scope),
-            rectifications(s, period, scope, as_of))
+            rectifications(s, period, scope, as_of), open_rectifications(s, scope, as_of))

@@ -62,7 +62,10 @@ def test_every_number_of_the_province_year_is_the_hand_count(world):
     # SC1 closed in 60 days, SC6 in 20; SC2 open past 2026-08-10; SC3 open until 2027-03-01
     assert rect.rows == (("责令整改或改进", 4), ("已完成", 2), ("进行中", 2), ("其中逾期未完成", 1),
                          ("完成用时30天以内", 1), ("完成用时31至60天", 1), ("完成用时61至90天", 0), ("完成用时90天以上", 0))
-    assert "平均用时 40 天，最长 60 天" in rect.note
+    assert "平均用时40天，最长60天" in rect.note
+    # still running on 2027-01-20, by deadline: SC2 (past 2026-08-10), SC3 (until 2027-03-01)
+    assert [(r[0], r[3], r[5], r[6]) for r in st.table("open_rectifications").rows] == [
+        ("济南二评价机构", "整改", "2026-08-10", "已逾期"), ("青岛三评价机构", "改进", "2027-03-01", "进行中")]
     # in office on 12-31: U1, U4 (U2's term ended 11-30, U3 suspended, U5's ended 2025); sent: U1 ×3, U2, U4,
     # U5 (U4's S9 dispatch cancelled); leaving: U2
     assert st.table("supervisors").rows == (("在聘督导员", 2), ("期间被委派的督导员", 4), ("委派人次", 6), ("期间任期届满", 1))
