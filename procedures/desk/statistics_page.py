@@ -19,6 +19,7 @@ from procedures.desk.statistics_tables import Statistics, Table
 from regulation.cards import CITY_NAMES
 
 CSV_PATH = "/desk/stats.csv"
+CHART_ROWS = 20  # a longer table (every supervisor of a pool) is drawn for its first rows only
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,14 @@ class Panel:
 def chart_of(table: Table):
     """The table's bar chart (the columns it names, against column 0; no 合计 row), or None."""
     rows = [r for r in table.rows if r[0] != "合计"]
+    title = table.title if len(rows) <= CHART_ROWS else f"{table.title}（前{CHART_ROWS}行）"
+    rows = rows[:CHART_ROWS]
     if not table.chart or not rows:
         return None
     series = {table.columns[i]: [r[i] if isinstance(r[i], int | float) else 0 for r in rows] for i in table.chart}
     if not any(any(v) for v in series.values()):
         return None
-    return charts.bar_chart(table.title, [str(r[0]) for r in rows], series)
+    return charts.bar_chart(title, [str(r[0]) for r in rows], series)
 
 
 def scope_choices(s: Session, viewer_id: str) -> list[tuple[str, str]]:
