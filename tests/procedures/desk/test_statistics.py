@@ -117,3 +117,26 @@ def test_the_province_reads_any_city_and_a_city_never_the_province_or_another_ci
         _stats("PROV", period="2026-13")
     with pytest.raises(StatisticsError, match="统计范围"):
         _stats("PROV", "city:Z")
+
+
+def test_a_third_party_sees_only_what_it_did_itself(world):
+    from sqlmodel import select
+
+    from models import Agency, InspectionCase, InspectionRecord, Supervisor
+
+    with session_scope() as s:
+        s.add(Agency(id="TP-1", name="第三方甲", level="third_party", principal_id="CITY-B", email="tp@example.cn",
+                     letter_prefix="第三方"))
+        s.flush()
+        s5 = s.exec(select(InspectionCase).where(InspectionCase.batch_number == "S5")).one()
+        s5.agency_id = "TP-1"  # S5 (青岛, 不合格 record) was inspected by the third party for CITY-B
+        s.add(s5)
+        u4 = s.exec(select(Supervisor).where(Supervisor.card_code == CARDS["U4"])).one()
+        assert s.exec(select(InspectionRecord).where(InspectionRecord.case_id == s5.id)).one().submitted_by == u4.id
+    st = _stats("TP-1")
+    assert st.scope.code == "agency:TP-1"
+    # only S5: registered 1, inspected 1 (a third party is responsible for no institution by itself, 第五条)
+    assert st.table("coverage").rows[-1] == ("合计", 1, 1, "100.0%")
+    assert st.table("records").rows[-1][6] == 1
+    with pytest.raises(StatisticsError, match="无权查看"):
+        _stats("TP-1", "city:B")
