@@ -42,6 +42,11 @@ def chart_of(table: Table):
     return charts.bar_chart(title, [str(r[0]) for r in rows], series)
 
 
+def warm() -> None:
+    """Import matplotlib and draw one chart (its font cache, ~1–2 s once) before the first request."""
+    charts.to_svg(charts.bar_chart("预热", ["甲"], {"数": [1]}))
+
+
 def scope_choices(s: Session, viewer_id: str) -> list[tuple[str, str]]:
     """(code, label) of every scope the viewer may read (statistics_scope.may_read)."""
     viewer = s.get(Agency, viewer_id)
