@@ -3,6 +3,7 @@
 from bench import (
     audit_bench,
     backup_bench,
+    desk_stats,
     dispatch_bench,
     flow_bench,
     internal_coverage_bench,
@@ -29,6 +30,7 @@ def main() -> None:
     special_bench.main()
     backup_bench.main()
     audit_bench.main()
+    desk_stats.main()
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from adapters.clock import today
 from adapters.db import session_scope
 from adapters.settings import get_settings
 from portal.pages import page
-from procedures.desk import auth, cases
+from procedures.desk import auth, cases, statistics_page, year_report
 from procedures.desk import todo as desk_todo
+from procedures.desk.statistics_scope import StatisticsError
 
 COOKIE = "desk_session"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -55,15 +56,6 @@ def waiting_runs() -> tuple[list, bool]:
         runs, down = [], True
     _RUNS.update(runs=runs, down=down, until=at + (DOWN_FRESH_SECONDS if down else RUNS_FRESH_SECONDS))
     return runs, down
-
-
-def _statistics() -> object | None:
-    """procedures.desk.statistics when it is there (issue 18 part 3, built beside this)."""
-    try:
-        from procedures.desk import statistics  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return statistics
 
 
 def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
@@ -218,11 +210,59 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
         return _download(path.read_bytes(), info.original_name, info.content_type)
 
     @router.get("/desk/stats")
-    async def stats(request: Request):
+    async def stats(request: Request, period: str = "", scope: str = ""):
         user = await run_in_threadpool(user_of, request)
         if user is None:
             return to_signin()
-        module = _statistics()
-        return desk_page("stats.html.j2", user, available=module is not None)
+
+        def read():
+            with session_scope() as s:
+                return statistics_page.render_stats_page(s, user.agency_id, period[:16] or None, scope[:32] or None)
+
+        context = await run_in_threadpool(read)
+        return desk_page("stats.html.j2", user, 400 if context["error"] else 200, **context)
+
+    @router.get("/desk/stats.csv")
+    async def stats_csv(request: Request, period: str = "", scope: str = "", table: str = ""):
+        user = await run_in_threadpool(user_of, request)
+        if user is None:
+            return to_signin()
+
+        def read():
+            with session_scope() as s:
+                try:
+                    name, data = statistics_page.stats_csv(s, user.agency_id, period[:16], scope[:32] or None,
+                                                           table[:40])
+                except StatisticsError as e:
+                    return None, str(e)
+                auth.log_download(s, user, client(request), f"stats-csv:{name}")
+                return name, data
+
+        name, data = await run_in_threadpool(read)
+        if name is None:
+            return desk_page("stats.html.j2", user, 400, error=data, periods=[], scopes=[], panels=[])
+        return _download(data, name, "text/csv; charset=utf-8")
+
+    @router.get("/desk/report.docx")
+    async def year_report_docx(request: Request, period: str = "", scope: str = ""):
+        user = await run_in_threadpool(user_of, request)
+        if user is None:
+            return to_signin()
+
+        def read():
+            if not (period.isdigit() and len(period) == 4):
+                return None, "统计期间：年度报告须选一个年度（如 2026）"
+            with session_scope() as s:
+                try:
+                    report = year_report.year_report(s, user.agency_id, int(period), scope[:32] or None)
+                except StatisticsError as e:
+                    return None, str(e)
+                auth.log_download(s, user, client(request), f"year-report:{report.stem}")
+                return report, ""
+
+        report, error = await run_in_threadpool(read)
+        if report is None:
+            return desk_page("stats.html.j2", user, 400, error=error, periods=[], scopes=[], panels=[])
+        return _download(report.docx, f"{report.stem}.docx", DOCX)
 
     return router

@@ -51,7 +51,8 @@ def signed_in(portal, code: str) -> httpx.Client:
 def pages(w) -> list[str]:
     late = f"i{w['late']}"
     return ["/desk/todo", f"/desk/case/{late}", f"/desk/case/{late}/document/{w['doc']}",
-            f"/desk/case/{late}/evidence/{'0' * 64}", "/desk/stats"]
+            f"/desk/case/{late}/evidence/{'0' * 64}", "/desk/stats", "/desk/stats.csv?period=2026&table=coverage",
+            "/desk/report.docx?period=2026"]
 
 
 def downloads() -> list[DeskAccess]:
@@ -187,3 +188,29 @@ def test_an_evidence_file_downloads_under_its_case_only_its_name_escaped_and_log
         f"/desk/case/i{w['late']}/evidence/{w['evidence']}").status_code == 404
     logged = downloads()
     assert len(logged) == before + 1 and logged[-1].detail.startswith(f"evidence:{w['evidence'][:16]}")
+
+
+def test_statistics_page_shows_charts_beside_tables_and_its_csv_and_report_are_logged_downloads(portal, world):
+    _, w = world
+    client = signed_in(portal, w["codes"]["CITY-A"])
+    before = len(downloads())
+    page = client.get("/desk/stats", params={"period": str(today().year)})
+    assert page.status_code == 200 and "<svg" in page.text and "下载CSV" in page.text, page.text[-2000:]
+    csv_link = re.search(r'href="(/desk/stats\.csv\?[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    csv = client.get(csv_link)
+    assert csv.status_code == 200 and csv.content.startswith("\ufeff".encode()) and "attachment" in \
+        csv.headers["content-disposition"]
+    report = client.get("/desk/report.docx", params={"period": str(today().year)})
+    assert report.status_code == 200 and report.content[:2] == b"PK"
+    assert len(downloads()) == before + 2  # the CSV and the report, each logged
+
+
+def test_statistics_refuse_a_scope_outside_the_agency_and_a_bad_period_in_chinese(portal, world):
+    _, w = world
+    client = signed_in(portal, w["codes"]["CITY-B"])
+    other = client.get("/desk/stats", params={"period": str(today().year), "scope": "city:A"})
+    assert other.status_code == 400 and "统计范围" in other.text and "<svg" not in other.text
+    bad = client.get("/desk/stats", params={"period": "2026-13"})
+    assert bad.status_code == 400 and "统计期间" in bad.text
+    assert client.get("/desk/report.docx", params={"period": "2026-Q1"}).status_code == 400
+    assert client.get("/desk/stats.csv", params={"period": "2026", "table": "<b>"}).status_code == 400
