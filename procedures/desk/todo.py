@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from models import (
+    AgencyDecision,
     AppointmentTerm,
     InspectionCase,
     MisconductCase,
@@ -203,6 +204,15 @@ def deadlines(s: Session, today: date, end: date, agencies: frozenset[str] | Non
         add("处理决定书送达回执签收", f"处理程序 {case.number or f'（第{case.id}号）'}", case.agency_id,
             case.receipt_due, f"s{case.id}",
             f"已于 {case.receipt_reminded_on} 提醒机构签收并告知本机构" if case.receipt_reminded_on else "")
+    # The written report a 提醒函 or 质量通报 asks of the institution (第十五条（一）3): its receipt is not
+    # recorded in the system (it comes by the agency's own channels), so it is listed until its day,
+    # never as overdue.
+    for decision, case in s.exec(_scoped(
+            select(AgencyDecision, InspectionCase).join(InspectionCase, InspectionCase.id == AgencyDecision.case_id)
+            .where(col(AgencyDecision.report_due) >= today, col(AgencyDecision.report_due) <= end),
+            InspectionCase.agency_id, agencies)):
+        add(f"机构书面报告（{decision.option}要求）", case.batch_number, case.agency_id, decision.report_due,
+            f"i{case.id}")
     for term, sup in s.exec(_scoped(
             select(AppointmentTerm, Supervisor).join(Supervisor, Supervisor.id == AppointmentTerm.supervisor_id)
             .where(AppointmentTerm.end >= today, AppointmentTerm.end <= end, Supervisor.status != "dismissed"),

@@ -148,3 +148,16 @@ def test_every_staff_step_of_the_flows_is_named_and_no_portal_wait_is_taken_for_
         "improvement-review"
     assert todo.step_name("something-new") == "填写表单（something-new）"
 
+
+
+def test_a_letters_written_report_is_listed_until_its_day_and_never_as_overdue(world):
+    from models import AgencyDecision
+
+    with session_scope() as s:
+        soon, late = s.get(InspectionCase, world["soon"]), s.get(InspectionCase, world["late"])
+        for case, due in ((soon, TODAY + timedelta(days=3)), (late, TODAY - timedelta(days=1))):
+            s.add(AgencyDecision(case_id=case.id, option="提醒函", proposed_option="提醒函", report_due=due,
+                                 report_days=30, handled_by="王审核", decided_on=TODAY - timedelta(days=27)))
+    reports = [i for i in _list(frozenset({"CITY-A", "TP-001"})).items if i.title.startswith("机构书面报告")]
+    assert [(i.kind, i.title, i.due) for i in reports] == [
+        ("deadline", "机构书面报告（提醒函要求）", TODAY + timedelta(days=3))]  # its receipt is not recorded here
