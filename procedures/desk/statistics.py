@@ -8,6 +8,7 @@ Counted by the database (GROUP BY), never by looping over rows in Python: a prov
 - records: on time (第十七条) or late, 合格/不合格 (附件3 填写说明), by form kind;
 - failed_items: the ten checklist items most often answered 否 (附件3);
 - findings, measures, special, rectifications: statistics_cases (第十四条, 第十八条–第二十七条);
+- plans: the random inspection plans' coverage, statistics_plans (第十五条 双随机);
 - supervisors, fairness, load: statistics_people (第六条–第十三条; 第十条 随机抽取).
 Scope and rights: statistics_scope (第五条, 第十一条; personal figures 第八条).
 """
@@ -17,7 +18,7 @@ from datetime import date
 from sqlmodel import Session
 
 from adapters import clock
-from procedures.desk import statistics_cases, statistics_people
+from procedures.desk import statistics_cases, statistics_people, statistics_plans
 from procedures.desk.statistics_scope import parse_period, resolve_scope
 from procedures.desk.statistics_sessions import coverage, failed_items, records
 from procedures.desk.statistics_tables import Statistics, Table
@@ -32,6 +33,6 @@ def compute(s: Session, viewer_id: str, period_code: str, scope_code: str | None
     scope = resolve_scope(s, viewer_id, scope_code)
     as_of = as_of or clock.today()
     tables = (coverage(s, period, scope), records(s, period, scope), failed_items(s, period, scope),
-              *statistics_cases.tables(s, period, scope, as_of),
+              *statistics_cases.tables(s, period, scope, as_of), statistics_plans.plans(s, period, scope),
               *statistics_people.tables(s, period, scope, as_of, viewer_id))
     return Statistics(viewer_id.strip(), period, scope, as_of, tables)

@@ -9,6 +9,7 @@ The world, 2026 (sessions by scheduled start, Beijing time):
 """
 
 import pytest
+from sqlmodel import select
 
 from adapters.db import get_engine, session_scope, upgrade
 from procedures.desk.statistics import compute
@@ -140,3 +141,39 @@ def test_a_third_party_sees_only_what_it_did_itself(world):
     assert st.table("records").rows[-1][6] == 1
     with pytest.raises(StatisticsError, match="无权查看"):
         _stats("TP-1", "city:B")
+
+
+def _plan(s, number, agency, status="approved", fates=()):
+    from datetime import UTC, date, datetime
+
+    from models import EvaluationSession, InspectionCase, PlanSession, SamplingPlan
+
+    plan = SamplingPlan(number=number, flow_run_id=f"run-{number}", agency_id=agency, period_start=date(2026, 4, 1),
+                        period_end=date(2026, 6, 30), lead_working_days=3, frame_size=40, sample_size=len(fates),
+                        frame_hash="0" * 64, seed="1" * 64, published_on=date(2026, 3, 25), status=status,
+                        created_at=datetime(2026, 3, 25, tzinfo=UTC))
+    s.add(plan)
+    s.flush()
+    sessions = s.exec(select(EvaluationSession).order_by(EvaluationSession.id)).all()
+    for n, (fate, case_status) in enumerate(fates):
+        run = f"daily-{number}-{n}" if case_status else ""
+        if case_status:
+            s.add(InspectionCase(flow_run_id=run, batch_number=f"{number}-{n}", institution_id=sessions[n].institution_id,
+                                 agency_id=agency, opened_on=date(2026, 4, 2), status=case_status))
+        s.add(PlanSession(plan_id=plan.id, session_id=sessions[n].id, institution_id=sessions[n].institution_id,
+                          batch_number=sessions[n].batch_number, planned_start=sessions[n].starts_at,
+                          status=fate, start_key=f"plan-{plan.id}-session-{sessions[n].id}", flow_run_id=run))
+
+
+def test_a_plans_coverage_counts_each_chosen_sessions_fate_and_its_completion_rate(world):
+    # City A's plan: 6 drawn — 1 struck, 1 cancelled, 3 started (2 inspected to the end), 1 not started in time:
+    # 2 closed of the 4 it still owed = 50%. City B's plan and an unapproved plan of A are not counted for A.
+    with session_scope() as s:
+        _plan(s, "CITY-A-Q2-1", "CITY-A", fates=[("struck", None), ("cancelled", None), ("started", "closed"),
+                                                 ("started", "closed"), ("started", "awaiting_record"), ("missed", None)])
+        _plan(s, "CITY-B-Q2-1", "CITY-B", fates=[("started", "closed")])
+        _plan(s, "CITY-A-Q3-1", "CITY-A", status="drawn", fates=[("chosen", None)])
+    plans = _stats("CITY-A").table("plans")
+    assert plans.rows == (("CITY-A-Q2-1", "2026-04-01至2026-06-30", 40, 6, 1, 1, 3, 1, 2, "50.0%"),)
+    assert [r[0] for r in _stats("PROV").table("plans").rows] == ["CITY-A-Q2-1", "CITY-B-Q2-1"]
+    assert _stats("CITY-A", period="2026-Q3").table("plans").rows == ()  # the period does not meet Q2

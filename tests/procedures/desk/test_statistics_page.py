@@ -36,7 +36,7 @@ def test_every_table_is_shown_beside_its_chart_with_a_csv_link(world):
     context, html = _page("CITY-A")
     keys = [p.table.key for p in context["panels"]]
     assert keys == ["coverage", "records", "failed_items", "findings", "measures", "special", "rectifications",
-                    "open_rectifications", "supervisors", "fairness", "fairness_people", "load"]
+                    "open_rectifications", "plans", "supervisors", "fairness", "fairness_people", "load"]
     charted = [p.table.key for p in context["panels"] if p.svg]
     assert "coverage" in charted and "fairness" not in charted  # the fairness summary is words, not bars
     assert html.count("<svg") == len(charted) and html.count("下载CSV") == len(keys)
