@@ -4,7 +4,8 @@ every city's). Records and evidence are confidential (第八条): served only to
 user who sees the case, every download logged (procedures.desk.auth.log_download).
 
 A case is named by a reference: i<id> an inspection case (daily or special: one case file),
-s<id> a sanction procedure. The status names are the procedures' own (a test keeps them equal;
+s<id> a sanction procedure, m<id> a supervisor's misconduct procedure (第二十六条; the agency
+that issued the supervisor's card owns it). The status names are the procedures' own (a test keeps them equal;
 the desk imports no procedure package).
 """
 
@@ -16,12 +17,21 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from adapters import uploads
-from models import CaseEvent, Document, InspectionCase, Institution, SanctionCase, SpecialInspection
+from models import (
+    CaseEvent,
+    Document,
+    InspectionCase,
+    Institution,
+    MisconductCase,
+    SanctionCase,
+    SpecialInspection,
+    Supervisor,
+)
 from procedures.casework.cases import STATUS_NAMES, TERMINAL_STATUSES, run_url
 from procedures.portal import evidence as portal_evidence
 from procedures.portal.evidence import EvidenceFile
 
-REF = re.compile(r"^([is])([1-9]\d{0,9})$")
+REF = re.compile(r"^([ism])([1-9]\d{0,9})$")
 SPECIAL_STAGES = {  # procedures.special.casefile.STAGE_NAMES
     "opened": "已发起", "notices": "已发通知", "self_report": "待自评报告", "findings": "待督导小组成员提交督导情况",
     "consolidation": "待组长形成初步督导意见", "approval": "待审核初步督导意见", "rebuttal": "待评价机构申辩",
@@ -34,6 +44,14 @@ SANCTION_STATUSES = {  # procedures.sanctions.common.STATUS_NAMES
     "rectifying": "暂停评价活动、整改中（第二十二条）", "improving": "改进中（第二十七条）",
     "closed": "已结案", "dropped": "不予处理", "reported": "已报告负责备案的人社部门",
 }
+MISCONDUCT_STATUSES = {  # procedures.supervisors.misconduct: where a 第二十六条 case stands
+    "open": "已登记、待告知", "hearing": "已告知、待陈述申辩（第二十六条）", "decided": "已作出处理决定",
+    "proposed": "已向委派机构提出处理建议（第十二条）", "reported": "委派机构已报告处理结果",
+}
+MISCONDUCT_DATES = (("opened_on", "登记违规情形"), ("proposal_sent_on", "向委派机构提出处理建议"),
+                    ("hearing_notified_on", "送达告知书"), ("statement_due", "陈述申辩期限"),
+                    ("statement_received_on", "收到本人陈述申辩（门户）"), ("body_decided_on", "委派机构作出处理决定"),
+                    ("decided_on", "作出处理决定"), ("suspended_until", "暂停委派期满"))
 SANCTION_DATES = (("opened_on", "立案"), ("hearing_due", "陈述申辩期限届满（第二十五条）"),
                   ("hearing_closed_on", "陈述申辩期限届满，未收到申辩"), ("decided_on", "作出处理决定"),
                   ("decision_served_on", "处理决定书送达"), ("receipt_due", "送达回执签收期限"),
@@ -75,17 +93,43 @@ def _owner(s: Session, ref: str) -> tuple[str, object] | None:
     if parsed is None:
         return None
     kind, number = parsed
-    row = s.get(InspectionCase if kind == "i" else SanctionCase, number)
+    row = s.get({"i": InspectionCase, "s": SanctionCase, "m": MisconductCase}[kind], number)
     return (kind, row) if row is not None else None
+
+
+def _agency_of(s: Session, kind: str, case) -> str:
+    if kind == "m":
+        sup = s.get(Supervisor, case.supervisor_id)
+        return sup.issuer if sup else ""
+    return case.agency_id or ""
+
+
+def _misconduct_page(s: Session, ref: str, case: MisconductCase, agency_id: str) -> tuple[CasePage, object]:
+    sup = s.get(Supervisor, case.supervisor_id)
+    timeline = sorted((getattr(case, name), text) for name, text in MISCONDUCT_DATES if getattr(case, name))
+    if case.decision_text:
+        timeline.append((case.decided_on or case.opened_on, f"处理决定：{case.decision_text}"))
+    page = CasePage(ref, "督导员违规处理", f"督导员违规 {sup.name}（{sup.card_code}）", agency_id, "",
+                    MISCONDUCT_STATUSES.get(case.status, case.status), case.status in ("decided", "reported"), "",
+                    timeline)
+    docs = s.exec(select(Document).where(col(Document.idempotency_key).startswith("misconduct-"),
+                                         col(Document.idempotency_key).endswith(f":{case.id}"))
+                  .order_by(Document.issued_on, Document.id))
+    return page, docs
 
 
 def case_page(s: Session, ref: str, sees) -> CasePage | None:
     """The case `ref` names, or None when there is none or the user may not see it (the same
     answer for both: another agency's case id tells nothing)."""
     found = _owner(s, ref)
-    if found is None or not sees(found[1].agency_id):
+    if found is None or not sees(_agency_of(s, *found)):
         return None
     kind, case = found
+    if kind == "m":
+        page, docs = _misconduct_page(s, ref, case, _agency_of(s, kind, case))
+        page.evidence = portal_evidence.case_files(case.id, "misconduct")
+        page.documents = [DocRow(d.id, d.number, d.title, d.issued_on, d.filename) for d in docs]
+        return page
     inst = s.get(Institution, case.institution_id) if case.institution_id else None
     if kind == "i":
         special = s.exec(select(SpecialInspection).where(SpecialInspection.case_id == case.id)).first()

@@ -121,7 +121,8 @@ def _misconduct_of_runs(s: Session, runs: list) -> dict[str, tuple[str, str, str
             case = s.get(MisconductCase, int(run.parameters["case_id"]))
             sup = s.get(Supervisor, case.supervisor_id) if case else None
         if sup is not None:
-            out[run.id] = (sup.issuer, f"督导员违规 {sup.name}（{sup.card_code}）", "", None)
+            ref = f"m{run.parameters['case_id']}" if str(run.parameters.get("case_id") or "").isdigit() else ""
+            out[run.id] = (sup.issuer, f"督导员违规 {sup.name}（{sup.card_code}）", ref, None)
     return out
 
 

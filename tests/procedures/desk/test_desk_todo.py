@@ -89,7 +89,28 @@ def test_a_misconduct_signature_goes_to_the_supervisors_appointing_agency(world)
             WaitingRun("m-2", "m", "misconduct-register", "staff-code-2", None, {"card_code": sup.card_code})]
     a = [i for i in _list(frozenset({"CITY-A"}), runs).items if i.kind == "step"]
     assert case_id[0] == "CITY-A" and [i.case_label for i in a] == [f"督导员违规 张督导W（{sup.card_code}）"] * 2
+    assert [i.case_ref for i in a] == [f"m{case_id[1]}", ""]  # the case opens its page once it exists
     assert not [i for i in _list(frozenset({"CITY-B"}), runs).items if i.kind == "step"]
+
+
+def test_a_misconduct_case_page_shows_its_dates_and_letters_to_the_issuing_agency_only(world):
+    from models import Document
+
+    with session_scope() as s:
+        sup = s.exec(select(Supervisor).where(Supervisor.name == "张督导W")).one()
+        case = MisconductCase(key="registered:page", supervisor_id=sup.id, item=2, facts="事实", source="registered",
+                              opened_on=TODAY - timedelta(days=9), hearing_notified_on=TODAY - timedelta(days=8),
+                              statement_due=TODAY - timedelta(days=1), status="hearing")
+        s.add(case)
+        s.flush()
+        ref = f"m{case.id}"
+        other = s.exec(select(Document)).first()  # a letter of another case: never listed here
+    with session_scope() as s:
+        page = cases.case_page(s, ref, lambda agency: agency == "CITY-A")
+        assert page.kind == "督导员违规处理" and page.step.startswith("已告知") and not page.closed
+        assert [text for _, text in page.timeline] == ["登记违规情形", "送达告知书", "陈述申辩期限"]
+        assert other is None or other.id not in {d.id for d in page.documents}
+        assert cases.case_page(s, ref, lambda agency: agency == "CITY-B") is None
 
 
 def test_a_confirmation_pause_is_staffs_only_once_the_record_period_has_passed(world):
