@@ -8,6 +8,7 @@ session every page leads to the sign-in page; another agency's case answers as a
 (第五条). Supervisors' and institutions' one-time links never lead here.
 """
 
+import json
 import time
 from urllib.parse import quote
 
@@ -208,6 +209,27 @@ def desk_router(csrf_cookie: str, browser_key, client) -> APIRouter:
             return missing(user)
         info, path = found
         return _download(path.read_bytes(), info.original_name, info.content_type)
+
+    @router.get("/desk/case/{ref}/audit.json")
+    async def audit_record(ref: str, request: Request):
+        """The case's audit entries with their hashes and the seal covering them (issue 22), so a
+        copy of the case file can be checked against the log later; a logged download."""
+        user = await run_in_threadpool(user_of, request)
+        if user is None:
+            return to_signin()
+
+        def read():
+            from procedures.casework.audit_seal import case_manifest
+
+            with session_scope() as s:
+                case_ref = cases.audit_ref(s, ref, user.sees)
+                if case_ref is None:
+                    return None
+                auth.log_download(s, user, client(request), f"audit:{case_ref}")
+            return json.dumps(case_manifest(case_ref), ensure_ascii=False, indent=1).encode()
+
+        data = await run_in_threadpool(read)
+        return _download(data, f"审计记录-{ref}.json", "application/json") if data else missing(user)
 
     @router.get("/desk/stats")
     async def stats(request: Request, period: str = "", scope: str = ""):

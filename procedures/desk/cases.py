@@ -172,3 +172,15 @@ def evidence_file(s: Session, ref: str, sha256: str, sees) -> tuple[EvidenceFile
             path = uploads.path_for(sha256)
             return (f, path) if path.exists() else None
     return None
+
+
+AUDIT_KINDS = {"i": "inspection", "s": "sanction", "m": "misconduct"}  # the audit log's case references
+
+
+def audit_ref(s: Session, ref: str, sees) -> str | None:
+    """The audit log's reference of the case `ref` (issue 22: its entries' hashes and the day's
+    seal go with a copy of the case file), if the user sees the case."""
+    found = _owner(s, ref)
+    if found is None or not sees(_agency_of(s, *found)):
+        return None
+    return f"{AUDIT_KINDS[found[0]]}:{found[1].id}"

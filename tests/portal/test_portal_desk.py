@@ -52,7 +52,7 @@ def pages(w) -> list[str]:
     late = f"i{w['late']}"
     return ["/desk/todo", f"/desk/case/{late}", f"/desk/case/{late}/document/{w['doc']}",
             f"/desk/case/{late}/evidence/{'0' * 64}", "/desk/stats", "/desk/stats.csv?period=2026&table=coverage",
-            "/desk/report.docx?period=2026"]
+            "/desk/report.docx?period=2026", f"/desk/case/{late}/audit.json"]
 
 
 def downloads() -> list[DeskAccess]:
@@ -214,3 +214,17 @@ def test_statistics_refuse_a_scope_outside_the_agency_and_a_bad_period_in_chines
     assert bad.status_code == 400 and "统计期间" in bad.text
     assert client.get("/desk/report.docx", params={"period": "2026-Q1"}).status_code == 400
     assert client.get("/desk/stats.csv", params={"period": "2026", "table": "<b>"}).status_code == 400
+
+
+def test_a_cases_audit_record_downloads_with_its_hashes_for_its_agency_only_and_is_logged(portal, world):
+    _, w = world
+    late = f"i{w['late']}"
+    client = signed_in(portal, w["codes"]["CITY-A"])
+    before = len(downloads())
+    r = client.get(f"/desk/case/{late}/audit.json")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    record = r.json()
+    assert record["case"] == f"inspection:{w['late']}" and record["entries"]
+    assert all(len(e["hash"]) == 64 and len(e["prev_hash"]) == 64 for e in record["entries"])
+    assert len(downloads()) == before + 1
+    assert signed_in(portal, w["codes"]["CITY-B"]).get(f"/desk/case/{late}/audit.json").status_code == 404
