@@ -6,11 +6,14 @@ that Excel opens the Chinese. I/O only: no rule here.
 The CJK font is looked up once among the fonts matplotlib knows (fonts-noto-cjk: Noto Sans CJK
 SC); without one the chart still renders (the text in the SVG stays text, and the browser's own
 CJK font draws it) and `cjk_font()` says None. Labels are data: never parsed as mathtext (a `$`
-in a name stays a `$`), and escaped by the SVG writer.
+in a name stays a `$`), and escaped by the SVG writer. The inline SVG carries no CSS (the portal's
+CSP allows style sheets from its own origin only): matplotlib's style="…" become presentation
+attributes (fill="…", font-size="…").
 """
 
 import csv
 import io
+import re
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -20,6 +23,8 @@ PREFERRED = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "Sourc
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei")
 COLOURS = ("#3b6ea8", "#d08a2e", "#5a9a5a", "#a84b4b")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
 
 
 @cache
@@ -109,7 +114,22 @@ def to_svg(fig) -> str:
     with matplotlib.rc_context(_rc()), _no_glyph_warnings():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return _without_css(text[text.index("<svg"):])
+
+
+def _presentation(match: re.Match) -> str:
+    """ style="fill: #fff; stroke-width: 0.8" → fill="#fff" stroke-width="0.8" (already XML-escaped)."""
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def _without_css(svg: str) -> str:
+    """matplotlib's <style> (*{stroke-linejoin: round; stroke-linecap: butt}) as attributes of the
+    figure's group (inherited), every style="…" as presentation attributes: a page whose CSP says
+    style-src 'self' draws it as matplotlib did (blocked styles would leave every shape black)."""
+    svg = _STYLE_ELEMENT.sub("", svg).replace("<defs>\n  \n </defs>\n", "")
+    svg = svg.replace('<g id="figure_1">', '<g id="figure_1" stroke-linejoin="round" stroke-linecap="butt">', 1)
+    return _STYLE_ATTRIBUTE.sub(_presentation, svg)
 
 
 def to_png(fig, dpi: int = 150) -> bytes:

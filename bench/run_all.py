@@ -3,6 +3,7 @@
 from bench import (
     audit_bench,
     backup_bench,
+    desk_page,
     desk_stats,
     dispatch_bench,
     flow_bench,
@@ -31,6 +32,7 @@ def main() -> None:
     backup_bench.main()
     audit_bench.main()
     desk_stats.main()
+    desk_page.main()
 
 
 if __name__ == "__main__":

@@ -32,3 +32,11 @@ def test_csv_is_utf8_with_bom_and_a_formula_stays_text():
     assert data.startswith(b"\xef\xbb\xbf")
     text = io.StringIO(data.decode("utf-8-sig")).read()
     assert "'=HYPERLINK" in text and "甲,-1" in text
+
+
+def test_the_inline_svg_needs_no_css_under_the_portals_csp():
+    """style-src 'self' blocks <style> and style="…" in the page: the colours are attributes."""
+    svg = charts.to_svg(charts.bar_chart("标题", ["甲", "乙"], {"a": [1, 2], "b": [2, 3]}))
+    assert "<style" not in svg and " style=" not in svg
+    assert f'fill="{charts.COLOURS[0]}"' in svg and f'fill="{charts.COLOURS[1]}"' in svg
+    assert 'font-size="11px"' in svg and "font-family=\"'" in svg

@@ -1,7 +1,8 @@
 """The desk in a real browser (Debian chromium, playwright) against a real portal (uvicorn,
 SQLite; Prefect down), on a desktop (1366×900) and a phone (390×844): sign in with staff code
-and password, read 待办, open a case, download its letter. The screenshots are kept for a person
-to look at."""
+and password, read 待办, open a case, download its letter, open 统计 (a chart beside its table, a
+CSV download, the year's report .docx), sign out. The screenshots are kept for a person to look at
+(the stats page's also under the test's tmp dir)."""
 
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from adapters.clock import today
 from adapters.db import session_scope
+from adapters.documents import docx_text
 from procedures.desk import auth
 from tests.portal_client import portal_env, running_portal
 from tests.procedures.desk.world import build
@@ -24,6 +26,9 @@ SCREENS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
               "has_touch": True, "locale": "zh-CN"},
 }
+
+WIDER = """w => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > w)
+    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
 
@@ -97,6 +102,7 @@ def test_staff_sign_in_read_their_todo_open_a_case_and_download_its_letter(porta
         saved = tmp_path / "letter.docx"
         download.save_as(saved)
         assert saved.read_bytes().startswith(b"PK-docx")
+        read_the_statistics(page, screen, tmp_path)
         page.click(".desknav button")  # 退出登录
         page.wait_for_url("**/desk/signin")
         page.goto(f"{portal.url}/desk/todo")
@@ -104,3 +110,41 @@ def test_staff_sign_in_read_their_todo_open_a_case_and_download_its_letter(porta
         assert problems == []
     finally:
         context.close()
+
+
+def read_the_statistics(page, screen: str, tmp_path: Path) -> None:
+    """统计 from the desk's menu: a chart (inline SVG) beside its table — side by side on the desktop,
+    stacked on the phone, neither wider than the screen — one table's CSV, and the year's report."""
+    page.click(".desknav a[href='/desk/stats']")
+    page.wait_for_url("**/desk/stats")
+    assert page.locator("h1").inner_text() == "技能人才评价质量督导统计"
+    page.screenshot(path=str(tmp_path / f"desk-stats-{screen}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"desk-stats-{screen}.png"), full_page=True)
+    panel = page.locator("section.panel", has=page.locator("figure svg")).first
+    chart, table = panel.locator("figure svg"), panel.locator("table")
+    assert chart.is_visible() and table.is_visible() and table.locator("tbody tr").count() >= 1
+    c, t = chart.bounding_box(), table.bounding_box()
+    width = SCREENS[screen]["viewport"]["width"]
+    if screen == "desktop":
+        assert c["x"] + c["width"] <= t["x"] and c["y"] < t["y"] + t["height"]  # beside it, same row
+    else:
+        assert c["y"] + c["height"] <= t["y"]  # above it
+    assert c["width"] > 0 and c["x"] >= 0 and c["x"] + c["width"] <= width  # the chart is not cut
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(  # a wide table
+        WIDER, width)  # scrolls in its own box
+    with page.expect_download() as got:
+        panel.locator("a", has_text="下载CSV").click()
+    csv = tmp_path / "table.csv"
+    got.value.save_as(csv)
+    assert got.value.suggested_filename.endswith(".csv")
+    text = csv.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].split(",")[0] == panel.locator("thead th").first.inner_text()
+    scope = page.locator("main p", has_text=" · ").first.inner_text().split(" · ")[0]
+    with page.expect_download() as got:
+        page.click("a[href^='/desk/report.docx']")
+    report = tmp_path / "report.docx"
+    got.value.save_as(report)
+    assert got.value.suggested_filename.endswith(".docx")
+    content = report.read_bytes()
+    assert content.startswith(b"PK")
+    assert f"{scope}{today().year}年度技能人才评价质量督导工作情况报告" in docx_text(content)
