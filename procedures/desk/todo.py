@@ -38,6 +38,7 @@ STEP_NAMES = {
     "minutes": "录入约谈记录（第二十一条）", "review": "审核整改报告", "improvement-review": "审核改进情况报告（第二十七条）",
     "approval": "审批初步督导意见", "weighing": "综合分析申辩意见（第十五条（二））",
     "staff-code": "签署督导员违规处理（第二十六条）", "confirm": "按逾期处理未确认的记录表（第二十六条（二））",
+    "approve": "批准随机抽查计划（第十五条“双随机”）",
 }
 # confirm-N waits for the other supervisors' portal confirmations; staff act on it only once the
 # record's period has passed (to close what is missing as overdue).

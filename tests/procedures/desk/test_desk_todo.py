@@ -155,11 +155,11 @@ def test_the_desk_status_names_are_the_procedures_own():
 
 def test_every_staff_step_of_the_flows_is_named_and_no_portal_wait_is_taken_for_one():
     flows = "".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[3] / "flows").glob("*.py"))
-    asked = set(re.findall(r'_ask\(f?"([a-z]+(?:-[a-z]+)*)', flows)) | {"confirm", "staff-code"}
+    asked = set(re.findall(r'(?:_ask|ask_until_accepted)\(f?"([a-z]+(?:-[a-z]+)*)', flows)) | {"confirm", "staff-code"}
     asked |= {m for m in re.findall(r'review_key.*?"([a-z-]*review)"', flows)} | {"improvement-review"}
     portal = set(re.findall(r'wait_for_submission(?:_or_close)?\(f?"([a-z]+(?:-[a-z]+)*)', flows))
     portal |= {"rectification", "improvement", "defence"}  # flows/sanctions.py ROUNDS, common.defence_step
-    assert {"go-ahead", "decision", "opening", "minutes", "approval", "weighing", "review"} <= asked
+    assert {"go-ahead", "decision", "opening", "minutes", "approval", "weighing", "review", "approve"} <= asked
     assert {"record", "findings", "self-report", "consolidation", "rebuttal", "report", "explanation"} <= portal
     for key in asked:
         assert todo.step_prefix(f"{key}-1") == key, key
