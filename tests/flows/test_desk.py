@@ -37,8 +37,7 @@ def test_a_decision_waiting_in_prefect_is_on_the_agencys_desk_and_in_its_morning
     run_id = h.start(DAILY_INSPECTION, {"batch_number": w["batch"], "as_of": str(DAY)})
     h.wait_for_form(run_id, "record-1")
     assert _steps_of(run_id) == []  # waiting for the supervisor's portal record: not staff's step
-    address = next(a for a in w["emails"] if any(a in m["To"] for m in h.messages(service.mail_dir)))
-    code = h.assignment_code(next(m for m in h.messages(service.mail_dir) if address in m["To"]))
+    address, code = h.dispatch_notice(service, w["batch"])
     assert through_portal(service, address, answers("theory", code, str(DAY))).status_code == 200
     h.wait_for_form(run_id, "decision-1")
 
