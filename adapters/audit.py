@@ -72,6 +72,14 @@ SPECS: dict[str, Spec] = {
                            "decision_served_on", "receipt_signed_at", "receipt_signer", "rectification_due"),
                           lambda r: f"sanction:{r['id']}"),
     "special_inspection": Spec(("id", "case_id", "stage", "decided_by", "outcome"), _inspection),
+    # 双随机 (第十五条): the plan as approved (its published frame, seed and draw) and each session's
+    # fate — struck with its reason, started, moved, cancelled.
+    "sampling_plan": Spec(("id", "number", "agency_id", "period_start", "period_end", "rate_percent", "requested_count",
+                           "minimum_per_year", "weights", "frame_size", "sample_size", "frame_hash", "seed",
+                           "published_on", "chosen", "status", "approved_by", "approved_on"),
+                          lambda r: f"plan:{r['id']}"),
+    "plan_session": Spec(("id", "plan_id", "session_id", "batch_number", "status", "struck_reason", "struck_by",
+                          "struck_on", "flow_run_id", "started_on", "moved_to"), lambda r: f"plan:{r['plan_id']}"),
     "misconduct_case": Spec(("id", "key", "supervisor_id", "item", "status", "proposed_measure", "measure",
                              "suspended_until", "body_measure", "body_decided_on", "decided_on", "decided_by",
                              "decision_text"), lambda r: f"misconduct:{r['id']}"),

@@ -148,3 +148,45 @@ def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str
         for artifact in older:
             if artifact.id != created.id:
                 client.delete_artifact(artifact.id)
+
+
+@dataclass(frozen=True)
+class WaitingRun:
+    """A run paused or suspended at a form staff answer in the Prefect UI (the desk's 待办)."""
+
+    id: str
+    name: str
+    flow_name: str
+    pause_key: str
+    since: datetime | None
+    parameters: dict
+
+
+def waiting_runs() -> list[WaitingRun]:
+    """Every run of a deployment that waits at a form (state type PAUSED: paused or suspended)."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    from adapters.prefect_client import sync_client
+
+    flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False),
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    with sync_client() as client:
+        runs: list = []
+        while True:
+            batch = client.read_flow_runs(flow_run_filter=flt, limit=200, offset=len(runs))
+            runs += batch
+            if len(batch) < 200:
+                break
+        flows = {f.id: f.name for f in client.read_flows()} if runs else {}
+    out = []
+    for r in runs:
+        details = r.state.state_details if r.state else None
+        out.append(WaitingRun(str(r.id), r.name, flows.get(r.flow_id, ""), (details.pause_key or "") if details else "",
+                              r.state.timestamp if r.state else None, dict(r.parameters or {})))
+    return out

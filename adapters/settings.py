@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     internal_assign_working_days: int = Field(default=5, ge=1)
     internal_followup_days: int = Field(default=15, ge=1)
     sweep_catchup_days: int = Field(default=31, ge=0)
+    # Random inspection plan (双随机, 第十五条): each chosen session's daily inspection is started by the
+    # daily sweep this many working days before the session (ours: the regulation sets no lead time;
+    # 第十五条（一）1 asks the supervisors to learn about the session 提前).
+    sampling_lead_working_days: int = Field(default=3, ge=0, le=30)
 
     # The portal (portal/): pages for people outside the agency, beside the Prefect server.
     portal_host: str = "127.0.0.1"
@@ -99,6 +103,16 @@ class Settings(BaseSettings):
     # uvicorn worker processes of the portal (2 on a 2-core machine: multipart parsing is CPU-bound;
     # every piece of shared state is in the database, see portal/guard.py and portal_submissions).
     portal_workers: int = Field(default=2, ge=1, le=32)
+
+    # The desk (procedures/desk, portal/desk.py): agency staff sign in with their staff code and
+    # a password; a session lasts this many hours; wrong passwords per account and per client
+    # address within the window, then refused. The cookie is Secure when the portal's address
+    # is https, or always when desk_secure_cookie is set (a TLS proxy in front of plain http).
+    desk_session_hours: float = Field(default=8, gt=0)
+    desk_account_failures: int = Field(default=5, ge=1)
+    desk_address_failures: int = Field(default=20, ge=1)
+    desk_failure_window_seconds: float = Field(default=900, gt=0)
+    desk_secure_cookie: bool = False
 
     # Backups (procedures/backups): where the scheduled backup writes (empty: the folder
     # "backups" beside var/, never inside it), and who is told when one fails (empty: the

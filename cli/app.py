@@ -17,6 +17,8 @@ from cli import backup as backup_cli
 from cli import internal_contacts, internal_reports
 from cli.audit import audit_app
 from cli.database import require_database
+from cli.plan import plan_app
+from cli.report import report_app
 from cli.roster import agency_app, misconduct_app, roster_app, staff_app, supervisor_app
 from cli.sanctions import institution_app, register_app
 
@@ -48,6 +50,8 @@ internal_app.command("coverage")(internal_reports.coverage)
 internal_app.command("record")(internal_reports.record)
 app.add_typer(internal_app, name="internal")
 app.add_typer(audit_app, name="audit")
+app.add_typer(plan_app, name="plan")
+app.add_typer(report_app, name="report")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 

@@ -18,7 +18,7 @@ from cli.database import require_database
 
 audit_app = typer.Typer(help="审计日志：案卷记录的防篡改核对（哈希链、每日封存）", no_args_is_help=True)
 
-CASE_REF = re.compile(r"^(inspection|sanction|internal|misconduct):\d+$")
+CASE_REF = re.compile(r"^(inspection|sanction|internal|misconduct|plan):\d+$")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -28,11 +28,11 @@ def _fail(message: str, code: int = 1) -> None:
 
 @audit_app.command("verify")
 def verify(case: Annotated[str | None, typer.Option(
-        "--case", help="只核对一个案件的记录，如 inspection:12（日常、专项督导）、sanction:5、internal:7、misconduct:2")] = None,
+        "--case", help="只核对一个案件的记录，如 inspection:12（日常、专项督导）、sanction:5、internal:7、misconduct:2、plan:3（随机抽查计划）")] = None,
            no_files: Annotated[bool, typer.Option("--no-files", help="不逐个核对上传文件的 SHA-256（更快）")] = False):
     """逐条核对审计日志：哈希链、序号、封存值、所记载的行与上传文件。完整时输出「完整」；否则指出第一处不符并以 1 退出。"""
     if case is not None and not CASE_REF.match(case.strip()):
-        _fail(f"--case 应形如 inspection:12、sanction:5、internal:7 或 misconduct:2，实际为“{case}”", 2)
+        _fail(f"--case 应形如 inspection:12、sanction:5、internal:7、misconduct:2 或 plan:3，实际为“{case}”", 2)
     require_database()
     from adapters.db import session_scope
     from procedures.casework.audit_verify import snapshot_session

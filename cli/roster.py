@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cli.desk import staff_password
 from procedures.rosters.schema import KIND_NAMES
 
 roster_app = typer.Typer(help="名册：Excel 模板、导入、导出（评价机构、督导员、评价计划及场次、委派机构工作人员）",
@@ -368,16 +369,26 @@ def staff_add(agency: Annotated[str, typer.Option("--agency", help="委派机构
 
 
 @staff_app.command("disable")
-def staff_disable(agency: Annotated[str, typer.Option("--agency", help="委派机构编码")],
-                  name: Annotated[str, typer.Option("--name", help="姓名")]):
-    """停用工作人员账号：其代码不能再作出任何决定。"""
+def staff_disable(code: Annotated[str, typer.Argument(help="工号（如 0007）；或用 --agency 和 --name 指定")] = "",
+                  agency: Annotated[str, typer.Option("--agency", help="委派机构编码")] = "",
+                  name: Annotated[str, typer.Option("--name", help="姓名")] = ""):
+    """停用工作人员账号：其代码不能再作出任何决定，工作台的登录会话随即失效。"""
     from adapters.db import session_scope, upgrade
     from procedures.casework import staff
 
+    number = staff.normalise(code).partition("-")[0]
+    if code and not number.isdigit():
+        _fail(f"工号：应为数字（如 0007），实际为 {code!r}。")
+    if not code and not (agency and name):
+        _fail("请给出工号，或同时给出 --agency 和 --name。")
     upgrade()
     try:
         with session_scope() as s:
-            staff.disable(s, agency, name)
+            row = staff.disable(s, agency, name, int(number) if code else None)
+            who = f"{row.agency_id} {row.name}（工号 {row.id:04d}）"
     except staff.StaffError as exc:
         _fail(str(exc))
-    typer.echo(f"已停用：{agency} {name}")
+    typer.echo(f"已停用：{who}；其工作台登录会话已全部失效。")
+
+
+staff_app.command("password")(staff_password)  # cli/desk.py: the desk's sign-in password (issue 18)

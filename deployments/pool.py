@@ -68,22 +68,21 @@ class PoolService(Service):
                         for n in range(1, WORKERS + 1)]
         say("prefect", f"{WORKERS} workers on pool {POOL} (each in a process group of its own)")
 
-    def wait(self) -> None:
+    def _children_running(self) -> bool:
         """As `make run`, except that a worker lost is a host lost, not the service's end: its
         runs are continued by the others (the run watch); the service stops when none is left."""
-        while not self.stopping.is_set():
-            for name, child in (("server", self.server), ("portal", self.portal)):
-                if child is not None and child.poll() is not None:
-                    say("stop", f"the {name} exited ({child.returncode}); stopping the service")
-                    return
-            for worker in [w for w in self.runners if w.poll() is not None]:
-                self.runners.remove(worker)
-                say("prefect", f"a worker exited ({worker.returncode}); {len(self.runners)} left: "
-                               f"its runs are continued by the others")
-            if not self.runners:
-                say("stop", "no worker is left; stopping the service")
-                return
-            self.stopping.wait(0.5)
+        for name, child in (("server", self.server), ("portal", self.portal)):
+            if child is not None and child.poll() is not None:
+                say("stop", f"the {name} exited ({child.returncode}); stopping the service")
+                return False
+        for worker in [w for w in self.runners if w.poll() is not None]:
+            self.runners.remove(worker)
+            say("prefect", f"a worker exited ({worker.returncode}); {len(self.runners)} left: "
+                           f"its runs are continued by the others")
+        if not self.runners:
+            say("stop", "no worker is left; stopping the service")
+            return False
+        return True
 
     def _prefect(self, env: dict, *args: str) -> None:
         done = subprocess.run(prefect_cli(*args), env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,

@@ -71,6 +71,11 @@ class Service:
         self.settings = settings
         self.mark = processes.mark_value(settings.var_dir)
         self.stopping = threading.Event()
+        # Set by the signal handler, which must not touch the Event: a handler runs in the main
+        # thread between two bytecodes, possibly while that thread holds the Event's lock inside
+        # wait() or set(); Event.set() there deadlocked a stop for good (seen in CI: SIGINT, then
+        # the group's SIGTERM and make's forwarded one, the main thread parked in Event.wait).
+        self.signalled = ""
         self.server: subprocess.Popen | None = None
         self.runners: list[subprocess.Popen] = []  # the runner serving the deployments (deployments/pool.py: workers)
         self.portal: subprocess.Popen | None = None
@@ -182,12 +187,18 @@ class Service:
 
     # -- run and stop ------------------------------------------------------------------------
     def wait(self) -> None:
-        while not self.stopping.is_set():
-            for name, child in (("server", self.server), *(("runner", r) for r in self.runners), ("portal", self.portal)):
-                if child is not None and child.poll() is not None:
-                    say("stop", f"the {name} exited ({child.returncode}); stopping the service")
-                    return
-            self.stopping.wait(0.5)
+        while not (self.stopping.is_set() or self.signalled) and self._children_running():
+            time.sleep(0.5)  # not Event.wait: a signal may arrive now (see `signalled`)
+        if self.signalled:
+            say("stop", f"{self.signalled} received, stopping")
+
+    def _children_running(self) -> bool:
+        """False (and says which) once a child the service cannot do without has exited."""
+        for name, child in (("server", self.server), *(("runner", r) for r in self.runners), ("portal", self.portal)):
+            if child is not None and child.poll() is not None:
+                say("stop", f"the {name} exited ({child.returncode}); stopping the service")
+                return False
+        return True
 
     def stop(self) -> None:
         self.stopping.set()
@@ -234,11 +245,11 @@ def main(service_class: type[Service] = Service) -> None:
     service = service_class(get_settings())
 
     def on_signal(signum, _frame):
-        # Only ever sets the flag: a second signal (make forwards SIGTERM to us, and a group
-        # SIGTERM reaches us as well) must not interrupt the ordered stop.
-        if not service.stopping.is_set():
-            say("stop", f"{signal.Signals(signum).name} received, stopping")
-        service.stopping.set()
+        # Only a plain attribute, nothing that takes a lock or writes to a stream (the main
+        # thread may be inside either); a second signal (make forwards SIGTERM to us, and a
+        # group SIGTERM reaches us as well) must not interrupt the ordered stop.
+        if not service.signalled:
+            service.signalled = signal.Signals(signum).name
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)

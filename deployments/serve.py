@@ -12,8 +12,10 @@ from adapters.settings import get_settings
 from flows.backup import scheduled_backup
 from flows.daily import daily_inspection
 from flows.deadline_sweep import deadline_sweep
+from flows.desk_morning import desk_morning
 from flows.internal_report import internal_supervision_report
 from flows.roster_import import roster_import
+from flows.sampling_plan import sampling_plan
 from flows.sanctions import sanction_procedure
 from flows.special import special_inspection
 from flows.supervisor_lifecycle import appointment_draw, supervisor_card_issue
@@ -25,11 +27,14 @@ SPECIAL_INSPECTION = "special-inspection/special-inspection"
 SANCTION_PROCEDURE = "sanction-procedure/sanction-procedure"
 INTERNAL_REPORT = "internal-supervision-report/internal-supervision-report"
 BACKUP = "backup/backup"
+SAMPLING_PLAN = "sampling-plan/sampling-plan"
+DESK_MORNING = "desk-morning/desk-morning"
 # Every deployment this process serves ("flow/deployment"): who starts runs waits for all of them.
 SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
           "supervisor-card-issue/supervisor-card-issue", "appointment-draw/appointment-draw",
           "misconduct-register/misconduct-register", "misconduct-decide/misconduct-decide", SPECIAL_INSPECTION,
-          SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP]
+          SANCTION_PROCEDURE, INTERNAL_REPORT, BACKUP, SAMPLING_PLAN,
+          DESK_MORNING]
 
 
 
@@ -57,6 +62,12 @@ def deployments():
         internal_supervision_report.to_deployment(
             name="internal-supervision-report", tags=["内督"],
             description="内督情况：覆盖率、内外督结果对照、内督记录（第十六条、第四条、第八条）"),
+        sampling_plan.to_deployment(
+            name="sampling-plan", tags=["督导"],
+            description="随机抽查计划：抽取、批准、自动发起日常督导、结果公示（第十五条“双随机、一公开”）"),
+        desk_morning.to_deployment(name="desk-morning", tags=["工作台"],
+                                   schedule=Cron("30 7 * * *", timezone="Asia/Shanghai"),
+                                   description="待办晨报：每日07:30（北京时间），工作日向各委派机构发送当日待办"),
         scheduled_backup.to_deployment(name="backup", tags=["运维"],
                                        schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"),
                                        description="定时备份：每日02:30（北京时间），保留7天每日、4周每周"),

@@ -19,6 +19,7 @@ from tasks import daily as t
 from tasks.audit import seal_audit_log
 from tasks.internal import sweep_internal
 from tasks.portal import resume_portal_submissions
+from tasks.sampling import sweep_sampling
 from tasks.sanctions import sweep_sanctions
 from tasks.special import sweep_special_inspections
 from tasks.supervisors import sweep_supervisors
@@ -36,6 +37,7 @@ def deadline_sweep(
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases
     summary += "\n\n" + sweep_internal(day)  # 第十六条 内督全覆盖: ask, remind, report
+    summary += "\n\n" + sweep_sampling(day)  # 第十五条 双随机: plan changes, automatic daily inspections
     summary += "\n\n" + sweep_sanctions(day)  # 第二十五条 periods, 附件4 reminders/escalation, 第二十二/二十三条 thresholds
     summary += "\n\n" + resume_portal_submissions()  # the portal retries too; this is the backstop
     summary += "\n\n" + sweep_special_inspections(day)  # 第十五条(二) windows, 第二十二条(六)

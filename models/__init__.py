@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry, AuditSeal  # noqa: F401, E402
 from models.calendar import CalendarDeclaration  # noqa: F401, E402
+from models.desk import DeskAccess, DeskSession  # noqa: F401, E402
 from models.internal import InternalRecord, InternalSession, InternalSpecialReport  # noqa: F401, E402
 from models.lifecycle import (  # noqa: F401, E402
     AgencyStaff,
@@ -13,6 +14,7 @@ from models.lifecycle import (  # noqa: F401, E402
     SupervisorRegistration,
 )
 from models.portal import PortalFile, PortalLink, PortalSubmission, PortalTokenMiss  # noqa: F401, E402
+from models.sampling import PlanSession, SamplingPlan  # noqa: F401, E402
 from models.sanctions import InstitutionHistory, RegisterEntry, SanctionCase  # noqa: F401, E402
 from models.special_inspection import (  # noqa: F401, E402
     CaseCounter,

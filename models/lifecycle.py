@@ -127,3 +127,6 @@ class AgencyStaff(SQLModel, table=True):
     role: str = Field(max_length=8)  # 经办 | 审核
     code_hash: str = Field(default="", max_length=128)  # set by `supervise staff add`, never by a roster
     active: bool = True
+    # 0022_desk: the desk's sign-in password (`supervise staff password`), a salted scrypt hash
+    # with its parameters (procedures.desk.auth); empty: no password set, the desk refuses.
+    password_hash: str = Field(default="", max_length=200)

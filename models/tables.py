@@ -134,6 +134,7 @@ class EvaluationSession(SQLModel, table=True):
     candidate_count: int = 0
     examiners: list[dict] = Field(default_factory=list, sa_column=_json())  # {name, person_key}
     internal_supervisors: list[dict] = Field(default_factory=list, sa_column=_json())  # {name, card_code, person_key}
+    cancelled_on: date | None = None  # 0020: the institution cancelled the session (a random plan records it)
 
 
 class Draw(SQLModel, table=True):

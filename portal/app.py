@@ -22,9 +22,11 @@ from adapters.db import session_scope
 from adapters.settings import get_settings
 from adapters.uploads import ALLOWED_TEXT
 from portal import pages
+from portal.desk import desk_router
 from portal.guard import BodyTooLarge, Guard, WrongTokenLimit
 from portal.internal import internal_router
 from portal.pages import TEMPLATES, page, problem
+from portal.plans import router as plans_router
 from portal.register import router as register_router
 from portal.resumer import Resumer
 from procedures.portal import forms as portal_forms
@@ -37,6 +39,7 @@ CSRF_COOKIE = "portal_csrf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSS = (TEMPLATES / "portal" / "portal.css").read_text(encoding="utf-8")
 JS = (TEMPLATES / "portal" / "portal.js").read_text(encoding="utf-8")
+DESK_CSS = (TEMPLATES / "portal" / "desk" / "desk.css").read_text(encoding="utf-8")
 
 
 def limits() -> dict:
@@ -182,6 +185,10 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
     def css():
         return Response(CSS, media_type="text/css; charset=utf-8")
 
+    @app.get("/static/desk.css")
+    def desk_css():
+        return Response(DESK_CSS, media_type="text/css; charset=utf-8")
+
     @app.get("/l/{token}")
     async def show(token: str, request: Request, done: str = "", document: str = ""):
         found, receipt, stop = await opened(token, request)
@@ -270,7 +277,9 @@ def create_app(resume_in_background: bool = True) -> FastAPI:
         log.error("unexpected %s", type(exc).__name__)  # the class only: never the record or the token
         return problem("error", 500)
 
+    app.include_router(desk_router(CSRF_COOKIE, browser_key, client))  # agency staff's desk (issue 18)
     app.include_router(register_router)  # the public register (一公开), its own module
+    app.include_router(plans_router)  # random inspection plans and their results (双随机、一公开)
     app.include_router(internal_router(  # 内督联系人：申请办理链接, its own module
         WrongTokenLimit(settings.portal_bad_token_limit, settings.portal_bad_token_window_seconds), CSRF_COOKIE,
         browser_key, with_cookie, client, rate_problem))

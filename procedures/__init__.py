@@ -12,6 +12,9 @@ from regulation/, reads and writes go through models/ and adapters/ (I/O only).
 - supervisors/ 督导员: registration, cards, terms, misconduct (第六条–第十三条, 第二十六条).
 - rosters/     rosters an agency imports and exports (附件1).
 - internal/    内督: the institutions' own supervision of every session (第十二条, 第十六条).
+- backups/     backups and restores of the whole service (issue 22: records that can be restored).
+- desk/        the agency's desk: staff sign-in, 待办 across the procedures, statistics, the year's report.
+- sampling/    双随机、一公开: the random inspection plan, its automatic starts and publication (第十五条).
 
 The procedure packages import casework, portal and the layers below, never each other; a
 procedure that starts another goes through a pending case (casework.pending). Checked by
@@ -23,7 +26,7 @@ import importlib
 # The procedures that register something with the shared layers (portal forms, run-health case
 # readers), each in its `registration` module: loaded by name, never imported by casework or
 # portal, which must not depend on any procedure.
-PACKAGES = ("daily", "special", "sanctions", "supervisors", "internal")
+PACKAGES = ("daily", "special", "sanctions", "supervisors", "internal", "sampling")
 
 
 def load() -> None:

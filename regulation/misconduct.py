@@ -73,6 +73,11 @@ BODY_MEASURES: dict[str, str] = {
 SEVERITY: dict[str, int] = {"criticism": 1, "suspension": 2, "dismissal": 3, "referral": 4}
 NEEDS_HEARING = frozenset({"suspension", "dismissal", "referral"})
 DISMISSES = frozenset({"dismissal", "referral"})
+# Interpretation (ours): the measures that change the supervisor's standing — a suspension of
+# dispatch, a dismissal with the ban — are decisions with legal effect on the person, so their
+# 决定书 states the remedies as every 处理决定书 does (行政复议法第二十条, 行政诉讼法第四十六条);
+# 批评教育 changes nothing a review could undo. The same set needs the hearing (NEEDS_HEARING).
+STATES_REMEDIES = NEEDS_HEARING
 SUSPENSION_MONTHS = (1, 24)
 INTERNAL_APPOINTERS = {"H": "行业部门", "Y": "用人单位", "S": "社会培训评价组织"}  # 附件1 表5, 第十二条
 
@@ -112,7 +117,7 @@ def check_suspension_months(months: int | None) -> int:
 def proposed_text(measure: str, months: int | None = None, to_body: bool = False) -> str:
     """What a 告知书 (or, `to_body`, a 处理建议) proposes: a suspension with its months."""
     text = (BODY_MEASURES if to_body else MEASURES)[measure]
-    return f"{text} {months} 个月" if measure == "suspension" and months else text
+    return f"{text}{months}个月" if measure == "suspension" and months else text  # letter style: no spaces
 
 
 def agency_decides(card_kind: str) -> bool:

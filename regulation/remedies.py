@@ -21,8 +21,9 @@ def reconsideration_body(level: str, city_letter: str | None = None) -> str:
     return template.format(city=CITY_NAMES.get(city_letter or "", "")) if "{city}" in template else template
 
 
-def remedies_text(level: str, city_letter: str | None = None) -> str:
+def remedies_text(level: str, city_letter: str | None = None, addressee: str = "你单位") -> str:
+    """The paragraph a 处理决定书 ends with; `addressee` 你单位 (an institution) or 你 (a supervisor)."""
     days = _NUMBERS.get(RECONSIDERATION_DAYS, str(RECONSIDERATION_DAYS))
     months = _NUMBERS.get(LITIGATION_MONTHS, str(LITIGATION_MONTHS))
-    return (f"你单位如对本决定不服，可以自收到本决定书之日起{days}日内向{reconsideration_body(level, city_letter)}"
+    return (f"{addressee}如对本决定不服，可以自收到本决定书之日起{days}日内向{reconsideration_body(level, city_letter)}"
             f"申请行政复议，或者自收到本决定书之日起{months}个月内依法向人民法院提起行政诉讼。")

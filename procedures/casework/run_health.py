@@ -155,10 +155,10 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
 
 
 def heartbeat_window() -> float:
-    from prefect.settings import get_current_settings
-
     """A worker's run is alive while it sent a heartbeat within this many seconds, or its state is
     younger (no beat yet): SUPERVISION_RUN_HEARTBEAT_MISSES (3) of Prefect's intervals."""
+    from prefect.settings import get_current_settings
+
     # the environment first: Prefect reads its settings once, when imported (make run-pool sets it after)
     seconds = os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY") or get_current_settings().flows.heartbeat_frequency
     return get_settings().run_heartbeat_misses * float(seconds or 180)

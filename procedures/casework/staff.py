@@ -13,9 +13,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
-from models import Agency, AgencyStaff
+from adapters.clock import now
+from models import Agency, AgencyStaff, DeskSession
 
 ROLES = ("经办", "审核")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
@@ -87,13 +89,29 @@ def add(s: Session, agency_id: str, name: str, role: str) -> tuple[AgencyStaff, 
     return row, f"{row.id:04d}-{secret}"
 
 
-def disable(s: Session, agency_id: str, name: str) -> AgencyStaff:
-    row = s.exec(select(AgencyStaff).where(AgencyStaff.agency_id == agency_id, AgencyStaff.name == name)).first()
+def disable(s: Session, agency_id: str, name: str, number: int | None = None) -> AgencyStaff:
+    """Disable an account (by agency and name, or by its number): its code decides nothing more
+    and every desk session of it ends at once (issue 18: revocable)."""
+    if number is not None:
+        row = s.get(AgencyStaff, number)
+        if row is None:
+            raise StaffError(f"没有工号为 {number:04d} 的工作人员。")
+    else:
+        row = s.exec(select(AgencyStaff).where(AgencyStaff.agency_id == agency_id, AgencyStaff.name == name)).first()
     if row is None:
         raise StaffError(f"没有找到 {agency_id} 的工作人员「{name}」。")
     row.active = False
     s.add(row)
+    s.exec(update(DeskSession).where(DeskSession.staff_id == row.id, col(DeskSession.revoked_at).is_(None))
+           .values(revoked_at=now()))
     return row
+
+
+def code_matches(row: AgencyStaff, code: str) -> bool:
+    """Whether `code` is this account's staff code (whatever the account's state)."""
+    number, _, secret = normalise(code).partition("-")
+    return bool(row.code_hash) and number.replace("O", "0").replace("I", "1").lstrip("0") == str(row.id) \
+        and _matches(secret, row.code_hash)
 
 
 def owning_agencies(s: Session, agency_id: str) -> set[str]:

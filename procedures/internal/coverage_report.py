@@ -22,8 +22,9 @@ from procedures.internal.coverage import (
 )
 from regulation.internal_supervision import DIVERGENCE_MIN_PAIRS
 
-HEADER = ("评价机构", "备案编号", "场次", "内督记录", "按时", "缺失", "未到期", "内督不合格", "整改说明已交", "整改说明逾期",
-          "内外督同场次", "内合格外不合格", "风险权重")
+# Two tables of 7 columns, not one of 13: a staff screen (and a phone) shows each without scrolling.
+COVERAGE_HEADER = ("评价机构", "备案编号", "场次", "内督记录", "按时", "缺失", "未到期")
+FOLLOWUP_HEADER = ("评价机构", "内督不合格", "整改说明已交", "整改说明逾期", "内外督同场次", "内合格外不合格", "风险权重")
 
 
 def parse_period(start: str, end: str, today: date) -> tuple[date, date]:
@@ -45,11 +46,20 @@ def _share(part: int, whole: int) -> str:
     return f"{part}（{part / whole:.0%}）" if whole else str(part)
 
 
-def _cells(row: CoverageRow) -> list[str]:
+def _coverage_cells(row: CoverageRow) -> list[str]:
     c = row.coverage
     return [str(c.sessions), _share(c.recorded, c.sessions), _share(c.on_time, c.sessions), str(c.missing),
-            str(c.pending), str(c.failed), str(c.followups_done), str(c.followups_overdue), str(row.signal.compared),
+            str(c.pending)]
+
+
+def _followup_cells(row: CoverageRow) -> list[str]:
+    c = row.coverage
+    return [str(c.failed), str(c.followups_done), str(c.followups_overdue), str(row.signal.compared),
             str(row.signal.diverging)]
+
+
+def _table(header: tuple[str, ...], rows: list[str]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows]
 
 
 def coverage_markdown(report: CoverageReport) -> str:
@@ -60,11 +70,14 @@ def coverage_markdown(report: CoverageReport) -> str:
              "（第十六条参照第十七条）；缺失：无记录且已过提交期限或已报告；未到期：尚未到提交期限", ""]
     if not report.rows:
         return "\n".join(lines + ["期间内没有本机构负责的评价场次。"])
-    lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    for row in report.rows:
-        lines.append(f"| {inert(row.name)} | {inert(row.filing_number)} | " + " | ".join(_cells(row))
-                     + f" | {row.risk_weight:.2f} |")
-    lines.append("| **合计** |  | " + " | ".join(_cells(report.total)) + " |  |")
+    lines += ["## 内督记录", ""] + _table(COVERAGE_HEADER, [
+        *(f"| {inert(row.name)} | {inert(row.filing_number)} | " + " | ".join(_coverage_cells(row)) + " |"
+          for row in report.rows),
+        "| **合计** |  | " + " | ".join(_coverage_cells(report.total)) + " |"])
+    lines += ["", "## 整改说明与风险权重", ""] + _table(FOLLOWUP_HEADER, [
+        *(f"| {inert(row.name)} | " + " | ".join(_followup_cells(row)) + f" | {row.risk_weight:.2f} |"
+          for row in report.rows),
+        "| **合计** | " + " | ".join(_followup_cells(report.total)) + " |  |"])
     c = report.total.coverage
     lines += ["", f"全覆盖：{'是' if c.full else '否'}（缺失 {c.missing} 场）", "",
               "## 风险信号：内督记录为合格而同场次外督记录为不合格（第四条、第十六条）", "",
@@ -109,7 +122,7 @@ def record_markdown(view: InternalRecordView) -> str:
 def coverage_csv(report: CoverageReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER + ("风险信号场次",))
+    writer.writerow(COVERAGE_HEADER + FOLLOWUP_HEADER[1:] + ("风险信号场次",))  # a CSV has room for all
     for row in [*report.rows, report.total]:
         c = row.coverage
         writer.writerow([row.name, row.filing_number, c.sessions, c.recorded, c.on_time, c.missing, c.pending,

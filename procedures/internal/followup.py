@@ -1,14 +1,17 @@
 """Step 3 of internal supervision — a 不合格 internal record asks the institution what it did about
 it (第十六条 with 第十五条(一)5: the institution improves or rectifies): a short account with
 evidence, through a one-time link to its internal-supervision contact, within
-`internal_followup_days` (ours: the regulation sets no period for an institution's own follow-up).
-The sweep reports a missing one to the agency (sweep.py)."""
+`internal_followup_days` (ours: the regulation sets no period for an institution's own follow-up),
+calendar days whose last day, on a day off, moves to the next working day (民法典第二百零三条, our
+reading for every calendar-day period, issue 17 point 5). The sweep reports a missing one to the
+agency (sweep.py) once that real last day has passed."""
 
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from adapters.db import session_scope
+from adapters.templates import chinese_date
 from models import (
     EvaluationSession,
     Institution,
@@ -17,9 +20,13 @@ from models import (
     PortalSubmission,
 )
 from procedures.casework.cases import Refusal, local_date
+from procedures.casework.unknown_dues import Period
+from procedures.casework.work_calendar import current_calendar
 from procedures.internal.assignment import CASE_KIND, contact_of, end_of, notify_text
 from procedures.portal import links as portal_links
+from regulation.calendar import CalendarDataMissing
 from regulation.checklists import load_checklist
+from regulation.deadlines import calendar_days_due
 
 FOLLOWUP_KIND = "internal_followup"
 FOLLOWUP_TITLE = "内督不合格的整改说明"
@@ -28,16 +35,28 @@ FOLLOWUP_MAX_CHARS = 5000  # the "text" kind of procedures.portal.limits
 
 def ask_followup(s: Session, record: InternalRecord, sess: EvaluationSession, inst: Institution, on: date,
                  days: int) -> None:
-    record.followup_due = on + timedelta(days=days)
+    record.followup_due, known = followup_due(s, on, days)
     s.add(record)
     name, email = inst.internal_contact
     portal_links.invite_in(
         s, portal_links.CaseStep(CASE_KIND, record.internal_session_id, "followup", ""),
         portal_links.Recipient("institution", name, email), contact_of(s, inst),
-        f"{FOLLOWUP_TITLE} · {sess.batch_number}", end_of(record.followup_due),
+        f"{FOLLOWUP_TITLE} · {sess.batch_number}",
+        end_of(record.followup_due if known else Period(on, calendar_days=days).bound()),
         f"{notify_text(sess, inst)} 的内督记录表评定为不合格。请说明针对所发现问题采取的改进或整改措施，"
-        f"可附证明材料；请于 {record.followup_due} 前提交。",
+        f"可附证明材料；请于{chinese_date(record.followup_due)}前提交。",
         kind=FOLLOWUP_KIND, key=f"{CASE_KIND}:{record.internal_session_id}:followup")
+
+
+def followup_due(s: Session, on: date, days: int) -> tuple[date, bool]:
+    """(the last day, known): `days` calendar days after `on`, moved off a day off (民法典第二百零三条).
+    In a year with no official schedule yet the nominal day is stored (not known) and the link stays
+    open to the period's bound; the sweep reports it only once that year is known and the day it
+    moves to has passed (sweep.report_followups)."""
+    try:
+        return calendar_days_due(on, days, current_calendar(s)), True
+    except CalendarDataMissing:
+        return on + timedelta(days=days), False
 
 
 def followup_context(link: PortalLink) -> dict:

@@ -35,6 +35,7 @@ from procedures.internal.assignment import (
 )
 from procedures.internal.record import remind_recorder
 from regulation.calendar import CalendarDataMissing
+from regulation.deadlines import period_last_day
 from regulation.internal_supervision import ASSIGN_REMINDER_DAYS_BEFORE, UNOPENED_LOOKBACK_DAYS
 
 
@@ -130,10 +131,21 @@ def report_followups(s: Session, as_of: date) -> list[str]:
                   .where(InternalRecord.verdict == "不合格", col(InternalRecord.followup_on).is_(None),
                          col(InternalRecord.followup_due).is_not(None), InternalRecord.followup_due < as_of,
                          col(InternalRecord.followup_overdue_reported_on).is_(None))).all()
+    cal = current_calendar(s)  # a stored day off counts to its next working day (民法典第二百零三条)
+    rows = [row for row in rows if _really_passed(row[0].followup_due, as_of, cal)]
     return _report(s, as_of, "followup", rows, "【内督整改说明逾期】",
                    "以下场次的内督记录评定为不合格，评价机构逾期未提交整改说明：",
                    "请督促相关评价机构落实整改（第十五条（一）5）。",
                    lambda record: setattr(record, "followup_overdue_reported_on", as_of))
+
+
+def _really_passed(due: date, as_of: date, cal) -> bool:
+    """A calendar-day period's last day has passed: its stored day moved off a day off; never while
+    that day's year has no official schedule (reported once it is declared)."""
+    try:
+        return period_last_day(due, cal) < as_of
+    except CalendarDataMissing:
+        return False
 
 
 def _agency_of(s: Session, row: InternalSession | InternalRecord, inst: Institution) -> Agency | None:

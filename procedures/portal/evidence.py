@@ -110,8 +110,8 @@ def _type_label(content_type: str) -> str:
 def case_files(case_id: int, kind: str = "inspection") -> list[EvidenceFile]:
     """Every file that came in for a case, in the order received: records and member findings
     (supervisors), institution uploads, 代录. `kind`: inspection (a daily or special inspection,
-    by inspection case id) or sanction (a sanction case id)."""
-    kinds = INSPECTION_KINDS if kind == "inspection" else (SANCTION_KIND,)
+    by inspection case id), sanction (a sanction case id) or misconduct (a 第二十六条 case id)."""
+    kinds = {"inspection": INSPECTION_KINDS, "sanction": (SANCTION_KIND,), "misconduct": ("misconduct",)}[kind]
     with session_scope() as s:
         links = list(s.exec(select(PortalLink).where(PortalLink.case_id == case_id,
                                                      col(PortalLink.case_kind).in_(kinds))))

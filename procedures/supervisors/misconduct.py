@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from adapters import clock
 from adapters.documents import OfficialLetter, allocate_number, store_document
 from adapters.mailer import enqueue
-from adapters.templates import render_email, render_paragraphs
+from adapters.templates import chinese_date, render_email, render_paragraphs
 from models import (
     Agency,
     AppointmentTerm,
@@ -43,6 +43,7 @@ from regulation.misconduct import (
     INTERNAL_APPOINTERS,
     MEASURES,
     OVERDUE_RECORD_ITEM,
+    STATES_REMEDIES,
     Hearing,
     check_agency_decides,
     check_item,
@@ -50,6 +51,7 @@ from regulation.misconduct import (
     item_label,
 )
 from regulation.reasons import RuleViolation
+from regulation.remedies import remedies_text
 
 CASE_KIND = "misconduct"
 
@@ -212,7 +214,7 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     text = MEASURES[measure]
     if measure == "suspension":
         case.suspended_until = add_calendar_months(on, suspension_months)
-        text = f"暂停质量督导任务委派 {suspension_months} 个月（至 {case.suspended_until}）"
+        text = f"暂停质量督导任务委派{suspension_months}个月（至{chinese_date(case.suspended_until)}）"  # a letter: Chinese date
         # card_status "suspended" (pool_exclusions, 第二十六条): status "dispatch_suspended" is 18
         # characters and does not fit supervisor.status (VARCHAR(16)) on PostgreSQL.
         sup.card_status = "suspended"
@@ -227,7 +229,8 @@ def decide(s: Session, case_id: int, measure: str, on: date, decided_by: str,
     case.decided_by_staff_id = decided_by_staff_id
     s.add_all([case, sup])
     doc_id = case_letter(s, case, sup, agency, "misconduct_decision", "质量督导员违规处理决定书", sup.name,
-                     "misconduct_decision", on, statement=case.statement, measure_text=text)
+                     "misconduct_decision", on, statement=case.statement, measure_text=text,
+                     remedies=remedies_text(agency.level, agency.city_letter, "你") if measure in STATES_REMEDIES else "")
     subject, body, html = render_email("supervisor_notice", subject_text="【处理决定】质量督导员违规处理决定书",
                                        greeting=sup.name, paragraphs=[f"依据第二十六条，决定：{text}。决定书见附件。"],
                                        sender=agency.letterhead_name)

@@ -37,7 +37,7 @@ def test_served_names_list_every_served_deployment():
 
 TITLED = {"daily-inspection", "deadline-sweep", "special-inspection", "sanction-procedure", "roster-import",
           "supervisor-card-issue", "appointment-draw", "misconduct-register", "misconduct-decide",
-          "internal-supervision-report"}  # the deployments staff start by hand with a form
+          "internal-supervision-report", "sampling-plan", "desk-morning"}  # the deployments staff start by hand with a form
 
 
 def _yaml_flows():

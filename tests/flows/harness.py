@@ -247,6 +247,19 @@ def messages(folder: Path) -> list[email.message.EmailMessage]:
             for p in sorted(folder.glob("*.eml"))]
 
 
+def dispatch_notice(service: Service, batch: str, timeout: float = 60) -> tuple[str, str]:
+    """The supervisor who got the dispatch notice of session `batch`, and the code in it. The draw
+    is over the city's whole pool: on the shared service other tests' supervisors are in it too,
+    so the notice is found by its session, never by one world's addresses."""
+    deadline = time.monotonic() + timeout  # the outbox delivers just after the run's transaction
+    while time.monotonic() < deadline:
+        for m in messages(service.mail_dir):
+            if m["Subject"].startswith(f"【督导派遣通知】{batch} "):
+                return m["To"].addresses[0].addr_spec, assignment_code(m)
+        time.sleep(0.2)
+    raise AssertionError(f"no dispatch notice of {batch} reached any supervisor")
+
+
 def assignment_code(msg) -> str:
     return re.search(r"任务编码[^：]*：([A-Z0-9]{4}-[A-Z0-9]{4})", msg.get_body(("plain",)).get_content()).group(1)
 

@@ -52,7 +52,10 @@ class ServiceProcess:
         Ctrl-C = SIGINT, a SIGKILL); returns the seconds until make has exited."""
         began = time.monotonic()
         os.killpg(self.proc.pid, sig)
-        self.proc.wait(timeout=60)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # say where the stop hung: the service logs each stage
+            raise AssertionError(f"make run did not stop within 60 s: {self.log()[-3000:]}") from None
         return time.monotonic() - began
 
     def open_ports(self) -> list[int]:

@@ -40,15 +40,7 @@ def to(service, address):
 def dispatched(service, world, run_id):
     """The supervisor who got the dispatch notice, and the code in it."""
     h.wait_for_form(run_id, "record-1")
-    # The draw is over the city's whole pool: on the shared service other tests' supervisors are in
-    # it too, so the notice is found by its session, not by this world's addresses.
-    deadline = time.monotonic() + 60  # the outbox delivers just after the run's transaction
-    while time.monotonic() < deadline:
-        for m in h.messages(service.mail_dir):
-            if m["Subject"].startswith(f"【督导派遣通知】{world['batch']} "):
-                return m["To"].addresses[0].addr_spec, h.assignment_code(m)
-        time.sleep(0.2)
-    raise AssertionError("no dispatch notice reached any supervisor")
+    return h.dispatch_notice(service, world["batch"])
 
 
 def test_pass_path_dispatch_record_pass_no_action_closes_case(service):
@@ -384,8 +376,6 @@ def error_levels(run_id) -> list[str]:
 
 
 def wait_mail(service, address, timeout=60):
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = to(service, address)

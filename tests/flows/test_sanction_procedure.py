@@ -14,6 +14,9 @@ Every run is first opened by a staff member (staff code; nothing reaches the ins
    escalation though the sweep runs twice; the run ends.
 3. The other measures, and 第二十七条's improvement report reviewed: returned with requirements
    and a new date (a new link), then accepted.
+4. Issue 17: a referral changed to a revocation is heard before it is decided; a city acting on a
+   province-filed institution reports (no hearing of its own) and the province's own run hears and
+   decides; a run opened on 2099-12-25 waits with its period 期限待定 (2100 not declared).
 """
 
 import re
@@ -367,3 +370,93 @@ def s_status(run_id) -> tuple[str, str]:
     case = case_of(run_id)
     with session_scope() as s:
         return case.status, s.get(Institution, case.institution_id).status
+
+
+def test_a_city_that_did_not_file_reports_to_the_province_whose_own_run_hears_and_decides(service, portal, code):
+    """Issue 17 point 2 (第二十三条 「由负责备案的人社部门」): 济南's daily inspection found a province-filed
+    institution selling certificates. 济南's run serves no 告知书 and no 处理决定书: its staff decide what
+    to propose, a numbered 报告 goes to the province and the run ends 已报告负责备案的人社部门. The
+    province's own case then runs from its staff: its 告知书 (its letterhead), its decision."""
+    from cli.demo_data import add_institution
+    from models import Agency, InspectionCase, OutboxMessage, PendingCase
+
+    email = "inst-srp@institution.example.cn"
+    with session_scope() as s:
+        inst = add_institution(s, "测试机构SRP", "T-SRP", authority="province", email=email)
+        source = InspectionCase(flow_run_id="finding-srp", batch_number="PC-SRP", institution_id=inst.id,
+                                agency_id="CITY-A", opened_on=DAY, status="closed")
+        s.add(source)
+        s.flush()
+        pending = PendingCase(kind="sanction", institution_id=inst.id, source_case_id=source.id,
+                              article="第二十三条（四）", facts="督导发现其贩卖证书", opened_on=DAY)
+        s.add(pending)
+        s.flush()
+        inst_id, pending_id = inst.id, pending.id
+        prov_code = staff.add(s, "PROV", "赵审核", "审核")[1]
+        prov_letterhead = s.get(Agency, "PROV").letterhead_name
+    run_id = h.start(SANCTION_PROCEDURE, {"pending_case_id": pending_id, "as_of": str(DAY)})
+    open_case(run_id, code)
+    schema = h.wait_for_form(run_id, "decision-1")  # no 告知书 of its own: straight to what it reports
+    assert "决定后报告山东省人力资源和社会保障厅" in schema["properties"]["decision"]["description"]
+    assert not [m for m in h.messages(service.mail_dir) if email in m["To"]]
+    h.resume(run_id, "decision-1", {"decision": "采纳拟处理意见", "staff_code": code})
+    h.wait_for(run_id, DONE)
+    reporting = case_of(run_id)
+    assert reporting.status == "reported" and reporting.details["report_number"]
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"  # nothing decided by 济南
+        kinds = {d.idempotency_key.rsplit("-", 1)[-1] for d in s.exec(
+            select(Document).where(Document.idempotency_key.startswith(f"sanction-{reporting.id}-")))}
+        mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"sanction-report:{reporting.id}")).one()
+    assert "report" in kinds and not kinds & {"hearing", "decision", "revocation"}
+    followed = reporting.details["filing_authority_case"]
+    assert mail.recipient.startswith("prov@") and str(followed) in mail.text_body
+    assert not [m for m in h.messages(service.mail_dir) if email in m["To"]]  # the institution heard nothing
+
+    own = h.start(SANCTION_PROCEDURE, {"sanction_case_id": followed, "as_of": str(DAY)})
+    open_case(own, prov_code)
+    h.wait_for_form(own, "defence")  # the province hears the institution itself
+    case = case_of(own)
+    assert (case.id, case.agency_id) == (followed, "PROV")
+    with session_scope() as s:
+        hearing = docx_text(s.exec(select(Document).where(Document.idempotency_key == f"sanction-{followed}-hearing"))
+                            .one().content)
+    assert prov_letterhead in hearing and "撤销备案回执" in hearing and "贩卖证书" in hearing
+    assert tokens(service, email)  # its defence link
+    sweep("2026-03-10")  # the period ended on 03-09 without a defence
+    h.wait_for_form(own, "decision-1")
+    h.resume(own, "decision-1", {"decision": "采纳拟处理意见", "staff_code": prov_code})
+    h.wait_for(own, DONE)
+    assert s_status(own) == ("closed", "revoked")
+
+
+def test_a_hearing_opened_on_2099_12_25_waits_with_its_period_pending_instead_of_crashing(service, portal, code):
+    """Issue 17 point 6: the 5 working days run into 2100, whose official schedule is not declared.
+    The run does not stop on CalendarDataMissing: the 告知书 goes out saying 期限待定, the period is
+    stored as unknown with its reason, the agency's administrator is told once, the run waits."""
+    from models import OutboxMessage
+    from procedures.casework.calendar_declarations import Declaration, declare
+
+    with session_scope() as s:  # 2099 is official (the window opens in a known year); 2100 is not
+        declare(s, Declaration(2099, "国办发明电〔2098〕1号", "", {date(2099, 1, 1): "元旦"}, {}), "测试管理员")
+    w = make_world("SY99", date(2099, 12, 25), supervisors=0)
+    email = w["institution_email"]
+    with session_scope() as s:
+        filing = s.get(Institution, w["institution_id"]).filing_number
+    run_id = h.start(SANCTION_PROCEDURE, {"filing_number": filing, "article": "第二十二条（二）",
+                                          "facts": "督导发现超职业范围组织评价", "as_of": "2099-12-25"})
+    open_case(run_id, code)
+    h.wait_for_form(run_id, "defence")
+    assert h.read(run_id).state.type == StateType.PAUSED
+    case = case_of(run_id)
+    assert case.status == "hearing" and case.hearing_due is None
+    assert "2100年的法定节假日安排尚未录入" in case.details["due_pending"]["hearing_due"]["reason"]
+    (told,) = [m for m in h.messages(service.mail_dir) if email in m["To"] and "告知书" in m["Subject"]]
+    with session_scope() as s:
+        letter = docx_text(s.exec(select(Document).where(Document.idempotency_key == f"sanction-{case.id}-hearing"))
+                           .one().content)
+        admin = s.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("【工作日历缺失】2100年"),
+                                                   OutboxMessage.recipient.startswith("city-a@"))).all()
+    assert "另行通知的日期（期限待定，2100年法定节假日安排公布后确定）" in letter and "None" not in letter
+    assert len(admin) == 1 and "supervise calendar declare" in admin[0].text_body
+    assert tokens(service, email)  # the defence link is mailed all the same

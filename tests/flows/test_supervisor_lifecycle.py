@@ -241,7 +241,7 @@ def test_misconduct_case_opened_by_the_deadline_sweep_is_heard_through_misconduc
     h.wait_for(run_id, DONE)
     assert f"案件编号 {case_id}" in h.artifact(run_id, "misconduct-case")
     (notice,) = mails(service, lambda m: "告知" in m["Subject"] and email in m["To"])
-    assert "暂停质量督导任务委派 2 个月" in notice.get_body(("plain",)).get_content()
+    assert "暂停质量督导任务委派2个月" in notice.get_body(("plain",)).get_content()
     with session_scope() as s:
         heard = s.get(MisconductCase, case_id)
         assert (heard.status, heard.facts, heard.proposed_months) == ("hearing", facts, 2)

@@ -4,7 +4,8 @@ administrator once per agency and year, and the sweep computes the date once sta
 year — and never closes or escalates on a date it does not know. Real database, no Prefect.
 
 2099 is declared here (the year the window opens in); 2100 is not, until the test declares it:
-the situation of every December before the State Council's notice."""
+the situation of every December before the State Council's notice. Each test runs on SQLite and
+on PostgreSQL."""
 
 from datetime import date
 
@@ -48,9 +49,11 @@ def declare_year(year: int) -> None:
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, db_url):
+    """On SQLite and on PostgreSQL (conftest's db_url): the window's end, the administrator's key and
+    the sweep's fix are rows (issue 17 point 6)."""
     values = {"SUPERVISION_VAR_DIR": str(tmp_path / "var"),
-              "SUPERVISION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'supervision.db'}",
+              "SUPERVISION_DATABASE_URL": db_url,
               "SUPERVISION_SMTP_PORT": str(free_port()),  # nothing listens: mail stays in the outbox
               "SUPERVISION_SMTP_TIMEOUT_SECONDS": "1",
               "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}

@@ -306,3 +306,40 @@ def test_a_record_link_of_a_session_already_recorded_resumes_nothing_and_refuses
         link = s.exec(select(PortalLink).where(PortalLink.link_key == key)).one()
         sub = s.exec(select(PortalSubmission).where(PortalSubmission.link_id == link.id)).one()
         assert sub.resume_status == "none"  # no Prefect run waits for an institution's own supervision
+
+
+def test_the_follow_up_period_ending_on_a_day_off_runs_to_the_next_working_day_and_is_reported_only_after_it(db):
+    """民法典第二百零三条, our reading for every calendar-day period (issue 17 point 5): the 15 days an
+    institution has for its account of a 不合格 internal record end on the next working day when the
+    15th is a day off; a stored day off is reported only after the working day it moves to, and never
+    while its year has no official schedule."""
+    from procedures.internal.followup import followup_due
+
+    with session_scope() as s:
+        assert followup_due(s, date(2026, 9, 16), 15) == (date(2026, 10, 8), True)  # 10-01: National Day
+        assert followup_due(s, date(2026, 12, 4), 15) == (date(2026, 12, 21), True)  # 12-19: a Saturday
+        assert followup_due(s, date(2026, 12, 9), 15) == (date(2026, 12, 24), True)  # a Thursday: as is
+        assert followup_due(s, date(2099, 12, 20), 15) == (date(2100, 1, 4), False)  # 2100 not official yet
+    sup = internal_supervisor(1, db["inst"])
+    sid, rid = assigned(db, "FOFF", sup)
+    assert submit("internal_record", f"internal_session:{rid}:record:{sup}",
+                  record_fields(card_of(sup), vetoes=(1,))).status == "stored"
+    (link,) = mails("内督不合格的整改说明")
+    with session_scope() as s:
+        due = s.exec(select(InternalRecord)).one().followup_due
+    assert f"请于{due.year}年{due.month}月{due.day}日前提交" in link.text_body  # the day as letters write it
+
+    def stored(due: date) -> None:  # as a record stored before the rule (or in an undeclared year) holds it
+        with session_scope() as s:
+            rec = s.exec(select(InternalRecord)).one()
+            rec.followup_due = due
+            s.add(rec)
+
+    stored(date(2100, 1, 2))
+    with session_scope() as s:
+        assert sweep.report_followups(s, date(2100, 2, 1)) == []  # its real last day is not known yet
+    stored(date(2026, 12, 19))  # a Saturday
+    with session_scope() as s:
+        assert sweep.report_followups(s, date(2026, 12, 21)) == []  # Monday is its last day
+    with session_scope() as s:
+        assert sweep.report_followups(s, date(2026, 12, 22)) == ["FOFF"]

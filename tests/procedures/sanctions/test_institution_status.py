@@ -1,5 +1,6 @@
 """An institution's status follows all its sanction cases (第二十二条、第二十三条、附件4): the steps on a
-real database (no Prefect), as tests/procedures/sanctions/test_sanctions.py drives them."""
+real database (no Prefect), as tests/procedures/sanctions/test_sanctions.py drives them — on SQLite
+and on PostgreSQL (issue 17: every point that touches the database, on both)."""
 
 from datetime import date
 
@@ -28,7 +29,7 @@ from procedures.sanctions.rectification import (
 from procedures.sanctions.service import carry_out
 from tests.procedures.sanctions.test_sanctions import D0, _inst, _staff, _start, notify_opened
 
-pytestmark = pytest.mark.usefixtures("db")
+pytestmark = pytest.mark.usefixtures("any_db")  # SQLite, then PostgreSQL
 RESUMED = "恢复评价活动"
 
 

@@ -1,4 +1,5 @@
-"""Issue 17 on a real database (SQLite; the change paths on PostgreSQL too): no measure without its
+"""Issue 17 on a real database (SQLite; the change paths, the fields a changed measure needs, the
+report to the filing authority, 第二十条 and a referral alongside on PostgreSQL too): no measure without its
 hearing (第二十五条) when staff change the proposed measure, only the filing authority decides
 (第二十条、第二十二条、第二十三条), several articles in one finding, and what the letters say."""
 
@@ -204,7 +205,7 @@ def test_a_change_to_article_15_is_refused_beside_the_field(db):
         assert set(refused.field_errors) == {"changed_article"} and "第十五条" in refused.field_errors["changed_article"]
 
 
-def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
+def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(any_db):
     """22.1 → 21.3: no new hearing; the interview needs its time and place, named beside the field."""
     code, inst_id = _staff(), _inst("L21")
     case_id = _start("run-l21", inst_id, "第二十一条（三）", serious=True)["case_id"]
@@ -224,7 +225,7 @@ def test_a_lighter_measure_is_decided_at_once_with_the_fields_it_needs(db):
     assert "第二十一条（三）" in decision and "约谈时间：2026年3月20日9时" in decision
 
 
-def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(db):
+def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(any_db):
     """「第二十三条（四）、第二十四条」: revoked and referred; the 告知书 does not announce the referral."""
     code, inst_id = _staff(), _inst("R24")
     v = _start("run-r24", inst_id, "第二十三条（四）、第二十四条")
@@ -244,7 +245,7 @@ def test_a_referral_goes_alongside_a_revocation_cited_in_the_same_finding(db):
     assert "某市公安局" in _letter(v["case_id"], "transfer")
 
 
-def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_authority_opens_its_own_case(db):
+def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_authority_opens_its_own_case(any_db):
     """A city acting on a province-filed institution: no 告知书, no 处理决定书, a 报告 to the province,
     whose own case is opened pending; started, it hears and decides itself."""
     city_code, inst_id = _staff("CITY-A"), _inst("P1", authority="province")
@@ -274,7 +275,7 @@ def test_an_agency_that_did_not_file_sends_a_numbered_report_and_the_filing_auth
     assert (own["report_only"], own["hearing"], own["measure"]) == (False, True, "revocation")
 
 
-def test_article_20_on_a_ministry_filed_institution_is_reported_not_ordered(db):
+def test_article_20_on_a_ministry_filed_institution_is_reported_not_ordered(any_db):
     """第二十条 「经负责备案的人社部门核查」: the province reports; it orders no voiding itself."""
     code, inst_id = _staff("PROV"), _inst("M20", authority="mohrss")
     v = _start("run-m20", inst_id, "第二十条（一）")
@@ -625,3 +626,30 @@ def test_a_revocation_resting_on_an_interview_and_a_notice_may_be_lightened_to_t
                                      "staff_code": code})
     assert stated.accepted
     assert carry_out(case_id)["status"] == "rectifying"
+
+
+def test_a_referral_by_an_agency_that_did_not_file_changed_to_a_revocation_is_reported_not_heard(any_db):
+    """Issue 17 point 1, 「the filing-authority rule is recomputed for the changed measure」: 济南 refers a
+    province-filed institution itself (第二十四条 names no filing authority); changed to 第二十三条（四）,
+    the measure is the province's (「由负责备案的人社部门」): no 告知书 or 处理决定书 from 济南, a 报告
+    proposing the revocation on the changed facts, and the province's own case hears it."""
+    code = _staff("CITY-A")
+    case_id, inst_id = _city_on_province_filed("RR1", "24.1", facts="督导发现其贩卖证书")
+    v = start_case("run-rr1", sanction_case_id=case_id, as_of=D0)
+    assert (v["measure"], v["report_only"], v["hearing"]) == ("referral", False, False)
+    skip_hearing(case_id)
+    assert decide(case_id, "d-1", {"decision": "变更处理", "changed_article": "第二十三条（四）",
+                                   "reason": "核实其贩卖证书", "changed_facts": "经核实，该机构出售证书3本。",
+                                   "staff_code": code}).accepted
+    assert carry_out(case_id)["status"] == "reported"
+    for kind in ("hearing", "hearing-2", "decision", "revocation", "transfer"):
+        assert _letter(case_id, kind) == "", kind
+    report = _letter(case_id, "report")
+    _no_blank_in(report)
+    assert "第二十三条（四）" in report and "建议：撤销备案回执" in report and "出售证书3本" in report
+    with session_scope() as s:
+        assert s.get(Institution, inst_id).status == "active"
+        assert s.exec(select(RegisterEntry).where(RegisterEntry.institution_id == inst_id)).first() is None
+    own = start_case("run-rr1-prov", sanction_case_id=_followed(case_id), as_of=D0)
+    assert (own["measure"], own["article"], own["report_only"], own["hearing"]) == \
+        ("revocation", "第二十三条（四）", False, True)

@@ -577,7 +577,8 @@ def _weighed(world, run_id: str, rating: str, requirements: str) -> tuple[views.
     return view, decisions.weigh_rebuttal(view.case_id, "weighing-1", answers)
 
 
-def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_requirements_or_report(world):
+def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_requirements_or_report(any_db_world):
+    world = any_db_world
     view, asked = _weighed(world, "run-all-ok-asked", "符合", "强化考点管理")
     assert not asked.accepted and "无需整改，请清空整改要求" in asked.field_errors["requirements"]
     view, ok = _weighed(world, "run-all-ok", "符合", "")
@@ -599,7 +600,8 @@ def test_every_matter_rated_conforming_closes_with_the_opinion_letter_without_re
     assert "整改要求" not in text and "第二十二条（六）" not in text
 
 
-def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_report(world):
+def test_a_matter_rated_basically_conforming_still_needs_requirements_and_a_report(any_db_world):
+    world = any_db_world
     view, bare = _weighed(world, "run-basic-bare", "基本符合", "")
     assert not bare.accepted and "应填写整改要求" in bare.field_errors["requirements"]
     view, ok = _weighed(world, "run-basic", "基本符合", "补齐评价资料")

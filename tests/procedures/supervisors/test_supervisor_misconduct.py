@@ -1,6 +1,7 @@
 """第二十六条 for supervisors, 第十条/第十二条 per person, and the agency's letterhead, through the
 procedures and the portal's own submit path on a real database (SQLite and PostgreSQL), no Prefect."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -141,7 +142,7 @@ def test_misconduct_hearing_period_ends_only_by_the_supervisors_portal_statement
 def test_misconduct_notice_names_the_proposed_measure_only_and_a_heavier_one_needs_a_new_notice(db, travel):
     case_id = _heard(_appointed(1), "suspension", months=6)
     hearing = _doc("misconduct_hearing")
-    assert "拟对你作出如下处理：暂停质量督导任务委派 6 个月。" in hearing
+    assert "拟对你作出如下处理：暂停质量督导任务委派6个月。" in hearing
     assert "批评教育" not in hearing and "解聘" not in hearing and "取消" not in hearing
     with session_scope() as s:
         mail = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-hearing-mail:{case_id}")
@@ -187,7 +188,7 @@ def test_misconduct_of_an_internal_supervisor_is_proposed_to_the_institution_tha
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-proposal-mail:{case_id}"))
         assert mail.recipient == "hr@company.example.cn" and "处理建议" in mail.subject
     proposal = _doc("misconduct_proposal")
-    assert "济南某公司评价中心：" in proposal and "建议你单位对其作出如下处理：暂停质量督导任务委派 3 个月" in proposal
+    assert "济南某公司评价中心：" in proposal and "建议你单位对其作出如下处理：暂停质量督导任务委派3个月" in proposal
     with pytest.raises(RuleViolation, match="委派机构（济南某公司评价中心，第十二条）"):
         _decide(case_id, "criticism", HEARD)
     with session_scope() as s:
@@ -385,11 +386,15 @@ def test_misconduct_suspension_proposed_states_its_months_and_the_decision_is_ca
             misconduct_hearing.notify_hearing(s, case.id, HEARD, "suspension")
         case_id = case.id
     case_id = _heard(_appointed(2), "suspension", months=2)
-    assert "暂停质量督导任务委派 2 个月" in _doc("misconduct_hearing")
+    assert "暂停质量督导任务委派2个月" in _doc("misconduct_hearing")
     after = travel(_due(case_id) + timedelta(days=1))
     with pytest.raises(RuleViolation, match="不得长于该期限"):
         _decide(case_id, "suspension", after, suspension_months=3)
-    assert _decide(case_id, "suspension", after, suspension_months=2).suspended_until == add_calendar_months(after, 2)
+    until = _decide(case_id, "suspension", after, suspension_months=2).suspended_until
+    assert until == add_calendar_months(after, 2)
+    decision = _doc("misconduct_decision")  # a letter writes its dates in Chinese (issue 17, Low)
+    assert f"暂停质量督导任务委派2个月（至{until.year}年{until.month}月{until.day}日）" in decision
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", decision)
 
 
 def test_appointing_bodys_dismissal_of_an_internal_supervisor_is_recorded_with_the_ban(db):
@@ -481,3 +486,17 @@ def test_misconduct_period_running_into_a_year_without_calendar_is_pending_until
         assert link.deadline.date() == case.statement_due
         assert s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"misconduct-due-mail:{case_id}")).one()
     assert _decide(case_id, "criticism", date(2027, 3, 1)).measure == "criticism"
+
+
+def test_a_suspension_decision_states_the_supervisors_remedies_and_a_criticism_none(db, travel):
+    criticised = _heard(_appointed(3), "criticism")
+    _statement_by_portal(criticised)
+    _decide(criticised, "criticism", HEARD)
+    assert "行政复议" not in _doc("misconduct_decision")  # 批评教育: nothing a review could undo
+    case_id = _heard(_appointed(2), "suspension", months=2)
+    _decide(case_id, "suspension", travel(_due(case_id) + timedelta(days=1)), suspension_months=2)
+    with session_scope() as s:
+        letters = [docx_text(d.content) for d in s.exec(select(Document).where(Document.kind == "misconduct_decision"))]
+    (decision,) = [text for text in letters if "暂停质量督导任务委派" in text]
+    assert "你如对本决定不服，可以自收到本决定书之日起六十日内向济南市人民政府申请行政复议" in decision
+    assert "六个月内依法向人民法院提起行政诉讼" in decision and "你单位" not in decision
