@@ -376,8 +376,6 @@ def error_levels(run_id) -> list[str]:
 
 
 def wait_mail(service, address, timeout=60):
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = to(service, address)
