@@ -18,6 +18,7 @@ the flow gets ''. No parameter is `… | None`: the UI would show "Property is t
 """
 
 import warnings
+from datetime import date
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
@@ -53,3 +54,17 @@ class _BlankDate(str):
 BLANK_DATE = _BlankDate()
 warnings.filterwarnings("ignore", message=r"Default value .* is not JSON serializable",  # BLANK_DATE, on purpose
                         category=PydanticJsonSchemaWarning)
+
+
+def day_given(as_of: str, title: str) -> date:
+    """The day staff typed into an optional date field (YYYY-MM-DD), or today when it was left
+    empty; one that is not a date ends the run refused, naming the field (flows/ending.py)."""
+    from adapters.clock import today
+    from flows.ending import end_refused
+
+    if not as_of:
+        return today()
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        end_refused(f"{title}：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")

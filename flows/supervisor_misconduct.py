@@ -20,7 +20,6 @@ against the agency that handles the case (the card's issuer) and asks again with
 when it is wrong, of another agency or of a disabled account. The case stores who decided.
 """
 
-from datetime import date
 from typing import Annotated, Literal
 
 from prefect import flow
@@ -29,7 +28,7 @@ from prefect.runtime import flow_run
 
 from adapters.clock import today
 from adapters.markdown_text import inert
-from flows.parameters import titled
+from flows.parameters import BLANK_DATE, day_given, titled
 from flows.signing import signed
 from tasks import supervisors as t
 
@@ -43,17 +42,18 @@ def misconduct_register(
     item: Annotated[int, titled("违规情形", "第二十六条第几项（1-8）")],
     facts: Annotated[str, titled("违规事实", "将写入告知书")],
     proposed: Annotated[Measure, titled("拟作出的处理", "告知书只写这一项；决定时不得更重：批评教育 / 暂停委派 / 解聘 / 移送司法机关。内督员则为向其委派机构提出的处理建议")],
-    suspension_months: Annotated[int | None, titled("拟暂停委派月数", "1-24，仅暂停委派时填写；告知书写明，决定时不得更长")] = None,
-    case_id: Annotated[int | None, titled("已立案的案件编号", "如期限巡检因记录表逾期立案的：填写时不再新立案，只对该案发出告知书（或处理建议）")] = None,
-    institution_id: Annotated[int | None, titled("评价机构编号", "内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号")] = None,
-    as_of: Annotated[date | None, titled("登记日期", "留空即为今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算")] = None,
+    suspension_months: Annotated[int, titled("拟暂停委派月数", "1-24，仅暂停委派时填写（其他措施填0）；告知书写明，决定时不得更长")] = 0,
+    case_id: Annotated[int, titled("已立案的案件编号", "如期限巡检因记录表逾期立案的：填写时不再新立案，只对该案发出告知书（或处理建议）；新立案填0")] = 0,
+    institution_id: Annotated[int, titled("评价机构编号", "内督员证卡的颁发机构代码对应多个评价机构时，写明颁发该证卡的评价机构编号；否则填0")] = 0,
+    as_of: Annotated[str, titled("登记日期", "留空即为今天；不得晚于今天。告知书以实际发出之日为准，陈述申辩期限自该日起算", date=True)] = BLANK_DATE,
 ) -> dict:
     """登记督导员违规情形并告知当事人拟作出的处理（第二十六条）。登记人在随后的表单中填写本人工作人员代码。"""
+    day = day_given(as_of, "登记日期") if as_of else None  # empty: the day it is signed
     decider = signed(f"登记督导员违规：证卡 {card_code}，第二十六条第{item}项。请填写登记人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, card_code=card_code))
-    case = t.open_misconduct_case(card_code, item, facts, decider.name, as_of or today(),
+    case = t.open_misconduct_case(card_code, item, facts, decider.name, day or today(),
                                   f"registered:{flow_run.get_id()}", decider.staff_id, MEASURE_CODES[proposed],
-                                  case_id, suspension_months, institution_id)
+                                  case_id or None, suspension_months or None, institution_id or None)
     t.deliver_mail()
     if case["appointing_body"]:
         text = (f"# 已立案：案件编号 {case['case_id']}\n\n当事人：{inert(case['supervisor'])}（内督员）。依据第十二条、第二十六条，"
@@ -69,15 +69,16 @@ def misconduct_register(
 def misconduct_decide(
     case_id: Annotated[int, titled("案件编号", "misconduct-register 的结果")],
     measure: Annotated[Measure, titled("处理措施", "批评教育 / 暂停委派 / 解聘（情节严重）/ 移送司法机关（情节特别严重构成犯罪，含解聘）；不得重于告知书所写")],
-    suspension_months: Annotated[int | None, titled("暂停委派月数", "1-24，仅暂停委派时填写")] = None,
+    suspension_months: Annotated[int, titled("暂停委派月数", "1-24，仅暂停委派时填写（其他措施填0）")] = 0,
     referral_authority: Annotated[str, titled("接收移送的司法机关", "仅移送司法机关时填写")] = "",
-    as_of: Annotated[date | None, titled("决定日期", "留空即为今天；不得晚于今天，也不得早于告知书发出之日")] = None,
+    as_of: Annotated[str, titled("决定日期", "留空即为今天；不得晚于今天，也不得早于告知书发出之日", date=True)] = BLANK_DATE,
 ) -> str:
     """对督导员违规案件作出处理决定（第二十六条）。决定人在随后的表单中填写本人工作人员代码。"""
+    day = day_given(as_of, "决定日期") if as_of else None  # empty: the day it is signed
     decider = signed(f"督导员违规案件 {case_id}：处理措施 {measure}。请填写决定人本人的工作人员代码。",
                       lambda code: t.misconduct_decider(code, case_id=case_id))
-    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months,
-                                    as_of or today(), decider.staff_id, referral_authority)
+    text = t.decide_misconduct_case(case_id, MEASURE_CODES[measure], decider.name, suspension_months or None,
+                                    day or today(), decider.staff_id, referral_authority)
     t.deliver_mail()
     create_markdown_artifact(f"# 处理决定\n\n案件 {case_id}：{inert(text)}", key="misconduct-decision",
                              description="督导员违规处理决定")

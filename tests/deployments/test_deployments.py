@@ -84,3 +84,28 @@ def test_no_parameter_title_says_optional_itself_the_ui_adds_optional_to_every_f
     said = [f"{d.name}.{name}" for d in deployments()
             for name, prop in d._parameter_openapi_schema.model_dump()["properties"].items() if "可选" in prop["title"]]
     assert said == []
+
+
+def test_no_parameter_may_be_none_the_ui_would_show_a_type_switch_instead_of_a_field():
+    # `T | None` becomes anyOf [T, null]: Prefect's form shows a "Property is type None" toggle
+    nullable = [f"{d.name}.{name}" for d in deployments()
+                for name, prop in d._parameter_openapi_schema.model_dump()["properties"].items()
+                if any(alt.get("type") == "null" for alt in prop.get("anyOf", []))]
+    assert nullable == []
+
+
+def test_an_optional_date_that_is_not_a_date_ends_the_run_refused_naming_the_field():
+    import pytest
+    from prefect import flow
+    from prefect.exceptions import Abort
+
+    from adapters.clock import today
+    from flows.parameters import BLANK_DATE, day_given
+
+    @flow(name="day-given-check")
+    def typed(as_of: str) -> str:
+        return str(day_given(as_of, "发证日期"))
+
+    assert typed("2026-06-01") == "2026-06-01" and typed(BLANK_DATE) == str(today())
+    with pytest.raises(Abort, match="已拒绝：发证日期：应为有效日期（YYYY-MM-DD），实际为“2026-02-30”"):
+        typed("2026-02-30")  # the engine ends a deployment's run Cancelled 已拒绝 on this (flows/ending.py)
