@@ -19,6 +19,19 @@ class RunInfo:
     work_pool: str = ""  # a worker's run (prefect.yaml deployments); "" for the served ones (make run)
 
 
+PAGE = 200  # the most flow runs the server gives in one answer
+
+
+def all_flow_runs(client, **filters) -> list:
+    """Every flow run matching `filters` (read_flow_runs' keyword filters), page by page."""
+    runs: list = []
+    while True:
+        page = client.read_flow_runs(**filters, limit=PAGE, offset=len(runs))
+        runs += page
+        if len(page) < PAGE:
+            return runs
+
+
 def list_runs(states: list[str] | None = None) -> list[RunInfo]:
     """Every flow run of a deployment on the server (ours are the only ones), optionally only
     those in `states` ("RUNNING", "PAUSED", …)."""
@@ -37,12 +50,7 @@ def list_runs(states: list[str] | None = None) -> list[RunInfo]:
         flt.state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]))
     now = datetime.now(UTC)
     with sync_client() as client:
-        runs: list = []
-        while True:
-            batch = client.read_flow_runs(flow_run_filter=flt, limit=200, offset=len(runs))
-            runs += batch
-            if len(batch) < 200:
-                break
+        runs = all_flow_runs(client, flow_run_filter=flt)
         names = {d.id: d.name for d in client.read_deployments()} if runs else {}
     out = []
     for r in runs:
@@ -177,12 +185,7 @@ def waiting_runs() -> list[WaitingRun]:
     flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False),
                         state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     with sync_client() as client:
-        runs: list = []
-        while True:
-            batch = client.read_flow_runs(flow_run_filter=flt, limit=200, offset=len(runs))
-            runs += batch
-            if len(batch) < 200:
-                break
+        runs = all_flow_runs(client, flow_run_filter=flt)
         flows = {f.id: f.name for f in client.read_flows()} if runs else {}
     out = []
     for r in runs:

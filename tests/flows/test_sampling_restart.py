@@ -14,6 +14,7 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterNam
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import select
 
+from adapters import orchestrator
 from adapters.db import session_scope, upgrade
 from adapters.prefect_client import sync_client
 from cli.demo_data import add_agencies, add_institution, add_session
@@ -28,14 +29,9 @@ from tests.postgres_server import free_port
 
 
 def _daily_runs() -> list:
-    runs = []
     with sync_client() as client:
-        while True:  # the server answers at most 200 a page
-            page = client.read_flow_runs(deployment_filter=DeploymentFilter(
-                name=DeploymentFilterName(any_=["daily-inspection"])), limit=200, offset=len(runs))
-            runs += page
-            if len(page) < 200:
-                return runs
+        return orchestrator.all_flow_runs(client, deployment_filter=DeploymentFilter(
+            name=DeploymentFilterName(any_=["daily-inspection"])))
 
 
 def test_three_hundred_automatic_starts_across_a_service_stop_lose_none_and_start_none_twice(postgres_server, tmp_path):
