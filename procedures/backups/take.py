@@ -106,10 +106,14 @@ def take_backup(dest: Path, prefect_url: str | None = None, prefect_storage: Pat
 
 def _fill(work: Path, places: sources.Places, started: datetime) -> dict:
     prefect = None
+    # The moment *before* Prefect's copy begins: an answer handed to its run while the copy runs
+    # may be missing from it (pg_dump's snapshot is its start; SQLite's backup restarts on writes),
+    # so it counts as after the copy and is handed over again at restore (a resume is idempotent).
+    # Taken after the copy, it lost such an answer: the restored run waited at its form for ever.
+    prefect_taken_at = now()
     if places.prefect_url:
         prefect_file = _copy_database(places.prefect_url, work, PREFECT_SQLITE, PREFECT_PG)
         prefect = {"kind": _kind(places.prefect_url), "file": prefect_file}
-    prefect_taken_at = now()
     io.copy_tree(places.prefect_storage, work / "prefect-storage")
 
     kind = _kind(places.database_url)

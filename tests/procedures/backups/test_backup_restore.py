@@ -2,6 +2,7 @@
 refuses, named; what a round trip brings back."""
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,24 @@ def test_a_portal_answer_handed_over_after_prefect_was_copied_is_handed_over_aga
         with session_scope() as s:
             statuses = [sub.resume_status for sub in s.exec(select(PortalSubmission).order_by(PortalSubmission.id))]
     assert statuses == ["resumed", "pending"]  # the earlier one Prefect's copy has; the later one again
+
+
+def test_an_answer_handed_over_while_prefect_is_being_copied_counts_as_after_the_copy(tmp_path, monkeypatch):
+    # pg_dump's snapshot is taken when it starts: an answer resumed during the copy is not in it
+    from adapters.clock import now
+    from procedures.backups import take as take_module
+
+    a_service(tmp_path / "old")
+    copying = []
+    real_copy = take_module._copy_database
+
+    def copy_noting_when(url, work, *names):
+        copying.append(now())  # an answer resumed at this moment is not in Prefect's copy
+        return real_copy(url, work, *names)
+
+    monkeypatch.setattr(take_module, "_copy_database", copy_noting_when)
+    with app_env(service_env(tmp_path / "old")):
+        taken = take_backup(tmp_path / "backups", prefect_url=f"sqlite:///{tmp_path / 'old' / 'var' / 'supervision.db'}",
+                            prefect_storage=tmp_path / "old" / "var" / "uploads")
+    prefect_copy_began = copying[0]
+    assert datetime.fromisoformat(taken.manifest["prefect_taken_at"]) <= prefect_copy_began
