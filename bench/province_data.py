@@ -5,7 +5,7 @@ institutions (a tenth filed with the province or MOHRSS, the rest with their cit
 internal supervisor each, on the roster with a card of the institution's own issuer code
 (第十二条, 附件1 二); 5,000 external supervisors over the 17 card areas with valid cards and a
 3-year term (第十条, 附件1 一) — the same rows cli/demo_data's builders make, written in bulk;
-60,000 evaluation sessions over the year's working days, `peak` of them on the peak day (the
+60,000 evaluation sessions over a year's working days from the peak day on, `peak` of them on it (the
 daily inspections step 2 starts). Returns what step 2 needs and the time it took.
 """
 
@@ -82,19 +82,16 @@ def supervisors(insts: list[dict]) -> tuple[list[dict], list[dict], dict[int, di
     return rows, terms, internal
 
 
-def working_days(year: int, skip: date) -> list[date]:
-    d, out = date(year, 1, 1), []
-    while d.year == year:
-        if d.weekday() < 5 and d != skip:
-            out.append(d)
-        d += timedelta(days=1)
-    return out
+def working_days(first: date, days: int = 365) -> list[date]:
+    """Monday to Friday of the `days` days from `first` on."""
+    return [d for d in (first + timedelta(days=k) for k in range(days)) if d.weekday() < 5]
 
 
 def sessions(insts: list[dict], internal: dict[int, dict], peak_day: date, peak: int, tz) -> tuple[list[dict], list]:
     """SESSIONS sessions: `peak` on the peak day (at `peak` different institutions), the rest over
-    the year's other working days."""
-    days = working_days(peak_day.year, peak_day)
+    the working days of the year that follows (a year's roster imported ahead, as agencies do;
+    a year already past would make the first sweep open 60 days of sessions at once)."""
+    days = working_days(peak_day + timedelta(days=1))
     rows, peak_rows = [], []
     for i in range(1, SESSIONS + 1):
         inst = insts[(i - 1) % len(insts)]

@@ -45,7 +45,7 @@ def states(ids: list) -> dict:
             chunk = ids[k:k + PAGE]
             for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=chunk)),
                                            limit=len(chunk)):
-                out[r.id] = r
+                out[str(r.id)] = r
     return out
 
 
