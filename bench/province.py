@@ -88,15 +88,22 @@ def measure(svc, app_pg, province, a, mail_dir: Path) -> None:
     sampler = Sampler(find_parts(svc.proc.pid, [prefect_data, app_pg.data]))
     sampler.start()
     peak = Peak(province.peak, PEAK_DAY.isoformat())
+    began = time.monotonic()
     warm = peak.sweep((PEAK_DAY - timedelta(days=1)).isoformat())  # the province's first sweep: one-off notices
+    print(f"  first sweep of the province (the day before): {time.monotonic() - began:.0f} s, scheduled → done")
     app0, pf0 = pc.database_bytes(app_pg.port, "supervision"), pc.database_bytes(pc.pg_port(prefect_data), "prefect")
     cpu0 = sampler.cpu()
     peak.start_burst(a.timeout)
     time.sleep(3)  # the last run processes exit after their pause
     cpu1 = sampler.cpu()
     rss_waiting = sampler.read()
+    print(f"  burst: {len(peak.ids):,} runs created in {peak.created_s:.1f} s, all waiting at the record form after "
+          f"{peak.first_legs_s:.0f} s; workers' CPU {cpu1['workers'] - cpu0['workers']:.0f} s; server RSS "
+          f"{rss_waiting['server'][0] / 1024:.0f} MiB")
+    began = time.monotonic()
     peak.sweep_id = peak.sweep(PEAK_DAY.isoformat())
     cpu2 = sampler.cpu()
+    print(f"  the sweep with all waiting: {time.monotonic() - began:.0f} s, scheduled → done")
     mail = MailIndex(mail_dir)
     peak.steady(mail, a.rate, a.timeout)
     time.sleep(3)

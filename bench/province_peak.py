@@ -121,6 +121,9 @@ class Peak:
                 posts = []
                 for n, batch in enumerate(self.ids):
                     time.sleep(max(0.0, began + n / rate - time.monotonic()))
+                    if n and n % 100 == 0:
+                        print(f"  … {n} records posted, {len(self.decided)} decisions taken, "
+                              f"{time.monotonic() - began:.0f} s", flush=True)
                     posts.append(pool.submit(contextvars.copy_context().run, self._submit, mail, batch, kind_of[batch]))
                     for f in [f for f in posts if f.done()]:
                         f.result()  # a refused record stops the bench
