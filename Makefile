@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-pool test test-unit lint bench demo-data clean
+.PHONY: run run-pool test test-unit lint bench bench-province demo-data clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)  ## style, and the architecture's import contracts (pyproject.tom
 
 bench: $(STAMP)
 	$(PY) -m bench.run_all
+
+# Not in `make bench`: a province generated, then 1,000 daily inspections through the pool stack
+# (about half an hour on 2 cores; ARGS="--quick" for a 100-inspection trial).
+bench-province: $(STAMP)  ## a province-year, simulated and measured (issue 20)
+	$(PY) -m bench.province $(ARGS)
 
 demo-data: $(STAMP)
 	$(VENV)/bin/supervise demo-data

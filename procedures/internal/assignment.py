@@ -12,7 +12,7 @@ first one chosen files the 附件3 record (record.py), with a link mailed at onc
 
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from adapters import clock
 from adapters.mailer import enqueue
@@ -112,9 +112,17 @@ def _roster_named(s: Session, sess: EvaluationSession, inst: Institution) -> tup
 def own_supervisors(s: Session, inst: Institution) -> list[Supervisor]:
     """The institution's internal supervisors whose card it may use (第十二条), valid and active."""
     issuer = InstitutionIssuer(inst.filing_authority, inst.filing_number, inst.industry_code)
+    # Only cards that can carry its issuer codes are read (a usable card's 6-digit issuer code is
+    # the institution's own or its industry's, 附件1 二): the province's whole internal roster, read
+    # and parsed for each session, made the sweep's opening O(sessions × roster) — minutes a day.
+    codes = [c for c in (issuer.own_issuer_code(), inst.industry_code) if c]
+    if not codes:
+        return []
     banned = set(s.exec(select(SupervisionBan.person_key)))
     rows = s.exec(select(Supervisor).where(Supervisor.kind == "internal", Supervisor.status == "active",
-                                           Supervisor.card_status == "valid").order_by(Supervisor.name))
+                                           Supervisor.card_status == "valid",
+                                           or_(*(col(Supervisor.card_code).contains(c) for c in codes)))
+                  .order_by(Supervisor.name))
     return [sup for sup in rows if (sup.issuer_institution_id in (None, inst.id))
             and internal_card_refusal(sup.card_code, issuer, sup.person_key in banned) is None]
 
