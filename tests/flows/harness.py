@@ -184,7 +184,10 @@ def wait_for_form(run_id: UUID, key: str, timeout: float = 180) -> dict:
                 except Exception:  # not stored yet: the ~100 ms window ARCHITECTURE describes
                     pass
         time.sleep(0.2)
-    raise AssertionError(f"run {run_id} never showed form {key!r}")
+    with sync_client() as client:
+        state = client.read_flow_run(run_id).state
+    raise AssertionError(f"run {run_id} never showed form {key!r}: it is {state.type.value if state else None} "
+                         f"{state.name if state else ''} at {state.state_details.pause_key if state else None!r}")
 
 
 def description(run_id: UUID) -> str:
