@@ -33,8 +33,9 @@ lint: $(STAMP)  ## style, and the architecture's import contracts (pyproject.tom
 bench: $(STAMP)
 	$(PY) -m bench.run_all
 
-# Not in `make bench`: a province generated, then 1,000 daily inspections through the pool stack
-# (about half an hour on 2 cores; ARGS="--quick" for a 100-inspection trial).
+# Not in `make bench`: a province generated, then 1,000 daily inspections through the pool stack.
+# On the 2-core reference machine the stack carries about 0.36 legs/s, so 1,000 (3,000 legs) take
+# some 2½ hours; ARGS="--runs 50 --rate 0.2" takes 8 minutes, ARGS="--quick" (100) about 17.
 bench-province: $(STAMP)  ## a province-year, simulated and measured (issue 20)
 	$(PY) -m bench.province $(ARGS)
 
