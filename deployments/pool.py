@@ -71,10 +71,8 @@ class PoolService(Service):
     def _children_running(self) -> bool:
         """As `make run`, except that a worker lost is a host lost, not the service's end: its
         runs are continued by the others (the run watch); the service stops when none is left."""
-        for name, child in (("server", self.server), ("portal", self.portal)):
-            if child is not None and child.poll() is not None:
-                say("stop", f"the {name} exited ({child.returncode}); stopping the service")
-                return False
+        if not self._all_running((("server", self.server), ("portal", self.portal))):
+            return False
         for worker in [w for w in self.runners if w.poll() is not None]:
             self.runners.remove(worker)
             say("prefect", f"a worker exited ({worker.returncode}); {len(self.runners)} left: "

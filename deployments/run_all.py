@@ -194,7 +194,12 @@ class Service:
 
     def _children_running(self) -> bool:
         """False (and says which) once a child the service cannot do without has exited."""
-        for name, child in (("server", self.server), *(("runner", r) for r in self.runners), ("portal", self.portal)):
+        return self._all_running((("server", self.server), *(("runner", r) for r in self.runners),
+                                  ("portal", self.portal)))
+
+    @staticmethod
+    def _all_running(children) -> bool:
+        for name, child in children:
             if child is not None and child.poll() is not None:
                 say("stop", f"the {name} exited ({child.returncode}); stopping the service")
                 return False

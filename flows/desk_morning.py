@@ -2,14 +2,12 @@
 steps waiting, overdue items with what the sweep did, deadlines of the next 5 working days).
 On a day off nothing is sent; running twice on one day sends nothing twice."""
 
-from datetime import date
 from typing import Annotated
 
 from prefect import flow, get_run_logger
 
 from adapters.clock import today
-from flows.ending import end_refused
-from flows.parameters import BLANK_DATE, titled
+from flows.parameters import BLANK_DATE, day_given, titled
 from tasks.desk import morning_mail
 
 
@@ -18,10 +16,7 @@ def desk_morning(
     as_of: Annotated[str, titled("业务日期", "留空即为今天（北京时间）；补发某日的晨报时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
 ) -> str:
     """待办晨报：每个工作日07:30向各委派机构发送当日待办。"""
-    try:
-        day = date.fromisoformat(as_of) if as_of else today()  # never suspends: not replayed
-    except ValueError:
-        end_refused(f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+    day = day_given(as_of, "业务日期")  # never suspends: not replayed
     summary = morning_mail(day)
     get_run_logger().info(summary)
     return summary
