@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-
-import holidays
-from holidays.countries.china import ChinaStaticHolidays
+from typing import TYPE_CHECKING
 
 from regulation.data_files import load_yaml
+
+if TYPE_CHECKING:
+    import holidays
 
 ARTICLE = "第十七条"
 
@@ -81,6 +82,21 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _package():
+    """The `holidays` package, imported on first use, not with this module: importing its China
+    module imports every country's (about 120 ms of CPU), and each leg of a run is a new process
+    that imports this module through the settings while most legs compute no working day."""
+    import holidays
+
+    return holidays
+
+
+def _china_static():
+    from holidays.countries.china import ChinaStaticHolidays
+
+    return ChinaStaticHolidays
+
+
 @dataclass
 class WorkingCalendar:
     """Answers working-day questions for mainland China; immutable rules, cached years."""
@@ -91,7 +107,7 @@ class WorkingCalendar:
     def __post_init__(self):
         self._years: dict[int, holidays.HolidayBase] = {}
         self._declared = {d.year: d for d in self.declared}
-        self._official_years = frozenset(ChinaStaticHolidays.special_public_holidays) | (
+        self._official_years = frozenset(_china_static().special_public_holidays) | (
             self.overrides.official_years
         ) | frozenset(self._declared)
 
@@ -101,8 +117,8 @@ class WorkingCalendar:
             return f"工作人员录入：{self._declared[year].source}"
         if year in self.overrides.official_years:
             return "随程序发布的日历补充文件（regulation/data/calendar-overrides.yaml）"
-        if year in ChinaStaticHolidays.special_public_holidays:
-            return f"holidays 包 {holidays.__version__}"
+        if year in _china_static().special_public_holidays:
+            return f"holidays 包 {_package().__version__}"
         raise CalendarDataMissing(year)
 
     def schedule(self, year: int) -> tuple[list[tuple[date, str]], list[tuple[date, str]]]:
@@ -112,19 +128,19 @@ class WorkingCalendar:
             return ([(x, "放假") for x in sorted(d.days_off) if x.weekday() < 5],
                     [(x, "调休上班") for x in sorted(d.working_days)])
         cn = self._china(year)
-        names = holidays.China(years=year, language="zh_CN")
+        names = _package().China(years=year, language="zh_CN")
         off = {x: names.get(x, n) for x, n in cn.items() if x.weekday() < 5}
         off |= {x: "放假（补充文件）" for x in self.overrides.holidays if x.year == year and x.weekday() < 5}
         work = {x: "调休上班" for x in cn.weekend_workdays if x.year == year}
         work |= {x: "调休上班（补充文件）" for x in self.overrides.working_days if x.year == year}
         return ([(x, off[x]) for x in sorted(off) if x not in work], [(x, work[x]) for x in sorted(work)])
 
-    def _china(self, year: int) -> holidays.HolidayBase:
+    def _china(self, year: int) -> "holidays.HolidayBase":
         cached = self._years.get(year)
         if cached is None:
             if year not in self._official_years:
                 raise CalendarDataMissing(year)
-            cached = self._years[year] = holidays.China(years=year)
+            cached = self._years[year] = _package().China(years=year)
         return cached
 
     def is_working_day(self, day: date) -> bool:
