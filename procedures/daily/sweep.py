@@ -14,7 +14,7 @@ the dispatch/case rows remember what was done, so a second run sends nothing twi
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from adapters.db import session_scope
 from adapters.mailer import DeliveryReport, deliver_pending, enqueue
@@ -173,9 +173,13 @@ def sweep_deadlines(as_of: date) -> SweepSummary:
         _compute_unknown_dues(s, as_of, summary, cal)
         _compute_unknown_report_dues(s, as_of, summary, cal)
         _move_day_off_report_dues(s, as_of, summary, cal)
+        # Only the cases something can be due for: due today (reminder) or past due and not yet
+        # reported (_overdue is never true on or before the due day). Not every waiting case: with
+        # 1,000 waiting, three reads each made the sweep grow with the runs waiting (issue 20).
         cases = s.exec(select(InspectionCase).where(
             col(InspectionCase.status).in_(("awaiting_record", "awaiting_confirmation")),
-            col(InspectionCase.record_due).is_not(None)))
+            col(InspectionCase.record_due).is_not(None), col(InspectionCase.record_due) <= as_of,
+            or_(InspectionCase.record_due == as_of, col(InspectionCase.overdue_reported_on).is_(None))))
         for case in cases:
             inst = s.get(Institution, case.institution_id)
             agency = s.get(Agency, case.agency_id)
