@@ -156,6 +156,7 @@ def report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states
     row("Prefect database (PostgreSQL)", f"{pf1 / MIB:.0f} MiB", f"+{(pf1 - pf0) / n / 1024:.1f} KiB per inspection")
     row("deadline sweep with N waiting (in its leg)", f"{sweep_s:.2f} s", f"{sweep_wall:.1f} s scheduled → done; "
         f"first sweep of the province {_in_run(warm_states):.2f} s")
+    print("    its parts: " + ", ".join(f"{name} {took:.2f} s" for name, took in pc.task_seconds(peak.sweep_id)[:6]))
     for part in ("workers", "server", "postgres", "portal"):
         row(f"CPU per leg: {part}", f"{cpu[part] / n_legs:.3f} s", f"{cpu[part]:.0f} s over {n_legs:,} legs")
     print("\n  checks (each must be 0):")

@@ -120,3 +120,15 @@ def database_bytes(port: int, name: str) -> int:
             return conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     finally:
         engine.dispose()
+
+
+def task_seconds(run_id) -> list[tuple[str, float]]:
+    """The run's task runs by name, with the seconds each took (start → end), longest first:
+    which part of the deadline sweep grows with the runs waiting."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with sync_client() as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])), limit=200)
+    took = [(r.name.rsplit("-", 1)[0], (r.end_time - r.start_time).total_seconds())
+            for r in runs if r.start_time and r.end_time]
+    return sorted(took, key=lambda t: -t[1])

@@ -2,7 +2,9 @@
 from prefect.yaml on a `supervision` process work pool, two workers, the app database on
 PostgreSQL — carries a daily inspection to its end through the portal and the decision, and a
 worker killed with its run mid-leg (a host lost) is noticed through the run's heartbeats: the
-run is continued by the other worker, nothing lost or done twice."""
+run is continued by the other worker, nothing lost or done twice. Before the kill, `supervise runs
+check` run where a worker runs (no process of the service's own to find) calls the live leg alive
+by its heartbeats alone, past the window its state's age would allow."""
 
 import json
 import os
@@ -24,6 +26,7 @@ from tests.flows.test_service_stops import (
     _held_at_record,
     _history,
     _start,
+    _supervise,
 )
 from tests.flows.world import make_world
 from tests.postgres_server import PostgresServer, find_bin_dir
@@ -50,6 +53,16 @@ def _deployed_schemas_equal_the_served_ones() -> None:
             assert deployed.parameter_openapi_schema == served, d.name
 
 
+def _running_for(run_id, seconds: float) -> None:
+    """Wait until the run's Running state is `seconds` old."""
+    from prefect.client.schemas.objects import StateType
+
+    state = h.read(run_id).state
+    assert state.type == StateType.RUNNING, state
+    while (age := time.time() - state.timestamp.timestamp()) < seconds:
+        time.sleep(min(2.0, seconds - age))
+
+
 def test_a_daily_inspection_on_a_two_worker_pool_survives_a_worker_killed_mid_leg(tmp_path):
     from prefect.client.schemas.objects import StateType
 
@@ -59,7 +72,8 @@ def test_a_daily_inspection_on_a_two_worker_pool_survives_a_worker_killed_mid_le
     pg.start()
     try:
         with service_process("run-pool", SUPERVISION_DATABASE_URL=pg.create_database("supervision"),
-                             SUPERVISION_RUN_HEARTBEAT_MISSES="1.5", **hold) as svc:  # 45 s without a beat: lost
+                             SUPERVISION_RUN_HEARTBEAT_MISSES="1.5", PREFECT_FLOWS_HEARTBEAT_FREQUENCY="30",
+                             **hold) as svc:  # 45 s without a beat: lost (this process's `supervise` too)
             svc.start()
             assert "2 workers on pool supervision" in svc.log()
             _deployed_schemas_equal_the_served_ones()
@@ -73,6 +87,10 @@ def test_a_daily_inspection_on_a_two_worker_pool_survives_a_worker_killed_mid_le
                 assert time.monotonic() < deadline, f"the resumed leg never reached the hold: {svc.log()[-3000:]}"
                 time.sleep(0.1)
             leg = int(held.read_text())
+            # The old check trusted only processes carrying the service's mark and called a worker's
+            # run older than 20 s dead; past the 45-s window only its heartbeats say it is alive.
+            _running_for(run_id, 50)
+            assert [f for f in _supervise("runs", "check", "--json") if f["run_id"] == str(run_id)] == []
             worker = _parent(leg)
             workers = [p for p in processes.descendants(svc.proc.pid) if b"worker" in Path(f"/proc/{p}/cmdline")
                        .read_bytes() and b"--pool" in Path(f"/proc/{p}/cmdline").read_bytes()]
