@@ -198,13 +198,52 @@ def _hold(point: str) -> None:
     hold(TEST_HOLD, point)
 
 
-def _smtp_send(email: EmailMessage, settings: Settings) -> None:
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-        smtp.send_message(email)
+class _Relay:
+    """One SMTP conversation for a delivery round: opened for its first message and kept for the
+    next (one connection, STARTTLS and login per round instead of per message: the province's
+    sweep mails 230 institutions in one round), closed at the end. After any error it is dropped;
+    a message that failed on a conversation already used is tried once more on a new one at once
+    (the relay may have ended it: idle timeout, messages per connection), which counts as one try."""
+
+    def __init__(self, settings: Settings):
+        self.settings, self.smtp = settings, None  # kept only after a message went through it
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        try:
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, email: EmailMessage) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.send_message(email)
+                return
+            except (OSError, smtplib.SMTPException):
+                self.close()  # then once more on a new conversation, below
+        smtp = self._open()
+        try:
+            smtp.send_message(email)
+        except BaseException:
+            smtp.close()
+            raise
+        self.smtp = smtp
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 def deliver_pending(
@@ -224,37 +263,46 @@ def deliver_pending(
         if only is not None:
             query = query.where(col(OutboxMessage.id).in_(only))
         ids = list(s.exec(query.order_by(OutboxMessage.id)))
-    for message_id in ids:
-        if not _claim(message_id, url):
-            continue  # sent, or being sent by another process
-        with session_scope(url) as s:
-            msg = s.get(OutboxMessage, message_id)
-            docs = [s.get(Document, d) for d in msg.document_ids]
-            email = build_email(msg, docs, settings)
-        _hold("claimed")
-        error = ""
-        for attempt in range(tries):
-            try:
-                _smtp_send(email, settings)
-                error = ""
-                break
-            except (OSError, smtplib.SMTPException) as exc:
-                # Only the class and SMTP's own words: never credentials or the body.
-                error = f"{type(exc).__name__}: {exc}"[:300]
-                if attempt + 1 < tries:
-                    time.sleep(backoff_seconds * (2**attempt))
-        if not error:
-            _hold("accepted")
-        with session_scope(url) as s:
-            msg = s.get(OutboxMessage, message_id)
-            msg.attempts += 1  # delivery rounds, each of up to `tries` SMTP attempts
-            msg.claimed_pid = msg.claimed_host = None
-            if error:
-                msg.status, msg.claimed_at, msg.last_error = "pending", None, error
-                report.pending.append(message_id)
-                report.errors.append(error)
-            else:
-                msg.status, msg.sent_at, msg.last_error = "sent", now(), ""
-                report.sent.append(message_id)
-            s.add(msg)
+    relay = _Relay(settings)
+    try:
+        for message_id in ids:
+            _deliver_one(message_id, url, settings, relay, tries, backoff_seconds, report)
+    finally:
+        relay.close()
     return report
+
+
+def _deliver_one(message_id: int, url: str | None, settings: Settings, relay: _Relay, tries: int,
+                 backoff_seconds: float, report: DeliveryReport) -> None:
+    if not _claim(message_id, url):
+        return  # sent, or being sent by another process
+    with session_scope(url) as s:
+        msg = s.get(OutboxMessage, message_id)
+        docs = [s.get(Document, d) for d in msg.document_ids]
+        email = build_email(msg, docs, settings)
+    _hold("claimed")
+    error = ""
+    for attempt in range(tries):
+        try:
+            relay.send(email)
+            error = ""
+            break
+        except (OSError, smtplib.SMTPException) as exc:
+            # Only the class and SMTP's own words: never credentials or the body.
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            if attempt + 1 < tries:
+                time.sleep(backoff_seconds * (2**attempt))
+    if not error:
+        _hold("accepted")
+    with session_scope(url) as s:
+        msg = s.get(OutboxMessage, message_id)
+        msg.attempts += 1  # delivery rounds, each of up to `tries` SMTP attempts
+        msg.claimed_pid = msg.claimed_host = None
+        if error:
+            msg.status, msg.claimed_at, msg.last_error = "pending", None, error
+            report.pending.append(message_id)
+            report.errors.append(error)
+        else:
+            msg.status, msg.sent_at, msg.last_error = "sent", now(), ""
+            report.sent.append(message_id)
+        s.add(msg)

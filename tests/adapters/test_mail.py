@@ -10,7 +10,7 @@ from adapters import settings as settings_module
 from adapters.clock import now
 from adapters.db import session_scope, upgrade
 from adapters.mailer import deliver_pending, enqueue
-from adapters.smtp_catcher import SmtpCatcher
+from adapters.smtp_catcher import EmlStore, SmtpCatcher
 from models import Document, OutboxMessage
 from tests.postgres_server import free_port
 
@@ -106,3 +106,60 @@ def test_message_claimed_by_another_sender_is_left_alone_until_the_claim_is_stal
     with session_scope(url) as s:
         s.get(OutboxMessage, message_id).claimed_at = now() - timedelta(minutes=11)
     assert deliver_pending(url).sent == [message_id] and len(catcher.messages) == 1
+
+
+class _PeerStore(EmlStore):
+    """The catcher's store, remembering which connection (the client's port) carried each message;
+    with `per_connection`, a relay that refuses a further message on a connection (421, as relays
+    limit messages per connection)."""
+
+    def __init__(self, folder, per_connection: int | None = None):
+        super().__init__(folder, echo=False)
+        self.peers, self.per_connection, self.refused = [], per_connection, 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.per_connection is not None and self.peers.count(session.peer) >= self.per_connection:
+            self.refused += 1
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _catcher_with(store, port) -> SmtpCatcher:
+    catcher = SmtpCatcher(store.folder, port=port, echo=False)
+    catcher.store = store
+    return catcher.start()
+
+
+def test_a_delivery_round_sends_its_mails_over_one_smtp_conversation(mail_env, tmp_path):
+    url, _ = mail_env
+    store = _PeerStore(tmp_path / "peers")
+    catcher = _catcher_with(store, settings_module.get_settings().smtp_port)
+    try:
+        for key in ("k1", "k2", "k3"):
+            _queue(url, key)
+        assert len(deliver_pending(url).sent) == 3
+    finally:
+        catcher.stop()
+    assert len(store.peers) == 3 and len(set(store.peers)) == 1, store.peers
+
+
+def test_a_relay_that_ends_the_conversation_gets_the_next_mail_on_a_new_one_without_losing_it(mail_env, tmp_path):
+    url, _ = mail_env
+    store = _PeerStore(tmp_path / "peers", per_connection=1)
+    catcher = _catcher_with(store, settings_module.get_settings().smtp_port)
+    try:
+        for key in ("k1", "k2", "k3"):
+            _queue(url, key)
+        report = deliver_pending(url, tries=1)  # only the new conversation can carry the 2nd and 3rd
+    finally:
+        catcher.stop()
+    assert (len(report.sent), report.pending, report.errors) == (3, [], [])
+    assert store.refused == 2 and len(set(store.peers)) == 3
+    with session_scope(url) as s:
+        assert {(m.status, m.attempts) for m in s.exec(select(OutboxMessage))} == {("sent", 1)}
