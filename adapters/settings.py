@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = False
+    # STARTTLS always checks the relay's certificate and name (the login and the records travel
+    # over it); a relay with a certificate from the agency's own CA: that CA's PEM file here.
+    smtp_ca_file: str = ""
     smtp_timeout_seconds: float = 10.0
     # A failed SMTP attempt is tried again after this, doubling (0.5 s, 1 s): a server restarting
     # or a connection dropped is often back by then; what is still refused stays in the outbox.

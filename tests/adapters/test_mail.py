@@ -163,3 +163,68 @@ def test_a_relay_that_ends_the_conversation_gets_the_next_mail_on_a_new_one_with
     assert store.refused == 2 and len(set(store.peers)) == 3
     with session_scope(url) as s:
         assert {(m.status, m.attempts) for m in s.exec(select(OutboxMessage))} == {("sent", 1)}
+
+
+def _self_signed(tmp_path):
+    """A relay certificate for 127.0.0.1 that no system CA signed: (cert file, key file)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "市局邮件中继")])
+    moment = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(moment - datetime.timedelta(hours=1))
+            .not_valid_after(moment + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "relay.pem", tmp_path / "relay.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_relay(mail_env, tmp_path, monkeypatch):
+    """A relay on 127.0.0.1 that requires STARTTLS, with a certificate of its own CA."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    store = EmlStore(tmp_path / "tls-mail", echo=False)
+    monkeypatch.setenv("SUPERVISION_SMTP_STARTTLS", "true")
+    settings_module.get_settings.cache_clear()
+    relay = Controller(store, hostname="127.0.0.1", port=settings_module.get_settings().smtp_port,
+                       tls_context=context, require_starttls=True)
+    relay.start()
+    yield mail_env[0], store, cert_file
+    relay.stop()
+
+
+def test_starttls_sends_nothing_to_a_relay_whose_certificate_cannot_be_verified(tls_relay):
+    url, store, _ = tls_relay
+    _queue(url)
+    report = deliver_pending(url, tries=1)
+    assert report.sent == [] and len(report.pending) == 1 and "CERTIFICATE_VERIFY_FAILED" in report.errors[0]
+    assert store.messages == []
+    with session_scope(url) as s:
+        assert s.exec(select(OutboxMessage)).one().status == "pending"  # kept, for when it is configured
+
+
+def test_starttls_sends_to_a_relay_certified_by_the_agencys_own_ca(tls_relay, monkeypatch):
+    url, store, cert_file = tls_relay
+    monkeypatch.setenv("SUPERVISION_SMTP_CA_FILE", str(cert_file))
+    settings_module.get_settings.cache_clear()
+    _queue(url)
+    assert len(deliver_pending(url, tries=1).sent) == 1
+    assert [m["Subject"] for m in store.messages] == ["【提醒函】鲁就人督〔2026〕1号"]
