@@ -134,7 +134,17 @@ def _drive_to_end(cases: dict, timeout: float = 300) -> None:
                            for st in sorted(_history(run_id), key=lambda st: st.timestamp)]
                 raise AssertionError(f"{step}: run failed: {state.message}\n{history}")
         time.sleep(0.3)
-    assert not pending, {s: h.read(r).state for s, (r, _) in pending.items()}
+    assert not pending, {s: _where(r, s in filed) for s, (r, _) in pending.items()}
+
+
+def _where(run_id, filed: bool) -> dict:
+    """Where a run that did not finish stands, to tell the causes apart: its state, pause key,
+    whether its form was stored, whether the record was filed through the portal, its history."""
+    state = h.read(run_id).state
+    return {"state": state.type.value, "pause_key": state.state_details.pause_key,
+            "form_stored": bool(state.state_details.run_input_keyset), "record_filed": filed,
+            "history": [(st.type.value, st.name, st.state_details.pause_key, str(st.timestamp)[11:23])
+                        for st in sorted(_history(run_id), key=lambda st: st.timestamp)]}
 
 
 def _gone(path, seconds: float) -> bool:
