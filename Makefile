@@ -34,8 +34,8 @@ bench: $(STAMP)
 	$(PY) -m bench.run_all
 
 # Not in `make bench`: a province generated, then 1,000 daily inspections through the pool stack.
-# On the 2-core reference machine the stack carries about 0.36 legs/s, so 1,000 (3,000 legs) take
-# some 2½ hours; ARGS="--runs 50 --rate 0.2" takes 8 minutes, ARGS="--quick" (100) about 17.
+# On the 2-core reference machine the stack carries about 0.43-0.54 legs/s (one process per leg),
+# so 1,000 (3,000 legs) take well over an hour; ARGS="--runs 200 --rate 0.2" took 24 minutes.
 bench-province: $(STAMP)  ## a province-year, simulated and measured (issue 20)
 	$(PY) -m bench.province $(ARGS)
 
