@@ -11,7 +11,7 @@
    run lost or doubled, each mail once, no "database is locked"), the ratios to the issue's
    goals, and the paper projection of a year and of one city (bench/province_figures.py).
 
-`python -m bench.province [--runs N] [--quick] [--rate R] [--timeout S]`; not part of `make bench`.
+`python -m bench.province [--runs N] [--quick] [--rate R] [--records K] [--timeout S]`; not part of `make bench`.
 """
 
 import argparse
@@ -39,6 +39,8 @@ def args(argv=None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=1000, help="daily inspections in the peak (default 1,000)")
     p.add_argument("--quick", action="store_true", help="a trial: 100 inspections")
     p.add_argument("--rate", type=float, default=1.0, help="records submitted per second (default 1)")
+    p.add_argument("--records", type=int, default=None,
+                   help="records posted for K of the N, spread evenly; the others stay waiting (default: all)")
     p.add_argument("--timeout", type=float, default=3600, help="seconds each phase may take")
     a = p.parse_args(argv)
     if a.quick:
@@ -63,7 +65,8 @@ def main(argv=None) -> None:
     root = Path(tempfile.mkdtemp(prefix="province-"))
     root.chmod(0o755)
     app_pg = LocalPostgres(root / "app-pg")  # durable (fsync on), as a province's database server
-    print(f"== a province-year: {a.runs:,} daily inspections at the peak, records at {a.rate:g}/s ==")
+    answered = "all" if a.records is None else f"{min(a.records, a.runs):,} of them"
+    print(f"== a province-year: {a.runs:,} daily inspections at the peak, records for {answered} at {a.rate:g}/s ==")
     try:
         app_pg.start()
         url = app_pg.create_database("supervision")
@@ -105,7 +108,7 @@ def measure(svc, app_pg, province, a, mail_dir: Path) -> None:
     cpu2 = sampler.cpu()
     print(f"  the sweep with all waiting: {time.monotonic() - began:.0f} s, scheduled → done")
     mail = MailIndex(mail_dir)
-    peak.steady(mail, a.rate, a.timeout)
+    peak.steady(mail, a.rate, a.timeout, a.records)
     time.sleep(3)
     cpu3 = sampler.cpu()
     sampler.running = False
@@ -114,10 +117,12 @@ def measure(svc, app_pg, province, a, mail_dir: Path) -> None:
     hist = pc.histories([*ids, peak.sweep_id, warm])
     sweep_states, warm_states = hist.pop(peak.sweep_id), hist.pop(warm)
     n_legs = sum(pc.legs(hist[i]) for i in ids)
+    # A whole inspection's legs, from the runs answered (the others stopped at their first pause).
+    legs_per_run = sum(pc.legs(hist[peak.ids[b]]) for b in peak.answered) / max(1, len(peak.answered))
     lat = pc.latencies(hist, peak.submitted, peak.decided)
-    checks = pc.check(list(peak.ids), peak.ids, hist, mail.doubled(), len(mail.keys), svc.log())
+    checks = pc.check(list(peak.ids), peak.answered, peak.ids, hist, mail.doubled(), len(mail.keys), svc.log())
     cpu = {k: (cpu1[k] - cpu0[k]) + (cpu3[k] - cpu2[k]) for k in cpu0}
-    report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states, warm_states,
+    report(a, peak, n_legs, legs_per_run, lat, sampler, rss_waiting, cpu, checks, sweep_states, warm_states,
            (app0, app1, pf0, pf1))
 
 
@@ -127,7 +132,7 @@ def _in_run(states) -> float:
                if s.type.value == "RUNNING")
 
 
-def report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states, warm_states, sizes) -> None:
+def report(a, peak, n_legs, legs_per_run, lat, sampler, rss_waiting, cpu, checks, sweep_states, warm_states, sizes) -> None:
     n = len(peak.ids)
     app0, app1, pf0, pf1 = sizes
     total_s = peak.first_legs_s + peak.steady_s
@@ -140,8 +145,10 @@ def report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states
     row("runs started (API, 8 threads)", f"{n / peak.created_s:.1f} /s", f"{n:,} in {peak.created_s:.1f} s")
     row("first legs: all N waiting at the record form", f"{n / peak.first_legs_s:.2f} legs/s",
         f"{peak.first_legs_s:.0f} s after the burst began")
-    row("records + decisions (steady)", f"{2 * n / peak.steady_s:.2f} legs/s",
-        f"{2 * n:,} legs in {peak.steady_s:.0f} s at {a.rate:g} records/s")
+    k = len(peak.answered)
+    row("records + decisions (steady)", f"{2 * k / peak.steady_s:.2f} legs/s",
+        f"{2 * k:,} legs in {peak.steady_s:.0f} s at {a.rate:g} records/s"
+        + (f"; {n - k:,} runs left waiting at their form" if k < n else ""))
     row("whole peak", f"{n_legs / total_s:.2f} legs/s", f"{n_legs:,} legs in {total_s:.0f} s")
     for key, label in (("submit_resumed", "submit → run resumed"), ("submit_next_wait", "submit → next wait (decision form)"),
                        ("decision_done", "decision → run completed")):
@@ -152,8 +159,11 @@ def report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states
     for part in ("server", "workers", "portal", "postgres"):
         row(f"RSS {part} (tree sum): N waiting / peak", f"{rss_waiting[part][0] / 1024:.0f} / "
             f"{sampler.peak_kb[part] / 1024:.0f} MiB")
-    row("app database (PostgreSQL)", f"{app1 / MIB:.0f} MiB", f"+{(app1 - app0) / n / 1024:.1f} KiB per inspection")
-    row("Prefect database (PostgreSQL)", f"{pf1 / MIB:.0f} MiB", f"+{(pf1 - pf0) / n / 1024:.1f} KiB per inspection")
+    # Per whole inspection: the growth per leg times a whole inspection's legs (the same as
+    # growth / N when every run was answered; an estimate when some stopped at their first pause).
+    app_per_run, pf_per_run = ((b1 - b0) / n_legs * legs_per_run for b0, b1 in ((app0, app1), (pf0, pf1)))
+    row("app database (PostgreSQL)", f"{app1 / MIB:.0f} MiB", f"+{app_per_run / 1024:.1f} KiB per inspection")
+    row("Prefect database (PostgreSQL)", f"{pf1 / MIB:.0f} MiB", f"+{pf_per_run / 1024:.1f} KiB per inspection")
     row("deadline sweep with N waiting (in its leg)", f"{sweep_s:.2f} s", f"{sweep_wall:.1f} s scheduled → done; "
         f"first sweep of the province {_in_run(warm_states):.2f} s")
     print("    its parts: " + ", ".join(f"{name} {took:.2f} s" for name, took in pc.task_seconds(peak.sweep_id)[:6]))
@@ -173,9 +183,9 @@ def report(a, peak, n_legs, lat, sampler, rss_waiting, cpu, checks, sweep_states
         print(f"    {name:<12} {shown:>10}  ratio {ratio:.2f} of the goal  {'met' if ok else 'MISSED'}")
     lost = sum(checks.values()) + len(peak.refused)
     print(f"    nothing lost, doubled or locked: {'met' if lost == 0 else 'MISSED'}")
-    m = PerLeg(legs_per_run=n_legs / n, worker_cpu=cpu["workers"] / n_legs, server_cpu=cpu["server"] / n_legs,
-               postgres_cpu=cpu["postgres"] / n_legs, app_bytes_per_run=(app1 - app0) / n,
-               prefect_bytes_per_run=(pf1 - pf0) / n, app_base_bytes=app0)
+    m = PerLeg(legs_per_run=legs_per_run, worker_cpu=cpu["workers"] / n_legs, server_cpu=cpu["server"] / n_legs,
+               postgres_cpu=cpu["postgres"] / n_legs, app_bytes_per_run=app_per_run,
+               prefect_bytes_per_run=pf_per_run, app_base_bytes=app0)
     print("\n  projection (paper, from the per-leg figures above):")
     for what, figure, arithmetic in projection(m, Assumptions(peak_runs=1000)):
         row(what, figure, arithmetic)

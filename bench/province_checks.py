@@ -2,8 +2,9 @@
 
 - Each run's state history: its legs (one Running state each) and, after each submit through the
   portal and each decision, the run's next states (the resume taken; the run waiting again or done).
-- Nothing lost or done twice: every daily inspection a single case, closed, with one record
-  (第十七条) and its letter (第十五条(一)4); one Prefect run per session; every mail of the outbox
+- Nothing lost or done twice: every daily inspection answered a single case, closed, with one
+  record (第十七条) and its letter (第十五条(一)4), every other one still waiting at its record
+  form with its case open; one Prefect run per session; every mail of the outbox
   sent, and none delivered twice (the catcher's X-Idempotency-Key headers).
 - The databases' sizes (pg_database_size) on each PostgreSQL cluster.
 """
@@ -81,9 +82,12 @@ def daily_runs_by_batch() -> Counter:
                 return found
 
 
-def check(batches: list[str], ids: dict, hist: dict, doubled_mail: int, mail_count: int, log: str) -> dict[str, int]:
-    """Counts of what went wrong (each must be 0), and a few counts that were right."""
+def check(batches: list[str], answered: list[str], ids: dict, hist: dict, doubled_mail: int, mail_count: int,
+          log: str) -> dict[str, int]:
+    """Counts of what went wrong (each must be 0), and a few counts that were right. The runs
+    whose records were posted must be done; the others still waiting at their record form."""
     runs = daily_runs_by_batch()
+    done_ids = {str(ids[b]) for b in answered}
     with session_scope() as s:
         cases = s.exec(select(InspectionCase).where(col(InspectionCase.batch_number).in_(batches))).all()
         by_batch = Counter(c.batch_number for c in cases)
@@ -93,16 +97,23 @@ def check(batches: list[str], ids: dict, hist: dict, doubled_mail: int, mail_cou
                         .where(col(OutboxMessage.case_id).in_(case_ids))).all()
         sent_all = s.exec(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")).one()
     letters = Counter(case for case, _ in outbox)
+    done_cases = [c for c in cases if c.batch_number in set(answered)]
+    waiting_cases = [c for c in cases if c.batch_number not in set(answered)]
     return {
-        "runs not completed": sum(not (st and st[-1].type.value == "COMPLETED") for st in hist.values()),
+        "answered runs not completed": sum(not (st and st[-1].type.value == "COMPLETED")
+                                           for i, st in hist.items() if str(i) in done_ids),
+        "other runs not waiting at the record form": sum(
+            not (st and st[-1].type.value == "PAUSED" and (st[-1].state_details.pause_key or "").startswith("record-"))
+            for i, st in hist.items() if str(i) not in done_ids),
         "runs crashed or failed on the way": sum(any(x.type.value in ("CRASHED", "FAILED") for x in st)
                                                  for st in hist.values()),
         "sessions with no run or more than one": sum(runs[b] != 1 for b in batches),
         "sessions with no case or more than one": sum(by_batch[b] != 1 for b in batches),
-        "cases not closed": sum(c.status != "closed" for c in cases),
-        "cases with no record or more than one": sum(records[c] != 1 for c in case_ids),
+        "answered cases not closed": sum(c.status != "closed" for c in done_cases),
+        "answered cases with no record or more than one": sum(records[c.id] != 1 for c in done_cases),
+        "waiting cases closed or with a record": sum(c.status == "closed" or records[c.id] != 0 for c in waiting_cases),
         "cases' mails not sent": sum(status != "sent" for _, status in outbox),
-        "cases with fewer than 3 mails": sum(letters[c] < 3 for c in case_ids),
+        "answered cases with fewer than 3 mails": sum(letters[c.id] < 3 for c in done_cases),
         "mails delivered twice": doubled_mail,
         "sent mails not in the catcher, or extra": abs(sent_all - mail_count),
         '"database is locked" in the logs': log.count("database is locked"),

@@ -7,7 +7,9 @@
 2. The deadline sweep (第十七条, 第二十六条(二)) run once on the pool with all N waiting.
 3. The records (附件3, 第十七条) posted through the portal over HTTP at a steady rate, at the
    link of each dispatch notice; each decision resumed with the agency's staff code as soon as
-   the run asks for it (第十五条(一)3); the letters go out (第十五条(一)4). Until all N are done.
+   the run asks for it (第十五条(一)3); the letters go out (第十五条(一)4). Until all of them are
+   done: all N, or the K chosen (`--records K`, spread evenly over the N), the others left
+   waiting at their record form, as on a peak day most runs are.
 Each submit's and each decision's moment is kept, to be set against the runs' state history.
 """
 
@@ -86,6 +88,14 @@ class Peak:
     refused: list = field(default_factory=list)
     steady_s: float = 0.0
     error: str = ""
+    answered: list[str] = field(default_factory=list)  # the batches whose records are posted
+
+    def choose(self, records: int | None) -> list[str]:
+        """The batches whose records are posted: all, or `records` spread evenly over them."""
+        batches = list(self.ids)
+        k = len(batches) if records is None else max(0, min(records, len(batches)))
+        self.answered = [batches[i * len(batches) // k] for i in range(k)] if k else []
+        return self.answered
 
     def start_burst(self, timeout: float) -> None:
         starter = PrefectStarter()
@@ -105,9 +115,10 @@ class Peak:
         wait_all([run.id], lambda r: r.state and r.state.is_completed(), timeout, "completed (the sweep)")
         return run.id
 
-    def steady(self, mail: MailIndex, rate: float, timeout: float) -> None:
-        """Records at `rate` a second; decisions as the runs ask (a thread of their own); until
-        every run is done."""
+    def steady(self, mail: MailIndex, rate: float, timeout: float, records: int | None = None) -> None:
+        """Records at `rate` a second, for every run or `records` of them (`choose`); decisions
+        as the runs ask (a thread of their own); until every run answered is done."""
+        chosen = self.choose(records)
         codes = {agency: staff_code("省基准科长", agency) for agency in {b[2] for b in self.batches}}
         kind_of = {b: k for b, k, _ in self.batches}
         agency_of = {self.ids[b]: a for b, _, a in self.batches}
@@ -119,7 +130,7 @@ class Peak:
         try:
             with ThreadPoolExecutor(THREADS) as pool:
                 posts = []
-                for n, batch in enumerate(self.ids):
+                for n, batch in enumerate(chosen):
                     time.sleep(max(0.0, began + n / rate - time.monotonic()))
                     if n and n % 100 == 0:
                         print(f"  … {n} records posted, {len(self.decided)} decisions taken, "
@@ -130,7 +141,7 @@ class Peak:
                     posts = [f for f in posts if not f.done()]
                 for f in posts:
                     f.result()
-            wait_all(list(self.ids.values()), lambda r: r.state and r.state.is_completed(),
+            wait_all([self.ids[b] for b in chosen], lambda r: r.state and r.state.is_completed(),
                      max(60.0, timeout - (time.monotonic() - began)), "completed")
         finally:
             done.set()
