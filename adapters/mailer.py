@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
-from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import Row, bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
 from adapters.clock import now
@@ -67,7 +67,7 @@ _FIND_MESSAGE = select(_OUTBOX.c.id).where(_OUTBOX.c.idempotency_key == bindpara
 _INSERT_MESSAGE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
-def build_email(msg: OutboxMessage, documents: list[Document], settings: Settings) -> EmailMessage:
+def build_email(msg: OutboxMessage | Row, documents: list[Document], settings: Settings) -> EmailMessage:
     """The MIME message: Chinese subject (RFC 2047) and attachment names (RFC 2231) intact; a
     Date (when it is sent, Beijing time) and a Message-ID, both required of an originating
     message (RFC 5322 3.6). The Message-ID is the idempotency key's digest and nothing else
@@ -105,17 +105,24 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _claim(message_id: int, url: str | None) -> bool:
+def _claim(message_id: int, url: str | None, settings: Settings) -> EmailMessage | None:
+    """Claim the message (pending, or a claim gone stale → sending) and build it, in one
+    transaction: the claim's UPDATE returns the row (one statement and one commit a message fewer
+    than claiming, then reading it — the sweep's round mails hundreds). None: sent, or being sent
+    by another process."""
     with session_scope(url) as s:
-        stale = now() - CLAIM_TIMEOUT
-        result = s.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id)
-            .where(or_(col(OutboxMessage.status) == "pending",
-                       (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_at) < stale)))
+        conn = s.connection()
+        msg = conn.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == message_id)
+            .where(or_(_OUTBOX.c.status == "pending",
+                       (_OUTBOX.c.status == "sending") & (_OUTBOX.c.claimed_at < now() - CLAIM_TIMEOUT)))
             .values(status="sending", claimed_at=now(), claimed_pid=os.getpid(), claimed_host=_HOST)
-        )
-        return result.rowcount == 1
+            .returning(_OUTBOX.c.idempotency_key, _OUTBOX.c.recipient, _OUTBOX.c.subject, _OUTBOX.c.text_body,
+                       _OUTBOX.c.html_body, _OUTBOX.c.document_ids)).first()
+        if msg is None:
+            return None
+        return build_email(msg, [s.get(Document, d) for d in msg.document_ids], settings)
 
 
 _HOST = socket.gethostname()[:255]
@@ -277,12 +284,9 @@ def deliver_pending(
 
 def _deliver_one(message_id: int, url: str | None, settings: Settings, relay: _Relay, tries: int,
                  backoff_seconds: float, report: DeliveryReport) -> None:
-    if not _claim(message_id, url):
+    email = _claim(message_id, url, settings)
+    if email is None:
         return  # sent, or being sent by another process
-    with session_scope(url) as s:
-        msg = s.get(OutboxMessage, message_id)
-        docs = [s.get(Document, d) for d in msg.document_ids]
-        email = build_email(msg, docs, settings)
     _hold("claimed")
     error = ""
     for attempt in range(tries):
@@ -297,15 +301,12 @@ def _deliver_one(message_id: int, url: str | None, settings: Settings, relay: _R
                 time.sleep(backoff_seconds * (2**attempt))
     if not error:
         _hold("accepted")
+    # attempts counts delivery rounds, each of up to `tries` SMTP attempts; one statement.
+    outcome = {"status": "pending", "claimed_at": None, "last_error": error} if error else \
+        {"status": "sent", "sent_at": now(), "last_error": ""}
     with session_scope(url) as s:
-        msg = s.get(OutboxMessage, message_id)
-        msg.attempts += 1  # delivery rounds, each of up to `tries` SMTP attempts
-        msg.claimed_pid = msg.claimed_host = None
-        if error:
-            msg.status, msg.claimed_at, msg.last_error = "pending", None, error
-            report.pending.append(message_id)
-            report.errors.append(error)
-        else:
-            msg.status, msg.sent_at, msg.last_error = "sent", now(), ""
-            report.sent.append(message_id)
-        s.add(msg)
+        s.connection().execute(update(_OUTBOX).where(_OUTBOX.c.id == message_id)
+                               .values(attempts=_OUTBOX.c.attempts + 1, claimed_pid=None, claimed_host=None, **outcome))
+    (report.pending if error else report.sent).append(message_id)
+    if error:
+        report.errors.append(error)
