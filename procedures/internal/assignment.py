@@ -12,32 +12,25 @@ first one chosen files the 附件3 record (record.py), with a link mailed at onc
 
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, select
 
 from adapters import clock
 from adapters.mailer import enqueue
 from adapters.templates import render_email
 from models import (
-    ConflictDeclaration,
-    Dispatch,
     EvaluationSession,
     Institution,
     InternalSession,
     PortalLink,
-    SupervisionBan,
     Supervisor,
 )
 from procedures.casework.cases import Refusal, local_date, local_time
-from procedures.casework.dispatching import responsible_agency
 from procedures.casework.work_calendar import current_calendar
+from procedures.internal.lookups import Lookups
 from procedures.portal import links as portal_links
-from regulation.calendar import CalendarDataMissing
+from regulation.calendar import CalendarDataMissing, WorkingCalendar
 from regulation.deadlines import record_due
-from regulation.internal_supervision import (
-    InstitutionIssuer,
-    assignment_refusals,
-    internal_card_refusal,
-)
+from regulation.internal_supervision import assignment_refusals
 
 CASE_KIND = "internal_session"
 ASSIGN_KIND = "internal_assign"
@@ -47,9 +40,9 @@ RECORD_KIND = "internal_record"  # the recorder's 附件3 link (record.py)
 RECORD_TITLE = "内督日常督导情况记录表（附件3）"
 
 
-def contact_of(s: Session, inst: Institution) -> portal_links.Contact:
+def contact_of(s: Session, inst: Institution, lookups: Lookups | None = None) -> portal_links.Contact:
     """Whom the institution asks about a link: the agency responsible for it (第十一条)."""
-    agency = responsible_agency(s, inst)
+    agency = (lookups or Lookups(s)).agency(inst)
     return portal_links.Contact(agency.letterhead_name if agency else "委派机构", agency.email if agency else "")
 
 
@@ -57,53 +50,58 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=clock.tz())
 
 
-def open_session(s: Session, sess: EvaluationSession, on: date) -> InternalSession | None:
+def open_session(s: Session, sess: EvaluationSession, on: date, lookups: Lookups | None = None,
+                 calendar: WorkingCalendar | None = None) -> InternalSession | None:
     """Open the session's internal supervision once; None for an institution that may not run
-    sessions (suspended or revoked: the session itself is a finding of the daily inspection)."""
+    sessions (suspended or revoked: the session itself is a finding of the daily inspection).
+    `lookups` and `calendar`: read once for many sessions (the sweep)."""
     row = s.exec(select(InternalSession).where(InternalSession.session_id == sess.id)).first()
     if row is not None:
         return row
     inst = s.get(Institution, sess.institution_id)
     if inst is None or inst.status != "active":
         return None
-    agency = responsible_agency(s, inst)
+    lookups = lookups or Lookups(s)
+    agency = lookups.agency(inst)
     row = InternalSession(session_id=sess.id, institution_id=inst.id, agency_id=agency.id if agency else None,
                           opened_on=on, status="asked")
-    compute_record_due(s, row, sess)
-    s.add(row)
-    s.flush()
-    named, problem = _roster_named(s, sess, inst)
+    compute_record_due(s, row, sess, calendar)
+    named, problem = _roster_named(s, sess, inst, lookups)
     if named:
-        assign(s, row, sess, inst, named, "名册登记", on)
+        assign(s, row, sess, inst, named, "名册登记", on, lookups)
     else:
-        ask(s, row, sess, inst, on, problem)
+        s.add(row)
+        s.flush()
+        ask(s, row, sess, inst, on, problem, lookups)
     return row
 
 
-def compute_record_due(s: Session, row: InternalSession, sess: EvaluationSession) -> None:
+def compute_record_due(s: Session, row: InternalSession, sess: EvaluationSession,
+                       calendar: WorkingCalendar | None = None) -> None:
     """第十七条 (参照, 第十六条): 2 working days after the scheduled end; unknown while the year's
     official calendar is not loaded (the sweep computes it once it is)."""
     try:
-        row.record_due, row.record_due_reason = record_due(local_date(sess.ends_at), current_calendar(s)).due, ""
+        row.record_due, row.record_due_reason = record_due(local_date(sess.ends_at), calendar or current_calendar(s)).due, ""
     except CalendarDataMissing as exc:
         row.record_due, row.record_due_reason = None, str(exc)
 
 
-def _roster_named(s: Session, sess: EvaluationSession, inst: Institution) -> tuple[list[Supervisor], str]:
+def _roster_named(s: Session, sess: EvaluationSession, inst: Institution,
+                  lookups: Lookups) -> tuple[list[Supervisor], str]:
     """The internal supervisors the roster names for the session, when every one of them is a
     usable card of this institution (the roster import checked the same rules); else none, and
     why — the contact is told, so a name the roster gave is never dropped in silence."""
     codes = [p.get("card_code", "") for p in sess.internal_supervisors or []]
     if not codes:
         return [], ""
-    found = {sup.card_code: sup for sup in s.exec(select(Supervisor).where(col(Supervisor.card_code).in_(codes)))}
+    found = lookups.cards(codes)
     unknown = [f"{p.get('name', '')}（{p.get('card_code', '')}）" for p in sess.internal_supervisors
                if p.get("card_code", "") not in found]
     if unknown:
         return [], f"名册为本场次登记的内督员 {'、'.join(unknown)} 的内督证卡不在系统中，请重新安排。"
     people = [found[code] for code in codes]
     errors = Refusal()
-    check_people(s, sess, inst, people, errors)
+    check_people(s, sess, inst, people, errors, lookups=lookups)
     if errors:
         return [], "名册为本场次登记的内督员不能担任：" + "；".join(errors) + "。请重新安排。"
     return people, ""
@@ -111,34 +109,17 @@ def _roster_named(s: Session, sess: EvaluationSession, inst: Institution) -> tup
 
 def own_supervisors(s: Session, inst: Institution) -> list[Supervisor]:
     """The institution's internal supervisors whose card it may use (第十二条), valid and active."""
-    issuer = InstitutionIssuer(inst.filing_authority, inst.filing_number, inst.industry_code)
-    # Only cards that can carry its issuer codes are read (a usable card's 6-digit issuer code is
-    # the institution's own or its industry's, 附件1 二): the province's whole internal roster, read
-    # and parsed for each session, made the sweep's opening O(sessions × roster) — minutes a day.
-    codes = [c for c in (issuer.own_issuer_code(), inst.industry_code) if c]
-    if not codes:
-        return []
-    banned = set(s.exec(select(SupervisionBan.person_key)))
-    rows = s.exec(select(Supervisor).where(Supervisor.kind == "internal", Supervisor.status == "active",
-                                           Supervisor.card_status == "valid",
-                                           or_(*(col(Supervisor.card_code).contains(c) for c in codes)))
-                  .order_by(Supervisor.name))
-    return [sup for sup in rows if (sup.issuer_institution_id in (None, inst.id))
-            and internal_card_refusal(sup.card_code, issuer, sup.person_key in banned) is None]
+    return Lookups(s).own_supervisors(inst)
 
 
 def check_people(s: Session, sess: EvaluationSession, inst: Institution, people: list[Supervisor],
-                 errors: Refusal, field: str = "supervisors") -> None:
+                 errors: Refusal, field: str = "supervisors", lookups: Lookups | None = None) -> None:
     """第十二条 (own card, valid) and 第十三条 (not an examiner here, no declared conflict, not an
     external supervisor dispatched to this session), each refusal naming the person."""
-    usable = {sup.id for sup in own_supervisors(s, inst)}
+    lookups = lookups or Lookups(s)
+    usable = {sup.id for sup in lookups.own_supervisors(inst)}
     examiners = {e.get("person_key") for e in sess.examiners or []}
-    conflicted = set(s.exec(select(ConflictDeclaration.supervisor_id)
-                            .where(ConflictDeclaration.institution_id == inst.id)))
-    conflicted_people = {sup.person_key for sup in s.exec(select(Supervisor).where(col(Supervisor.id).in_(conflicted)))}
-    external = {sup.person_key for sup in s.exec(
-        select(Supervisor).join(Dispatch, Dispatch.supervisor_id == Supervisor.id)
-        .where(Dispatch.session_id == sess.id, Dispatch.status != "cancelled"))}
+    conflicted_people, external = lookups.conflicted_people(inst.id), lookups.external_people(sess.id)
     for sup in people:
         for reason in assignment_refusals(f"{sup.name}（{sup.card_code}）", sup.id in usable, sup.person_key in examiners,
                                           sup.person_key in conflicted_people, sup.person_key in external):
@@ -146,7 +127,7 @@ def check_people(s: Session, sess: EvaluationSession, inst: Institution, people:
 
 
 def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution, on: date,
-        problem: str = "") -> None:
+        problem: str = "", lookups: Lookups | None = None) -> None:
     """Mail the contact a one-time link to assign (valid until the session starts, at least a day).
     An institution that has named no internal-supervision contact is not asked (nobody to ask by
     name): the session stays unassigned and the agency is told on its start day, with the reason."""
@@ -156,7 +137,7 @@ def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institu
     deadline = end_of(max(local_date(sess.starts_at), clock.today() + timedelta(days=1)))
     portal_links.invite_in(
         s, portal_links.CaseStep(CASE_KIND, row.id, "assign", ""), portal_links.Recipient("institution", name, email),
-        contact_of(s, inst), f"{ASSIGN_TITLE} · {sess.batch_number}", deadline,
+        contact_of(s, inst, lookups), f"{ASSIGN_TITLE} · {sess.batch_number}", deadline,
         f"{problem}请在本场次开始前（{local_time(sess.starts_at):%Y-%m-%d %H:%M}），从本机构持有效内督证卡的内督员中"
         "选定本场次的内督员；第一位负责填写附件3记录表。考评人员、已申报利害关系者、本场次外督员不得担任（第十三条）。",
         kind=ASSIGN_KIND, key=f"{CASE_KIND}:{row.id}:assign")
@@ -165,15 +146,18 @@ def ask(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institu
 
 
 def assign(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution,
-           people: list[Supervisor], by: str, on: date) -> None:
-    """Store the assignment (checked before) and send the recorder their record link."""
+           people: list[Supervisor], by: str, on: date, lookups: Lookups | None = None) -> None:
+    """Store the assignment (checked before) and send the recorder their record link. A row
+    not written yet is written once, assigned (one INSERT, not an INSERT and an UPDATE)."""
     row.status, row.assigned_on, row.assigned_by = "assigned", on, by
     row.recorder_id, row.supervisor_ids = people[0].id, [p.id for p in people]
     s.add(row)
     sess.internal_supervisors = [{"name": p.name, "card_code": p.card_code, "person_key": p.person_key}
                                  for p in people]
     s.add(sess)
-    invite_recorder(s, row, sess, inst, people[0])
+    if row.id is None:
+        s.flush()  # its id names the record link
+    invite_recorder(s, row, sess, inst, people[0], lookups)
 
 
 def _link_deadline(row: InternalSession, sess: EvaluationSession) -> datetime:
@@ -184,10 +168,10 @@ def _link_deadline(row: InternalSession, sess: EvaluationSession) -> datetime:
 
 
 def invite_recorder(s: Session, row: InternalSession, sess: EvaluationSession, inst: Institution,
-                    sup: Supervisor) -> None:
+                    sup: Supervisor, lookups: Lookups | None = None) -> None:
     portal_links.invite_in(
         s, portal_links.CaseStep(CASE_KIND, row.id, "record", ""), portal_links.Recipient("supervisor", sup.name, sup.email),
-        contact_of(s, inst), f"{RECORD_TITLE} · {sess.batch_number}", _link_deadline(row, sess),
+        contact_of(s, inst, lookups), f"{RECORD_TITLE} · {sess.batch_number}", _link_deadline(row, sess),
         f"{inst.name}安排您担任本场次内督员：{local_time(sess.starts_at):%Y-%m-%d %H:%M}至"
         f"{local_time(sess.ends_at):%H:%M}，{sess.site}，{sess.occupation}（{sess.level}）。督导结束后，逐项选择是/否并填写备注，"
         "可附照片或扫描件；提交时填写您本人的内督证卡编号。请于督导结束后2个工作日内提交（第十七条）。",
@@ -200,10 +184,10 @@ def assign_context(link: PortalLink) -> dict:
     with session_scope() as s:
         row = s.get(InternalSession, link.case_id)
         sess, inst = s.get(EvaluationSession, row.session_id), s.get(Institution, row.institution_id)
-        people, excluded = [], []
-        for sup in own_supervisors(s, inst):
+        people, excluded, lookups = [], [], Lookups(s)
+        for sup in lookups.own_supervisors(inst):
             refusal = Refusal()
-            check_people(s, sess, inst, [sup], refusal)
+            check_people(s, sess, inst, [sup], refusal, lookups=lookups)
             (excluded if refusal else people).append((sup.id, sup.name, sup.card_code) if not refusal
                                                      else "；".join(refusal))
         closed = "" if row.status == "asked" else "本场次已经安排内督员，此链接无需再使用。"

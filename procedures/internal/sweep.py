@@ -33,6 +33,7 @@ from procedures.internal.assignment import (
     open_session,
     remind_contact,
 )
+from procedures.internal.lookups import Lookups
 from procedures.internal.record import remind_recorder
 from regulation.calendar import CalendarDataMissing
 from regulation.deadlines import period_last_day
@@ -56,14 +57,19 @@ def window_end(s: Session, as_of: date) -> date:
 def open_due_sessions(s: Session, as_of: date) -> list[str]:
     until = _start_of(window_end(s, as_of) + timedelta(days=1))
     since = _start_of(as_of - timedelta(days=UNOPENED_LOOKBACK_DAYS))
-    rows = s.exec(select(EvaluationSession).join(Institution, Institution.id == EvaluationSession.institution_id)
+    # The institutions come with their sessions (into the session's identity map: open_session's
+    # get reads none), and what opening reads about them is read for all at once (Lookups).
+    rows = s.exec(select(EvaluationSession, Institution).join(Institution, Institution.id == EvaluationSession.institution_id)
                   .outerjoin(InternalSession, InternalSession.session_id == EvaluationSession.id)
                   .where(Institution.status == "active", col(InternalSession.id).is_(None),
                          EvaluationSession.starts_at < until, EvaluationSession.ends_at >= since)
-                  .order_by(EvaluationSession.starts_at))
+                  .order_by(EvaluationSession.starts_at)).all()
+    sessions = [sess for sess, _ in rows]
+    lookups = Lookups(s).preload(sessions, list({inst.id: inst for _, inst in rows}.values()))
+    calendar = current_calendar(s)
     opened = []
-    for sess in rows.all():
-        if open_session(s, sess, as_of) is not None:
+    for sess in sessions:
+        if open_session(s, sess, as_of, lookups, calendar) is not None:
             opened.append(sess.batch_number)
     return opened
 
