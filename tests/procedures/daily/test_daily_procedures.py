@@ -216,3 +216,46 @@ def test_supervisors_read_the_agency_by_its_letterhead_in_the_dispatch_mail_and_
     assert agency.letterhead and agency.letterhead != agency.name
     assert f"{agency.letterhead}委派你" in notice.text_body and agency.name not in notice.text_body
     assert link.agency_name == agency.letterhead
+
+
+def test_deadline_sweep_reads_no_more_with_more_cases_waiting_that_nothing_is_due_for(app_db):
+    """第十七条: the sweep acts on a record due today or past due and not yet reported. A case
+    waiting for a record due later, or one already reported overdue, costs it nothing: with 1,000
+    runs waiting (a province's peak, issue 20) the sweep must not read each of them."""
+    from sqlalchemy import event
+
+    def waiting(n: int, first: int, due: date, reported: date | None = None) -> None:
+        with session_scope() as s:
+            inst_id = s.exec(select(InspectionCase.institution_id)).first()
+            for k in range(first, first + n):
+                s.add(InspectionCase(flow_run_id=f"run-wait-{k}", batch_number=f"PC-WAIT-{k}", institution_id=inst_id,
+                                     opened_on=date(2098, 12, 1), status="awaiting_record", record_due=due,
+                                     overdue_reported_on=reported))
+
+    def statements(day: date) -> int:
+        count = [0]
+
+        def counted(*_):
+            count[0] += 1
+
+        engine = db.get_engine()
+        event.listen(engine, "before_cursor_execute", counted)
+        try:
+            deadline_sweep.sweep_deadlines(day)
+        finally:
+            event.remove(engine, "before_cursor_execute", counted)
+        return count[0]
+
+    declare_year(2098)
+    declare_year(2099)
+    opening.open_case("run-wait-0", app_db[0], "2098-12-01", None)  # a case of the institution to copy
+    day = date(2098, 12, 10)
+    waiting(1, 1, day + timedelta(days=3))
+    waiting(1, 2, day - timedelta(days=5), reported=day - timedelta(days=2))
+    few = statements(day)
+    waiting(40, 10, day + timedelta(days=3))  # due later
+    waiting(40, 60, day - timedelta(days=5), reported=day - timedelta(days=2))  # reported already
+    assert statements(day) == few
+    with session_scope() as s:  # and nothing was done to them
+        assert {(c.record_due > day, c.overdue_reported_on) for c in s.exec(select(InspectionCase).where(
+            InspectionCase.batch_number.startswith("PC-WAIT-")))} == {(True, None), (False, day - timedelta(days=2))}
