@@ -6,15 +6,13 @@ that were unknown (a year with no official calendar yet); retry the outbox. Runn
 on one day sends nothing twice.
 """
 
-from datetime import date
 from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from adapters.clock import today
-from flows.ending import end_refused
-from flows.parameters import BLANK_DATE, titled
+from flows.parameters import BLANK_DATE, day_given, titled
 from tasks import daily as t
 from tasks.audit import seal_audit_log
 from tasks.internal import sweep_internal
@@ -30,10 +28,7 @@ def deadline_sweep(
     as_of: Annotated[str, titled("业务日期", "留空即为今天（北京时间）；补跑某日的巡检时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
 ):
     """期限巡检：记录表到期提醒、逾期报告、邮件重发。"""
-    try:
-        day = date.fromisoformat(as_of) if as_of else today()  # not replayed: the sweep never suspends
-    except ValueError:
-        end_refused(f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+    day = day_given(as_of, "业务日期")  # not replayed: the sweep never suspends
     summary = t.sweep_deadlines(day)
     summary += "\n\n" + sweep_supervisors(day)  # 第十条 term ends, 第二十六条 cases
     summary += "\n\n" + sweep_internal(day)  # 第十六条 内督全覆盖: ask, remind, report

@@ -16,7 +16,6 @@ Durable like the daily inspection: every side effect is a persisted task with a 
 "today" is the case's (its as_of). A refused start ends Cancelled, named 已拒绝.
 """
 
-from datetime import date
 from itertools import count
 from typing import Annotated
 
@@ -26,7 +25,7 @@ from prefect.states import Cancelled, Completed
 from adapters.markdown_text import inert
 from flows import sanction_forms as forms
 from flows.asking import ask_until_accepted as _ask
-from flows.parameters import BLANK_DATE, titled
+from flows.parameters import BLANK_DATE, day_given, titled
 from flows.portal_step import wait_for_submission
 from tasks import sanctions as t
 
@@ -107,10 +106,8 @@ def sanction_procedure(
     as_of: Annotated[str, titled("业务日期", "留空即为今天；补录或测试时填写（YYYY-MM-DD）", date=True)] = BLANK_DATE,
 ):
     """处理程序：拟处理 → 告知和陈述申辩（第二十五条）→ 处理决定 → 措施（第二十条–第二十七条）。"""
-    try:
-        as_of = date.fromisoformat(as_of).isoformat() if as_of else ""
-    except ValueError:
-        return Cancelled(name="已拒绝", message=f"已拒绝：业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+    # Left blank it stays blank: each leg's tasks take their own today (the procedure runs for months).
+    as_of = day_given(as_of, "业务日期").isoformat() if as_of else ""
     run_id = str(runtime.flow_run.id)
     case = t.start_case(run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious, as_of)
     if "error" in case:

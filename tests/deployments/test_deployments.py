@@ -109,3 +109,13 @@ def test_an_optional_date_that_is_not_a_date_ends_the_run_refused_naming_the_fie
     assert typed("2026-06-01") == "2026-06-01" and typed(BLANK_DATE) == str(today())
     with pytest.raises(Abort, match="已拒绝：发证日期：应为有效日期（YYYY-MM-DD），实际为“2026-02-30”"):
         typed("2026-02-30")  # the engine ends a deployment's run Cancelled 已拒绝 on this (flows/ending.py)
+
+
+def test_every_flow_reads_its_typed_dates_through_day_given():
+    """One refusal for a bad date in every flow (its field named, the run ended 已拒绝): no flow
+    parses a typed date itself (deadline_sweep kept its own copy once)."""
+    from pathlib import Path
+
+    flows = Path(__file__).resolve().parents[2] / "flows"
+    own = [p.name for p in flows.glob("*.py") if p.name != "parameters.py" and "fromisoformat(" in p.read_text()]
+    assert own == []
