@@ -16,6 +16,8 @@ REFUSED = "已拒绝"
 
 
 def end_refused(message: str) -> NoReturn:
+    """End the run 已拒绝 with `message`, shown as "已拒绝：…" on the run whether or not the caller
+    wrote the prefix (some did, some did not: one way on every run, never twice)."""
     from prefect.context import FlowRunContext
     from prefect.exceptions import Abort
     from prefect.states import Cancelled
@@ -23,7 +25,8 @@ def end_refused(message: str) -> NoReturn:
 
     from adapters.prefect_client import sync_client
 
+    shown = f"{REFUSED}：{message.removeprefix(f'{REFUSED}：')}"
     run = FlowRunContext.get().flow_run
     with sync_client() as client:
-        propose_state_sync(client, Cancelled(name=REFUSED, message=message), flow_run_id=run.id)
-    raise Abort(f"{REFUSED}：{message}")
+        propose_state_sync(client, Cancelled(name=REFUSED, message=shown), flow_run_id=run.id)
+    raise Abort(shown)

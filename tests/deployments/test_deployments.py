@@ -111,6 +111,23 @@ def test_an_optional_date_that_is_not_a_date_ends_the_run_refused_naming_the_fie
         typed("2026-02-30")  # the engine ends a deployment's run Cancelled 已拒绝 on this (flows/ending.py)
 
 
+def test_a_refusal_reads_refused_once_whether_or_not_the_flow_wrote_the_prefix():
+    import pytest
+    from prefect import flow
+    from prefect.exceptions import Abort
+
+    from flows.ending import end_refused
+
+    @flow(name="refusal-prefix-check")
+    def refusing(message: str) -> None:
+        end_refused(message)
+
+    for given in ("批次不存在", "已拒绝：批次不存在"):
+        with pytest.raises(Abort) as refused:
+            refusing(given)
+        assert str(refused.value) == "已拒绝：批次不存在"
+
+
 def test_every_flow_reads_its_typed_dates_through_day_given():
     """One refusal for a bad date in every flow (its field named, the run ended 已拒绝): no flow
     parses a typed date itself (deadline_sweep kept its own copy once)."""
