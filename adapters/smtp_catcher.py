@@ -34,8 +34,9 @@ class EmlStore:
 
 
 class SmtpCatcher:
-    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 8025, echo: bool = True):
-        self.store = EmlStore(folder, echo)
+    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 8025, echo: bool = True,
+                 store: EmlStore | None = None):
+        self.store = store or EmlStore(folder, echo)  # a store of the caller's: a test relay's behaviour
         self.host, self.port = host, port
         self._controller: Controller | None = None
 

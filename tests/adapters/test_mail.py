@@ -131,9 +131,7 @@ class _PeerStore(EmlStore):
 
 
 def _catcher_with(store, port) -> SmtpCatcher:
-    catcher = SmtpCatcher(store.folder, port=port, echo=False)
-    catcher.store = store
-    return catcher.start()
+    return SmtpCatcher(store.folder, port=port, store=store).start()
 
 
 def test_a_delivery_round_sends_its_mails_over_one_smtp_conversation(mail_env, tmp_path):
