@@ -139,6 +139,7 @@ def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str
         ArtifactFilterFlowRunId,
         ArtifactFilterKey,
     )
+    from prefect.exceptions import ObjectNotFound
 
     from adapters.prefect_client import sync_client
 
@@ -155,7 +156,10 @@ def publish_markdown(key: str, markdown: str, description: str, flow_run_id: str
             key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run])))
         for artifact in older:
             if artifact.id != created.id:
-                client.delete_artifact(artifact.id)
+                try:
+                    client.delete_artifact(artifact.id)
+                except ObjectNotFound:
+                    pass  # another publisher of the same case (the sweep, another leg) removed it first
 
 
 @dataclass(frozen=True)
