@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = 4.0
     # How often the service looks for runs whose process is gone, and continues them.
     run_watch_seconds: float = 15.0
+    # The daily schedules (deadline sweep 08:00, desk morning 07:30, backup 02:30, Beijing time)
+    # registered paused: a test service, whose fixed-date world a real 08:00 sweep would change.
+    schedules_paused: bool = False
     # A worker's run (make run-pool) is alive while its last flow-run heartbeat is younger than
     # this many of Prefect's heartbeat intervals (PREFECT_FLOWS_HEARTBEAT_FREQUENCY).
     run_heartbeat_misses: float = Field(default=3.0, gt=1.0)

@@ -39,11 +39,12 @@ SERVED = [DAILY_INSPECTION, DEADLINE_SWEEP, "roster-import/roster-import",
 
 
 def deployments():
+    paused = get_settings().schedules_paused or None  # None: as Prefect leaves it (active)
     return [
         daily_inspection.to_deployment(name="daily-inspection", tags=["督导"],
                                        description="日常督导（第十五条（一）、第十七条、附件3）"),
         deadline_sweep.to_deployment(name="deadline-sweep", tags=["督导"],
-                                     schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"),
+                                     schedule=Cron("0 8 * * *", timezone="Asia/Shanghai"), paused=paused,
                                      description="期限巡检：每日08:00（北京时间）"),
         roster_import.to_deployment(name="roster-import", tags=["名册"],
                                     description="名册导入（Excel）：评价机构、督导员、评价计划及场次、工作人员"),
@@ -66,10 +67,10 @@ def deployments():
             name="sampling-plan", tags=["督导"],
             description="随机抽查计划：抽取、批准、自动发起日常督导、结果公示（第十五条“双随机、一公开”）"),
         desk_morning.to_deployment(name="desk-morning", tags=["工作台"],
-                                   schedule=Cron("30 7 * * *", timezone="Asia/Shanghai"),
+                                   schedule=Cron("30 7 * * *", timezone="Asia/Shanghai"), paused=paused,
                                    description="待办晨报：每日07:30（北京时间），工作日向各委派机构发送当日待办"),
         scheduled_backup.to_deployment(name="backup", tags=["运维"],
-                                       schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"),
+                                       schedule=Cron("30 2 * * *", timezone="Asia/Shanghai"), paused=paused,
                                        description="定时备份：每日02:30（北京时间），保留7天每日、4周每周"),
     ]
 

@@ -22,9 +22,13 @@ def test_prefect_yaml_matches_served_deployments():
 
 
 def test_deadline_sweep_runs_daily_at_eight_shanghai_time():
+    from tests.app_env import app_env
+
     declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]}
     (schedule,) = declared["deadline-sweep"]["schedules"]
     assert (schedule["cron"], schedule["timezone"]) == ("0 8 * * *", "Asia/Shanghai")
+    with app_env({"SUPERVISION_SCHEDULES_PAUSED": "false"}):  # as `make run` has it (a test service pauses them)
+        assert not {d.name: d for d in deployments()}["deadline-sweep"].paused
     (served,) = {d.name: d for d in deployments()}["deadline-sweep"].schedules
     assert (served.schedule.cron, served.schedule.timezone) == ("0 8 * * *", "Asia/Shanghai")
 

@@ -100,7 +100,8 @@ def running_service(root: Path, postgres, runner_module: str = "deployments.serv
     smtp_port, port = free_port(), free_port()
     app_env = {"SUPERVISION_VAR_DIR": str(root / "var"), "SUPERVISION_SMTP_PORT": str(smtp_port),
                "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
-               "SUPERVISION_MAIL_DIR": str(root / "mail")}
+               "SUPERVISION_MAIL_DIR": str(root / "mail"),
+               "SUPERVISION_SCHEDULES_PAUSED": "true"}  # a test run across 08:00 Beijing time must not sweep its world
     if auth_string:
         app_env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     with app_settings(app_env):

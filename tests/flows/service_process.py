@@ -90,7 +90,8 @@ def service_process(target: str = "run", **extra_env: str):
            "SUPERVISION_PREFECT_PORT": str(free_port()), "SUPERVISION_PORTAL_PORT": str(free_port()),
            "SUPERVISION_DATABASE_URL": f"sqlite:///{root / 'var' / 'supervision.db'}",
            "SUPERVISION_MAIL_DIR": str(root / "mail"), "SUPERVISION_RUN_WATCH_SECONDS": "2",
-           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"} | extra_env
+           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+           "SUPERVISION_SCHEDULES_PAUSED": "true"} | extra_env  # no real 08:00 sweep of the test's world
     with app_env(env):
         svc = ServiceProcess(root, env, target)
         try:

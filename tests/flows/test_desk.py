@@ -69,3 +69,16 @@ def test_a_decision_waiting_in_prefect_is_on_the_agencys_desk_and_in_its_morning
     h.resume(run_id, "decision-1", {"decision": "无需处理", "opinion": "考场规范，无需处理。", **decided_by()})
     h.wait_for(run_id, {StateType.COMPLETED})
     assert _steps_of(run_id) == []
+
+
+def test_a_test_service_registers_the_daily_schedules_paused(service):
+    """The services of the tests register the 08:00 sweep, the 07:30 desk morning and the 02:30
+    backup paused (SUPERVISION_SCHEDULES_PAUSED): a run of the tests across 07:30 Beijing time once
+    got the real desk-morning mail of its fixed date, and a real sweep would change its world."""
+    from adapters.prefect_client import sync_client
+    from deployments.serve import BACKUP, DEADLINE_SWEEP, DESK_MORNING
+
+    with sync_client() as client:
+        for name in (DEADLINE_SWEEP, DESK_MORNING, BACKUP):
+            dep = client.read_deployment_by_name(name)
+            assert dep.paused and dep.schedules, name
