@@ -34,8 +34,9 @@ bench: $(STAMP)
 	$(PY) -m bench.run_all
 
 # Not in `make bench`: a province generated, then 1,000 daily inspections through the pool stack.
-# On the 2-core reference machine the stack carries about 0.43-0.54 legs/s (one process per leg),
-# so 1,000 (3,000 legs) take well over an hour; ARGS="--runs 200 --rate 0.2" took 24 minutes.
+# On the 2-core reference machine the stack carries 0.49 first legs/s at N=200 and 0.33 at N=1,000,
+# so 1,000 with every record (3,000 legs) take about 2 1/2 hours; ARGS="--runs 200 --rate 0.2" took
+# 24 minutes, ARGS="--runs 1000 --records 200 --rate 0.2" (800 left waiting) 74 minutes.
 bench-province: $(STAMP)  ## a province-year, simulated and measured (issue 20)
 	$(PY) -m bench.province $(ARGS)
 
