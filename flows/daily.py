@@ -70,7 +70,7 @@ def daily_inspection(
         case = t.dispatch_supervisors(case.case_id, list(supervisor_cards or []), supervisor_count)
     if case.status == "refused":
         t.publish_timeline(case.case_id)
-        end_refused(f"已拒绝：{case.refusal_reason}")
+        end_refused(case.refusal_reason)
     if case.status == "closed":
         t.publish_timeline(case.case_id)
         return Completed(message="未委派督导员，结案；违规线索已登记待处理")

@@ -45,7 +45,7 @@ def sampling_plan(
     """随机抽查计划：确定范围 → 公布哈希、确定种子 → 抽取 → 工作人员批准（第十五条“双随机、一公开”）。"""
     day = t.business_day(as_of)
     if day is None:
-        end_refused(f"已拒绝：业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
+        end_refused(f"业务日期：应为有效日期（YYYY-MM-DD），实际为“{as_of}”")
     weights = {"failed_before": weight_failed_before, "open_findings": weight_open_findings,
                "complaints": weight_complaints, "new_filing": weight_new_filing,
                "long_uninspected": weight_long_uninspected}
@@ -54,7 +54,7 @@ def sampling_plan(
     if plan.refusal:
         create_markdown_artifact(f"# 未能制定抽查计划\n\n{inert(plan.refusal)}", key=t.ARTIFACT_KEY,
                                  description="随机抽查计划（已拒绝）")
-        end_refused(f"已拒绝：{plan.refusal}")
+        end_refused(plan.refusal)
     t.publish_plan(plan.plan_id)
     header = t.approval_header(plan.plan_id)
     ask_until_accepted("approve", lambda e, p, f: approval_form(header, e, p, f),

@@ -20,11 +20,12 @@ from itertools import count
 from typing import Annotated
 
 from prefect import flow, runtime
-from prefect.states import Cancelled, Completed
+from prefect.states import Completed
 
 from adapters.markdown_text import inert
 from flows import sanction_forms as forms
 from flows.asking import ask_until_accepted as _ask
+from flows.ending import end_refused
 from flows.parameters import BLANK_DATE, day_given, titled
 from flows.portal_step import wait_for_submission
 from tasks import sanctions as t
@@ -111,7 +112,7 @@ def sanction_procedure(
     run_id = str(runtime.flow_run.id)
     case = t.start_case(run_id, pending_case_id, sanction_case_id, filing_number, article, facts, serious, as_of)
     if "error" in case:
-        return Cancelled(name="已拒绝", message=f"已拒绝：{case['error']}")
+        end_refused(case["error"])
     case_id = case["case_id"]
     t.publish_case(case_id)
     # who opens the procedure, before anything goes to the institution

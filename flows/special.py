@@ -25,11 +25,12 @@ from itertools import count
 from typing import Annotated, Literal
 
 from prefect import flow, runtime
-from prefect.states import Cancelled, Completed
+from prefect.states import Completed
 
 from adapters.markdown_text import inert
 from flows import special_forms as forms
 from flows.asking import ask_until_accepted as _ask
+from flows.ending import end_refused
 from flows.parameters import BLANK_DATE, titled
 from flows.portal_step import wait_for_submission, wait_for_submission_or_close
 from regulation.inspection_matters import matter_names
@@ -102,7 +103,7 @@ def special_inspection(
                    fewer_reason=fewer_reason, lead_card=lead_card, as_of=as_of, agency_id=agency_id)
     case = t.open_special(str(runtime.flow_run.id), opening)
     if case.status == "refused":
-        return Cancelled(name="已拒绝", message=f"已拒绝：{case.refusal_reason}")
+        end_refused(case.refusal_reason)
     cid = case.case_id
     t.send_notices(cid)
 

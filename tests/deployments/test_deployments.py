@@ -140,3 +140,15 @@ def test_every_flow_reads_its_typed_dates_through_day_given():
     flows = Path(__file__).resolve().parents[2] / "flows"
     own = [p.name for p in flows.glob("*.py") if p.name != "parameters.py" and "fromisoformat(" in p.read_text()]
     assert own == []
+
+
+def test_no_flow_refuses_by_returning_a_cancelled_state():
+    """A refused start ends through flows.ending.end_refused in every flow: a *returned* Cancelled
+    state is raised again by the engine and logged on the run as an ERROR with a traceback
+    (the sanction and special-inspection flows did so once)."""
+    import re
+    from pathlib import Path
+
+    flows = Path(__file__).resolve().parents[2] / "flows"
+    returning = [p.name for p in flows.glob("*.py") if re.search(r"return\s+Cancelled\(", p.read_text())]
+    assert returning == []

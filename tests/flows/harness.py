@@ -292,6 +292,15 @@ def wait_leg_exited(service: Service, run_id: UUID, timeout: float = 60) -> None
         time.sleep(0.1)
 
 
+def error_levels(run_id: UUID) -> list[str]:
+    """The run's log lines at ERROR or above (their first 80 characters)."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+
+    with sync_client() as client:
+        return [e.message[:80] for e in client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[run_id]), level=LogFilterLevel(ge_=40)))]
+
+
 def _logs(run_id: UUID) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort

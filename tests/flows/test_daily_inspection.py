@@ -171,7 +171,7 @@ def test_mistyped_batch_is_refused_and_the_run_is_not_a_success(service):
     assert any(line.startswith("已拒绝：") for line in lines)
     assert not any("CancelledRun" in line or "unexpected exception" in line for line in lines)
     h.wait_leg_exited(service, run_id)  # logs reach the server in batches, the last at the leg's exit
-    assert error_levels(run_id) == []
+    assert h.error_levels(run_id) == []
     bad_date = h.start(DAILY_INSPECTION, {"batch_number": "NO-SUCH-BATCH", "as_of": "2026-02-30"})
     assert "业务日期：应为有效日期" in h.wait_for(bad_date, REFUSED).state.message
 
@@ -363,16 +363,6 @@ def test_agency_closes_a_missing_confirmation_as_overdue_with_a_staff_code_after
     h.wait_for_form(run_id, "decision-1")
     case = case_for(w["batch"])
     assert case.proposal["overdue_closed_by"].startswith("王科长（CITY-A")
-
-
-def error_levels(run_id) -> list[str]:
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
-
-    from adapters.prefect_client import sync_client
-
-    with sync_client() as client:
-        return [e.message[:80] for e in client.read_logs(log_filter=LogFilter(
-            flow_run_id=LogFilterFlowRunId(any_=[run_id]), level=LogFilterLevel(ge_=40)))]
 
 
 def wait_mail(service, address, timeout=60):

@@ -272,10 +272,14 @@ def test_too_few_eligible_refuses_the_opening_saying_how_many_and_why(service):
     run = h.start(SPECIAL_INSPECTION, {"institution": w["filing"], "origin": "主动开展", "matters": ["第十四条（一）执行法律法规和政策"],
                                        "planned_start": "2026-12-01", "planned_end": "2026-12-02", "as_of": DAY})
     done = h.wait_for(run, {StateType.CANCELLED})
+    assert done.state.name == "已拒绝" and done.state.message.startswith("已拒绝：督导小组：") and done.state.message.count("已拒绝") == 1
     assert "符合条件的仅 1 名" in done.state.message and "同一工作单位 1人" in done.state.message
     assert "未登记工作单位 1人" in done.state.message
     with session_scope() as s:
         assert s.exec(select(InspectionCase).where(InspectionCase.flow_run_id == str(run))).first() is None
+    # a refusal is an answer, not a failure: no ERROR line (the flow returned a Cancelled state before)
+    h.wait_leg_exited(service, run)
+    assert h.error_levels(run) == []
 
 
 def test_a_member_withdrawn_while_awaited_is_replaced_and_an_all_conforming_inspection_closes_with_the_letter(
