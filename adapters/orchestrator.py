@@ -32,14 +32,17 @@ def all_flow_runs(client, **filters) -> list:
             return runs
 
 
-def list_runs(states: list[str] | None = None) -> list[RunInfo]:
+def list_runs(states: list[str] | None = None, or_named: list[str] | None = None) -> list[RunInfo]:
     """Every flow run of a deployment on the server (ours are the only ones), optionally only
-    those in `states` ("RUNNING", "PAUSED", …)."""
+    those in `states` ("RUNNING", "PAUSED", …) or whose state's name is in `or_named`
+    ("Cancelled": what a runner's shutdown names it, not a refusal's 已拒绝)."""
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterDeploymentId,
         FlowRunFilterState,
+        FlowRunFilterStateName,
         FlowRunFilterStateType,
+        Operator,
     )
     from prefect.client.schemas.objects import StateType
 
@@ -47,7 +50,9 @@ def list_runs(states: list[str] | None = None) -> list[RunInfo]:
 
     flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False))
     if states:
-        flt.state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]))
+        flt.state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]),
+                                       name=FlowRunFilterStateName(any_=or_named) if or_named else None,
+                                       operator=Operator.or_)
     now = datetime.now(UTC)
     with sync_client() as client:
         runs = all_flow_runs(client, flow_run_filter=flt)

@@ -48,22 +48,33 @@ class CaseFile:
 
 
 # Every procedure whose cases are owned by a run registers one reader (its package's
-# registration module); one check for all. Casework imports no procedure.
-_READERS: list[Callable[[Session], list[CaseFile]]] = []
+# registration module); one check for all. Casework imports no procedure. A reader takes the
+# run ids to read the cases of (None: every case it has).
+_READERS: list[Callable[[Session, list[str] | None], list[CaseFile]]] = []
 
 
-def register_case_reader(read: Callable[[Session], list[CaseFile]]) -> None:
+def register_case_reader(read: Callable[[Session, list[str] | None], list[CaseFile]]) -> None:
     if read not in _READERS:
         _READERS.append(read)
 
 
-def case_files() -> dict[str, CaseFile]:
-    """Every case that has a run, by its run's id."""
+def of_runs(run_id_column, run_ids: list[str] | None) -> list:
+    """A reader's filter: the cases of these runs only, or no filter when `run_ids` is None."""
+    from sqlmodel import col
+
+    return [] if run_ids is None else [col(run_id_column).in_(run_ids)]
+
+
+def case_files(run_ids: list[str] | None = None) -> dict[str, CaseFile]:
+    """Every case that has a run, by its run's id; only those of `run_ids` when given (the
+    service's watch: a few runs every few seconds, not every case the agency ever opened)."""
     import procedures
 
+    if run_ids is not None and not run_ids:
+        return {}
     procedures.load()
     with session_scope() as s:
-        return {f.run_id: f for read in _READERS for f in read(s)}
+        return {f.run_id: f for read in _READERS for f in read(s, run_ids)}
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,11 @@ def judge(run: RunInfo, alive: bool, case_status: str | None, grace: float = GRA
     return None
 
 
-STRANDABLE = ["RUNNING", "PENDING", "CRASHED", "CANCELLED"]
+# The states a run that lost its process can be in: the runner's shutdown cancels its runs and
+# names the state "Cancelled"; a refused run's Cancelled is named 已拒绝 and is never stranded, so
+# the watch does not read every refusal there ever was every few seconds.
+STRANDABLE = ["RUNNING", "PENDING", "CRASHED"]
+STRANDABLE_NAMES = ["Cancelled"]
 
 
 def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[RunInfo] | None = None,
@@ -132,10 +147,10 @@ def check(stranded_only: bool = False, grace: float = GRACE_SECONDS, runs: list[
     watch, every few seconds). `grace` 0: no run of ours is alive (at start). `runs`/`alive`: the
     server's runs and the live run processes, when the caller has them already (read otherwise)."""
     if runs is None:
-        runs = orchestrator.list_runs(STRANDABLE if stranded_only else None)
+        runs = orchestrator.list_runs(STRANDABLE, STRANDABLE_NAMES) if stranded_only else orchestrator.list_runs()
     if alive is None:
         alive = processes.live_flow_run_ids(processes.mark_value(get_settings().var_dir)) | beating(runs)
-    cases = case_files()
+    cases = case_files([r.id for r in runs] if stranded_only else None)
     findings = []
     for run in runs:
         case = cases.get(run.id)

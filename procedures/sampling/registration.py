@@ -10,8 +10,9 @@ from procedures.casework import run_health
 STEPS = {"drawn": "已抽取，待批准", "approved": "已批准"}
 
 
-def case_files(s: Session) -> list[run_health.CaseFile]:
-    rows = s.exec(select(SamplingPlan.id, SamplingPlan.flow_run_id, SamplingPlan.status, SamplingPlan.number))
+def case_files(s: Session, run_ids: list[str] | None = None) -> list[run_health.CaseFile]:
+    rows = s.exec(select(SamplingPlan.id, SamplingPlan.flow_run_id, SamplingPlan.status, SamplingPlan.number)
+                  .where(*run_health.of_runs(SamplingPlan.flow_run_id, run_ids)))
     return [run_health.CaseFile("抽查计划", plan_id, run_id, status, status == "approved", STEPS.get(status, status),
                                 f"抽查计划 {number}") for plan_id, run_id, status, number in rows]
 

@@ -10,11 +10,12 @@ from procedures.special import portal_forms  # noqa: F401  (registers the findin
 from procedures.special.casefile import STAGE_NAMES
 
 
-def case_files(s: Session) -> list[run_health.CaseFile]:
+def case_files(s: Session, run_ids: list[str] | None = None) -> list[run_health.CaseFile]:
     """Special inspections: the case (shared table with daily ones) and its stage beside it."""
     rows = s.exec(select(InspectionCase.id, InspectionCase.flow_run_id, InspectionCase.status, SpecialInspection.stage,
                          InspectionCase.batch_number)
-                  .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id))
+                  .join(SpecialInspection, SpecialInspection.case_id == InspectionCase.id)
+                  .where(*run_health.of_runs(InspectionCase.flow_run_id, run_ids)))
     closed = run_health.TERMINAL_CASE_STATUSES
     return [run_health.CaseFile("专项督导", case_id, run_id, status, status in closed,
                                 STATUS_NAMES.get(status, status) if status in closed else STAGE_NAMES.get(stage, stage),

@@ -74,3 +74,24 @@ def test_a_crashed_run_of_a_closed_sanction_case_is_reported_not_continued(db):
 def test_the_service_watch_sees_only_stranded_runs_and_no_missing_ones(db):
     found = run_health.check(stranded_only=True, runs=[run("sanction-3", "RUNNING")], alive=set())
     assert [(f.run_id, f.action) for f in found] == [("sanction-3", CONTINUE)]
+
+
+def test_the_watch_reads_only_the_cases_of_the_runs_it_lists(db):
+    """The service's watch (every few seconds) reads the cases of the few runs it lists, not every
+    case the agency ever opened; `supervise runs check` still reads them all (to find a case whose
+    run is missing)."""
+    assert set(run_health.case_files()) == {"daily-1", "special-1", "sanction-1", "sanction-2", "sanction-3",
+                                            "sanction-5"}
+    some = run_health.case_files(["daily-1", "special-1", "sanction-3", "no-such-run"])
+    assert {run_id: f.kind for run_id, f in some.items()} == {"daily-1": "日常督导", "special-1": "专项督导",
+                                                              "sanction-3": "处理程序"}
+    assert run_health.case_files([]) == {}
+
+
+def test_the_service_watch_asks_for_the_cases_of_its_listed_runs_only(db, monkeypatch):
+    asked = []
+    real = run_health.case_files
+    monkeypatch.setattr(run_health, "case_files", lambda run_ids=None: asked.append(run_ids) or real(run_ids))
+    (f,) = run_health.check(stranded_only=True, runs=[run("sanction-3", "RUNNING")], alive=set())
+    assert asked == [["sanction-3"]] and f.case_label == "处理程序 第3号"
+
