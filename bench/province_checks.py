@@ -97,8 +97,9 @@ def check(batches: list[str], answered: list[str], ids: dict, hist: dict, double
                         .where(col(OutboxMessage.case_id).in_(case_ids))).all()
         sent_all = s.exec(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")).one()
     letters = Counter(case for case, _ in outbox)
-    done_cases = [c for c in cases if c.batch_number in set(answered)]
-    waiting_cases = [c for c in cases if c.batch_number not in set(answered)]
+    answered_batches = set(answered)
+    done_cases = [c for c in cases if c.batch_number in answered_batches]
+    waiting_cases = [c for c in cases if c.batch_number not in answered_batches]
     return {
         "answered runs not completed": sum(not (st and st[-1].type.value == "COMPLETED")
                                            for i, st in hist.items() if str(i) in done_ids),
