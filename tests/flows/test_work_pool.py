@@ -53,6 +53,15 @@ def _deployed_schemas_equal_the_served_ones() -> None:
             assert deployed.parameter_openapi_schema == served, d.name
 
 
+def _the_pool_hands_out_no_more_runs_than_the_workers_have_slots() -> None:
+    """A worker's poll gets at most the pool's free slots (2 workers × --limit 4), not 200 queued
+    runs every 2 s while a burst waits."""
+    from adapters.prefect_client import sync_client
+
+    with sync_client() as client:
+        assert client.read_work_pool("supervision").concurrency_limit == 8
+
+
 def _running_for(run_id, seconds: float) -> None:
     """Wait until the run's Running state is `seconds` old."""
     from prefect.client.schemas.objects import StateType
@@ -77,6 +86,7 @@ def test_a_daily_inspection_on_a_two_worker_pool_survives_a_worker_killed_mid_le
             svc.start()
             assert "2 workers on pool supervision" in svc.log()
             _deployed_schemas_equal_the_served_ones()
+            _the_pool_hands_out_no_more_runs_than_the_workers_have_slots()
             _add_agencies()
             w = make_world("POOL", DAY)
             run_id = _start(w)
