@@ -29,11 +29,6 @@ WORKERS = 2
 HEARTBEAT_SECONDS = "30"  # Prefect's minimum; its default is 180
 
 
-def pool_limit(workers: int, runs_per_worker: int) -> int:
-    """The pool's concurrency limit: every worker's slots (`--limit`), no more."""
-    return workers * runs_per_worker
-
-
 def prefect_cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "prefect", *args]
 
@@ -63,16 +58,12 @@ class PoolService(Service):
                      # starts within 2 s, as with the runner (Prefect's default: 10 s)
                      "SUPERVISION_DATABASE_URL": self.settings.resolved_database_url(),
                      "PWD": str(PROJECT_ROOT)}  # prefect.yaml's pull step: the run processes' folder
-        limit = str(self.settings.runner_process_limit)
         self._prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
-        # The pool's limit is the workers' slots together: a worker's poll then gets at most the
-        # free slots, not 200 whole runs every 2 s while a burst waits (measured on a bare server
-        # with 1,000 runs queued: 149 → 27 ms of the server's CPU a poll). A worker added on
-        # another host raises it (README, "Running a province").
-        self._prefect(env, "work-pool", "set-concurrency-limit", POOL, str(pool_limit(WORKERS, int(limit))))
         self._prefect(env, "--no-prompt", "deploy", "--all")
-        say("prefect", f"work pool {POOL} (limit {pool_limit(WORKERS, int(limit))} runs): deployments registered "
-                       f"from prefect.yaml")
+        if self.settings.schedules_paused:  # as serve.py registers them paused (a test's fixed-date world)
+            self._prefect(env, "--no-prompt", "deployment", "schedule", "pause", "--all")
+        say("prefect", f"work pool {POOL}: deployments registered from prefect.yaml")
+        limit = str(self.settings.runner_process_limit)
         self.runners = [subprocess.Popen(prefect_cli("worker", "start", "--pool", POOL, "--name", f"worker-{n}",
                                                      "--limit", limit),
                                          env=env, cwd=PROJECT_ROOT, preexec_fn=processes.child_setup)

@@ -53,13 +53,14 @@ def _deployed_schemas_equal_the_served_ones() -> None:
             assert deployed.parameter_openapi_schema == served, d.name
 
 
-def _the_pool_hands_out_no_more_runs_than_the_workers_have_slots() -> None:
-    """A worker's poll gets at most the pool's free slots (2 workers × --limit 4), not 200 queued
-    runs every 2 s while a burst waits."""
+def _the_daily_schedules_are_paused_in_a_test_service() -> None:
+    """SUPERVISION_SCHEDULES_PAUSED (set by the test services) reaches the schedules prefect.yaml
+    declares too: a real 08:00 sweep must not change a test's fixed-date world."""
     from adapters.prefect_client import sync_client
 
     with sync_client() as client:
-        assert client.read_work_pool("supervision").concurrency_limit == 8
+        schedules = {d.name: [s.active for s in d.schedules] for d in client.read_deployments() if d.schedules}
+    assert schedules == {"deadline-sweep": [False], "desk-morning": [False], "backup": [False]}
 
 
 def _running_for(run_id, seconds: float) -> None:
@@ -86,7 +87,7 @@ def test_a_daily_inspection_on_a_two_worker_pool_survives_a_worker_killed_mid_le
             svc.start()
             assert "2 workers on pool supervision" in svc.log()
             _deployed_schemas_equal_the_served_ones()
-            _the_pool_hands_out_no_more_runs_than_the_workers_have_slots()
+            _the_daily_schedules_are_paused_in_a_test_service()
             _add_agencies()
             w = make_world("POOL", DAY)
             run_id = _start(w)
