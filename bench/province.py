@@ -169,6 +169,9 @@ def report(a, peak, n_legs, legs_per_run, lat, sampler, rss_waiting, cpu, checks
     print("    its parts: " + ", ".join(f"{name} {took:.2f} s" for name, took in pc.task_seconds(peak.sweep_id)[:6]))
     for part in ("workers", "server", "postgres", "portal"):
         row(f"CPU per leg: {part}", f"{cpu[part] / n_legs:.3f} s", f"{cpu[part]:.0f} s over {n_legs:,} legs")
+        if part == "workers":
+            row("  of it, the worker processes alone", f"{cpu['workers_own'] / n_legs:.3f} s",
+                "polls, submits, watching; the rest is the run processes (one a leg)")
     print("\n  checks (each must be 0):")
     for what, count in checks.items():
         print(f"    {what:<46} {count}")

@@ -16,15 +16,17 @@ TICK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def table() -> dict[int, tuple[int, int, int]]:
-    """pid → (parent pid, RSS in KiB, CPU ticks of the process and its waited-for children)."""
+def table() -> dict[int, tuple[int, int, int, int]]:
+    """pid → (parent pid, RSS in KiB, CPU ticks of the process and its waited-for children, CPU
+    ticks of the process alone)."""
     out = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             f = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            out[int(entry.name)] = (int(f[1]), int(f[21]) * PAGE_KB, sum(int(x) for x in f[11:15]))
+            out[int(entry.name)] = (int(f[1]), int(f[21]) * PAGE_KB, sum(int(x) for x in f[11:15]),
+                                    int(f[11]) + int(f[12]))
         except (OSError, ValueError, IndexError):
             continue
     return out
@@ -32,7 +34,7 @@ def table() -> dict[int, tuple[int, int, int]]:
 
 def tree(root: int, procs: dict) -> list[int]:
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in procs.items():
+    for pid, (ppid, *_) in procs.items():
         children.setdefault(ppid, []).append(pid)
     found, frontier = [], [root] if root in procs else []
     while frontier:
@@ -89,7 +91,12 @@ class Sampler(threading.Thread):
         return out
 
     def cpu(self) -> dict[str, float]:
-        return {k: v[1] for k, v in self.read().items()}
+        """CPU seconds so far of each part, and "workers_own": the worker processes alone (their
+        polls, submits and watching of run processes), without the run processes they started."""
+        out = {k: v[1] for k, v in self.read().items()}
+        procs = table()
+        out["workers_own"] = sum(procs[p][3] for p in self.parts.get("workers", []) if p in procs) / TICK
+        return out
 
     def run(self) -> None:
         while self.running:
