@@ -81,9 +81,9 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="rss-sampler")
         self.parts, self.peak_kb, self.running = parts, {k: 0 for k in parts}, True
 
-    def read(self) -> dict[str, tuple[int, float]]:
+    def read(self, procs: dict | None = None) -> dict[str, tuple[int, float]]:
         """part → (RSS KiB now, CPU seconds so far)."""
-        procs = table()
+        procs = table() if procs is None else procs
         out = {}
         for name, roots in self.parts.items():
             pids = [p for r in roots for p in tree(r, procs)]
@@ -92,9 +92,10 @@ class Sampler(threading.Thread):
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each part, and "workers_own": the worker processes alone (their
-        polls, submits and watching of run processes), without the run processes they started."""
-        out = {k: v[1] for k, v in self.read().items()}
+        polls, submits and watching of run processes), without the run processes they started —
+        from one read of /proc, so both are of the same instant."""
         procs = table()
+        out = {k: v[1] for k, v in self.read(procs).items()}
         out["workers_own"] = sum(procs[p][3] for p in self.parts.get("workers", []) if p in procs) / TICK
         return out
 

@@ -60,7 +60,9 @@ class PoolService(Service):
                      "PWD": str(PROJECT_ROOT)}  # prefect.yaml's pull step: the run processes' folder
         self._prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
         self._prefect(env, "--no-prompt", "deploy", "--all")
-        if self.settings.schedules_paused:  # as serve.py registers them paused (a test's fixed-date world)
+        # As serve.py registers them paused (a test's fixed-date world); pausing also deletes the
+        # runs Prefect's scheduler may have queued for them since the deploy.
+        if self.settings.schedules_paused:
             self._prefect(env, "--no-prompt", "deployment", "schedule", "pause", "--all")
         say("prefect", f"work pool {POOL}: deployments registered from prefect.yaml")
         limit = str(self.settings.runner_process_limit)

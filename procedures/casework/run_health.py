@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from adapters import orchestrator, processes
 from adapters.db import session_scope
@@ -60,8 +60,6 @@ def register_case_reader(read: Callable[[Session, list[str] | None], list[CaseFi
 
 def of_runs(run_id_column, run_ids: list[str] | None) -> list:
     """A reader's filter: the cases of these runs only, or no filter when `run_ids` is None."""
-    from sqlmodel import col
-
     return [] if run_ids is None else [col(run_id_column).in_(run_ids)]
 
 
